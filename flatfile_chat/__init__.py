@@ -1,0 +1,38 @@
+"""PrismMind's flat-file chat store: the system under test of prism-scenarios.
+
+Everything is plain files under one root: JSON documents written atomically, JSONL logs
+appended under cross-process locks. Time and ids are injectable so runs can be repeated exactly.
+This package never imports ``runner``.
+"""
+
+from flatfile_chat.clock import ManualClock, SystemClock
+from flatfile_chat.config import FFConfigurationManagerConfigDTO, load_config
+from flatfile_chat.errors import (
+    AlreadyExists,
+    FFError,
+    LimitExceeded,
+    LockTimeout,
+    NotFound,
+    SecurityError,
+    StorageCorrupted,
+    ValidationError,
+)
+from flatfile_chat.ids import IdSource
+from flatfile_chat.store import FFStorageManager
+
+__all__ = [
+    "AlreadyExists",
+    "FFConfigurationManagerConfigDTO",
+    "FFError",
+    "FFStorageManager",
+    "IdSource",
+    "LimitExceeded",
+    "LockTimeout",
+    "ManualClock",
+    "NotFound",
+    "SecurityError",
+    "StorageCorrupted",
+    "SystemClock",
+    "ValidationError",
+    "load_config",
+]

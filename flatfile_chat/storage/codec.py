@@ -1,0 +1,132 @@
+"""Optional encryption at rest (AES-256-GCM), applied by the file layer so no manager knows.
+
+Each JSON document, JSONL line and blob is sealed separately with:
+- a key id (``kid``) per record, so keys can rotate while old records stay readable;
+- associated data binding the record to its owner and its file path, so a ciphertext copied
+  into another user's file (or another file of the same user) fails authentication.
+
+JSON documents and JSONL lines stay valid JSON (an envelope object), so line-oriented tooling
+and the "every line parses" invariant keep working on encrypted stores.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from flatfile_chat.errors import ConfigError, SecurityError
+
+ENVELOPE_TAG = "ffenc1"
+_BLOB_MAGIC = b"FFENC1\x00"
+_AAD_PREFIX = b"prism-flatfile-chat/v1\x00"
+
+
+class Codec(Protocol):
+    encrypted: bool
+
+    def seal(self, data: bytes, *, owner: str, rel_path: str) -> bytes: ...
+    def open(self, data: bytes, *, owner: str, rel_path: str) -> bytes: ...
+    def seal_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes: ...
+    def open_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes: ...
+
+
+class PlainCodec:
+    """The default: bytes on disk are the plaintext."""
+
+    encrypted = False
+
+    def seal(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
+        return data
+
+    open = seal_blob = open_blob = seal
+
+
+def _aad(owner: str, rel_path: str) -> bytes:
+    return _AAD_PREFIX + owner.encode() + b"\x00" + rel_path.encode()
+
+
+class AesGcmCodec:
+    """AES-GCM with a key ring: seal with the active key, open with whichever ``kid`` says."""
+
+    encrypted = True
+
+    def __init__(self, keys: dict[str, bytes], active_key_id: str) -> None:
+        for kid, key in keys.items():
+            if len(key) not in (16, 24, 32):
+                raise ConfigError(f"encryption key {kid!r} must be 16, 24 or 32 bytes, got "
+                                  f"{len(key)}", key=f"storage.encryption.keys.{kid}")
+        if active_key_id not in keys:
+            raise ConfigError(f"active encryption key {active_key_id!r} is not in the key ring "
+                              f"{sorted(keys)}", key="storage.encryption.active_key_id")
+        self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
+        self.active_key_id = active_key_id
+
+    def rotate(self, key_id: str, key: bytes | None = None) -> None:
+        """Make ``key_id`` the key for new writes (adding it first if ``key`` is given)."""
+        if key is not None:
+            self._ciphers[key_id] = AESGCM(key)
+        if key_id not in self._ciphers:
+            raise ConfigError(f"unknown encryption key id {key_id!r}", key="active_key_id")
+        self.active_key_id = key_id
+
+    def key_id_of(self, data: bytes) -> str | None:
+        """The ``kid`` a sealed document/line was written with (None if plaintext)."""
+        if data.startswith(_BLOB_MAGIC):
+            end = data.index(b"\x00", len(_BLOB_MAGIC))
+            return data[len(_BLOB_MAGIC):end].decode()
+        try:
+            envelope = json.loads(data)
+        except ValueError:
+            return None
+        if isinstance(envelope, dict) and envelope.get("enc") == ENVELOPE_TAG:
+            return envelope.get("kid")
+        return None
+
+    def seal(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
+        nonce = os.urandom(12)
+        ct = self._ciphers[self.active_key_id].encrypt(nonce, data, _aad(owner, rel_path))
+        envelope = {"enc": ENVELOPE_TAG, "kid": self.active_key_id,
+                    "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()}
+        return json.dumps(envelope, separators=(",", ":")).encode()
+
+    def open(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
+        try:
+            envelope = json.loads(data)
+        except ValueError:
+            raise SecurityError(f"{rel_path}: expected an encrypted envelope, found something "
+                                "that is not JSON", key="path", value=rel_path) from None
+        if not isinstance(envelope, dict) or envelope.get("enc") != ENVELOPE_TAG:
+            raise SecurityError(f"{rel_path}: plaintext found in an encrypted store",
+                                key="path", value=rel_path)
+        return self._decrypt(envelope["kid"], base64.b64decode(envelope["nonce"]),
+                             base64.b64decode(envelope["ct"]), owner, rel_path)
+
+    def seal_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
+        nonce = os.urandom(12)
+        ct = self._ciphers[self.active_key_id].encrypt(nonce, data, _aad(owner, rel_path))
+        return _BLOB_MAGIC + self.active_key_id.encode() + b"\x00" + nonce + ct
+
+    def open_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
+        if not data.startswith(_BLOB_MAGIC):
+            raise SecurityError(f"{rel_path}: plaintext blob in an encrypted store",
+                                key="path", value=rel_path)
+        end = data.index(b"\x00", len(_BLOB_MAGIC))
+        kid = data[len(_BLOB_MAGIC):end].decode()
+        nonce, ct = data[end + 1:end + 13], data[end + 13:]
+        return self._decrypt(kid, nonce, ct, owner, rel_path)
+
+    def _decrypt(self, kid: str, nonce: bytes, ct: bytes, owner: str, rel_path: str) -> bytes:
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            raise SecurityError(f"{rel_path}: sealed with unknown key id {kid!r}",
+                                key="kid", value=kid)
+        try:
+            return cipher.decrypt(nonce, ct, _aad(owner, rel_path))
+        except InvalidTag:
+            raise SecurityError(f"{rel_path}: authentication failed (tampered, or moved from "
+                                "another file or owner)", key="path", value=rel_path) from None

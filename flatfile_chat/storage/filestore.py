@@ -1,0 +1,216 @@
+"""The file layer every manager writes through: safe paths, atomic JSON, locked JSONL, codec.
+
+Managers never call ``open`` themselves. That keeps three promises in one place: nothing is
+written outside the root, nothing is half-written, and encryption (when on) covers every file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from flatfile_chat.clock import Clock, SystemClock
+from flatfile_chat.errors import AlreadyExists, NotFound, StorageCorrupted
+from flatfile_chat.storage import jsonl
+from flatfile_chat.storage.atomic import atomic_write_bytes, dump_json
+from flatfile_chat.storage.codec import Codec, PlainCodec
+from flatfile_chat.storage.durability import Durability, GroupCommitter
+from flatfile_chat.storage.locks import file_lock
+from flatfile_chat.storage.paths import ensure_inside, safe_join
+
+_MISSING: Any = object()
+
+
+class FileStore:
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        durability: Durability | str = Durability.FSYNC,
+        lock_timeout: float = 30.0,
+        group_commit_interval_ms: float = 50.0,
+        codec: Codec | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.durability = Durability(durability)
+        self.lock_timeout = lock_timeout
+        self.codec: Codec = codec or PlainCodec()
+        self.clock = clock or SystemClock()
+        self._committer = (GroupCommitter(group_commit_interval_ms)
+                           if self.durability is Durability.BATCH else None)
+
+    # -- paths ---------------------------------------------------------------------------
+    def path(self, *parts: str) -> Path:
+        return safe_join(self.root, *parts)
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def owner_of(self, path: Path) -> str:
+        """The user a file belongs to (``users/{u}/...``), or ``""`` for shared files."""
+        parts = path.relative_to(self.root).parts
+        return parts[1] if len(parts) > 2 and parts[0] == "users" else ""
+
+    # -- durability ----------------------------------------------------------------------
+    def _after_write(self, path: Path) -> None:
+        if self._committer is not None:
+            self._committer.mark(path)
+
+    @property
+    def _fsync(self) -> bool:
+        return self.durability is Durability.FSYNC
+
+    def flush(self) -> None:
+        """Make everything written so far durable (batch mode); a no-op otherwise."""
+        if self._committer is not None:
+            self._committer.flush()
+
+    def close(self) -> None:
+        if self._committer is not None:
+            self._committer.close()
+
+    # -- JSON documents ------------------------------------------------------------------
+    def read_json(self, path: Path, default: Any = _MISSING) -> Any:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            if default is _MISSING:
+                raise NotFound(f"{self.rel(path)} does not exist", path=self.rel(path)) from None
+            return default
+        raw = self.codec.open(raw, owner=self.owner_of(path), rel_path=self.rel(path)) \
+            if self.codec.encrypted else raw
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise StorageCorrupted(f"invalid JSON document: {exc}", path=self.rel(path)) from None
+
+    def write_json(self, path: Path, data: Any, *, derived: bool = False,
+                   exclusive: bool = False) -> None:
+        """Atomically replace ``path``; ``derived`` files skip fsync (see durability docs)."""
+        ensure_inside(self.root, path)
+        payload = dump_json(data)
+        if self.codec.encrypted:
+            payload = self.codec.seal(payload, owner=self.owner_of(path), rel_path=self.rel(path))
+        try:
+            atomic_write_bytes(path, payload, fsync=self._fsync and not derived,
+                               exclusive=exclusive)
+        except FileExistsError:
+            raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
+        self._after_write(path)
+
+    # -- JSONL logs ----------------------------------------------------------------------
+    def lock(self, path: Path) -> AbstractContextManager[None]:
+        ensure_inside(self.root, path)
+        return file_lock(path, self.lock_timeout)
+
+    def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
+                     locked: bool = False) -> None:
+        """Append whole lines; takes the file's lock unless the caller already holds it."""
+        ensure_inside(self.root, path)
+        lines = [jsonl.encode_record(r) for r in records]
+        if self.codec.encrypted:
+            owner, rel = self.owner_of(path), self.rel(path)
+            lines = [self.codec.seal(line, owner=owner, rel_path=rel) for line in lines]
+        if locked:
+            jsonl.append_lines(path, lines, fsync=self._fsync)
+        else:
+            with self.lock(path):
+                jsonl.append_lines(path, lines, fsync=self._fsync)
+        self._after_write(path)
+
+    def read_jsonl(self, path: Path) -> list[dict[str, Any]]:
+        return jsonl.read_records(path, self._line_decoder(path))
+
+    def count_jsonl(self, path: Path) -> int:
+        return jsonl.count_lines(path)
+
+    def repair_jsonl(self, path: Path) -> jsonl.RepairReport:
+        with self.lock(path):
+            stamp = self.clock.now().strftime("%Y%m%dT%H%M%S%fZ")
+            return jsonl.repair(path, fsync=self._fsync, stamp=stamp,
+                                decode=self._line_decoder(path))
+
+    def _line_decoder(self, path: Path) -> jsonl.LineDecoder | None:
+        if not self.codec.encrypted:
+            return None
+        owner, rel = self.owner_of(path), self.rel(path)
+
+        def decode(raw: bytes, line: int) -> bytes:
+            try:
+                return self.codec.open(raw, owner=owner, rel_path=rel)
+            except Exception as exc:
+                raise StorageCorrupted(str(exc), path=rel, line=line) from None
+        return decode
+
+    # -- blobs ---------------------------------------------------------------------------
+    def write_blob(self, path: Path, data: bytes, *, exclusive: bool = True) -> None:
+        ensure_inside(self.root, path)
+        if self.codec.encrypted:
+            data = self.codec.seal_blob(data, owner=self.owner_of(path), rel_path=self.rel(path))
+        try:
+            atomic_write_bytes(path, data, fsync=self._fsync, exclusive=exclusive)
+        except FileExistsError:
+            raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
+        self._after_write(path)
+
+    def read_blob(self, path: Path) -> bytes:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"{self.rel(path)} does not exist", path=self.rel(path)) from None
+        if self.codec.encrypted:
+            data = self.codec.open_blob(data, owner=self.owner_of(path), rel_path=self.rel(path))
+        return data
+
+    # -- folders -------------------------------------------------------------------------
+    def ensure_dir(self, path: Path) -> Path:
+        ensure_inside(self.root, path)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def create_dir(self, path: Path) -> Path:
+        """Claim a new folder atomically (``mkdir`` without exist_ok) or raise AlreadyExists."""
+        ensure_inside(self.root, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir()
+        except FileExistsError:
+            raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
+        return path
+
+    def case_variant(self, path: Path) -> str | None:
+        """An existing sibling whose name equals ``path.name`` ignoring case, if any.
+
+        Distinct ids must stay distinct on case-insensitive file systems too (macOS, Windows).
+        """
+        folded = path.name.casefold()
+        try:
+            names = os.listdir(path.parent)
+        except FileNotFoundError:
+            return None
+        return next((n for n in names if n.casefold() == folded and n != path.name), None)
+
+    def remove(self, path: Path) -> None:
+        ensure_inside(self.root, path)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise NotFound(f"{self.rel(path)} does not exist", path=self.rel(path)) from None
+
+    def remove_tree(self, path: Path) -> None:
+        ensure_inside(self.root, path)
+        shutil.rmtree(path)
+
+    def iter_files(self, suffix: str) -> Iterator[Path]:
+        """Every file under the root ending with ``suffix`` (used by checks and repair)."""
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                if name.endswith(suffix):
+                    yield Path(dirpath, name)

@@ -1,0 +1,46 @@
+"""Turn the encryption config (key references) into a codec."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+
+from flatfile_chat.config.storage import FFEncryptionConfigDTO
+from flatfile_chat.errors import ConfigError
+from flatfile_chat.storage.codec import AesGcmCodec, Codec, PlainCodec
+
+
+def resolve_key(reference: str, *, name: str) -> bytes:
+    """``env:VAR``, ``file:/path`` or ``base64:...`` → raw key bytes (base64 decoded)."""
+    scheme, _, rest = reference.partition(":")
+    if scheme == "env":
+        encoded = os.environ.get(rest)
+        if encoded is None:
+            raise ConfigError(f"{name}: environment variable {rest!r} is not set", key=name)
+    elif scheme == "file":
+        try:
+            encoded = Path(rest).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}: cannot read key file {rest!r}: {exc}", key=name) from None
+    elif scheme == "base64":
+        encoded = rest
+    else:
+        raise ConfigError(f"{name}: key reference must start with env:, file: or base64:, got "
+                          f"{scheme!r}", key=name)
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"{name}: key is not valid base64", key=name) from None
+
+
+def codec_from_config(config: FFEncryptionConfigDTO) -> Codec:
+    if not config.enabled:
+        return PlainCodec()
+    if not config.keys:
+        raise ConfigError("storage.encryption.enabled is true but no keys are configured",
+                          key="storage.encryption.keys")
+    keys = {kid: resolve_key(ref, name=f"storage.encryption.keys.{kid}")
+            for kid, ref in config.keys.items()}
+    return AesGcmCodec(keys, config.active_key_id or next(iter(keys)))

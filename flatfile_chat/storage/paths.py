@@ -1,0 +1,83 @@
+"""Id validation and the one safe path join.
+
+Ids are used as path components verbatim: they are validated, never sanitized, so two distinct
+ids can never become the same file name. Everything that builds a path goes through
+:func:`safe_join`, which refuses to leave the store root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from flatfile_chat.errors import SecurityError, ValidationError
+
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+_ID_RE = re.compile(ID_PATTERN + r"\Z")
+_COMPONENT_RE = re.compile(r"[A-Za-z0-9._-]{1,255}\Z")
+_WINDOWS_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"COM{i}" for i in range(10)]
+    + [f"LPT{i}" for i in range(10)]
+)
+ID_RULE = (
+    "ASCII letters, digits, '.', '_' and '-' only, starting with a letter or digit, "
+    "not ending with '.', at most 128 characters, not a Windows device name"
+)
+
+
+def _is_windows_device(name: str) -> bool:
+    return name.split(".", 1)[0].upper() in _WINDOWS_DEVICES
+
+
+def validate_id(value: object, kind: str = "id") -> str:
+    """Return ``value`` unchanged if it is a safe id, else raise naming ``kind`` and the rule."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{kind} must be a string, got {type(value).__name__}",
+                              key=kind, value=value)
+    if _ID_RE.match(value) and not value.endswith(".") and not _is_windows_device(value):
+        return value
+    error = SecurityError if _looks_hostile(value) else ValidationError
+    raise error(f"invalid {kind} {value!r}: expected {ID_RULE}", key=kind, value=value)
+
+
+def _looks_hostile(value: str) -> bool:
+    return (
+        "/" in value or "\\" in value or "\x00" in value or ".." in value
+        or value.startswith("~") or any(ord(ch) > 127 for ch in value)
+        or _is_windows_device(value)
+    )
+
+
+def validate_component(name: str) -> str:
+    """A single path component the store itself builds (file names, dir names)."""
+    if (
+        not isinstance(name, str)
+        or not _COMPONENT_RE.match(name)
+        or name in (".", "..")
+        or _is_windows_device(name)
+    ):
+        raise SecurityError(f"unsafe path component {name!r}", key="path", value=name)
+    return name
+
+
+def safe_join(root: Path, *parts: str) -> Path:
+    """Join validated components under ``root``; the result is always strictly inside it."""
+    for part in parts:
+        validate_component(part)
+    joined = os.path.normpath(os.path.join(root, *parts))
+    root_str = os.fspath(root)
+    if not (joined == root_str or joined.startswith(root_str.rstrip(os.sep) + os.sep)):
+        raise SecurityError(f"path {joined!r} leaves the store root {root_str!r}",
+                            key="path", value=joined)
+    return Path(joined)
+
+
+def ensure_inside(root: Path, path: Path) -> Path:
+    """Defence in depth for writers: refuse any path that is not under ``root``."""
+    path_str, root_str = os.fspath(path), os.fspath(root).rstrip(os.sep) + os.sep
+    if not path_str.startswith(root_str) or ".." in Path(path_str).parts:
+        raise SecurityError(f"refusing to touch {path_str!r}: outside store root {root_str!r}",
+                            key="path", value=path_str)
+    return path

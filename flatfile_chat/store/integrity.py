@@ -1,0 +1,147 @@
+"""Integrity checks and repair over a whole store.
+
+``check`` reports; it never changes anything. ``repair`` fixes what can be fixed without
+guessing: moves bad JSONL lines aside, recomputes derived counters, removes stale temp files.
+Managers add their own checks with :meth:`IntegrityChecker.register`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flatfile_chat.errors import FFError, StorageCorrupted
+from flatfile_chat.storage.atomic import is_temp_file
+from flatfile_chat.store.layout import StoreContext
+
+
+@dataclass(frozen=True)
+class IntegrityIssue:
+    kind: str  # jsonl_invalid | json_invalid | counter_mismatch | document_missing | orphan_file
+    path: str
+    detail: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"[{self.kind}] {where}: {self.detail}"
+
+
+@dataclass
+class RepairSummary:
+    jsonl_repaired: list[dict] = field(default_factory=list)
+    counters_fixed: list[dict] = field(default_factory=list)
+    temp_files_removed: list[str] = field(default_factory=list)
+
+
+Check = Callable[[StoreContext], Iterable[IntegrityIssue]]
+
+
+class IntegrityChecker:
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+        self._checks: list[Check] = [check_jsonl_files, check_session_counters,
+                                     check_documents]
+
+    def register(self, check: Check) -> None:
+        """Add a manager's own check (e.g. KB counts equal what is indexed)."""
+        self._checks.append(check)
+
+    def check(self) -> list[IntegrityIssue]:
+        issues: list[IntegrityIssue] = []
+        for check in self._checks:
+            issues.extend(check(self._ctx))
+        return issues
+
+
+def iter_sessions(ctx: StoreContext) -> Iterable[tuple[str, str, Path]]:
+    users_dir = ctx.layout.users_dir()
+    for user in _listdir(users_dir):
+        user_dir = users_dir / user
+        for name in _listdir(user_dir):
+            if (user_dir / name / "session.json").is_file():
+                yield user, name, user_dir / name
+
+
+def _listdir(path: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def check_jsonl_files(ctx: StoreContext) -> Iterable[IntegrityIssue]:
+    for path in ctx.fs.iter_files(".jsonl"):
+        try:
+            ctx.fs.read_jsonl(path)
+        except StorageCorrupted as exc:
+            yield IntegrityIssue("jsonl_invalid", ctx.fs.rel(path), exc.message, exc.line)
+
+
+def check_session_counters(ctx: StoreContext) -> Iterable[IntegrityIssue]:
+    for _user, _sid, folder in iter_sessions(ctx):
+        try:
+            stored = ctx.fs.read_json(folder / "session.json").get("message_count")
+        except FFError as exc:
+            yield IntegrityIssue("json_invalid", ctx.fs.rel(folder / "session.json"), str(exc))
+            continue
+        actual = ctx.fs.count_jsonl(folder / "messages.jsonl")
+        if stored != actual:
+            yield IntegrityIssue("counter_mismatch", ctx.fs.rel(folder / "session.json"),
+                                 f"message_count is {stored} but messages.jsonl has "
+                                 f"{actual} lines")
+
+
+def check_documents(ctx: StoreContext) -> Iterable[IntegrityIssue]:
+    for _user, _sid, folder in iter_sessions(ctx):
+        docs = folder / "documents"
+        meta_path = docs / "metadata.json"
+        if not docs.is_dir():
+            continue
+        try:
+            index = ctx.fs.read_json(meta_path, default={})
+        except FFError as exc:
+            yield IntegrityIssue("json_invalid", ctx.fs.rel(meta_path), str(exc))
+            continue
+        for name, entry in index.items():
+            blob = docs / name
+            if not blob.is_file():
+                yield IntegrityIssue("document_missing", ctx.fs.rel(meta_path),
+                                     f"entry {name!r} has no file")
+            elif not ctx.fs.codec.encrypted and blob.stat().st_size != entry.get("size"):
+                yield IntegrityIssue("counter_mismatch", ctx.fs.rel(meta_path),
+                                     f"{name!r} size is {entry.get('size')} in metadata but "
+                                     f"{blob.stat().st_size} on disk")
+        for name in _listdir(docs):
+            if name != "metadata.json" and name not in index and not _is_side_file(name):
+                yield IntegrityIssue("orphan_file", ctx.fs.rel(docs / name),
+                                     "file has no metadata.json entry")
+
+
+def _is_side_file(name: str) -> bool:
+    return name.endswith(".lock") or is_temp_file(name)
+
+
+def repair(ctx: StoreContext, recount: Callable[[str, str], tuple[int, int]],
+           stale_after_seconds: float) -> RepairSummary:
+    summary = RepairSummary()
+    for path in list(ctx.fs.iter_files(".jsonl")):
+        report = ctx.fs.repair_jsonl(path)
+        if report.moved:
+            summary.jsonl_repaired.append(report.__dict__)
+    for user, sid, _folder in iter_sessions(ctx):
+        old, new = recount(user, sid)
+        if old != new:
+            summary.counters_fixed.append({"user_id": user, "session_id": sid,
+                                           "was": old, "now": new})
+    cutoff = time.time() - stale_after_seconds
+    for dirpath, _dirs, files in os.walk(ctx.fs.root):
+        for name in files:
+            path = Path(dirpath, name)
+            if is_temp_file(name) and path.stat().st_mtime < cutoff:
+                path.unlink()
+                summary.temp_files_removed.append(ctx.fs.rel(path))
+    return summary

@@ -1,0 +1,34 @@
+"""Key rotation: re-seal every file of an encrypted store with the active key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flatfile_chat.storage.atomic import is_temp_file
+from flatfile_chat.storage.filestore import FileStore
+from flatfile_chat.storage.locks import LOCK_SUFFIX
+
+
+def reencrypt_all(fs: FileStore) -> int:
+    """Rewrite JSON, JSONL and blobs under their locks; old key ids must still be in the ring."""
+    count = 0
+    for dirpath, _dirs, files in os.walk(fs.root):
+        for name in files:
+            if name.endswith(LOCK_SUFFIX) or is_temp_file(name) or ".rejected-" in name:
+                continue
+            path = Path(dirpath, name)
+            with fs.lock(path):
+                if name.endswith(".jsonl"):
+                    records = fs.read_jsonl(path)
+                    tmp = path.with_name(f".{name}.rekey")
+                    if tmp.exists():
+                        tmp.unlink()
+                    fs.append_jsonl(tmp, records, locked=True)
+                    os.replace(tmp, path)
+                elif name.endswith(".json"):
+                    fs.write_json(path, fs.read_json(path))
+                else:
+                    fs.write_blob(path, fs.read_blob(path), exclusive=False)
+            count += 1
+    return count

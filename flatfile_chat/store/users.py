@@ -1,0 +1,86 @@
+"""Users and their profiles (``users/{user_id}/profile.json``)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
+from flatfile_chat.storage.paths import validate_id
+from flatfile_chat.store.layout import StoreContext
+from flatfile_chat.store.models import FFUserProfileDTO
+
+_IMMUTABLE = frozenset({"user_id", "created_at", "updated_at"})
+
+
+class UserRepository:
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+
+    def create(self, user_id: str, profile: dict[str, Any] | None = None) -> FFUserProfileDTO:
+        layout, fs = self._ctx.layout, self._ctx.fs
+        user_dir = layout.user_dir(user_id)
+        clash = fs.case_variant(user_dir)
+        if clash is not None:
+            raise AlreadyExists(f"user_id {user_id!r} differs only in case from existing user "
+                                f"{clash!r}; both would be one folder on case-insensitive disks",
+                                key="user_id", value=user_id)
+        fields = dict(profile or {})
+        bad = sorted(_IMMUTABLE & fields.keys())
+        if bad:
+            raise ValidationError(f"profile may not set {bad} (assigned by the store)",
+                                  key=bad[0])
+        now = self._ctx.now_iso()
+        record = FFUserProfileDTO.model_validate(
+            {"username": "", **fields, "user_id": user_id, "created_at": now, "updated_at": now})
+        fs.ensure_dir(user_dir)
+        try:
+            fs.write_json(layout.profile(user_id), record.to_dict(), exclusive=True)
+        except AlreadyExists:
+            raise AlreadyExists(f"user {user_id!r} already exists", key="user_id",
+                                value=user_id) from None
+        return record
+
+    def exists(self, user_id: str) -> bool:
+        return self._ctx.layout.user_dir(user_id).is_dir()
+
+    def require(self, user_id: str) -> None:
+        if not self.exists(user_id):
+            raise NotFound(f"user {user_id!r} not found", key="user_id", value=user_id)
+
+    def get_profile(self, user_id: str) -> FFUserProfileDTO:
+        path = self._ctx.layout.profile(user_id)
+        data = self._ctx.fs.read_json(path, default=None)
+        if data is None:
+            self.require(user_id)
+            raise NotFound(f"user {user_id!r} has no profile.json", key="user_id",
+                           value=user_id)
+        return FFUserProfileDTO.model_validate(data)
+
+    def update_profile(self, user_id: str, updates: dict[str, Any]) -> FFUserProfileDTO:
+        bad = sorted(_IMMUTABLE & updates.keys())
+        if bad:
+            raise ValidationError(f"cannot update {bad} of user {user_id!r}", key=bad[0])
+        path = self._ctx.layout.profile(user_id)
+        with self._ctx.fs.lock(path):
+            current = self.get_profile(user_id).to_dict()
+            merged = {**current, **updates, "updated_at": self._ctx.now_iso()}
+            record = FFUserProfileDTO.model_validate(merged)
+            self._ctx.fs.write_json(path, record.to_dict())
+        return record
+
+    def list(self) -> list[str]:
+        users_dir = self._ctx.layout.users_dir()
+        try:
+            names = os.listdir(users_dir)
+        except FileNotFoundError:
+            return []
+        return sorted(n for n in names if _is_id(n) and (users_dir / n).is_dir())
+
+
+def _is_id(name: str) -> bool:
+    try:
+        validate_id(name)
+    except ValidationError:
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""prism-scenarios: the scenario runner."""
