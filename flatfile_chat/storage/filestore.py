@@ -20,10 +20,12 @@ from flatfile_chat.storage import jsonl
 from flatfile_chat.storage.atomic import atomic_write_bytes, dump_json
 from flatfile_chat.storage.codec import Codec, PlainCodec
 from flatfile_chat.storage.durability import Durability, GroupCommitter
-from flatfile_chat.storage.locks import file_lock
+from flatfile_chat.storage.locks import file_lock, may_write_in_place
 from flatfile_chat.storage.paths import ensure_inside, safe_join
 
 _MISSING: Any = object()
+# Derived files this small are updated in place: one pwrite of at most one disk sector.
+IN_PLACE_MAX_BYTES = 512
 
 
 class FileStore:
@@ -77,9 +79,14 @@ class FileStore:
             self._committer.close()
 
     # -- JSON documents ------------------------------------------------------------------
-    def read_json(self, path: Path, default: Any = _MISSING) -> Any:
+    def read_json(self, path: Path, default: Any = _MISSING, *, shared_lock: bool = False) -> Any:
+        """Parse a JSON document. ``shared_lock`` for files that are updated in place."""
         try:
-            raw = path.read_bytes()
+            if shared_lock:
+                with self.lock(path, shared=True):
+                    raw = path.read_bytes()
+            else:
+                raw = path.read_bytes()
         except FileNotFoundError:
             if default is _MISSING:
                 raise NotFound(f"{self.rel(path)} does not exist", path=self.rel(path)) from None
@@ -93,11 +100,19 @@ class FileStore:
 
     def write_json(self, path: Path, data: Any, *, derived: bool = False,
                    exclusive: bool = False) -> None:
-        """Atomically replace ``path``; ``derived`` files skip fsync (see durability docs)."""
+        """Atomically replace ``path``.
+
+        ``derived`` marks a file recomputable from a log (see :mod:`durability`): it is not
+        fsynced, and when the caller holds its exclusive lock and it fits in one sector it is
+        overwritten in place (readers then pass ``shared_lock=True``).
+        """
         ensure_inside(self.root, path)
         payload = dump_json(data)
         if self.codec.encrypted:
             payload = self.codec.seal(payload, owner=self.owner_of(path), rel_path=self.rel(path))
+        if derived and not exclusive and self._write_in_place(path, payload):
+            self._after_write(path)
+            return
         try:
             atomic_write_bytes(path, payload, fsync=self._fsync and not derived,
                                exclusive=exclusive)
@@ -105,19 +120,41 @@ class FileStore:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         self._after_write(path)
 
+    def _write_in_place(self, path: Path, payload: bytes) -> bool:
+        if len(payload) > IN_PLACE_MAX_BYTES or not may_write_in_place(path):
+            return False
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            old_size = os.fstat(fd).st_size
+            if old_size > IN_PLACE_MAX_BYTES:
+                return False
+            # Pad with JSON whitespace so no stale tail survives; one pwrite within one page is
+            # all-or-nothing for a killed process, and readers hold the shared lock.
+            os.pwrite(fd, payload.ljust(old_size, b" "), 0)
+        finally:
+            os.close(fd)
+        return True
+
     # -- JSONL logs ----------------------------------------------------------------------
-    def lock(self, path: Path) -> AbstractContextManager[None]:
+    def lock(self, path: Path, *, shared: bool = False) -> AbstractContextManager[None]:
         ensure_inside(self.root, path)
-        return file_lock(path, self.lock_timeout)
+        return file_lock(path, self.lock_timeout, shared=shared)
+
+    def _encode_lines(self, path: Path, records: Sequence[dict[str, Any]]) -> list[bytes]:
+        lines = [jsonl.encode_record(r) for r in records]
+        if self.codec.encrypted:
+            owner, rel = self.owner_of(path), self.rel(path)
+            lines = [self.codec.seal(line, owner=owner, rel_path=rel) for line in lines]
+        return lines
 
     def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
                      locked: bool = False) -> None:
         """Append whole lines; takes the file's lock unless the caller already holds it."""
         ensure_inside(self.root, path)
-        lines = [jsonl.encode_record(r) for r in records]
-        if self.codec.encrypted:
-            owner, rel = self.owner_of(path), self.rel(path)
-            lines = [self.codec.seal(line, owner=owner, rel_path=rel) for line in lines]
+        lines = self._encode_lines(path, records)
         if locked:
             jsonl.append_lines(path, lines, fsync=self._fsync)
         else:
@@ -125,8 +162,22 @@ class FileStore:
                 jsonl.append_lines(path, lines, fsync=self._fsync)
         self._after_write(path)
 
+    def rewrite_jsonl(self, path: Path, records: Sequence[dict[str, Any]]) -> None:
+        """Atomically replace a whole JSONL file (expiry, compaction, rotation).
+
+        The caller holds the file's lock, so no append can slip in between read and replace.
+        """
+        ensure_inside(self.root, path)
+        payload = b"".join(line + b"\n" for line in self._encode_lines(path, records))
+        atomic_write_bytes(path, payload, fsync=self._fsync)
+        self._after_write(path)
+
     def read_jsonl(self, path: Path) -> list[dict[str, Any]]:
         return jsonl.read_records(path, self._line_decoder(path))
+
+    def read_jsonl_models(self, path: Path, adapter: Any) -> list[Any]:
+        """Records validated by a pydantic ``TypeAdapter(list[Model])`` (fast path for logs)."""
+        return jsonl.read_models(path, adapter, self._line_decoder(path))
 
     def count_jsonl(self, path: Path) -> int:
         return jsonl.count_lines(path)

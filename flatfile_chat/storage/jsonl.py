@@ -113,6 +113,34 @@ def _parse_line(path: Path, number: int, raw: bytes, decode: LineDecoder | None)
     return record
 
 
+def read_models(path: Path, adapter: Any, decode: LineDecoder | None = None) -> list[Any]:
+    """Like :func:`read_records` but validated into models by a pydantic ``TypeAdapter`` of a
+    list; plain files go through pydantic-core's JSON parser in one call (the fast path), and
+    any problem falls back to line-by-line parsing so the error names its line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    if decode is None and data.endswith(b"\n"):
+        lines = data[:-1].split(b"\n")
+        try:
+            models = adapter.validate_json(b"[" + b",".join(lines) + b"]")
+        except ValueError:
+            models = None
+        if models is not None and len(models) == len(lines):
+            return models
+    records = read_records(path, decode)
+    models = []
+    for number, record in enumerate(records, start=1):
+        try:
+            models.append(adapter.validate_python([record])[0])
+        except ValueError as exc:
+            raise StorageCorrupted(f"line does not match the expected record: "
+                                   f"{str(exc).splitlines()[0]}", path=path,
+                                   line=number) from None
+    return models
+
+
 @dataclass(frozen=True)
 class RepairReport:
     path: str

@@ -1,16 +1,35 @@
-"""Cross-process file locks with a timeout (``filelock``), mapped to our ``LockTimeout``."""
+"""Cross-process file locks with a timeout: ``flock`` on a hidden ``.{name}.lock`` sibling.
+
+Why not the ``filelock`` package: measured on this project's CI machine, filelock 4.3.1 spends
+200–300 µs per acquire/release (fork tracking, singletons, polling machinery) where a bare
+``flock`` takes ~7 µs, and a lock is taken on every message append. This module is the small
+part of it we need: exclusive and shared modes, a timeout with exponential back-off (from 1 ms,
+like upstream's 10 ms retry but finer), and per-thread reentrancy so code that already holds a
+file's exclusive lock can read it "under lock" without deadlocking itself.
+
+Each acquisition opens its own descriptor, so threads exclude each other exactly like processes
+(flock locks belong to the open file description).
+
+Readers never create files: a shared lock on a file whose lock file does not exist yet is a
+no-op. That is safe for in-place writers because :func:`may_write_in_place` refuses when the
+writer's own acquisition created the lock file (a reader may have checked just before), so the
+first write to any file always goes through temp + rename.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import filelock
-
 from flatfile_chat.errors import LockTimeout
 
 LOCK_SUFFIX = ".lock"
+_held = threading.local()  # lock path -> [mode, depth, created_by_this_acquisition]
 
 
 def lock_path_for(path: Path) -> Path:
@@ -18,19 +37,76 @@ def lock_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}{LOCK_SUFFIX}")
 
 
-@contextmanager
-def file_lock(path: Path, timeout: float) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (via ``path.lock``) or raise ``LockTimeout``.
+def _registry() -> dict[str, list]:
+    held = getattr(_held, "locks", None)
+    if held is None:
+        held = _held.locks = {}
+    return held
 
-    A new lock object per call: flock on separate descriptors excludes threads and processes alike.
-    """
-    lock = filelock.FileLock(lock_path_for(path), timeout=timeout, thread_local=False)
-    try:
-        lock.acquire()
-    except filelock.Timeout as exc:
-        raise LockTimeout(f"could not lock {path} within {timeout}s (another writer holds "
-                          f"{lock_path_for(path).name})", path=str(path), timeout=timeout) from exc
+
+def may_write_in_place(path: Path) -> bool:
+    """Whether this thread holds ``path``'s exclusive lock on a pre-existing lock file."""
+    entry = _registry().get(os.fspath(lock_path_for(path)))
+    return entry is not None and entry[0] == "exclusive" and not entry[2]
+
+
+@contextmanager
+def file_lock(path: Path, timeout: float, *, shared: bool = False) -> Iterator[None]:
+    """Hold ``path``'s lock (exclusive by default) or raise ``LockTimeout`` after ``timeout``."""
+    lock_file = lock_path_for(path)
+    key = os.fspath(lock_file)
+    held = _registry()
+    entry = held.get(key)
+    if entry is not None:
+        if not shared and entry[0] == "shared":
+            raise RuntimeError(f"cannot upgrade a shared lock on {path} to exclusive")
+        entry[1] += 1  # reentrant: exclusive covers shared, same mode nests
+        try:
+            yield
+        finally:
+            entry[1] -= 1
+        return
+    if shared:
+        try:
+            fd = os.open(lock_file, os.O_RDONLY)
+        except FileNotFoundError:  # no writer has ever locked it: nothing to wait for
+            yield
+            return
+        created = False
+    else:
+        fd, created = _open_creating(lock_file)
+    _acquire(fd, lock_file, path, timeout, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    held[key] = ["shared" if shared else "exclusive", 1, created]
     try:
         yield
     finally:
-        lock.release()
+        del held[key]
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _open_creating(lock_file: Path) -> tuple[int, bool]:
+    try:
+        return os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+    except FileExistsError:
+        return os.open(lock_file, os.O_RDWR), False
+
+
+def _acquire(fd: int, lock_file: Path, path: Path, timeout: float, mode: int) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise LockTimeout(f"could not lock {path} within {timeout}s (another writer "
+                                  f"holds {lock_file.name})", path=str(path),
+                                  timeout=timeout) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        except BaseException:
+            os.close(fd)
+            raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from flatfile_chat.errors import SecurityError, ValidationError
@@ -33,13 +34,22 @@ def _is_windows_device(name: str) -> bool:
 
 def validate_id(value: object, kind: str = "id") -> str:
     """Return ``value`` unchanged if it is a safe id, else raise naming ``kind`` and the rule."""
+    if type(value) is str and _valid_id(value):
+        return value
     if not isinstance(value, str):
         raise ValidationError(f"{kind} must be a string, got {type(value).__name__}",
                               key=kind, value=value)
-    if _ID_RE.match(value) and not value.endswith(".") and not _is_windows_device(value):
+    if _valid_id(value):
         return value
     error = SecurityError if _looks_hostile(value) else ValidationError
     raise error(f"invalid {kind} {value!r}: expected {ID_RULE}", key=kind, value=value)
+
+
+@lru_cache(maxsize=8192)
+def _valid_id(value: str) -> bool:
+    # Cached: ids repeat on every call of a hot path (user, session), invalid ones are rare.
+    return bool(_ID_RE.match(value)) and not value.endswith(".") \
+        and not _is_windows_device(value)
 
 
 def _looks_hostile(value: str) -> bool:
@@ -50,24 +60,29 @@ def _looks_hostile(value: str) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
+def _valid_component(name: str) -> bool:
+    return bool(_COMPONENT_RE.match(name)) and name not in (".", "..") \
+        and not _is_windows_device(name)
+
+
 def validate_component(name: str) -> str:
     """A single path component the store itself builds (file names, dir names)."""
-    if (
-        not isinstance(name, str)
-        or not _COMPONENT_RE.match(name)
-        or name in (".", "..")
-        or _is_windows_device(name)
-    ):
+    if type(name) is not str or not _valid_component(name):
         raise SecurityError(f"unsafe path component {name!r}", key="path", value=name)
     return name
 
 
 def safe_join(root: Path, *parts: str) -> Path:
-    """Join validated components under ``root``; the result is always strictly inside it."""
+    """Join validated components under ``root``; the result is always strictly inside it.
+
+    Components can hold no separator, ``.`` or ``..``, so plain joining is already normal;
+    the prefix check below is the belt to that pair of braces.
+    """
     for part in parts:
         validate_component(part)
-    joined = os.path.normpath(os.path.join(root, *parts))
     root_str = os.fspath(root)
+    joined = os.path.normpath(os.sep.join((root_str, *parts)))
     if not (joined == root_str or joined.startswith(root_str.rstrip(os.sep) + os.sep)):
         raise SecurityError(f"path {joined!r} leaves the store root {root_str!r}",
                             key="path", value=joined)
@@ -77,7 +92,8 @@ def safe_join(root: Path, *parts: str) -> Path:
 def ensure_inside(root: Path, path: Path) -> Path:
     """Defence in depth for writers: refuse any path that is not under ``root``."""
     path_str, root_str = os.fspath(path), os.fspath(root).rstrip(os.sep) + os.sep
-    if not path_str.startswith(root_str) or ".." in Path(path_str).parts:
+    if (not path_str.startswith(root_str) or f"{os.sep}..{os.sep}" in path_str
+            or path_str.endswith(f"{os.sep}..")):
         raise SecurityError(f"refusing to touch {path_str!r}: outside store root {root_str!r}",
                             key="path", value=path_str)
     return path

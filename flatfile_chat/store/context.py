@@ -7,7 +7,7 @@ from typing import Any
 
 from flatfile_chat.errors import AlreadyExists, NotFound
 from flatfile_chat.store.layout import StoreContext
-from flatfile_chat.store.models import FFSituationalContextDTO
+from flatfile_chat.store.models import FFSituationalContextDTO, parse_input
 from flatfile_chat.store.sessions import SessionRepository
 
 
@@ -21,11 +21,11 @@ class ContextRepository:
         """Write the new context; the one it replaces goes to ``context_history/``."""
         data = context.to_dict() if isinstance(context, FFSituationalContextDTO) else dict(context)
         data["timestamp"] = data.get("timestamp") or self._ctx.now_iso()
-        record = FFSituationalContextDTO.model_validate(data)
+        record = parse_input(FFSituationalContextDTO, data, "situational context")
         layout, fs = self._ctx.layout, self._ctx.fs
         self._sessions.get(user_id, session_id)
         path = layout.situational_context(user_id, session_id)
-        with fs.lock(layout.session_lock_target(user_id, session_id)):
+        with self._sessions.lock(user_id, session_id):
             previous = fs.read_json(path, default=None)
             if previous is not None:
                 self._snapshot(user_id, session_id, previous)

@@ -84,7 +84,8 @@ def check_jsonl_files(ctx: StoreContext) -> Iterable[IntegrityIssue]:
 def check_session_counters(ctx: StoreContext) -> Iterable[IntegrityIssue]:
     for _user, _sid, folder in iter_sessions(ctx):
         try:
-            stored = ctx.fs.read_json(folder / "session.json").get("message_count")
+            stored = ctx.fs.read_json(folder / "session.json",
+                                      shared_lock=True).get("message_count")
         except FFError as exc:
             yield IntegrityIssue("json_invalid", ctx.fs.rel(folder / "session.json"), str(exc))
             continue

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flatfile_chat.clock import Clock
@@ -31,6 +31,10 @@ RESERVED_USER_DIRS = frozenset({
 @dataclass(frozen=True)
 class Layout:
     fs: FileStore
+    # Validated session folders by (user, session): every message append needs one, and
+    # building it (two id checks, a safe join) is a measurable share of an append.
+    _session_dirs: dict[tuple[str, str], Path] = field(default_factory=dict, repr=False,
+                                                       compare=False)
 
     def users_dir(self) -> Path:
         return self.fs.path("users")
@@ -42,8 +46,15 @@ class Layout:
         return self.user_dir(user_id) / "profile.json"
 
     def session_dir(self, user_id: str, session_id: str) -> Path:
-        session_id = validate_id(session_id, "session_id")
-        return self.fs.path("users", validate_id(user_id, "user_id"), session_id)
+        key = (user_id, session_id)
+        path = self._session_dirs.get(key)
+        if path is None:
+            session_id = validate_id(session_id, "session_id")
+            path = self.fs.path("users", validate_id(user_id, "user_id"), session_id)
+            if len(self._session_dirs) > 4096:
+                self._session_dirs.clear()
+            self._session_dirs[key] = path
+        return path
 
     def session_file(self, user_id: str, session_id: str) -> Path:
         return self.session_dir(user_id, session_id) / "session.json"
@@ -52,8 +63,8 @@ class Layout:
         return self.session_dir(user_id, session_id) / "messages.jsonl"
 
     def session_lock_target(self, user_id: str, session_id: str) -> Path:
-        """The file whose ``.lock`` serialises writers of one session."""
-        return self.session_dir(user_id, session_id) / "session"
+        """``session.json``: its lock serialises a session's writers (messages, counters)."""
+        return self.session_file(user_id, session_id)
 
     def documents_dir(self, user_id: str, session_id: str) -> Path:
         return self.session_dir(user_id, session_id) / "documents"

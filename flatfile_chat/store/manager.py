@@ -73,7 +73,8 @@ class FFStorageManager:
     def root(self) -> Path:
         return self.ctx.fs.root
 
-    async def _io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    async def run_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a sync store operation per ``storage.io_mode`` (managers use this too)."""
         if self._threaded:
             return await asyncio.to_thread(fn, *args, **kwargs)
         return fn(*args, **kwargs)
@@ -81,46 +82,46 @@ class FFStorageManager:
     # -- users ---------------------------------------------------------------------------
     async def create_user(self, user_id: str,
                           profile: dict[str, Any] | None = None) -> FFUserProfileDTO:
-        return await self._io(self.users.create, user_id, profile)
+        return await self.run_io(self.users.create, user_id, profile)
 
     async def user_exists(self, user_id: str) -> bool:
-        return await self._io(self.users.exists, user_id)
+        return await self.run_io(self.users.exists, user_id)
 
     async def get_user_profile(self, user_id: str) -> FFUserProfileDTO:
-        return await self._io(self.users.get_profile, user_id)
+        return await self.run_io(self.users.get_profile, user_id)
 
     async def update_user_profile(self, user_id: str,
                                   updates: dict[str, Any]) -> FFUserProfileDTO:
-        return await self._io(self.users.update_profile, user_id, updates)
+        return await self.run_io(self.users.update_profile, user_id, updates)
 
     async def list_users(self) -> list[str]:
-        return await self._io(self.users.list)
+        return await self.run_io(self.users.list)
 
     # -- sessions ------------------------------------------------------------------------
     async def create_session(self, user_id: str, title: str | None = None,
                              session_type: str = "chat", metadata: dict[str, Any] | None = None,
                              session_id: str | None = None) -> FFSessionDTO:
-        return await self._io(self.sessions.create, user_id, title, session_type, metadata,
+        return await self.run_io(self.sessions.create, user_id, title, session_type, metadata,
                               session_id)
 
     async def get_session(self, user_id: str, session_id: str) -> FFSessionDTO:
-        return await self._io(self.sessions.get, user_id, session_id)
+        return await self.run_io(self.sessions.get, user_id, session_id)
 
     async def session_exists(self, user_id: str, session_id: str) -> bool:
-        return await self._io(self.sessions.exists, user_id, session_id)
+        return await self.run_io(self.sessions.exists, user_id, session_id)
 
     async def list_sessions(self, user_id: str, limit: int | None = None, offset: int = 0,
                             session_type: str | None = None) -> list[FFSessionDTO]:
-        return await self._io(self.sessions.list, user_id, limit=limit, offset=offset,
+        return await self.run_io(self.sessions.list, user_id, limit=limit, offset=offset,
                               session_type=session_type)
 
     async def update_session_metadata(self, user_id: str, session_id: str,
                                       updates: dict[str, Any]) -> FFSessionDTO:
-        return await self._io(self.sessions.update, user_id, session_id, updates)
+        return await self.run_io(self.sessions.update, user_id, session_id, updates)
 
     async def get_session_statistics(self, user_id: str,
                                      session_id: str) -> FFSessionStatisticsDTO:
-        return await self._io(self._statistics, user_id, session_id)
+        return await self.run_io(self._statistics, user_id, session_id)
 
     def _statistics(self, user_id: str, session_id: str) -> FFSessionStatisticsDTO:
         session = self.sessions.get(user_id, session_id)
@@ -141,78 +142,78 @@ class FFStorageManager:
     # -- messages ------------------------------------------------------------------------
     async def add_message(self, user_id: str, session_id: str,
                           message: FFMessageDTO | dict[str, Any]) -> FFMessageDTO:
-        return await self._io(self.messages.add, user_id, session_id, message)
+        return await self.run_io(self.messages.add, user_id, session_id, message)
 
     async def add_messages(self, user_id: str, session_id: str,
                            messages: list[FFMessageDTO | dict[str, Any]]) -> list[FFMessageDTO]:
-        return await self._io(self.messages.add_many, user_id, session_id, messages)
+        return await self.run_io(self.messages.add_many, user_id, session_id, messages)
 
     async def get_messages(self, user_id: str, session_id: str, limit: int | None = None,
                            offset: int = 0) -> list[FFMessageDTO]:
-        return await self._io(self.messages.list, user_id, session_id, limit=limit,
+        return await self.run_io(self.messages.list, user_id, session_id, limit=limit,
                               offset=offset)
 
     async def get_message(self, user_id: str, session_id: str, message_id: str) -> FFMessageDTO:
-        return await self._io(self.messages.get, user_id, session_id, message_id)
+        return await self.run_io(self.messages.get, user_id, session_id, message_id)
 
     async def search_messages(self, user_id: str, query: str,
                               session_ids: list[str] | None = None, limit: int = 20,
                               match_all: bool = False) -> list[FFMessageSearchHitDTO]:
-        return await self._io(self.messages.search, user_id, query, session_ids=session_ids,
+        return await self.run_io(self.messages.search, user_id, query, session_ids=session_ids,
                               limit=limit, match_all=match_all)
 
     # -- documents -----------------------------------------------------------------------
     async def store_document(self, user_id: str, session_id: str, filename: str,
                              content: bytes, *, mime_type: str | None = None,
                              metadata: dict[str, Any] | None = None) -> FFDocumentDTO:
-        return await self._io(self.documents.store, user_id, session_id, filename, content,
+        return await self.run_io(self.documents.store, user_id, session_id, filename, content,
                               mime_type=mime_type, metadata=metadata)
 
     async def list_documents(self, user_id: str, session_id: str) -> list[FFDocumentDTO]:
-        return await self._io(self.documents.list, user_id, session_id)
+        return await self.run_io(self.documents.list, user_id, session_id)
 
     async def get_document(self, user_id: str, session_id: str, filename: str) -> FFDocumentDTO:
-        return await self._io(self.documents.get, user_id, session_id, filename)
+        return await self.run_io(self.documents.get, user_id, session_id, filename)
 
     async def read_document(self, user_id: str, session_id: str, filename: str) -> bytes:
-        return await self._io(self.documents.read, user_id, session_id, filename)
+        return await self.run_io(self.documents.read, user_id, session_id, filename)
 
     async def update_document_analysis(self, user_id: str, session_id: str, filename: str,
                                        analysis: dict[str, Any]) -> FFDocumentDTO:
-        return await self._io(self.documents.update_analysis, user_id, session_id, filename,
+        return await self.run_io(self.documents.update_analysis, user_id, session_id, filename,
                               analysis)
 
     async def delete_document(self, user_id: str, session_id: str,
                               filename: str) -> FFDocumentDTO:
-        return await self._io(self.documents.delete, user_id, session_id, filename)
+        return await self.run_io(self.documents.delete, user_id, session_id, filename)
 
     # -- personas ------------------------------------------------------------------------
     async def store_persona(self, persona: FFPersonaDTO | dict[str, Any],
                             user_id: str | None = None) -> FFPersonaDTO:
-        return await self._io(self.personas.store, persona, user_id)
+        return await self.run_io(self.personas.store, persona, user_id)
 
     async def get_persona(self, persona_id: str, user_id: str | None = None) -> FFPersonaDTO:
-        return await self._io(self.personas.get, persona_id, user_id)
+        return await self.run_io(self.personas.get, persona_id, user_id)
 
     async def list_personas(self, user_id: str | None = None,
                             include_global: bool = True) -> list[str]:
-        return await self._io(self.personas.list, user_id, include_global=include_global)
+        return await self.run_io(self.personas.list, user_id, include_global=include_global)
 
     async def delete_persona(self, persona_id: str, user_id: str | None = None) -> None:
-        return await self._io(self.personas.delete, persona_id, user_id)
+        return await self.run_io(self.personas.delete, persona_id, user_id)
 
     # -- situational context -------------------------------------------------------------
     async def update_context(self, user_id: str, session_id: str,
                              context: FFSituationalContextDTO | dict[str, Any]
                              ) -> FFSituationalContextDTO:
-        return await self._io(self.contexts.update, user_id, session_id, context)
+        return await self.run_io(self.contexts.update, user_id, session_id, context)
 
     async def get_context(self, user_id: str, session_id: str) -> FFSituationalContextDTO:
-        return await self._io(self.contexts.get, user_id, session_id)
+        return await self.run_io(self.contexts.get, user_id, session_id)
 
     async def get_context_history(self, user_id: str, session_id: str,
                                   limit: int | None = None) -> list[FFSituationalContextDTO]:
-        return await self._io(self.contexts.history, user_id, session_id, limit)
+        return await self.run_io(self.contexts.history, user_id, session_id, limit)
 
     # -- maintenance ---------------------------------------------------------------------
     def check_integrity(self) -> list[integrity.IntegrityIssue]:

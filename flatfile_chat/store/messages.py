@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from flatfile_chat.clock import parse_timestamp
 from flatfile_chat.errors import AlreadyExists, LimitExceeded, NotFound, ValidationError
 from flatfile_chat.storage.paths import validate_id
@@ -18,10 +20,12 @@ from flatfile_chat.store.models import (
     FFMessageDTO,
     FFMessageSearchHitDTO,
     FFSessionDTO,
+    parse_input,
 )
 from flatfile_chat.store.sessions import SessionRepository
 
 _WORD = re.compile(r"\w+")
+_MESSAGE_LIST = TypeAdapter(list[FFMessageDTO])
 
 
 def _given_id(message: FFMessageDTO | dict[str, Any]) -> str | None:
@@ -55,11 +59,12 @@ class MessageRepository:
         ids = [r.message_id for r in records]
         if len(set(ids)) != len(ids):
             raise AlreadyExists(f"duplicate message_id in one batch: {ids}", key="message_id")
-        layout, fs = self._ctx.layout, self._ctx.fs
-        messages_file = layout.messages_file(user_id, session_id)
-        with fs.lock(layout.session_lock_target(user_id, session_id)):
+        fs = self._ctx.fs
+        session_file = self._ctx.layout.session_file(user_id, session_id)
+        messages_file = session_file.with_name("messages.jsonl")
+        with self._sessions.lock(user_id, session_id):
             session = self._sessions.get(user_id, session_id)
-            count = self._exact_count(user_id, session_id, session)
+            count = self._exact_count(user_id, session_id, session, messages_file)
             self._refuse_taken_ids(messages_file, [i for i in explicit if i])
             limit = self._ctx.config.storage.max_messages_per_session
             if count + len(records) > limit:
@@ -87,8 +92,8 @@ class MessageRepository:
                                 f"{self._ctx.fs.rel(messages_file)}", key="message_id",
                                 value=clash[0])
 
-    def _exact_count(self, user_id: str, session_id: str, session: FFSessionDTO) -> int:
-        path = self._ctx.layout.messages_file(user_id, session_id)
+    def _exact_count(self, user_id: str, session_id: str, session: FFSessionDTO,
+                     path) -> int:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -109,7 +114,7 @@ class MessageRepository:
         else:
             validate_id(data["message_id"], "message_id")
         data.setdefault("timestamp", self._ctx.now_iso())
-        record = FFMessageDTO.model_validate(data)
+        record = parse_input(FFMessageDTO, data, "message")
         if record.role not in MESSAGE_ROLES:
             raise ValidationError(f"unknown role {record.role!r} (allowed: "
                                   f"{', '.join(MESSAGE_ROLES)})", key="role", value=record.role)
@@ -145,9 +150,10 @@ class MessageRepository:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValidationError("offset and limit must be >= 0", key="offset")
         self._sessions.get(user_id, session_id)  # NotFound for unknown sessions
-        rows = self._ctx.fs.read_jsonl(self._ctx.layout.messages_file(user_id, session_id))
+        messages = self._ctx.fs.read_jsonl_models(
+            self._ctx.layout.messages_file(user_id, session_id), _MESSAGE_LIST)
         end = None if limit is None else offset + limit
-        return [FFMessageDTO.model_validate(row) for row in rows[offset:end]]
+        return messages[offset:end]
 
     def get(self, user_id: str, session_id: str, message_id: str) -> FFMessageDTO:
         for message in self.list(user_id, session_id):
@@ -175,7 +181,7 @@ class MessageRepository:
 
     def recount(self, user_id: str, session_id: str) -> tuple[int, int]:
         """Set ``message_count`` from the log; returns (old, new)."""
-        with self._ctx.fs.lock(self._ctx.layout.session_lock_target(user_id, session_id)):
+        with self._sessions.lock(user_id, session_id):
             session = self._sessions.get(user_id, session_id)
             actual = self._ctx.fs.count_jsonl(self._ctx.layout.messages_file(user_id,
                                                                                session_id))

@@ -12,7 +12,7 @@ from typing import Any
 from flatfile_chat.errors import NotFound
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
-from flatfile_chat.store.models import FFPersonaDTO
+from flatfile_chat.store.models import FFPersonaDTO, parse_input
 from flatfile_chat.store.users import UserRepository
 
 
@@ -24,7 +24,7 @@ class PersonaRepository:
     def store(self, persona: FFPersonaDTO | dict[str, Any],
               user_id: str | None = None) -> FFPersonaDTO:
         record = (persona if isinstance(persona, FFPersonaDTO)
-                  else FFPersonaDTO.model_validate(persona))
+                  else parse_input(FFPersonaDTO, persona, "persona"))
         validate_id(record.persona_id, "persona_id")
         if user_id is not None:
             self._users.require(user_id)

@@ -20,12 +20,7 @@ def reencrypt_all(fs: FileStore) -> int:
             path = Path(dirpath, name)
             with fs.lock(path):
                 if name.endswith(".jsonl"):
-                    records = fs.read_jsonl(path)
-                    tmp = path.with_name(f".{name}.rekey")
-                    if tmp.exists():
-                        tmp.unlink()
-                    fs.append_jsonl(tmp, records, locked=True)
-                    os.replace(tmp, path)
+                    fs.rewrite_jsonl(path, fs.read_jsonl(path))
                 elif name.endswith(".json"):
                     fs.write_json(path, fs.read_json(path))
                 else:

@@ -82,7 +82,7 @@ class SessionRepository:
 
     def get(self, user_id: str, session_id: str) -> FFSessionDTO:
         path = self._ctx.layout.session_file(user_id, session_id)
-        data = self._ctx.fs.read_json(path, default=None)
+        data = self._ctx.fs.read_json(path, default=None, shared_lock=True)
         if data is None:
             raise NotFound(f"session {session_id!r} of user {user_id!r} not found",
                            key="session_id", value=session_id, user_id=user_id)
@@ -90,6 +90,13 @@ class SessionRepository:
 
     def exists(self, user_id: str, session_id: str) -> bool:
         return self._ctx.layout.session_file(user_id, session_id).is_file()
+
+    def lock(self, user_id: str, session_id: str):
+        """The session's writer lock (NotFound, not a stray lock file, for unknown sessions)."""
+        path = self._ctx.layout.session_file(user_id, session_id)
+        if not path.parent.is_dir():
+            self.get(user_id, session_id)
+        return self._ctx.fs.lock(path)
 
     def write(self, record: FFSessionDTO, *, derived: bool) -> None:
         path = self._ctx.layout.session_file(record.user_id, record.session_id)
@@ -121,7 +128,7 @@ class SessionRepository:
         if bad:
             raise ValidationError(f"cannot update {bad} of session {session_id!r} (allowed: "
                                   f"{', '.join(sorted(_UPDATABLE))})", key=bad[0])
-        with self._ctx.fs.lock(self._ctx.layout.session_lock_target(user_id, session_id)):
+        with self.lock(user_id, session_id):
             record = self.get(user_id, session_id)
             changes: dict[str, Any] = {"updated_at": self._ctx.now_iso()}
             if "title" in updates:

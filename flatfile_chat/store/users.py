@@ -8,7 +8,7 @@ from typing import Any
 from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
-from flatfile_chat.store.models import FFUserProfileDTO
+from flatfile_chat.store.models import FFUserProfileDTO, parse_input
 
 _IMMUTABLE = frozenset({"user_id", "created_at", "updated_at"})
 
@@ -31,8 +31,10 @@ class UserRepository:
             raise ValidationError(f"profile may not set {bad} (assigned by the store)",
                                   key=bad[0])
         now = self._ctx.now_iso()
-        record = FFUserProfileDTO.model_validate(
-            {"username": "", **fields, "user_id": user_id, "created_at": now, "updated_at": now})
+        record = parse_input(
+            FFUserProfileDTO,
+            {"username": "", **fields, "user_id": user_id, "created_at": now, "updated_at": now},
+            "profile")
         fs.ensure_dir(user_dir)
         try:
             fs.write_json(layout.profile(user_id), record.to_dict(), exclusive=True)
@@ -65,7 +67,7 @@ class UserRepository:
         with self._ctx.fs.lock(path):
             current = self.get_profile(user_id).to_dict()
             merged = {**current, **updates, "updated_at": self._ctx.now_iso()}
-            record = FFUserProfileDTO.model_validate(merged)
+            record = parse_input(FFUserProfileDTO, merged, "profile")
             self._ctx.fs.write_json(path, record.to_dict())
         return record
 

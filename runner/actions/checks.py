@@ -1,0 +1,73 @@
+"""Read the stored files directly, so scenarios can assert on what is on disk, not on what an
+API claims. Paths are relative to the scenario's store root and go through the safe join."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import Field
+
+from flatfile_chat.errors import NotFound
+from runner.actions.registry import Params, action
+
+
+class FilePath(Params):
+    path: str = Field(description="relative to the store root, e.g. "
+                                  "'users/alice/${s1}/session.json'")
+
+
+def _resolve(world, relative: str):
+    return world.store.fs.path(*[part for part in relative.split("/") if part])
+
+
+@action("files.read_json", component="runner")
+async def files_read_json(world, p: FilePath) -> Any:
+    """Parse a stored JSON document."""
+    return world.store.fs.read_json(_resolve(world, p.path))
+
+
+@action("files.read_jsonl", component="runner")
+async def files_read_jsonl(world, p: FilePath) -> Any:
+    """Every record of a stored JSONL file (a bad line fails the step, naming the line)."""
+    path = _resolve(world, p.path)
+    if not path.exists():
+        raise NotFound(f"{p.path} does not exist", path=p.path)
+    return world.store.fs.read_jsonl(path)
+
+
+@action("files.exists", component="runner")
+async def files_exists(world, p: FilePath) -> Any:
+    """Whether a file or folder exists under the store root."""
+    return _resolve(world, p.path).exists()
+
+
+@action("files.list", component="runner")
+async def files_list(world, p: FilePath) -> Any:
+    """Names in a folder (hidden lock and temp files left out), sorted."""
+    path = _resolve(world, p.path)
+    if not path.is_dir():
+        raise NotFound(f"{p.path} is not a folder", path=p.path)
+    return sorted(n for n in os.listdir(path) if not n.startswith("."))
+
+
+@action("files.count_lines", component="runner")
+async def files_count_lines(world, p: FilePath) -> Any:
+    """Complete lines in a file (0 if it does not exist)."""
+    return world.store.fs.count_jsonl(_resolve(world, p.path))
+
+
+class NoParams(Params):
+    pass
+
+
+@action("store.check", component="runner")
+async def store_check(world, p: NoParams) -> Any:
+    """Integrity issues of the whole store (empty list when healthy)."""
+    return [issue.__dict__ for issue in world.store.check_integrity()]
+
+
+@action("store.repair", component="runner")
+async def store_repair(world, p: NoParams) -> Any:
+    """Move bad JSONL lines aside, recount messages, drop stale temp files."""
+    return world.store.repair().__dict__

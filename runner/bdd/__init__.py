@@ -1,0 +1,1 @@
+"""Gherkin bindings: thin, readable sentences that call the engine (never a manager)."""

@@ -1,0 +1,311 @@
+"""The engine: the only executor of steps, for YAML and Gherkin alike.
+
+Per step: interpolate → validate params → call the action → record result, time, components
+→ save → expect → invariants. A scenario run owns its world (temp store root, frozen clock,
+fixed seed) and one event loop; steps are synchronous calls into it, which is what pytest-bdd
+needs (it never awaits ``async def`` steps).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pydantic
+
+from runner import matchers, write_audit
+from runner.actions.registry import ActionRegistry, load_actions
+from runner.errors import ExpectationFailed, InvariantBreach, ScenarioError, ScenarioFailure
+from runner.interpolate import interpolate
+from runner.world import DEFAULT_SEED, DEFAULT_START, World
+
+ALL_INVARIANTS = {"outside_root": True, "jsonl": True, "counters": True}
+
+
+@dataclass
+class StepRecord:
+    index: int
+    action: str
+    where: str
+    title: str
+    params: dict[str, Any]
+    components: tuple[str, ...]
+    result: Any = None
+    error: BaseException | None = None
+    duration: float = 0.0
+    status: str = "passed"
+
+
+@dataclass
+class ScenarioRecord:
+    steps: list[StepRecord] = field(default_factory=list)
+    components_used: set[str] = field(default_factory=set)
+
+    @property
+    def duration(self) -> float:
+        return sum(s.duration for s in self.steps)
+
+
+class Reporter(Protocol):
+    """Where step events go (the Allure bridge implements this)."""
+
+    def step_started(self, record: StepRecord) -> None: ...
+    def step_finished(self, record: StepRecord) -> None: ...
+
+
+class NullReporter:
+    def step_started(self, record: StepRecord) -> None:
+        pass
+
+    def step_finished(self, record: StepRecord) -> None:
+        pass
+
+
+def to_data(value: Any) -> Any:
+    """Action results as plain JSON data (models dumped), so JMESPath can walk them."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): to_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_data(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+class ScenarioRun:
+    """One scenario in progress. Use as a context manager; call :meth:`step` per step."""
+
+    def __init__(self, *, config: dict[str, Any] | None = None, start: str | None = None,
+                 seed: int | None = None, variables: dict[str, Any] | None = None,
+                 invariants: dict[str, bool] | None = None, reporter: Reporter | None = None,
+                 registry: ActionRegistry | None = None, keep: bool = False) -> None:
+        self.registry = registry or load_actions()
+        self.world = World(config=config, start=start or DEFAULT_START,
+                           seed=DEFAULT_SEED if seed is None else seed, variables=variables,
+                           keep=keep)
+        self.invariants = {**ALL_INVARIANTS, **(invariants or {})}
+        self.reporter = reporter or NullReporter()
+        self.record = ScenarioRecord()
+        self.last_result: Any = None
+        self._runner = asyncio.Runner()
+
+    def __enter__(self) -> ScenarioRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._runner.run(self.world.aclose())
+        finally:
+            self._runner.close()
+
+    # -- one step ------------------------------------------------------------------------
+    def step(self, action_name: str, params: dict[str, Any] | None = None, *, where: str,
+             save: dict[str, str] | None = None, expect: list[dict[str, Any]] | None = None,
+             raises: dict[str, str] | None = None, timeout: float | None = None,
+             label: str | None = None, capture_error: bool = False) -> Any:
+        """Run one action. ``capture_error`` keeps a raised error as the result instead of
+        failing (Gherkin's "When I try to …" followed by "Then it fails with …")."""
+        action = self.registry.get(action_name)
+        if action is None:
+            raise ScenarioError(f"{where}: unknown action {action_name!r}")
+        values = interpolate(params or {}, self.world.variables)
+        record = StepRecord(index=len(self.record.steps) + 1, action=action_name, where=where,
+                            title=label or _title(action_name, values), params=values,
+                            components=action.components)
+        self.record.steps.append(record)
+        self.reporter.step_started(record)
+        try:
+            self._execute(action, record, values, raises, timeout, capture_error)
+            if save:
+                self._save(record, save)
+            if expect:
+                self._expect(record, expect)
+        except BaseException as exc:
+            record.status = "failed" if isinstance(exc, AssertionError) else "broken"
+            record.error = record.error or exc
+            raise
+        finally:
+            self.reporter.step_finished(record)
+        return record.result
+
+    def _execute(self, action: Any, record: StepRecord, values: dict[str, Any],
+                 raises: dict[str, str] | None, timeout: float | None,
+                 capture_error: bool = False) -> None:
+        try:
+            model = action.params.model_validate(values)
+        except pydantic.ValidationError as exc:
+            raise ScenarioError(f"{record.where}: step {record.index} `{action.name}`: bad "
+                                f"parameters after interpolation: {_pydantic_summary(exc)}"
+                                ) from None
+        self.world.components_used.update(action.components)
+        started = time.perf_counter()
+        error: BaseException | None = None
+        result: Any = None
+        with write_audit.Recorder() as written:
+            try:
+                coro = action.fn(self.world, model)
+                result = self._runner.run(asyncio.wait_for(coro, timeout) if timeout else coro)
+            except Exception as exc:  # the step's outcome; judged against `raises` below
+                error = exc
+        record.duration = time.perf_counter() - started
+        self.record.components_used = set(self.world.components_used)
+        record.result = to_data(result) if error is None else _error_data(error)
+        self.last_result = record.result
+        if raises is not None:
+            self._check_raises(record, raises, error)
+        elif error is not None and not capture_error:
+            record.error = error
+            raise ExpectationFailed(
+                f"{record.where}: step {record.index} `{record.action}` raised "
+                f"{type(error).__name__}: {error}") from error
+        self._check_invariants(record, written)
+
+    def _check_raises(self, record: StepRecord, raises: dict[str, str],
+                      error: BaseException | None) -> None:
+        wanted = raises["error"]
+        head = f"{record.where}: step {record.index} `{record.action}`"
+        if error is None:
+            raise ExpectationFailed(f"{head}: expected {wanted} but the step succeeded\n"
+                                    f"  result: {matchers._show(record.result)}")
+        names = {cls.__name__ for cls in type(error).__mro__}
+        if wanted not in names:
+            raise ExpectationFailed(f"{head}: expected {wanted}, got {type(error).__name__}: "
+                                    f"{error}") from error
+        message = str(error)
+        if "message" in raises and raises["message"] not in message:
+            raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
+                                    f"contain {raises['message']!r}\n  message: {message}")
+        if "matches" in raises and not re.search(raises["matches"], message):
+            raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
+                                    f"match /{raises['matches']}/\n  message: {message}")
+
+    def _save(self, record: StepRecord, save: dict[str, str]) -> None:
+        for name, path in save.items():
+            value = matchers.search(path, record.result)
+            if value is None:
+                raise ScenarioError(f"{record.where}: step {record.index} `{record.action}`: "
+                                    f"save {name!r}: path {path!r} found nothing in the result "
+                                    f"{matchers._show(record.result)}")
+            self.world.variables[name] = value
+
+    def _expect(self, record: StepRecord, expect: list[dict[str, Any]]) -> None:
+        for expectation in expect:
+            resolved = interpolate(expectation, self.world.variables)
+            actual, failures = matchers.check(resolved, record.result)
+            if failures:
+                raise ExpectationFailed(_expectation_message(record, resolved, actual,
+                                                             failures))
+
+    def _check_invariants(self, record: StepRecord, written: list[str]) -> None:
+        problems: list[str] = []
+        if self.invariants["outside_root"]:
+            roots = [str(r) for r in self.world.allowed_write_roots]
+            problems += [f"[outside_root] {p} was written outside the store root "
+                         f"{self.world.store_root}" for p in write_audit.outside(written, roots)]
+        if self.world.has_store and (self.invariants["jsonl"] or self.invariants["counters"]):
+            for issue in self.world.store.check_integrity():
+                kind = "jsonl" if issue.kind == "jsonl_invalid" else "counters"
+                if self.invariants[kind]:
+                    problems.append(str(issue))
+        if problems:
+            raise InvariantBreach(f"{record.where}: invariant broken after step {record.index} "
+                                  f"`{record.action}`:\n  " + "\n  ".join(problems))
+
+    def check(self, *, where: str, label: str, expect: list[dict[str, Any]] | None = None,
+              raises: dict[str, str] | None = None, save: dict[str, str] | None = None) -> Any:
+        """A step of its own that checks (or saves from) the previous step's result."""
+        record = StepRecord(index=len(self.record.steps) + 1, action="expect", where=where,
+                            title=label, params={k: v for k, v in (("expect", expect),
+                                                                    ("raises", raises),
+                                                                    ("save", save)) if v},
+                            components=("runner",), result=self.last_result)
+        self.record.steps.append(record)
+        self.reporter.step_started(record)
+        try:
+            if raises is not None:
+                self._check_captured(record, raises)
+            if save:
+                self._save(record, save)
+            if expect:
+                self._expect(record, expect)
+        except BaseException as exc:
+            record.status, record.error = "failed", exc
+            raise
+        finally:
+            self.reporter.step_finished(record)
+        return record.result
+
+    def _check_captured(self, record: StepRecord, raises: dict[str, str]) -> None:
+        result = record.result
+        if not (isinstance(result, dict) and "error" in result and "message" in result):
+            raise ExpectationFailed(f"{record.where}: expected the previous step to fail with "
+                                    f"{raises['error']}, but it succeeded\n  result: "
+                                    f"{matchers._show(result)}")
+        names = _ERROR_NAMES.get(result["error"], {result["error"]})
+        if raises["error"] not in names:
+            raise ExpectationFailed(f"{record.where}: expected {raises['error']}, got "
+                                    f"{result['error']}: {result['message']}")
+        if "message" in raises and raises["message"] not in result["message"]:
+            raise ExpectationFailed(f"{record.where}: {raises['error']} raised, but its "
+                                    f"message does not contain {raises['message']!r}\n"
+                                    f"  message: {result['message']}")
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    @property
+    def components_used(self) -> set[str]:
+        return set(self.world.components_used) - {"runner"}
+
+
+def _title(action: str, params: dict[str, Any]) -> str:
+    shown = ", ".join(f"{k}={_brief(v)}" for k, v in params.items())
+    return f"{action}({shown})" if shown else action
+
+
+def _brief(value: Any) -> str:
+    text = value if isinstance(value, str) else matchers._show(value, 40)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+_ERROR_NAMES: dict[str, set[str]] = {}
+
+
+def _error_data(error: BaseException) -> dict[str, Any]:
+    _ERROR_NAMES[type(error).__name__] = {cls.__name__ for cls in type(error).__mro__}
+    return {"error": type(error).__name__, "message": str(error),
+            **{k: to_data(v) for k, v in getattr(error, "context", {}).items()
+               if isinstance(v, str | int | float | bool | type(None))}}
+
+
+def _pydantic_summary(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        key = ".".join(map(str, error["loc"])) or "(parameters)"
+        parts.append(f"{key}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(parts)
+
+
+def _expectation_message(record: StepRecord, expectation: dict[str, Any], actual: Any,
+                         failures: list[tuple[str, Any, str]]) -> str:
+    lines = [f"{record.where}: step {record.index} `{record.action}` expectation failed",
+             f"  expect:   {matchers._show(expectation)}"]
+    for name, expected, why in failures:
+        lines += [f"  matcher:  {name}",
+                  f"  expected: {matchers._show(expected)}",
+                  f"  actual:   {matchers._show(actual)}",
+                  f"  ({why})"]
+        delta = matchers.diff(expected, actual) if name == "equals" else None
+        if delta:
+            lines += ["  diff:", *("    " + line for line in delta.splitlines())]
+    return "\n".join(lines)
+
+
+__all__ = ["ExpectationFailed", "InvariantBreach", "ScenarioFailure", "ScenarioRun",
+           "StepRecord"]

@@ -1,0 +1,73 @@
+"""Collect outcomes during a run and print the one-screen summary at the end."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+class SummaryPlugin:
+    def __init__(self, report_dir: Path) -> None:
+        self.report_dir = report_dir
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.started = time.perf_counter()
+        self.elapsed = 0.0
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        entry = self.tests.setdefault(report.nodeid, {"nodeid": report.nodeid,
+                                                      "outcome": "passed", "duration": 0.0,
+                                                      "message": "", "prism": None})
+        entry["duration"] += report.duration
+        for name, value in report.user_properties:
+            if name == "prism":
+                entry["prism"] = json.loads(value)
+        if report.when == "call" or report.outcome != "passed":
+            outcome = report.outcome
+            if hasattr(report, "wasxfail"):
+                outcome = "xfailed" if report.skipped else "xpassed"
+            elif report.failed and report.when != "call":
+                outcome = "error"
+            if entry["outcome"] in ("passed",) or outcome in ("failed", "error"):
+                entry["outcome"] = outcome
+            if report.failed:
+                entry["message"] = str(report.longrepr)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.elapsed = time.perf_counter() - self.started
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        (self.report_dir / "summary.json").write_text(json.dumps(
+            {"elapsed_seconds": round(self.elapsed, 3), "exit_status": int(exitstatus),
+             "counts": self.counts(), "tests": list(self.tests.values())}, indent=2))
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(t["outcome"] for t in self.tests.values()))
+
+    def print_screen(self, *, html: Path | None, results: Path, exit_code: int) -> None:
+        counts = self.counts()
+        order = ["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
+        line = ", ".join(f"{counts[k]} {k}" for k in order if counts.get(k))
+        print("\n" + "=" * 78)
+        print(f"prism-scenarios: {line or 'nothing ran'} in {self.elapsed:.1f}s "
+              f"(exit {exit_code})")
+        failed = [t for t in self.tests.values() if t["outcome"] in ("failed", "error")]
+        for test in failed[:12]:
+            first = test["message"].strip().splitlines()[:2]
+            print(f"  FAIL {test['nodeid']}")
+            for text in first:
+                print(f"       {text[:150]}")
+        if len(failed) > 12:
+            print(f"  … and {len(failed) - 12} more failures (reports/summary.json)")
+        slowest = sorted(self.tests.values(), key=lambda t: t["duration"], reverse=True)[:3]
+        if slowest:
+            print("  slowest: " + "; ".join(f"{t['nodeid'].split('::')[-1][:40]} "
+                                            f"{t['duration']:.2f}s" for t in slowest))
+        print(f"  results: {results}")
+        print(f"  report:  {html if html else '(no HTML report, see above)'}")
+        print(f"  summary: {self.report_dir / 'summary.json'}  junit: "
+              f"{self.report_dir / 'junit.xml'}")
+        print("=" * 78)

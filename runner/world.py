@@ -1,0 +1,95 @@
+"""The per-scenario world: its own store root, frozen clock, seeded ids, variables, managers.
+
+Managers are built lazily by component factories, so a scenario that never touches the
+knowledge base never pays for it, and action modules stay independent of each other.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flatfile_chat import FFStorageManager, IdSource, ManualClock
+from flatfile_chat.config import FFConfigurationManagerConfigDTO, deep_merge, load_config
+
+DEFAULT_START = "2026-01-01T09:00:00+00:00"
+DEFAULT_SEED = 1
+
+ComponentFactory = Callable[["World"], Any]
+_FACTORIES: dict[str, ComponentFactory] = {}
+
+
+def component_factory(name: str) -> Callable[[ComponentFactory], ComponentFactory]:
+    """Register how a world builds manager ``name`` (memory_layer, tools ...)."""
+    def decorate(fn: ComponentFactory) -> ComponentFactory:
+        _FACTORIES[name] = fn
+        return fn
+    return decorate
+
+
+class World:
+    def __init__(self, *, config: dict[str, Any] | None = None, start: str = DEFAULT_START,
+                 seed: int = DEFAULT_SEED, variables: dict[str, Any] | None = None,
+                 base_dir: Path | None = None, keep: bool = False) -> None:
+        self._own_dir = base_dir is None
+        self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="prism-scenario-"))
+        self.store_root = self.base_dir / "store"
+        self.sandbox_root = self.base_dir / "sandbox"
+        self.keep = keep
+        self.clock = ManualClock(start)
+        self.seed = seed
+        self.ids = IdSource(seed)
+        self.config: FFConfigurationManagerConfigDTO = load_config(
+            preset="test", overrides=deep_merge({"storage": {"base_path": str(self.store_root)}},
+                                                config or {}))
+        self.variables: dict[str, Any] = dict(variables or {})
+        self.components_used: set[str] = set()
+        self._store: FFStorageManager | None = None
+        self._managers: dict[str, Any] = {}
+
+    @property
+    def store(self) -> FFStorageManager:
+        if self._store is None:
+            self._store = FFStorageManager(self.config, clock=self.clock, ids=self.ids,
+                                           base_path=self.store_root)
+        return self._store
+
+    @property
+    def has_store(self) -> bool:
+        return self._store is not None
+
+    def manager(self, name: str) -> Any:
+        """The component manager ``name`` for this world, built on first use."""
+        if name not in self._managers:
+            factory = _FACTORIES.get(name)
+            if factory is None:
+                raise KeyError(f"no component factory for {name!r} (known: "
+                               f"{', '.join(sorted(_FACTORIES))})")
+            self._managers[name] = factory(self)
+        return self._managers[name]
+
+    def touch(self, *components: str) -> None:
+        """Record that the running step exercised ``components`` besides its own."""
+        self.components_used.update(components)
+
+    @property
+    def allowed_write_roots(self) -> list[Path]:
+        return [self.store_root, self.sandbox_root]
+
+    async def aclose(self) -> None:
+        """Stop managers (background collectors ...), close the store, drop the temp dir."""
+        import inspect
+
+        for manager in reversed(list(self._managers.values())):
+            closer = getattr(manager, "aclose", None) or getattr(manager, "close", None)
+            if callable(closer):
+                outcome = closer()
+                if inspect.isawaitable(outcome):
+                    await outcome
+        if self._store is not None:
+            self._store.close()
+        if self._own_dir and not self.keep:
+            shutil.rmtree(self.base_dir, ignore_errors=True)

@@ -1,0 +1,89 @@
+"""Encryption at rest: per-record key ids, owner+file bound, rotation, swap detection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat.errors import SecurityError, StorageCorrupted
+
+K1 = base64.b64encode(b"1" * 32).decode()
+K2 = base64.b64encode(b"2" * 32).decode()
+
+
+def _store(root: Path) -> FFStorageManager:
+    config = load_config(preset="test", overrides={"storage": {"encryption": {
+        "enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}}})
+    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(5), base_path=root)
+
+
+async def _fill(store: FFStorageManager) -> str:
+    for user in ("alice", "bob"):
+        await store.create_user(user, {"username": user.title()})
+    session = await store.create_session("alice", "secret", session_id="s1")
+    await store.create_session("bob", "other", session_id="s1")
+    await store.add_message("alice", "s1", {"role": "user", "content": "my PIN is 4321"})
+    await store.add_message("bob", "s1", {"role": "user", "content": "hello"})
+    await store.store_document("alice", "s1", "note.txt", b"top secret note")
+    return session.session_id
+
+
+def test_nothing_readable_on_disk_and_round_trip(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    asyncio.run(_fill(store))
+    for dirpath, _d, files in os.walk(tmp_path):
+        for name in files:
+            data = Path(dirpath, name).read_bytes()
+            assert b"4321" not in data and b"top secret" not in data and b"Alice" not in data
+    messages = asyncio.run(store.get_messages("alice", "s1"))
+    assert messages[0].content == "my PIN is 4321"
+    assert asyncio.run(store.read_document("alice", "s1",
+                                           asyncio.run(store.list_documents("alice", "s1"))[0]
+                                           .filename)) == b"top secret note"
+    assert store.check_integrity() == []
+
+
+def test_record_swapped_between_users_fails_authentication(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    asyncio.run(_fill(store))
+    alice = tmp_path / "users/alice/s1/messages.jsonl"
+    bob = tmp_path / "users/bob/s1/messages.jsonl"
+    shutil.copy(alice, bob)  # same relative file, other owner
+    with pytest.raises(StorageCorrupted, match="authentication failed"):
+        asyncio.run(store.get_messages("bob", "s1"))
+    shutil.copy(tmp_path / "users/alice/s1/session.json", tmp_path / "users/bob/s1/session.json")
+    with pytest.raises(SecurityError):
+        asyncio.run(store.get_session("bob", "s1"))
+
+
+def test_key_rotation_reseals_everything_and_old_key_can_go(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    asyncio.run(_fill(store))
+    codec = store.fs.codec
+    rewritten = store.rotate_encryption_key("k2", base64.b64decode(K2))
+    assert rewritten >= 6
+    for dirpath, _d, files in os.walk(tmp_path):
+        for name in files:
+            if name.endswith((".json", ".jsonl")) and not name.startswith("."):
+                for line in Path(dirpath, name).read_bytes().splitlines():
+                    assert codec.key_id_of(line) == "k2", name
+    # A store that only knows k2 reads everything.
+    config = load_config(preset="test", overrides={"storage": {"encryption": {
+        "enabled": True, "active_key_id": "k2", "keys": {"k2": f"base64:{K2}"}}}})
+    fresh = FFStorageManager(config, clock=ManualClock(), base_path=tmp_path)
+    assert asyncio.run(fresh.get_messages("alice", "s1"))[0].content == "my PIN is 4321"
+    assert fresh.check_integrity() == []
+
+
+def test_plaintext_file_in_encrypted_store_is_refused(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    asyncio.run(_fill(store))
+    (tmp_path / "users/alice/s1/session.json").write_text('{"session_id": "s1"}')
+    with pytest.raises(SecurityError, match="plaintext"):
+        asyncio.run(store.get_session("alice", "s1"))
