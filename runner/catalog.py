@@ -36,7 +36,8 @@ def catalog_text(component: str | None = None) -> str:
         lines.append(f"{action.name}  [{action.component}]")
         lines.append("    " + action.description.replace("\n", "\n    "))
         for name, kind, default, description in _params(action):
-            lines.append(f"    - {name}: {kind} ({default}){' - ' + description if description else ''}")
+            suffix = f" - {description}" if description else ""
+            lines.append(f"    - {name}: {kind} ({default}){suffix}")
         lines.append("")
     return "\n".join(lines).rstrip()
 
