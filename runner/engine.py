@@ -9,6 +9,7 @@ needs (it never awaits ``async def`` steps).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -92,7 +93,9 @@ class ScenarioRun:
         self.reporter = reporter or NullReporter()
         self.record = ScenarioRecord()
         self.last_result: Any = None
-        self._runner = asyncio.Runner()
+        # One loop per scenario, driven with run_until_complete: asyncio.Runner.run re-installs
+        # a SIGINT handler on every call, which alone costs more than a no-op step.
+        self._loop = asyncio.new_event_loop()
 
     def __enter__(self) -> ScenarioRun:
         return self
@@ -102,9 +105,10 @@ class ScenarioRun:
 
     def close(self) -> None:
         try:
-            self._runner.run(self.world.aclose())
+            self._loop.run_until_complete(self.world.aclose())
         finally:
-            self._runner.close()
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
 
     # -- one step ------------------------------------------------------------------------
     def step(self, action_name: str, params: dict[str, Any] | None = None, *, where: str,
@@ -152,7 +156,8 @@ class ScenarioRun:
         with write_audit.Recorder() as written:
             try:
                 coro = action.fn(self.world, model)
-                result = self._runner.run(asyncio.wait_for(coro, timeout) if timeout else coro)
+                result = (self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
+                          if timeout else self._drive(coro))
             except Exception as exc:  # the step's outcome; judged against `raises` below
                 error = exc
         record.duration = time.perf_counter() - started
@@ -167,6 +172,11 @@ class ScenarioRun:
                 f"{record.where}: step {record.index} `{record.action}` raised "
                 f"{type(error).__name__}: {error}") from error
         self._check_invariants(record, written)
+
+    def _drive(self, coro: Any) -> Any:
+        """Run an action coroutine to completion on this scenario's loop, as a real task
+        (actions may use timeouts, task groups, threads)."""
+        return self._loop.run_until_complete(coro)
 
     def _check_raises(self, record: StepRecord, raises: dict[str, str],
                       error: BaseException | None) -> None:
@@ -211,7 +221,9 @@ class ScenarioRun:
             problems += [f"[outside_root] {p} was written outside the store root "
                          f"{self.world.store_root}" for p in write_audit.outside(written, roots)]
         if self.world.has_store and (self.invariants["jsonl"] or self.invariants["counters"]):
-            for issue in self.world.store.check_integrity():
+            root = str(self.world.store_root) + os.sep
+            changed = {p for p in written if p.startswith(root)}
+            for issue in self.world.store.check_integrity(changed):
                 kind = "jsonl" if issue.kind == "jsonl_invalid" else "counters"
                 if self.invariants[kind]:
                     problems.append(str(issue))

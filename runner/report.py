@@ -40,7 +40,8 @@ def render_html(results: Path, report_dir: Path, *, single_file: bool = True) ->
         return None
     output = report_dir / "allure-report"
     shutil.rmtree(output, ignore_errors=True)
-    env = {**os.environ, "PRISM_ALLURE_SINGLE_FILE": "1" if single_file else "0"}
+    env = {**os.environ, "PRISM_ALLURE_SINGLE_FILE": "1" if single_file else "0",
+           "PRISM_ALLURE_CATEGORIES": str(results / "categories.json")}
     done = subprocess.run([str(binary), "generate", str(results), "--output", str(output),
                            "--config", str(PROJECT_ROOT / "allurerc.mjs")],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,

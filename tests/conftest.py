@@ -40,3 +40,6 @@ def upstream_copy(tmp_path: Path):
         shutil.copytree(source, target)
         return target
     return copy
+
+
+pytest_plugins = ["pytester"]

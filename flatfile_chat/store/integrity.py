@@ -3,6 +3,10 @@
 ``check`` reports; it never changes anything. ``repair`` fixes what can be fixed without
 guessing: moves bad JSONL lines aside, recomputes derived counters, removes stale temp files.
 Managers add their own checks with :meth:`IntegrityChecker.register`.
+
+``check(changed=...)`` narrows the work to what a caller knows was written (the scenario
+engine records every path a step writes): a check receives the set of changed absolute paths,
+or ``None`` for "check everything", and may skip files it knows did not change.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ class RepairSummary:
     temp_files_removed: list[str] = field(default_factory=list)
 
 
-Check = Callable[[StoreContext], Iterable[IntegrityIssue]]
+Check = Callable[[StoreContext, "Changed"], Iterable[IntegrityIssue]]
+Changed = frozenset[str] | None  # absolute paths written since the last check; None = all
 
 
 class IntegrityChecker:
@@ -47,23 +52,60 @@ class IntegrityChecker:
                                      check_documents]
 
     def register(self, check: Check) -> None:
-        """Add a manager's own check (e.g. KB counts equal what is indexed)."""
+        """Add a manager's own check ``check(ctx, changed)`` (e.g. KB counts equal what is
+        indexed). ``changed`` is a set of written paths or None; skipping unchanged files is
+        an optimisation, never required."""
         self._checks.append(check)
 
-    def check(self) -> list[IntegrityIssue]:
+    def check(self, changed: Iterable[str] | None = None) -> list[IntegrityIssue]:
+        touched: Changed = None if changed is None else frozenset(changed)
+        if touched is not None and not touched:
+            return []
         issues: list[IntegrityIssue] = []
         for check in self._checks:
-            issues.extend(check(self._ctx))
+            issues.extend(check(self._ctx, touched))
         return issues
 
 
-def iter_sessions(ctx: StoreContext) -> Iterable[tuple[str, str, Path]]:
+def affected(changed: Changed, folder: Path) -> bool:
+    """Whether anything under ``folder`` (or ``folder`` itself) is in ``changed``."""
+    if changed is None:
+        return True
+    prefix = str(folder)
+    return any(p == prefix or p.startswith(prefix + os.sep) for p in changed)
+
+
+def iter_sessions(ctx: StoreContext, changed: Changed = None
+                  ) -> Iterable[tuple[str, str, Path]]:
+    """Session folders, or only those with a changed path inside (or above) them."""
     users_dir = ctx.layout.users_dir()
+    if changed is not None:
+        yield from _changed_sessions(users_dir, changed)
+        return
     for user in _listdir(users_dir):
         user_dir = users_dir / user
         for name in _listdir(user_dir):
             if (user_dir / name / "session.json").is_file():
                 yield user, name, user_dir / name
+
+
+def _changed_sessions(users_dir: Path, changed: frozenset[str]
+                      ) -> Iterable[tuple[str, str, Path]]:
+    prefix = str(users_dir) + os.sep
+    seen: set[tuple[str, str]] = set()
+    for path in changed:
+        if not path.startswith(prefix):
+            continue
+        parts = path[len(prefix):].split(os.sep)
+        if len(parts) == 1:  # a whole user folder (created or removed)
+            for name in _listdir(users_dir / parts[0]):
+                seen.add((parts[0], name))
+        else:
+            seen.add((parts[0], parts[1]))
+    for user, name in sorted(seen):
+        folder = users_dir / user / name
+        if (folder / "session.json").is_file():
+            yield user, name, folder
 
 
 def _listdir(path: Path) -> list[str]:
@@ -73,16 +115,18 @@ def _listdir(path: Path) -> list[str]:
         return []
 
 
-def check_jsonl_files(ctx: StoreContext) -> Iterable[IntegrityIssue]:
-    for path in ctx.fs.iter_files(".jsonl"):
+def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
+    paths = ctx.fs.iter_files(".jsonl") if changed is None else \
+        (Path(p) for p in sorted(changed) if p.endswith(".jsonl") and os.path.isfile(p))
+    for path in paths:
         try:
             ctx.fs.read_jsonl(path)
         except StorageCorrupted as exc:
             yield IntegrityIssue("jsonl_invalid", ctx.fs.rel(path), exc.message, exc.line)
 
 
-def check_session_counters(ctx: StoreContext) -> Iterable[IntegrityIssue]:
-    for _user, _sid, folder in iter_sessions(ctx):
+def check_session_counters(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
+    for _user, _sid, folder in iter_sessions(ctx, changed):
         try:
             stored = ctx.fs.read_json(folder / "session.json",
                                       shared_lock=True).get("message_count")
@@ -96,8 +140,8 @@ def check_session_counters(ctx: StoreContext) -> Iterable[IntegrityIssue]:
                                  f"{actual} lines")
 
 
-def check_documents(ctx: StoreContext) -> Iterable[IntegrityIssue]:
-    for _user, _sid, folder in iter_sessions(ctx):
+def check_documents(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
+    for _user, _sid, folder in iter_sessions(ctx, changed):
         docs = folder / "documents"
         meta_path = docs / "metadata.json"
         if not docs.is_dir():

@@ -9,7 +9,7 @@ every call to a worker thread for servers that must never block their event loop
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -216,9 +216,13 @@ class FFStorageManager:
         return await self.run_io(self.contexts.history, user_id, session_id, limit)
 
     # -- maintenance ---------------------------------------------------------------------
-    def check_integrity(self) -> list[integrity.IntegrityIssue]:
-        """Every JSONL line parses, counters equal their files, documents match metadata."""
-        return self.integrity.check()
+    def check_integrity(self, changed: Iterable[str] | None = None
+                        ) -> list[integrity.IntegrityIssue]:
+        """Every JSONL line parses, counters equal their files, documents match metadata.
+
+        ``changed`` (absolute paths written since the last check) limits the work to them.
+        """
+        return self.integrity.check(changed)
 
     def repair(self) -> integrity.RepairSummary:
         """Move bad JSONL lines aside, recount messages, drop stale temp files."""

@@ -11,8 +11,12 @@ docstring and the component it exercises::
         '''Create a user (``users/{user_id}/profile.json``).'''
         ...
 
-Projects add their own actions the same way in a module named in ``[tool.prism-scenarios]
-action_modules`` or exposed through the ``prism_scenarios.actions`` entry point group.
+Projects add their own actions the same way, in a module listed in their ``pyproject.toml``::
+
+    [tool.prism-scenarios]
+    action_modules = ["my_project.scenario_actions"]
+
+or exposed through the ``prism_scenarios.actions`` entry point group of an installed package.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import sys
+import tomllib
 import typing
+from pathlib import Path
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -107,15 +114,30 @@ def action(name: str, *, component: str, also: Iterable[str] = (),
         doc = inspect.cleandoc(fn.__doc__ or "").strip()
         if not doc:
             raise TypeError(f"action {name!r} needs a docstring (it becomes its documentation)")
-        (registry or REGISTRY).register(Action(
+        (registry if registry is not None else REGISTRY).register(Action(
             name=name, fn=fn, params=params, component=component, description=doc,
             module=fn.__module__, extra_components=tuple(also)))
         return fn
     return decorate
 
 
+def configured_modules(project_dir: Path | None = None) -> list[str]:
+    """``[tool.prism-scenarios] action_modules`` from the project's pyproject.toml."""
+    pyproject = (project_dir or Path.cwd()) / "pyproject.toml"
+    if not pyproject.is_file():
+        return []
+    with pyproject.open("rb") as fh:
+        settings = tomllib.load(fh).get("tool", {}).get("prism-scenarios", {})
+    modules = settings.get("action_modules", [])
+    if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+        raise ValueError(f"{pyproject}: [tool.prism-scenarios] action_modules must be a list "
+                         "of module names")
+    return modules
+
+
 def load_actions(extra_modules: Iterable[str] = ()) -> ActionRegistry:
-    """Import built-in action modules, entry points and ``extra_modules`` (once each)."""
+    """Import built-in action modules, entry points, the project's configured modules and
+    ``extra_modules`` (each once)."""
     global _loaded
     if not _loaded:
         import runner.actions as package
@@ -125,6 +147,11 @@ def load_actions(extra_modules: Iterable[str] = ()) -> ActionRegistry:
                 importlib.import_module(f"runner.actions.{info.name}")
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             ep.load()
+        project = configured_modules()
+        if project and str(Path.cwd()) not in sys.path:
+            sys.path.insert(0, str(Path.cwd()))  # project modules live next to pyproject
+        for module in project:
+            importlib.import_module(module)
         _loaded = True
     for module in extra_modules:
         importlib.import_module(module)
