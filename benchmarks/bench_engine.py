@@ -30,7 +30,7 @@ def engine_only(steps: int) -> float:
 
 
 def _scenario_file(folder: Path, steps: int) -> Path:
-    body = ["scenarios:", "  - name: noop x%d" % steps, "    steps:",
+    body = ["scenarios:", f"  - name: noop x{steps}", "    steps:",
             "      - user.create: {user_id: alice}"]
     body += ["      - noop: {}"] * steps
     path = folder / "scenarios" / f"noop_{steps}.yaml"

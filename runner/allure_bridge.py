@@ -51,7 +51,7 @@ def _active_logger() -> Any:
 
 
 def _now_ms() -> int:
-    return int(round(1000 * time.time()))
+    return round(1000 * time.time())
 
 
 class AllureReporter:

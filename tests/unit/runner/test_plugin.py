@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -151,8 +150,9 @@ def test_allure_results_of_a_mixed_run(project: pytest.Pytester) -> None:
 
 
 def test_gherkin_tags_and_async_free_steps(pytester: pytest.Pytester) -> None:
-    import runner.bdd.steps as steps
     import inspect
+
+    import runner.bdd.steps as steps
 
     for name, fn in vars(steps).items():
         if callable(fn) and getattr(fn, "__module__", "") == steps.__name__:
