@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from runner import report as report_mod
+from runner.use_cases import print_run_table, resource_snapshot, write_reports
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -35,9 +36,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["-n", args.workers, "--dist", "loadfile"]
     pytest_args += args.pytest_args
     summary = SummaryPlugin(report_dir)
+    started, cpu_before = resource_snapshot()
     code = int(pytest.main(pytest_args, plugins=[summary]))
+    _, cpu_after = resource_snapshot()
+    bookkeeping = write_reports(list(summary.tests.values()), report_dir,
+                                elapsed=summary.elapsed, started=started,
+                                cpu_seconds=cpu_after - cpu_before)
     html = None if args.no_html else report_mod.render_html(results, report_dir)
+    if bookkeeping is not None:
+        print()
+        print_run_table(bookkeeping[0], only_run=bool(args.paths or args.suite or args.tags
+                                                         or args.keyword))
     summary.print_screen(html=html, results=results, exit_code=code)
+    if bookkeeping is not None:
+        print(f"  integration report: {report_dir / 'integration'}/"
+              "system_integration_report.json")
     return code
 
 

@@ -108,6 +108,7 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
                                  "'scenarios' list"])
     problems = _Problems(source, document)
     _check_structure(document, problems, registry)
+    _check_use_case(document, problems)
     steps_by_location = {}
     for location, step in _iter_steps(document):
         spec = _check_step(step, location, problems, registry, source)
@@ -269,6 +270,21 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
     if raises is not None and ("expect" in step or "save" in step):
         problems.add(location + ["raises"], "a step with 'raises' cannot also 'expect' or "
                                             "'save' (it has no result)")
+
+
+def _check_use_case(document: LineDict, problems: _Problems) -> None:
+    value = document.get("use_case")
+    if not isinstance(value, str):
+        return
+    from runner.use_cases import CatalogError, catalog_or_none
+
+    try:
+        catalog = catalog_or_none()
+    except CatalogError as exc:
+        problems.add(["use_case"], f"cannot check use_case: {exc}")
+        return
+    if catalog is not None and (why := catalog.check_id(value)):
+        problems.add(["use_case"], why)
 
 
 def _check_config(config: dict, location: list[Any], problems: _Problems) -> None:

@@ -78,6 +78,33 @@ def undefined_steps(feature_files: list[Path]) -> tuple[list[str], list[StepDefi
     return sorted(set(problems)), [d for d in definitions if not d.used]
 
 
+def static_coverage(paths: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
+    """use case -> [(scenario reference, components its actions belong to)], from files."""
+    found: dict[str, list[tuple[str, list[str]]]] = {}
+    for path in _files(paths, (".yaml", ".yml")):
+        try:
+            spec = load_file(path)
+        except ScenarioFileError:
+            continue
+        for scenario in spec.scenarios:
+            if scenario.use_case:
+                name = scenario.name + (f"[{scenario.example_id}]" if scenario.example_id
+                                        else "")
+                found.setdefault(scenario.use_case, []).append(
+                    (f"{scenario.source}:{scenario.line} {name}", scenario.components))
+    for path in _files(paths, (".feature",)):
+        feature = FeatureParser(str(path.parent), path.name).parse()
+        for template in feature.scenarios.values():
+            tags = set(template.tags) | set(feature.tags)
+            for tag in tags:
+                if tag.startswith("use_case:"):
+                    components = sorted(t.split(":", 1)[1] for t in tags
+                                        if t.startswith("component:"))
+                    found.setdefault(tag.split(":", 1)[1], []).append(
+                        (f"{path}:{template.line_number} {template.name}", components))
+    return found
+
+
 def validate_paths(paths: list[str]) -> int:
     bad = 0
     yaml_files = _files(paths, (".yaml", ".yml"))

@@ -93,8 +93,8 @@ async def session_get(world, p: SessionRef) -> Any:
 class SessionList(Params):
     user_id: str
     session_type: SessionType | None = None
-    limit: int | None = Field(None, ge=0)
-    offset: int = Field(0, ge=0)
+    limit: int | None = None
+    offset: int = 0
 
 
 @action("session.list", component="storage")
@@ -164,10 +164,17 @@ class ChatTurn(Params):
 
 @action("chat.turn", component="storage")
 async def chat_turn(world, p: ChatTurn) -> Any:
-    """One exchange: the user's message, then the scripted reply, stored in one append."""
+    """One exchange: the user's message, then the scripted reply, stored in one append.
+
+    With ``persona`` the persona must exist (the user's own or a global one); its id goes into
+    the reply's ``metadata.persona``."""
     reply_meta = dict(p.reply_metadata)
     if p.persona is not None:
+        await world.store.get_persona(p.persona, p.user_id)  # NotFound before anything is written
+        world.touch("personas")
         reply_meta.setdefault("persona", p.persona)
+    if p.attachments:
+        world.touch("documents")
     user, assistant = await world.store.add_messages(p.user_id, p.session_id, [
         {"role": "user", "content": p.text, "attachments": p.attachments,
          "metadata": p.user_metadata},
@@ -178,8 +185,8 @@ async def chat_turn(world, p: ChatTurn) -> Any:
 class MessagesList(Params):
     user_id: str
     session_id: str
-    limit: int | None = Field(None, ge=0)
-    offset: int = Field(0, ge=0)
+    limit: int | None = None
+    offset: int = 0
 
 
 @action("messages.list", component="storage")
@@ -204,7 +211,7 @@ class MessagesSearch(Params):
     user_id: str
     query: str
     session_ids: list[str] | None = None
-    limit: int = Field(20, gt=0)
+    limit: int = 20
     match_all: bool = False
 
 
@@ -222,7 +229,7 @@ class DocumentUpload(Params):
     filename: str = Field(description="original file name (its extension must be allowed)")
     text: str | None = Field(None, description="content as UTF-8 text")
     base64: str | None = Field(None, description="content as base64")
-    size: int | None = Field(None, ge=0, description="generate this many bytes instead")
+    size: int | None = Field(None, description="generate this many bytes instead")
     mime_type: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
@@ -328,9 +335,10 @@ class ContextUpdate(Params):
     user_id: str
     session_id: str
     summary: str
-    key_points: list[str] = Field(default_factory=list, max_length=10)
+    key_points: list[str] = Field(default_factory=list, description="at most 10 (the store "
+                                                                    "checks)")
     entities: dict[str, Any] = Field(default_factory=dict)
-    confidence: float = Field(0.5, ge=0, le=1)
+    confidence: float = Field(0.5, description="0..1 (the store checks)")
     message_range: Any = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
@@ -351,7 +359,7 @@ async def context_get(world, p: SessionRef) -> Any:
 class ContextHistory(Params):
     user_id: str
     session_id: str
-    limit: int | None = Field(None, ge=0)
+    limit: int | None = None
 
 
 @action("context.history", component="storage")

@@ -71,3 +71,39 @@ async def store_check(world, p: NoParams) -> Any:
 async def store_repair(world, p: NoParams) -> Any:
     """Move bad JSONL lines aside, recount messages, drop stale temp files."""
     return world.store.repair().__dict__
+
+
+class Values(Params):
+    values: list[Any] = Field(description="typically '${saved}' or a list of saved values")
+
+
+def _sortable(value: Any) -> Any:
+    if isinstance(value, str):
+        from flatfile_chat.clock import parse_timestamp
+
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            return value
+    return value
+
+
+@action("check.ordered", component="runner")
+async def check_ordered(world, p: Values) -> Any:
+    """Whether values never decrease (ISO timestamps compared as times, so naive upstream
+    and offset-aware ones mix); returns ``{ordered, values}``."""
+    keys = [_sortable(v) for v in p.values]
+    ordered = all(a <= b for a, b in zip(keys, keys[1:], strict=False))
+    return {"ordered": ordered, "values": p.values}
+
+
+@action("check.unique", component="runner")
+async def check_unique(world, p: Values) -> Any:
+    """Whether all values differ; returns ``{unique, duplicates}``."""
+    seen, duplicates = set(), []
+    for value in p.values:
+        key = repr(value)
+        if key in seen:
+            duplicates.append(value)
+        seen.add(key)
+    return {"unique": not duplicates, "duplicates": duplicates}

@@ -43,7 +43,11 @@ COMPONENTS = ("storage", "documents", "personas", "memory_layer", "knowledge_bas
 
 
 class Params(BaseModel):
-    """Base for action parameters: unknown keys are errors, like everywhere else."""
+    """Base for action parameters: unknown keys are errors, like everywhere else.
+
+    Keep models to *types*; leave business limits (ranges, lengths, quotas) to the system
+    under test, or negative scenarios would only ever test the runner's own validation.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
