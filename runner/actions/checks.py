@@ -3,6 +3,7 @@ API claims. Paths are relative to the scenario's store root and go through the s
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
 
@@ -93,7 +94,7 @@ async def check_ordered(world, p: Values) -> Any:
     """Whether values never decrease (ISO timestamps compared as times, so naive upstream
     and offset-aware ones mix); returns ``{ordered, values}``."""
     keys = [_sortable(v) for v in p.values]
-    ordered = all(a <= b for a, b in zip(keys, keys[1:], strict=False))
+    ordered = all(a <= b for a, b in itertools.pairwise(keys))
     return {"ordered": ordered, "values": p.values}
 
 
