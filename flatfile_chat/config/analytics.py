@@ -36,6 +36,10 @@ class FFAnalyticsAlertingConfigDTO(ConfigSection):
     escalation_delay_minutes: float = 30
     enable_log_alerts: bool = True
     alert_log_level: str = "WARNING"
+    # Ours: error rate and p95 response time are computed over the operations recorded in the
+    # last ``evaluation_window_minutes``, and only from ``min_operations_for_rates`` samples on.
+    evaluation_window_minutes: float = Field(5, gt=0)
+    min_operations_for_rates: int = Field(5, ge=1)
 
 
 class FFAnalyticsConfigDTO(ConfigSection):
@@ -54,5 +58,7 @@ class FFAnalyticsConfigDTO(ConfigSection):
     enable_data_sampling: bool = False
     sampling_rate: float = Field(1.0, ge=0, le=1)
     report_output_formats: list[str] = Field(default_factory=lambda: ["json", "csv"])
+    # Ours: largest accepted event_data (encoded JSON bytes) of one user analytics event.
+    max_event_data_bytes: int = Field(16_384, gt=0)
     privacy: FFAnalyticsPrivacyConfigDTO = Field(default_factory=FFAnalyticsPrivacyConfigDTO)
     alerting: FFAnalyticsAlertingConfigDTO = Field(default_factory=FFAnalyticsAlertingConfigDTO)

@@ -1,0 +1,170 @@
+"""Keyed pseudonyms for user and session ids, and scrubbing of free-form event data.
+
+Upstream hashed ``sha256(user_id)[:16]`` with no secret: anyone can hash a list of likely user
+ids and match them. Here a pseudonym is ``HMAC-SHA256(key, domain || id)[:16]`` (hex), so
+without the key a guessed id cannot be confirmed; with it an operator can still answer "which
+entries are alice's?" by computing her pseudonym.
+
+The key is ``analytics.privacy.anonymization_key`` (``env:``/``file:``/``base64:`` reference,
+like storage keys). If that is empty, 32 random bytes are generated once per store and kept,
+base64-encoded, in ``analytics/anonymization.key`` (sealed by the codec when encryption at rest
+is on; usable later as a ``file:`` reference). That file is key material, not analytics data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flatfile_chat.errors import AlreadyExists, ConfigError, NotFound
+from flatfile_chat.storage.filestore import FileStore
+from flatfile_chat.storage.keyring import resolve_key
+from flatfile_chat.store.layout import StoreContext
+
+KEY_FILE = ("analytics", "anonymization.key")
+HASH_HEX_CHARS = 16
+MIN_KEY_BYTES = 16
+MIN_REPLACE_CHARS = 3  # shorter ids are not replaced inside free text (too many false hits)
+
+# Keys whose value is a user id: the value is pseudonymised and the key gets a ``_hash`` suffix.
+IDENTITY_KEYS = frozenset({"user_id", "owner_id", "actor", "acknowledged_by", "requested_by",
+                           "created_by", "uploaded_by", "resolved_by", "target_user",
+                           "target_user_id", "user_ids"})
+SESSION_KEYS = frozenset({"session_id", "session_ids", "related_session_ids"})
+# Dropped when exclude_sensitive_content is on (what a user wrote, contact data, secrets).
+SENSITIVE_KEYS = frozenset({"content", "message", "text", "query", "prompt", "response",
+                            "body", "email", "phone", "ip_address", "password", "token",
+                            "api_key", "secret"})
+
+_instances: weakref.WeakKeyDictionary[FileStore, Pseudonymizer] = weakref.WeakKeyDictionary()
+_instances_lock = threading.Lock()
+
+
+class Pseudonymizer:
+    """One per store (shared by the audit log and the analytics manager)."""
+
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+        self._key: bytes | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_context(cls, ctx: StoreContext) -> Pseudonymizer:
+        with _instances_lock:
+            found = _instances.get(ctx.fs)
+            if found is None:
+                found = _instances[ctx.fs] = cls(ctx)
+            return found
+
+    @property
+    def key_path(self) -> Path:
+        return self._ctx.fs.path(*KEY_FILE)
+
+    @property
+    def key_source(self) -> str:
+        return "config" if self._ctx.config.analytics.privacy.anonymization_key else "store"
+
+    def key(self) -> bytes:
+        with self._lock:
+            if self._key is None:
+                self._key = self._load_key()
+            return self._key
+
+    def _load_key(self) -> bytes:
+        reference = self._ctx.config.analytics.privacy.anonymization_key
+        name = "analytics.privacy.anonymization_key"
+        key = resolve_key(reference, name=name) if reference else self._store_key()
+        if len(key) < MIN_KEY_BYTES:
+            raise ConfigError(f"{name}: key must be at least {MIN_KEY_BYTES} bytes, got "
+                              f"{len(key)}", key=name)
+        return key
+
+    def _store_key(self) -> bytes:
+        fs = self._ctx.fs
+        try:
+            return base64.b64decode(fs.read_blob(self.key_path), validate=True)
+        except NotFound:
+            pass
+        fs.ensure_dir(self.key_path.parent)
+        key = self._ctx.ids.token_bytes(32)  # never seeded: a guessable key is no key
+        try:
+            fs.write_blob(self.key_path, base64.b64encode(key), exclusive=True)
+            os.chmod(self.key_path, 0o600)
+        except AlreadyExists:  # another process created it first: use theirs
+            return base64.b64decode(fs.read_blob(self.key_path), validate=True)
+        privacy_event(self._ctx, "anonymization_key_generated",
+                      {"key_file": "/".join(KEY_FILE)})
+        return key
+
+    def _digest(self, domain: bytes, value: str) -> str:
+        mac = hmac.new(self.key(), domain + b"\x00" + value.encode("utf-8"), hashlib.sha256)
+        return mac.hexdigest()[:HASH_HEX_CHARS]
+
+    def user_hash(self, user_id: str) -> str:
+        return self._digest(b"user", user_id)
+
+    def session_hash(self, session_id: str) -> str:
+        return self._digest(b"session", session_id)
+
+
+def privacy_event(ctx: StoreContext, event: str, details: dict[str, Any]) -> dict[str, Any]:
+    """Append one line to ``analytics/compliance/privacy_events.jsonl``."""
+    path = ctx.fs.path("analytics", "compliance", "privacy_events.jsonl")
+    entry = {"event_id": ctx.ids.prefixed("pev", 12), "timestamp": ctx.now_iso(),
+             "event": event, "details": details}
+    ctx.fs.ensure_dir(path.parent)
+    ctx.fs.append_jsonl(path, [entry])
+    return entry
+
+
+def scrub(value: Any, *, user_hash: Callable[[str], str],
+          session_hash: Callable[[str], str] | None, raw_ids: list[str],
+          exclude_sensitive: bool, excluded: list[str] | None = None) -> Any:
+    """Copy of ``value`` with identity fields pseudonymised, known raw ids replaced inside
+    strings, and (optionally) sensitive fields dropped; dropped key names go to ``excluded``."""
+    replace = sorted({i for i in raw_ids if i and len(i) >= MIN_REPLACE_CHARS},
+                     key=len, reverse=True)
+
+    def text(s: str) -> str:
+        for raw in replace:
+            if raw in s:
+                s = s.replace(raw, user_hash(raw))
+        return s
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, dict):
+            out: dict[str, Any] = {}
+            for k, item in v.items():
+                key = str(k)
+                if exclude_sensitive and key.lower() in SENSITIVE_KEYS:
+                    if excluded is not None:
+                        excluded.append(key)
+                elif key in IDENTITY_KEYS:
+                    out[f"{text(key)}_hash"] = _map_ids(item, user_hash, walk)
+                elif key in SESSION_KEYS and session_hash is not None:
+                    out[f"{key}_hash"] = _map_ids(item, session_hash, walk)
+                else:
+                    out[text(key)] = walk(item)
+            return out
+        if isinstance(v, list | tuple):
+            return [walk(i) for i in v]
+        if isinstance(v, str):
+            return text(v)
+        return v
+
+    return walk(value)
+
+
+def _map_ids(value: Any, digest: Callable[[str], str], walk: Callable[[Any], Any]) -> Any:
+    if isinstance(value, str):
+        return digest(value)
+    if isinstance(value, list | tuple):
+        return [digest(v) if isinstance(v, str) else walk(v) for v in value]
+    return walk(value)
