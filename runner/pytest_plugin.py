@@ -24,11 +24,12 @@ import pytest
 
 from runner import allure_bridge
 from runner.allure_bridge import AllureReporter, label_test
+from runner.bdd import step_modules
 from runner.engine import ScenarioRun
 from runner.errors import ScenarioFailure, ScenarioFileError
 from runner.loader import ScenarioSpec, load_file
 
-pytest_plugins = ["runner.bdd.steps"]
+pytest_plugins = step_modules()
 
 DEFAULT_FILES = ["scenarios/*.yaml", "scenarios/*.yml"]
 DEFAULT_EXCLUDE = ["scenarios/use_cases.yaml", "scenarios/data/*", "scenarios/load/*"]

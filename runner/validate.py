@@ -17,11 +17,11 @@ from typing import Any
 from pytest_bdd.parser import FeatureParser
 from pytest_bdd.steps import step_function_context_registry
 
+from runner.bdd import step_modules
 from runner.errors import ScenarioFileError
 from runner.loader import load_file
 from runner.pytest_plugin import DEFAULT_EXCLUDE
 
-STEP_MODULES = ("runner.bdd.steps",)
 
 
 def _files(paths: list[str], suffixes: tuple[str, ...]) -> list[Path]:
@@ -46,7 +46,7 @@ class StepDefinition:
 
 
 def step_definitions() -> list[StepDefinition]:
-    for module in STEP_MODULES:
+    for module in step_modules():
         importlib.import_module(module)
     definitions = []
     for context in list(step_function_context_registry.values()):

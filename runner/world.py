@@ -6,6 +6,8 @@ knowledge base never pays for it, and action modules stay independent of each ot
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -30,6 +32,14 @@ def component_factory(name: str) -> Callable[[ComponentFactory], ComponentFactor
     return decorate
 
 
+def _world_defaults(store_root: Path, seed: int) -> dict[str, Any]:
+    # A pinned anonymisation key (derived from the seed) keeps analytics pseudonyms, and so
+    # whole runs, byte-identical; a real deployment gets a random or configured key.
+    key = base64.b64encode(hashlib.sha256(f"prism-scenarios/{seed}".encode()).digest())
+    return {"storage": {"base_path": str(store_root)},
+            "analytics": {"privacy": {"anonymization_key": f"base64:{key.decode()}"}}}
+
+
 class World:
     def __init__(self, *, config: dict[str, Any] | None = None, start: str = DEFAULT_START,
                  seed: int = DEFAULT_SEED, variables: dict[str, Any] | None = None,
@@ -43,12 +53,13 @@ class World:
         self.seed = seed
         self.ids = IdSource(seed)
         self.config: FFConfigurationManagerConfigDTO = load_config(
-            preset="test", overrides=deep_merge({"storage": {"base_path": str(self.store_root)}},
+            preset="test", overrides=deep_merge(_world_defaults(self.store_root, seed),
                                                 config or {}))
         self.variables: dict[str, Any] = dict(variables or {})
         self.components_used: set[str] = set()
         self._store: FFStorageManager | None = None
         self._managers: dict[str, Any] = {}
+        self._audit: Any = None
 
     @property
     def store(self) -> FFStorageManager:
@@ -56,6 +67,16 @@ class World:
             self._store = FFStorageManager(self.config, clock=self.clock, ids=self.ids,
                                            base_path=self.store_root)
         return self._store
+
+    @property
+    def audit(self) -> Any:
+        """The store's audit log (``analytics/compliance/audit_logs.jsonl``), shared by every
+        manager of this world."""
+        if self._audit is None:
+            from flatfile_chat.audit import AuditLog
+
+            self._audit = AuditLog(self.store.ctx)
+        return self._audit
 
     @property
     def has_store(self) -> bool:
