@@ -23,7 +23,6 @@ from runner.loader import load_file
 from runner.pytest_plugin import DEFAULT_EXCLUDE
 
 
-
 def _files(paths: list[str], suffixes: tuple[str, ...]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
