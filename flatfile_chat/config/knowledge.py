@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from flatfile_chat.config.base import ConfigSection
 
@@ -58,4 +58,20 @@ class FFKnowledgeBaseConfigDTO(ConfigSection):
     maintenance_interval_hours: float = 24
     enable_duplicate_detection: bool = True
     duplicate_similarity_threshold: float = 0.95
+    # Ours: how many BM25 candidates per KB are scored before fusion, and whether each
+    # retrieval updates retrieval_cache/performance_stats.json (query counters).
+    keyword_candidate_pool: int = Field(50, gt=0)
+    track_query_stats: bool = True
     rag_session_defaults: FFRAGSessionConfigDTO = Field(default_factory=FFRAGSessionConfigDTO)
+
+    @model_validator(mode="after")
+    def _chunk_sizes_agree(self) -> FFKnowledgeBaseConfigDTO:
+        # An overlap as large as the chunk would never advance; a max below the target
+        # size would split every chunk twice.
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than "
+                             f"chunk_size ({self.chunk_size})")
+        if self.max_chunk_size < self.chunk_size:
+            raise ValueError(f"max_chunk_size ({self.max_chunk_size}) must be >= chunk_size "
+                             f"({self.chunk_size})")
+        return self

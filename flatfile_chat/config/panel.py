@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from flatfile_chat.config.base import ConfigSection
+
+MemoryLayerName = Literal["immediate", "short_term", "medium_term", "long_term", "permanent"]
 
 
 class FFPanelSessionConfigDTO(ConfigSection):
@@ -34,5 +38,9 @@ class FFPanelSessionConfigDTO(ConfigSection):
     max_concurrent_sessions: int = Field(10, gt=0)
     session_archive_days: int = 30
     integrate_with_memory_layers: bool = True
-    memory_layer_for_insights: str = "medium_term"
+    memory_layer_for_insights: MemoryLayerName = "medium_term"
     enable_cross_session_learning: bool = True
+    # Topic delegation (use case 16, ours): route to the best expert when its confidence
+    # reaches the threshold, else to the fallback participant.
+    delegation_confidence_threshold: float = Field(0.8, ge=0, le=1)
+    delegation_fallback_participant: str = "generalist"
