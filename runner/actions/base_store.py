@@ -160,6 +160,14 @@ class ChatTurn(Params):
                                                   "metadata.persona")
     user_metadata: dict[str, Any] = Field(default_factory=dict)
     reply_metadata: dict[str, Any] = Field(default_factory=dict)
+    remember: bool = Field(False, description="also add the user's message to the immediate "
+                                              "memory layer (memory_layer integration)")
+    relevance: float = Field(0.5, description="relevance_score of the remembered item")
+    topic_tags: list[str] = Field(default_factory=list, description="tags of the remembered "
+                                                                    "item")
+    context_window: int | None = Field(None, description="record the ids of the last N "
+                                                         "earlier messages the reply used in "
+                                                         "its metadata.context_messages")
 
 
 @action("chat.turn", component="storage")
@@ -175,11 +183,23 @@ async def chat_turn(world, p: ChatTurn) -> Any:
         reply_meta.setdefault("persona", p.persona)
     if p.attachments:
         world.touch("documents")
+    if p.context_window is not None:
+        earlier = await world.store.get_messages(p.user_id, p.session_id)
+        window = earlier[-p.context_window:] if p.context_window > 0 else []
+        reply_meta["context_messages"] = [m.message_id for m in window]
     user, assistant = await world.store.add_messages(p.user_id, p.session_id, [
         {"role": "user", "content": p.text, "attachments": p.attachments,
          "metadata": p.user_metadata},
         {"role": "assistant", "content": p.reply, "metadata": reply_meta}])
-    return {"user_message": user, "assistant_message": assistant}
+    result: dict[str, Any] = {"user_message": user, "assistant_message": assistant}
+    if p.remember:
+        world.touch("memory_layer")
+        result["memory"] = await world.manager("memory_layer").add_memory_context(
+            p.user_id, {"content": p.text, "context_type": "conversation",
+                        "session_id": p.session_id, "relevance_score": p.relevance,
+                        "topic_tags": p.topic_tags,
+                        "metadata": {"message_id": user.message_id}}, "immediate")
+    return result
 
 
 class MessagesList(Params):
