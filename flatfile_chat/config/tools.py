@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from flatfile_chat.config.base import ConfigSection
 
@@ -26,6 +26,16 @@ class FFToolSecurityPolicyDTO(ConfigSection):
     log_security_events: bool = True
     retain_execution_history_days: int = 30
 
+    @field_validator("log_all_executions")
+    @classmethod
+    def _history_is_the_ledger(cls, value: bool) -> bool:
+        # The rate limit counts execution_history.jsonl rows and fails closed; turning the
+        # history off would turn the limit off. See docs/decisions/tool_execution.md.
+        if not value:
+            raise ValueError("cannot be false: every attempt is logged because the rate "
+                             "limit is counted from execution_history.jsonl")
+        return value
+
 
 class FFToolSandboxConfigDTO(ConfigSection):
     allowed_commands: list[str] = Field(default_factory=lambda: [
@@ -38,6 +48,26 @@ class FFToolSandboxConfigDTO(ConfigSection):
     max_open_files: int = Field(100, gt=0)
     max_file_size_mb: int = Field(10, gt=0)
     use_bubblewrap: Literal["auto", "never", "always"] = "auto"
+    # Added for our sandbox (docs/decisions/tool_execution.md):
+    # stdout+stderr bytes read from a command before its process group is killed.
+    max_output_bytes: int = Field(1_048_576, gt=0)
+    # Where per-execution temp dirs are made (None: the system temp dir). Must be traversable
+    # by the sandbox uid for bubblewrap to bind it.
+    temp_root: str | None = None
+    # When running as root, commands run as a per-execution uid from this pool, because root
+    # ignores RLIMIT_NPROC (a fork bomb would not be contained).
+    drop_privileges: bool = True
+    uid_base: int = Field(1_900_000_000, gt=0, lt=2**31 - 1)
+    uid_pool_size: int = Field(1024, gt=0, le=65_536)
+    # As root, the command (or bwrap) runs in a new pid namespace (util-linux unshare).
+    use_pid_namespace: Literal["auto", "never"] = "auto"
+    max_input_files: int = Field(20, ge=0)
+
+    @model_validator(mode="after")
+    def _uid_range_fits(self) -> FFToolSandboxConfigDTO:
+        if self.uid_base + self.uid_pool_size > 2**31 - 1:
+            raise ValueError("uid_base + uid_pool_size must stay below 2**31 - 1")
+        return self
 
 
 class FFToolExecutionConfigDTO(ConfigSection):
@@ -54,5 +84,8 @@ class FFToolExecutionConfigDTO(ConfigSection):
     temp_file_retention_hours: float = 2
     translation_languages: list[str] = Field(default_factory=lambda: [
         "en", "es", "fr", "de", "it", "pt", "zh", "ja"])
+    # Store measured memory/CPU figures in the history and metrics files. Off by default:
+    # measured numbers differ run to run, and scenario runs must be byte-identical.
+    record_measured_usage: bool = False
     security_policy: FFToolSecurityPolicyDTO = Field(default_factory=FFToolSecurityPolicyDTO)
     sandbox: FFToolSandboxConfigDTO = Field(default_factory=FFToolSandboxConfigDTO)

@@ -1,0 +1,86 @@
+"""Integrity check for the tool files (registered with the store's checker).
+
+- every ``execution_history.jsonl`` line has the spec's fields, and a ``result_hash`` that is
+  16 hex characters when the attempt succeeded;
+- ``tool_statistics`` in ``tool_registry.json`` agree with the history (attempts and
+  successes per tool). A mismatch means a crash between the history line (the commit point)
+  and the statistics update; ``FFToolRegistryManager.recompute_statistics`` repairs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from flatfile_chat.errors import FFError
+from flatfile_chat.store.integrity import IntegrityIssue
+from flatfile_chat.store.layout import StoreContext
+
+HISTORY_FIELDS = ("execution_id", "tool_id", "user_id", "success", "execution_time_seconds",
+                  "start_timestamp", "end_timestamp", "error_message", "error_type",
+                  "result_size_bytes", "cached_result", "execution_mode")
+_HASH_RE = re.compile(r"[0-9a-f]{16}\Z")
+
+
+def check_tool_files(ctx: StoreContext,
+                     changed: frozenset[str] | None = None) -> Iterable[IntegrityIssue]:
+    """``changed``: absolute paths written since the last check (None: check everything)."""
+    users_dir = ctx.layout.users_dir()
+    try:
+        users = sorted(os.listdir(users_dir))
+    except FileNotFoundError:
+        return
+    for user in users:
+        try:
+            tools = ctx.fs.path("users", user, "tools")
+        except FFError:
+            continue   # not an id we wrote; the store's checks own that
+        if tools.is_dir() and _touched(changed, tools):
+            yield from _check_user(ctx, tools)
+
+
+def _touched(changed: frozenset[str] | None, folder: Path) -> bool:
+    if changed is None:
+        return True
+    prefix = str(folder)
+    return any(p == prefix or p.startswith(prefix + os.sep) for p in changed)
+
+
+def _check_user(ctx: StoreContext, tools: Path) -> Iterable[IntegrityIssue]:
+    history_path = tools / "execution_history.jsonl"
+    registry_path = tools / "tool_registry.json"
+    rel = ctx.fs.rel(history_path)
+    try:
+        lines = ctx.fs.read_jsonl(history_path)
+    except FFError:
+        return  # reported by the store's own JSONL check
+    attempts: Counter[str] = Counter()
+    successes: Counter[str] = Counter()
+    for number, line in enumerate(lines, start=1):
+        missing = [f for f in HISTORY_FIELDS if f not in line]
+        if missing:
+            yield IntegrityIssue("json_invalid", rel, f"history line lacks {missing}", number)
+            continue
+        if line["success"] and not _HASH_RE.match(str(line.get("result_hash", ""))):
+            yield IntegrityIssue("json_invalid", rel,
+                                 "successful attempt without a 16-hex result_hash", number)
+        attempts[line["tool_id"]] += 1
+        successes[line["tool_id"]] += bool(line["success"])
+    try:
+        registry = ctx.fs.read_json(registry_path, default=None)
+    except FFError as exc:
+        yield IntegrityIssue("json_invalid", ctx.fs.rel(registry_path), str(exc))
+        return
+    if registry is None:
+        return
+    for tool_id, stats in registry.get("tool_statistics", {}).items():
+        for key, counter in (("total_executions", attempts),
+                             ("successful_executions", successes)):
+            if stats.get(key) != counter[tool_id]:
+                yield IntegrityIssue(
+                    "counter_mismatch", ctx.fs.rel(registry_path),
+                    f"tool_statistics[{tool_id!r}].{key} is {stats.get(key)} but "
+                    f"execution_history.jsonl has {counter[tool_id]}")
