@@ -32,12 +32,14 @@ def component_factory(name: str) -> Callable[[ComponentFactory], ComponentFactor
     return decorate
 
 
-def _world_defaults(store_root: Path, seed: int) -> dict[str, Any]:
+def _world_defaults(store_root: Path, sandbox_root: Path, seed: int) -> dict[str, Any]:
     # A pinned anonymisation key (derived from the seed) keeps analytics pseudonyms, and so
     # whole runs, byte-identical; a real deployment gets a random or configured key.
     key = base64.b64encode(hashlib.sha256(f"prism-scenarios/{seed}".encode()).digest())
     return {"storage": {"base_path": str(store_root)},
-            "analytics": {"privacy": {"anonymization_key": f"base64:{key.decode()}"}}}
+            "analytics": {"privacy": {"anonymization_key": f"base64:{key.decode()}"}},
+            # Tool sandboxes live inside the world, so nothing is written outside it.
+            "tool_execution": {"sandbox": {"temp_root": str(sandbox_root)}}}
 
 
 class World:
@@ -46,6 +48,9 @@ class World:
                  base_dir: Path | None = None, keep: bool = False) -> None:
         self._own_dir = base_dir is None
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="prism-scenario-"))
+        # Traversable (not listable) by others: sandboxed commands run as unprivileged uids
+        # and must reach their work folders under sandbox/.
+        self.base_dir.chmod(0o711)
         self.store_root = self.base_dir / "store"
         self.sandbox_root = self.base_dir / "sandbox"
         self.keep = keep
@@ -53,8 +58,8 @@ class World:
         self.seed = seed
         self.ids = IdSource(seed)
         self.config: FFConfigurationManagerConfigDTO = load_config(
-            preset="test", overrides=deep_merge(_world_defaults(self.store_root, seed),
-                                                config or {}))
+            preset="test", overrides=deep_merge(
+                _world_defaults(self.store_root, self.sandbox_root, seed), config or {}))
         self.variables: dict[str, Any] = dict(variables or {})
         self.components_used: set[str] = set()
         self._store: FFStorageManager | None = None
