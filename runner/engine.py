@@ -23,7 +23,11 @@ from runner.errors import ExpectationFailed, InvariantBreach, ScenarioError, Sce
 from runner.interpolate import interpolate
 from runner.world import DEFAULT_SEED, DEFAULT_START, World
 
-ALL_INVARIANTS = {"outside_root": True, "jsonl": True, "counters": True}
+ALL_INVARIANTS = {"outside_root": True, "jsonl": True, "counters": True, "isolation": True}
+# Integrity issue kinds (flatfile_chat.store.integrity and the managers' checks) by invariant;
+# any other kind is a counter/consistency problem.
+ISSUE_INVARIANT = {"jsonl_invalid": "jsonl", "json_invalid": "jsonl",
+                   "raw_user_id": "isolation", "memory_foreign_item": "isolation"}
 
 
 @dataclass
@@ -220,12 +224,12 @@ class ScenarioRun:
             roots = [str(r) for r in self.world.allowed_write_roots]
             problems += [f"[outside_root] {p} was written outside the store root "
                          f"{self.world.store_root}" for p in write_audit.outside(written, roots)]
-        if self.world.has_store and (self.invariants["jsonl"] or self.invariants["counters"]):
+        store_checks = ("jsonl", "counters", "isolation")
+        if self.world.has_store and any(self.invariants[k] for k in store_checks):
             root = str(self.world.store_root) + os.sep
             changed = {p for p in written if p.startswith(root)}
             for issue in self.world.store.check_integrity(changed):
-                kind = "jsonl" if issue.kind == "jsonl_invalid" else "counters"
-                if self.invariants[kind]:
+                if self.invariants[ISSUE_INVARIANT.get(issue.kind, "counters")]:
                     problems.append(str(issue))
         if problems:
             raise InvariantBreach(f"{record.where}: invariant broken after step {record.index} "

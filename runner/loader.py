@@ -312,7 +312,8 @@ def _build(document: LineDict, source: str,
         own = [steps[("scenarios", s, "steps", i)] for i in range(len(raw["steps"]))]
         invariants = raw.get("invariants", True)
         if isinstance(invariants, bool):
-            invariants = {k: invariants for k in ("outside_root", "jsonl", "counters")}
+            invariants = {k: invariants for k in ("outside_root", "jsonl", "counters",
+                                                  "isolation")}
         base = dict(
             name=raw["name"], source=source, line=line_of(document, ["scenarios", s]) or 0,
             steps=background + own, use_case=use_case,
@@ -320,7 +321,7 @@ def _build(document: LineDict, source: str,
             severity=raw.get("severity", document.get("severity", "normal")),
             skip=raw.get("skip"), xfail=raw.get("xfail"),
             invariants={"outside_root": True, "jsonl": True, "counters": True,
-                        **plain(invariants)},
+                        "isolation": True, **plain(invariants)},
             start=raw.get("start"), seed=raw.get("seed"),
             config=deep_merge(file_config, plain(raw.get("config", {}))),
             description=raw.get("description", ""))

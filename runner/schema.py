@@ -116,8 +116,10 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
             "invariants": {"anyOf": [{"type": "boolean"}, {
                 "type": "object", "additionalProperties": False,
                 "properties": {k: {"type": "boolean"}
-                               for k in ("outside_root", "jsonl", "counters")}}],
-                "description": "store invariants after every step (default: all on)"},
+                               for k in ("outside_root", "jsonl", "counters", "isolation")}}],
+                "description": "store invariants after every step (default: all on): "
+                               "outside_root, jsonl (files parse), counters (counts equal "
+                               "files), isolation (no other user's data or raw ids)"},
             "start": {"type": "string", "format": "date-time",
                       "description": "clock start (timezone-aware ISO 8601)"},
             "seed": {"type": "integer"},

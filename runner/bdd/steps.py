@@ -128,9 +128,9 @@ def chat_turn(scenario_run: ScenarioRun, request, user: str, text: str, session:
                                     "text": text, "reply": reply}, where=where(request))
 
 
-@when(parsers.re(r'(?P<amount>\d+) (?P<unit>minutes|hours|days) pass$'))
+@when(parsers.re(r'(?P<amount>\d+) (?P<unit>minute|hour|day)s? pass(?:es)?$'))
 def time_passes(scenario_run: ScenarioRun, request, amount: str, unit: str) -> None:
-    scenario_run.step("clock.advance", {unit: int(amount)}, where=where(request))
+    scenario_run.step("clock.advance", {f"{unit}s": int(amount)}, where=where(request))
 
 
 @then(parsers.re(r'session "(?P<session>\w+)" of "(?P<user>[^"]+)" holds (?P<n>\d+) '
