@@ -77,11 +77,12 @@ class AuditLog:
             raise ValidationError("audit details must be JSON-serialisable",
                                   key="details") from None
         if self.pseudonymize is not None:
-            from flatfile_chat.analytics.privacy import scrub
+            from flatfile_chat.analytics.privacy import known_user_ids, scrub
 
             details = scrub(details, user_hash=self.pseudonymize,
                             session_hash=self._session_hash,
-                            raw_ids=[actor] if actor else [], exclude_sensitive=False)
+                            raw_ids=[*([actor] if actor else []), *known_user_ids(self._ctx)],
+                            exclude_sensitive=False)
             actor_field: dict[str, Any] = {"actor_hash": self.pseudonymize(actor)
                                            if actor is not None else None}
         else:

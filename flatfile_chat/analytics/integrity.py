@@ -13,11 +13,9 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from flatfile_chat.analytics.privacy import KEY_FILE, MIN_REPLACE_CHARS
-from flatfile_chat.errors import ValidationError
+from flatfile_chat.analytics.privacy import KEY_FILE, MIN_REPLACE_CHARS, known_user_ids
 from flatfile_chat.storage.atomic import is_temp_file
 from flatfile_chat.storage.locks import LOCK_SUFFIX
-from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.integrity import Changed, IntegrityChecker, IntegrityIssue
 from flatfile_chat.store.layout import StoreContext
 
@@ -31,19 +29,8 @@ def register(checker: IntegrityChecker) -> None:
 
 
 def _user_ids(ctx: StoreContext) -> list[str]:
-    try:
-        names = os.listdir(ctx.layout.users_dir())
-    except FileNotFoundError:
-        return []
-    found = []
-    for name in names:
-        try:
-            validate_id(name, "user_id")
-        except ValidationError:
-            continue
-        if len(name) >= MIN_REPLACE_CHARS:
-            found.append(name)
-    return sorted(found, key=len, reverse=True)
+    return sorted((u for u in known_user_ids(ctx) if len(u) >= MIN_REPLACE_CHARS), key=len,
+                  reverse=True)
 
 
 def analytics_files(root: Path) -> Iterable[Path]:

@@ -52,7 +52,7 @@ from flatfile_chat.analytics.operations import (
     operation_stats,
     per_component,
 )
-from flatfile_chat.analytics.privacy import Pseudonymizer, privacy_event, scrub
+from flatfile_chat.analytics.privacy import Pseudonymizer, known_user_ids, privacy_event, scrub
 from flatfile_chat.analytics.retention import prune_jsonl
 from flatfile_chat.analytics.sampler import PsutilSampler, ResourceSampler
 from flatfile_chat.audit import AuditLog, AuditSink
@@ -316,7 +316,8 @@ class FFMetricsCollectionManager:
         def change(alert: FFAnalyticsAlertDTO) -> None:
             require_open(alert, "resolve")
             alert.resolved, alert.resolved_at = True, now_iso
-            alert.resolution_notes = self._scrub({"notes": notes}, [by] if by else [])["notes"]
+            alert.resolution_notes = self._scrub(
+                {"notes": notes}, [*([by] if by else []), *known_user_ids(self._ctx)])["notes"]
             if by is not None:
                 alert.resolved_by = next(iter(self.user_fields(by).values()))
         alert = self._alerts.update(alert_id, change)
@@ -362,7 +363,7 @@ class FFMetricsCollectionManager:
             return False
         _, now_iso = self._now()
         excluded: list[str] = []
-        clean = self._scrub(data, [user_id, session_id], excluded)
+        clean = self._scrub(data, [user_id, session_id, *known_user_ids(self._ctx)], excluded)
         identity = {**self.user_fields(user_id), **self.session_fields(session_id)}
         record = {"event_id": self._ctx.ids.prefixed("evt", 12), "timestamp": now_iso,
                   "event_type": event_type, **identity, **labels(event_type, clean),

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import threading
 import weakref
 from collections.abc import Callable
@@ -124,19 +125,48 @@ def privacy_event(ctx: StoreContext, event: str, details: dict[str, Any]) -> dic
     return entry
 
 
+def known_user_ids(ctx: StoreContext) -> list[str]:
+    """Every user id of the store (its ``users/`` folders): free text in analytics may name
+    any of them, not only the acting user."""
+    from flatfile_chat.errors import ValidationError
+    from flatfile_chat.storage.paths import validate_id
+
+    try:
+        names = os.listdir(ctx.layout.users_dir())
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        try:
+            validate_id(name, "user_id")
+        except ValidationError:
+            continue
+        found.append(name)
+    return found
+
+
+def id_pattern(ids: list[str]) -> re.Pattern[str] | None:
+    """Whole-word matcher for ids of at least MIN_REPLACE_CHARS (longest first); the same
+    boundaries the raw-id integrity check uses, so what it flags is what gets replaced."""
+    wanted = sorted({i for i in ids if i and len(i) >= MIN_REPLACE_CHARS}, key=len,
+                    reverse=True)
+    if not wanted:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, wanted))
+                      + r")(?![A-Za-z0-9])")
+
+
 def scrub(value: Any, *, user_hash: Callable[[str], str],
           session_hash: Callable[[str], str] | None, raw_ids: list[str],
           exclude_sensitive: bool, excluded: list[str] | None = None) -> Any:
     """Copy of ``value`` with identity fields pseudonymised, known raw ids replaced inside
     strings, and (optionally) sensitive fields dropped; dropped key names go to ``excluded``."""
-    replace = sorted({i for i in raw_ids if i and len(i) >= MIN_REPLACE_CHARS},
-                     key=len, reverse=True)
+    pattern = id_pattern(raw_ids)
 
     def text(s: str) -> str:
-        for raw in replace:
-            if raw in s:
-                s = s.replace(raw, user_hash(raw))
-        return s
+        if pattern is None:
+            return s
+        return pattern.sub(lambda m: user_hash(m.group(1)), s)
 
     def walk(v: Any) -> Any:
         if isinstance(v, dict):

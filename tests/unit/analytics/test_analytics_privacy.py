@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 from asyncio import run
 from pathlib import Path
@@ -78,6 +79,25 @@ def test_no_raw_user_id_in_any_analytics_file(analytics_factory, sampler, clock)
     clock.advance(days=400)
     assert run(manager.apply_retention())  # rewrites files: still no raw id
     assert_no_raw_ids(store.root)
+
+
+def test_other_users_named_in_free_text_are_pseudonymised(analytics_factory) -> None:
+    store, manager = analytics_factory()
+    for user in (ALICE, BOB):
+        run(store.create_user(user))
+    run(manager.record_user_analytics(ALICE, "s-1", "session_start",
+                                      {"referrer": f"invited by {BOB}", "word": "bob-marleyish"}))
+    audit = AuditLog(store.ctx)
+    audit.record("share", component="knowledge_base", actor=ALICE,
+                 details={"note": f"shared with {BOB}"})
+    for path in every_file(store.root):
+        assert BOB.encode() not in path.read_bytes().replace(b"bob-marleyish", b""), path
+    [line] = store.fs.read_jsonl(store.fs.path("analytics", "user_analytics",
+                                               "session_analytics.jsonl"))
+    pseudo = Pseudonymizer.for_context(store.ctx)
+    assert pseudo.user_hash(BOB) in json.dumps(line)
+    assert "bob-marleyish" in json.dumps(line)  # whole words only, like the integrity check
+    assert store.check_integrity() == []
 
 
 def test_with_anonymisation_off_raw_ids_are_stored(analytics_factory, clock) -> None:
