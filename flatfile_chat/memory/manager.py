@@ -189,6 +189,7 @@ class FFMemoryLayerManager:
         now, now_iso = self._now()
         record = build_record(context, user_id=user_id, layer=layer, memory_id=given_id,
                               now_iso=now_iso, max_chars=self.config.max_content_chars)
+        self._refuse_sandbox_session(user_id, record.get("session_id"))
         self._ctx.fs.ensure_dir(paths.folder)
         try:
             self._add_locked(paths, layer.value, record, given_id, now, now_iso)
@@ -212,6 +213,17 @@ class FFMemoryLayerManager:
             if (self.config.enable_compression
                     and count > self.config.compression_thresholds[layer]):
                 self._compress_locked(paths, layer, now, now_iso)
+
+    def _refuse_sandbox_session(self, user_id: str, session_id: str | None) -> None:
+        """A prompt-sandbox session (``metadata.sandbox: true``) is isolated from the user's
+        memory: trial runs must not teach the assistant anything (use case prompt_sandbox)."""
+        if session_id is None:
+            return
+        path = self._ctx.layout.session_file(user_id, session_id)
+        session = self._ctx.fs.read_json(path, default=None, shared_lock=True)
+        if session is not None and (session.get("metadata") or {}).get("sandbox") is True:
+            raise ValidationError(f"session {session_id!r} is a prompt sandbox; sandbox runs "
+                                  "never write to memory", key="session_id", value=session_id)
 
     def _refuse_duplicate(self, paths: MemoryPaths, memory_id: str) -> None:
         for index in self._indexes(paths):

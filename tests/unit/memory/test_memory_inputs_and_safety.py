@@ -182,3 +182,19 @@ def test_memory_works_threaded_and_encrypted(tmp_path, clock, storage) -> None:
     for path in written:
         assert (b"secret" in path.read_bytes()) is not encrypted
     store.close()
+
+
+def test_prompt_sandbox_sessions_never_write_to_memory(mh, mem) -> None:
+    store, manager = mem
+    if not run(store.user_exists("alice")):
+        run(store.create_user("alice"))
+    sandbox = run(store.create_session("alice", "try-outs", metadata={"sandbox": True}))
+    normal = run(store.create_session("alice", "real"))
+    with pytest.raises(ValidationError, match="prompt sandbox"):
+        run(manager.add_memory_context("alice", {"content": "trial output",
+                                                 "session_id": sandbox.session_id}))
+    assert not store.fs.path("users", "alice", "memory_layers").exists() or \
+        mh.layer_lines(store, "alice", "immediate") == []
+    run(manager.add_memory_context("alice", {"content": "real fact",
+                                             "session_id": normal.session_id}))
+    assert [i["content"] for i in mh.layer_lines(store, "alice", "immediate")] == ["real fact"]
