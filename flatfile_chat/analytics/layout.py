@@ -8,6 +8,7 @@ analytics/user_analytics/{behavior_patterns,feature_usage,session_analytics,
                           engagement_metrics}.jsonl
 analytics/business_intelligence/{usage_trends,optimization_insights,capacity_planning}.jsonl
 analytics/compliance/{audit_logs,privacy_events,security_events}.jsonl, consent.json
+analytics/traces/{traces,experiments}.jsonl      (prompt runs and A/B records)
 analytics/monitoring/alerts.json
 ```
 """
@@ -23,13 +24,16 @@ SYSTEM_FILES = ("performance", "health_checks", "resource_usage", "error_rates")
 USER_FILES = ("behavior_patterns", "feature_usage", "session_analytics", "engagement_metrics")
 BI_FILES = ("usage_trends", "optimization_insights", "capacity_planning")
 COMPLIANCE_FILES = ("audit_logs", "privacy_events", "security_events")
+TRACE_FILES = ("traces", "experiments")
 # Which retention setting governs each folder of JSONL lines.
 RETENTION_CLASSES = {"system_metrics": "raw_data_retention_days",
                      "user_analytics": "raw_data_retention_days",
                      "business_intelligence": "aggregated_data_retention_days",
-                     "compliance": "compliance_data_retention_days"}
+                     "compliance": "compliance_data_retention_days",
+                     "traces": "raw_data_retention_days"}
 FOLDER_FILES = {"system_metrics": SYSTEM_FILES, "user_analytics": USER_FILES,
-                "business_intelligence": BI_FILES, "compliance": COMPLIANCE_FILES}
+                "business_intelligence": BI_FILES, "compliance": COMPLIANCE_FILES,
+                "traces": TRACE_FILES}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from flatfile_chat.analytics import integrity
+from flatfile_chat.analytics import integrity, traces
 from flatfile_chat.analytics.alerts import (
     AlertBook,
     Evaluation,
@@ -343,6 +343,56 @@ class FFMetricsCollectionManager:
 
     async def close(self) -> None:
         await self.stop_continuous_collection()
+
+    # -- traces and A/B records (prompt sandbox) -------------------------------------------
+    async def record_trace(self, user_id: str, session_id: str, name: str,
+                           events: list[dict[str, Any]], duration_ms: float,
+                           metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Append a trace of one prompt run to ``analytics/traces/traces.jsonl`` and an audit
+        line; returns the stored trace (``trace_id``, events, ``duration_ms``)."""
+        return await self.store.run_io(self._record_trace, user_id, session_id, name, events,
+                                       duration_ms, metadata)
+
+    def _record_trace(self, user_id: Any, session_id: Any, name: Any, events: Any,
+                      duration_ms: Any, metadata: Any) -> dict[str, Any]:
+        user_id = self._user_id(user_id)
+        session_id = self._user_id(session_id, "session_id")
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("a trace needs a name", key="name")
+        clean_events = traces.check_events(events)
+        duration = traces.check_duration(duration_ms)
+        raw = [user_id, session_id, *known_user_ids(self._ctx)]
+        _, now_iso = self._now()
+        record = {"trace_id": self._ctx.ids.prefixed("trace", 12), "timestamp": now_iso,
+                  "name": name, **self.user_fields(user_id), **self.session_fields(session_id),
+                  "events": self._scrub({"events": clean_events}, raw)["events"],
+                  "duration_ms": duration, "metadata": self._scrub(dict(metadata or {}), raw)}
+        self._append(self.paths.jsonl("traces", "traces"), [record])
+        self._audit("trace_recorded", "success", {"trace_id": record["trace_id"],
+                                                  "name": name}, actor=user_id)
+        return record
+
+    async def record_ab_test(self, user_id: str, experiment: str,
+                             variants: dict[str, dict[str, Any]],
+                             winner: str | None = None) -> dict[str, Any]:
+        """Append an A/B record naming every variant (prompt, scripted output, trace id)."""
+        return await self.store.run_io(self._record_ab_test, user_id, experiment, variants,
+                                       winner)
+
+    def _record_ab_test(self, user_id: Any, experiment: Any, variants: Any,
+                        winner: Any) -> dict[str, Any]:
+        user_id = self._user_id(user_id)
+        validate_id(experiment, "experiment")
+        clean = traces.check_variants(variants, winner)
+        _, now_iso = self._now()
+        record = {"ab_test_id": self._ctx.ids.prefixed("ab", 12), "timestamp": now_iso,
+                  "experiment": experiment, **self.user_fields(user_id),
+                  "variants": self._scrub(clean, [user_id, *known_user_ids(self._ctx)]),
+                  "variant_names": sorted(clean), "winner": winner}
+        self._append(self.paths.jsonl("traces", "experiments"), [record])
+        self._audit("ab_test_recorded", "success", {"ab_test_id": record["ab_test_id"],
+                                                    "variants": sorted(clean)}, actor=user_id)
+        return record
 
     # -- user analytics ------------------------------------------------------------------
     async def record_user_analytics(self, user_id: str, session_id: str, event_type: str,

@@ -322,3 +322,59 @@ async def files_grep(world, p: FilesGrep) -> Any:
     if not folder.is_dir():
         raise NotFound(f"{p.path} is not a folder", path=p.path)
     return grep(world.store.fs.root, folder, p.text, p.whole_word)
+
+
+# -- prompt sandbox: traces and A/B records --------------------------------------------------
+class TraceRecord(Params):
+    user_id: str
+    session_id: str
+    name: str = Field(description="what ran, e.g. 'prompt:v1'")
+    events: list[dict[str, Any]] = Field(description="[{event: name, ...}, ...] in order")
+    duration_ms: float
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+@action("analytics.trace", component="analytics")
+async def analytics_trace(world, p: TraceRecord) -> Any:
+    """Append a trace to ``analytics/traces/traces.jsonl`` (``trace_id``, events,
+    ``duration_ms``) and an audit line."""
+    return await _manager(world).record_trace(p.user_id, p.session_id, p.name, p.events,
+                                              p.duration_ms, p.metadata)
+
+
+class AbTest(Params):
+    user_id: str
+    experiment: str
+    variants: dict[str, dict[str, Any]] = Field(description="name -> {prompt, output, "
+                                                            "trace_id?}")
+    winner: str | None = None
+
+
+@action("analytics.ab_test", component="analytics")
+async def analytics_ab_test(world, p: AbTest) -> Any:
+    """Append an A/B record naming every variant to ``analytics/traces/experiments.jsonl``."""
+    return await _manager(world).record_ab_test(p.user_id, p.experiment, p.variants, p.winner)
+
+
+class PromptRun(Params):
+    user_id: str
+    session_id: str = Field(description="the sandbox session (metadata.sandbox: true)")
+    variant: str = Field(description="variant name, e.g. v1")
+    prompt: str
+    output: str = Field(description="the scripted model output")
+    latency_ms: float = Field(0.0, description="scripted model latency, the trace's duration")
+
+
+@action("prompt.run", component="storage", also=["analytics"])
+async def prompt_run(world, p: PromptRun) -> Any:
+    """One prompt-sandbox run: the prompt and its scripted output are stored in the session
+    (``metadata.variant``) and a trace with its events goes to analytics; returns both."""
+    user, assistant = await world.store.add_messages(p.user_id, p.session_id, [
+        {"role": "user", "content": p.prompt, "metadata": {"variant": p.variant}},
+        {"role": "assistant", "content": p.output, "metadata": {"variant": p.variant}}])
+    trace = await _manager(world).record_trace(
+        p.user_id, p.session_id, f"prompt:{p.variant}",
+        [{"event": "prompt_received", "message_id": user.message_id},
+         {"event": "output_returned", "message_id": assistant.message_id}],
+        p.latency_ms, {"variant": p.variant})
+    return {"prompt_message": user, "output_message": assistant, "trace": trace}
