@@ -88,12 +88,17 @@ class ScenarioRun:
     def __init__(self, *, config: dict[str, Any] | None = None, start: str | None = None,
                  seed: int | None = None, variables: dict[str, Any] | None = None,
                  invariants: dict[str, bool] | None = None, reporter: Reporter | None = None,
-                 registry: ActionRegistry | None = None, keep: bool = False) -> None:
+                 registry: ActionRegistry | None = None, keep: bool = False,
+                 telemetry: bool = False) -> None:
         self.registry = registry or load_actions()
         self.world = World(config=config, start=start or DEFAULT_START,
                            seed=DEFAULT_SEED if seed is None else seed, variables=variables,
                            keep=keep)
         self.invariants = {**ALL_INVARIANTS, **(invariants or {})}
+        # Telemetry: like an application would, every SUT action leaves an operation metric
+        # and an audit line in analytics/. Off by default (it grows every store); the engine
+        # does it, so it does not count as the scenario exercising analytics.
+        self.telemetry = telemetry
         self.reporter = reporter or NullReporter()
         self.record = ScenarioRecord()
         self.last_result: Any = None
@@ -164,7 +169,10 @@ class ScenarioRun:
                           if timeout else self._drive(coro))
             except Exception as exc:  # the step's outcome; judged against `raises` below
                 error = exc
-        record.duration = time.perf_counter() - started
+            record.duration = time.perf_counter() - started
+            if self.telemetry and action.component != "runner":
+                self._loop.run_until_complete(self._emit_telemetry(action, record, values,
+                                                                   error))
         self.record.components_used = set(self.world.components_used)
         record.result = to_data(result) if error is None else _error_data(error)
         self.last_result = record.result
@@ -176,6 +184,23 @@ class ScenarioRun:
                 f"{record.where}: step {record.index} `{record.action}` raised "
                 f"{type(error).__name__}: {error}") from error
         self._check_invariants(record, written)
+
+    async def _emit_telemetry(self, action: Any, record: StepRecord, values: dict[str, Any],
+                              error: BaseException | None) -> None:
+        analytics = self.world.manager("analytics")
+        await analytics.record_operation(action.component, record.duration * 1000,
+                                         error is None,
+                                         error_type=type(error).__name__ if error else None)
+        actor = values.get("user_id") if isinstance(values.get("user_id"), str) else None
+        try:
+            self.world.audit.record("action_performed", component=action.component,
+                                    actor=actor, outcome="success" if error is None
+                                    else "failure", details={"action": action.name,
+                                                             "step": record.index})
+        except Exception:  # a hostile actor id is the step's own story, not telemetry's
+            self.world.audit.record("action_performed", component=action.component,
+                                    outcome="failure", details={"action": action.name,
+                                                                "step": record.index})
 
     def _drive(self, coro: Any) -> Any:
         """Run an action coroutine to completion on this scenario's loop, as a real task

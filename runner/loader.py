@@ -64,6 +64,7 @@ class ScenarioSpec:
     variables: dict[str, Any] = field(default_factory=dict)
     example_id: str | None = None
     description: str = ""
+    telemetry: bool = False
 
     @property
     def components(self) -> list[str]:
@@ -324,7 +325,8 @@ def _build(document: LineDict, source: str,
                         "isolation": True, **plain(invariants)},
             start=raw.get("start"), seed=raw.get("seed"),
             config=deep_merge(file_config, plain(raw.get("config", {}))),
-            description=raw.get("description", ""))
+            description=raw.get("description", ""),
+            telemetry=bool(raw.get("telemetry", document.get("telemetry", False))))
         variables = {**fixtures, **plain(raw.get("fixtures", {}))}
         examples = plain(raw.get("examples")) or [None]
         for n, example in enumerate(examples, start=1):

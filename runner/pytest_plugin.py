@@ -137,7 +137,7 @@ class YamlScenarioItem(pytest.Item):
                    severity=spec.severity, description=spec.description or None)
         run = ScenarioRun(config=spec.config, start=spec.start, seed=spec.seed,
                           variables=spec.variables, invariants=spec.invariants,
-                          reporter=AllureReporter(),
+                          reporter=AllureReporter(), telemetry=spec.telemetry,
                           keep=self.config.getoption("keep_stores"))
         try:
             for step in spec.steps:

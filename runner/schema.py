@@ -123,6 +123,9 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
             "start": {"type": "string", "format": "date-time",
                       "description": "clock start (timezone-aware ISO 8601)"},
             "seed": {"type": "integer"},
+            "telemetry": {"type": "boolean", "description": "every SUT action also leaves an "
+                                                            "operation metric and an audit "
+                                                            "line in analytics/"},
             "config": {"type": "object", "description": "store config overrides"},
             "fixtures": {"type": "object", "description": "variables for this scenario"},
             "examples": {"type": "array", "minItems": 1, "items": {"type": "object"},
@@ -143,6 +146,7 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
             "tags": tags,
             "severity": {"enum": list(SEVERITIES)},
             "fixtures": {"type": "object", "description": "variables for every scenario"},
+            "telemetry": {"type": "boolean", "description": "telemetry for every scenario"},
             "config": {"type": "object", "description": "store config overrides for the file"},
             "background": {"$ref": "#/$defs/steps",
                            "description": "steps run before each scenario"},

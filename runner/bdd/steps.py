@@ -32,7 +32,8 @@ def scenario_run(request: pytest.FixtureRequest):
     from runner.pytest_plugin import record_outcome
 
     run = ScenarioRun(reporter=AllureReporter(),
-                      keep=request.config.getoption("keep_stores", False))
+                      keep=request.config.getoption("keep_stores", False),
+                      telemetry=request.node.get_closest_marker("telemetry") is not None)
     yield run
     record_outcome(request.node, run, getattr(request.node, "prism_use_case", None),
                    str(request.node.path))

@@ -163,3 +163,20 @@ def test_each_run_is_isolated_and_repeatable() -> None:
             root = run.world.store_root
     assert ids[0] == ids[1]  # same seed, same frozen clock: byte-identical runs
     assert not root.exists()  # the temp store is removed afterwards
+
+
+def test_telemetry_leaves_a_metric_and_an_audit_line_per_sut_action() -> None:
+    with ScenarioRun(telemetry=True) as run:
+        _chat(run)  # user.create + session.create
+        run.step("clock.advance", {"minutes": 1}, where="t:3")  # runner action: no telemetry
+        run.step("session.create", {"user_id": "ghost"}, where="t:4",
+                 raises={"error": "NotFound"})
+        fs = run.world.store.fs
+        ops = fs.read_jsonl(fs.path("analytics", "system_metrics", "performance.jsonl"))
+        assert [(o["component"], o["success"]) for o in ops] == [
+            ("storage", True), ("storage", True), ("storage", False)]
+        audit = [e for e in run.world.audit.entries() if e["event_type"] == "action_performed"]
+        assert [e["details"]["action"] for e in audit] == ["user.create", "session.create",
+                                                           "session.create"]
+        assert audit[-1]["outcome"] == "failure"
+        assert run.components_used == {"storage"}  # telemetry is not the scenario's doing
