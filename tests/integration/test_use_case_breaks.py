@@ -1,0 +1,131 @@
+"""Every use-case suite can fail: break the store in one small way and its suite must fail.
+
+Each break below stands for a one-line change of the system under test (described in its
+text), applied with monkeypatch for the duration of one run of ``scenarios/use_cases/<id>.yaml``
+through the engine. A suite that still passes with its break is a suite that checks nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.engine import ScenarioRun
+from runner.errors import ScenarioFailure
+from runner.loader import load_file
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITES = ROOT / "scenarios" / "use_cases"
+
+
+def _wrap(module: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]
+          ) -> tuple[Any, str, Callable[..., Any]]:
+    return module, name, make(getattr(module, name))
+
+
+def _breaks() -> dict[str, tuple[str, Callable[[], tuple[Any, str, Any]]]]:
+    """use case -> (the one-line change, in words; how to apply it)."""
+    from flatfile_chat.knowledge import fusion, rag_store, repository
+    from flatfile_chat.memory import compression, lifecycle
+    from flatfile_chat.memory import manager as memory_manager
+    from flatfile_chat.panel import routing, rules
+    from flatfile_chat.store import context, documents, messages, personas
+    from flatfile_chat.store.models import FFPersonaDTO
+
+    def scaled_score(original):  # upstream's 0.7 x semantic + 0.3 x keyword weighting
+        def score(*args: Any, **kwargs: Any) -> Any:
+            return [replace(row, score=round(0.7 * row.semantic + 0.3 * row.keyword, 6))
+                    for row in original(*args, **kwargs)]
+        return score
+
+    return {
+        "basic_chat": ("store/messages.py: _exact_count() returns 0, so message_count restarts "
+                       "on every append",
+                       lambda: (messages.MessageRepository, "_exact_count",
+                                lambda self, *a, **k: 0)),
+        "multimodal_chat": ("store/documents.py: slug() returns the original name unchanged",
+                            lambda: (documents, "slug", lambda filename: filename)),
+        "rag_chat": ("knowledge/fusion.py: score() fuses as 0.7 x semantic + 0.3 x keyword "
+                     "(upstream's formula)", lambda: _wrap(fusion, "score", scaled_score)),
+        "multimodal_rag": ("knowledge/repository.py: delete_document() returns without "
+                           "deleting", lambda: (repository.KBRepository, "delete_document",
+                                                lambda self, *a, **k: None)),
+        "interactive_tutor": ("store/context.py: _snapshot() keeps no history",
+                              lambda: (context.ContextRepository, "_snapshot",
+                                       lambda self, *a, **k: None)),
+        "exam_assistant": ("knowledge/rag_store.py: track_usage() marks nothing",
+                           lambda: (rag_store.RAGStore, "track_usage",
+                                    lambda self, *a, **k: {})),
+        "scene_critic": ("store/personas.py: get() returns a persona even if no file exists",
+                         lambda: (personas.PersonaRepository, "get",
+                                  lambda self, persona_id, user_id=None:
+                                  FFPersonaDTO(persona_id=persona_id, name=persona_id))),
+        "multi_ai_panel": ("panel/rules.py: check_membership() accepts anyone",
+                           lambda: (rules, "check_membership",
+                                    lambda panel_id, participants, participant_id:
+                                    next(iter(participants.values())))),
+        "ai_debate": ("panel/rules.py: check_turn() enforces no turn rule",
+                      lambda: (rules, "check_turn", lambda *a, **k: None)),
+        "topic_delegation": ("panel/routing.py: choose() ignores the confidence threshold",
+                             lambda: _wrap(routing, "choose", lambda original: (
+                                 lambda scores, order, limit, fallback:
+                                 original(scores, order, 0.0, fallback)))),
+        "ai_game_master": ("memory/lifecycle.py: is_due() treats retention -1 as 1 hour, so "
+                           "permanent items expire",
+                           lambda: (lifecycle, "is_due",
+                                    lambda record, retention_hours, now: now >=
+                                    lifecycle.entered_at(record)
+                                    + timedelta(hours=abs(retention_hours)))),
+        "memory_chat": ("memory/lifecycle.py: promoted_copy() forgets promotion_history",
+                        lambda: (lifecycle, "promoted_copy",
+                                 lambda record, old, new, now_iso:
+                                 {**record, "layer": new, "layer_entered_at": now_iso})),
+        "thought_partner": ("memory/manager.py: build_record() stores every item as "
+                            "'conversation'",
+                            lambda: _wrap(memory_manager, "build_record", lambda original: (
+                                lambda context, **kw: {**original(context, **kw),
+                                                       "context_type": "conversation"}))),
+        "story_world_chat": ("memory/compression.py: _union() keeps only the first tag",
+                             lambda: (compression, "_union",
+                                      lambda values: sorted(set(values))[:1])),
+        "prompt_sandbox": ("memory/manager.py: _refuse_sandbox_session() allows sandbox "
+                           "sessions",
+                           lambda: (memory_manager.FFMemoryLayerManager,
+                                    "_refuse_sandbox_session", lambda self, *a: None)),
+    }
+
+
+BREAKS = {k: v for k, v in _breaks().items() if (SUITES / f"{k}.yaml").exists()}
+
+
+def run_suite(path: Path) -> list[str]:
+    """Run every scenario of a file through the engine; the failures' first lines."""
+    failures = []
+    for scenario in load_file(path, display=str(path.relative_to(ROOT))).scenarios:
+        with ScenarioRun(config=scenario.config, start=scenario.start, seed=scenario.seed,
+                         variables=scenario.variables, invariants=scenario.invariants,
+                         telemetry=scenario.telemetry) as run:
+            try:
+                for step in scenario.steps:
+                    run.step(step.action, step.params, where=step.where, save=step.save,
+                             expect=step.expect, raises=step.raises, timeout=step.timeout)
+            except ScenarioFailure as exc:
+                failures.append(f"{scenario.name}: {str(exc).splitlines()[0]}")
+    return failures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("use_case", sorted(BREAKS))
+def test_a_broken_store_fails_the_use_case_suite(use_case: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    description, apply = BREAKS[use_case]
+    target, name, replacement = apply()
+    monkeypatch.setattr(target, name, replacement)
+    failures = run_suite(SUITES / f"{use_case}.yaml")
+    print(f"{use_case}: {description}\n  " + "\n  ".join(failures))
+    assert failures, f"{use_case}: the suite still passes with the break: {description}"
