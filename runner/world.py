@@ -103,7 +103,11 @@ class World:
 
     @property
     def allowed_write_roots(self) -> list[Path]:
-        return [self.store_root, self.sandbox_root]
+        """Where a step may write: the store, the tool sandboxes, and the machine-wide uid
+        lock folder of the sandbox (one pool per host, so two stores never share a uid)."""
+        from flatfile_chat.tools.sandbox import UID_LOCK_DIR
+
+        return [self.store_root, self.sandbox_root, UID_LOCK_DIR]
 
     async def aclose(self) -> None:
         """Stop managers (background collectors ...), close the store, drop the temp dir."""

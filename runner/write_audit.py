@@ -37,7 +37,29 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
     elif event in _PATH_EVENTS:
         for index in _PATH_EVENTS[event]:
             if index < len(args) and isinstance(args[index], str | bytes | os.PathLike):
-                recording.append(os.fsdecode(args[index]))
+                recording.append(_resolve(event, args, index))
+
+
+# Where a path argument may be relative to an open folder (``dir_fd``): shutil.rmtree, for
+# one, removes entries as ``os.unlink(name, dir_fd=fd)``.
+_DIR_FD_INDEX = {("os.remove", 0): 1, ("os.rmdir", 0): 1, ("os.mkdir", 0): 2,
+                 ("os.rename", 0): 2, ("os.rename", 1): 3}
+
+
+def _resolve(event: str, args: tuple[Any, ...], index: int) -> str:
+    """The path as written; a name relative to a ``dir_fd`` is joined onto that folder's real
+    path while the descriptor is still open (else it would be read against the cwd)."""
+    path = os.fsdecode(args[index])
+    fd_index = _DIR_FD_INDEX.get((event, index))
+    if fd_index is None or os.path.isabs(path) or fd_index >= len(args):
+        return path
+    fd = args[fd_index]
+    if not isinstance(fd, int) or fd < 0:
+        return path
+    try:
+        return os.path.join(os.readlink(f"/proc/self/fd/{fd}"), path)
+    except OSError:
+        return path  # left relative: checked against the cwd, conservatively
 
 
 def install() -> None:

@@ -63,8 +63,16 @@ class KBAccess:
         raise NotFound(f"knowledge base {kb_id!r} not found", key="kb_id", value=kb_id)
 
     def for_read(self, reader: str, kb_id: str, action: str) -> tuple[KBHandle, dict[str, Any]]:
-        handle = self.locate(reader, kb_id)
-        config = self._fs.read_json(handle.paths.config)
+        """The KB and its ``kb_config.json``, read now (never from a memo: sharing may have
+        changed in another process a moment ago)."""
+        validate_id(reader, "user_id")
+        own = self._layout.kb(reader, kb_id)
+        config = self._fs.read_json(own.config, default=None)  # the common case: one read
+        if config is not None:
+            handle = KBHandle(kb_id, reader, own)
+        else:
+            handle = self.locate(reader, kb_id)
+            config = self._fs.read_json(handle.paths.config)
         if not may_read(config, reader):
             self._deny(reader, handle, action, "not shared with this user")
         return handle, config

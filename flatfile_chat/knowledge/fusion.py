@@ -66,12 +66,16 @@ def score(snapshot: IndexSnapshot, strategy: RetrievalStrategy, keyword: Keyword
     """The best ``limit`` candidates scoring at least ``min_relevance`` (and above 0)."""
     kw_rows = keyword.rows if keyword is not None else np.empty(0, np.int64)
     # Keyword order (coverage, then BM25) breaks ties; semantic-only rows come after it.
-    extra = np.array(sorted(set(semantic) - set(kw_rows.tolist())), dtype=np.int64)
-    rows = np.concatenate([kw_rows, extra])
+    if semantic:
+        extra = np.array(sorted(set(semantic).difference(kw_rows.tolist())), dtype=np.int64)
+        rows = np.concatenate([kw_rows, extra])
+        s = np.minimum(1.0, np.fromiter((semantic.get(r, 0.0) for r in rows.tolist()),
+                                        dtype=np.float64, count=rows.size))
+    else:
+        rows, s = kw_rows, np.zeros(kw_rows.size)
     k = np.zeros(rows.size)
     if keyword is not None:
         k[:kw_rows.size] = keyword.coverage
-    s = np.minimum(1.0, np.array([semantic.get(int(r), 0.0) for r in rows]))
     if strategy is RetrievalStrategy.KEYWORD_MATCHING:
         value = k
     elif strategy is RetrievalStrategy.SEMANTIC_SIMILARITY:
@@ -83,11 +87,10 @@ def score(snapshot: IndexSnapshot, strategy: RetrievalStrategy, keyword: Keyword
                 snapshot.rows[int(r)]["added_at"])).total_seconds() / 3600) for r in rows])
             value = value * np.exp(-decay_per_hour * hours)
     keep = np.flatnonzero((value >= min_relevance) & (value > 0))
-    order = keep[np.lexsort((np.arange(rows.size)[keep], -value[keep]))][:limit]
+    order = keep[np.lexsort((keep, -value[keep]))][:limit]
     results = []
-    for i in order:
-        ki, si = float(k[i]), float(s[i])
+    for row, v, ki, si in zip(rows[order].tolist(), value[order].tolist(),
+                              k[order].tolist(), s[order].tolist()):
         method = "hybrid" if ki > 0 and si > 0 else ("keyword" if ki > 0 else "semantic")
-        results.append(Scored(int(rows[i]), round(float(value[i]), 6), round(ki, 6),
-                              round(si, 6), method))
+        results.append(Scored(row, round(v, 6), round(ki, 6), round(si, 6), method))
     return results

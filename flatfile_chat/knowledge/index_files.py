@@ -70,7 +70,7 @@ class IndexSnapshot:
 def signature(paths: KBPaths) -> Signature:
     """Identity of the group's files; atomic replaces change the inode, appends the size."""
     result = []
-    for path in (paths.chunk_index, paths.embeddings, paths.vector_index, paths.bm25):
+    for path in paths.index_group:
         try:
             st = os.stat(path)
         except FileNotFoundError:

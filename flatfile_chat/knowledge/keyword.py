@@ -56,8 +56,27 @@ class KeywordHits:
     bm25: np.ndarray       # raw BM25 scores (tie-break, diagnostics)
 
 
+def _sort_postings(scores: dict) -> None:
+    """Make each token's postings (a CSC column) ascending by row, data alongside, so
+    membership tests can binary-search them (bm25s builds them sorted; a loaded index is
+    checked, never trusted)."""
+    indptr, indices = scores["indptr"], scores["indices"]
+    if indices.size < 2:
+        return
+    column = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
+    step = np.diff(indices.astype(np.int64))
+    same_column = column[1:] == column[:-1]
+    if np.all(step[same_column] > 0):
+        return
+    order = np.lexsort((indices, column))
+    scores["indices"] = indices[order]
+    scores["data"] = scores["data"][order]
+
+
 class KeywordIndex:
     def __init__(self, retriever: bm25s.BM25 | None, fingerprint: str, num_docs: int) -> None:
+        if retriever is not None:
+            _sort_postings(retriever.scores)
         self._retriever = retriever
         self.fingerprint = fingerprint
         self.num_docs = num_docs
@@ -104,30 +123,51 @@ class KeywordIndex:
 
     # -- search --------------------------------------------------------------------------
     def search(self, query: str, pool: int) -> KeywordHits:
+        """The ``pool`` best rows by BM25 (bm25s's own ``get_scores_from_ids``), ordered by
+        coverage, then BM25 score, then row.
+
+        We call bm25s's scorer directly instead of ``BM25.retrieve``: the scores are the same
+        (bit for bit), but ``retrieve``'s per-call overhead and its ``argpartition`` over
+        every row cost more than the scoring itself, and its choice among rows tied at the
+        pool boundary is arbitrary. Here only rows with a positive score compete, ties at the
+        boundary go to the lower row, so results are deterministic.
+        """
         empty = KeywordHits(np.empty(0, np.int64), np.empty(0), np.empty(0))
         r = self._retriever
         terms = query_terms(query)
         if r is None or not terms:
             return empty
-        k = min(pool, self.num_docs)
-        rows, scores = r.retrieve([terms], k=k, show_progress=False, n_threads=0)
-        rows, scores = rows[0].astype(np.int64), scores[0].astype(np.float64)
-        keep = scores > 0
-        rows, scores = rows[keep], scores[keep]
+        vocab = r.vocab_dict
+        token_ids = [vocab[t] for t in terms if t in vocab]
+        if not token_ids:
+            return empty
+        scores = r.get_scores_from_ids(token_ids)
+        rows = np.flatnonzero(scores > 0)
         if rows.size == 0:
             return empty
+        values = scores[rows]
+        if rows.size > pool:
+            cut = rows.size - pool
+            kth = np.partition(values, cut)[cut]  # the pool-th best score
+            above = values > kth
+            tied = np.flatnonzero(values == kth)[:pool - int(above.sum())]
+            chosen = np.sort(np.concatenate([np.flatnonzero(above), tied]))
+            rows, values = rows[chosen], values[chosen]
+        rows = rows.astype(np.int64)
+        bm25 = values.astype(np.float64)
         coverage = self._coverage(terms, rows)
-        order = np.lexsort((rows, -scores, -coverage))
-        return KeywordHits(rows[order], coverage[order], scores[order])
+        order = np.lexsort((rows, -bm25, -coverage))
+        return KeywordHits(rows[order], coverage[order], bm25[order])
 
     def _coverage(self, terms: list[str], rows: np.ndarray) -> np.ndarray:
+        """IDF-weighted share of the query terms present in each of ``rows`` (postings are
+        sorted, so membership is a binary search per row, not a pass over every row)."""
         r = self._retriever
         assert r is not None
         indptr, indices = r.scores["indptr"], r.scores["indices"]
         n = self.num_docs
         present = np.zeros(rows.size)
         known: list[float] = []
-        mark = np.zeros(n, dtype=bool)
         for term in terms:
             token = r.vocab_dict.get(term)
             if token is None:
@@ -135,9 +175,11 @@ class KeywordIndex:
             postings = indices[indptr[token]:indptr[token + 1]]
             idf = float(np.log(1 + (n - postings.size + 0.5) / (postings.size + 0.5)))
             known.append(idf)
-            mark[:] = False
-            mark[postings] = True
-            present += idf * mark[rows]
+            if postings.size == 0:
+                continue
+            at = np.searchsorted(postings, rows)
+            hit = postings[np.minimum(at, postings.size - 1)] == rows
+            present += idf * hit
         if not known:
             return present
         unknown = len(terms) - len(known)

@@ -104,6 +104,7 @@ class KBMaintenance:
 
     def _analytics(self, config: Mapping[str, Any], documents: Mapping[str, Any],
                    rows: list[dict[str, Any]], paths: KBPaths) -> dict[str, Any]:
+        self._repo.stats.flush(paths)
         stats = self._fs.read_json(paths.performance_stats, default={})
         per_doc: dict[str, int] = {}
         for row in rows:

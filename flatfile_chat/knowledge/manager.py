@@ -32,7 +32,10 @@ from flatfile_chat.store import FFStorageManager
 
 class FFKnowledgeBaseManager:
     def __init__(self, store: FFStorageManager, *, embedder: Embedder | None = None,
-                 audit: AuditSink | None = None) -> None:
+                 audit: AuditSink | None = None, stats_flush_every: int = 64) -> None:
+        """``stats_flush_every``: write the query counters (``performance_stats.json``) every
+        that many queries per KB (1 = on every query); they are also written before any read
+        of them through this manager, on :meth:`close` and at exit."""
         self.store = store
         self.config = store.config.knowledge_base
         self._ctx = store.ctx
@@ -40,11 +43,20 @@ class FFKnowledgeBaseManager:
                                                               name=self.config.embedding_model)
         self.audit: AuditSink = audit if audit is not None else AuditLog(store.ctx)
         self.access = KBAccess(store.ctx.fs, KnowledgeLayout(store.ctx.fs), self.audit)
-        self._repo = KBRepository(store.ctx, store.users, self.embedder, self.access)
+        self._repo = KBRepository(store.ctx, store.users, self.embedder, self.access,
+                                  stats_flush_every=stats_flush_every)
         self._retriever = Retriever(store.ctx, self._repo)
         self._maintenance = KBMaintenance(self._repo)
         self.layout = self._repo.layout
         register_checks(store)
+
+    def flush_stats(self) -> None:
+        """Write every pending query counter to ``performance_stats.json`` now."""
+        self._repo.stats.flush()
+
+    def close(self) -> None:
+        """Write pending query counters (the manager stays usable)."""
+        self.flush_stats()
 
     # -- knowledge bases -----------------------------------------------------------------
     async def create_knowledge_base(self, user_id: str, name: str, description: str = "",

@@ -32,7 +32,7 @@ from flatfile_chat.errors import (
 )
 from flatfile_chat.knowledge import index_files
 from flatfile_chat.knowledge.access import KBAccess, KBHandle
-from flatfile_chat.knowledge.cache import QueryCache
+from flatfile_chat.knowledge.cache import QueryCache, QueryStats
 from flatfile_chat.knowledge.chunking import ChunkingConfig, chunk_text
 from flatfile_chat.knowledge.embedding import Embedder
 from flatfile_chat.knowledge.keyword import KeywordIndex
@@ -74,7 +74,7 @@ def _json_dict(value: object, key: str) -> dict[str, Any]:
 
 class KBRepository:
     def __init__(self, ctx: StoreContext, users: UserRepository, embedder: Embedder,
-                 access: KBAccess) -> None:
+                 access: KBAccess, *, stats_flush_every: int = 64) -> None:
         self._ctx = self.ctx = ctx
         self._fs = self.fs = ctx.fs
         self._users = users
@@ -82,7 +82,10 @@ class KBRepository:
         self.access = access
         self.layout = KnowledgeLayout(ctx.fs)
         self.cache = QueryCache(ctx.fs)
-        self._snapshots: OrderedDict[Path, tuple[index_files.Signature,
+        self.stats = QueryStats(ctx.fs, stats_flush_every)
+        # KB root -> (stat signature, index_fingerprint of the config it was loaded for,
+        # snapshot)
+        self._snapshots: OrderedDict[Path, tuple[index_files.Signature, str,
                                                  index_files.IndexSnapshot]] = OrderedDict()
         self._memo_lock = threading.Lock()
 
@@ -129,7 +132,7 @@ class KBRepository:
             try:
                 fs.ensure_dir(paths.documents_dir)
                 fs.write_json(paths.documents_metadata, {})
-                self.cache.clear(paths, record.index_fingerprint)
+                self.cache.clear(paths, record.index_fingerprint, now)
                 fs.write_json(paths.config, record.to_dict(), exclusive=True)  # commit point
             except BaseException:
                 fs.remove_tree(paths.root)
@@ -285,7 +288,7 @@ class KBRepository:
                 char_end=c.char_end, content=c.text, document_title=title,
                 source_path=original_path, added_at=now).to_dict() for c in chunks]
             new_vectors = self.embedder.embed([c.text for c in chunks])
-            snapshot = self._snapshot_locked(paths)
+            snapshot = self._snapshot_locked(paths, config.get("index_fingerprint"))
             record = FFKBDocumentDTO(
                 doc_id=doc_id, kb_id=kb_id, original_path=original_path, filename=filename,
                 content_length=len(text), size_bytes=len(data), content_sha256=sha,
@@ -361,7 +364,7 @@ class KBRepository:
             if entry is None:
                 raise NotFound(f"document {document_id!r} not found in knowledge base "
                                f"{kb_id!r}", key="document_id", value=document_id)
-            snapshot = self._snapshot_locked(paths)
+            snapshot = self._snapshot_locked(paths, config.get("index_fingerprint"))
             keep = [i for i, r in enumerate(snapshot.rows) if r["document_id"] != document_id]
             self.commit(handle, config, documents, [snapshot.rows[i] for i in keep],
                          snapshot.embeddings[keep])
@@ -384,7 +387,7 @@ class KBRepository:
                       total_size_bytes=sum(d["size_bytes"] for d in documents.values()),
                       index_fingerprint=fp, updated_at=self._ctx.now_iso(), **extra)
         fs.write_json(paths.config, config)
-        self.cache.clear(paths, fp)
+        self.cache.clear(paths, fp, config["updated_at"])
         return config
 
     def documents(self, reader: str, kb_id: str) -> list[FFKBDocumentDTO]:
@@ -402,52 +405,52 @@ class KBRepository:
 
     # -- index snapshots -----------------------------------------------------------------
     def snapshot(self, paths: KBPaths, config: Mapping[str, Any]) -> index_files.IndexSnapshot:
-        """The current index; memoised by the files' stat signature, loaded under the KB lock
-        (shared: readers exclude writers, not each other)."""
-        memo = self._memo(paths, index_files.signature(paths))
+        """The current index; memoised by the files' stat signature and the
+        ``index_fingerprint`` of ``kb_config.json`` (so even a stat signature that repeats
+        across a change, e.g. a reused inode within one mtime tick, cannot serve the old
+        index), loaded under the KB lock (shared: readers exclude writers, not each other)."""
+        expected = config.get("index_fingerprint") if config is not None else None
+        memo = self._memo(paths, index_files.signature(paths), expected)
         if memo is not None:
             return memo
         with self._fs.lock(paths.lock_target, shared=True):
-            return self._snapshot_locked(paths)
+            return self._snapshot_locked(paths, expected)
 
-    def _snapshot_locked(self, paths: KBPaths) -> index_files.IndexSnapshot:
+    def _snapshot_locked(self, paths: KBPaths,
+                         expected: str | None = None) -> index_files.IndexSnapshot:
         signature = index_files.signature(paths)
-        memo = self._memo(paths, signature)
+        memo = self._memo(paths, signature, expected)
         if memo is not None:
             return memo
         snapshot = index_files.read(self._fs, paths, self.embedder.dimensions)
         with self._memo_lock:
-            self._snapshots[paths.root] = (signature, snapshot)
+            self._snapshots[paths.root] = (signature, expected or snapshot.fingerprint,
+                                           snapshot)
             while len(self._snapshots) > _SNAPSHOTS_KEPT:
                 self._snapshots.popitem(last=False)
         return snapshot
 
-    def _memo(self, paths: KBPaths,
-              signature: index_files.Signature) -> index_files.IndexSnapshot | None:
+    def _memo(self, paths: KBPaths, signature: index_files.Signature,
+              expected: str | None) -> index_files.IndexSnapshot | None:
+        """The memoised snapshot if the files are unchanged and the config names the same
+        index (``expected``: its ``index_fingerprint``, None when the caller has none)."""
         with self._memo_lock:
             memo = self._snapshots.get(paths.root)
-            if memo is None or memo[0] != signature:
+            if memo is None or memo[0] != signature \
+                    or expected not in (None, memo[1], memo[2].fingerprint):
                 return None
             self._snapshots.move_to_end(paths.root)
-            return memo[1]
+            return memo[2]
 
     def record_query(self, paths: KBPaths, returned: int, cache_hit: bool) -> None:
-        """Usage counters in ``performance_stats.json`` (derived; never wall-clock times)."""
-        if not self.config.track_query_stats:
-            return
-        fs = self._fs
-        fs.ensure_dir(paths.cache_dir)
-        with fs.lock(paths.performance_stats):
-            stats = fs.read_json(paths.performance_stats, default={})
-            stats["query_count"] = stats.get("query_count", 0) + 1
-            stats["retrieval_count"] = stats.get("retrieval_count", 0) + returned
-            name = "cache_hits" if cache_hit else "cache_misses"
-            stats[name] = stats.get(name, 0) + 1
-            stats["last_query_at"] = self._ctx.now_iso()
-            fs.write_json(paths.performance_stats, stats, derived=True)
+        """Usage counters for ``performance_stats.json`` (derived; never wall-clock times),
+        batched in memory (see ``cache.QueryStats``)."""
+        if self.config.track_query_stats:
+            self.stats.record(paths, returned, cache_hit, self._ctx.now_iso())
 
     def dto(self, config: Mapping[str, Any], paths: KBPaths) -> FFKnowledgeBaseDTO:
-        """``kb_config.json`` plus the live usage counters."""
+        """``kb_config.json`` plus the live usage counters (pending ones written first)."""
+        self.stats.flush(paths)
         stats = self._fs.read_json(paths.performance_stats, default={})
         return FFKnowledgeBaseDTO.model_validate({
             **config, "query_count": stats.get("query_count", 0),

@@ -118,13 +118,14 @@ class Retriever:
             repo.check_embedder(target.config)
         use_cache = settings.enable_retrieval_cache \
             and kind is not RetrievalStrategy.TEMPORAL_RELEVANCE
-        key = cache_key(query, kind.value, max_results, float(min_relevance),
-                        repo.embedder.name, repo.embedder.dimensions,
-                        settings.keyword_candidate_pool)
         now = self._ctx.clock.now()
+        key = ""
         if use_cache:
+            key = cache_key(query, kind.value, max_results, float(min_relevance),
+                            repo.embedder.name, repo.embedder.dimensions,
+                            settings.keyword_candidate_pool)
             cached = repo.cache.get(paths, snapshot.fingerprint, key, now,
-                                    settings.cache_ttl_hours)
+                                    settings.cache_ttl_hours, settings.max_cache_entries)
             if cached is not None and all(
                     h[0] < snapshot.size and snapshot.rows[h[0]]["chunk_id"] == h[1]
                     for h in cached):

@@ -36,6 +36,9 @@ from flatfile_chat.tools.process_io import communicate, kill_group
 from flatfile_chat.tools.uid_pool import UidPool, UidSlot, real_uid_pids, sweep
 
 _MB = 1024 * 1024
+# Uids are a machine-wide resource: one pool for every sandbox on this host, whatever its
+# temp_root, so two stores (or xdist workers) never run commands as the same uid.
+UID_LOCK_DIR = Path(tempfile.gettempdir()) / ".ff_sandbox_uids"
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,14 @@ class Sandbox:
         self.cleanup = cleanup
         self.temp_root = Path(config.temp_root or tempfile.gettempdir())
         self.is_root = os.geteuid() == 0
-        # Uids are a machine-wide resource: one pool for every sandbox on this host, whatever
-        # its temp_root, so two stores (or xdist workers) never run commands as the same uid.
-        self._uids = UidPool(Path(tempfile.gettempdir()) / ".ff_sandbox_uids", config.uid_base,
+        self._uids = UidPool(UID_LOCK_DIR, config.uid_base,
                              config.uid_pool_size)
+
+    @property
+    def uid_lock_dir(self) -> Path:
+        """The machine-wide folder of the uid pool's lock files (the one place outside
+        ``temp_root`` the sandbox writes to; a harness that audits writes must allow it)."""
+        return self._uids.lock_dir
 
     # -- planning ------------------------------------------------------------------------
     def plan(self) -> _Plan:

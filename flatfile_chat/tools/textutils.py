@@ -12,7 +12,9 @@ from flatfile_chat.errors import ValidationError
 
 OPERATIONS = ("word_count", "upper", "lower", "title", "summarize", "extract_action_items",
               "grammar_check")
-_SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
+# A sentence ends at . ! ? followed by whitespace (or the end of the text), so a point inside
+# a token (59.97, v1.2) does not end it. A fixed-width lookbehind split: linear time.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 _ACTION_RE = re.compile(
     r"(?i)\b(action item|todo|to-do|task|follow[ -]up|next step)s?\s*:\s*(?P<item>\S.*)$")
 _WORD_RE = re.compile(r"\b\w+\b", re.UNICODE)
@@ -35,7 +37,8 @@ def run(operation: str, text: str, sentences: int = 2) -> dict[str, Any]:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_RE.findall(" ".join(text.split())) if s.strip()]
+    """Sentences in order; fragments that are only punctuation are dropped."""
+    return [s for s in _SENTENCE_END_RE.split(" ".join(text.split())) if s.strip(".!? ")]
 
 
 def summarize(text: str, sentences: int) -> str:

@@ -56,10 +56,12 @@ def test_cache_is_used_and_invalidated_on_add(kb, store, bio_kb, corpus):
     assert first.contexts == [] and first.cache_hits == 0
     again = run(kb.retrieve_context("alice", query, [bio_kb]))
     assert again.cache_hits == 1
+    cache_dir = store.root / "users" / "alice" / "knowledge_bases" / bio_kb / "retrieval_cache"
+    assert [p.name for p in (cache_dir / "query_cache").glob("*.json")]  # the entry's shard
     run(kb.add_document_to_kb("alice", bio_kb, "history.txt", corpus.history))
-    cache = json.loads((store.root / "users" / "alice" / "knowledge_bases" / bio_kb
-                        / "retrieval_cache" / "query_cache.json").read_text())
-    assert cache["entries"] == {}
+    header = json.loads((cache_dir / "query_cache.json").read_text())
+    assert header["fingerprint"] == run(kb.get_knowledge_base("alice", bio_kb)).index_fingerprint
+    assert list((cache_dir / "query_cache").glob("*.json")) == []
     after = run(kb.retrieve_context("alice", query, [bio_kb]))
     assert after.cache_hits == 0
     assert any("Gutenberg" in c.content for c in after.contexts)

@@ -86,6 +86,13 @@ def test_text_utilities() -> None:
             "task: review PR 12\n")
     assert textutils.run("word_count", "one two  three\nfour")["words"] == 4
     assert textutils.summarize(text, 2) == "Kickoff went well. We agreed on scope!"
+    # a point inside a number or a version does not end a sentence
+    assert textutils.summarize("Order 3 kg for 59.97. Tell v1.2 users. Archive.", 2) == \
+        "Order 3 kg for 59.97. Tell v1.2 users."
+    assert textutils.split_sentences("Wait... what?! Yes.") == ["Wait...", "what?!", "Yes."]
+    assert textutils.run("word_count", "It costs 2.50. Pay now.")["sentences"] == 2
+    assert textutils.split_sentences("... !? ") == []
+    assert textutils.split_sentences("a" + "." * 100_000 + " b") == ["a" + "." * 100_000, "b"]
     items = textutils.extract_action_items(text)
     assert [(i["item"], i["line"]) for i in items] == [
         ("send the deck to Ana", 2), ("book the room", 3), ("check the invoice", 5),

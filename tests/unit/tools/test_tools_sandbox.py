@@ -226,3 +226,21 @@ def _bwrap_or_skip(sandbox_root: Path) -> dict[str, Any]:
     if "bubblewrap" not in Sandbox(Config(temp_root=str(sandbox_root))).layers():
         pytest.skip("bubblewrap is not usable here")
     return {"use_bubblewrap": "always"}
+
+
+def test_uid_lock_dir_is_the_one_place_outside_temp_root_a_run_writes_to(
+        sandbox_root: Path) -> None:
+    """A harness that audits writes (the scenario runner) must allow exactly this folder."""
+    import tempfile
+
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), use_bubblewrap="never",
+                                    use_pid_namespace="never")
+    box = Sandbox(config)
+    assert box.uid_lock_dir == Path(tempfile.gettempdir()) / ".ff_sandbox_uids"
+    true = ValidatedCommand("true", ["true"], [], frozenset({0}))
+    result = box.run(true, {}, SandboxLimits(timeout_seconds=5))
+    assert result.ok and result.sandbox_dir_removed
+    if result.uid is not None:      # root: the run claimed a uid through a lock file there
+        index = result.uid - config.uid_base
+        assert any(name.endswith(f"uid_{index}.lock") or name == f"uid_{index}"
+                   for name in os.listdir(box.uid_lock_dir))
