@@ -109,8 +109,20 @@ class World:
 
         return [self.store_root, self.sandbox_root, UID_LOCK_DIR]
 
-    async def aclose(self) -> None:
-        """Stop managers (background collectors ...), close the store, drop the temp dir."""
+    async def restart(self) -> list[str]:
+        """Simulate a process restart: close and drop every manager, the store object and the
+        audit log, so later steps build fresh instances over the same root (same clock and
+        ids). Anything a manager kept only in memory is gone. Returns the dropped names."""
+        dropped = sorted(self._managers)
+        await self._close_managers()
+        self._managers.clear()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self._audit = None
+        return dropped
+
+    async def _close_managers(self) -> None:
         import inspect
 
         for manager in reversed(list(self._managers.values())):
@@ -119,6 +131,10 @@ class World:
                 outcome = closer()
                 if inspect.isawaitable(outcome):
                     await outcome
+
+    async def aclose(self) -> None:
+        """Stop managers (background collectors ...), close the store, drop the temp dir."""
+        await self._close_managers()
         if self._store is not None:
             self._store.close()
         if self._own_dir and not self.keep:

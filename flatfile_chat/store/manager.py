@@ -119,6 +119,11 @@ class FFStorageManager:
                                       updates: dict[str, Any]) -> FFSessionDTO:
         return await self.run_io(self.sessions.update, user_id, session_id, updates)
 
+    async def append_session_metadata_unique(self, user_id: str, session_id: str, key: str,
+                                             values: list[Any]) -> FFSessionDTO:
+        """Add values to the list ``metadata[key]``, skipping ones already there."""
+        return await self.run_io(self.sessions.append_unique, user_id, session_id, key, values)
+
     async def get_session_statistics(self, user_id: str,
                                      session_id: str) -> FFSessionStatisticsDTO:
         return await self.run_io(self._statistics, user_id, session_id)

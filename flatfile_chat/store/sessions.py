@@ -98,6 +98,25 @@ class SessionRepository:
             self.get(user_id, session_id)
         return self._ctx.fs.lock(path)
 
+    def append_unique(self, user_id: str, session_id: str, key: str,
+                      values: list[Any]) -> FFSessionDTO:
+        """Extend the list ``metadata[key]`` with the values not already in it (order kept),
+        under the session lock, so concurrent writers never lose each other's additions."""
+        if not isinstance(key, str) or not key:
+            raise ValidationError("metadata key must be a non-empty string", key="key")
+        with self.lock(user_id, session_id):
+            record = self.get(user_id, session_id)
+            current = record.metadata.get(key, [])
+            if not isinstance(current, list):
+                raise ValidationError(f"metadata.{key} of session {session_id!r} is not a list",
+                                      key=key)
+            merged = list(current) + [v for i, v in enumerate(values)
+                                      if v not in current and v not in values[:i]]
+            record = record.model_copy(update={
+                "metadata": {**record.metadata, key: merged}, "updated_at": self._ctx.now_iso()})
+            self.write(record, derived=False)
+        return record
+
     def write(self, record: FFSessionDTO, *, derived: bool) -> None:
         path = self._ctx.layout.session_file(record.user_id, record.session_id)
         self._ctx.fs.write_json(path, record.to_dict(), derived=derived)

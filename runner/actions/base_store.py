@@ -122,6 +122,21 @@ async def session_update(world, p: SessionUpdate) -> Any:
     return await world.store.update_session_metadata(p.user_id, p.session_id, updates)
 
 
+class SessionAppendUnique(Params):
+    user_id: str
+    session_id: str
+    key: str = Field(description="metadata list to extend, e.g. vocabulary")
+    values: list[Any] = Field(description="values to add (typically taken from tool results)")
+
+
+@action("session.append_unique", component="storage")
+async def session_append_unique(world, p: SessionAppendUnique) -> Any:
+    """Extend the list ``metadata[key]`` of ``session.json`` with the values not already in
+    it (order kept; e.g. the language tutor's vocabulary), under the session lock."""
+    return await world.store.append_session_metadata_unique(p.user_id, p.session_id, p.key,
+                                                            p.values)
+
+
 @action("session.stats", component="storage")
 async def session_stats(world, p: SessionRef) -> Any:
     """Counts computed from the files (messages by role, documents, context snapshots)."""

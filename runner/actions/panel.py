@@ -5,7 +5,6 @@ is really stored; ``world.restart`` drops every manager so a fresh one must resu
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from pydantic import Field
@@ -202,29 +201,3 @@ async def panel_route(world, p: PanelRoute) -> Any:
 async def panel_routes(world, p: PanelRef) -> Any:
     """Every routing decision of the panel, in order."""
     return await _manager(world).get_routing_decisions(p.panel_id)
-
-
-# -- restart ----------------------------------------------------------------------------
-class NoParams(Params):
-    pass
-
-
-@action("world.restart", component="runner")
-async def world_restart(world, p: NoParams) -> Any:
-    """Simulate a process restart: close and drop every manager, the store object and the
-    audit log of this world, so the next step builds fresh instances over the same store root
-    (same clock and id source). Whatever a manager kept only in memory is gone; returns the
-    components that were dropped."""
-    dropped = sorted(world._managers)
-    for manager in reversed(list(world._managers.values())):
-        closer = getattr(manager, "aclose", None) or getattr(manager, "close", None)
-        if callable(closer):
-            outcome = closer()
-            if inspect.isawaitable(outcome):
-                await outcome
-    world._managers.clear()
-    if world._store is not None:
-        world._store.close()
-        world._store = None
-    world._audit = None
-    return {"dropped": dropped}

@@ -491,39 +491,3 @@ async def tools_hash(world, p: ToolsHash) -> Any:
     text = result_text(p.value).encode("utf-8")
     digest = hashlib.sha256(text).hexdigest()
     return {"sha256": digest, "result_hash": digest[:16], "size_bytes": len(text)}
-
-
-class TextRepeat(Params):
-    text: str = Field(description="the piece to repeat")
-    length: int = Field(description="exact length of the returned text, in characters")
-
-
-@action("text.repeat", component="runner")
-async def text_repeat(world, p: TextRepeat) -> Any:
-    """A deterministic text of exactly ``length`` characters made of ``text`` repeated (to
-    save and feed to a tool, e.g. past ``max_tool_result_length``)."""
-    if not p.text or p.length < 0:
-        raise ValueError("text must not be empty and length must not be negative")
-    return (p.text * (p.length // len(p.text) + 1))[:p.length]
-
-
-# -- tool results into the session ----------------------------------------------------------
-class SessionAppendUnique(Params):
-    user_id: str
-    session_id: str
-    key: str = Field(description="metadata list to extend, e.g. vocabulary")
-    values: list[Any] = Field(description="values to add (typically taken from tool results)")
-
-
-@action("session.append_unique", component="storage")
-async def session_append_unique(world, p: SessionAppendUnique) -> Any:
-    """Extend the list ``metadata[key]`` of ``session.json`` with the values not already in
-    it (order kept; e.g. the language tutor's vocabulary); one metadata update through the
-    store. Returns the updated session."""
-    session = await world.store.get_session(p.user_id, p.session_id)
-    current = list(session.metadata.get(p.key, []))
-    for value in p.values:
-        if value not in current:
-            current.append(value)
-    return await world.store.update_session_metadata(p.user_id, p.session_id,
-                                                     {"metadata": {p.key: current}})

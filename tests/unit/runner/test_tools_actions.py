@@ -188,5 +188,4 @@ def test_every_tool_action_declares_its_component() -> None:
         "tools.history", "tools.metrics", "tools.validate", "tools.repeat",
         "tools.execute_concurrently"}
     assert {a.name: a.component for a in tools if a.component != "tool_execution"} == {
-        "tools.sandbox_dirs": "runner", "tools.processes": "runner", "tools.hash": "runner",
-        "text.repeat": "runner", "session.append_unique": "storage"}
+        "tools.sandbox_dirs": "runner", "tools.processes": "runner", "tools.hash": "runner"}

@@ -237,3 +237,14 @@ def test_message_line_with_wrong_shape_names_its_line(chat) -> None:
     with pytest.raises(StorageCorrupted) as err:
         run(store.get_messages("alice", sid))
     assert err.value.line == 2 and "messages.jsonl:2" in str(err.value)
+
+
+def test_append_unique_to_session_metadata(chat) -> None:
+    store, sid = chat
+    run(store.append_session_metadata_unique("alice", sid, "vocabulary", ["dog", "cat", "dog"]))
+    session = run(store.append_session_metadata_unique("alice", sid, "vocabulary",
+                                                        ["cat", "water"]))
+    assert session.metadata["vocabulary"] == ["dog", "cat", "water"]
+    run(store.update_session_metadata("alice", sid, {"metadata": {"level": 3}}))
+    with pytest.raises(ValidationError, match="not a list"):
+        run(store.append_session_metadata_unique("alice", sid, "level", ["x"]))

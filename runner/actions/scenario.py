@@ -1,4 +1,4 @@
-"""Time and variables: move the scenario's frozen clock, set and inspect values."""
+"""The scenario itself: its frozen clock, its variables, restarts, filler data."""
 
 from __future__ import annotations
 
@@ -79,3 +79,26 @@ class Noop(Params):
 async def noop(world, p: Noop) -> Any:
     """Do nothing (engine overhead benchmarks, placeholders in outlines)."""
     return None
+
+
+class TextRepeat(Params):
+    text: str = Field(description="the piece to repeat")
+    length: int = Field(description="exact length of the returned text, in characters")
+
+
+@action("text.repeat", component="runner")
+async def text_repeat(world, p: TextRepeat) -> Any:
+    """A deterministic text of exactly ``length`` characters made of ``text`` repeated (to
+    save and feed to a tool, e.g. past ``max_tool_result_length``)."""
+    if not p.text or p.length < 0:
+        raise ValueError("text must not be empty and length must not be negative")
+    return (p.text * (p.length // len(p.text) + 1))[:p.length]
+
+
+@action("world.restart", component="runner")
+async def world_restart(world, p: Noop) -> Any:
+    """Simulate a process restart: close and drop every manager, the store object and the
+    audit log of this world, so the next step builds fresh instances over the same store root
+    (same clock and id source). Whatever a manager kept only in memory is gone; returns the
+    components that were dropped."""
+    return {"dropped": await world.restart()}
