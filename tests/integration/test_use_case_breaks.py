@@ -36,6 +36,7 @@ def _breaks() -> dict[str, tuple[str, Callable[[], tuple[Any, str, Any]]]]:
     from flatfile_chat.panel import routing, rules
     from flatfile_chat.store import context, documents, messages, personas
     from flatfile_chat.store.models import FFPersonaDTO
+    from flatfile_chat.tools import commands, executor, policy, textutils, translation
 
     def scaled_score(original):  # upstream's 0.7 x semantic + 0.3 x keyword weighting
         def score(*args: Any, **kwargs: Any) -> Any:
@@ -97,10 +98,34 @@ def _breaks() -> dict[str, tuple[str, Callable[[], tuple[Any, str, Any]]]]:
                            "sessions",
                            lambda: (memory_manager.FFMemoryLayerManager,
                                     "_refuse_sandbox_session", lambda self, *a: None)),
+        "translation_chat": ("tools/translation.py: check_languages() accepts any language",
+                             lambda: (translation, "check_languages", lambda *a: None)),
+        "personal_assistant": ("tools/policy.py: check_rate() never refuses",
+                               lambda: (policy, "check_rate", lambda *a, **k: None)),
+        "language_tutor": ("tools/textutils.py: grammar_check() returns the text uncorrected",
+                           lambda: (textutils, "grammar_check",
+                                    lambda text: {"text": text, "corrections": []})),
+        "chatops_assistant": ("tools/commands.py: check_injection() lets every token through",
+                              lambda: (commands, "check_injection", lambda tokens: None)),
+        "auto_task_agent": ("tools/executor.py: _check_approval() never asks for approval",
+                            lambda: (executor.FFToolExecutionManager, "_check_approval",
+                                     lambda self, *a, **k: None)),
+        "ai_notetaker": ("tools/textutils.py: extract_action_items() finds nothing",
+                         lambda: (textutils, "extract_action_items", lambda text: [])),
+        "cross_team_concierge": ("tools/policy.py: check_category() allows every category",
+                                 lambda: (policy, "check_category", lambda *a, **k: None)),
     }
 
 
-BREAKS = {k: v for k, v in _breaks().items() if (SUITES / f"{k}.yaml").exists()}
+BREAKS = _breaks()
+
+
+def test_every_use_case_has_a_suite_and_a_break() -> None:
+    from runner.use_cases import load_catalog
+
+    catalog = set(load_catalog(ROOT / "scenarios" / "use_cases.yaml").use_cases)
+    assert set(BREAKS) == catalog
+    assert {p.stem for p in SUITES.glob("*.yaml")} == catalog
 
 
 def run_suite(path: Path) -> list[str]:
