@@ -100,8 +100,9 @@ def result_null(scenario_run: ScenarioRun, request, path: str, negation: str | N
                        expect=[{"path": path, "is_null": not negation}])
 
 
-@then(parsers.re(r'I save "(?P<path>[^"]*)" as "(?P<name>\w+)"'))
+@given(parsers.re(r'I save "(?P<path>[^"]*)" as "(?P<name>\w+)"'))
 @when(parsers.re(r'I save "(?P<path>[^"]*)" as "(?P<name>\w+)"'))
+@then(parsers.re(r'I save "(?P<path>[^"]*)" as "(?P<name>\w+)"'))
 def save_as(scenario_run: ScenarioRun, request, path: str, name: str) -> None:
     scenario_run.check(where=where(request), label=f'save "{path}" as {name}',
                        save={name: path})
