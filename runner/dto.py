@@ -1,8 +1,8 @@
 """Runner-side DTOs from the phase-6 seed document (``FFIntegrationTestingConfigDTO`` and the
 result DTOs), as pydantic models. Unknown keys are errors, like every config here.
 
-Values in the result DTOs are always computed from a run (see :mod:`runner.use_cases`); the
-defaults below exist only so a partially filled model validates, never as reported figures.
+Values in the result DTOs are always computed from a run (see :mod:`runner.use_cases`); a
+figure a run cannot measure (scalability, user experience ...) is ``null``, never a default.
 """
 
 from __future__ import annotations
@@ -112,11 +112,12 @@ class FFUseCaseValidationDTO(BaseModel):
     end_to_end_tests: dict[str, bool]
     performance_meets_requirements: bool
     average_response_time_ms: float
-    memory_efficiency_score: float = 0.0
-    scalability_score: float = 0.0
-    user_experience_score: float = 0.0
-    reliability_score: float = 0.0
-    maintainability_score: float = 0.0
+    # Not measured by a functional run: null (never a made-up default).
+    memory_efficiency_score: float | None = None
+    scalability_score: float | None = None
+    user_experience_score: float | None = None
+    reliability_score: float | None = None
+    maintainability_score: float | None = None
     test_scenarios: list[dict[str, Any]] = Field(default_factory=list)
     edge_cases_tested: list[str] = Field(default_factory=list)
     blocking_issues: list[str] = Field(default_factory=list)
@@ -151,7 +152,7 @@ class FFSystemIntegrationReportDTO(BaseModel):
     throughput_rps: float
     security_tests_passed: bool
     vulnerabilities_found: int
-    security_score: float
+    security_score: float | None
     migration_tests_passed: bool
     data_integrity_validated: bool
     rollback_procedures_validated: bool

@@ -158,11 +158,12 @@ class YamlScenarioItem(pytest.Item):
 
 
 def record_outcome(item: pytest.Item, run: ScenarioRun, use_case: str | None,
-                   source: str) -> None:
+                   source: str, name: str | None = None) -> None:
     """What the use-case bookkeeping needs: components used and time, per test."""
     item.user_properties.append(("prism", json.dumps({
-        "use_case": use_case, "source": source, "components": sorted(run.components_used),
-        "steps": len(run.record.steps), "duration": run.record.duration})))
+        "use_case": use_case, "source": source, "name": name or item.name,
+        "components": sorted(run.components_used), "steps": len(run.record.steps),
+        "duration": run.record.duration})))
 
 
 # -- Allure: Gherkin steps as Allure steps, report metadata ------------------------------
@@ -202,6 +203,7 @@ def pytest_bdd_before_scenario(request, feature, scenario) -> None:
     use_case = next((t.split(":", 1)[1] for t in tags if t.startswith("use_case:")), None)
     components = sorted(t.split(":", 1)[1] for t in tags if t.startswith("component:"))
     request.node.prism_use_case = use_case
+    request.node.prism_name = scenario.name
     allure.dynamic.title(scenario.name)
     label_test(suite=Path(feature.rel_filename).parent.name or "features",
                feature=use_case or feature.name, use_case=use_case, components=components,

@@ -164,7 +164,7 @@ def validate_use_cases(tests: list[dict[str, Any]], catalog: Catalog,
 
 
 def _scenario_name(test: dict[str, Any]) -> str:
-    return test["nodeid"].split("::", 1)[-1]
+    return (test.get("prism") or {}).get("name") or test["nodeid"].split("::", 1)[-1]
 
 
 def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValidationDTO],
@@ -215,7 +215,7 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
                                                      for t in security),
         vulnerabilities_found=sum(t["outcome"] != "passed" for t in security),
         security_score=round(sum(t["outcome"] == "passed" for t in security)
-                             / len(security), 4) if security else 0.0,
+                             / len(security), 4) if security else None,
         migration_tests_passed=bool(migration) and all(t["outcome"] == "passed"
                                                        for t in migration),
         data_integrity_validated=bool(migration) and all(t["outcome"] == "passed"

@@ -36,7 +36,7 @@ def scenario_run(request: pytest.FixtureRequest):
                       telemetry=request.node.get_closest_marker("telemetry") is not None)
     yield run
     record_outcome(request.node, run, getattr(request.node, "prism_use_case", None),
-                   str(request.node.path))
+                   str(request.node.path), getattr(request.node, "prism_name", None))
     run.close()
 
 
