@@ -4,7 +4,7 @@
 
 - durable append: our ``fsync`` mode (fdatasync per append) vs SQLite ``synchronous=FULL``;
 - non-durable append: our ``none`` mode vs SQLite ``synchronous=NORMAL`` (WAL: no fsync per
-  commit either);
+  commit either); our ``batch`` mode (group commit) against the same baseline;
 - reading a whole N-message session into message objects vs ``SELECT`` + row → dict.
 Each SQLite append is one transaction that inserts the message and bumps the session's
 message_count, which is what our append does (log line + counter). Also compares how the async
@@ -168,6 +168,8 @@ def main() -> None:
         for label, ours, theirs in [("durable append (fsync vs synchronous=FULL)", "fsync",
                                      "FULL"),
                                     ("non-durable append (none vs synchronous=NORMAL)", "none",
+                                     "NORMAL"),
+                                    ("group commit (batch, 50 ms window) vs NORMAL", "batch",
                                      "NORMAL")]:
             ff, sq = [], []
             for r in range(args.rounds):  # interleave rounds so drift hits both sides

@@ -79,6 +79,22 @@ class FileStore:
             self._committer.close()
 
     # -- JSON documents ------------------------------------------------------------------
+    def read_raw(self, path: Path) -> bytes | None:
+        """A file's bytes as stored (still sealed when encrypted), or None if missing."""
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def decode_json(self, path: Path, raw: bytes) -> Any:
+        """Parse bytes read from ``path`` (opening the envelope when encrypted)."""
+        if self.codec.encrypted:
+            raw = self.codec.open(raw, owner=self.owner_of(path), rel_path=self.rel(path))
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise StorageCorrupted(f"invalid JSON document: {exc}", path=self.rel(path)) from None
+
     def read_json(self, path: Path, default: Any = _MISSING, *, shared_lock: bool = False) -> Any:
         """Parse a JSON document. ``shared_lock`` for files that are updated in place."""
         try:
@@ -99,7 +115,7 @@ class FileStore:
             raise StorageCorrupted(f"invalid JSON document: {exc}", path=self.rel(path)) from None
 
     def write_json(self, path: Path, data: Any, *, derived: bool = False,
-                   exclusive: bool = False) -> None:
+                   exclusive: bool = False) -> bytes:
         """Atomically replace ``path``.
 
         ``derived`` marks a file recomputable from a log (see :mod:`durability`): it is not
@@ -110,33 +126,38 @@ class FileStore:
         payload = dump_json(data)
         if self.codec.encrypted:
             payload = self.codec.seal(payload, owner=self.owner_of(path), rel_path=self.rel(path))
-        if derived and not exclusive and self._write_in_place(path, payload):
-            self._after_write(path)
-            return
+        if derived and not exclusive:
+            written = self._write_in_place(path, payload)
+            if written is not None:
+                self._after_write(path)
+                return written
         try:
             atomic_write_bytes(path, payload, fsync=self._fsync and not derived,
                                exclusive=exclusive)
         except FileExistsError:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         self._after_write(path)
+        return payload
 
-    def _write_in_place(self, path: Path, payload: bytes) -> bool:
+    def _write_in_place(self, path: Path, payload: bytes) -> bytes | None:
+        """The bytes now on disk, or None when an in-place write is not allowed here."""
         if len(payload) > IN_PLACE_MAX_BYTES or not may_write_in_place(path):
-            return False
+            return None
         try:
             fd = os.open(path, os.O_RDWR)
         except FileNotFoundError:
-            return False
+            return None
         try:
             old_size = os.fstat(fd).st_size
             if old_size > IN_PLACE_MAX_BYTES:
-                return False
+                return None
             # Pad with JSON whitespace so no stale tail survives; one pwrite within one page is
             # all-or-nothing for a killed process, and readers hold the shared lock.
-            os.pwrite(fd, payload.ljust(old_size, b" "), 0)
+            data = payload.ljust(old_size, b" ")
+            os.pwrite(fd, data, 0)
         finally:
             os.close(fd)
-        return True
+        return data
 
     # -- JSONL logs ----------------------------------------------------------------------
     def lock(self, path: Path, *, shared: bool = False) -> AbstractContextManager[None]:

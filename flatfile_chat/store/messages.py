@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -39,13 +42,24 @@ def terms(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
+@dataclass
+class _Known:
+    """What this process last wrote for a session: the log's size and line count, and the
+    exact bytes of session.json with their parsed record. Under the session lock, equal bytes
+    and an equal log size prove nothing changed since (another writer would have changed
+    them), so the append skips re-reading, re-parsing and re-counting."""
+
+    log_size: int
+    count: int
+    session_raw: bytes
+    session: FFSessionDTO
+
+
 class MessageRepository:
     def __init__(self, ctx: StoreContext, sessions: SessionRepository) -> None:
         self._ctx = ctx
         self._sessions = sessions
-        # (user, session) -> (messages.jsonl size, count) after our own last append: when the
-        # size still matches, the stored counter is known exact and can be incremented.
-        self._verified: dict[tuple[str, str], tuple[int, int]] = {}
+        self._known: dict[tuple[str, str], _Known] = {}
 
     def add(self, user_id: str, session_id: str,
             message: FFMessageDTO | dict[str, Any]) -> FFMessageDTO:
@@ -60,25 +74,44 @@ class MessageRepository:
         if len(set(ids)) != len(ids):
             raise AlreadyExists(f"duplicate message_id in one batch: {ids}", key="message_id")
         fs = self._ctx.fs
+        key = (user_id, session_id)
         session_file = self._ctx.layout.session_file(user_id, session_id)
         messages_file = session_file.with_name("messages.jsonl")
         with self._sessions.lock(user_id, session_id):
-            session = self._sessions.get(user_id, session_id)
-            count = self._exact_count(user_id, session_id, session, messages_file)
+            session, count = self._current(key, session_file, messages_file)
             self._refuse_taken_ids(messages_file, [i for i in explicit if i])
             limit = self._ctx.config.storage.max_messages_per_session
             if count + len(records) > limit:
                 raise LimitExceeded(f"session {session_id!r} would exceed {limit} messages "
                                     "(storage.max_messages_per_session)",
                                     key="max_messages_per_session")
+            self._known.pop(key, None)  # until both files are written again
             fs.append_jsonl(messages_file, [r.to_dict() for r in records], locked=True)
             count += len(records)
-            self._verified[(user_id, session_id)] = (messages_file.stat().st_size, count)
+            log_size = os.stat(messages_file).st_size
             latest = max((r.timestamp for r in records), key=parse_timestamp)
             updated = max(self._ctx.now_iso(), latest, session.updated_at, key=parse_timestamp)
-            self._sessions.write(session.model_copy(
-                update={"message_count": count, "updated_at": updated}), derived=True)
+            session = session.model_copy(update={"message_count": count, "updated_at": updated})
+            raw = self._sessions.write(session, derived=True)
+            self._known[key] = _Known(log_size, count, raw, session)
         return records
+
+    def _current(self, key: tuple[str, str], session_file: Path,
+                 messages_file: Path) -> tuple[FFSessionDTO, int]:
+        """The session record and the exact line count, cheaply when nothing changed."""
+        try:
+            log_size = os.stat(messages_file).st_size
+        except FileNotFoundError:
+            log_size = 0
+        raw = self._ctx.fs.read_raw(session_file)
+        if raw is None:
+            user_id, session_id = key
+            self._sessions.get(user_id, session_id)  # raises NotFound naming the session
+        known = self._known.get(key)
+        if known is not None and known.session_raw == raw and known.log_size == log_size:
+            return known.session, known.count
+        session = FFSessionDTO.model_validate(self._ctx.fs.decode_json(session_file, raw))
+        return session, self._ctx.fs.count_jsonl(messages_file)
 
     def _refuse_taken_ids(self, messages_file, given: list[str]) -> None:
         # Generated ids are random; caller-chosen ones are checked against the log.
@@ -91,17 +124,6 @@ class MessageRepository:
             raise AlreadyExists(f"message_id {clash[0]!r} already exists in "
                                 f"{self._ctx.fs.rel(messages_file)}", key="message_id",
                                 value=clash[0])
-
-    def _exact_count(self, user_id: str, session_id: str, session: FFSessionDTO,
-                     path) -> int:
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            size = 0
-        known = self._verified.get((user_id, session_id))
-        if known is not None and known[0] == size and known[1] == session.message_count:
-            return known[1]
-        return self._ctx.fs.count_jsonl(path)  # first touch, other writer, or stale upstream
 
     def _prepare(self, user_id: str, session_id: str,
                  message: FFMessageDTO | dict[str, Any]) -> FFMessageDTO:
@@ -188,5 +210,5 @@ class MessageRepository:
             if actual != session.message_count:
                 self._sessions.write(session.model_copy(update={"message_count": actual}),
                                      derived=False)
-            self._verified.pop((user_id, session_id), None)
+            self._known.pop((user_id, session_id), None)
             return session.message_count, actual

@@ -117,9 +117,10 @@ class SessionRepository:
             self.write(record, derived=False)
         return record
 
-    def write(self, record: FFSessionDTO, *, derived: bool) -> None:
+    def write(self, record: FFSessionDTO, *, derived: bool) -> bytes:
+        """Write ``session.json``; returns the bytes now on disk."""
         path = self._ctx.layout.session_file(record.user_id, record.session_id)
-        self._ctx.fs.write_json(path, record.to_dict(), derived=derived)
+        return self._ctx.fs.write_json(path, record.to_dict(), derived=derived)
 
     def list_ids(self, user_id: str) -> list[str]:
         """Folders of ``user_id`` that hold a ``session.json``."""
