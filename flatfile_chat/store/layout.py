@@ -35,6 +35,8 @@ class Layout:
     # building it (two id checks, a safe join) is a measurable share of an append.
     _session_dirs: dict[tuple[str, str], Path] = field(default_factory=dict, repr=False,
                                                        compare=False)
+    _session_files: dict[tuple[str, str], Path] = field(default_factory=dict, repr=False,
+                                                        compare=False)
 
     def users_dir(self) -> Path:
         return self.fs.path("users")
@@ -57,7 +59,14 @@ class Layout:
         return path
 
     def session_file(self, user_id: str, session_id: str) -> Path:
-        return self.session_dir(user_id, session_id) / "session.json"
+        key = (user_id, session_id)
+        path = self._session_files.get(key)
+        if path is None:
+            path = self.session_dir(user_id, session_id) / "session.json"
+            if len(self._session_files) > 4096:
+                self._session_files.clear()
+            self._session_files[key] = path
+        return path
 
     def messages_file(self, user_id: str, session_id: str) -> Path:
         return self.session_dir(user_id, session_id) / "messages.jsonl"
