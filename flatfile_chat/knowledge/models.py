@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
-import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from flatfile_chat.errors import ValidationError
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class KnowledgeBaseType(StrEnum):
@@ -35,18 +32,6 @@ class ChunkingStrategy(StrEnum):
     SENTENCE_BOUNDARY = "sentence_boundary"
     PARAGRAPH_BOUNDARY = "paragraph_boundary"
     SEMANTIC_CHUNKING = "semantic_chunking"
-
-
-def parse(model: type[M], data: Any, what: str) -> M:
-    """Validate caller input; pydantic's errors become our ValidationError naming the key."""
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or what
-        raise ValidationError(f"invalid {what}: {key}: {first['msg']}", key=key) from None
 
 
 def enum_value(enum: type[StrEnum], value: Any, key: str) -> Any:

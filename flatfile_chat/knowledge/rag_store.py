@@ -22,11 +22,11 @@ from flatfile_chat.knowledge.models import (
     FFRAGSessionDTO,
     RetrievalStrategy,
     enum_value,
-    parse,
 )
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.users import UserRepository
+from flatfile_chat.validation import parse_input
 
 if TYPE_CHECKING:
     from flatfile_chat.knowledge.manager import FFKnowledgeBaseManager
@@ -91,7 +91,7 @@ class RAGStore:
             raise ValidationError("session_config.active_knowledge_bases disagrees with "
                                   "kb_ids; pass the KBs as kb_ids", key="active_knowledge_bases")
         base = self._ctx.config.knowledge_base.rag_session_defaults.model_dump()
-        config = parse(FFRAGSessionConfigDTO,
+        config = parse_input(FFRAGSessionConfigDTO,
                        {**base, **given, "active_knowledge_bases": active}, "session_config")
         enum_value(RetrievalStrategy, config.retrieval_strategy, "retrieval_strategy")
         return config

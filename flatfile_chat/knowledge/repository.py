@@ -12,7 +12,6 @@ returns; a crash in between is visible to the integrity check and repaired by
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -44,12 +43,12 @@ from flatfile_chat.knowledge.models import (
     KnowledgeBaseType,
     RetrievalStrategy,
     enum_value,
-    parse,
 )
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.documents import check_original_name, slug
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.users import UserRepository
+from flatfile_chat.validation import json_dict, parse_input
 
 _CHUNKING_KEYS = ("chunking_strategy", "chunk_size", "chunk_overlap", "max_chunk_size",
                   "min_chunk_size")
@@ -58,18 +57,6 @@ _RETRIEVAL_KEYS = ("default_retrieval_strategy", "min_relevance_threshold",
 _OVERRIDE_KEYS = frozenset(_CHUNKING_KEYS + _RETRIEVAL_KEYS + ("tags", "custom_metadata"))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SNAPSHOTS_KEPT = 32
-
-
-def _json_dict(value: object, key: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ValidationError(f"{key} must be a mapping, got {type(value).__name__}", key=key)
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{key} is not JSON-serialisable: {exc}", key=key) from None
-    return dict(value)
 
 
 class KBRepository:
@@ -150,7 +137,7 @@ class KBRepository:
 
     def _overrides(self, overrides: Mapping[str, Any] | None
                    ) -> tuple[dict[str, Any], dict[str, Any], list[str], dict[str, Any]]:
-        given = _json_dict(overrides, "config_overrides")
+        given = json_dict(overrides, "config_overrides")
         unknown = sorted(set(given) - _OVERRIDE_KEYS)
         if unknown:
             raise ValidationError(f"unknown config_overrides key {unknown[0]!r} (allowed: "
@@ -158,8 +145,8 @@ class KBRepository:
         tags = given.pop("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise ValidationError("tags must be a list of strings", key="tags")
-        custom = _json_dict(given.pop("custom_metadata", {}), "custom_metadata")
-        merged = parse(FFKnowledgeBaseConfigDTO, {**self.config.model_dump(), **given},
+        custom = json_dict(given.pop("custom_metadata", {}), "custom_metadata")
+        merged = parse_input(FFKnowledgeBaseConfigDTO, {**self.config.model_dump(), **given},
                        "config_overrides")
         if merged.chunking_strategy not in ("fixed_size", "sentence_boundary",
                                             "paragraph_boundary", "semantic_chunking"):
@@ -261,7 +248,7 @@ class KBRepository:
                      metadata: Mapping[str, Any] | None) -> FFKBDocumentDTO:
         original_path, basename = self._document_path(document_path)
         text = self._text(document_content)
-        meta = _json_dict(metadata, "metadata")
+        meta = json_dict(metadata, "metadata")
         data = text.encode("utf-8")
         handle = self.access.for_write(user_id, kb_id, "add documents to")
         fs, paths = self._fs, handle.paths

@@ -11,18 +11,17 @@ from typing import Any
 from flatfile_chat.config import FFPanelSessionConfigDTO
 from flatfile_chat.errors import AlreadyExists, LimitExceeded, ValidationError
 from flatfile_chat.panel import analytics, rules
-from flatfile_chat.panel.inputs import json_dict
 from flatfile_chat.panel.layout import PanelLayout
 from flatfile_chat.panel.models import (
     FFPanelParticipantDTO,
     PanelParticipantRole,
     PanelSessionType,
-    parse,
 )
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.personas import PersonaRepository
 from flatfile_chat.store.users import UserRepository
+from flatfile_chat.validation import json_dict, parse_input
 
 _SESSION_KEYS = frozenset({"owner_user_id", "title", "topic", "description"})
 
@@ -86,7 +85,7 @@ class PanelCreator:
             raise ValidationError(
                 f"unknown session_config key {unknown[0]!r} (allowed: "
                 f"{', '.join(sorted(set(base) | _SESSION_KEYS))})", key=unknown[0])
-        config = parse(FFPanelSessionConfigDTO, {**base, **given}, "session_config")
+        config = parse_input(FFPanelSessionConfigDTO, {**base, **given}, "session_config")
         if config.min_participants > config.max_participants:
             raise ValidationError(f"min_participants ({config.min_participants}) exceeds "
                                   f"max_participants ({config.max_participants})",
@@ -102,7 +101,7 @@ class PanelCreator:
         members: list[FFPanelParticipantDTO] = []
         for item in given:
             raw = item.to_dict() if isinstance(item, FFPanelParticipantDTO) else item
-            member = parse(FFPanelParticipantDTO, raw, "participant")
+            member = parse_input(FFPanelParticipantDTO, raw, "participant")
             validate_id(member.participant_id, "participant_id")
             updates: dict[str, Any] = {
                 "display_name": member.display_name or member.participant_id,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from flatfile_chat.errors import ValidationError
 
@@ -19,13 +16,4 @@ def check_kind(value: object, key: str) -> str:
     return value
 
 
-def json_dict(value: object, key: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ValidationError(f"{key} must be a mapping, got {type(value).__name__}", key=key)
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{key} is not JSON-serialisable: {exc}", key=key) from None
-    return dict(value)
+

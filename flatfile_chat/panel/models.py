@@ -7,12 +7,9 @@ its use case needs; everything the manager itself builds is strict.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
-import pydantic
 from pydantic import BaseModel, ConfigDict, Field
-
-from flatfile_chat.errors import ValidationError
 
 
 class PanelSessionType(StrEnum):
@@ -42,19 +39,6 @@ class ConsensusLevel(StrEnum):
 
 
 DECISION_INSIGHT_TYPES = frozenset({"decision", "consensus"})
-M = TypeVar("M", bound=BaseModel)
-
-
-def parse(model: type[M], data: Any, what: str) -> M:
-    """Validate caller input; pydantic's errors become our ValidationError naming the key."""
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or what
-        raise ValidationError(f"invalid {what}: {key}: {first['msg']}", key=key) from None
 
 
 class _Strict(BaseModel):

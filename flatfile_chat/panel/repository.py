@@ -26,7 +26,7 @@ from flatfile_chat.errors import (
 )
 from flatfile_chat.panel import analytics, consensus, routing, rules
 from flatfile_chat.panel.creation import PanelCreator
-from flatfile_chat.panel.inputs import check_kind, json_dict
+from flatfile_chat.panel.inputs import check_kind
 from flatfile_chat.panel.layout import PanelLayout
 from flatfile_chat.panel.models import (
     DECISION_INSIGHT_TYPES,
@@ -41,6 +41,7 @@ from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.personas import PersonaRepository
 from flatfile_chat.store.users import UserRepository
+from flatfile_chat.validation import json_dict
 
 COMPONENT = "panel_session"
 _IMPACT = ("low", "medium", "high", "critical")

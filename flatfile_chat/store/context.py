@@ -7,8 +7,9 @@ from typing import Any
 
 from flatfile_chat.errors import AlreadyExists, NotFound
 from flatfile_chat.store.layout import StoreContext
-from flatfile_chat.store.models import FFSituationalContextDTO, parse_input
+from flatfile_chat.store.models import FFSituationalContextDTO
 from flatfile_chat.store.sessions import SessionRepository
+from flatfile_chat.validation import parse_input
 
 
 class ContextRepository:

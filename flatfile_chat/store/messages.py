@@ -23,9 +23,9 @@ from flatfile_chat.store.models import (
     FFMessageDTO,
     FFMessageSearchHitDTO,
     FFSessionDTO,
-    parse_input,
 )
 from flatfile_chat.store.sessions import SessionRepository
+from flatfile_chat.validation import parse_input
 
 _WORD = re.compile(r"\w+")
 _MESSAGE_LIST = TypeAdapter(list[FFMessageDTO])

@@ -8,29 +8,13 @@ compares them.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-import pydantic
 from pydantic import BaseModel, ConfigDict, Field
-
-from flatfile_chat.errors import ValidationError
 
 SESSION_TYPES = ("chat", "panel", "debate", "problem_solving")
 SessionType = Literal["chat", "panel", "debate", "problem_solving"]
 MESSAGE_ROLES = ("user", "assistant", "system", "memory", "tool")
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def parse_input(model: type[M], data: Any, what: str) -> M:
-    """Validate caller input; pydantic's errors become our ValidationError naming the key."""
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or what
-        raise ValidationError(f"invalid {what}: {key}: {first['msg']}", key=key) from None
 
 
 class _Record(BaseModel):

@@ -12,8 +12,9 @@ from typing import Any
 from flatfile_chat.errors import NotFound
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
-from flatfile_chat.store.models import FFPersonaDTO, parse_input
+from flatfile_chat.store.models import FFPersonaDTO
 from flatfile_chat.store.users import UserRepository
+from flatfile_chat.validation import parse_input
 
 
 class PersonaRepository:

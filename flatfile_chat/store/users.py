@@ -8,7 +8,8 @@ from typing import Any
 from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
-from flatfile_chat.store.models import FFUserProfileDTO, parse_input
+from flatfile_chat.store.models import FFUserProfileDTO
+from flatfile_chat.validation import parse_input
 
 _IMMUTABLE = frozenset({"user_id", "created_at", "updated_at"})
 

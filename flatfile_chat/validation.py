@@ -1,0 +1,38 @@
+"""Caller input to typed values, with our errors (naming the key) instead of pydantic's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import pydantic
+
+from flatfile_chat.errors import ValidationError
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def parse_input(model: type[M], data: Any, what: str) -> M:
+    """Validate ``data`` as ``model``; pydantic's errors become ValidationError naming the key."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or what
+        raise ValidationError(f"invalid {what}: {key}: {first['msg']}", key=key) from None
+
+
+def json_dict(value: object, key: str) -> dict[str, Any]:
+    """A JSON-serialisable mapping (``None`` means empty), copied."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{key} must be a mapping, got {type(value).__name__}", key=key)
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{key} is not JSON-serialisable: {exc}", key=key) from None
+    return dict(value)
