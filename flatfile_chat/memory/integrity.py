@@ -9,7 +9,6 @@ Unparseable lines are left to the store-wide ``jsonl_invalid`` check.
 
 from __future__ import annotations
 
-import os
 import weakref
 from collections.abc import Iterable
 
@@ -20,7 +19,7 @@ from flatfile_chat.store.integrity import (
     Changed,
     IntegrityChecker,
     IntegrityIssue,
-    affected,
+    user_folders,
 )
 from flatfile_chat.store.layout import StoreContext
 
@@ -37,15 +36,7 @@ def register(checker: IntegrityChecker) -> None:
 def check_memory_layers(ctx: StoreContext, changed: Changed = None
                         ) -> Iterable[IntegrityIssue]:
     """``changed``: written paths (only those users are checked) or None for every user."""
-    users_dir = ctx.layout.users_dir()
-    try:
-        users = sorted(os.listdir(users_dir))
-    except FileNotFoundError:
-        return
-    for user in users:
-        if not (users_dir / user / MEMORY_DIR).is_dir() or not affected(changed,
-                                                                         users_dir / user):
-            continue
+    for user, _folder in user_folders(ctx, MEMORY_DIR, changed):
         try:
             paths = MemoryPaths.for_user(ctx.fs, user)
         except FFError:

@@ -75,6 +75,21 @@ def affected(changed: Changed, folder: Path) -> bool:
     return any(p == prefix or p.startswith(prefix + os.sep) for p in changed)
 
 
+def user_folders(ctx: StoreContext, subfolder: str, changed: Changed = None
+                 ) -> Iterable[tuple[str, Path]]:
+    """``(user_id, users/{u}/{subfolder})`` for each user that has that folder and, when
+    ``changed`` is given, had something written inside it; names that are not valid ids (not
+    written by the store) are skipped."""
+    users_dir = ctx.layout.users_dir()
+    for user in _listdir(users_dir):
+        try:
+            folder = ctx.fs.path("users", user, subfolder)
+        except FFError:
+            continue
+        if folder.is_dir() and affected(changed, folder):
+            yield user, folder
+
+
 def iter_sessions(ctx: StoreContext, changed: Changed = None
                   ) -> Iterable[tuple[str, str, Path]]:
     """Session folders, or only those with a changed path inside (or above) them."""

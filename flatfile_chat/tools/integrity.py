@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from flatfile_chat.errors import FFError
-from flatfile_chat.store.integrity import IntegrityIssue
+from flatfile_chat.store.integrity import IntegrityIssue, user_folders
 from flatfile_chat.store.layout import StoreContext
 
 HISTORY_FIELDS = ("execution_id", "tool_id", "user_id", "success", "execution_time_seconds",
@@ -28,25 +27,8 @@ _HASH_RE = re.compile(r"[0-9a-f]{16}\Z")
 def check_tool_files(ctx: StoreContext,
                      changed: frozenset[str] | None = None) -> Iterable[IntegrityIssue]:
     """``changed``: absolute paths written since the last check (None: check everything)."""
-    users_dir = ctx.layout.users_dir()
-    try:
-        users = sorted(os.listdir(users_dir))
-    except FileNotFoundError:
-        return
-    for user in users:
-        try:
-            tools = ctx.fs.path("users", user, "tools")
-        except FFError:
-            continue   # not an id we wrote; the store's checks own that
-        if tools.is_dir() and _touched(changed, tools):
-            yield from _check_user(ctx, tools)
-
-
-def _touched(changed: frozenset[str] | None, folder: Path) -> bool:
-    if changed is None:
-        return True
-    prefix = str(folder)
-    return any(p == prefix or p.startswith(prefix + os.sep) for p in changed)
+    for _user, tools in user_folders(ctx, "tools", changed):
+        yield from _check_user(ctx, tools)
 
 
 def _check_user(ctx: StoreContext, tools: Path) -> Iterable[IntegrityIssue]:
