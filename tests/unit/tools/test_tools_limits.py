@@ -53,7 +53,7 @@ def test_concurrency_counts_executions_of_other_managers(make_tools: Any) -> Non
     first.set_policy(max_concurrent_executions=1, cooldown_seconds=0)
     second = make_tools({"sandbox": {"allowed_commands": ["sleep"]}},
                         categories=["computation", "file_system"])
-    slot = first.tools_file("runtime", ".slot_0.lock")
+    slot = first.tools_file("runtime", "slot_0")
     results: dict[str, Any] = {}
     started = threading.Event()
 
@@ -75,18 +75,18 @@ def test_concurrency_counts_executions_of_other_managers(make_tools: Any) -> Non
     assert second.execute("calculator", {"expression": "1"}).success
 
 
-def _held(lock_file: Any) -> bool:
-    import filelock
+def _held(slot: Any) -> bool:
+    """Whether another holder has ``slot``'s flock (probed from a fresh descriptor)."""
+    from flatfile_chat.errors import LockTimeout
+    from flatfile_chat.storage.locks import file_lock, lock_path_for
 
-    if not lock_file.exists():
+    if not lock_path_for(slot).exists():
         return False
-    probe = filelock.FileLock(lock_file, timeout=0, thread_local=False)
     try:
-        probe.acquire()
-    except filelock.Timeout:
+        with file_lock(slot, timeout=0):
+            return False
+    except LockTimeout:
         return True
-    probe.release()
-    return False
 
 
 def test_cooldown_is_per_tool_and_ignores_cache_hits(tools: Any) -> None:

@@ -94,10 +94,12 @@ def test_concurrency_limit_holds_across_processes(tools: Any,
     slot.parent.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time, filelock\n"
-         "lock = filelock.FileLock(sys.argv[1], thread_local=False); lock.acquire()\n"
-         "print('held', flush=True); time.sleep(60)\n",
-         str(slot.with_name(".slot_0.lock"))], stdout=subprocess.PIPE, text=True)
+         "import sys, time\n"
+         "from pathlib import Path\n"
+         "from flatfile_chat.storage.locks import file_lock\n"
+         "with file_lock(Path(sys.argv[1]), timeout=5):\n"
+         "    print('held', flush=True); time.sleep(60)\n",
+         str(slot)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         spawn_spy.clear()                      # the holder itself is not the sandbox's
