@@ -105,8 +105,10 @@ def stop_step(step_id: str, error: BaseException | None = None) -> None:
 
 def label_test(*, suite: str | None, feature: str | None, use_case: str | None,
                components: list[str], tags: list[str], severity: str | None,
-               description: str | None = None) -> None:
+               description: str | None = None, parent_suite: str | None = None) -> None:
     """Labels that let the report group tests by suite, use case and component."""
+    if parent_suite:
+        allure.dynamic.parent_suite(parent_suite)
     if suite:
         allure.dynamic.suite(suite)
     if feature:

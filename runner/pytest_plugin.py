@@ -132,9 +132,13 @@ class YamlScenarioItem(pytest.Item):
     def runtest(self) -> None:
         spec = self.spec
         suite = Path(spec.source).parent.name or "scenarios"
-        label_test(suite=suite, feature=spec.use_case or Path(spec.source).stem,
+        label_test(parent_suite="YAML scenarios", suite=suite,
+                   feature=spec.use_case or Path(spec.source).stem,
                    use_case=spec.use_case, components=spec.components, tags=spec.tags,
                    severity=spec.severity, description=spec.description or None)
+        if spec.example_id:
+            # Each example row is its own test, not a retry of the others.
+            allure.dynamic.parameter("example", spec.example_id)
         run = ScenarioRun(config=spec.config, start=spec.start, seed=spec.seed,
                           variables=spec.variables, invariants=spec.invariants,
                           reporter=AllureReporter(), telemetry=spec.telemetry,
@@ -205,7 +209,8 @@ def pytest_bdd_before_scenario(request, feature, scenario) -> None:
     request.node.prism_use_case = use_case
     request.node.prism_name = scenario.name
     allure.dynamic.title(scenario.name)
-    label_test(suite=Path(feature.rel_filename).parent.name or "features",
+    label_test(parent_suite="Gherkin features",
+               suite=Path(feature.rel_filename).parent.name or "features",
                feature=use_case or feature.name, use_case=use_case, components=components,
                tags=tags, severity=None, description=scenario.description or None)
 
