@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 import pydantic
 
-from runner import matchers, write_audit
+from flatfile_chat.errors import FFError
+from runner import matchers, step_timeout, write_audit
 from runner.actions.registry import ActionRegistry, load_actions
 from runner.errors import ExpectationFailed, InvariantBreach, ScenarioError, ScenarioFailure
 from runner.interpolate import interpolate
@@ -158,18 +159,25 @@ class ScenarioRun:
             raise ScenarioError(f"{record.where}: step {record.index} `{action.name}`: bad "
                                 f"parameters after interpolation: {_pydantic_summary(exc)}"
                                 ) from None
-        self.world.components_used.update(action.components)
+        before = set(self.world.components_used)
         started = time.perf_counter()
         error: BaseException | None = None
         result: Any = None
         with write_audit.Recorder() as written:
             try:
                 coro = action.fn(self.world, model)
-                result = (self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
-                          if timeout else self._drive(coro))
+                with step_timeout.deadline(timeout):
+                    result = (self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
+                              if timeout else self._drive(coro))
             except Exception as exc:  # the step's outcome; judged against `raises` below
                 error = exc
             record.duration = time.perf_counter() - started
+            if error is None or isinstance(error, FFError):
+                # Only a step that reached the system under test exercised its components
+                # (a refusal by the SUT did; a runner-side crash did not).
+                self.world.components_used.update(action.components)
+            else:
+                self.world.components_used = before
             if self.telemetry and action.component != "runner":
                 self._loop.run_until_complete(self._emit_telemetry(action, record, values,
                                                                    error))

@@ -140,7 +140,7 @@ def test_corrupted_log_is_an_invariant_breach(run: ScenarioRun) -> None:
 
 def test_actions_that_really_await_run_on_the_loop(run: ScenarioRun) -> None:
     assert run.step("test.sleep", {"seconds": 0.01}, where="t:1") == "woke"
-    with pytest.raises(ExpectationFailed, match="TimeoutError"):
+    with pytest.raises(ExpectationFailed, match="Timeout"):
         run.step("test.sleep", {"seconds": 5}, where="t:2", timeout=0.05)
 
 
@@ -180,3 +180,38 @@ def test_telemetry_leaves_a_metric_and_an_audit_line_per_sut_action() -> None:
                                                            "session.create"]
         assert audit[-1]["outcome"] == "failure"
         assert run.components_used == {"storage"}  # telemetry is not the scenario's doing
+
+
+class Block(Params):
+    seconds: float
+
+
+@action("test.block", component="storage", registry=_private)
+async def block(world, p: Block) -> str:
+    """Blocks the thread without awaiting (like an inline store call)."""
+    import time
+
+    time.sleep(p.seconds)
+    return "done"
+
+
+def test_timeout_interrupts_blocking_work() -> None:
+    import time
+
+    with ScenarioRun(registry=_registry_with(*_private)) as run:
+        started = time.perf_counter()
+        with pytest.raises(ExpectationFailed, match="StepTimeout: step exceeded its timeout"):
+            run.step("test.block", {"seconds": 5}, where="t:1", timeout=0.2)
+        assert time.perf_counter() - started < 2
+        assert run.step("test.block", {"seconds": 0.01}, where="t:2", timeout=1) == "done"
+        assert "storage" in run.components_used  # the second step reached the action
+
+
+def test_a_step_that_crashes_in_the_runner_does_not_count_its_component() -> None:
+    with ScenarioRun(registry=_registry_with(*_private)) as run:
+        with pytest.raises(ExpectationFailed):
+            run.step("test.write_outside", {"target": "/nonexistent-dir/x"}, where="t:1")
+        assert run.components_used == set()
+        run.step("session.create", {"user_id": "ghost"}, where="t:2",
+                 raises={"error": "NotFound"})
+        assert run.components_used == {"storage"}  # refused by the SUT: it was exercised
