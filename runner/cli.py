@@ -39,14 +39,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     started, cpu_before = resource_snapshot()
     code = int(pytest.main(pytest_args, plugins=[summary]))
     _, cpu_after = resource_snapshot()
+    partial = bool(args.paths or args.suite or args.tags or args.keyword)
     bookkeeping = write_reports(list(summary.tests.values()), report_dir,
                                 elapsed=summary.elapsed, started=started,
-                                cpu_seconds=cpu_after - cpu_before)
+                                cpu_seconds=cpu_after - cpu_before, partial=partial)
     html = None if args.no_html else report_mod.render_html(results, report_dir)
     if bookkeeping is not None:
         print()
-        print_run_table(bookkeeping[0], only_run=bool(args.paths or args.suite or args.tags
-                                                         or args.keyword))
+        print_run_table(bookkeeping[0], only_run=partial)
     summary.print_screen(html=html, results=results, exit_code=code)
     if bookkeeping is not None:
         print(f"  integration report: {report_dir / 'integration'}/"

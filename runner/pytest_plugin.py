@@ -21,6 +21,7 @@ from typing import Any
 
 import allure
 import pytest
+import yaml
 
 from runner import allure_bridge
 from runner.allure_bridge import AllureReporter, label_test
@@ -93,7 +94,8 @@ class YamlScenarioFile(pytest.File):
             spec = load_file(self.path, display=rel)
         except ScenarioFileError as exc:
             yield InvalidScenarioFile.from_parent(self, name="<invalid scenario file>",
-                                                  error=exc)
+                                                  error=exc, use_case=_declared_use_case(
+                                                      self.path))
             return
         for scenario in spec.scenarios:
             name = scenario.name + (f"[{scenario.example_id}]" if scenario.example_id else "")
@@ -109,12 +111,28 @@ class YamlScenarioFile(pytest.File):
             yield item
 
 
+def _declared_use_case(path: Path) -> str | None:
+    """The ``use_case:`` of a file that failed validation, if it can be read at all: a broken
+    file must fail its use case, not silently drop out of it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = data.get("use_case") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
 class InvalidScenarioFile(pytest.Item):
-    def __init__(self, *, error: ScenarioFileError, **kwargs: Any) -> None:
+    def __init__(self, *, error: ScenarioFileError, use_case: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error = error
+        self.use_case = use_case
 
     def runtest(self) -> None:
+        self.user_properties.append(("prism", json.dumps({
+            "use_case": self.use_case, "source": str(self.path), "name": self.name,
+            "components": [], "steps": 0, "duration": 0.0})))
         raise self.error
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:

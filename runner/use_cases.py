@@ -105,7 +105,10 @@ def _tests_by_use_case(tests: list[dict[str, Any]]) -> dict[str, list[dict[str, 
 
 def validate_use_cases(tests: list[dict[str, Any]], catalog: Catalog,
                        performance: FFPerformanceTestConfigDTO | None = None,
-                       now: str | None = None) -> list[FFUseCaseValidationDTO]:
+                       now: str | None = None,
+                       partial: bool = False) -> list[FFUseCaseValidationDTO]:
+    """``partial``: the run was filtered (paths, -k, tags), so a verdict covers only the
+    scenarios that ran; it is marked as such."""
     performance = performance or FFPerformanceTestConfigDTO()
     now = now or datetime.now(UTC).isoformat(timespec="seconds")
     grouped = _tests_by_use_case(tests)
@@ -159,6 +162,8 @@ def validate_use_cases(tests: list[dict[str, Any]], catalog: Catalog,
                                    "refus", "reject", "denied", "isolat", "expire", "limit",
                                    "never", "not ", "invalid", "fails", "unknown"))],
             blocking_issues=blocking, components_exercised=sorted(exercised),
+            non_blocking_issues=["partial run: only the scenarios selected by this run were "
+                                 "judged"] if partial and mine else [],
             total_time_ms=round(1000 * seconds, 3)))
     return results
 
@@ -231,15 +236,18 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
 
 
 def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: float,
-                  started: float, cpu_seconds: float,
+                  started: float, cpu_seconds: float, partial: bool = False,
                   catalog_path: Path = CATALOG_PATH) -> tuple[list[FFUseCaseValidationDTO],
                                                               FFSystemIntegrationReportDTO] | None:
     catalog = catalog_or_none(catalog_path)
     if catalog is None:
         return None
-    validations = validate_use_cases(tests, catalog)
+    validations = validate_use_cases(tests, catalog, partial=partial)
     report = system_report(tests, validations, elapsed=elapsed, started=started,
                            cpu_seconds=cpu_seconds)
+    if partial:
+        report.notes["scope"] = ("partial run (paths, -k or tags were given): use-case "
+                                 "verdicts cover only the scenarios that ran")
     out = report_dir / "integration"
     out.mkdir(parents=True, exist_ok=True)
     (out / "system_integration_report.json").write_text(report.model_dump_json(indent=2))
@@ -250,6 +258,8 @@ def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: flo
 
 def print_run_table(validations: list[FFUseCaseValidationDTO], only_run: bool = False) -> None:
     rows = [v for v in validations if v.test_scenarios or not only_run]
+    if only_run:
+        print("partial run: verdicts cover only the scenarios selected by this run")
     print(f"{'use case':22} {'result':7} {'scenarios':>9} {'time':>8}  components exercised "
           "(missing required in !)")
     for v in rows:
