@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from runner import report as report_mod
+from runner.resource_sampler import ResourceSampler
 from runner.use_cases import print_run_table, resource_snapshot, write_reports
 
 
@@ -37,12 +38,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     pytest_args += args.pytest_args
     summary = SummaryPlugin(report_dir)
     started, cpu_before = resource_snapshot()
-    code = int(pytest.main(pytest_args, plugins=[summary]))
+    with ResourceSampler() as sampler:
+        code = int(pytest.main(pytest_args, plugins=[summary]))
     _, cpu_after = resource_snapshot()
     partial = bool(args.paths or args.suite or args.tags or args.keyword)
     bookkeeping = write_reports(list(summary.tests.values()), report_dir,
                                 elapsed=summary.elapsed, started=started,
-                                cpu_seconds=cpu_after - cpu_before, partial=partial)
+                                cpu_seconds=cpu_after - cpu_before, partial=partial,
+                                peak_cpu_percent=sampler.peak_cpu_percent,
+                                peak_rss_mb=sampler.peak_rss_mb)
     html = None if args.no_html else report_mod.render_html(results, report_dir)
     if bookkeeping is not None:
         print()
