@@ -1,7 +1,7 @@
-@use_case:ai_debate @component:panel_session @component:personas @component:analytics @telemetry
+@use_case:ai_debate @component:panel_session @component:personas @component:analytics
 Feature: AI debate
   Debaters take turns by the rules, the decision records their positions, and every turn
-  leaves an audit record.
+  leaves an audit record written by the panel manager.
 
   Background:
     Given I call "persona.store" with:
@@ -33,9 +33,9 @@ Feature: AI debate
     And the consensus of "motion" is "simple_majority" and not reached
     When I call "audit.entries" with:
       """
-      event_type: action_performed
+      event_type: panel_turn
       """
-    Then the result at "[?details.action=='panel.say'] | length(@)" equals 3
+    Then the result at "[*].details.conversation_turn" equals [1, 2, 3]
 
   Scenario: A third consecutive message is rejected
     When "pro" says "First." in "motion"

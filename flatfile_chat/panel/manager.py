@@ -8,11 +8,12 @@ The async methods only sequence work: the file work runs in :class:`PanelReposit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from flatfile_chat.audit import AuditLog, AuditSink
-from flatfile_chat.errors import ValidationError
+from flatfile_chat.errors import FFError, ValidationError
 from flatfile_chat.panel.integrity import register_checks
 from flatfile_chat.panel.memory_bridge import InsightMemory, memory_context
 from flatfile_chat.panel.models import (
@@ -27,10 +28,18 @@ from flatfile_chat.panel.repository import COMPONENT, PanelRepository
 from flatfile_chat.store import FFStorageManager
 
 
+class OperationSink(Protocol):
+    async def record_operation(self, component: str, duration_ms: float,
+                               success: bool = True, *, error_type: str | None = None
+                               ) -> Any: ...
+
+
 class FFPanelSessionManager:
     def __init__(self, store: FFStorageManager, *, memory: InsightMemory | None = None,
-                 audit: AuditSink | None = None) -> None:
+                 audit: AuditSink | None = None, metrics: OperationSink | None = None) -> None:
+        """``metrics`` (e.g. FFMetricsCollectionManager) receives one operation per turn."""
         self.store = store
+        self.metrics = metrics
         self.config = store.config.panel_session
         self._ctx = store.ctx
         self.memory = memory
@@ -64,13 +73,30 @@ class FFPanelSessionManager:
                                 reply_to_message_id: str | None = None,
                                 metadata: Mapping[str, Any] | None = None
                                 ) -> FFPanelMessageDTO:
-        """Append one message after the membership, length and turn rules pass."""
-        message, auto, config = await self.store.run_io(
-            self._repo.add_message, panel_id, participant_id, content, message_type,
-            reply_to_message_id, metadata, memory_enabled=self.memory is not None)
+        """Append one message after the membership, length and turn rules pass. Every turn
+        leaves a ``panel_turn`` audit line and, with ``metrics``, an operation metric (a
+        refused turn a failed one)."""
+        started = time.perf_counter()
+        try:
+            message, auto, config = await self.store.run_io(
+                self._repo.add_message, panel_id, participant_id, content, message_type,
+                reply_to_message_id, metadata, memory_enabled=self.memory is not None)
+        except FFError as exc:
+            await self._measure(started, exc)
+            raise
+        self.audit.record("panel_turn", component="panel_session", details={
+            "panel_id": panel_id, "message_id": message.message_id,
+            "participant_id": participant_id, "conversation_turn": message.conversation_turn})
+        await self._measure(started, None)
         for insight in auto:
             await self._copy_to_memory(insight, config)
         return message
+
+    async def _measure(self, started: float, error: BaseException | None) -> None:
+        if self.metrics is not None:
+            await self.metrics.record_operation(
+                "panel_session", (time.perf_counter() - started) * 1000, error is None,
+                error_type=type(error).__name__ if error is not None else None)
 
     async def get_panel_messages(self, panel_id: str, limit: int | None = None,
                                  participant_filter: str | Sequence[str] | None = None,

@@ -17,7 +17,7 @@ from runner.world import component_factory
 @component_factory("panel_session")
 def _panels(world) -> FFPanelSessionManager:
     return FFPanelSessionManager(world.store, memory=world.manager("memory_layer"),
-                                 audit=world.audit)
+                                 audit=world.audit, metrics=world.manager("analytics"))
 
 
 def _manager(world) -> FFPanelSessionManager:

@@ -132,3 +132,23 @@ def test_reply_threading_and_unknown_reply(panels, store, debaters):
     assert [m.response_count for m in listed] == [1, 0]
     lines = (store.root / "panel_sessions" / "t" / "panel_messages.jsonl").read_text()
     assert [json.loads(x)["conversation_turn"] for x in lines.splitlines()] == [1, 2]
+
+
+def test_every_turn_leaves_an_audit_line_and_a_metric(store, memory, debaters) -> None:
+    from flatfile_chat.analytics import FFMetricsCollectionManager
+    from flatfile_chat.panel import FFPanelSessionManager
+
+    metrics = FFMetricsCollectionManager(store)
+    panels = FFPanelSessionManager(store, memory=memory, metrics=metrics)
+    run(panels.create_panel_session("d", "ai_debate", debaters(2)))
+    run(panels.add_panel_message("d", "d1", "First."))
+    run(panels.add_panel_message("d", "d2", "Second."))
+    with pytest.raises(SecurityError):
+        run(panels.add_panel_message("d", "intruder", "Let me in."))
+    turns = [e for e in panels.audit.entries() if e["event_type"] == "panel_turn"]
+    assert [(e["details"]["participant_id"], e["details"]["conversation_turn"])
+            for e in turns] == [("d1", 1), ("d2", 2)]
+    ops = store.fs.read_jsonl(store.fs.path("analytics", "system_metrics", "performance.jsonl"))
+    assert [(o["component"], o["success"], o["error_type"]) for o in ops] == [
+        ("panel_session", True, None), ("panel_session", True, None),
+        ("panel_session", False, "SecurityError")]
