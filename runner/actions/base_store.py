@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from flatfile_chat.chat import FFChatService, TurnOptions
 from runner.actions.registry import Params, action
 
 SessionType = Literal["chat", "panel", "debate", "problem_solving"]
@@ -187,34 +188,28 @@ class ChatTurn(Params):
 
 @action("chat.turn", component="storage")
 async def chat_turn(world, p: ChatTurn) -> Any:
-    """One exchange: the user's message, then the scripted reply, stored in one append.
-
-    With ``persona`` the persona must exist (the user's own or a global one); its id goes into
-    the reply's ``metadata.persona``."""
-    reply_meta = dict(p.reply_metadata)
+    """One exchange through the store's chat service: the user's message and the scripted
+    reply in one append. ``persona`` must exist (reply ``metadata.persona``); the reply
+    records the ``attachments`` it answers and, with ``context_window``, the messages it used;
+    ``remember`` also adds the user's message to the immediate memory layer (refused for a
+    prompt-sandbox session, before anything is written)."""
     if p.persona is not None:
-        await world.store.get_persona(p.persona, p.user_id)  # NotFound before anything is written
         world.touch("personas")
-        reply_meta.setdefault("persona", p.persona)
     if p.attachments:
         world.touch("documents")
-    if p.context_window is not None:
-        earlier = await world.store.get_messages(p.user_id, p.session_id)
-        window = earlier[-p.context_window:] if p.context_window > 0 else []
-        reply_meta["context_messages"] = [m.message_id for m in window]
-    user, assistant = await world.store.add_messages(p.user_id, p.session_id, [
-        {"role": "user", "content": p.text, "attachments": p.attachments,
-         "metadata": p.user_metadata},
-        {"role": "assistant", "content": p.reply, "metadata": reply_meta}])
-    result: dict[str, Any] = {"user_message": user, "assistant_message": assistant}
     if p.remember:
         world.touch("memory_layer")
-        result["memory"] = await world.manager("memory_layer").add_memory_context(
-            p.user_id, {"content": p.text, "context_type": "conversation",
-                        "session_id": p.session_id, "relevance_score": p.relevance,
-                        "topic_tags": p.topic_tags,
-                        "metadata": {"message_id": user.message_id}}, "immediate")
-    return result
+    service = FFChatService(world.store,
+                            world.manager("memory_layer") if p.remember else None)
+    result = await service.turn(p.user_id, p.session_id, p.text, p.reply, TurnOptions(
+        persona=p.persona, attachments=p.attachments, user_metadata=p.user_metadata,
+        reply_metadata=p.reply_metadata, remember=p.remember, relevance=p.relevance,
+        topic_tags=p.topic_tags, context_window=p.context_window))
+    data: dict[str, Any] = {"user_message": result.user_message,
+                            "assistant_message": result.assistant_message}
+    if p.remember:
+        data["memory"] = result.memory
+    return data
 
 
 class MessagesList(Params):

@@ -30,6 +30,7 @@ def _wrap(module: Any, name: str, make: Callable[[Callable[..., Any]], Callable[
 
 def _breaks() -> dict[str, tuple[str, Callable[[], tuple[Any, str, Any]]]]:
     """use case -> (the one-line change, in words; how to apply it)."""
+    from flatfile_chat import chat
     from flatfile_chat.knowledge import fusion, rag_store, repository
     from flatfile_chat.memory import compression, lifecycle
     from flatfile_chat.memory import manager as memory_manager
@@ -94,10 +95,10 @@ def _breaks() -> dict[str, tuple[str, Callable[[], tuple[Any, str, Any]]]]:
         "story_world_chat": ("memory/compression.py: _union() keeps only the first tag",
                              lambda: (compression, "_union",
                                       lambda values: sorted(set(values))[:1])),
-        "prompt_sandbox": ("memory/manager.py: _refuse_sandbox_session() allows sandbox "
-                           "sessions",
-                           lambda: (memory_manager.FFMemoryLayerManager,
-                                    "_refuse_sandbox_session", lambda self, *a: None)),
+        "prompt_sandbox": ("chat.py: _may_remember() skips the sandbox check, so the exchange "
+                           "is stored before memory refuses",
+                           lambda: _wrap(chat.FFChatService, "_may_remember", lambda original: (
+                               lambda self, user_id, session_id: None))),
         "translation_chat": ("tools/translation.py: check_languages() accepts any language",
                              lambda: (translation, "check_languages", lambda *a: None)),
         "personal_assistant": ("tools/policy.py: check_rate() never refuses",
