@@ -104,6 +104,19 @@ class FFKnowledgeBaseManager:
         return await self.store.run_io(self._repo.add_document, user_id, kb_id, document_path,
                                        document_content, metadata)
 
+    async def add_session_document(self, user_id: str, kb_id: str, session_id: str,
+                                   filename: str, metadata: Mapping[str, Any] | None = None,
+                                   document_path: str | None = None) -> FFKBDocumentDTO:
+        """Index a document the user uploaded to one of their chat sessions (multimodal RAG):
+        its text is read from ``users/{u}/{session}/documents/``, its stored name is kept in
+        ``metadata.source_document``; a binary document is refused."""
+        stored = await self.store.get_document(user_id, session_id, filename)
+        content = await self.store.read_document(user_id, session_id, filename)
+        meta = {**dict(metadata or {}), "source_document": f"{session_id}/{filename}"}
+        return await self.add_document_to_kb(user_id, kb_id,
+                                             document_path or stored.original_name, content,
+                                             meta)
+
     async def delete_document(self, user_id: str, kb_id: str,
                               document_id: str) -> FFKBDocumentDTO:
         """Remove the document, its chunks, vectors and bm25 terms (owner only)."""

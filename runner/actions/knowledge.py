@@ -129,21 +129,15 @@ async def kb_add_document(world, p: KBAddDocument) -> Any:
     from ``users/{u}/{session}/documents/`` (its ``metadata.source_document`` records where)."""
     if (p.text is None) == (p.from_document is None):
         raise ValueError("give exactly one of text or from_document")
-    metadata = dict(p.metadata)
-    path = p.document_path
     if p.from_document is not None:
         world.touch("documents")
-        source = p.from_document
-        stored = await world.store.get_document(p.user_id, source.session_id, source.filename)
-        content: str | bytes = await world.store.read_document(p.user_id, source.session_id,
-                                                               source.filename)
-        metadata.setdefault("source_document", f"{source.session_id}/{source.filename}")
-        path = path or stored.original_name
-    else:
-        content = p.text or ""
-    if path is None:
+        return await _kb(world).add_session_document(
+            p.user_id, p.kb_id, p.from_document.session_id, p.from_document.filename,
+            p.metadata, p.document_path)
+    if p.document_path is None:
         raise ValueError("document_path is required with text")
-    return await _kb(world).add_document_to_kb(p.user_id, p.kb_id, path, content, metadata)
+    return await _kb(world).add_document_to_kb(p.user_id, p.kb_id, p.document_path, p.text,
+                                               p.metadata)
 
 
 class KBDocumentRef(Params):

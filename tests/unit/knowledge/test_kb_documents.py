@@ -164,3 +164,20 @@ def test_concurrent_writers_and_readers_keep_the_index_aligned(store, users):
     assert store.check_integrity() == []
     hit = run(owner.retrieve_context("alice", "topic2x3", [kb_id]))
     assert "topic2x3" in hit.contexts[0].content
+
+
+def test_a_session_document_is_indexed_with_its_source(store, kb) -> None:
+    from asyncio import run as arun
+
+    sid = arun(store.create_session("alice")).session_id
+    doc = arun(store.store_document("alice", sid, "notes.md",
+                                    b"The burette reading marked the equivalence point."))
+    base = arun(kb.create_knowledge_base("alice", "lab"))
+    added = arun(kb.add_session_document("alice", base.kb_id, sid, doc.filename))
+    assert added.metadata["source_document"] == f"{sid}/{doc.filename}"
+    assert added.original_path == "notes.md"
+    hits = arun(kb.retrieve_context("alice", "burette equivalence", [base.kb_id]))
+    assert hits.contexts[0].document_id == added.doc_id
+    png = arun(store.store_document("alice", sid, "x.png", b"\x89PNG\r\n\x1a\n\x00\xff"))
+    with pytest.raises(ValidationError):
+        arun(kb.add_session_document("alice", base.kb_id, sid, png.filename))
