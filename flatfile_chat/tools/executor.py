@@ -140,6 +140,27 @@ class FFToolExecutionManager:
         return await self.store.run_io(self._prune_cache, user_id)
 
     # -- execution -------------------------------------------------------------------------
+
+    async def remember_result(self, user_id: str, result: FFToolExecutionResultDTO,
+                              memory: Any, *, layer: str = "short_term",
+                              session_id: str | None = None,
+                              **fields: Any) -> Any:
+        """Put a successful result into the user's memory (``include_tool_context_in_memory``):
+        content is the result text, ``context_type`` insight by default, and the metadata ties
+        it to the execution (tool_id, execution_id, result_hash). A failed or denied execution
+        is not remembered (ValidationError)."""
+        if not self.config.include_tool_context_in_memory:
+            raise ValidationError("tool_execution.include_tool_context_in_memory is off",
+                                  key="include_tool_context_in_memory")
+        if not result.success:
+            raise ValidationError(f"execution {result.execution_id!r} did not succeed; "
+                                  "only results are remembered", key="execution_id")
+        metadata = {**fields.pop("metadata", {}), "tool_id": result.tool_id,
+                    "execution_id": result.execution_id, "result_hash": result.result_hash}
+        context = {"content": result_text(result.result_data), "context_type": "insight",
+                   **({"session_id": session_id} if session_id else {}), **fields,
+                   "metadata": metadata}
+        return await memory.add_memory_context(user_id, context, layer)
     def execute_sync(self, user_id: str, request: RequestLike, *,
                      extra: dict[str, Any] | None = None) -> FFToolExecutionResultDTO:
         registry = self.registry.ensure_initialized(user_id)

@@ -195,13 +195,9 @@ def result_text(data: Any) -> str:
 async def _remember(world, p: ToolsExecute, result: Any) -> Any:
     world.touch("memory_layer")
     spec = dict(p.remember or {})
-    layer = spec.pop("layer", "short_term")
-    metadata = {**spec.pop("metadata", {}), "tool_id": result.tool_id,
-                "execution_id": result.execution_id, "result_hash": result.result_hash}
-    context = {"content": result_text(result.result_data), "context_type": "insight",
-               **({"session_id": p.session_id} if p.session_id else {}), **spec,
-               "metadata": metadata}
-    return await world.manager("memory_layer").add_memory_context(p.user_id, context, layer)
+    return await _executor(world).remember_result(
+        p.user_id, result, world.manager("memory_layer"),
+        layer=spec.pop("layer", "short_term"), session_id=p.session_id, **spec)
 
 
 @action("tools.execute", component="tool_execution")

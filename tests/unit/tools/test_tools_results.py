@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
 from flatfile_chat.tools import FFToolExecutionManager, FFToolRegistryManager
 from flatfile_chat.tools.results import finalize
@@ -113,3 +115,19 @@ def test_integrity_check_compares_statistics_with_history(tools: Any) -> None:
     assert "total_executions is 7 but execution_history.jsonl has 2" in issues[0].detail
     tools.run(tools.registry.recompute_statistics(tools.user))
     assert tools.store.check_integrity() == []
+
+
+def test_a_successful_result_is_remembered_tied_to_its_execution(tools: Any) -> None:
+    from flatfile_chat.errors import ValidationError
+    from flatfile_chat.memory import FFMemoryLayerManager
+
+    memory = FFMemoryLayerManager(tools.store)
+    result = tools.execute("calculator", {"expression": "6*7"})
+    item = asyncio.run(tools.executor.remember_result(tools.user, result, memory,
+                                                      topic_tags=["math"]))
+    assert item.layer == "short_term" and json.loads(item.content)["result"] == 42
+    assert item.metadata == {"tool_id": "calculator", "execution_id": result.execution_id,
+                             "result_hash": result.result_hash}
+    refused = tools.execute("no_such_tool", {})
+    with pytest.raises(ValidationError, match="did not succeed"):
+        asyncio.run(tools.executor.remember_result(tools.user, refused, memory))
