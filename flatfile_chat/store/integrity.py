@@ -143,12 +143,13 @@ def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[Integrity
 def check_session_counters(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
     for _user, _sid, folder in iter_sessions(ctx, changed):
         try:
-            stored = ctx.fs.read_json(folder / "session.json",
-                                      shared_lock=True).get("message_count")
+            # Counter and log read under the session's lock: no append lands in between.
+            with ctx.fs.lock(folder / "session.json", shared=True):
+                stored = ctx.fs.read_json(folder / "session.json").get("message_count")
+                actual = ctx.fs.count_jsonl(folder / "messages.jsonl")
         except FFError as exc:
             yield IntegrityIssue("json_invalid", ctx.fs.rel(folder / "session.json"), str(exc))
             continue
-        actual = ctx.fs.count_jsonl(folder / "messages.jsonl")
         if stored != actual:
             yield IntegrityIssue("counter_mismatch", ctx.fs.rel(folder / "session.json"),
                                  f"message_count is {stored} but messages.jsonl has "

@@ -28,13 +28,17 @@ class SessionRepository:
                                   f"{', '.join(SESSION_TYPES)})", key="session_type",
                                   value=session_type)
         self._users.require(user_id)
-        limit = self._ctx.config.storage.max_sessions_per_user
-        if len(self.list_ids(user_id)) >= limit:
-            raise LimitExceeded(f"user {user_id!r} already has {limit} sessions "
-                                "(storage.max_sessions_per_user)", key="max_sessions_per_user")
-        now = self._ctx.clock.now()
-        session_dir = (self._claim_explicit(user_id, session_id) if session_id
-                       else self._claim_generated(user_id, session_type, now))
+        # The limit check and the claim happen under one per-user lock, so concurrent
+        # creators can neither exceed the limit nor claim case-variant ids.
+        with self._ctx.fs.lock(self._ctx.layout.user_dir(user_id) / "_sessions"):
+            limit = self._ctx.config.storage.max_sessions_per_user
+            if len(self.list_ids(user_id)) >= limit:
+                raise LimitExceeded(f"user {user_id!r} already has {limit} sessions "
+                                    "(storage.max_sessions_per_user)",
+                                    key="max_sessions_per_user")
+            now = self._ctx.clock.now()
+            session_dir = (self._claim_explicit(user_id, session_id) if session_id
+                           else self._claim_generated(user_id, session_type, now))
         record = FFSessionDTO(
             session_id=session_dir.name, user_id=user_id,
             title=title if title is not None else f"{session_type.replace('_', ' ').title()} "

@@ -21,11 +21,6 @@ class UserRepository:
     def create(self, user_id: str, profile: dict[str, Any] | None = None) -> FFUserProfileDTO:
         layout, fs = self._ctx.layout, self._ctx.fs
         user_dir = layout.user_dir(user_id)
-        clash = fs.case_variant(user_dir)
-        if clash is not None:
-            raise AlreadyExists(f"user_id {user_id!r} differs only in case from existing user "
-                                f"{clash!r}; both would be one folder on case-insensitive disks",
-                                key="user_id", value=user_id)
         fields = dict(profile or {})
         bad = sorted(_IMMUTABLE & fields.keys())
         if bad:
@@ -36,12 +31,20 @@ class UserRepository:
             FFUserProfileDTO,
             {"username": "", **fields, "user_id": user_id, "created_at": now, "updated_at": now},
             "profile")
-        fs.ensure_dir(user_dir)
-        try:
-            fs.write_json(layout.profile(user_id), record.to_dict(), exclusive=True)
-        except AlreadyExists:
-            raise AlreadyExists(f"user {user_id!r} already exists", key="user_id",
-                                value=user_id) from None
+        fs.ensure_dir(layout.users_dir())
+        # One creator at a time, so two processes cannot both create "Alice" and "alice".
+        with fs.lock(layout.users_dir() / "_users"):
+            clash = fs.case_variant(user_dir)
+            if clash is not None:
+                raise AlreadyExists(f"user_id {user_id!r} differs only in case from existing "
+                                    f"user {clash!r}; both would be one folder on "
+                                    "case-insensitive disks", key="user_id", value=user_id)
+            fs.ensure_dir(user_dir)
+            try:
+                fs.write_json(layout.profile(user_id), record.to_dict(), exclusive=True)
+            except AlreadyExists:
+                raise AlreadyExists(f"user {user_id!r} already exists", key="user_id",
+                                    value=user_id) from None
         return record
 
     def exists(self, user_id: str) -> bool:

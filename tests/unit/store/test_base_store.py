@@ -248,3 +248,31 @@ def test_append_unique_to_session_metadata(chat) -> None:
     run(store.update_session_metadata("alice", sid, {"metadata": {"level": 3}}))
     with pytest.raises(ValidationError, match="not a list"):
         run(store.append_session_metadata_unique("alice", sid, "level", ["x"]))
+
+
+def test_concurrent_creators_respect_the_session_limit_and_case(store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store.config.storage.max_sessions_per_user = 3
+    run(store.create_user("alice"))
+
+    def create(i: int) -> str:
+        try:
+            return store.sessions.create("alice", session_id=f"s{i}").session_id
+        except LimitExceeded:
+            return "limit"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(create, range(8)))
+    assert sum(o != "limit" for o in outcomes) == 3
+    assert len(store.sessions.list_ids("alice")) == 3
+
+    def make_user(name: str) -> str:
+        try:
+            return store.users.create(name).user_id
+        except AlreadyExists:
+            return "refused"
+
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(make_user, ["Bob", "bob", "BOB", "boB"]))
+    assert sum(m != "refused" for m in made) == 1
