@@ -2,7 +2,8 @@
 
 A user id counts as found when it appears not glued to other letters or digits (so a hex
 pseudonym that happens to contain ``abc`` is not a hit, but ``alice_s1`` is). Ids shorter than
-three characters are not searched (they would match everywhere). The key file is skipped.
+three characters are not searched (they would match everywhere). The
+pseudonym key lives outside ``analytics/`` (in ``keys/``), so it is never scanned.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from flatfile_chat.analytics.privacy import KEY_FILE, MIN_REPLACE_CHARS, known_user_ids
+from flatfile_chat.analytics.privacy import MIN_REPLACE_CHARS, known_user_ids
 from flatfile_chat.storage.atomic import is_temp_file
 from flatfile_chat.storage.locks import LOCK_SUFFIX
 from flatfile_chat.store.integrity import Changed, IntegrityChecker, IntegrityIssue
@@ -34,12 +35,10 @@ def _user_ids(ctx: StoreContext) -> list[str]:
 
 
 def analytics_files(root: Path) -> Iterable[Path]:
-    key = root.joinpath(*KEY_FILE)
-    for dirpath, _dirs, files in os.walk(root / KEY_FILE[0]):
+    for dirpath, _dirs, files in os.walk(root / "analytics"):
         for name in sorted(files):
-            path = Path(dirpath, name)
-            if path != key and not name.endswith(LOCK_SUFFIX) and not is_temp_file(name):
-                yield path
+            if not name.endswith(LOCK_SUFFIX) and not is_temp_file(name):
+                yield Path(dirpath, name)
 
 
 def _files_to_check(ctx: StoreContext, changed: Changed) -> Iterable[Path]:

@@ -2,7 +2,7 @@
 
 ```
 analytics/analytics_metadata.json
-analytics/anonymization.key                      (key material, see privacy.py)
+keys/anonymization.key   (key material, outside analytics/, see privacy.py)
 analytics/system_metrics/{performance,health_checks,resource_usage,error_rates}.jsonl
 analytics/user_analytics/{behavior_patterns,feature_usage,session_analytics,
                           engagement_metrics}.jsonl

@@ -7,8 +7,9 @@ entries are alice's?" by computing her pseudonym.
 
 The key is ``analytics.privacy.anonymization_key`` (``env:``/``file:``/``base64:`` reference,
 like storage keys). If that is empty, 32 random bytes are generated once per store and kept,
-base64-encoded, in ``analytics/anonymization.key`` (sealed by the codec when encryption at rest
-is on; usable later as a ``file:`` reference). That file is key material, not analytics data.
+base64-encoded, in ``keys/anonymization.key`` (outside ``analytics/``, mode 0600; sealed by the
+codec when encryption at rest is on; usable later as a ``file:`` reference).
+That file is key material, not analytics data.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.keyring import resolve_key
 from flatfile_chat.store.layout import StoreContext
 
-KEY_FILE = ("analytics", "anonymization.key")
+# Outside analytics/: handing someone the analytics folder must not hand them the key.
+KEY_FILE = ("keys", "anonymization.key")
 HASH_HEX_CHARS = 16
 MIN_KEY_BYTES = 16
 MIN_REPLACE_CHARS = 3  # shorter ids are not replaced inside free text (too many false hits)
@@ -96,8 +98,7 @@ class Pseudonymizer:
         fs.ensure_dir(self.key_path.parent)
         key = self._ctx.ids.token_bytes(32)  # never seeded: a guessable key is no key
         try:
-            fs.write_blob(self.key_path, base64.b64encode(key), exclusive=True)
-            os.chmod(self.key_path, 0o600)
+            fs.write_blob(self.key_path, base64.b64encode(key), exclusive=True, private=True)
         except AlreadyExists:  # another process created it first: use theirs
             return base64.b64decode(fs.read_blob(self.key_path), validate=True)
         privacy_event(self._ctx, "anonymization_key_generated",

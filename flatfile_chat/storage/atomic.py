@@ -51,14 +51,15 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool, exclusive: bool = False) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool, exclusive: bool = False,
+                       mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` atomically.
 
     ``fsync`` flushes the file before the rename and the folder after it (power-loss safe).
     ``exclusive`` refuses to replace an existing file (create-only), still atomically.
     """
     tmp = temp_path_for(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
             view = memoryview(data)

@@ -222,12 +222,15 @@ class FileStore:
         return decode
 
     # -- blobs ---------------------------------------------------------------------------
-    def write_blob(self, path: Path, data: bytes, *, exclusive: bool = True) -> None:
+    def write_blob(self, path: Path, data: bytes, *, exclusive: bool = True,
+                   private: bool = False) -> None:
+        """``private``: readable by the owner only (0600) from the first byte (key files)."""
         ensure_inside(self.root, path)
         if self.codec.encrypted:
             data = self.codec.seal_blob(data, owner=self.owner_of(path), rel_path=self.rel(path))
         try:
-            atomic_write_bytes(path, data, fsync=self._fsync, exclusive=exclusive)
+            atomic_write_bytes(path, data, fsync=self._fsync, exclusive=exclusive,
+                               mode=0o600 if private else 0o644)
         except FileExistsError:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         self._after_write(path)

@@ -129,13 +129,13 @@ def test_pseudonym_is_keyed_not_a_plain_hash(analytics_factory) -> None:
     expected = hmac.new(b"k" * 32, b"user\x00" + ALICE.encode(), hashlib.sha256).hexdigest()
     assert pseudonym == expected[:16]
     assert manager.session_fields("s-1")["session_hash"] != pseudonym
-    assert not store.fs.path("analytics", "anonymization.key").exists()
+    assert not store.fs.path("keys", "anonymization.key").exists()
 
 
 def test_generated_key_is_created_once_and_reused(analytics_factory, tmp_path) -> None:
     store, manager = analytics_factory()
     first = manager.user_fields(ALICE)["user_hash"]
-    key_file = store.fs.path("analytics", "anonymization.key")
+    key_file = store.fs.path("keys", "anonymization.key")
     assert len(base64.b64decode(key_file.read_bytes())) == 32
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     Pseudonymizer.for_context(store.ctx)._key = None  # drop the cached key: read it back
