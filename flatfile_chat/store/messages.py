@@ -55,6 +55,9 @@ class _Known:
     session: FFSessionDTO
 
 
+_KNOWN_SESSIONS_MAX = 4096  # sessions whose line count is remembered between appends
+
+
 class MessageRepository:
     def __init__(self, ctx: StoreContext, sessions: SessionRepository) -> None:
         self._ctx = ctx
@@ -93,6 +96,8 @@ class MessageRepository:
             updated = max(self._ctx.now_iso(), latest, session.updated_at, key=parse_timestamp)
             session = session.model_copy(update={"message_count": count, "updated_at": updated})
             raw = self._sessions.write(session, derived=True)
+            if len(self._known) >= _KNOWN_SESSIONS_MAX:
+                self._known.clear()  # a cache, not state: a miss only costs one line count
             self._known[key] = _Known(log_size, count, raw, session)
         return records
 
