@@ -39,19 +39,21 @@ class SessionRepository:
             now = self._ctx.clock.now()
             session_dir = (self._claim_explicit(user_id, session_id) if session_id
                            else self._claim_generated(user_id, session_type, now))
-        record = FFSessionDTO(
-            session_id=session_dir.name, user_id=user_id,
-            title=title if title is not None else f"{session_type.replace('_', ' ').title()} "
-                                                   "Session",
-            created_at=now.isoformat(timespec="microseconds"),
-            updated_at=now.isoformat(timespec="microseconds"),
-            message_count=0, metadata=dict(metadata or {}), session_type=session_type)
-        try:
-            self._ctx.fs.write_json(session_dir / "session.json", record.to_dict(),
-                                    exclusive=True)
-        except BaseException:
-            self._ctx.fs.remove_tree(session_dir)  # nothing half-created
-            raise
+            record = FFSessionDTO(
+                session_id=session_dir.name, user_id=user_id,
+                title=title if title is not None
+                else f"{session_type.replace('_', ' ').title()} Session",
+                created_at=now.isoformat(timespec="microseconds"),
+                updated_at=now.isoformat(timespec="microseconds"),
+                message_count=0, metadata=dict(metadata or {}), session_type=session_type)
+            try:
+                # Written before the lock is released: list_ids() counts a session only once
+                # its session.json exists, and the limit check of the next creator relies on it.
+                self._ctx.fs.write_json(session_dir / "session.json", record.to_dict(),
+                                        exclusive=True)
+            except BaseException:
+                self._ctx.fs.remove_tree(session_dir)  # nothing half-created
+                raise
         return record
 
     def _claim_explicit(self, user_id: str, session_id: str):
