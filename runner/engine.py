@@ -28,7 +28,8 @@ ALL_INVARIANTS = {"outside_root": True, "jsonl": True, "counters": True, "isolat
 # Integrity issue kinds (flatfile_chat.store.integrity and the managers' checks) by invariant;
 # any other kind is a counter/consistency problem.
 ISSUE_INVARIANT = {"jsonl_invalid": "jsonl", "json_invalid": "jsonl",
-                   "raw_user_id": "isolation", "memory_foreign_item": "isolation"}
+                   "raw_user_id": "isolation", "memory_foreign_item": "isolation",
+                   "session_foreign": "isolation"}
 
 
 @dataclass

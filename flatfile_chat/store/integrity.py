@@ -141,15 +141,21 @@ def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[Integrity
 
 
 def check_session_counters(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
-    for _user, _sid, folder in iter_sessions(ctx, changed):
+    for user, sid, folder in iter_sessions(ctx, changed):
         try:
             # Counter and log read under the session's lock: no append lands in between.
             with ctx.fs.lock(folder / "session.json", shared=True):
-                stored = ctx.fs.read_json(folder / "session.json").get("message_count")
+                record = ctx.fs.read_json(folder / "session.json")
                 actual = ctx.fs.count_jsonl(folder / "messages.jsonl")
         except FFError as exc:
             yield IntegrityIssue("json_invalid", ctx.fs.rel(folder / "session.json"), str(exc))
             continue
+        owner = (record.get("user_id"), record.get("session_id"))
+        if owner != (user, sid):
+            yield IntegrityIssue("session_foreign", ctx.fs.rel(folder / "session.json"),
+                                 f"record says user {owner[0]!r}, session {owner[1]!r}; "
+                                 f"the folder is {user!r}/{sid!r}")
+        stored = record.get("message_count")
         if stored != actual:
             yield IntegrityIssue("counter_mismatch", ctx.fs.rel(folder / "session.json"),
                                  f"message_count is {stored} but messages.jsonl has "

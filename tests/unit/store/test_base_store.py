@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -216,6 +217,17 @@ def test_integrity_check_and_repair_detect_and_fix(chat) -> None:
     assert summary.jsonl_repaired and summary.counters_fixed == []  # count was 1, 1 good line
     assert store.check_integrity() == []
     assert [m.content for m in run(store.get_messages("alice", sid))] == ["one"]
+
+
+def test_a_session_filed_under_another_user_is_reported(chat) -> None:
+    store, sid = chat
+    run(store.create_user("bob"))
+    run(store.add_message("alice", sid, {"role": "user", "content": "alice's secret"}))
+    shutil.copytree(store.root / "users/alice" / sid, store.root / "users/bob" / sid)
+    issues = store.check_integrity()
+    assert [(i.kind, i.path) for i in issues] == [("session_foreign",
+                                                    f"users/bob/{sid}/session.json")]
+    assert "user 'alice'" in issues[0].detail
 
 
 def test_stale_upstream_counter_is_recounted_on_first_append(chat) -> None:
