@@ -284,8 +284,14 @@ class KBRepository:
                 sequence=1 + max((d.get("sequence", 0) for d in documents.values()), default=0))
             fs.write_blob(paths.document_file(filename), data, exclusive=True)
             documents[doc_id] = record.to_dict()
-            self.commit(handle, config, documents, snapshot.rows + new_rows,
-                         np.vstack([snapshot.embeddings, new_vectors]))
+            try:
+                self.commit(handle, config, documents, snapshot.rows + new_rows,
+                             np.vstack([snapshot.embeddings, new_vectors]))
+            except BaseException:
+                # No orphan blob when the document never made it into documents_metadata.
+                if doc_id not in fs.read_json(paths.documents_metadata, default={}):
+                    fs.remove(paths.document_file(filename))
+                raise
         return record
 
     @staticmethod

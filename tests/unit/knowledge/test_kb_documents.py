@@ -102,6 +102,24 @@ def test_quotas_refuse_and_write_nothing(store, users):
     assert run(manager.get_knowledge_base("alice", record.kb_id)).document_count == 1
 
 
+def test_a_failed_index_write_leaves_no_orphan_document(kb, store, bio_kb, corpus,
+                                                        monkeypatch):
+    from flatfile_chat.knowledge import index_files
+
+    folder = _kb_dir(store.root, "alice", bio_kb) / "documents"
+    before = sorted(p.name for p in folder.iterdir())
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index_files, "write", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        run(kb.add_document_to_kb("alice", bio_kb, "history.txt", corpus.history))
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert store.check_integrity() == []
+    assert run(kb.get_knowledge_base("alice", bio_kb)).document_count == 1
+
+
 def test_duplicates_names_and_bad_input_are_refused(kb, bio_kb, corpus):
     with pytest.raises(AlreadyExists):
         run(kb.add_document_to_kb("alice", bio_kb, "again.txt", corpus.biology))
