@@ -53,13 +53,14 @@ def _debaters(n: int = 3, *, moderator: bool = False) -> list[dict[str, Any]]:
 
 
 def _snapshot_files(root: Path) -> dict[str, bytes]:
-    """Every data file under the root (lock files and the store-wide analytics/ aside: the
-    audit log may grow on a refusal, by design)."""
+    """Every data file under the root (lock files, the store-wide analytics/ and the pseudonym
+    key its first audit line creates in keys/ aside: the audit log may grow on a refusal, by
+    design)."""
     files = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_file() and not path.name.endswith(".lock") \
-                and not rel.startswith("analytics/"):
+                and not rel.startswith(("analytics/", "keys/")):
             files[rel] = path.read_bytes()
     return files
 
