@@ -14,10 +14,6 @@ class IdSource:
         self._rng = random.Random(seed) if seed is not None else None
         self._lock = threading.Lock()
 
-    @property
-    def seeded(self) -> bool:
-        return self._rng is not None
-
     def hex(self, length: int) -> str:
         """``length`` lowercase hex characters."""
         if self._rng is None:

@@ -62,9 +62,6 @@ class AnalyticsPaths:
     def bi(self, name: str) -> Path:
         return self.jsonl("business_intelligence", name)
 
-    def compliance(self, name: str) -> Path:
-        return self.jsonl("compliance", name)
-
     @property
     def consent(self) -> Path:
         return self.fs.path("analytics", "compliance", "consent.json")

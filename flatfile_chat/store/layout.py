@@ -71,10 +71,6 @@ class Layout:
     def messages_file(self, user_id: str, session_id: str) -> Path:
         return self.session_dir(user_id, session_id) / "messages.jsonl"
 
-    def session_lock_target(self, user_id: str, session_id: str) -> Path:
-        """``session.json``: its lock serialises a session's writers (messages, counters)."""
-        return self.session_file(user_id, session_id)
-
     def documents_dir(self, user_id: str, session_id: str) -> Path:
         return self.session_dir(user_id, session_id) / "documents"
 

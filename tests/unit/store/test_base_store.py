@@ -181,6 +181,10 @@ def test_personas_global_and_user_override(store: FFStorageManager) -> None:
     assert run(store.list_personas("alice")) == ["tutor"]
     with pytest.raises(NotFound):
         run(store.get_persona("ghost"))
+    run(store.delete_persona("tutor", user_id="alice"))  # the override goes, the global stays
+    assert run(store.get_persona("tutor", user_id="alice")).name == "Global Tutor"
+    with pytest.raises(NotFound, match="tutor.json does not exist"):
+        run(store.delete_persona("tutor", user_id="alice"))
 
 
 def test_context_history_snapshots(chat, clock) -> None:
