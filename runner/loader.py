@@ -19,10 +19,16 @@ from flatfile_chat.config import validate_config
 from flatfile_chat.config.loader import deep_merge
 from flatfile_chat.config.yaml_lines import LineDict, YAMLError, line_of, load_yaml, plain
 from flatfile_chat.errors import ConfigError
-from runner.actions.registry import ActionRegistry, load_actions
+from runner.actions.registry import Action, ActionRegistry, load_actions
 from runner.errors import ScenarioFileError
 from runner.matchers import MATCHERS
-from runner.schema import STEP_KEYS, build_schema, params_schema, structural_schema
+from runner.schema import (
+    INTERPOLATION,
+    STEP_KEYS,
+    build_schema,
+    params_schema,
+    structural_schema,
+)
 
 ERROR_NAMES = sorted(
     name for name, obj in vars(ff_errors).items()
@@ -143,8 +149,6 @@ def _check_structure(document: LineDict, problems: _Problems, registry: ActionRe
                 hint = _did_you_mean(key, allowed)
                 problems.add(path + [key], f"unknown key {key!r} in {where}{hint} (allowed: "
                                            f"{', '.join(allowed)})")
-        elif error.validator == "required":
-            problems.add(path, f"{_describe(path)}: {error.message}")
         else:
             problems.add(path, f"{_describe(path)}: {error.message}")
 
@@ -165,11 +169,10 @@ def _iter_steps(document: LineDict):
 
 
 @functools.lru_cache(maxsize=512)
-def _params_validator(action_name: str) -> jsonschema.Draft202012Validator:
-    action = load_actions().get(action_name)
+def _params_validator(action: Action) -> jsonschema.Draft202012Validator:
     defs: dict[str, Any] = {}
     schema = params_schema(action, defs)
-    schema["$defs"] = {**defs, "interpolation": build_schema()["$defs"]["interpolation"]}
+    schema["$defs"] = {**defs, "interpolation": INTERPOLATION}
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -213,7 +216,7 @@ def _check_step(step: Any, location: list[Any], problems: _Problems,
 def _check_params(name: str, params: dict, location: list[Any], problems: _Problems,
                   registry: ActionRegistry) -> None:
     action = registry.get(name)
-    validator = _params_validator(name)
+    validator = _params_validator(action)
     fields = action.params.model_fields
     allowed = ", ".join(f"{k}{'' if f.is_required() else '?'}" for k, f in fields.items())
     for error in validator.iter_errors(params):
