@@ -102,6 +102,20 @@ def test_raises_matches_class_hierarchy_and_message(run: ScenarioRun) -> None:
         run.step("user.create", {"user_id": "bob"}, where="t:4", raises={"error": "NotFound"})
 
 
+def test_a_captured_error_is_checked_like_raises(run: ScenarioRun) -> None:
+    run.step("user.create", {"user_id": "../x"}, where="t:1", capture_error=True)
+    run.check(where="t:2", label="fails", raises={"error": "ValidationError",
+                                                  "matches": r"invalid user_id '\.\./x'"})
+    with pytest.raises(ExpectationFailed, match="does not match /nothing like it/"):
+        run.check(where="t:3", label="fails", raises={"error": "SecurityError",
+                                                      "matches": "nothing like it"})
+    # A result that merely looks like an error is not a failure of the previous step.
+    run.step("expect.value", {"value": {"error": "NotFound", "message": "x"}}, where="t:4",
+             capture_error=True)
+    with pytest.raises(ExpectationFailed, match="but the previous step succeeded"):
+        run.check(where="t:5", label="fails", raises={"error": "NotFound"})
+
+
 def test_unexpected_error_fails_the_step(run: ScenarioRun) -> None:
     with pytest.raises(ExpectationFailed, match=r"t:1: step 1 `session.create` raised NotFound"):
         run.step("session.create", {"user_id": "ghost"}, where="t:1")
