@@ -15,6 +15,7 @@ That file is key material, not analytics data.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -25,9 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flatfile_chat.errors import AlreadyExists, ConfigError, NotFound
+from flatfile_chat.errors import AlreadyExists, ConfigError, NotFound, ValidationError
 from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.keyring import resolve_key
+from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 
 # Outside analytics/: handing someone the analytics folder must not hand them the key.
@@ -126,34 +128,48 @@ def privacy_event(ctx: StoreContext, event: str, details: dict[str, Any]) -> dic
     return entry
 
 
+_user_ids_memo: weakref.WeakKeyDictionary[FileStore, tuple[tuple[int, ...], list[str]]] = \
+    weakref.WeakKeyDictionary()
+
+
 def known_user_ids(ctx: StoreContext) -> list[str]:
     """Every user id of the store (its ``users/`` folders): free text in analytics may name
-    any of them, not only the acting user."""
-    from flatfile_chat.errors import ValidationError
-    from flatfile_chat.storage.paths import validate_id
-
+    any of them, not only the acting user. Listed again only when ``users/`` changed (its
+    link count moves with every user folder, its mtime with every rename)."""
+    users_dir = ctx.layout.users_dir()
     try:
-        names = os.listdir(ctx.layout.users_dir())
+        st = os.stat(users_dir)
     except FileNotFoundError:
         return []
-    found = []
-    for name in names:
-        try:
-            validate_id(name, "user_id")
-        except ValidationError:
-            continue
-        found.append(name)
+    signature = (st.st_ino, st.st_mtime_ns, st.st_nlink, st.st_size)
+    memo = _user_ids_memo.get(ctx.fs)
+    if memo is not None and memo[0] == signature:
+        return memo[1]
+    found = sorted(name for name in os.listdir(users_dir) if _is_valid_user_id(name))
+    _user_ids_memo[ctx.fs] = (signature, found)
     return found
+
+
+def _is_valid_user_id(name: str) -> bool:
+    try:
+        validate_id(name, "user_id")
+    except ValidationError:
+        return False
+    return True
 
 
 def id_pattern(ids: list[str]) -> re.Pattern[str] | None:
     """Whole-word matcher for ids of at least MIN_REPLACE_CHARS (longest first); the same
     boundaries the raw-id integrity check uses, so what it flags is what gets replaced."""
-    wanted = sorted({i for i in ids if i and len(i) >= MIN_REPLACE_CHARS}, key=len,
-                    reverse=True)
+    return _compiled_id_pattern(frozenset(i for i in ids if i and len(i) >= MIN_REPLACE_CHARS))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_id_pattern(wanted: frozenset[str]) -> re.Pattern[str] | None:
     if not wanted:
         return None
-    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, wanted))
+    longest_first = sorted(wanted, key=lambda i: (-len(i), i))
+    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, longest_first))
                       + r")(?![A-Za-z0-9])")
 
 

@@ -100,6 +100,21 @@ def test_other_users_named_in_free_text_are_pseudonymised(analytics_factory) -> 
     assert store.check_integrity() == []
 
 
+def test_a_user_created_right_after_an_event_is_scrubbed_from_the_next(analytics_factory
+                                                                        ) -> None:
+    store, _manager = analytics_factory()
+    audit = AuditLog(store.ctx)
+    run(store.create_user(ALICE))
+    audit.record("first", component="test", actor=ALICE)  # the user list is remembered now
+    for n in range(20):  # within the same directory mtime tick, most of them
+        newcomer = f"newcomer{n:02d}"
+        run(store.create_user(newcomer))
+        entry = audit.record("mention", component="test", actor=ALICE,
+                             details={"note": f"met {newcomer}"})
+        assert newcomer not in json.dumps(entry), entry
+    assert store.check_integrity() == []
+
+
 def test_with_anonymisation_off_raw_ids_are_stored(analytics_factory, clock) -> None:
     store, manager = analytics_factory({"privacy": {"anonymize_user_data": False}})
     run(manager.record_user_analytics(ALICE, "s-1", "session_start", {}))
