@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import pydantic
@@ -11,6 +12,7 @@ import pydantic
 from flatfile_chat.errors import ValidationError
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+E = TypeVar("E", bound=StrEnum)
 
 
 def parse_input(model: type[M], data: Any, what: str) -> M:
@@ -36,3 +38,13 @@ def json_dict(value: object, key: str) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{key} is not JSON-serialisable: {exc}", key=key) from None
     return dict(value)
+
+
+def enum_value(enum: type[E], value: Any, key: str) -> E:
+    """``value`` as a member of ``enum``; otherwise a ValidationError listing the allowed ones."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise ValidationError(f"unknown {key} {value!r} (allowed: {allowed})", key=key,
+                              value=value) from None

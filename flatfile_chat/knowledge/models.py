@@ -7,8 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flatfile_chat.errors import ValidationError
-
 
 class KnowledgeBaseType(StrEnum):
     PERSONAL_DOCS = "personal_documents"
@@ -34,13 +32,6 @@ class ChunkingStrategy(StrEnum):
     SEMANTIC_CHUNKING = "semantic_chunking"
 
 
-def enum_value(enum: type[StrEnum], value: Any, key: str) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise ValidationError(f"unknown {key} {value!r} (allowed: {allowed})", key=key,
-                              value=value) from None
 
 
 class _Strict(BaseModel):

@@ -21,12 +21,11 @@ from flatfile_chat.knowledge.models import (
     FFRAGContextDTO,
     FFRAGSessionDTO,
     RetrievalStrategy,
-    enum_value,
 )
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.users import UserRepository
-from flatfile_chat.validation import parse_input
+from flatfile_chat.validation import enum_value, parse_input
 
 if TYPE_CHECKING:
     from flatfile_chat.knowledge.manager import FFKnowledgeBaseManager

@@ -42,13 +42,12 @@ from flatfile_chat.knowledge.models import (
     FFKnowledgeBaseDTO,
     KnowledgeBaseType,
     RetrievalStrategy,
-    enum_value,
 )
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.documents import check_original_name, slug
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.users import UserRepository
-from flatfile_chat.validation import json_dict, parse_input
+from flatfile_chat.validation import enum_value, json_dict, parse_input
 
 _CHUNKING_KEYS = ("chunking_strategy", "chunk_size", "chunk_overlap", "max_chunk_size",
                   "min_chunk_size")
@@ -148,10 +147,6 @@ class KBRepository:
         custom = json_dict(given.pop("custom_metadata", {}), "custom_metadata")
         merged = parse_input(FFKnowledgeBaseConfigDTO, {**self.config.model_dump(), **given},
                        "config_overrides")
-        if merged.chunking_strategy not in ("fixed_size", "sentence_boundary",
-                                            "paragraph_boundary", "semantic_chunking"):
-            raise ValidationError(f"unknown chunking_strategy {merged.chunking_strategy!r}",
-                                  key="chunking_strategy")
         enum_value(RetrievalStrategy, merged.default_retrieval_strategy,
                    "default_retrieval_strategy")
         chunking = {"strategy": merged.chunking_strategy, "chunk_size": merged.chunk_size,
@@ -207,20 +202,7 @@ class KBRepository:
         return own + shared
 
     def _other_users(self, user_id: str) -> list[str]:
-        try:
-            names = sorted(os.listdir(self.layout.users_dir()))
-        except FileNotFoundError:
-            return []
-        result = []
-        for name in names:
-            if name == user_id:
-                continue
-            try:
-                validate_id(name, "user_id")
-            except ValidationError:
-                continue
-            result.append(name)
-        return result
+        return [u for u in self._users.list() if u != user_id]
 
     def set_sharing(self, user_id: str, kb_id: str, sharing_enabled: bool,
                     access_permissions: list[str]) -> dict[str, Any]:

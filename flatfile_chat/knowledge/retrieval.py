@@ -26,10 +26,10 @@ from flatfile_chat.knowledge.models import (
     FFRAGContextDTO,
     FFRAGRetrievalResultDTO,
     RetrievalStrategy,
-    enum_value,
 )
 from flatfile_chat.knowledge.repository import KBRepository
 from flatfile_chat.store.layout import StoreContext
+from flatfile_chat.validation import enum_value
 
 
 @dataclass(frozen=True)

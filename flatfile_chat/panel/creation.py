@@ -21,7 +21,7 @@ from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.personas import PersonaRepository
 from flatfile_chat.store.users import UserRepository
-from flatfile_chat.validation import json_dict, parse_input
+from flatfile_chat.validation import enum_value, json_dict, parse_input
 
 _SESSION_KEYS = frozenset({"owner_user_id", "title", "topic", "description"})
 
@@ -40,7 +40,7 @@ class PanelCreator:
                participants: Sequence[FFPanelParticipantDTO | Mapping[str, Any]],
                session_config: Mapping[str, Any] | None) -> dict[str, Any]:
         validate_id(panel_id, "panel_id")
-        kind = self._session_type(session_type)
+        kind = enum_value(PanelSessionType, session_type, "session_type")
         extras, config = self._effective_config(session_config)
         owner = extras.get("owner_user_id")
         if owner is not None:
@@ -66,14 +66,6 @@ class PanelCreator:
                 self._fs.remove_tree(folder)  # nothing half-created
                 raise
         return record
-
-    def _session_type(self, value: PanelSessionType | str) -> PanelSessionType:
-        try:
-            return PanelSessionType(value)
-        except ValueError:
-            allowed = ", ".join(t.value for t in PanelSessionType)
-            raise ValidationError(f"unknown session_type {value!r} (allowed: {allowed})",
-                                  key="session_type", value=value) from None
 
     def _effective_config(self, session_config: Mapping[str, Any] | None
                           ) -> tuple[dict[str, Any], FFPanelSessionConfigDTO]:
