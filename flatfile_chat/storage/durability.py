@@ -47,7 +47,6 @@ class GroupCommitter:
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
-        self.commits = 0
 
     def mark(self, path: Path) -> None:
         with self._lock:
@@ -76,8 +75,6 @@ class GroupCommitter:
         for folder in folders:
             if folder.exists():
                 fsync_dir(folder)
-        if dirty:
-            self.commits += 1
         return len(dirty)
 
     def _run(self) -> None:

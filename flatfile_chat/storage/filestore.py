@@ -107,12 +107,7 @@ class FileStore:
             if default is _MISSING:
                 raise NotFound(f"{self.rel(path)} does not exist", path=self.rel(path)) from None
             return default
-        raw = self.codec.open(raw, owner=self.owner_of(path), rel_path=self.rel(path)) \
-            if self.codec.encrypted else raw
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise StorageCorrupted(f"invalid JSON document: {exc}", path=self.rel(path)) from None
+        return self.decode_json(path, raw)
 
     def write_json(self, path: Path, data: Any, *, derived: bool = False,
                    exclusive: bool = False) -> bytes:
