@@ -9,6 +9,7 @@ needs (it never awaits ``async def`` steps).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import time
@@ -251,15 +252,23 @@ class ScenarioRun:
                 raise ExpectationFailed(_expectation_message(record, resolved, actual,
                                                              failures))
 
+    @functools.cached_property
+    def _write_roots(self) -> list[str]:
+        return [str(r) for r in self.world.allowed_write_roots]
+
+    @functools.cached_property
+    def _store_prefix(self) -> str:
+        return str(self.world.store_root) + os.sep
+
     def _check_invariants(self, record: StepRecord, written: list[str]) -> None:
         problems: list[str] = []
-        if self.invariants["outside_root"]:
-            roots = [str(r) for r in self.world.allowed_write_roots]
+        if self.invariants["outside_root"] and written:
             problems += [f"[outside_root] {p} was written outside the store root "
-                         f"{self.world.store_root}" for p in write_audit.outside(written, roots)]
+                         f"{self.world.store_root}"
+                         for p in write_audit.outside(written, self._write_roots)]
         store_checks = ("jsonl", "counters", "isolation")
         if self.world.has_store and any(self.invariants[k] for k in store_checks):
-            root = str(self.world.store_root) + os.sep
+            root = self._store_prefix
             changed = {p for p in written if p.startswith(root)}
             for issue in self.world.store.check_integrity(changed):
                 if self.invariants[ISSUE_INVARIANT.get(issue.kind, "counters")]:

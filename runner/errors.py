@@ -40,6 +40,9 @@ class ThresholdBreach(ScenarioFailure):
 class ScenarioFileError(ScenarioError):
     """A scenario file failed validation at collection: ``file:line: message`` lines."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], use_case: str | None = None) -> None:
         super().__init__("invalid scenario file, nothing in it ran:\n" + "\n".join(problems))
         self.problems = problems
+        # The file's declared use case, when it could be read: a broken file must fail its
+        # use case, not silently drop out of it.
+        self.use_case = use_case

@@ -73,6 +73,11 @@ class ScenarioSpec:
     telemetry: bool = False
 
     @property
+    def display_name(self) -> str:
+        """The test name: ``name[example]`` for a row of ``examples``."""
+        return self.name + (f"[{self.example_id}]" if self.example_id else "")
+
+    @property
     def components(self) -> list[str]:
         """Components this scenario's actions belong to (what it *should* exercise)."""
         registry = load_actions()
@@ -128,7 +133,8 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
             if isinstance(s, dict) and "config" in s]:
         _check_config(cfg, location, problems)
     if problems.items:
-        raise ScenarioFileError(problems.items)
+        declared = document.get("use_case")
+        raise ScenarioFileError(problems.items, declared if isinstance(declared, str) else None)
     return _build(document, source, steps_by_location)
 
 

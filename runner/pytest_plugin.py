@@ -21,7 +21,6 @@ from typing import Any
 
 import allure
 import pytest
-import yaml
 
 from runner import allure_bridge
 from runner.allure_bridge import AllureReporter, label_test
@@ -29,13 +28,13 @@ from runner.bdd import step_modules
 from runner.engine import ScenarioRun
 from runner.errors import ScenarioFailure, ScenarioFileError
 from runner.loader import ScenarioSpec, load_file
+from runner.tags import feature_tags
 
 pytest_plugins = step_modules()
 
 DEFAULT_FILES = ["scenarios/*.yaml", "scenarios/*.yml"]
 DEFAULT_EXCLUDE = ["scenarios/use_cases.yaml", "scenarios/data/*", "scenarios/load/*"]
 _MARKER_BAD = re.compile(r"[^A-Za-z0-9_]")
-RESULTS_KEY = pytest.StashKey[dict[str, Any]]()
 
 
 def marker_name(tag: str) -> str:
@@ -59,7 +58,6 @@ _FEATURE_TAG = re.compile(r"(?<!\S)@(\S+)")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario: a YAML or Gherkin scenario")
-    config.stash[RESULTS_KEY] = {}
     # Register feature tags as markers up front (--strict-markers); pytest-bdd applies them
     # while importing test modules, before any collection hook of ours could.
     for feature in Path(config.rootpath).glob("features/**/*.feature"):
@@ -94,12 +92,10 @@ class YamlScenarioFile(pytest.File):
             spec = load_file(self.path, display=rel)
         except ScenarioFileError as exc:
             yield InvalidScenarioFile.from_parent(self, name="<invalid scenario file>",
-                                                  error=exc, use_case=_declared_use_case(
-                                                      self.path))
+                                                  error=exc, use_case=exc.use_case)
             return
         for scenario in spec.scenarios:
-            name = scenario.name + (f"[{scenario.example_id}]" if scenario.example_id else "")
-            item = YamlScenarioItem.from_parent(self, name=name, spec=scenario)
+            item = YamlScenarioItem.from_parent(self, name=scenario.display_name, spec=scenario)
             item.add_marker("scenario")
             for tag in scenario.tags + ([f"use_case:{scenario.use_case}"]
                                         if scenario.use_case else []):
@@ -109,17 +105,6 @@ class YamlScenarioFile(pytest.File):
             if scenario.xfail:
                 item.add_marker(pytest.mark.xfail(reason=scenario.xfail, strict=True))
             yield item
-
-
-def _declared_use_case(path: Path) -> str | None:
-    """The ``use_case:`` of a file that failed validation, if it can be read at all: a broken
-    file must fail its use case, not silently drop out of it."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    value = data.get("use_case") if isinstance(data, dict) else None
-    return value if isinstance(value, str) else None
 
 
 class InvalidScenarioFile(pytest.Item):
@@ -221,9 +206,7 @@ def pytest_bdd_apply_tag(tag: str, function):
 
 
 def pytest_bdd_before_scenario(request, feature, scenario) -> None:
-    tags = sorted(set(scenario.tags) | set(feature.tags))
-    use_case = next((t.split(":", 1)[1] for t in tags if t.startswith("use_case:")), None)
-    components = sorted(t.split(":", 1)[1] for t in tags if t.startswith("component:"))
+    tags, use_case, components = feature_tags(scenario.tags, feature.tags)
     request.node.prism_use_case = use_case
     request.node.prism_name = scenario.name
     allure.dynamic.title(scenario.name)

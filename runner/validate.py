@@ -21,6 +21,7 @@ from runner.bdd import step_modules
 from runner.errors import ScenarioFileError
 from runner.loader import load_file
 from runner.pytest_plugin import DEFAULT_EXCLUDE
+from runner.tags import feature_tags
 
 
 def _files(paths: list[str], suffixes: tuple[str, ...]) -> list[Path]:
@@ -87,20 +88,16 @@ def static_coverage(paths: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
             continue
         for scenario in spec.scenarios:
             if scenario.use_case:
-                name = scenario.name + (f"[{scenario.example_id}]" if scenario.example_id
-                                        else "")
                 found.setdefault(scenario.use_case, []).append(
-                    (f"{scenario.source}:{scenario.line} {name}", scenario.components))
+                    (f"{scenario.source}:{scenario.line} {scenario.display_name}",
+                     scenario.components))
     for path in _files(paths, (".feature",)):
         feature = FeatureParser(str(path.parent), path.name).parse()
         for template in feature.scenarios.values():
-            tags = set(template.tags) | set(feature.tags)
-            for tag in tags:
-                if tag.startswith("use_case:"):
-                    components = sorted(t.split(":", 1)[1] for t in tags
-                                        if t.startswith("component:"))
-                    found.setdefault(tag.split(":", 1)[1], []).append(
-                        (f"{path}:{template.line_number} {template.name}", components))
+            _tags, use_case, components = feature_tags(template.tags, feature.tags)
+            if use_case:
+                found.setdefault(use_case, []).append(
+                    (f"{path}:{template.line_number} {template.name}", components))
     return found
 
 
@@ -145,18 +142,15 @@ def list_scenarios(paths: list[str], *, use_cases: bool = False) -> int:
                   "validate`)")
             continue
         for scenario in spec.scenarios:
-            name = scenario.name + (f" [{scenario.example_id}]" if scenario.example_id else "")
-            print(f"{scenario.source}:{scenario.line}  {name}")
+            print(f"{scenario.source}:{scenario.line}  {scenario.display_name}")
             print(f"    use case: {scenario.use_case or '-'}  tags: "
                   f"{', '.join(scenario.tags) or '-'}  components: "
                   f"{', '.join(scenario.components) or '-'}")
     for path in _files(paths, (".feature",)):
         feature = FeatureParser(str(path.parent), path.name).parse()
         for template in feature.scenarios.values():
-            tags = sorted(set(template.tags) | set(feature.tags))
-            use_case = next((t.split(":", 1)[1] for t in tags if t.startswith("use_case:")), "-")
-            components = [t.split(":", 1)[1] for t in tags if t.startswith("component:")]
+            tags, use_case, components = feature_tags(template.tags, feature.tags)
             print(f"{path}:{template.line_number}  {template.name}")
-            print(f"    use case: {use_case}  tags: {', '.join(tags) or '-'}  components: "
+            print(f"    use case: {use_case or '-'}  tags: {', '.join(tags) or '-'}  components: "
                   f"{', '.join(components) or '-'}")
     return 0

@@ -7,6 +7,7 @@ knowledge base never pays for it, and action modules stay independent of each ot
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import shutil
 import tempfile
@@ -101,7 +102,7 @@ class World:
         """Record that the running step exercised ``components`` besides its own."""
         self.components_used.update(components)
 
-    @property
+    @functools.cached_property
     def allowed_write_roots(self) -> list[Path]:
         """Where a step may write: the store, the tool sandboxes, and the machine-wide uid
         lock folder of the sandbox (one pool per host, so two stores never share a uid)."""

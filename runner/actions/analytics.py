@@ -20,6 +20,7 @@ from pydantic import Field
 
 from flatfile_chat.analytics import FFMetricsCollectionManager
 from flatfile_chat.errors import NotFound
+from runner.actions.checks import store_path
 from runner.actions.registry import Params, action
 from runner.world import component_factory
 
@@ -318,7 +319,7 @@ async def files_grep(world, p: FilesGrep) -> Any:
     """Every ``{path, line}`` under a folder whose stored bytes mention ``text`` (empty list
     when none does): "no analytics file mentions alice". Reads raw bytes, so with encryption
     at rest it sees ciphertext. The folder must exist."""
-    folder = world.store.fs.path(*[part for part in p.path.split("/") if part])
+    folder = store_path(world, p.path)
     if not folder.is_dir():
         raise NotFound(f"{p.path} is not a folder", path=p.path)
     return grep(world.store.fs.root, folder, p.text, p.whole_word)

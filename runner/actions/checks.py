@@ -18,20 +18,21 @@ class FilePath(Params):
                                   "'users/alice/${s1}/session.json'")
 
 
-def _resolve(world, relative: str):
+def store_path(world, relative: str):
+    """A slash path relative to the store root, through the store's safe join."""
     return world.store.fs.path(*[part for part in relative.split("/") if part])
 
 
 @action("files.read_json", component="runner")
 async def files_read_json(world, p: FilePath) -> Any:
     """Parse a stored JSON document."""
-    return world.store.fs.read_json(_resolve(world, p.path))
+    return world.store.fs.read_json(store_path(world, p.path))
 
 
 @action("files.read_jsonl", component="runner")
 async def files_read_jsonl(world, p: FilePath) -> Any:
     """Every record of a stored JSONL file (a bad line fails the step, naming the line)."""
-    path = _resolve(world, p.path)
+    path = store_path(world, p.path)
     if not path.exists():
         raise NotFound(f"{p.path} does not exist", path=p.path)
     return world.store.fs.read_jsonl(path)
@@ -40,13 +41,13 @@ async def files_read_jsonl(world, p: FilePath) -> Any:
 @action("files.exists", component="runner")
 async def files_exists(world, p: FilePath) -> Any:
     """Whether a file or folder exists under the store root."""
-    return _resolve(world, p.path).exists()
+    return store_path(world, p.path).exists()
 
 
 @action("files.list", component="runner")
 async def files_list(world, p: FilePath) -> Any:
     """Names in a folder (hidden lock and temp files left out), sorted."""
-    path = _resolve(world, p.path)
+    path = store_path(world, p.path)
     if not path.is_dir():
         raise NotFound(f"{p.path} is not a folder", path=p.path)
     return sorted(n for n in os.listdir(path) if not n.startswith("."))
@@ -55,7 +56,7 @@ async def files_list(world, p: FilePath) -> Any:
 @action("files.count_lines", component="runner")
 async def files_count_lines(world, p: FilePath) -> Any:
     """Complete lines in a file (0 if it does not exist)."""
-    return world.store.fs.count_jsonl(_resolve(world, p.path))
+    return world.store.fs.count_jsonl(store_path(world, p.path))
 
 
 class NoParams(Params):
