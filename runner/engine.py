@@ -23,9 +23,10 @@ from runner import matchers, step_timeout, write_audit
 from runner.actions.registry import ActionRegistry, load_actions
 from runner.errors import ExpectationFailed, InvariantBreach, ScenarioError, ScenarioFailure
 from runner.interpolate import interpolate
+from runner.schema import INVARIANTS
 from runner.world import DEFAULT_SEED, DEFAULT_START, World
 
-ALL_INVARIANTS = {"outside_root": True, "jsonl": True, "counters": True, "isolation": True}
+ALL_INVARIANTS = dict.fromkeys(INVARIANTS, True)
 # Integrity issue kinds (flatfile_chat.store.integrity and the managers' checks) by invariant;
 # any other kind is a counter/consistency problem.
 ISSUE_INVARIANT = {"jsonl_invalid": "jsonl", "json_invalid": "jsonl",

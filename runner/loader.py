@@ -24,6 +24,7 @@ from runner.errors import ScenarioFileError
 from runner.matchers import MATCHERS
 from runner.schema import (
     INTERPOLATION,
+    INVARIANTS,
     STEP_KEYS,
     build_schema,
     params_schema,
@@ -322,16 +323,14 @@ def _build(document: LineDict, source: str,
         own = [steps[("scenarios", s, "steps", i)] for i in range(len(raw["steps"]))]
         invariants = raw.get("invariants", True)
         if isinstance(invariants, bool):
-            invariants = {k: invariants for k in ("outside_root", "jsonl", "counters",
-                                                  "isolation")}
+            invariants = dict.fromkeys(INVARIANTS, invariants)
         base = dict(
             name=raw["name"], source=source, line=line_of(document, ["scenarios", s]) or 0,
             steps=background + own, use_case=use_case,
             tags=file_tags + [t for t in raw.get("tags", []) if t not in file_tags],
             severity=raw.get("severity", document.get("severity", "normal")),
             skip=raw.get("skip"), xfail=raw.get("xfail"),
-            invariants={"outside_root": True, "jsonl": True, "counters": True,
-                        "isolation": True, **plain(invariants)},
+            invariants=plain(invariants),  # the engine fills in the rest (all on)
             start=raw.get("start"), seed=raw.get("seed"),
             config=deep_merge(file_config, plain(raw.get("config", {}))),
             description=raw.get("description", ""),

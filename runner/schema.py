@@ -18,6 +18,8 @@ from runner.matchers import MATCHERS, TYPES
 SCHEMA_ID = "https://prism-scenarios.dev/schemas/scenario.schema.json"
 STEP_KEYS = ("name", "save", "expect", "raises", "timeout")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+# The engine's per-step checks, each on by default (runner.engine).
+INVARIANTS = ("outside_root", "jsonl", "counters", "isolation")
 INTERPOLATION = {"type": "string", "pattern": r"^\$\{[^{}]+\}$",
                  "description": "a whole ${variable} reference, resolved when the step runs"}
 TAG_PATTERN = r"^[A-Za-z0-9_.:-]+$"
@@ -116,7 +118,7 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
             "invariants": {"anyOf": [{"type": "boolean"}, {
                 "type": "object", "additionalProperties": False,
                 "properties": {k: {"type": "boolean"}
-                               for k in ("outside_root", "jsonl", "counters", "isolation")}}],
+                               for k in INVARIANTS}}],
                 "description": "store invariants after every step (default: all on): "
                                "outside_root, jsonl (files parse), counters (counts equal "
                                "files), isolation (no other user's data or raw ids)"},
