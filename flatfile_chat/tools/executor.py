@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import pydantic
-
 from flatfile_chat.audit import AuditSink
 from flatfile_chat.clock import isoformat
 from flatfile_chat.config.tools import FFToolSecurityPolicyDTO
@@ -61,6 +59,7 @@ from flatfile_chat.tools.rate_window import RateWindow
 from flatfile_chat.tools.registry import COMPONENT, FFToolRegistryManager
 from flatfile_chat.tools.results import finalize, result_text
 from flatfile_chat.tools.sandbox import Sandbox
+from flatfile_chat.validation import parse_input
 
 RequestLike = FFToolExecutionRequestDTO | dict[str, Any]
 _OUTPUT_PREVIEW_CHARS = 200
@@ -179,14 +178,8 @@ class FFToolExecutionManager:
 
     def _coerce(self, user_id: str, request: RequestLike) -> FFToolExecutionRequestDTO:
         """A well-formed request or ``ValidationError`` (nothing logged: no tool to blame)."""
-        try:
-            req = (request.model_copy() if isinstance(request, FFToolExecutionRequestDTO)
-                   else FFToolExecutionRequestDTO.model_validate(request))
-        except pydantic.ValidationError as exc:
-            first = exc.errors()[0]
-            key = ".".join(map(str, first["loc"]))
-            raise ValidationError(f"invalid tool request: {key}: {first['msg']}",
-                                  key=key) from None
+        req = (request.model_copy() if isinstance(request, FFToolExecutionRequestDTO)
+               else parse_input(FFToolExecutionRequestDTO, request, "tool request"))
         if req.user_id and req.user_id != user_id:
             if self.audit is not None:
                 self.audit.record("tool_request_user_mismatch", component=COMPONENT,
@@ -209,8 +202,10 @@ class FFToolExecutionManager:
         return _Attempt(user_id=user_id, request=req, mode=mode, start=now, timeout=timeout,
                         extra=extra)
 
-    def _pure_checks(self, attempt: _Attempt,
-                     registry: dict[str, Any]) -> checks.Denial | None:
+    def _pure_checks(self, attempt: _Attempt, registry: dict[str, Any], *,
+                     dry_run: bool = False) -> checks.Denial | None:
+        """Found, blocked, category, approval, parameters. ``dry_run``: a missing approval
+        is reported without filing an approval request (``validate_tool_request``)."""
         req, user_id = attempt.request, attempt.user_id
         policy = attempt.policy = self.registry.policies.get(user_id)
         attempt.definition = self.registry.lookup(user_id, req.tool_id, registry)
@@ -220,8 +215,8 @@ class FFToolExecutionManager:
             return denial
         definition = attempt.definition
         assert definition is not None
-        denial = checks.check_category(policy, definition) or self._check_approval(attempt,
-                                                                                   policy)
+        denial = (checks.check_category(policy, definition)
+                  or self._check_approval(attempt, policy, dry_run=dry_run))
         if denial is not None:
             return denial
         attempt.handler = handler_for(definition.implementation)
@@ -495,8 +490,8 @@ class FFToolExecutionManager:
     def _approve(self, user_id: str, approval_id: str | None, tool_id: str | None,
                  parameters: dict[str, Any] | None, approved_by: str, uses: int,
                  ttl_seconds: float) -> FFToolApprovalDTO:
-        self.registry.ensure_initialized(user_id)
-        if tool_id is not None and self.registry.lookup(user_id, tool_id) is None:
+        registry = self.registry.ensure_initialized(user_id)
+        if tool_id is not None and self.registry.lookup(user_id, tool_id, registry) is None:
             raise NotFound(f"Tool {tool_id} not found or not available", key="tool_id",
                            value=tool_id)
         approval = self.approvals.approve(user_id, approval_id, tool_id=tool_id,
@@ -543,24 +538,11 @@ def dry_run_checks(registry: FFToolRegistryManager, user_id: str,
                    request: RequestLike) -> tuple[bool, str]:
     """``validate_tool_request``: every check that needs no claim or write, in order."""
     manager = FFToolExecutionManager(registry.store, registry)
-    registry.ensure_initialized(user_id)
+    document = registry.ensure_initialized(user_id)
     attempt = manager._start(user_id, manager._coerce(user_id, request), {})
-    req, policy = attempt.request, registry.policies.get(user_id)
-    attempt.definition = registry.lookup(user_id, req.tool_id)
-    denial = (checks.check_found(req.tool_id, attempt.definition)
-              or checks.check_blocked(policy, req.tool_id))
-    if denial is None:
-        definition = attempt.definition
-        assert definition is not None
-        denial = (checks.check_category(policy, definition)
-                  or manager._check_approval(attempt, policy, dry_run=True))
-    if denial is None:
-        handler = handler_for(definition.implementation)
-        env = HandlerEnv(ctx=registry.store.ctx, config=registry.config, policy=policy,
-                         sandbox=manager.sandbox, user_id=user_id, mode=attempt.mode,
-                         timeout_seconds=attempt.timeout)
-        denial = checks.check_parameters(definition, handler, req.parameters, env,
-                                         req.async_execution)
+    denial = manager._pure_checks(attempt, document, dry_run=True)
+    req, policy = attempt.request, attempt.policy
+    assert policy is not None
     if denial is None:
         try:
             recent = manager.rate.attempts_in_window(user_id, attempt.start,

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pydantic
-
 from flatfile_chat.config.tools import FFToolSecurityPolicyDTO
 from flatfile_chat.errors import ValidationError
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.tools.paths import ToolPaths
+from flatfile_chat.validation import parse_input
 
 
 class PolicyStore:
@@ -54,14 +53,8 @@ class PolicyStore:
         fs, path = self._ctx.fs, self._paths.policies(user_id)
         with fs.lock(path):
             doc = fs.read_json(path)
-            try:
-                policy = FFToolSecurityPolicyDTO.model_validate(
-                    {**doc["security_policy"], **changes})
-            except pydantic.ValidationError as exc:
-                first = exc.errors()[0]
-                key = ".".join(map(str, first["loc"]))
-                raise ValidationError(f"invalid security policy: {key}: {first['msg']}",
-                                      key=key) from None
+            policy = parse_input(FFToolSecurityPolicyDTO, {**doc["security_policy"], **changes},
+                                 "security policy")
             doc["security_policy"] = policy.model_dump(mode="json")
             doc["security_events"].append({"timestamp": self._ctx.now_iso(),
                                            "event_type": "policy_updated",

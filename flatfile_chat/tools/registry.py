@@ -8,10 +8,10 @@ compares them; :meth:`recompute_statistics` rebuilds them).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import jsonschema
-import pydantic
 
 from flatfile_chat.audit import AuditSink
 from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
@@ -24,6 +24,7 @@ from flatfile_chat.tools.integrity import check_tool_files
 from flatfile_chat.tools.models import RISK_LEVELS, FFToolDefinitionDTO, ToolCategory
 from flatfile_chat.tools.paths import ToolPaths
 from flatfile_chat.tools.policy_store import PolicyStore
+from flatfile_chat.validation import parse_input
 
 COMPONENT = "tool_execution"
 
@@ -36,6 +37,7 @@ class FFToolRegistryManager:
         self.paths = ToolPaths(store.ctx.fs)
         self.policies = PolicyStore(store.ctx, self.paths)
         self.audit = audit
+        self._builtins_memo: tuple[tuple[str, ...], dict[str, dict[str, Any]]] | None = None
         store.integrity.register(check_tool_files)
 
     # -- async API (upstream ToolRegistryProtocol) -----------------------------------------
@@ -83,17 +85,18 @@ class FFToolRegistryManager:
         fs, path = self._ctx.fs, self.paths.registry(user_id)
         fs.ensure_dir(path.parent)
         self.policies.ensure(user_id)
-        current = {d.tool_id: d.to_dict() for d in builtin_definitions(self.config)}
+        current = self._builtins()
         doc = fs.read_json(path, default=None)
         if doc is not None and all(doc["registered_tools"].get(k, {}) | {"registered_at": ""}
-                                   == v | {"registered_at": ""} for k, v in current.items()):
+                                   == v for k, v in current.items()):
             return doc
         with fs.lock(path):
             now = self._ctx.now_iso()
             doc = fs.read_json(path, default=None) or {
                 "user_id": user_id, "created_at": now, "last_updated": now,
                 "registered_tools": {}, "tool_statistics": {}}
-            for tool_id, definition in current.items():
+            for tool_id, built in current.items():
+                definition = copy.deepcopy(built)   # the memo is shared: never hand it out
                 old = doc["registered_tools"].get(tool_id, {})
                 definition["registered_at"] = old.get("registered_at") or now
                 doc["registered_tools"][tool_id] = definition
@@ -101,6 +104,18 @@ class FFToolRegistryManager:
             doc["last_updated"] = now
             fs.write_json(path, doc)
         return doc
+
+    def _builtins(self) -> dict[str, dict[str, Any]]:
+        """Built-in definitions as stored, with ``registered_at`` blanked; built once per
+        manager and rebuilt only if the config they depend on (the translation languages)
+        changes. Read-only: callers copy before changing or storing them."""
+        languages = tuple(self.config.translation_languages)
+        memo = self._builtins_memo
+        if memo is None or memo[0] != languages:
+            memo = self._builtins_memo = (languages, {
+                d.tool_id: d.to_dict() | {"registered_at": ""}
+                for d in builtin_definitions(self.config)})
+        return memo[1]
 
     def read_registry(self, user_id: str) -> dict[str, Any]:
         doc = self._ctx.fs.read_json(self.paths.registry(user_id), default=None)
@@ -206,13 +221,7 @@ class FFToolRegistryManager:
         if category not in {c.value for c in ToolCategory}:
             raise ValidationError(f"category {category!r} must be one of "
                                   f"{', '.join(c.value for c in ToolCategory)}", key="category")
-        try:
-            definition = FFToolDefinitionDTO.model_validate(data)
-        except pydantic.ValidationError as exc:
-            first = exc.errors()[0]
-            key = ".".join(map(str, first["loc"]))
-            raise ValidationError(f"invalid tool definition: {key}: {first['msg']}",
-                                  key=key) from None
+        definition = parse_input(FFToolDefinitionDTO, data, "tool definition")
         _check_schema(definition.parameters_schema)
         handler_for(definition.implementation)       # unknown handler -> ValidationError
         impl = definition.implementation

@@ -101,3 +101,32 @@ def test_malformed_step_runs_nothing(t: Any) -> None:
     with pytest.raises(Exception, match="invalid tool request"):
         t.run(t.executor.execute_chain(t.user, steps))
     assert t.history() == []
+
+
+def test_cache_memo_sees_own_writes_and_other_processes(make_tools: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    a = make_tools(categories=["computation"])
+    a.set_policy(cooldown_seconds=0)
+    b = make_tools()                   # a second manager over the same root (another process)
+    path = a.tools_file("tool_cache", "calculator", "results.jsonl")
+    reads: list[Any] = []
+    for tools in (a, b):
+        real = tools.store.fs.read_jsonl
+
+        def counting(p: Any, real: Any = real) -> Any:
+            if p == path:
+                reads.append(p)
+            return real(p)
+        monkeypatch.setattr(tools.store.fs, "read_jsonl", counting)
+    a.execute("calculator", {"expression": "1 + 1"})
+    a.execute("calculator", {"expression": "2 + 2"})      # own appends extend the memo
+    assert a.execute("calculator", {"expression": "1 + 1"}).cached_result
+    assert a.execute("calculator", {"expression": "2 + 2"}).cached_result
+    assert reads == []
+    assert b.execute("calculator", {"expression": "2 + 2"}).cached_result
+    a.execute("calculator", {"expression": "3 + 3"})      # b's memo is now stale
+    assert b.execute("calculator", {"expression": "3 + 3"}).cached_result
+    assert len(reads) == 2
+    hit = a.execute("calculator", {"expression": "3 + 3"})
+    hit.result_data["result"] = "changed"                # callers get a copy, not the memo
+    assert a.execute("calculator", {"expression": "3 + 3"}).result_data["result"] == 6
