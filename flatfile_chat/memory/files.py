@@ -58,18 +58,23 @@ class MemoryFiles:
         return self.fs.read_json(paths.metadata, default=None)
 
     # -- writing (caller holds the group lock) -------------------------------------------
-    def ensure(self, paths: MemoryPaths, now: str) -> bool:
-        """Create the folder, the five (empty) layer files and the metadata; True if new."""
-        self.fs.ensure_dir(paths.folder)
+    def ensure(self, paths: MemoryPaths, now: str, *, folder_ready: bool = False) -> Record:
+        """Create the folder, the five (empty) layer files and the metadata; return the
+        metadata as now on disk (read, or just written), so the caller, who holds the group
+        lock, need not read it again. ``folder_ready``: the caller has just created the folder
+        (it must, to take the group lock, whose lock file lives there)."""
+        if not folder_ready:
+            self.fs.ensure_dir(paths.folder)
         for layer in LAYERS:
             path = paths.layer(layer)
             if not path.exists():
                 with self.fs.lock(path):
                     self.fs.rewrite_jsonl(path, [])
-        if self.read_metadata(paths) is not None:
-            return False
-        self.write_metadata(paths, new_metadata(paths.user_id, now), now)
-        return True
+        metadata = self.read_metadata(paths)
+        if metadata is None:
+            metadata = new_metadata(paths.user_id, now)
+            self.write_metadata(paths, metadata, now)
+        return metadata
 
     def append(self, paths: MemoryPaths, layer: str, records: list[Record]) -> None:
         self.fs.append_jsonl(paths.layer(layer), records)

@@ -60,7 +60,13 @@ def _check_user(ctx: StoreContext, paths: MemoryPaths) -> list[IntegrityIssue]:
     seen: dict[str, str] = {}
     for layer in LAYERS:
         path = paths.layer(layer)
-        actual = fs.count_jsonl(path)
+        try:
+            records: list | None = fs.read_jsonl(path)
+        except StorageCorrupted:
+            records = None
+        # A parsed file has exactly one record per complete line (a torn or bad line makes
+        # the parse fail), so ``len`` is the line count; an unparseable file is counted.
+        actual = fs.count_jsonl(path) if records is None else len(records)
         if metadata is None:
             if actual:
                 issues.append(IntegrityIssue("counter_mismatch", meta_rel,
@@ -69,9 +75,7 @@ def _check_user(ctx: StoreContext, paths: MemoryPaths) -> list[IntegrityIssue]:
             issues.append(IntegrityIssue(
                 "counter_mismatch", meta_rel, f"layer_stats.{layer}.item_count is "
                 f"{stats.get(layer, {}).get('item_count')} but {layer}.jsonl has {actual} lines"))
-        try:
-            records = fs.read_jsonl(path)
-        except StorageCorrupted:
+        if records is None:
             continue
         for line, record in enumerate(records, start=1):
             rel = fs.rel(path)

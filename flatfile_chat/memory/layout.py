@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from flatfile_chat.config.memory import LAYERS
@@ -26,6 +27,9 @@ COMPRESSION_HISTORY = "compression_history.json"
 
 @dataclass(frozen=True)
 class MemoryPaths:
+    """One user's memory files. Immutable (a new instance per user and call), so each path
+    is built once per instance: an add asks for them a dozen times."""
+
     fs: FileStore
     user_id: str
 
@@ -33,24 +37,29 @@ class MemoryPaths:
     def for_user(cls, fs: FileStore, user_id: str) -> MemoryPaths:
         return cls(fs, validate_id(user_id, "user_id"))
 
-    @property
+    @cached_property
     def folder(self) -> Path:
         return self.fs.path("users", self.user_id, MEMORY_DIR)
 
-    def layer(self, layer: str) -> Path:
-        if layer not in LAYERS:
-            raise ValueError(f"unknown memory layer {layer!r}")
-        return self.folder / f"{layer}.jsonl"
+    @cached_property
+    def _layer_files(self) -> dict[str, Path]:
+        return {layer: self.folder / f"{layer}.jsonl" for layer in LAYERS}
 
-    @property
+    def layer(self, layer: str) -> Path:
+        try:
+            return self._layer_files[layer]
+        except (KeyError, TypeError):  # TypeError: an unhashable value
+            raise ValueError(f"unknown memory layer {layer!r}") from None
+
+    @cached_property
     def metadata(self) -> Path:
         return self.folder / METADATA
 
-    @property
+    @cached_property
     def compression_history(self) -> Path:
         return self.folder / COMPRESSION_HISTORY
 
-    @property
+    @cached_property
     def lock_target(self) -> Path:
         """Writers of any file of this group hold ``.memory.lock``."""
         return self.folder / "memory"

@@ -177,7 +177,7 @@ class FFMemoryLayerManager:
         paths = self._open(user_id)
         self._ctx.fs.ensure_dir(paths.folder)
         with self._ctx.fs.lock(paths.lock_target):
-            self._files.ensure(paths, self._now()[1])
+            self._files.ensure(paths, self._now()[1], folder_ready=True)
         return True
 
     def _add(self, user_id: str, context: FFMemoryContextDTO | dict[str, Any],
@@ -200,13 +200,14 @@ class FFMemoryLayerManager:
     def _add_locked(self, paths: MemoryPaths, layer: str, record: Record,
                     given_id: str | None, now: datetime, now_iso: str) -> None:
         with self._ctx.fs.lock(paths.lock_target):
-            self._files.ensure(paths, now_iso)
+            # The metadata ensure() read: nothing below writes it before we do.
+            metadata = (self._files.ensure(paths, now_iso, folder_ready=True)
+                        or new_metadata(paths.user_id, now_iso))
             if given_id is not None:
                 self._refuse_duplicate(paths, given_id)
             else:
                 record["memory_id"] = self._ctx.ids.prefixed("mem", 12)
             self._files.append(paths, layer, [record])
-            metadata = self._files.read_metadata(paths) or new_metadata(paths.user_id, now_iso)
             refresh_counts(self._ctx.fs, paths, metadata, [layer])
             self._files.write_metadata(paths, metadata, now_iso)
             count = metadata["layer_stats"][layer]["item_count"]
@@ -284,7 +285,7 @@ class FFMemoryLayerManager:
         try:
             self._ctx.fs.ensure_dir(paths.folder)
             with self._ctx.fs.lock(paths.lock_target):
-                self._files.ensure(paths, now_iso)
+                self._files.ensure(paths, now_iso, folder_ready=True)
                 try:
                     current = self._files.read_all(paths)
                 except StorageCorrupted as exc:
@@ -350,12 +351,12 @@ class FFMemoryLayerManager:
         self._ctx.fs.ensure_dir(paths.folder)
         try:
             with self._ctx.fs.lock(paths.lock_target):
-                self._files.ensure(paths, now_iso)
+                self._files.ensure(paths, now_iso, folder_ready=True)
                 records = self._read_checked(paths, layer)
                 if not force and len(records) <= self.config.compression_thresholds[layer]:
                     return self._result(layer, records, CompressionOutcome(records, [], []),
                                         paths, now, now_iso)
-                return self._compress_locked(paths, layer, now, now_iso)
+                return self._compress_locked(paths, layer, now, now_iso, records)
         finally:
             self._invalidate(paths)
 
@@ -366,10 +367,12 @@ class FFMemoryLayerManager:
             self._corrupted(paths, exc)
             raise
 
-    def _compress_locked(self, paths: MemoryPaths, layer: str, now: datetime,
-                         now_iso: str) -> FFMemoryCompressionResultDTO:
-        """Compress one layer now; the caller holds the group lock."""
-        records = self._read_checked(paths, layer)
+    def _compress_locked(self, paths: MemoryPaths, layer: str, now: datetime, now_iso: str,
+                         records: list[Record] | None = None) -> FFMemoryCompressionResultDTO:
+        """Compress one layer now; the caller holds the group lock. ``records``: the layer as
+        the caller read it under that same lock (read here when not given)."""
+        if records is None:
+            records = self._read_checked(paths, layer)
         outcome = self._plan_compression(paths, layer, records, now, now_iso)
         if outcome.changed:
             self._commit(paths, {layer: outcome.records}, {layer: (records, outcome)}, now,

@@ -46,6 +46,8 @@ from flatfile_chat.validation import json_dict
 COMPONENT = "panel_session"
 _IMPACT = ("low", "medium", "high", "critical")
 _HISTORY_KEPT = 20
+# A built insight and the consensus assessment of its positions (None: nobody took one).
+_Built = tuple[FFPanelInsightDTO, consensus.ConsensusResult | None]
 
 
 class PanelRepository:
@@ -136,10 +138,10 @@ class PanelRepository:
             self._fs.append_jsonl(self.layout.messages(panel_id), [record.to_dict()],
                                   locked=True)
             history.append(record.to_dict())
-            if auto:
-                self._append_insights(config, [i.to_dict() for i in auto])
+            if auto:  # history is now the messages file as written, under the same lock
+                self._append_insights(config, auto, history)
             self._after_message(config, history, record)
-        return record, auto, config
+        return record, [insight for insight, _ in auto], config
 
     def _thread_for(self, panel_id: str, history: Sequence[Mapping[str, Any]],
                     reply_to: str | None) -> str | None:
@@ -183,7 +185,7 @@ class PanelRepository:
         return value
 
     def _auto_insights(self, config: Mapping[str, Any], message: FFPanelMessageDTO,
-                       memory_enabled: bool) -> list[FFPanelInsightDTO]:
+                       memory_enabled: bool) -> list[_Built]:
         """``auto_capture_insights``: a message naming a detection keyword becomes an insight."""
         settings = config["config"]
         if not settings.get("auto_capture_insights"):
@@ -255,17 +257,18 @@ class PanelRepository:
                 if not member.can_vote:
                     raise ValidationError(f"participant {pid!r} has can_vote false and may "
                                           "not state a position", key=pid)
-            by_id = {m["message_id"]: m for m in self.messages(panel_id)}
+            messages = self.messages(panel_id)
+            by_id = {m["message_id"]: m for m in messages}
             missing = [m for m in wanted if m not in by_id]
             if missing:
                 raise NotFound(f"context message {missing[0]!r} is not a message of panel "
                                f"{panel_id!r}", key="context_message_ids", value=missing[0])
             stored = self.insights(panel_id)
-            insight = self._build_insight(config, content, insight_type,
-                                          [by_id[m] for m in wanted], positions, meta,
-                                          {i["insight_id"] for i in stored}, memory_enabled)
-            self._append_insights(config, [insight.to_dict()])
-        return insight, config
+            built = self._build_insight(config, content, insight_type,
+                                        [by_id[m] for m in wanted], positions, meta,
+                                        {i["insight_id"] for i in stored}, memory_enabled)
+            self._append_insights(config, [built], messages)
+        return built[0], config
 
     @staticmethod
     def _positions(given: Mapping[str, str] | None) -> dict[str, str]:
@@ -283,7 +286,8 @@ class PanelRepository:
     def _build_insight(self, config: Mapping[str, Any], content: str, insight_type: str,
                        context: Sequence[Mapping[str, Any]], positions: dict[str, str],
                        meta: dict[str, Any], taken: set[str],
-                       memory_enabled: bool) -> FFPanelInsightDTO:
+                       memory_enabled: bool) -> _Built:
+        """The insight and its consensus assessment (kept for ``_credit_participants``)."""
         settings = config["config"]
         impact = meta.pop("impact_level", "medium")
         if impact not in _IMPACT:
@@ -328,11 +332,14 @@ class PanelRepository:
                 items, [p["participant_id"] for p in config["participants"]]),
             deadline=deadline, impact_level=impact,
             follow_up_required=bool(meta.pop("follow_up_required", bool(items))),
-            related_insights=list(related), metadata=meta)
+            related_insights=list(related), metadata=meta), result
 
-    def _append_insights(self, config: Mapping[str, Any],
-                         records: list[dict[str, Any]]) -> None:
+    def _append_insights(self, config: Mapping[str, Any], built: Sequence[_Built],
+                         messages: Sequence[Mapping[str, Any]]) -> None:
+        """``messages``: the panel's messages file as the caller read (or wrote) it under the
+        panel lock it still holds."""
         fs, layout, pid = self._fs, self.layout, config["panel_id"]
+        records = [insight.to_dict() for insight, _ in built]
         fs.append_jsonl(layout.insights(pid), records, locked=True)
         now = self._ctx.now_iso()
         tracking = fs.read_json(layout.consensus_tracking(pid))
@@ -340,7 +347,7 @@ class PanelRepository:
         state = fs.read_json(layout.metadata(pid))
         authors: dict[str, int] = {}
         for record in records:
-            self._count_authors(pid, record, authors)
+            self._count_authors(record, messages, authors)
             if record["consensus_level"] is not None:
                 entry = {k: record[k] for k in ("insight_id", "timestamp", "consensus_level",
                                                 "agreement_score", "consensus_reached",
@@ -367,25 +374,26 @@ class PanelRepository:
         fs.write_json(layout.consensus_tracking(pid), tracking, derived=True)
         fs.write_json(layout.decision_history(pid), decisions, derived=True)
         fs.write_json(layout.metadata(pid), state, derived=True)
-        self._credit_participants(config, records, authors)
+        self._credit_participants(config, records, [result for _, result in built], authors)
 
-    def _count_authors(self, panel_id: str, record: Mapping[str, Any],
+    @staticmethod
+    def _count_authors(record: Mapping[str, Any], messages: Sequence[Mapping[str, Any]],
                        authors: dict[str, int]) -> None:
         if not record["context_messages"]:
             return
         wanted = set(record["context_messages"])
-        for message in self.messages(panel_id):
+        for message in messages:
             if message["message_id"] in wanted:
                 authors[message["participant_id"]] = authors.get(message["participant_id"],
                                                                  0) + 1
 
     def _credit_participants(self, config: Mapping[str, Any],
                              records: Sequence[Mapping[str, Any]],
+                             results: Sequence[consensus.ConsensusResult | None],
                              authors: Mapping[str, int]) -> None:
+        """``results``: ``consensus.assess`` of each record's positions, as built."""
         influenced: dict[str, int] = {}
-        for record in records:
-            result = consensus.assess(record["participant_positions"],
-                                      config["config"]["consensus_threshold"])
+        for record, result in zip(records, results, strict=True):
             if record["is_decision"] and result is not None and result.majority_position:
                 for pid in result.groups[result.majority_position]:
                     influenced[pid] = influenced.get(pid, 0) + 1

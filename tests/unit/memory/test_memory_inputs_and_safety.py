@@ -198,3 +198,57 @@ def test_prompt_sandbox_sessions_never_write_to_memory(mh, mem) -> None:
     run(manager.add_memory_context("alice", {"content": "real fact",
                                              "session_id": normal.session_id}))
     assert [i["content"] for i in mh.layer_lines(store, "alice", "immediate")] == ["real fact"]
+
+
+@pytest.mark.parametrize(("tail", "lines"), [
+    (b"not json\n", 3),          # an invalid line: counted, items not checked
+    (b'{"memory_id": "m"', 2),   # a torn last line: only complete lines count (no issue)
+    (b"\n", 3),                  # an empty line
+])
+def test_integrity_counts_lines_of_an_unparseable_layer(mem, tail, lines) -> None:
+    store, manager = mem
+    run(manager.add_memory_context("alice", {"content": "x"}))
+    run(manager.add_memory_context("alice", {"content": "y"}))
+    path = store.fs.path("users", "alice", "memory_layers", "immediate.jsonl")
+    path.write_bytes(path.read_bytes().replace(b'"user_id": "alice"', b'"user_id": "bob"', 1)
+                     + tail)
+    issues = [(i.kind, i.detail) for i in store.integrity.check(changed=[str(path)])
+              if i.kind.startswith(("counter", "memory"))]
+    assert issues == ([] if lines == 2 else [(
+        "counter_mismatch", f"layer_stats.immediate.item_count is 2 but immediate.jsonl has "
+        f"{lines} lines")])  # and no memory_foreign_item: the items are not read
+
+
+def test_integrity_reports_every_issue_of_a_parseable_layer(mem) -> None:
+    store, manager = mem
+    run(manager.add_memory_context("alice", {"content": "x"}))
+    run(manager.add_memory_context("alice", {"content": "y"}, "permanent"))
+    folder = store.fs.path("users", "alice", "memory_layers")
+    immediate = (folder / "immediate.jsonl").read_bytes()
+    (folder / "permanent.jsonl").write_bytes(
+        (folder / "permanent.jsonl").read_bytes() + immediate.replace(
+            b'"user_id": "alice"', b'"user_id": "bob"', 1))
+    (folder / "layer_metadata.json").unlink()
+    issues = [(i.kind, i.path.rsplit("/", 1)[-1], i.detail, i.line)
+              for i in store.integrity.check(changed=[str(folder / "permanent.jsonl")])]
+    memory_id = json.loads(immediate)["memory_id"]
+    assert issues == [
+        ("counter_mismatch", "layer_metadata.json",
+         "missing, but immediate.jsonl has 1 lines", None),
+        ("counter_mismatch", "layer_metadata.json",
+         "missing, but permanent.jsonl has 2 lines", None),
+        ("memory_foreign_item", "permanent.jsonl", "item of user 'bob'", 2),
+        ("memory_wrong_layer", "permanent.jsonl", "item says layer 'immediate'", 2),
+        ("memory_duplicate", "permanent.jsonl", f"{memory_id} is also in immediate.jsonl", 2)]
+
+
+def test_memory_paths_refuse_unknown_layers(mem) -> None:
+    from flatfile_chat.memory.layout import MemoryPaths
+
+    store, _ = mem
+    paths = MemoryPaths.for_user(store.fs, "alice")
+    assert paths.layer("permanent") == paths.folder / "permanent.jsonl"
+    assert paths.folder is paths.folder  # built once per instance
+    for bad in ("archive", ["immediate"], None):
+        with pytest.raises(ValueError, match="unknown memory layer"):
+            paths.layer(bad)

@@ -135,3 +135,25 @@ def _memory_items(memory, store, user_id: str, layer: str) -> list[dict]:
         return [ctx for uid, ctx, target in memory.items if uid == user_id and target == layer]
     path = store.root / "users" / user_id / "memory_layers" / f"{layer}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_insight_credits_authors_and_decision_majority(panels, debaters, store):
+    """insights_generated counts each author of a context message (captured and
+    auto-captured insights alike); decisions_influenced the majority of a decision."""
+    run(panels.create_panel_session("cr", "decision_making", debaters(3),
+                                    {"auto_capture_insights": True}))
+    first = run(panels.add_panel_message("cr", "d1", "Costs are falling."))
+    second = run(panels.add_panel_message("cr", "d2", "Risks are rising."))
+    run(panels.capture_panel_insight(
+        "cr", "Proceed carefully.", "decision",
+        context_message_ids=[first.message_id, second.message_id, first.message_id],
+        participant_positions={"d1": "go", "d2": "Go", "d3": "stop"}))
+    run(panels.capture_panel_insight("cr", "Only an observation.", "insight",
+                                     context_message_ids=[second.message_id]))
+    run(panels.add_panel_message("cr", "d3", "My recommendation is a pilot."))
+    folder = store.root / "panel_sessions" / "cr" / "participants"
+    metrics = {pid: json.loads((folder / f"{pid}_context.json").read_text())
+               ["performance_metrics"] for pid in ("d1", "d2", "d3")}
+    assert {pid: (m["insights_generated"], m["decisions_influenced"])
+            for pid, m in metrics.items()} == {"d1": (1, 1), "d2": (2, 1), "d3": (1, 0)}
+    assert list(check_panels(store.ctx)) == []
