@@ -14,8 +14,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flatfile_chat.config.memory import LAYERS
-
 
 class MemoryLayerType(StrEnum):
     IMMEDIATE = "immediate"
@@ -23,12 +21,6 @@ class MemoryLayerType(StrEnum):
     MEDIUM_TERM = "medium_term"
     LONG_TERM = "long_term"
     PERMANENT = "permanent"
-
-    @property
-    def next(self) -> MemoryLayerType | None:
-        """The layer an item is promoted to (``None`` for permanent)."""
-        index = LAYERS.index(self.value)
-        return MemoryLayerType(LAYERS[index + 1]) if index + 1 < len(LAYERS) else None
 
 
 ContextType = Literal["conversation", "insight", "preference", "pattern", "situational",
