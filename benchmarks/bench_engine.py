@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from runner.engine import ScenarioRun
+from prism_scenarios.engine import ScenarioRun
 
 
 def engine_only(steps: int) -> float:

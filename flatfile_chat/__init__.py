@@ -2,7 +2,7 @@
 
 Everything is plain files under one root: JSON documents written atomically, JSONL logs
 appended under cross-process locks. Time and ids are injectable so runs can be repeated exactly.
-This package never imports ``runner``.
+This package never imports ``prism_scenarios``.
 """
 
 from flatfile_chat.clock import ManualClock, SystemClock

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from runner.engine import ScenarioRun
-from runner.errors import ScenarioFailure
-from runner.loader import load_file
+from prism_scenarios.engine import ScenarioRun
+from prism_scenarios.errors import ScenarioFailure
+from prism_scenarios.loader import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = ROOT / "scenarios" / "use_cases"
@@ -122,7 +122,7 @@ BREAKS = _breaks()
 
 
 def test_every_use_case_has_a_suite_and_a_break() -> None:
-    from runner.use_cases import load_catalog
+    from prism_scenarios.use_cases import load_catalog
 
     catalog = set(load_catalog(ROOT / "scenarios" / "use_cases.yaml").use_cases)
     assert set(BREAKS) == catalog

@@ -1,0 +1,398 @@
+"""Actions over the base store: users, sessions, messages, scripted chat turns, documents,
+personas and situational context."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Literal
+
+from pydantic import Field
+
+from flatfile_chat.chat import FFChatService, TurnOptions
+from prism_scenarios.actions.registry import Params, action
+
+SessionType = Literal["chat", "panel", "debate", "problem_solving"]
+
+
+# -- users ------------------------------------------------------------------------------
+class UserCreate(Params):
+    user_id: str = Field(description="the new user's id")
+    username: str = Field("", description="display name")
+    preferences: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+@action("user.create", component="storage")
+async def user_create(world, p: UserCreate) -> Any:
+    """Create a user: writes ``users/{user_id}/profile.json``; a taken id (or one differing
+    only in case) raises AlreadyExists."""
+    return await world.store.create_user(p.user_id, {"username": p.username,
+                                                      "preferences": p.preferences,
+                                                      "metadata": p.metadata})
+
+
+class UserRef(Params):
+    user_id: str
+
+
+@action("user.get", component="storage")
+async def user_get(world, p: UserRef) -> Any:
+    """Read a user's profile."""
+    return await world.store.get_user_profile(p.user_id)
+
+
+class UserUpdate(Params):
+    user_id: str
+    updates: dict[str, Any] = Field(description="fields to change (username, preferences, "
+                                                "metadata, ...)")
+
+
+@action("user.update", component="storage")
+async def user_update(world, p: UserUpdate) -> Any:
+    """Update profile fields; ``user_id`` and timestamps cannot be changed."""
+    return await world.store.update_user_profile(p.user_id, p.updates)
+
+
+class NoParams(Params):
+    pass
+
+
+@action("user.list", component="storage")
+async def user_list(world, p: NoParams) -> Any:
+    """Ids of all users, sorted."""
+    return await world.store.list_users()
+
+
+# -- sessions ---------------------------------------------------------------------------
+class SessionCreate(Params):
+    user_id: str
+    title: str | None = Field(None, description="defaults to '<Type> Session'")
+    session_type: SessionType = "chat"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    session_id: str | None = Field(None, description="explicit id; generated "
+                                                     "'{type}_session_YYYYmmdd_HHMMSS_us' if unset")
+
+
+@action("session.create", component="storage")
+async def session_create(world, p: SessionCreate) -> Any:
+    """Create a session folder with ``session.json`` (message_count 0)."""
+    return await world.store.create_session(p.user_id, p.title, p.session_type, p.metadata,
+                                            p.session_id)
+
+
+class SessionRef(Params):
+    user_id: str
+    session_id: str
+
+
+@action("session.get", component="storage")
+async def session_get(world, p: SessionRef) -> Any:
+    """Read ``session.json``."""
+    return await world.store.get_session(p.user_id, p.session_id)
+
+
+class SessionList(Params):
+    user_id: str
+    session_type: SessionType | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+@action("session.list", component="storage")
+async def session_list(world, p: SessionList) -> Any:
+    """A user's sessions, newest first."""
+    return await world.store.list_sessions(p.user_id, p.limit, p.offset, p.session_type)
+
+
+class SessionUpdate(Params):
+    user_id: str
+    session_id: str
+    title: str | None = None
+    metadata: dict[str, Any] | None = Field(None, description="merged into the existing "
+                                                              "metadata")
+
+
+@action("session.update", component="storage")
+async def session_update(world, p: SessionUpdate) -> Any:
+    """Change a session's title and/or merge metadata."""
+    updates: dict[str, Any] = {}
+    if p.title is not None:
+        updates["title"] = p.title
+    if p.metadata is not None:
+        updates["metadata"] = p.metadata
+    return await world.store.update_session_metadata(p.user_id, p.session_id, updates)
+
+
+class SessionAppendUnique(Params):
+    user_id: str
+    session_id: str
+    key: str = Field(description="metadata list to extend, e.g. vocabulary")
+    values: list[Any] = Field(description="values to add (typically taken from tool results)")
+
+
+@action("session.append_unique", component="storage")
+async def session_append_unique(world, p: SessionAppendUnique) -> Any:
+    """Extend the list ``metadata[key]`` of ``session.json`` with the values not already in
+    it (order kept; e.g. the language tutor's vocabulary), under the session lock."""
+    return await world.store.append_session_metadata_unique(p.user_id, p.session_id, p.key,
+                                                            p.values)
+
+
+@action("session.stats", component="storage")
+async def session_stats(world, p: SessionRef) -> Any:
+    """Counts computed from the files (messages by role, documents, context snapshots)."""
+    return await world.store.get_session_statistics(p.user_id, p.session_id)
+
+
+# -- messages ---------------------------------------------------------------------------
+class MessageAdd(Params):
+    user_id: str
+    session_id: str
+    role: Literal["user", "assistant", "system", "memory", "tool"]
+    content: str
+    attachments: list[str] = Field(default_factory=list, description="stored document "
+                                                                     "filenames")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    message_id: str | None = None
+
+
+@action("message.add", component="storage")
+async def message_add(world, p: MessageAdd) -> Any:
+    """Append one message to ``messages.jsonl`` (and bump ``message_count``)."""
+    data: dict[str, Any] = {"role": p.role, "content": p.content,
+                            "attachments": p.attachments, "metadata": p.metadata}
+    if p.message_id:
+        data["message_id"] = p.message_id
+    return await world.store.add_message(p.user_id, p.session_id, data)
+
+
+class ChatTurn(Params):
+    user_id: str
+    session_id: str
+    text: str = Field(description="what the user says")
+    reply: str = Field(description="the scripted assistant reply (no LLM here)")
+    attachments: list[str] = Field(default_factory=list)
+    persona: str | None = Field(None, description="persona id recorded in the reply's "
+                                                  "metadata.persona")
+    user_metadata: dict[str, Any] = Field(default_factory=dict)
+    reply_metadata: dict[str, Any] = Field(default_factory=dict)
+    remember: bool = Field(False, description="also add the user's message to the immediate "
+                                              "memory layer (memory_layer integration)")
+    relevance: float = Field(0.5, description="relevance_score of the remembered item")
+    topic_tags: list[str] = Field(default_factory=list, description="tags of the remembered "
+                                                                    "item")
+    context_window: int | None = Field(None, description="record the ids of the last N "
+                                                         "earlier messages the reply used in "
+                                                         "its metadata.context_messages")
+
+
+@action("chat.turn", component="storage")
+async def chat_turn(world, p: ChatTurn) -> Any:
+    """One exchange through the store's chat service: the user's message and the scripted
+    reply in one append. ``persona`` must exist (reply ``metadata.persona``); the reply
+    records the ``attachments`` it answers and, with ``context_window``, the messages it used;
+    ``remember`` also adds the user's message to the immediate memory layer (refused for a
+    prompt-sandbox session, before anything is written)."""
+    if p.persona is not None:
+        world.touch("personas")
+    if p.attachments:
+        world.touch("documents")
+    if p.remember:
+        world.touch("memory_layer")
+    service = FFChatService(world.store,
+                            world.manager("memory_layer") if p.remember else None)
+    result = await service.turn(p.user_id, p.session_id, p.text, p.reply, TurnOptions(
+        persona=p.persona, attachments=p.attachments, user_metadata=p.user_metadata,
+        reply_metadata=p.reply_metadata, remember=p.remember, relevance=p.relevance,
+        topic_tags=p.topic_tags, context_window=p.context_window))
+    data: dict[str, Any] = {"user_message": result.user_message,
+                            "assistant_message": result.assistant_message}
+    if p.remember:
+        data["memory"] = result.memory
+    return data
+
+
+class MessagesList(Params):
+    user_id: str
+    session_id: str
+    limit: int | None = None
+    offset: int = 0
+
+
+@action("messages.list", component="storage")
+async def messages_list(world, p: MessagesList) -> Any:
+    """Messages in send order (``offset`` from the first)."""
+    return await world.store.get_messages(p.user_id, p.session_id, p.limit, p.offset)
+
+
+class MessageRef(Params):
+    user_id: str
+    session_id: str
+    message_id: str
+
+
+@action("message.get", component="storage")
+async def message_get(world, p: MessageRef) -> Any:
+    """One message by id."""
+    return await world.store.get_message(p.user_id, p.session_id, p.message_id)
+
+
+class MessagesSearch(Params):
+    user_id: str
+    query: str
+    session_ids: list[str] | None = None
+    limit: int = 20
+    match_all: bool = False
+
+
+@action("messages.search", component="storage")
+async def messages_search(world, p: MessagesSearch) -> Any:
+    """Search a user's messages (case/punctuation-insensitive terms, best first)."""
+    return await world.store.search_messages(p.user_id, p.query, p.session_ids, p.limit,
+                                             p.match_all)
+
+
+# -- documents --------------------------------------------------------------------------
+class DocumentUpload(Params):
+    user_id: str
+    session_id: str
+    filename: str = Field(description="original file name (its extension must be allowed)")
+    text: str | None = Field(None, description="content as UTF-8 text")
+    base64: str | None = Field(None, description="content as base64")
+    size: int | None = Field(None, description="generate this many bytes instead")
+    mime_type: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+@action("documents.upload", component="documents")
+async def documents_upload(world, p: DocumentUpload) -> Any:
+    """Store a document under ``documents/{8hex}_{name}`` with a ``metadata.json`` entry."""
+    given = [x for x in (p.text, p.base64, p.size) if x is not None]
+    if len(given) != 1:
+        raise ValueError("give exactly one of text, base64 or size")
+    if p.text is not None:
+        content = p.text.encode("utf-8")
+    elif p.base64 is not None:
+        content = base64.b64decode(p.base64)
+    else:
+        content = bytes(i % 251 for i in range(p.size or 0))
+    return await world.store.store_document(p.user_id, p.session_id, p.filename, content,
+                                            mime_type=p.mime_type, metadata=p.metadata)
+
+
+@action("documents.list", component="documents")
+async def documents_list(world, p: SessionRef) -> Any:
+    """Metadata of every document in a session."""
+    return await world.store.list_documents(p.user_id, p.session_id)
+
+
+class DocumentRef(Params):
+    user_id: str
+    session_id: str
+    filename: str = Field(description="stored filename ({8hex}_{name})")
+
+
+@action("documents.get", component="documents")
+async def documents_get(world, p: DocumentRef) -> Any:
+    """One document's metadata entry."""
+    return await world.store.get_document(p.user_id, p.session_id, p.filename)
+
+
+@action("documents.read", component="documents")
+async def documents_read(world, p: DocumentRef) -> Any:
+    """A document's content, decoded as UTF-8 text."""
+    return (await world.store.read_document(p.user_id, p.session_id, p.filename)).decode(
+        "utf-8", "replace")
+
+
+class DocumentAnalysis(Params):
+    user_id: str
+    session_id: str
+    filename: str
+    analysis: dict[str, Any]
+
+
+@action("documents.analyze", component="documents")
+async def documents_analyze(world, p: DocumentAnalysis) -> Any:
+    """Merge an analysis result into the document's metadata entry."""
+    return await world.store.update_document_analysis(p.user_id, p.session_id, p.filename,
+                                                      p.analysis)
+
+
+@action("documents.delete", component="documents")
+async def documents_delete(world, p: DocumentRef) -> Any:
+    """Remove a document: its metadata entry first, then its bytes."""
+    return await world.store.delete_document(p.user_id, p.session_id, p.filename)
+
+
+# -- personas ---------------------------------------------------------------------------
+class PersonaStore(Params):
+    persona: dict[str, Any] = Field(description="persona fields: persona_id, name, "
+                                                "description, ... (extra fields kept)")
+    user_id: str | None = Field(None, description="store for this user only; global if unset")
+
+
+@action("persona.store", component="personas")
+async def persona_store(world, p: PersonaStore) -> Any:
+    """Write ``personas_global/{id}.json`` or ``users/{u}/personas/{id}.json``."""
+    return await world.store.store_persona(p.persona, p.user_id)
+
+
+class PersonaRef(Params):
+    persona_id: str
+    user_id: str | None = None
+
+
+@action("persona.get", component="personas")
+async def persona_get(world, p: PersonaRef) -> Any:
+    """A persona; the user's own wins over a global one with the same id."""
+    return await world.store.get_persona(p.persona_id, p.user_id)
+
+
+class PersonaList(Params):
+    user_id: str | None = None
+    include_global: bool = True
+
+
+@action("persona.list", component="personas")
+async def persona_list(world, p: PersonaList) -> Any:
+    """Persona ids visible to ``user_id`` (or the global ones)."""
+    return await world.store.list_personas(p.user_id, p.include_global)
+
+
+# -- situational context ----------------------------------------------------------------
+class ContextUpdate(Params):
+    user_id: str
+    session_id: str
+    summary: str
+    key_points: list[str] = Field(default_factory=list, description="at most 10 (the store "
+                                                                    "checks)")
+    entities: dict[str, Any] = Field(default_factory=dict)
+    confidence: float = Field(0.5, description="0..1 (the store checks)")
+    message_range: Any = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+@action("context.update", component="storage")
+async def context_update(world, p: ContextUpdate) -> Any:
+    """Replace ``situational_context.json``; the old one goes to ``context_history/``."""
+    return await world.store.update_context(p.user_id, p.session_id, p.model_dump(
+        exclude={"user_id", "session_id"}))
+
+
+@action("context.get", component="storage")
+async def context_get(world, p: SessionRef) -> Any:
+    """The current situational context of a session."""
+    return await world.store.get_context(p.user_id, p.session_id)
+
+
+class ContextHistory(Params):
+    user_id: str
+    session_id: str
+    limit: int | None = None
+
+
+@action("context.history", component="storage")
+async def context_history(world, p: ContextHistory) -> Any:
+    """Earlier contexts, oldest first."""
+    return await world.store.get_context_history(p.user_id, p.session_id, p.limit)

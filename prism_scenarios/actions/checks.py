@@ -1,0 +1,111 @@
+"""Read the stored files directly, so scenarios can assert on what is on disk, not on what an
+API claims. Paths are relative to the scenario's store root and go through the safe join."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any
+
+from pydantic import Field
+
+from flatfile_chat.errors import NotFound
+from prism_scenarios.actions.registry import Params, action
+
+
+class FilePath(Params):
+    path: str = Field(description="relative to the store root, e.g. "
+                                  "'users/alice/${s1}/session.json'")
+
+
+def store_path(world, relative: str):
+    """A slash path relative to the store root, through the store's safe join."""
+    return world.store.fs.path(*[part for part in relative.split("/") if part])
+
+
+@action("files.read_json", component="runner")
+async def files_read_json(world, p: FilePath) -> Any:
+    """Parse a stored JSON document."""
+    return world.store.fs.read_json(store_path(world, p.path))
+
+
+@action("files.read_jsonl", component="runner")
+async def files_read_jsonl(world, p: FilePath) -> Any:
+    """Every record of a stored JSONL file (a bad line fails the step, naming the line)."""
+    path = store_path(world, p.path)
+    if not path.exists():
+        raise NotFound(f"{p.path} does not exist", path=p.path)
+    return world.store.fs.read_jsonl(path)
+
+
+@action("files.exists", component="runner")
+async def files_exists(world, p: FilePath) -> Any:
+    """Whether a file or folder exists under the store root."""
+    return store_path(world, p.path).exists()
+
+
+@action("files.list", component="runner")
+async def files_list(world, p: FilePath) -> Any:
+    """Names in a folder (hidden lock and temp files left out), sorted."""
+    path = store_path(world, p.path)
+    if not path.is_dir():
+        raise NotFound(f"{p.path} is not a folder", path=p.path)
+    return sorted(n for n in os.listdir(path) if not n.startswith("."))
+
+
+@action("files.count_lines", component="runner")
+async def files_count_lines(world, p: FilePath) -> Any:
+    """Complete lines in a file (0 if it does not exist)."""
+    return world.store.fs.count_jsonl(store_path(world, p.path))
+
+
+class NoParams(Params):
+    pass
+
+
+@action("store.check", component="runner")
+async def store_check(world, p: NoParams) -> Any:
+    """Integrity issues of the whole store (empty list when healthy)."""
+    return [issue.__dict__ for issue in world.store.check_integrity()]
+
+
+@action("store.repair", component="runner")
+async def store_repair(world, p: NoParams) -> Any:
+    """Move bad JSONL lines aside, recount messages, drop stale temp files."""
+    return world.store.repair().__dict__
+
+
+class Values(Params):
+    values: list[Any] = Field(description="typically '${saved}' or a list of saved values")
+
+
+def _sortable(value: Any) -> Any:
+    if isinstance(value, str):
+        from flatfile_chat.clock import parse_timestamp
+
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            return value
+    return value
+
+
+@action("check.ordered", component="runner")
+async def check_ordered(world, p: Values) -> Any:
+    """Whether values never decrease (ISO timestamps compared as times, so naive upstream
+    and offset-aware ones mix); returns ``{ordered, values}``."""
+    keys = [_sortable(v) for v in p.values]
+    ordered = all(a <= b for a, b in itertools.pairwise(keys))
+    return {"ordered": ordered, "values": p.values}
+
+
+@action("check.unique", component="runner")
+async def check_unique(world, p: Values) -> Any:
+    """Whether all values differ; returns ``{unique, duplicates}``."""
+    seen, duplicates = set(), []
+    for value in p.values:
+        key = repr(value)
+        if key in seen:
+            duplicates.append(value)
+        seen.add(key)
+    return {"unique": not duplicates, "duplicates": duplicates}

@@ -1,0 +1,162 @@
+"""The action registry: the one step vocabulary shared by YAML and Gherkin.
+
+An action is an ``async def fn(world, params) -> result`` with a pydantic parameter model, a
+docstring and the component it exercises::
+
+    class CreateUser(Params):
+        user_id: str = Field(description="new user's id")
+
+    @action("user.create", component="storage")
+    async def create_user(world: World, p: CreateUser) -> dict:
+        '''Create a user (``users/{user_id}/profile.json``).'''
+        ...
+
+Projects add their own actions the same way, in a module listed in their ``pyproject.toml``::
+
+    [tool.prism-scenarios]
+    action_modules = ["my_project.scenario_actions"]
+
+or exposed through the ``prism_scenarios.actions`` entry point group of an installed package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import sys
+import tomllib
+import typing
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+ENTRY_POINT_GROUP = "prism_scenarios.actions"
+
+# The SUT components an action can exercise (use-case bookkeeping counts these).
+COMPONENTS = ("storage", "documents", "personas", "memory_layer", "knowledge_base",
+              "panel_session", "tool_execution", "analytics", "runner")
+
+
+class Params(BaseModel):
+    """Base for action parameters: unknown keys are errors, like everywhere else.
+
+    Keep models to *types*; leave business limits (ranges, lengths, quotas) to the system
+    under test, or negative scenarios would only ever test the runner's own validation.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+ActionFn = Callable[[Any, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    fn: ActionFn
+    params: type[Params]
+    component: str
+    description: str
+    module: str
+    extra_components: tuple[str, ...] = field(default=())
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return (self.component, *self.extra_components)
+
+
+class ActionRegistry:
+    def __init__(self) -> None:
+        self._actions: dict[str, Action] = {}
+
+    def register(self, action: Action) -> None:
+        existing = self._actions.get(action.name)
+        if existing is not None and existing.fn is not action.fn:
+            raise ValueError(f"action {action.name!r} is defined twice: in {existing.module} "
+                             f"and {action.module}")
+        self._actions[action.name] = action
+
+    def get(self, name: str) -> Action | None:
+        return self._actions.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._actions)
+
+    def __iter__(self):
+        return iter(sorted(self._actions.values(), key=lambda a: a.name))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._actions
+
+    def __len__(self) -> int:
+        return len(self._actions)
+
+
+REGISTRY = ActionRegistry()
+_loaded = False
+
+
+def action(name: str, *, component: str, also: Iterable[str] = (),
+           registry: ActionRegistry | None = None) -> Callable[[ActionFn], ActionFn]:
+    """Register ``fn`` as action ``name``; its second parameter's annotation is the model."""
+    if component not in COMPONENTS:
+        raise ValueError(f"unknown component {component!r} (allowed: {', '.join(COMPONENTS)})")
+
+    def decorate(fn: ActionFn) -> ActionFn:
+        if not inspect.iscoroutinefunction(fn):
+            raise TypeError(f"action {name!r} must be 'async def' (the engine awaits it)")
+        hints = typing.get_type_hints(fn)
+        arg_names = list(inspect.signature(fn).parameters)
+        params = hints.get(arg_names[1]) if len(arg_names) == 2 else None
+        if not (isinstance(params, type) and issubclass(params, Params)):
+            raise TypeError(f"action {name!r}: signature must be (world, params: <Params model>)")
+        doc = inspect.cleandoc(fn.__doc__ or "").strip()
+        if not doc:
+            raise TypeError(f"action {name!r} needs a docstring (it becomes its documentation)")
+        (registry if registry is not None else REGISTRY).register(Action(
+            name=name, fn=fn, params=params, component=component, description=doc,
+            module=fn.__module__, extra_components=tuple(also)))
+        return fn
+    return decorate
+
+
+def configured_modules(project_dir: Path | None = None) -> list[str]:
+    """``[tool.prism-scenarios] action_modules`` from the project's pyproject.toml."""
+    pyproject = (project_dir or Path.cwd()) / "pyproject.toml"
+    if not pyproject.is_file():
+        return []
+    with pyproject.open("rb") as fh:
+        settings = tomllib.load(fh).get("tool", {}).get("prism-scenarios", {})
+    modules = settings.get("action_modules", [])
+    if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+        raise ValueError(f"{pyproject}: [tool.prism-scenarios] action_modules must be a list "
+                         "of module names")
+    return modules
+
+
+def load_actions(extra_modules: Iterable[str] = ()) -> ActionRegistry:
+    """Import built-in action modules, entry points, the project's configured modules and
+    ``extra_modules`` (each once)."""
+    global _loaded
+    if not _loaded:
+        import prism_scenarios.actions as package
+
+        for info in pkgutil.iter_modules(package.__path__):  # one module per component
+            if not info.name.startswith("_") and info.name != "registry":
+                importlib.import_module(f"prism_scenarios.actions.{info.name}")
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            ep.load()
+        project = configured_modules()
+        if project and str(Path.cwd()) not in sys.path:
+            sys.path.insert(0, str(Path.cwd()))  # project modules live next to pyproject
+        for module in project:
+            importlib.import_module(module)
+        _loaded = True
+    for module in extra_modules:
+        importlib.import_module(module)
+    return REGISTRY

@@ -1,0 +1,356 @@
+"""The engine: the only executor of steps, for YAML and Gherkin alike.
+
+Per step: interpolate → validate params → call the action → record result, time, components
+→ save → expect → invariants. A scenario run owns its world (temp store root, frozen clock,
+fixed seed) and one event loop; steps are synchronous calls into it, which is what pytest-bdd
+needs (it never awaits ``async def`` steps).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pydantic
+
+from flatfile_chat.errors import FFError
+from prism_scenarios import matchers, step_timeout, write_audit
+from prism_scenarios.actions.registry import ActionRegistry, load_actions
+from prism_scenarios.errors import (
+    ExpectationFailed,
+    InvariantBreach,
+    ScenarioError,
+    ScenarioFailure,
+)
+from prism_scenarios.interpolate import interpolate
+from prism_scenarios.schema import INVARIANTS
+from prism_scenarios.world import DEFAULT_SEED, DEFAULT_START, World
+
+ALL_INVARIANTS = dict.fromkeys(INVARIANTS, True)
+# Integrity issue kinds (flatfile_chat.store.integrity and the managers' checks) by invariant;
+# any other kind is a counter/consistency problem.
+ISSUE_INVARIANT = {"jsonl_invalid": "jsonl", "json_invalid": "jsonl",
+                   "raw_user_id": "isolation", "memory_foreign_item": "isolation",
+                   "session_foreign": "isolation"}
+
+
+@dataclass
+class StepRecord:
+    index: int
+    action: str
+    where: str
+    title: str
+    params: dict[str, Any]
+    components: tuple[str, ...]
+    result: Any = None
+    error: BaseException | None = None
+    duration: float = 0.0
+    status: str = "passed"
+
+
+@dataclass
+class ScenarioRecord:
+    steps: list[StepRecord] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return sum(s.duration for s in self.steps)
+
+
+class Reporter(Protocol):
+    """Where step events go (the Allure bridge implements this)."""
+
+    def step_started(self, record: StepRecord) -> None: ...
+    def step_finished(self, record: StepRecord) -> None: ...
+
+
+class NullReporter:
+    def step_started(self, record: StepRecord) -> None:
+        pass
+
+    def step_finished(self, record: StepRecord) -> None:
+        pass
+
+
+def to_data(value: Any) -> Any:
+    """Action results as plain JSON data (models dumped), so JMESPath can walk them."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): to_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_data(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+class ScenarioRun:
+    """One scenario in progress. Use as a context manager; call :meth:`step` per step."""
+
+    def __init__(self, *, config: dict[str, Any] | None = None, start: str | None = None,
+                 seed: int | None = None, variables: dict[str, Any] | None = None,
+                 invariants: dict[str, bool] | None = None, reporter: Reporter | None = None,
+                 registry: ActionRegistry | None = None, keep: bool = False,
+                 telemetry: bool = False) -> None:
+        self.registry = registry or load_actions()
+        self.world = World(config=config, start=start or DEFAULT_START,
+                           seed=DEFAULT_SEED if seed is None else seed, variables=variables,
+                           keep=keep)
+        self.invariants = {**ALL_INVARIANTS, **(invariants or {})}
+        # Telemetry: like an application would, every SUT action leaves an operation metric
+        # and an audit line in analytics/. Off by default (it grows every store); the engine
+        # does it, so it does not count as the scenario exercising analytics.
+        self.telemetry = telemetry
+        self.reporter = reporter or NullReporter()
+        self.record = ScenarioRecord()
+        self.last_result: Any = None
+        self.last_error: BaseException | None = None  # for check(raises=...)
+        # One loop per scenario, driven with run_until_complete: asyncio.Runner.run re-installs
+        # a SIGINT handler on every call, which alone costs more than a no-op step.
+        self._loop = asyncio.new_event_loop()
+
+    def __enter__(self) -> ScenarioRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._loop.run_until_complete(self.world.aclose())
+        finally:
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
+
+    # -- one step ------------------------------------------------------------------------
+    def step(self, action_name: str, params: dict[str, Any] | None = None, *, where: str,
+             save: dict[str, str] | None = None, expect: list[dict[str, Any]] | None = None,
+             raises: dict[str, str] | None = None, timeout: float | None = None,
+             label: str | None = None, capture_error: bool = False) -> Any:
+        """Run one action. ``capture_error`` keeps a raised error as the result instead of
+        failing (Gherkin's "When I try to …" followed by "Then it fails with …")."""
+        action = self.registry.get(action_name)
+        if action is None:
+            raise ScenarioError(f"{where}: unknown action {action_name!r}")
+        values = interpolate(params or {}, self.world.variables)
+        record = StepRecord(index=len(self.record.steps) + 1, action=action_name, where=where,
+                            title=label or _title(action_name, values), params=values,
+                            components=action.components)
+        self.record.steps.append(record)
+        self.reporter.step_started(record)
+        try:
+            self._execute(action, record, values, raises, timeout, capture_error)
+            if save:
+                self._save(record, save)
+            if expect:
+                self._expect(record, expect)
+        except BaseException as exc:
+            record.status = "failed" if isinstance(exc, AssertionError) else "broken"
+            record.error = record.error or exc
+            raise
+        finally:
+            self.reporter.step_finished(record)
+        return record.result
+
+    def _execute(self, action: Any, record: StepRecord, values: dict[str, Any],
+                 raises: dict[str, str] | None, timeout: float | None,
+                 capture_error: bool = False) -> None:
+        try:
+            model = action.params.model_validate(values)
+        except pydantic.ValidationError as exc:
+            raise ScenarioError(f"{record.where}: step {record.index} `{action.name}`: bad "
+                                f"parameters after interpolation: {_pydantic_summary(exc)}"
+                                ) from None
+        before = set(self.world.components_used)
+        started = time.perf_counter()
+        error: BaseException | None = None
+        result: Any = None
+        with write_audit.Recorder() as written:
+            try:
+                coro = action.fn(self.world, model)
+                with step_timeout.deadline(timeout):
+                    result = (self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
+                              if timeout else self._drive(coro))
+            except Exception as exc:  # the step's outcome; judged against `raises` below
+                error = exc
+            record.duration = time.perf_counter() - started
+            if error is None or isinstance(error, FFError):
+                # Only a step that reached the system under test exercised its components
+                # (a refusal by the SUT did; a runner-side crash did not).
+                self.world.components_used.update(action.components)
+            else:
+                self.world.components_used = before
+            if self.telemetry and action.component != "runner":
+                self._loop.run_until_complete(self._emit_telemetry(action, record, values,
+                                                                   error))
+        record.result = to_data(result) if error is None else _error_data(error)
+        self.last_result, self.last_error = record.result, error
+        if raises is not None:
+            self._check_raises(record, raises, error)
+        elif error is not None and not capture_error:
+            record.error = error
+            raise ExpectationFailed(
+                f"{record.where}: step {record.index} `{record.action}` raised "
+                f"{type(error).__name__}: {error}") from error
+        self._check_invariants(record, written)
+
+    async def _emit_telemetry(self, action: Any, record: StepRecord, values: dict[str, Any],
+                              error: BaseException | None) -> None:
+        analytics = self.world.manager("analytics")
+        await analytics.record_operation(action.component, record.duration * 1000,
+                                         error is None,
+                                         error_type=type(error).__name__ if error else None)
+        actor = values.get("user_id") if isinstance(values.get("user_id"), str) else None
+        try:
+            self.world.audit.record("action_performed", component=action.component,
+                                    actor=actor, outcome="success" if error is None
+                                    else "failure", details={"action": action.name,
+                                                             "step": record.index})
+        except Exception:  # a hostile actor id is the step's own story, not telemetry's
+            self.world.audit.record("action_performed", component=action.component,
+                                    outcome="failure", details={"action": action.name,
+                                                                "step": record.index})
+
+    def _drive(self, coro: Any) -> Any:
+        """Run an action coroutine to completion on this scenario's loop, as a real task
+        (actions may use timeouts, task groups, threads)."""
+        return self._loop.run_until_complete(coro)
+
+    def _check_raises(self, record: StepRecord, raises: dict[str, str],
+                      error: BaseException | None, subject: str = "the step") -> None:
+        wanted = raises["error"]
+        head = f"{record.where}: step {record.index} `{record.action}`"
+        if error is None:
+            raise ExpectationFailed(f"{head}: expected {wanted} but {subject} succeeded\n"
+                                    f"  result: {matchers._show(record.result)}")
+        names = {cls.__name__ for cls in type(error).__mro__}
+        if wanted not in names:
+            raise ExpectationFailed(f"{head}: expected {wanted}, got {type(error).__name__}: "
+                                    f"{error}") from error
+        message = str(error)
+        if "message" in raises and raises["message"] not in message:
+            raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
+                                    f"contain {raises['message']!r}\n  message: {message}")
+        if "matches" in raises and not re.search(raises["matches"], message):
+            raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
+                                    f"match /{raises['matches']}/\n  message: {message}")
+
+    def _save(self, record: StepRecord, save: dict[str, str]) -> None:
+        for name, path in save.items():
+            value = matchers.search(path, record.result)
+            if value is None:
+                raise ScenarioError(f"{record.where}: step {record.index} `{record.action}`: "
+                                    f"save {name!r}: path {path!r} found nothing in the result "
+                                    f"{matchers._show(record.result)}")
+            self.world.variables[name] = value
+
+    def _expect(self, record: StepRecord, expect: list[dict[str, Any]]) -> None:
+        for expectation in expect:
+            resolved = interpolate(expectation, self.world.variables)
+            actual, failures = matchers.check(resolved, record.result)
+            if failures:
+                raise ExpectationFailed(_expectation_message(record, resolved, actual,
+                                                             failures))
+
+    @functools.cached_property
+    def _write_roots(self) -> list[str]:
+        return [str(r) for r in self.world.allowed_write_roots]
+
+    @functools.cached_property
+    def _store_prefix(self) -> str:
+        return str(self.world.store_root) + os.sep
+
+    def _check_invariants(self, record: StepRecord, written: list[str]) -> None:
+        problems: list[str] = []
+        if self.invariants["outside_root"] and written:
+            problems += [f"[outside_root] {p} was written outside the store root "
+                         f"{self.world.store_root}"
+                         for p in write_audit.outside(written, self._write_roots)]
+        store_checks = ("jsonl", "counters", "isolation")
+        if self.world.has_store and any(self.invariants[k] for k in store_checks):
+            root = self._store_prefix
+            changed = {p for p in written if p.startswith(root)}
+            for issue in self.world.store.check_integrity(changed):
+                if self.invariants[ISSUE_INVARIANT.get(issue.kind, "counters")]:
+                    problems.append(str(issue))
+        if problems:
+            raise InvariantBreach(f"{record.where}: invariant broken after step {record.index} "
+                                  f"`{record.action}`:\n  " + "\n  ".join(problems))
+
+    def check(self, *, where: str, label: str, expect: list[dict[str, Any]] | None = None,
+              raises: dict[str, str] | None = None, save: dict[str, str] | None = None) -> Any:
+        """A step of its own that checks (or saves from) the previous step's result."""
+        record = StepRecord(index=len(self.record.steps) + 1, action="expect", where=where,
+                            title=label, params={k: v for k, v in (("expect", expect),
+                                                                    ("raises", raises),
+                                                                    ("save", save)) if v},
+                            components=("runner",), result=self.last_result)
+        self.record.steps.append(record)
+        self.reporter.step_started(record)
+        try:
+            if raises is not None:
+                self._check_raises(record, raises, self.last_error, "the previous step")
+            if save:
+                self._save(record, save)
+            if expect:
+                self._expect(record, expect)
+        except BaseException as exc:
+            record.status, record.error = "failed", exc
+            raise
+        finally:
+            self.reporter.step_finished(record)
+        return record.result
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    @property
+    def components_used(self) -> set[str]:
+        return set(self.world.components_used) - {"runner"}
+
+
+def _title(action: str, params: dict[str, Any]) -> str:
+    shown = ", ".join(f"{k}={_brief(v)}" for k, v in params.items())
+    return f"{action}({shown})" if shown else action
+
+
+def _brief(value: Any) -> str:
+    text = value if isinstance(value, str) else matchers._show(value, 40)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _error_data(error: BaseException) -> dict[str, Any]:
+    return {"error": type(error).__name__, "message": str(error),
+            **{k: to_data(v) for k, v in getattr(error, "context", {}).items()
+               if isinstance(v, str | int | float | bool | type(None))}}
+
+
+def _pydantic_summary(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        key = ".".join(map(str, error["loc"])) or "(parameters)"
+        parts.append(f"{key}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(parts)
+
+
+def _expectation_message(record: StepRecord, expectation: dict[str, Any], actual: Any,
+                         failures: list[tuple[str, Any, str]]) -> str:
+    lines = [f"{record.where}: step {record.index} `{record.action}` expectation failed",
+             f"  expect:   {matchers._show(expectation)}"]
+    for name, expected, why in failures:
+        lines += [f"  matcher:  {name}",
+                  f"  expected: {matchers._show(expected)}",
+                  f"  actual:   {matchers._show(actual)}",
+                  f"  ({why})"]
+        delta = matchers.diff(expected, actual) if name == "equals" else None
+        if delta:
+            lines += ["  diff:", *("    " + line for line in delta.splitlines())]
+    return "\n".join(lines)
+
+
+__all__ = ["ExpectationFailed", "InvariantBreach", "ScenarioFailure", "ScenarioRun",
+           "StepRecord"]

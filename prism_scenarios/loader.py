@@ -1,0 +1,351 @@
+"""Load YAML scenario files into specs, validating everything before anything runs.
+
+Errors read ``path/to/file.yaml:LINE: <what is wrong> (allowed: …)``. A file with any error
+yields no runnable scenario at all (the pytest plugin turns it into one failing item).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from flatfile_chat import errors as ff_errors
+from flatfile_chat.config import validate_config
+from flatfile_chat.config.loader import deep_merge
+from flatfile_chat.config.yaml_lines import LineDict, YAMLError, line_of, load_yaml, plain
+from flatfile_chat.errors import ConfigError
+from prism_scenarios.actions.registry import Action, ActionRegistry, load_actions
+from prism_scenarios.errors import ScenarioFileError
+from prism_scenarios.matchers import MATCHERS
+from prism_scenarios.schema import (
+    INTERPOLATION,
+    INVARIANTS,
+    STEP_KEYS,
+    build_schema,
+    params_schema,
+    structural_schema,
+)
+
+ERROR_NAMES = sorted(
+    name for name, obj in vars(ff_errors).items()
+    if isinstance(obj, type) and issubclass(obj, Exception)) + ["TimeoutError"]
+
+
+@dataclass
+class StepSpec:
+    action: str
+    params: dict[str, Any]
+    line: int
+    source: str
+    save: dict[str, str] = field(default_factory=dict)
+    expect: list[dict[str, Any]] = field(default_factory=list)
+    raises: dict[str, str] | None = None
+    timeout: float | None = None
+    label: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass
+class ScenarioSpec:
+    name: str
+    source: str
+    line: int
+    steps: list[StepSpec]
+    use_case: str | None = None
+    tags: list[str] = field(default_factory=list)
+    severity: str = "normal"
+    skip: str | None = None
+    xfail: str | None = None
+    invariants: dict[str, bool] = field(default_factory=dict)
+    start: str | None = None
+    seed: int | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    example_id: str | None = None
+    description: str = ""
+    telemetry: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """The test name: ``name[example]`` for a row of ``examples``."""
+        return self.name + (f"[{self.example_id}]" if self.example_id else "")
+
+    @property
+    def components(self) -> list[str]:
+        """Components this scenario's actions belong to (what it *should* exercise)."""
+        registry = load_actions()
+        found: set[str] = set()
+        for step in self.steps:
+            found.update(registry.get(step.action).components)
+        return sorted(found - {"runner"})
+
+
+@dataclass
+class ScenarioFileSpec:
+    path: str
+    scenarios: list[ScenarioSpec]
+    use_case: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+class _Problems:
+    def __init__(self, source: str, document: Any) -> None:
+        self.source, self.document, self.items = source, document, []
+
+    def add(self, location: list[Any] | int | None, message: str) -> None:
+        line = location if isinstance(location, int) else (
+            line_of(self.document, location) if location is not None else None)
+        self.items.append(f"{self.source}:{line}: {message}" if line else
+                          f"{self.source}: {message}")
+
+
+def load_file(path: Path | str, registry: ActionRegistry | None = None,
+              display: str | None = None) -> ScenarioFileSpec:
+    """Parse and validate one file; raises ``ScenarioFileError`` listing every problem."""
+    registry = registry or load_actions()
+    source = display or str(path)
+    try:
+        document = load_yaml(Path(path).read_text(encoding="utf-8"), source=source)
+    except YAMLError as exc:
+        raise ScenarioFileError([str(exc)]) from None
+    if not isinstance(document, LineDict):
+        raise ScenarioFileError([f"{source}:1: a scenario file is a mapping with a "
+                                 "'scenarios' list"])
+    problems = _Problems(source, document)
+    _check_structure(document, problems, registry)
+    _check_use_case(document, problems)
+    steps_by_location = {}
+    for location, step in _iter_steps(document):
+        spec = _check_step(step, location, problems, registry, source)
+        if spec is not None:
+            steps_by_location[tuple(location)] = spec
+    file_config = plain(document.get("config", {}))
+    for location, cfg in [(["config"], file_config)] + [
+            (["scenarios", i, "config"], deep_merge(file_config, plain(s.get("config", {}))))
+            for i, s in enumerate(document.get("scenarios", []) or [])
+            if isinstance(s, dict) and "config" in s]:
+        _check_config(cfg, location, problems)
+    if problems.items:
+        declared = document.get("use_case")
+        raise ScenarioFileError(problems.items, declared if isinstance(declared, str) else None)
+    return _build(document, source, steps_by_location)
+
+
+@functools.lru_cache(maxsize=1)
+def _structural_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(structural_schema(build_schema()))
+
+
+def _check_structure(document: LineDict, problems: _Problems, registry: ActionRegistry) -> None:
+    for error in sorted(_structural_validator().iter_errors(document),
+                        key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties":
+            allowed = sorted(error.schema.get("properties", {}))
+            extra = sorted(set(error.instance) - set(allowed))
+            where = ".".join(map(str, path)) or "top level"
+            for key in extra:
+                hint = _did_you_mean(key, allowed)
+                problems.add(path + [key], f"unknown key {key!r} in {where}{hint} (allowed: "
+                                           f"{', '.join(allowed)})")
+        else:
+            problems.add(path, f"{_describe(path)}: {error.message}")
+
+
+def _describe(path: list[Any]) -> str:
+    return ".".join(map(str, path)) or "file"
+
+
+def _iter_steps(document: LineDict):
+    background = document.get("background")
+    if isinstance(background, list):
+        for i, step in enumerate(background):
+            yield ["background", i], step
+    for s, scenario in enumerate(document.get("scenarios") or []):
+        if isinstance(scenario, dict) and isinstance(scenario.get("steps"), list):
+            for i, step in enumerate(scenario["steps"]):
+                yield ["scenarios", s, "steps", i], step
+
+
+@functools.lru_cache(maxsize=512)
+def _params_validator(action: Action) -> jsonschema.Draft202012Validator:
+    defs: dict[str, Any] = {}
+    schema = params_schema(action, defs)
+    schema["$defs"] = {**defs, "interpolation": INTERPOLATION}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _check_step(step: Any, location: list[Any], problems: _Problems,
+                registry: ActionRegistry, source: str) -> StepSpec | None:
+    if not isinstance(step, dict):
+        problems.add(location, f"a step is a mapping with one action, got "
+                               f"{type(step).__name__}")
+        return None
+    actions = [k for k in step if k not in STEP_KEYS]
+    known = [k for k in actions if k in registry]
+    for key in actions:
+        if key not in registry:
+            hint = _did_you_mean(key, registry.names() + list(STEP_KEYS))
+            problems.add(location + [key], f"unknown action {key!r}{hint} (step keys: "
+                                           f"{', '.join(STEP_KEYS)}; actions: run "
+                                           "`prism-scenarios actions`)")
+    if not actions:
+        problems.add(location, "step has no action (it needs exactly one, e.g. "
+                               "'user.create: {user_id: alice}')")
+    if len(known) > 1:
+        problems.add(location, f"step has {len(known)} actions {known}; one step = one action")
+    if len(known) != 1 or len(actions) != 1:
+        _check_step_keys(step, location, problems)
+        return None
+    name = known[0]
+    raw_params = step[name] if step[name] is not None else {}
+    if not isinstance(raw_params, dict):
+        problems.add(location + [name], f"parameters of {name} must be a mapping, got "
+                                        f"{type(raw_params).__name__}")
+        return None
+    _check_params(name, raw_params, location + [name], problems, registry)
+    _check_step_keys(step, location, problems)
+    return StepSpec(action=name, params=plain(raw_params), line=line_of(
+        problems.document, location + [name]) or 0, source=source,
+        save=plain(step.get("save", {})), expect=plain(step.get("expect", [])),
+        raises=plain(step.get("raises")), timeout=step.get("timeout"),
+        label=step.get("name"))
+
+
+def _check_params(name: str, params: dict, location: list[Any], problems: _Problems,
+                  registry: ActionRegistry) -> None:
+    action = registry.get(name)
+    validator = _params_validator(action)
+    fields = action.params.model_fields
+    allowed = ", ".join(f"{k}{'' if f.is_required() else '?'}" for k, f in fields.items())
+    for error in validator.iter_errors(params):
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties":
+            for key in sorted(set(error.instance) - set(fields)):
+                hint = _did_you_mean(key, list(fields))
+                problems.add(location + [key], f"unknown parameter {key!r} for {name}{hint} "
+                                               f"(allowed: {allowed})")
+        elif error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else error.message
+            problems.add(location, f"missing required parameter {missing!r} for {name} "
+                                   f"(allowed: {allowed})")
+        else:
+            param = ".".join(map(str, path)) or "(parameters)"
+            expected = _expected_type(fields.get(path[0]) if path else None)
+            problems.add(location + path, f"parameter {param!r} of {name}: "
+                                          f"{_short(error)}{expected}")
+
+
+def _expected_type(field_info: Any) -> str:
+    if field_info is None:
+        return ""
+    annotation = getattr(field_info.annotation, "__name__", None) or str(field_info.annotation)
+    annotation = annotation.replace("typing.", "").replace(" | None", " or null")
+    return f" (expected {annotation}, or a whole ${{variable}})"
+
+
+def _short(error: jsonschema.ValidationError) -> str:
+    if error.validator == "anyOf":
+        return f"{error.instance!r} has the wrong type"
+    return error.message
+
+
+def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> None:
+    for i, expectation in enumerate(step.get("expect") or []):
+        if not isinstance(expectation, dict):
+            problems.add(location + ["expect", i], "an expectation is a mapping like "
+                                                   "{path: x, equals: 1}")
+            continue
+        unknown = [k for k in expectation if k != "path" and k not in MATCHERS]
+        for key in unknown:
+            problems.add(location + ["expect", i, key],
+                         f"unknown matcher {key!r}{_did_you_mean(key, list(MATCHERS))} "
+                         f"(allowed: path, {', '.join(MATCHERS)})")
+        if not unknown and not [k for k in expectation if k in MATCHERS]:
+            problems.add(location + ["expect", i], f"expectation has no matcher (allowed: "
+                                                   f"{', '.join(MATCHERS)})")
+    raises = step.get("raises")
+    if isinstance(raises, dict) and raises.get("error") not in ERROR_NAMES:
+        problems.add(location + ["raises", "error"],
+                     f"unknown error {raises.get('error')!r}"
+                     f"{_did_you_mean(str(raises.get('error')), ERROR_NAMES)} (allowed: "
+                     f"{', '.join(ERROR_NAMES)})")
+    if raises is not None and ("expect" in step or "save" in step):
+        problems.add(location + ["raises"], "a step with 'raises' cannot also 'expect' or "
+                                            "'save' (it has no result)")
+
+
+def _check_use_case(document: LineDict, problems: _Problems) -> None:
+    value = document.get("use_case")
+    if not isinstance(value, str):
+        return
+    from prism_scenarios.use_cases import CatalogError, catalog_or_none
+
+    try:
+        catalog = catalog_or_none()
+    except CatalogError as exc:
+        problems.add(["use_case"], f"cannot check use_case: {exc}")
+        return
+    if catalog is not None and (why := catalog.check_id(value)):
+        problems.add(["use_case"], why)
+
+
+def _check_config(config: dict, location: list[Any], problems: _Problems) -> None:
+    try:
+        validate_config(config, origin="config")
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            problems.add(location, line.removeprefix("config: "))
+
+
+def _did_you_mean(key: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _build(document: LineDict, source: str,
+           steps: dict[tuple[Any, ...], StepSpec]) -> ScenarioFileSpec:
+    use_case = document.get("use_case")
+    file_tags = list(document.get("tags", []))
+    fixtures = plain(document.get("fixtures", {}))
+    file_config = plain(document.get("config", {}))
+    background = [steps[("background", i)] for i in range(len(document.get("background", [])))]
+    specs: list[ScenarioSpec] = []
+    for s, raw in enumerate(document["scenarios"]):
+        own = [steps[("scenarios", s, "steps", i)] for i in range(len(raw["steps"]))]
+        invariants = raw.get("invariants", True)
+        if isinstance(invariants, bool):
+            invariants = dict.fromkeys(INVARIANTS, invariants)
+        base = dict(
+            name=raw["name"], source=source, line=line_of(document, ["scenarios", s]) or 0,
+            steps=background + own, use_case=use_case,
+            tags=file_tags + [t for t in raw.get("tags", []) if t not in file_tags],
+            severity=raw.get("severity", document.get("severity", "normal")),
+            skip=raw.get("skip"), xfail=raw.get("xfail"),
+            invariants=plain(invariants),  # the engine fills in the rest (all on)
+            start=raw.get("start"), seed=raw.get("seed"),
+            config=deep_merge(file_config, plain(raw.get("config", {}))),
+            description=raw.get("description", ""),
+            telemetry=bool(raw.get("telemetry", document.get("telemetry", False))))
+        variables = {**fixtures, **plain(raw.get("fixtures", {}))}
+        examples = plain(raw.get("examples")) or [None]
+        for n, example in enumerate(examples, start=1):
+            row = example or {}
+            example_id = None if example is None else _example_id(n, row)
+            specs.append(ScenarioSpec(**base, variables={**variables, **row},
+                                      example_id=example_id))
+    return ScenarioFileSpec(path=source, scenarios=specs, use_case=use_case, tags=file_tags)
+
+
+def _example_id(n: int, row: dict[str, Any]) -> str:
+    simple = [f"{k}={v}" for k, v in row.items() if isinstance(v, str | int | float | bool)]
+    text = ",".join(simple)
+    return text if text and len(text) <= 60 else f"example{n}"

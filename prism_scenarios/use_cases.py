@@ -1,0 +1,324 @@
+"""Use-case bookkeeping: the catalog, which scenarios cover which use case, and the verdict.
+
+A use case passes only if it has scenarios, all of them passed, and together they actually
+exercised every required component (the engine records the components of every step it ran).
+Reports are computed from the run's results, never from defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import resource
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from flatfile_chat.config.yaml_lines import YAMLError, line_of, load_yaml_file, plain
+from prism_scenarios.dto import (
+    FFPerformanceTestConfigDTO,
+    FFSystemIntegrationReportDTO,
+    FFUseCaseValidationDTO,
+)
+
+CATALOG_PATH = Path("scenarios/use_cases.yaml")
+CATALOG_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / \
+    "use-case-catalog.schema.json"
+MANAGER_FLAGS = {"memory_layer": "memory_layer_integration",
+                 "panel_session": "panel_session_integration",
+                 "knowledge_base": "rag_integration",
+                 "tool_execution": "tool_execution_integration",
+                 "analytics": "analytics_integration"}
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class UseCase:
+    id: str
+    name: str
+    category: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+
+@dataclass
+class Catalog:
+    use_cases: dict[str, UseCase]
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+
+    def check_id(self, value: str) -> str | None:
+        """None if ``value`` is a canonical id, else a sentence saying what to use."""
+        if value in self.use_cases:
+            return None
+        if value in self.aliases:
+            return (f"use_case {value!r} is a non-canonical name; use "
+                    f"{' or '.join(map(repr, self.aliases[value]))}")
+        close = difflib.get_close_matches(value, list(self.use_cases), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown use_case {value!r}{hint}; see scenarios/use_cases.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    try:
+        document = load_yaml_file(path)
+    except (OSError, YAMLError) as exc:
+        raise CatalogError(str(exc)) from None
+    schema = json.loads(CATALOG_SCHEMA.read_text())
+    problems = [f"{path}:{line_of(document, list(e.absolute_path)) or 1}: {e.message}"
+                for e in jsonschema.Draft202012Validator(schema).iter_errors(document)]
+    data = plain(document) if not problems else {"use_cases": [], "aliases": {}}
+    ids = [u["id"] for u in data["use_cases"]]
+    problems += [f"{path}: duplicate use case id {i!r}" for i in sorted(set(ids))
+                 if ids.count(i) > 1]
+    for alias, targets in data.get("aliases", {}).items():
+        problems += [f"{path}: alias {alias!r} points to unknown use case {t!r}"
+                     for t in targets if t not in ids]
+    if problems:
+        raise CatalogError("\n".join(problems))
+    return Catalog({u["id"]: UseCase(u["id"], u["name"], u["category"], tuple(u["required"]),
+                                     tuple(u.get("optional", ()))) for u in data["use_cases"]},
+                   data.get("aliases", {}))
+
+
+def catalog_or_none(path: Path = CATALOG_PATH) -> Catalog | None:
+    return load_catalog(path) if path.exists() else None
+
+
+# -- the verdict -------------------------------------------------------------------------
+def _tests_by_use_case(tests: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for test in tests:
+        info = test.get("prism") or {}
+        if info.get("use_case"):
+            grouped.setdefault(info["use_case"], []).append(test)
+    return grouped
+
+
+def validate_use_cases(tests: list[dict[str, Any]], catalog: Catalog,
+                       performance: FFPerformanceTestConfigDTO | None = None,
+                       now: str | None = None,
+                       partial: bool = False) -> list[FFUseCaseValidationDTO]:
+    """``partial``: the run was filtered (paths, -k, tags), so a verdict covers only the
+    scenarios that ran; it is marked as such."""
+    performance = performance or FFPerformanceTestConfigDTO()
+    now = now or datetime.now(UTC).isoformat(timespec="seconds")
+    grouped = _tests_by_use_case(tests)
+    results = []
+    for case in catalog.use_cases.values():
+        mine = grouped.get(case.id, [])
+        exercised: set[str] = set()
+        for test in mine:
+            exercised.update(test["prism"]["components"])
+        passed = [t for t in mine if t["outcome"] == "passed"]
+        blocking = []
+        if not mine:
+            blocking.append("no scenario covers this use case")
+        for test in mine:
+            if test["outcome"] != "passed":
+                first = (test.get("message") or "").strip().splitlines()[:1]
+                blocking.append(f"{test['nodeid']}: {test['outcome']}"
+                                + (f" - {first[0][:200]}" if first else ""))
+        missing = [c for c in case.required if c not in exercised]
+        if mine and missing:
+            blocking.append(f"required components never exercised: {', '.join(missing)}")
+        steps = sum(t["prism"]["steps"] for t in mine)
+        seconds = sum(t["prism"]["duration"] for t in mine)
+        average_ms = 1000 * seconds / steps if steps else 0.0
+        pass_share = len(passed) / len(mine) if mine else 0.0
+        coverage = 1 - len(missing) / len(case.required)
+        end_to_end = {_scenario_name(t): t["outcome"] == "passed" for t in mine}
+        integration = {_scenario_name(t): t["outcome"] == "passed" for t in mine
+                       if len(set(t["prism"]["components"]) & set(case.required)) >= 2}
+        components = {c: c in exercised and all(
+            t["outcome"] == "passed" for t in mine if c in t["prism"]["components"])
+            for c in (*case.required, *case.optional)}
+        results.append(FFUseCaseValidationDTO(
+            use_case_id=case.id, use_case_name=case.name, use_case_category=case.category,
+            required_components=list(case.required), validation_timestamp=now,
+            validation_successful=not blocking, validation_score=round(pass_share * coverage,
+                                                                         4),
+            component_tests=components, integration_tests=integration,
+            end_to_end_tests=end_to_end,
+            performance_meets_requirements=bool(mine) and
+            average_ms <= performance.max_response_time_ms,
+            average_response_time_ms=round(average_ms, 3),
+            reliability_score=round(pass_share, 4),
+            test_scenarios=[{"nodeid": t["nodeid"], "outcome": t["outcome"],
+                             "components": t["prism"]["components"],
+                             "steps": t["prism"]["steps"],
+                             "duration_ms": round(1000 * t["prism"]["duration"], 3)}
+                            for t in mine],
+            edge_cases_tested=[_scenario_name(t) for t in mine
+                               if any(w in _scenario_name(t).lower() for w in (
+                                   "refus", "reject", "denied", "isolat", "expire", "limit",
+                                   "never", "not ", "invalid", "fails", "unknown"))],
+            blocking_issues=blocking, components_exercised=sorted(exercised),
+            non_blocking_issues=["partial run: only the scenarios selected by this run were "
+                                 "judged"] if partial and mine else [],
+            total_time_ms=round(1000 * seconds, 3)))
+    return results
+
+
+def _scenario_name(test: dict[str, Any]) -> str:
+    return (test.get("prism") or {}).get("name") or test["nodeid"].split("::", 1)[-1]
+
+
+def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValidationDTO],
+                  *, elapsed: float, started: float, cpu_seconds: float,
+                  peak_cpu_percent: float | None = None, peak_rss_mb: float | None = None
+                  ) -> FFSystemIntegrationReportDTO:
+    counts = {k: sum(1 for t in tests if t["outcome"] == k)
+              for k in ("passed", "failed", "skipped", "error", "xfailed", "xpassed")}
+    executed = len(tests) - counts["skipped"]
+    failed = counts["failed"] + counts["error"] + counts["xpassed"]
+    steps = sum((t.get("prism") or {}).get("steps", 0) for t in tests)
+    step_seconds = sum((t.get("prism") or {}).get("duration", 0.0) for t in tests)
+    flags = {}
+    for component, flag in MANAGER_FLAGS.items():
+        touching = [t for t in tests if t.get("prism") and component in t["prism"]["components"]
+                    and len(t["prism"]["components"]) >= 2]
+        flags[flag] = bool(touching) and all(t["outcome"] == "passed" for t in touching)
+    security = [t for t in tests if "/security/" in t["nodeid"] or "security" in
+                ((t.get("prism") or {}).get("source") or "")]
+    migration = [t for t in tests if "migration" in t["nodeid"]]
+    passing = sum(v.validation_successful for v in validations)
+    success_rate = round(100 * counts["passed"] / executed, 2) if executed else 0.0
+    uc_rate = round(100 * passing / len(validations), 2) if validations else 0.0
+    if peak_rss_mb is None:  # no sampler: the largest single process's high-water mark
+        peak_rss_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                          resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    notes = {"uptime": "uptime_percent is null: a test run has no service uptime to measure",
+             "throughput": "throughput_rps = engine steps per second of step time",
+             "cpu": "peak_cpu_usage_percent is sampled every 0.25 s over this process and "
+                    "its children (100 = one core busy)"}
+    if not security:
+        notes["security"] = "no security suite ran in this run (security fields are null)"
+    if not migration:
+        notes["migration"] = "no migration suite ran in this run (migration fields are null)"
+    notes["readiness"] = ("production_readiness_score = 0.3 x use-case success rate + 0.2 x "
+                          "test success rate + 0.2 x share of manager integrations passing + "
+                          "0.15 x security score + 0.15 x migration success; a suite that did "
+                          "not run counts 0")
+    security_share = (sum(t["outcome"] == "passed" for t in security) / len(security)
+                      if security else 0.0)
+    migration_share = (sum(t["outcome"] == "passed" for t in migration) / len(migration)
+                       if migration else 0.0)
+    readiness = (0.3 * uc_rate + 0.2 * success_rate
+                 + 0.2 * 100 * sum(flags.values()) / len(flags)
+                 + 15 * security_share + 15 * migration_share)
+    return FFSystemIntegrationReportDTO(
+        report_id=f"report_{int(started * 1000)}",
+        generation_timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+        testing_period=f"{datetime.fromtimestamp(started, UTC).isoformat(timespec='seconds')}"
+                       f"/{elapsed:.1f}s",
+        total_tests_executed=executed, tests_passed=counts["passed"], tests_failed=failed,
+        tests_skipped=counts["skipped"], overall_success_rate=success_rate, **flags,
+        use_cases_validated=len(validations), use_cases_passing=passing,
+        use_case_success_rate=uc_rate, use_case_results=validations,
+        average_response_time_ms=round(1000 * step_seconds / steps, 3) if steps else 0.0,
+        peak_memory_usage_mb=round(peak_rss_mb, 1),
+        peak_cpu_usage_percent=round(peak_cpu_percent, 1) if peak_cpu_percent is not None
+        else None,
+        average_cpu_usage_percent=round(100 * cpu_seconds / elapsed, 1) if elapsed else None,
+        throughput_rps=round(steps / step_seconds, 1) if step_seconds else 0.0,
+        security_tests_passed=all(t["outcome"] == "passed" for t in security)
+        if security else None,
+        vulnerabilities_found=sum(t["outcome"] != "passed" for t in security)
+        if security else None,
+        security_score=round(security_share, 4) if security else None,
+        migration_tests_passed=all(t["outcome"] == "passed" for t in migration)
+        if migration else None,
+        data_integrity_validated=all(t["outcome"] == "passed" for t in migration)
+        if migration else None,
+        rollback_procedures_validated=any("rollback" in t["nodeid"] and t["outcome"] == "passed"
+                                          for t in migration) if migration else None,
+        system_stability_score=round(success_rate / 100, 4),
+        error_rate_percent=round(100 * failed / executed, 2) if executed else 0.0,
+        uptime_percent=None,
+        critical_issues=[issue for v in validations for issue in v.blocking_issues][:50],
+        production_readiness_score=round(readiness / 100, 4), notes=notes)
+
+
+def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: float,
+                  started: float, cpu_seconds: float, partial: bool = False,
+                  peak_cpu_percent: float | None = None, peak_rss_mb: float | None = None,
+                  catalog_path: Path = CATALOG_PATH) -> tuple[list[FFUseCaseValidationDTO],
+                                                              FFSystemIntegrationReportDTO] | None:
+    catalog = catalog_or_none(catalog_path)
+    if catalog is None:
+        return None
+    validations = validate_use_cases(tests, catalog, partial=partial)
+    report = system_report(tests, validations, elapsed=elapsed, started=started,
+                           cpu_seconds=cpu_seconds, peak_cpu_percent=peak_cpu_percent,
+                           peak_rss_mb=peak_rss_mb)
+    if partial:
+        report.notes["scope"] = ("partial run (paths, -k or tags were given): use-case "
+                                 "verdicts cover only the scenarios that ran")
+    out = report_dir / "integration"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "system_integration_report.json").write_text(report.model_dump_json(indent=2))
+    (out / "use_case_validation.json").write_text(json.dumps(
+        [v.model_dump() for v in validations], indent=2))
+    return validations, report
+
+
+def print_run_table(validations: list[FFUseCaseValidationDTO], only_run: bool = False) -> None:
+    rows = [v for v in validations if v.test_scenarios or not only_run]
+    if only_run:
+        print("partial run: verdicts cover only the scenarios selected by this run")
+    print(f"{'use case':22} {'result':7} {'scenarios':>9} {'time':>8}  components exercised "
+          "(missing required in !)")
+    for v in rows:
+        passed = sum(v.end_to_end_tests.values())
+        total = len(v.end_to_end_tests)
+        components = ", ".join(v.components_exercised) or "-"
+        missing = [c for c in v.required_components if c not in v.components_exercised]
+        if missing:
+            components += "  !" + ",".join(missing)
+        print(f"{v.use_case_id:22} {'PASS' if v.validation_successful else 'FAIL':7} "
+              f"{passed:>4}/{total:<4} {v.total_time_ms / 1000:>7.2f}s  {components}")
+    passing = sum(v.validation_successful for v in rows)
+    print(f"use cases passing: {passing}/{len(rows)}")
+
+
+# -- static coverage (`prism-scenarios list --use-cases`) ----------------------------------
+def print_use_case_table(paths: list[str]) -> int:
+    from prism_scenarios.validate import static_coverage
+
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        print(exc)
+        return 1
+    coverage = static_coverage(paths)
+    print(f"{'use case':22} {'category':18} {'required components':55} scenarios")
+    for case in catalog.use_cases.values():
+        found = coverage.get(case.id, [])
+        print(f"{case.id:22} {case.category:18} {', '.join(case.required):55} {len(found)}")
+        for ref, components in found:
+            missing = set(case.required) - set(components)
+            flag = f"   (does not touch: {', '.join(sorted(missing))})" if missing else ""
+            print(f"    {ref}{flag}")
+    print("aliases: " + ", ".join(f"{a} -> {'/'.join(t)}" for a, t in catalog.aliases.items()))
+    return 0
+
+
+def resource_snapshot() -> tuple[float, float]:
+    """(wall clock start, CPU seconds used so far by this process and its children)."""
+    self_usage, children = (resource.getrusage(resource.RUSAGE_SELF),
+                            resource.getrusage(resource.RUSAGE_CHILDREN))
+    cpu = self_usage.ru_utime + self_usage.ru_stime + children.ru_utime + children.ru_stime
+    return time.time(), cpu
+
+
+__all__ = ["Catalog", "CatalogError", "load_catalog", "print_run_table", "system_report",
+           "validate_use_cases", "write_reports"]

@@ -1,0 +1,231 @@
+"""The engine: interpolation, save, expect, raises, invariants, timeouts, components."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from prism_scenarios.actions.registry import ActionRegistry, Params, action, load_actions
+from prism_scenarios.engine import ScenarioRun
+from prism_scenarios.errors import ExpectationFailed, InvariantBreach, ScenarioError
+
+
+def _registry_with(*extra) -> ActionRegistry:
+    registry = ActionRegistry()
+    for act in load_actions():
+        registry.register(act)
+    for act in extra:
+        registry.register(act)
+    return registry
+
+
+class Escape(Params):
+    target: str
+
+
+class Sleep(Params):
+    seconds: float
+
+
+class CorruptLog(Params):
+    user_id: str
+    session_id: str
+
+
+_private = ActionRegistry()
+
+
+@action("test.write_outside", component="storage", registry=_private)
+async def write_outside(world, p: Escape) -> None:
+    """Writes a file wherever it is told (a misbehaving component)."""
+    Path(p.target).write_text("oops")
+
+
+@action("test.sleep", component="runner", registry=_private)
+async def sleep(world, p: Sleep) -> str:
+    """Really awaits the event loop (timer and thread hop)."""
+    await asyncio.sleep(p.seconds)
+    return await asyncio.to_thread(lambda: "woke")
+
+
+@action("test.corrupt_log", component="storage", registry=_private)
+async def corrupt_log(world, p: CorruptLog) -> None:
+    """Appends garbage to a messages.jsonl behind the store's back."""
+    path = world.store_root / "users" / p.user_id / p.session_id / "messages.jsonl"
+    with open(path, "ab") as fh:
+        fh.write(b"{not json\n")
+
+
+@pytest.fixture
+def run():
+    with ScenarioRun(registry=_registry_with(*_private)) as scenario:
+        yield scenario
+
+
+def _chat(run: ScenarioRun) -> str:
+    run.step("user.create", {"user_id": "alice"}, where="t:1")
+    run.step("session.create", {"user_id": "alice"}, where="t:2", save={"s1": "session_id"})
+    return run.world.variables["s1"]
+
+
+def test_save_interpolate_and_expect(run: ScenarioRun) -> None:
+    sid = _chat(run)
+    result = run.step("chat.turn", {"user_id": "alice", "session_id": "${s1}", "text": "hi",
+                                    "reply": "hello"}, where="t:3",
+                      expect=[{"path": "assistant_message.content", "equals": "hello"},
+                              {"path": "user_message.role", "equals": "user"}])
+    assert result["user_message"]["content"] == "hi"
+    assert run.world.store.sessions.get("alice", sid).message_count == 2
+    assert run.components_used == {"storage"}
+
+
+def test_expectation_failure_names_where_expected_actual_and_diff(run: ScenarioRun) -> None:
+    _chat(run)
+    with pytest.raises(ExpectationFailed) as err:
+        run.step("session.get", {"user_id": "alice", "session_id": "${s1}"}, where="f.yaml:9",
+                 expect=[{"path": "metadata", "equals": {"topic": "x"}}])
+    text = str(err.value)
+    assert text.startswith("f.yaml:9: step 3 `session.get` expectation failed")
+    assert 'expected: {"topic": "x"}' in text and "actual:   {}" in text
+    assert '-  "topic": "x"' in text  # unified diff of the structures
+
+
+def test_raises_matches_class_hierarchy_and_message(run: ScenarioRun) -> None:
+    run.step("user.create", {"user_id": "../x"}, where="t:1",
+             raises={"error": "ValidationError", "message": "invalid user_id"})
+    run.step("user.create", {"user_id": "../x"}, where="t:2", raises={"error": "SecurityError"})
+    with pytest.raises(ExpectationFailed, match="expected NotFound, got SecurityError"):
+        run.step("user.create", {"user_id": "../x"}, where="t:3", raises={"error": "NotFound"})
+    with pytest.raises(ExpectationFailed, match="but the step succeeded"):
+        run.step("user.create", {"user_id": "bob"}, where="t:4", raises={"error": "NotFound"})
+
+
+def test_a_captured_error_is_checked_like_raises(run: ScenarioRun) -> None:
+    run.step("user.create", {"user_id": "../x"}, where="t:1", capture_error=True)
+    run.check(where="t:2", label="fails", raises={"error": "ValidationError",
+                                                  "matches": r"invalid user_id '\.\./x'"})
+    with pytest.raises(ExpectationFailed, match="does not match /nothing like it/"):
+        run.check(where="t:3", label="fails", raises={"error": "SecurityError",
+                                                      "matches": "nothing like it"})
+    # A result that merely looks like an error is not a failure of the previous step.
+    run.step("expect.value", {"value": {"error": "NotFound", "message": "x"}}, where="t:4",
+             capture_error=True)
+    with pytest.raises(ExpectationFailed, match="but the previous step succeeded"):
+        run.check(where="t:5", label="fails", raises={"error": "NotFound"})
+
+
+def test_unexpected_error_fails_the_step(run: ScenarioRun) -> None:
+    with pytest.raises(ExpectationFailed, match=r"t:1: step 1 `session.create` raised NotFound"):
+        run.step("session.create", {"user_id": "ghost"}, where="t:1")
+
+
+def test_unknown_variable_and_empty_save_are_scenario_errors(run: ScenarioRun) -> None:
+    with pytest.raises(ScenarioError, match=r"unknown variable \$\{nope\}"):
+        run.step("user.get", {"user_id": "${nope}"}, where="t:1")
+    run.step("user.create", {"user_id": "alice"}, where="t:2")
+    with pytest.raises(ScenarioError, match="found nothing"):
+        run.step("user.get", {"user_id": "alice"}, where="t:3", save={"x": "no_such_key"})
+
+
+def test_write_outside_the_store_root_is_an_invariant_breach(run: ScenarioRun,
+                                                             tmp_path: Path) -> None:
+    target = tmp_path / "escaped.txt"
+    with pytest.raises(InvariantBreach) as err:
+        run.step("test.write_outside", {"target": str(target)}, where="t:7")
+    assert "[outside_root]" in str(err.value) and str(target) in str(err.value)
+    assert "invariant broken after step 1" in str(err.value)
+
+
+def test_outside_root_invariant_can_be_switched_off(tmp_path: Path) -> None:
+    with ScenarioRun(registry=_registry_with(*_private),
+                     invariants={"outside_root": False}) as run:
+        run.step("test.write_outside", {"target": str(tmp_path / "ok.txt")}, where="t:1")
+
+
+def test_corrupted_log_is_an_invariant_breach(run: ScenarioRun) -> None:
+    _chat(run)
+    run.step("message.add", {"user_id": "alice", "session_id": "${s1}", "role": "user",
+                             "content": "x"}, where="t:3")
+    with pytest.raises(InvariantBreach, match=r"jsonl_invalid.*messages.jsonl:2"):
+        run.step("test.corrupt_log", {"user_id": "alice", "session_id": "${s1}"}, where="t:4")
+
+
+def test_actions_that_really_await_run_on_the_loop(run: ScenarioRun) -> None:
+    assert run.step("test.sleep", {"seconds": 0.01}, where="t:1") == "woke"
+    with pytest.raises(ExpectationFailed, match="Timeout"):
+        run.step("test.sleep", {"seconds": 5}, where="t:2", timeout=0.05)
+
+
+def test_bad_parameters_after_interpolation(run: ScenarioRun) -> None:
+    run.world.variables["n"] = "many"
+    with pytest.raises(ScenarioError, match=r"bad parameters after interpolation: limit"):
+        run.step("messages.list", {"user_id": "a", "session_id": "b", "limit": "${n}"},
+                 where="t:1")
+
+
+def test_each_run_is_isolated_and_repeatable() -> None:
+    ids = []
+    for _ in range(2):
+        with ScenarioRun() as run:
+            _chat(run)
+            message = run.step("message.add", {"user_id": "alice", "session_id": "${s1}",
+                                               "role": "user", "content": "x"}, where="t")
+            ids.append((run.world.variables["s1"], message["message_id"],
+                        message["timestamp"]))
+            root = run.world.store_root
+    assert ids[0] == ids[1]  # same seed, same frozen clock: byte-identical runs
+    assert not root.exists()  # the temp store is removed afterwards
+
+
+def test_telemetry_leaves_a_metric_and_an_audit_line_per_sut_action() -> None:
+    with ScenarioRun(telemetry=True) as run:
+        _chat(run)  # user.create + session.create
+        run.step("clock.advance", {"minutes": 1}, where="t:3")  # runner action: no telemetry
+        run.step("session.create", {"user_id": "ghost"}, where="t:4",
+                 raises={"error": "NotFound"})
+        fs = run.world.store.fs
+        ops = fs.read_jsonl(fs.path("analytics", "system_metrics", "performance.jsonl"))
+        assert [(o["component"], o["success"]) for o in ops] == [
+            ("storage", True), ("storage", True), ("storage", False)]
+        audit = [e for e in run.world.audit.entries() if e["event_type"] == "action_performed"]
+        assert [e["details"]["action"] for e in audit] == ["user.create", "session.create",
+                                                           "session.create"]
+        assert audit[-1]["outcome"] == "failure"
+        assert run.components_used == {"storage"}  # telemetry is not the scenario's doing
+
+
+class Block(Params):
+    seconds: float
+
+
+@action("test.block", component="storage", registry=_private)
+async def block(world, p: Block) -> str:
+    """Blocks the thread without awaiting (like an inline store call)."""
+    import time
+
+    time.sleep(p.seconds)
+    return "done"
+
+
+def test_timeout_interrupts_blocking_work() -> None:
+    import time
+
+    with ScenarioRun(registry=_registry_with(*_private)) as run:
+        started = time.perf_counter()
+        with pytest.raises(ExpectationFailed, match="StepTimeout: step exceeded its timeout"):
+            run.step("test.block", {"seconds": 5}, where="t:1", timeout=0.2)
+        assert time.perf_counter() - started < 2
+        assert run.step("test.block", {"seconds": 0.01}, where="t:2", timeout=1) == "done"
+        assert "storage" in run.components_used  # the second step reached the action
+
+
+def test_a_step_that_crashes_in_the_runner_does_not_count_its_component() -> None:
+    with ScenarioRun(registry=_registry_with(*_private)) as run:
+        with pytest.raises(ExpectationFailed):
+            run.step("test.write_outside", {"target": "/nonexistent-dir/x"}, where="t:1")
+        assert run.components_used == set()
+        run.step("session.create", {"user_id": "ghost"}, where="t:2",
+                 raises={"error": "NotFound"})
+        assert run.components_used == {"storage"}  # refused by the SUT: it was exercised

@@ -1,0 +1,126 @@
+"""Loading YAML scenario files: every problem named with file:line and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prism_scenarios.errors import ScenarioFileError
+from prism_scenarios.loader import load_file
+
+
+def _load(tmp_path: Path, text: str):
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    return load_file(path, display="case.yaml")
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ScenarioFileError) as err:
+        _load(tmp_path, text)
+    return err.value.problems
+
+
+def test_misspelt_action_wrong_type_missing_parameter(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+scenarios:
+  - name: three mistakes
+    steps:
+      - user.creat: {user_id: alice}
+      - messages.list: {user_id: alice, session_id: s1, limit: ten}
+      - session.create: {title: Intro}
+""")
+    assert problems[0] == ("case.yaml:4: unknown action 'user.creat' (did you mean "
+                           "'user.create'?) (step keys: name, save, expect, raises, timeout; "
+                           "actions: run `prism-scenarios actions`)")
+    assert problems[1].startswith("case.yaml:5: parameter 'limit' of messages.list: 'ten' "
+                                  "has the wrong type (expected int or null")
+    assert problems[2] == ("case.yaml:6: missing required parameter 'user_id' for "
+                           "session.create (allowed: user_id, title?, session_type?, "
+                           "metadata?, session_id?)")
+    assert len(problems) == 3
+
+
+def test_unknown_parameter_and_keys(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+tags: [a]
+scenarois: []
+scenarios:
+  - name: x
+    sevrity: high
+    steps:
+      - user.create: {user_id: a, usrname: A}
+        expect:
+          - {path: user_id, equalz: a}
+        raises: {error: NotFund}
+""")
+    text = "\n".join(problems)
+    assert "case.yaml:2: unknown key 'scenarois' in top level (did you mean 'scenarios'?)" \
+        in text
+    assert "case.yaml:5: unknown key 'sevrity' in scenarios.0 (did you mean 'severity'?)" \
+        in text
+    assert "case.yaml:7: unknown parameter 'usrname' for user.create (did you mean " \
+           "'username'?)" in text
+    assert "case.yaml:9: unknown matcher 'equalz' (did you mean 'equals'?)" in text
+    assert "case.yaml:10: unknown error 'NotFund' (did you mean 'NotFound'?)" in text
+    assert "case.yaml:10: a step with 'raises' cannot also 'expect' or 'save'" in text
+
+
+def test_yaml_is_safe_and_strict(tmp_path: Path) -> None:
+    assert "duplicate key 'name'" in _problems(tmp_path, """\
+scenarios:
+  - name: a
+    name: b
+    steps: [{noop: {}}]
+""")[0]
+    problem = _problems(tmp_path, "scenarios: !!python/object/apply:os.system ['id']\n")[0]
+    assert problem.startswith("case.yaml:1:")
+
+
+def test_two_actions_in_one_step_and_empty_step(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+scenarios:
+  - name: x
+    steps:
+      - {user.create: {user_id: a}, user.get: {user_id: a}}
+      - {name: nothing here}
+""")
+    assert "case.yaml:4: step has 2 actions" in problems[0]
+    assert "case.yaml:5: step has no action" in problems[1]
+
+
+def test_file_config_is_validated(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+config:
+  storage: {durabilty: none}
+scenarios:
+  - name: x
+    steps: [{noop: {}}]
+""")
+    assert "unknown key 'storage.durabilty'" in problems[0] and problems[0].startswith(
+        "case.yaml:1:")
+
+
+def test_examples_background_fixtures_and_interpolation_in_non_strings(tmp_path: Path) -> None:
+    spec = _load(tmp_path, """\
+use_case: basic_chat
+tags: [smoke]
+fixtures: {user: alice, n: 2}
+background:
+  - user.create: {user_id: "${user}"}
+scenarios:
+  - name: paged
+    tags: [paging]
+    examples:
+      - {size: 1}
+      - {size: 2}
+    steps:
+      - messages.list: {user_id: "${user}", session_id: s, limit: "${size}"}
+""")
+    assert [s.example_id for s in spec.scenarios] == ["size=1", "size=2"]
+    first = spec.scenarios[0]
+    assert first.tags == ["smoke", "paging"] and first.use_case == "basic_chat"
+    assert [s.action for s in first.steps] == ["user.create", "messages.list"]
+    assert first.variables == {"user": "alice", "n": 2, "size": 1}
+    assert first.steps[1].line == 13 and first.components == ["storage"]

@@ -1,0 +1,77 @@
+"""Use-case bookkeeping: the catalog, and a verdict that needs passes *and* components."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prism_scenarios.use_cases import CatalogError, load_catalog, system_report, validate_use_cases
+
+ROOT = Path(__file__).resolve().parents[3]
+CATALOG = load_catalog(ROOT / "scenarios" / "use_cases.yaml")
+
+
+def _test(use_case: str, components: list[str], outcome: str = "passed",
+          name: str = "s") -> dict:
+    return {"nodeid": f"scenarios/x.yaml::{name}", "outcome": outcome, "message": "boom",
+            "duration": 0.1, "prism": {"use_case": use_case, "components": components,
+                                       "steps": 4, "duration": 0.02, "name": name}}
+
+
+def _verdict(tests: list[dict], use_case: str, **kwargs):
+    return next(v for v in validate_use_cases(tests, CATALOG, **kwargs)
+                if v.use_case_id == use_case)
+
+
+def test_catalog_has_the_22_canonical_use_cases_and_aliases() -> None:
+    assert len(CATALOG.use_cases) == 22
+    assert CATALOG.check_id("agent_debate") == "use_case 'agent_debate' is a non-canonical " \
+                                               "name; use 'ai_debate'"
+    assert "did you mean 'rag_chat'" in CATALOG.check_id("rag_chats")
+    assert CATALOG.check_id("memory_chat") is None
+
+
+def test_passes_only_with_every_required_component_exercised() -> None:
+    ok = _verdict([_test("rag_chat", ["storage", "knowledge_base"])], "rag_chat")
+    assert ok.validation_successful and ok.validation_score == 1.0
+    missing = _verdict([_test("rag_chat", ["storage"])], "rag_chat")
+    assert not missing.validation_successful
+    assert missing.blocking_issues == ["required components never exercised: knowledge_base"]
+    assert missing.validation_score == 0.5
+
+
+def test_one_failed_scenario_fails_the_use_case() -> None:
+    verdict = _verdict([_test("basic_chat", ["storage"]),
+                        _test("basic_chat", ["storage"], "failed", name="t")], "basic_chat")
+    assert not verdict.validation_successful
+    assert verdict.blocking_issues == ["scenarios/x.yaml::t: failed - boom"]
+    assert verdict.end_to_end_tests == {"s": True, "t": False}
+
+
+def test_uncovered_use_case_fails_and_partial_runs_are_marked() -> None:
+    assert _verdict([], "prompt_sandbox").blocking_issues == ["no scenario covers this use "
+                                                              "case"]
+    partial = _verdict([_test("basic_chat", ["storage"])], "basic_chat", partial=True)
+    assert partial.validation_successful and partial.non_blocking_issues
+
+
+def test_system_report_is_computed_from_the_run() -> None:
+    tests = [_test("basic_chat", ["storage", "memory_layer"]),
+             _test("memory_chat", ["storage", "memory_layer"], "failed", name="m")]
+    report = system_report(tests, validate_use_cases(tests, CATALOG), elapsed=2.0,
+                           started=1_800_000_000.0, cpu_seconds=1.0)
+    assert (report.total_tests_executed, report.tests_passed, report.tests_failed) == (2, 1, 1)
+    assert report.memory_layer_integration is False  # a failing test touched it
+    assert report.use_cases_passing == 1 and report.security_score is None
+    assert report.error_rate_percent == 50.0
+
+
+def test_a_broken_catalog_names_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "use_cases.yaml"
+    path.write_text("use_cases:\n  - {id: a, name: A, category: basic, required: [storage]}\n"
+                    "  - {id: a, name: B, category: basic, required: [warp_drive]}\n"
+                    "aliases: {x: [nope]}\n")
+    with pytest.raises(CatalogError) as err:
+        load_catalog(path)
+    assert "use_cases.yaml:3" in str(err.value) and "warp_drive" in str(err.value)
