@@ -1,61 +1,26 @@
-"""``prism-scenarios``: run suites, validate files, list scenarios and actions, write the
-schema, render reports. ``run`` wraps pytest and returns its exit code."""
+"""``prism-scenarios``: run suites, validate files, list scenarios, actions and sentences,
+write the schema, scaffold a project, render reports. ``run`` wraps pytest and returns its
+exit code.
+
+Options and paths may come in any order; everything after ``--`` goes to pytest.
+"""
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from prism_scenarios import report as report_mod
-from prism_scenarios.resource_sampler import ResourceSampler
-from prism_scenarios.use_cases import print_run_table, resource_snapshot, write_reports
+from prism_scenarios import discovery
+from prism_scenarios.tags import marker_name
 
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    import pytest
-
-    from prism_scenarios.summary import SummaryPlugin
-
-    report_dir = Path(args.report_dir)
-    results = report_dir / "allure-results"
-    shutil.rmtree(results, ignore_errors=True)  # never --clean-alluredir under xdist
-    results.mkdir(parents=True, exist_ok=True)
-    paths = args.paths or _default_paths(args.suite)
-    if not paths:
-        print(f"nothing to run: no scenarios/ or features/ folder for suite {args.suite!r}")
-        return 4
-    pytest_args = [*paths, f"--alluredir={results}", f"--junitxml={report_dir / 'junit.xml'}",
-                   "-q", "-p", "no:randomly", "--rootdir", str(Path.cwd()),
-                   "-o", "testpaths="]
-    if args.tags:
-        pytest_args += ["-m", args.tags]
-    if args.keyword:
-        pytest_args += ["-k", args.keyword]
-    if args.workers and args.workers not in ("0", "1"):
-        pytest_args += ["-n", args.workers, "--dist", "loadfile"]
-    pytest_args += args.pytest_args
-    summary = SummaryPlugin(report_dir)
-    started, cpu_before = resource_snapshot()
-    with ResourceSampler() as sampler:
-        code = int(pytest.main(pytest_args, plugins=[summary]))
-    _, cpu_after = resource_snapshot()
-    partial = bool(args.paths or args.suite or args.tags or args.keyword)
-    bookkeeping = write_reports(list(summary.tests.values()), report_dir,
-                                elapsed=summary.elapsed, started=started,
-                                cpu_seconds=cpu_after - cpu_before, partial=partial,
-                                peak_cpu_percent=sampler.peak_cpu_percent,
-                                peak_rss_mb=sampler.peak_rss_mb)
-    html = None if args.no_html else report_mod.render_html(results, report_dir)
-    if bookkeeping is not None:
-        print()
-        print_run_table(bookkeeping[0], only_run=partial)
-    summary.print_screen(html=html, results=results, exit_code=code)
-    if bookkeeping is not None:
-        print(f"  integration report: {report_dir / 'integration'}/"
-              "system_integration_report.json")
-    return code
+# pytest options that select a subset of the tests (a run using them is partial)
+SELECTING = ("-k", "-m", "--lf", "--last-failed", "--deselect", "--sw", "--stepwise",
+             "--sw-skip", "--stepwise-skip")
+# pytest exit codes of a run whose results are worth publishing (ok, tests failed)
+PUBLISHABLE = (0, 1)
 
 
 def _default_paths(suite: str | None) -> list[str]:
@@ -65,22 +30,156 @@ def _default_paths(suite: str | None) -> list[str]:
     return [r for r in roots if Path(r).exists()]
 
 
+def _partial_because(args: argparse.Namespace, paths: list[str],
+                     pytest_args: list[str]) -> list[str]:
+    reasons = []
+    if args.suite:
+        reasons.append(f"--suite {args.suite}")
+    if args.tags:
+        reasons.append(f"--tags {args.tags!r}")
+    if args.keyword:
+        reasons.append(f"-k {args.keyword!r}")
+    if args.paths and {Path(p).resolve() for p in paths} != \
+            {Path(p).resolve() for p in _default_paths(None)}:
+        reasons.append(f"paths {' '.join(paths)}")
+    selecting = [a for a in pytest_args if a.split("=", 1)[0] in SELECTING or "::" in a]
+    if selecting:
+        reasons.append(f"pytest {' '.join(selecting)}")
+    from prism_scenarios.use_cases import project_catalog_path
+
+    if project_catalog_path() is None:
+        reasons.append("the project has no use-case catalog of its own, so only the use "
+                       "cases its scenarios declare are judged")
+    return reasons
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from prism_scenarios import publish
+    from prism_scenarios.resource_sampler import ResourceSampler
+    from prism_scenarios.summary import SummaryPlugin
+
+    paths = args.paths or _default_paths(args.suite)
+    if not paths:
+        where = f"scenarios/{args.suite} or features/{args.suite}" if args.suite else \
+            "scenarios/ or features/"
+        print(f"nothing to run: no {where} folder in {Path.cwd()} (give paths, or "
+              "`prism-scenarios init .`)")
+        return int(pytest.ExitCode.USAGE_ERROR)
+    found = discovery.find(paths)
+    if found.missing or found.empty:
+        print(discovery.explain_empty(paths, found))
+        return int(pytest.ExitCode.USAGE_ERROR if found.missing
+                   else pytest.ExitCode.NO_TESTS_COLLECTED)
+    report_dir = Path(args.report_dir)
+    with publish.Staging(report_dir) as staging:
+        pytest_args = [*paths, "-p", "prism_scenarios.pytest_plugin",
+                       f"--alluredir={staging.results}", f"--junitxml={staging.junit}",
+                       "-q", "-p", "no:randomly", "--rootdir", str(Path.cwd()),
+                       "-o", "testpaths="]
+        if args.tags:
+            pytest_args += ["-m", marker_name(args.tags)]
+        if args.keyword:
+            pytest_args += ["-k", args.keyword]
+        if args.workers and args.workers not in ("0", "1"):
+            pytest_args += ["-n", args.workers, "--dist", "loadfile"]
+        pytest_args += args.pytest_args
+        summary = SummaryPlugin(staging.root)
+        with ResourceSampler() as sampler:
+            code = int(pytest.main(pytest_args, plugins=[summary]))
+        if code not in PUBLISHABLE or not summary.tests:
+            summary.print_screen(html=None, results=None, exit_code=code)
+            print(f"run ended with exit {code} ({_exit_name(code)}): nothing was published; "
+                  f"what {report_dir} held before is unchanged")
+            return code
+        reasons = _partial_because(args, paths, args.pytest_args)
+        ran = len(summary.tests)
+        if summary.collected and ran < summary.collected:
+            reasons.append(f"stopped early: {ran} of {summary.collected} tests ran")
+        results = staging.publish()
+    return _finish_run(args, report_dir, results, summary, sampler, reasons, code)
+
+
+def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summary,
+                sampler, reasons: list[str], code: int) -> int:
+    from prism_scenarios import report as report_mod
+    from prism_scenarios.use_cases import CatalogError, print_run_table, write_reports
+
+    try:
+        validations, _ = write_reports(
+            list(summary.tests.values()), report_dir, elapsed=sampler.elapsed,
+            started=sampler.started, partial_because=reasons,
+            average_cpu_percent=sampler.average_cpu_percent,
+            peak_cpu_percent=sampler.peak_cpu_percent, peak_rss_mb=sampler.peak_rss_mb)
+    except CatalogError as exc:
+        print(f"no integration report: the use-case catalog is broken:\n{exc}")
+        validations = None
+    html = None if args.no_html else report_mod.render_html(results, report_dir)
+    if validations is not None:
+        print()
+        print_run_table(validations, partial_because=reasons)
+    summary.print_screen(html=html, results=results, exit_code=code)
+    if validations is not None:
+        print(f"  integration report: {report_dir / 'integration'}/"
+              "system_integration_report.json")
+    return code
+
+
+def _exit_name(code: int) -> str:
+    import pytest
+
+    try:
+        return pytest.ExitCode(code).name.lower().replace("_", " ")
+    except ValueError:
+        return "unknown"
+
+
+def _paths_or_defaults(paths: list[str]) -> list[str]:
+    return paths or _default_paths(None) or ["scenarios", "features"]
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from prism_scenarios.validate import validate_paths
 
-    return validate_paths(args.paths or ["scenarios", "features"])
+    return validate_paths(_paths_or_defaults(args.paths), show_unused=args.unused)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from prism_scenarios.validate import list_scenarios
 
-    return list_scenarios(args.paths or ["scenarios", "features"], use_cases=args.use_cases)
+    return list_scenarios(_paths_or_defaults(args.paths), use_cases=args.use_cases)
 
 
 def _cmd_actions(args: argparse.Namespace) -> int:
     from prism_scenarios.catalog import catalog_markdown, catalog_text
 
-    print(catalog_markdown() if args.markdown else catalog_text(args.component))
+    try:
+        print(catalog_markdown() if args.markdown else catalog_text(args.component))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_steps(args: argparse.Namespace) -> int:
+    from prism_scenarios import step_catalog
+
+    if args.match:
+        keyword, _, text = args.match.partition(" ")
+        kind = keyword.lower()
+        if kind not in ("given", "when", "then"):
+            kind, text = "step", args.match
+        hits = [s for s in step_catalog.sentences() if s.matches(kind, text)]
+        for sentence in hits:
+            print("\n".join(step_catalog.describe(sentence)))
+        if hits:
+            return 0
+        print(f"no sentence matches: {args.match}")
+        for sentence in step_catalog.did_you_mean(kind, text):
+            print(f"  did you mean: {'/'.join(sentence.kinds)} {sentence.text}")
+        return 1
+    print(step_catalog.catalog_text(args.grep))
     return 0
 
 
@@ -101,7 +200,15 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from prism_scenarios.scaffold import scaffold
+
+    return scaffold(Path(args.directory))
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
+    from prism_scenarios import report as report_mod
+
     results = Path(args.results)
     if not results.is_dir():
         print(f"no Allure results at {results} (run `prism-scenarios run` first)")
@@ -110,59 +217,105 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0 if html else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="prism-scenarios", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+Handler = Callable[[argparse.Namespace], int]
 
-    run = sub.add_parser("run", help="run scenario suites (wraps pytest) and write reports",
-                         description="Run YAML scenarios and Gherkin features through the "
-                                     "engine; exit code is pytest's.")
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = argparse.ArgumentParser(prog="prism-scenarios", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: dict[str, argparse.ArgumentParser] = {}
+
+    def command(name: str, handler: Handler, help_text: str, **kwargs) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text, description=kwargs.pop("description",
+                                                                          help_text), **kwargs)
+        cmd.set_defaults(func=handler)
+        commands[name] = cmd
+        return cmd
+
+    run = command("run", _cmd_run, "run scenario suites (wraps pytest) and write reports",
+                  description="Run YAML scenarios and Gherkin features through the engine; "
+                              "exit code is pytest's (4: a path does not exist, 5: no scenario "
+                              "under the paths). Extra pytest arguments go after --.")
     run.add_argument("paths", nargs="*", help="files or folders (default: scenarios features)")
     run.add_argument("--suite", help="one suite folder, e.g. component, use_cases")
-    run.add_argument("--tags", help="marker expression, e.g. 'smoke and not slow'")
+    run.add_argument("--tags", help="tag expression, e.g. 'smoke and not slow' or "
+                                    "'use_case:basic_chat'")
     run.add_argument("-k", dest="keyword", help="name expression, as pytest -k")
     run.add_argument("-n", dest="workers", help="parallel workers (pytest-xdist), e.g. 2 or "
                                                 "auto")
     run.add_argument("--report-dir", default="reports", help="where reports go (default "
                                                              "reports/)")
     run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
-    run.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                     help="after --: extra pytest arguments")
-    run.set_defaults(func=_cmd_run)
 
-    validate = sub.add_parser("validate", help="schema-check YAML; list undefined and "
-                                               "unused Gherkin steps")
-    validate.add_argument("paths", nargs="*")
-    validate.set_defaults(func=_cmd_validate)
+    validate = command("validate", _cmd_validate, "schema-check YAML; list undefined Gherkin "
+                                                  "steps with suggestions")
+    validate.add_argument("paths", nargs="*", help="files or folders (default: scenarios "
+                                                   "features)")
+    validate.add_argument("--unused", action="store_true",
+                          help="also list the built-in sentences no feature uses")
 
-    listing = sub.add_parser("list", help="scenarios with use case, tags, components")
+    listing = command("list", _cmd_list, "scenarios with use case, tags, components")
     listing.add_argument("paths", nargs="*")
     listing.add_argument("--use-cases", action="store_true",
-                         help="the 22 use cases and the scenarios covering each")
-    listing.set_defaults(func=_cmd_list)
+                         help="the use cases of the catalog and the scenarios covering each")
 
-    actions = sub.add_parser("actions", help="the action catalog (the step vocabulary)")
+    actions = command("actions", _cmd_actions, "the action catalog (the step vocabulary)")
     actions.add_argument("--markdown", action="store_true", help="Markdown for the docs")
-    actions.add_argument("--component", help="only this component's actions")
-    actions.set_defaults(func=_cmd_actions)
+    actions.add_argument("--component", help="only this component's actions (e.g. memory, kb, "
+                                             "tools, panel, analytics)")
 
-    schema = sub.add_parser("schema", help="write schemas/scenario.schema.json")
+    steps = command("steps", _cmd_steps, "the Gherkin sentences, with their parameters")
+    steps.add_argument("--grep", help="only sentences containing this text")
+    steps.add_argument("--match", metavar="STEP", help="which sentence matches a step, e.g. "
+                                                       "'Given user \"alice\" exists' (with "
+                                                       "suggestions when none does)")
+
+    schema = command("schema", _cmd_schema, "write the scenario JSON Schema for editors")
     schema.add_argument("--output", default="schemas/scenario.schema.json")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
-    schema.set_defaults(func=_cmd_schema)
 
-    rep = sub.add_parser("report", help="render the Allure HTML report from results")
+    init = command("init", _cmd_init, "scaffold a project: scenarios/, features/ with its "
+                                      "conftest, editor schema mapping, passing samples")
+    init.add_argument("directory", nargs="?", default=".")
+
+    rep = command("report", _cmd_report, "render the Allure HTML report from results")
     rep.add_argument("--results", default="reports/allure-results")
     rep.add_argument("--report-dir", default="reports")
-    rep.set_defaults(func=_cmd_report)
-    return parser
+    return parser, commands
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "pytest_args", None) and args.pytest_args[:1] == ["--"]:
-        args.pytest_args = args.pytest_args[1:]
-    return args.func(args)
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Options and paths in any order (``run PATH --tags X`` and ``run --tags X PATH``);
+    what follows ``--`` is kept for pytest."""
+    argv = list(argv)
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
+    parser, commands = build_parser()
+    if argv and argv[0] in commands:
+        args = commands[argv[0]].parse_intermixed_args(argv[1:])
+        args.command = argv[0]
+    else:
+        args = parser.parse_args(argv)
+    if extra and args.command != "run":
+        parser.error(f"only `run` passes arguments after -- to pytest (got: {' '.join(extra)})")
+    args.pytest_args = extra
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `prism-scenarios list | head`: the reader left; say nothing more, like other tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -163,5 +163,6 @@ class FFSystemIntegrationReportDTO(BaseModel):
     critical_issues: list[str] = Field(default_factory=list)
     recommended_fixes: list[str] = Field(default_factory=list)
     optimization_recommendations: list[str] = Field(default_factory=list)
-    production_readiness_score: float
+    production_readiness_score: float | None  # null for a partial run (see notes)
+    run_scope: Literal["full", "partial"] = "full"
     notes: dict[str, str] = Field(default_factory=dict)

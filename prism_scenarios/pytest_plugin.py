@@ -1,86 +1,78 @@
-"""pytest plugin (entry point ``pytest11``): YAML scenario files become test items, Gherkin
-features get the engine, everything reports to Allure.
+"""The full pytest plugin: YAML scenario files become test items, Gherkin features get the
+engine's vocabulary, everything reports to Allure.
 
-- Files matching ``scenario_files`` (ini, default ``scenarios/*.yaml``; ``*`` crosses folders)
-  and not ``scenario_exclude`` are collected; each scenario (× example row) is one item.
-- Tags become markers (``use_case:rag_chat`` → ``use_case_rag_chat``), so ``-m``, ``-k``,
-  ``--lf`` and xdist work as for any test.
+Loaded only when a project asks for it (see :mod:`prism_scenarios.pytest_entry`), so it may
+import the engine and Allure at the top.
+
+- A ``.yaml``/``.yml`` file under the paths pytest collects is a scenario file when it has a
+  top-level ``scenarios:`` key or was named on the command line (:mod:`.discovery`); the ini
+  option ``scenario_exclude`` (globs relative to rootdir) leaves files out. Each scenario
+  (× example row) is one item.
+- Tags become markers (``use_case:rag_chat`` → ``use_case_rag_chat``: pytest cannot register
+  a marker name holding ``:``), so ``-m``, ``-k``, ``--lf`` and xdist work as for any test.
 - A file that fails validation yields one failing item that lists every problem; none of its
   scenarios run.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import platform
-import re
 from pathlib import Path
 from typing import Any
 
 import allure
 import pytest
 
-from prism_scenarios import allure_bridge
+from prism_scenarios import discovery
 from prism_scenarios.allure_bridge import AllureReporter, label_test
-from prism_scenarios.bdd import step_modules
+from prism_scenarios.allure_metadata import add_report_metadata
 from prism_scenarios.engine import ScenarioRun
 from prism_scenarios.errors import ScenarioFailure, ScenarioFileError
 from prism_scenarios.loader import ScenarioSpec, load_file
-from prism_scenarios.tags import feature_tags
+from prism_scenarios.tags import marker_name
 
-pytest_plugins = step_modules()
-
-DEFAULT_FILES = ["scenarios/*.yaml", "scenarios/*.yml"]
-DEFAULT_EXCLUDE = ["scenarios/use_cases.yaml", "scenarios/data/*", "scenarios/load/*"]
-_MARKER_BAD = re.compile(r"[^A-Za-z0-9_]")
-
-
-def marker_name(tag: str) -> str:
-    """A tag as a pytest marker name (``use_case:rag_chat`` → ``use_case_rag_chat``)."""
-    name = _MARKER_BAD.sub("_", tag)
-    return name if not name[:1].isdigit() else f"tag_{name}"
+pytest_plugins = ["prism_scenarios.bdd"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("scenario_files", "glob patterns (relative to rootdir) of YAML scenario "
-                  "files", type="linelist", default=DEFAULT_FILES)
-    parser.addini("scenario_exclude", "glob patterns of YAML files that are not scenarios",
-                  type="linelist", default=DEFAULT_EXCLUDE)
+    parser.addini("scenario_exclude", "glob patterns (relative to rootdir) of YAML files "
+                  "prism-scenarios must not collect", type="linelist", default=[])
     group = parser.getgroup("prism-scenarios")
     group.addoption("--keep-stores", action="store_true",
                     help="keep each scenario's temp store root for inspection")
 
 
-_FEATURE_TAG = re.compile(r"(?<!\S)@(\S+)")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario: a YAML or Gherkin scenario")
-    # Register feature tags as markers up front (--strict-markers); pytest-bdd applies them
-    # while importing test modules, before any collection hook of ours could.
-    for feature in Path(config.rootpath).glob("features/**/*.feature"):
-        for line in feature.read_text(encoding="utf-8").splitlines():
-            if line.lstrip().startswith("@"):
-                for tag in _FEATURE_TAG.findall(line):
-                    register_marker(config, tag)
 
 
 def register_marker(config: pytest.Config, tag: str) -> str:
+    """The marker for ``tag``, registered so ``--strict-markers`` accepts it."""
     name = marker_name(tag)
     config.addinivalue_line("markers", f"{name}: scenario tag '{tag}'")
     return name
 
 
+def _named_on_command_line(config: pytest.Config, file_path: Path) -> bool:
+    for arg in config.args:
+        candidate = Path(arg.split("::", 1)[0])
+        if not candidate.is_absolute():
+            candidate = config.invocation_params.dir / candidate
+        if candidate == file_path:
+            return True
+    return False
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix not in (".yaml", ".yml"):
+    if file_path.suffix not in discovery.YAML_SUFFIXES:
         return None
     config = parent.config
-    rel = os.path.relpath(file_path, config.rootpath).replace(os.sep, "/")
-    if not any(fnmatch.fnmatch(rel, p) for p in config.getini("scenario_files")):
+    if discovery.excluded(file_path, config.getini("scenario_exclude"), config.rootpath):
         return None
-    if any(fnmatch.fnmatch(rel, p) for p in config.getini("scenario_exclude")):
+    if not (discovery.looks_like_scenario_file(file_path)
+            or _named_on_command_line(config, file_path)):
         return None
     return YamlScenarioFile.from_parent(parent, path=file_path)
 
@@ -173,49 +165,6 @@ def record_outcome(item: pytest.Item, run: ScenarioRun, use_case: str | None,
         "duration": run.record.duration})))
 
 
-# -- Allure: Gherkin steps as Allure steps, report metadata ------------------------------
-def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
-    request.node.prism_where = f"{feature.rel_filename}:{step.line_number}"
-
-
-def pytest_bdd_before_step_call(request, feature, scenario, step, step_func,
-                                step_func_args) -> None:
-    # The sentence's own arguments as parameters; fixtures (scenario_run, request) left out.
-    params = {k: v for k, v in step_func_args.items()
-              if isinstance(v, str | int | float | bool) and k != "docstring"}
-    if step.docstring:
-        params["docstring"] = step.docstring
-    request.node.prism_bdd_step = allure_bridge.start_step(f"{step.keyword} {step.name}",
-                                                           params)
-
-
-def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
-    allure_bridge.stop_step(getattr(request.node, "prism_bdd_step", ""))
-
-
-def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args,
-                          exception) -> None:
-    allure_bridge.stop_step(getattr(request.node, "prism_bdd_step", ""), exception)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_bdd_apply_tag(tag: str, function):
-    # Feature tags like @use_case:rag_chat are not valid marker names as written.
-    getattr(pytest.mark, marker_name(tag))(function)
-    return True
-
-
-def pytest_bdd_before_scenario(request, feature, scenario) -> None:
-    tags, use_case, components = feature_tags(scenario.tags, feature.tags)
-    request.node.prism_use_case = use_case
-    request.node.prism_name = scenario.name
-    allure.dynamic.title(scenario.name)
-    label_test(parent_suite="Gherkin features",
-               suite=Path(feature.rel_filename).parent.name or "features",
-               feature=use_case or feature.name, use_case=use_case, components=components,
-               tags=tags, severity=None, description=scenario.description or None)
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -232,11 +181,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results_dir = config.getoption("allure_report_dir", None)
     if not results_dir or hasattr(config, "workerinput"):
         return
-    path = Path(results_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "categories.json").write_text(json.dumps(allure_bridge.CATEGORIES, indent=2))
-    (path / "environment.properties").write_text("\n".join(
-        f"{k}={v}" for k, v in environment().items()) + "\n")
+    add_report_metadata(Path(results_dir), environment())
 
 
 def environment() -> dict[str, str]:

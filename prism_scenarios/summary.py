@@ -17,6 +17,7 @@ class SummaryPlugin:
         self.tests: dict[str, dict[str, Any]] = {}
         self.started = time.perf_counter()
         self.elapsed = 0.0
+        self.collected = 0
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         entry = self.tests.setdefault(report.nodeid, {"nodeid": report.nodeid,
@@ -39,6 +40,7 @@ class SummaryPlugin:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.elapsed = time.perf_counter() - self.started
+        self.collected = session.testscollected
         self.report_dir.mkdir(parents=True, exist_ok=True)
         (self.report_dir / "summary.json").write_text(json.dumps(
             {"elapsed_seconds": round(self.elapsed, 3), "exit_status": int(exitstatus),
@@ -47,7 +49,8 @@ class SummaryPlugin:
     def counts(self) -> dict[str, int]:
         return dict(Counter(t["outcome"] for t in self.tests.values()))
 
-    def print_screen(self, *, html: Path | None, results: Path, exit_code: int) -> None:
+    def print_screen(self, *, html: Path | None, results: Path | None, exit_code: int) -> None:
+        """The one-screen summary; ``results`` None means nothing was published."""
         counts = self.counts()
         order = ["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
         line = ", ".join(f"{counts[k]} {k}" for k in order if counts.get(k))
@@ -61,13 +64,14 @@ class SummaryPlugin:
             for text in first:
                 print(f"       {text[:150]}")
         if len(failed) > 12:
-            print(f"  … and {len(failed) - 12} more failures (reports/summary.json)")
+            print(f"  … and {len(failed) - 12} more failures (see summary.json)")
         slowest = sorted(self.tests.values(), key=lambda t: t["duration"], reverse=True)[:3]
         if slowest:
             print("  slowest: " + "; ".join(f"{t['nodeid'].split('::')[-1][:40]} "
                                             f"{t['duration']:.2f}s" for t in slowest))
-        print(f"  results: {results}")
-        print(f"  report:  {html if html else '(no HTML report, see above)'}")
-        print(f"  summary: {self.report_dir / 'summary.json'}  junit: "
-              f"{self.report_dir / 'junit.xml'}")
+        if results is not None:
+            print(f"  results: {results}")
+            print(f"  report:  {html if html else '(no HTML report, see above)'}")
+            print(f"  summary: {results.parent / 'summary.json'}  junit: "
+                  f"{results.parent / 'junit.xml'}")
         print("=" * 78)

@@ -11,7 +11,6 @@ import difflib
 import functools
 import json
 import resource
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,9 +25,10 @@ from prism_scenarios.dto import (
     FFUseCaseValidationDTO,
 )
 
-CATALOG_PATH = Path("scenarios/use_cases.yaml")
-CATALOG_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / \
-    "use-case-catalog.schema.json"
+DATA = Path(__file__).resolve().parent / "data"
+PACKAGED_CATALOG = DATA / "use_cases.yaml"  # the canonical 22 PrismMind use cases
+PROJECT_CATALOG = Path("scenarios/use_cases.yaml")  # a project's own catalog, if it has one
+CATALOG_SCHEMA = DATA / "use-case-catalog.schema.json"
 MANAGER_FLAGS = {"memory_layer": "memory_layer_integration",
                  "panel_session": "panel_session_integration",
                  "knowledge_base": "rag_integration",
@@ -63,11 +63,27 @@ class Catalog:
                     f"{' or '.join(map(repr, self.aliases[value]))}")
         close = difflib.get_close_matches(value, list(self.use_cases), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown use_case {value!r}{hint}; see scenarios/use_cases.yaml"
+        return f"unknown use_case {value!r}{hint}; see `prism-scenarios list --use-cases`"
+
+
+def project_catalog_path() -> Path | None:
+    """The project's own catalog: ``use_case_catalog`` in ``[tool.prism-scenarios]``, else
+    ``scenarios/use_cases.yaml`` if it exists."""
+    from prism_scenarios import settings
+
+    configured = settings.load().use_case_catalog
+    if configured:
+        return Path(configured)
+    return PROJECT_CATALOG if PROJECT_CATALOG.is_file() else None
+
+
+def catalog_path() -> Path:
+    """The project's catalog, else the packaged PrismMind one."""
+    return project_catalog_path() or PACKAGED_CATALOG
 
 
 @functools.lru_cache(maxsize=4)
-def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+def load_catalog(path: Path = PACKAGED_CATALOG) -> Catalog:
     try:
         document = load_yaml_file(path)
     except (OSError, YAMLError) as exc:
@@ -89,8 +105,8 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
                    data.get("aliases", {}))
 
 
-def catalog_or_none(path: Path = CATALOG_PATH) -> Catalog | None:
-    return load_catalog(path) if path.exists() else None
+def current_catalog() -> Catalog:
+    return load_catalog(catalog_path())
 
 
 # -- the verdict -------------------------------------------------------------------------
@@ -107,8 +123,8 @@ def validate_use_cases(tests: list[dict[str, Any]], catalog: Catalog,
                        performance: FFPerformanceTestConfigDTO | None = None,
                        now: str | None = None,
                        partial: bool = False) -> list[FFUseCaseValidationDTO]:
-    """``partial``: the run was filtered (paths, -k, tags), so a verdict covers only the
-    scenarios that ran; it is marked as such."""
+    """``partial``: the run was filtered (paths, -k, tags), so only the use cases it ran are
+    judged, each on the scenarios that ran, and marked as such."""
     performance = performance or FFPerformanceTestConfigDTO()
     now = now or datetime.now(UTC).isoformat(timespec="seconds")
     grouped = _tests_by_use_case(tests)
@@ -121,7 +137,9 @@ def validate_use_cases(tests: list[dict[str, Any]], catalog: Catalog,
         passed = [t for t in mine if t["outcome"] == "passed"]
         blocking = []
         if not mine:
-            blocking.append("no scenario covers this use case")
+            if partial:
+                continue  # not part of this run: not judged
+            blocking.append(f"no scenario covers use case {case.id!r} ({case.name})")
         for test in mine:
             if test["outcome"] != "passed":
                 first = (test.get("message") or "").strip().splitlines()[:1]
@@ -173,9 +191,9 @@ def _scenario_name(test: dict[str, Any]) -> str:
 
 
 def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValidationDTO],
-                  *, elapsed: float, started: float, cpu_seconds: float,
-                  peak_cpu_percent: float | None = None, peak_rss_mb: float | None = None
-                  ) -> FFSystemIntegrationReportDTO:
+                  *, elapsed: float, started: float, average_cpu_percent: float | None = None,
+                  peak_cpu_percent: float | None = None, peak_rss_mb: float | None = None,
+                  partial: bool = False) -> FFSystemIntegrationReportDTO:
     counts = {k: sum(1 for t in tests if t["outcome"] == k)
               for k in ("passed", "failed", "skipped", "error", "xfailed", "xpassed")}
     executed = len(tests) - counts["skipped"]
@@ -207,7 +225,9 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
     notes["readiness"] = ("production_readiness_score = 0.3 x use-case success rate + 0.2 x "
                           "test success rate + 0.2 x share of manager integrations passing + "
                           "0.15 x security score + 0.15 x migration success; a suite that did "
-                          "not run counts 0")
+                          "not run counts 0" if not partial else
+                          "production_readiness_score is null: readiness is judged on a full "
+                          "run only (a partial run leaves use cases and suites out)")
     security_share = (sum(t["outcome"] == "passed" for t in security) / len(security)
                       if security else 0.0)
     migration_share = (sum(t["outcome"] == "passed" for t in migration) / len(migration)
@@ -228,7 +248,8 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         peak_memory_usage_mb=round(peak_rss_mb, 1),
         peak_cpu_usage_percent=round(peak_cpu_percent, 1) if peak_cpu_percent is not None
         else None,
-        average_cpu_usage_percent=round(100 * cpu_seconds / elapsed, 1) if elapsed else None,
+        average_cpu_usage_percent=round(average_cpu_percent, 1)
+        if average_cpu_percent is not None else None,
         throughput_rps=round(steps / step_seconds, 1) if step_seconds else 0.0,
         security_tests_passed=all(t["outcome"] == "passed" for t in security)
         if security else None,
@@ -245,24 +266,28 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         error_rate_percent=round(100 * failed / executed, 2) if executed else 0.0,
         uptime_percent=None,
         critical_issues=[issue for v in validations for issue in v.blocking_issues][:50],
-        production_readiness_score=round(readiness / 100, 4), notes=notes)
+        production_readiness_score=None if partial else round(readiness / 100, 4),
+        run_scope="partial" if partial else "full", notes=notes)
 
 
 def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: float,
-                  started: float, cpu_seconds: float, partial: bool = False,
+                  started: float, partial_because: list[str] | None = None,
+                  average_cpu_percent: float | None = None,
                   peak_cpu_percent: float | None = None, peak_rss_mb: float | None = None,
-                  catalog_path: Path = CATALOG_PATH) -> tuple[list[FFUseCaseValidationDTO],
-                                                              FFSystemIntegrationReportDTO] | None:
-    catalog = catalog_or_none(catalog_path)
-    if catalog is None:
-        return None
+                  catalog: Catalog | None = None
+                  ) -> tuple[list[FFUseCaseValidationDTO], FFSystemIntegrationReportDTO]:
+    """``partial_because``: why the run is partial (filters given), empty for a full run."""
+    catalog = catalog or current_catalog()
+    partial = bool(partial_because)
     validations = validate_use_cases(tests, catalog, partial=partial)
     report = system_report(tests, validations, elapsed=elapsed, started=started,
-                           cpu_seconds=cpu_seconds, peak_cpu_percent=peak_cpu_percent,
-                           peak_rss_mb=peak_rss_mb)
+                           average_cpu_percent=average_cpu_percent,
+                           peak_cpu_percent=peak_cpu_percent, peak_rss_mb=peak_rss_mb,
+                           partial=partial)
     if partial:
-        report.notes["scope"] = ("partial run (paths, -k or tags were given): use-case "
-                                 "verdicts cover only the scenarios that ran")
+        report.notes["scope"] = (f"partial run ({'; '.join(partial_because or [])}): only the "
+                                 f"{len(validations)} use cases this run touched are judged, "
+                                 "each on the scenarios that ran")
     out = report_dir / "integration"
     out.mkdir(parents=True, exist_ok=True)
     (out / "system_integration_report.json").write_text(report.model_dump_json(indent=2))
@@ -271,10 +296,12 @@ def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: flo
     return validations, report
 
 
-def print_run_table(validations: list[FFUseCaseValidationDTO], only_run: bool = False) -> None:
-    rows = [v for v in validations if v.test_scenarios or not only_run]
-    if only_run:
-        print("partial run: verdicts cover only the scenarios selected by this run")
+def print_run_table(validations: list[FFUseCaseValidationDTO],
+                    partial_because: list[str] | None = None) -> None:
+    rows = validations  # a partial run's validations hold only the use cases it ran
+    if partial_because:
+        print(f"partial run ({'; '.join(partial_because)}): only the use cases it touched are "
+              "judged")
     print(f"{'use case':22} {'result':7} {'scenarios':>9} {'time':>8}  components exercised "
           "(missing required in !)")
     for v in rows:
@@ -295,7 +322,7 @@ def print_use_case_table(paths: list[str]) -> int:
     from prism_scenarios.validate import static_coverage
 
     try:
-        catalog = load_catalog()
+        catalog = current_catalog()
     except CatalogError as exc:
         print(exc)
         return 1
@@ -310,14 +337,6 @@ def print_use_case_table(paths: list[str]) -> int:
             print(f"    {ref}{flag}")
     print("aliases: " + ", ".join(f"{a} -> {'/'.join(t)}" for a, t in catalog.aliases.items()))
     return 0
-
-
-def resource_snapshot() -> tuple[float, float]:
-    """(wall clock start, CPU seconds used so far by this process and its children)."""
-    self_usage, children = (resource.getrusage(resource.RUSAGE_SELF),
-                            resource.getrusage(resource.RUSAGE_CHILDREN))
-    cpu = self_usage.ru_utime + self_usage.ru_stime + children.ru_utime + children.ru_stime
-    return time.time(), cpu
 
 
 __all__ = ["Catalog", "CatalogError", "load_catalog", "print_run_table", "system_report",

@@ -1,87 +1,90 @@
 """``validate`` and ``list``: check scenario files without running them.
 
 For features, every step of every scenario — outline steps rendered once per example row, so
-``<placeholders>`` never cause false "undefined" reports — is matched against the registered
-step definitions by type (Given/When/Then, And/But inheriting). Definitions no feature uses are
-listed too (informational; they do not fail validation).
+``<placeholders>`` never cause false "undefined" reports — is matched against the built-in
+sentences by type (Given/When/Then, And/But inheriting); an undefined step gets "did you
+mean". Sentences no feature uses are listed too (informational).
 """
 
 from __future__ import annotations
 
-import fnmatch
-import importlib
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pytest_bdd.parser import FeatureParser
-from pytest_bdd.steps import step_function_context_registry
 
-from prism_scenarios.bdd import step_modules
+from prism_scenarios import discovery, step_catalog
 from prism_scenarios.errors import ScenarioFileError
 from prism_scenarios.loader import load_file
-from prism_scenarios.pytest_plugin import DEFAULT_EXCLUDE
 from prism_scenarios.tags import feature_tags
 
 
-def _files(paths: list[str], suffixes: tuple[str, ...]) -> list[Path]:
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file() and path.suffix in suffixes:
-            found.append(path)
-        elif path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in suffixes)
-    return [p for p in found
-            if not any(fnmatch.fnmatch(p.as_posix(), pat) for pat in DEFAULT_EXCLUDE)]
+class FeatureFileError(ValueError):
+    """A feature file that cannot be read (not UTF-8, or not Gherkin)."""
 
 
-@dataclass
-class StepDefinition:
-    kind: str
-    pattern: str
-    function: str
-    parser: Any
-    used: int = 0
+def parse_feature(path: Path) -> Any:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FeatureFileError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                               f"at offset {exc.start}); save the file as UTF-8") from None
+    try:
+        return FeatureParser(str(path.parent), path.name).parse()
+    except Exception as exc:  # pytest-bdd's parser errors have no common base class
+        raise FeatureFileError(f"{path}: not a valid Gherkin feature: {exc}") from None
 
 
-def step_definitions() -> list[StepDefinition]:
-    for module in step_modules():
-        importlib.import_module(module)
-    definitions = []
-    for context in list(step_function_context_registry.values()):
-        pattern = getattr(context.parser, "name", None)
-        pattern = getattr(pattern, "pattern", pattern)
-        definitions.append(StepDefinition(context.type or "step", str(pattern),
-                                          context.step_func.__name__, context.parser))
-    return definitions
+def discover(paths: Sequence[str]) -> discovery.Found | None:
+    """What ``paths`` hold; prints why and returns None when that is nothing usable."""
+    found = discovery.find(paths)
+    if found.missing or found.empty:
+        print(discovery.explain_empty(paths, found))
+        return None
+    return found
 
 
-def undefined_steps(feature_files: list[Path]) -> tuple[list[str], list[StepDefinition]]:
-    definitions = step_definitions()
-    problems: list[str] = []
+def undefined_steps(feature_files: list[Path]
+                    ) -> tuple[list[str], list[step_catalog.Sentence], list[str]]:
+    """(undefined steps with hints, sentences no feature uses, unreadable feature files)."""
+    sentences = step_catalog.sentences()
+    used: set[int] = set()
+    problems: dict[str, list[str]] = {}
+    unreadable = []
     for path in feature_files:
-        feature = FeatureParser(str(path.parent), path.name).parse()
+        try:
+            feature = parse_feature(path)
+        except FeatureFileError as exc:
+            unreadable.append(str(exc))
+            continue
         for template in feature.scenarios.values():
             rows = [row for examples in template.examples
                     for row in examples.as_contexts()] if template.examples else [{}]
             for row in rows:
                 for step in template.render(row).steps:
-                    matches = [d for d in definitions
-                               if d.kind in (step.type, "step") and d.parser.is_matching(
-                                   step.name)]
-                    for definition in matches:
-                        definition.used += 1
+                    matches = [i for i, s in enumerate(sentences)
+                               if s.matches(step.type, step.name)]
+                    used.update(matches)
                     if not matches:
-                        problems.append(f"{path}:{step.line_number}: undefined step: "
-                                        f"{step.keyword} {step.name}")
-    return sorted(set(problems)), [d for d in definitions if not d.used]
+                        key = (f"{path}:{step.line_number}: undefined step: {step.keyword} "
+                               f"{step.name}")
+                        problems[key] = [f"did you mean: {step.keyword} {s.text}"
+                                         for s in step_catalog.did_you_mean(step.type,
+                                                                            step.name)]
+    lines = []
+    for key in sorted(problems):
+        lines.append(key)
+        lines += [f"      {hint}" for hint in problems[key]]
+    unused = [s for i, s in enumerate(sentences) if i not in used]
+    return lines, unused, unreadable
 
 
-def static_coverage(paths: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
+def static_coverage(paths: Sequence[str]) -> dict[str, list[tuple[str, list[str]]]]:
     """use case -> [(scenario reference, components its actions belong to)], from files."""
     found: dict[str, list[tuple[str, list[str]]]] = {}
-    for path in _files(paths, (".yaml", ".yml")):
+    files = discovery.find(paths)
+    for path in files.yaml:
         try:
             spec = load_file(path)
         except ScenarioFileError:
@@ -91,8 +94,11 @@ def static_coverage(paths: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
                 found.setdefault(scenario.use_case, []).append(
                     (f"{scenario.source}:{scenario.line} {scenario.display_name}",
                      scenario.components))
-    for path in _files(paths, (".feature",)):
-        feature = FeatureParser(str(path.parent), path.name).parse()
+    for path in files.features:
+        try:
+            feature = parse_feature(path)
+        except FeatureFileError:
+            continue
         for template in feature.scenarios.values():
             _tags, use_case, components = feature_tags(template.tags, feature.tags)
             if use_case:
@@ -101,10 +107,12 @@ def static_coverage(paths: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
     return found
 
 
-def validate_paths(paths: list[str]) -> int:
+def validate_paths(paths: Sequence[str], *, show_unused: bool = False) -> int:
+    found = discover(paths)
+    if found is None:
+        return 1
     bad = 0
-    yaml_files = _files(paths, (".yaml", ".yml"))
-    for path in yaml_files:
+    for path in found.yaml:
         try:
             spec = load_file(path)
             print(f"ok    {path} ({len(spec.scenarios)} scenarios)")
@@ -113,28 +121,38 @@ def validate_paths(paths: list[str]) -> int:
             print(f"FAIL  {path}")
             for problem in exc.problems:
                 print(f"      {problem}")
-    features = _files(paths, (".feature",))
-    if features:
-        undefined, unused = undefined_steps(features)
-        for problem in undefined:
+    for path, why in found.skipped:
+        print(f"skip  {path} ({why})")
+    if found.features:
+        undefined, unused, unreadable = undefined_steps(found.features)
+        for problem in unreadable:
             print(f"FAIL  {problem}")
-        bad += len(undefined)
-        print(f"{'ok' if not undefined else 'FAIL':5} {len(features)} feature files, "
-              f"{len(undefined)} undefined steps")
-        for definition in unused:
-            print(f"info  unused step definition: {definition.kind} "
-                  f"{definition.pattern!r} ({definition.function})")
-    print(f"{len(yaml_files)} YAML files, {len(features)} feature files: "
+        for line in undefined:
+            print(line if line.startswith(" ") else f"FAIL  {line}")
+        count = sum(1 for line in undefined if not line.startswith(" "))
+        bad += count + len(unreadable)
+        print(f"{'ok' if not count and not unreadable else 'FAIL':5} {len(found.features)} "
+              f"feature files, {count} undefined steps")
+        for sentence in unused if show_unused else ():
+            print(f"info  sentence no feature here uses: {'/'.join(sentence.kinds)} "
+                  f"{sentence.text} ({sentence.function})")
+        if unused and not show_unused:
+            print(f"info  {len(unused)} built-in sentences are not used here (--unused lists "
+                  "them)")
+    print(f"{len(found.yaml)} YAML files, {len(found.features)} feature files: "
           f"{'all valid' if not bad else f'{bad} problems'}")
     return 1 if bad else 0
 
 
-def list_scenarios(paths: list[str], *, use_cases: bool = False) -> int:
+def list_scenarios(paths: Sequence[str], *, use_cases: bool = False) -> int:
     if use_cases:
         from prism_scenarios.use_cases import print_use_case_table
 
         return print_use_case_table(paths)
-    for path in _files(paths, (".yaml", ".yml")):
+    found = discover(paths)
+    if found is None:
+        return 1
+    for path in found.yaml:
         try:
             spec = load_file(path)
         except ScenarioFileError as exc:
@@ -146,8 +164,12 @@ def list_scenarios(paths: list[str], *, use_cases: bool = False) -> int:
             print(f"    use case: {scenario.use_case or '-'}  tags: "
                   f"{', '.join(scenario.tags) or '-'}  components: "
                   f"{', '.join(scenario.components) or '-'}")
-    for path in _files(paths, (".feature",)):
-        feature = FeatureParser(str(path.parent), path.name).parse()
+    for path in found.features:
+        try:
+            feature = parse_feature(path)
+        except FeatureFileError as exc:
+            print(f"{exc} (run `prism-scenarios validate`)")
+            continue
         for template in feature.scenarios.values():
             tags, use_case, components = feature_tags(template.tags, feature.tags)
             print(f"{path}:{template.line_number}  {template.name}")

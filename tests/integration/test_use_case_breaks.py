@@ -122,9 +122,9 @@ BREAKS = _breaks()
 
 
 def test_every_use_case_has_a_suite_and_a_break() -> None:
-    from prism_scenarios.use_cases import load_catalog
+    from prism_scenarios.use_cases import PACKAGED_CATALOG, load_catalog
 
-    catalog = set(load_catalog(ROOT / "scenarios" / "use_cases.yaml").use_cases)
+    catalog = set(load_catalog(PACKAGED_CATALOG).use_cases)
     assert set(BREAKS) == catalog
     assert {p.stem for p in SUITES.glob("*.yaml")} == catalog
 

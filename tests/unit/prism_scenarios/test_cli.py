@@ -18,6 +18,7 @@ Feature: Outlines
     And "<name>" has a chat session "intro"
     When "<name>" says "<text>" in "intro" and the assistant replies "ok"
     Then the user dances
+    And user "<name>" exist
 
     Examples:
       | name  | text  |
@@ -36,11 +37,16 @@ def test_validate_lists_undefined_steps_including_outlines(tmp_path: Path, capsy
         "scenarios:\n  - name: x\n    steps: [{noop: {}}]\n")
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
-    # The placeholders are rendered per row, so only the truly undefined step is reported.
+    # The placeholders are rendered per row, so only the truly undefined steps are reported.
     assert "features/outline.feature:6: undefined step: Then the user dances" in out
-    assert out.count("undefined step:") == 1
+    assert 'features/outline.feature:7: undefined step: And user "alice" exist\n' \
+           '      did you mean: And [a ]user "<user>"[ exists]' in out
+    assert out.count("undefined step:") == 3  # line 7 once per example row
     assert "ok    scenarios/ok.yaml (1 scenarios)" in out
-    assert "info  unused step definition:" in out
+    assert "built-in sentences are not used here (--unused lists them)" in out
+    assert main(["validate", "--unused"]) == 1
+    assert 'info  sentence no feature here uses: then the result at "<path>" is ' \
+           '[<negation>]null (result_null)' in capsys.readouterr().out
 
 
 def test_validate_passes_on_the_shipped_suites(capsys, monkeypatch) -> None:

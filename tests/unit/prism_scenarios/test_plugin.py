@@ -7,6 +7,8 @@ import json
 import pytest
 
 FEATURE_BINDING = "from pytest_bdd import scenarios\n\nscenarios('.')\n"
+OPT_IN = 'pytest_plugins = ["prism_scenarios.pytest_plugin"]\n'
+
 
 GOOD_AND_BAD = """\
 use_case: basic_chat
@@ -55,6 +57,7 @@ Feature: Counting
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester.makeconftest(OPT_IN)
     (pytester.path / "scenarios").mkdir()
     (pytester.path / "scenarios" / "chat.yaml").write_text(GOOD_AND_BAD)
     (pytester.path / "features").mkdir()
@@ -104,6 +107,7 @@ def test_xdist_runs_scenarios_in_parallel(project: pytest.Pytester) -> None:
 
 
 def test_last_failed_reruns_only_the_failure(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(OPT_IN)
     (pytester.path / "scenarios").mkdir()
     (pytester.path / "scenarios" / "chat.yaml").write_text(GOOD_AND_BAD)
     pytester.runpytest_subprocess("scenarios")

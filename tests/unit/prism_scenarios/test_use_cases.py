@@ -6,10 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from prism_scenarios.use_cases import CatalogError, load_catalog, system_report, validate_use_cases
+from prism_scenarios.use_cases import (
+    PACKAGED_CATALOG,
+    CatalogError,
+    load_catalog,
+    system_report,
+    validate_use_cases,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
-CATALOG = load_catalog(ROOT / "scenarios" / "use_cases.yaml")
+CATALOG = load_catalog(PACKAGED_CATALOG)
 
 
 def _test(use_case: str, components: list[str], outcome: str = "passed",
@@ -49,18 +55,32 @@ def test_one_failed_scenario_fails_the_use_case() -> None:
     assert verdict.end_to_end_tests == {"s": True, "t": False}
 
 
-def test_uncovered_use_case_fails_and_partial_runs_are_marked() -> None:
-    assert _verdict([], "prompt_sandbox").blocking_issues == ["no scenario covers this use "
-                                                              "case"]
-    partial = _verdict([_test("basic_chat", ["storage"])], "basic_chat", partial=True)
-    assert partial.validation_successful and partial.non_blocking_issues
+def test_uncovered_use_case_fails_and_names_itself() -> None:
+    assert _verdict([], "prompt_sandbox").blocking_issues == [
+        "no scenario covers use case 'prompt_sandbox' (Prompt Sandbox)"]
+
+
+def test_a_partial_run_judges_only_the_use_cases_it_ran() -> None:
+    tests = [_test("basic_chat", ["storage"])]
+    verdicts = validate_use_cases(tests, CATALOG, partial=True)
+    assert [v.use_case_id for v in verdicts] == ["basic_chat"]
+    assert verdicts[0].validation_successful and verdicts[0].non_blocking_issues
+    report = system_report(tests, verdicts, elapsed=1.0, started=1_800_000_000.0,
+                           partial=True)
+    assert (report.use_cases_validated, report.use_cases_passing) == (1, 1)
+    assert report.use_case_success_rate == 100.0
+    assert report.production_readiness_score is None and report.run_scope == "partial"
+    full = system_report(tests, validate_use_cases(tests, CATALOG), elapsed=1.0,
+                         started=1_800_000_000.0)
+    assert (full.use_cases_validated, full.use_cases_passing) == (22, 1)
+    assert full.production_readiness_score is not None and full.run_scope == "full"
 
 
 def test_system_report_is_computed_from_the_run() -> None:
     tests = [_test("basic_chat", ["storage", "memory_layer"]),
              _test("memory_chat", ["storage", "memory_layer"], "failed", name="m")]
     report = system_report(tests, validate_use_cases(tests, CATALOG), elapsed=2.0,
-                           started=1_800_000_000.0, cpu_seconds=1.0)
+                           started=1_800_000_000.0, average_cpu_percent=50.0)
     assert (report.total_tests_executed, report.tests_passed, report.tests_failed) == (2, 1, 1)
     assert report.memory_layer_integration is False  # a failing test touched it
     assert report.use_cases_passing == 1 and report.security_score is None

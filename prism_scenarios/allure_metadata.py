@@ -1,0 +1,60 @@
+"""Report-wide Allure files (``categories.json``, ``environment.properties``), merged into
+what is already there: a user's own categories and environment entries are never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from prism_scenarios.allure_bridge import CATEGORIES
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def merge_categories(existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Theirs first (Allure uses the first matching category), ours after, by name once."""
+    names = {c.get("name") for c in existing}
+    return existing + [c for c in CATEGORIES if c["name"] not in names]
+
+
+def _read_properties(path: Path) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.strip() and not line.lstrip().startswith(("#", "!")) and "=" in line:
+            key, value = line.split("=", 1)
+            entries[key.strip()] = value
+    return entries
+
+
+def add_report_metadata(results: Path, environment: dict[str, str]) -> None:
+    results.mkdir(parents=True, exist_ok=True)
+    categories_file = results / "categories.json"
+    existing: list[dict[str, Any]] = []
+    if categories_file.exists():
+        try:
+            loaded = json.loads(categories_file.read_text(encoding="utf-8"))
+        except ValueError:
+            return  # not ours to repair: leave a file we cannot read as it is
+        if not isinstance(loaded, list):
+            return
+        existing = loaded
+    merged = merge_categories(existing)
+    if merged != existing:
+        _write(categories_file, json.dumps(merged, indent=2) + "\n")
+    env_file = results / "environment.properties"
+    theirs = _read_properties(env_file) if env_file.exists() else {}
+    missing = {k: v for k, v in environment.items() if k not in theirs}
+    if missing:
+        body = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
+        if body and not body.endswith("\n"):
+            body += "\n"
+        _write(env_file, body + "".join(f"{k}={v}\n" for k, v in missing.items()))

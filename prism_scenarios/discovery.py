@@ -1,0 +1,111 @@
+"""Which files are scenarios: one rule for ``pytest``, ``run``, ``validate`` and ``list``.
+
+A YAML file is a scenario file when it was named explicitly, or when it has a top-level
+``scenarios:`` key (or a yaml-language-server modeline pointing at ``scenario.schema.json``).
+That lets a scenario folder hold data and other YAML (the use-case catalog, load profiles,
+fixtures) without a list of exclusions, and a user's unrelated ``scenarios/`` folder is never
+read unless the plugin was asked for. Only stdlib here: the pytest plugin calls this for every
+YAML file it sees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+YAML_SUFFIXES = (".yaml", ".yml")
+FEATURE_SUFFIXES = (".feature",)
+SNIFF_BYTES = 1 << 20
+_SCENARIO_MARK = re.compile(rb"(?m)^(?:scenarios[ \t]*:|#.*\$schema=\S*scenario\.schema\.json)")
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
+              ".pytest_cache", ".ruff_cache", ".hypothesis", "build", "dist"}
+
+
+def looks_like_scenario_file(path: Path) -> bool:
+    """True when the file's top level has a ``scenarios:`` key (first MiB only)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    return _SCENARIO_MARK.search(head) is not None
+
+
+def excluded(path: Path, patterns: Iterable[str], root: Path | None = None) -> bool:
+    """``path`` matches one of the glob ``patterns`` (relative to ``root`` when given)."""
+    text = path.as_posix()
+    if root is not None:
+        with contextlib.suppress(ValueError):
+            text = path.resolve().relative_to(root.resolve()).as_posix()
+    return any(fnmatch.fnmatch(text, pattern) for pattern in patterns)
+
+
+@dataclass
+class Found:
+    """What a set of paths holds: scenario files, features, and what was passed over."""
+
+    yaml: list[Path] = field(default_factory=list)
+    features: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.yaml and not self.features
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    for path in sorted(folder.iterdir()):
+        if path.is_dir():
+            if path.name not in _SKIP_DIRS and not path.name.startswith("."):
+                yield from _walk(path)
+        else:
+            yield path
+
+
+def find(paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> Found:
+    """Scenario files and features under ``paths`` (files named directly always count)."""
+    found, patterns = Found(), list(exclude)
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            found.missing.append(str(raw))
+        elif path.is_file():
+            if path.suffix in YAML_SUFFIXES:
+                found.yaml.append(path)
+            elif path.suffix in FEATURE_SUFFIXES:
+                found.features.append(path)
+            else:
+                found.skipped.append((path, "neither .yaml/.yml nor .feature"))
+        else:
+            for file in _walk(path):
+                if excluded(file, patterns):
+                    continue
+                if file.suffix in FEATURE_SUFFIXES:
+                    found.features.append(file)
+                elif file.suffix in YAML_SUFFIXES:
+                    if looks_like_scenario_file(file):
+                        found.yaml.append(file)
+                    else:
+                        found.skipped.append((file, "no top-level 'scenarios:' key"))
+    return found
+
+
+def explain_empty(paths: Sequence[str | Path], found: Found) -> str:
+    """Why nothing was found, naming each path and what was passed over."""
+    lines = []
+    for raw in found.missing:
+        lines.append(f"{raw}: no such file or folder")
+    given = [str(p) for p in paths if str(p) not in found.missing]
+    if given:
+        lines.append(f"no scenario file (.yaml with a top-level 'scenarios:' key) or .feature "
+                     f"file under: {', '.join(given)}")
+    for path, why in found.skipped[:10]:
+        lines.append(f"  passed over {path}: {why}")
+    if len(found.skipped) > 10:
+        lines.append(f"  … and {len(found.skipped) - 10} more")
+    return "\n".join(lines)
