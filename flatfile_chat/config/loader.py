@@ -14,7 +14,13 @@ from typing import Any
 import pydantic
 
 from flatfile_chat.config.manager import FFConfigurationManagerConfigDTO
-from flatfile_chat.config.yaml_lines import YAMLError, line_of, load_yaml, plain
+from flatfile_chat.config.yaml_lines import (
+    YAMLError,
+    line_of,
+    load_yaml,
+    plain,
+    read_text_bounded,
+)
 from flatfile_chat.errors import ConfigError
 
 PRESETS = ("development", "test", "production")
@@ -25,16 +31,21 @@ def preset_names() -> tuple[str, ...]:
 
 
 def _read_source(path: Path) -> Any:
+    """The file's data; like scenario files, bounded in size, nesting and alias expansion."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found", path=str(path)) from None
+    except YAMLError as exc:  # too large, or not UTF-8
+        raise ConfigError(str(exc), path=str(path), line=exc.line) from None
     if path.suffix == ".json":
         try:
             return json.loads(text)
         except ValueError as exc:
             raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}",  # type: ignore[attr-defined]
                               path=str(path)) from None
+        except RecursionError:
+            raise ConfigError(f"{path}: JSON nested too deeply", path=str(path)) from None
     try:
         return load_yaml(text, source=str(path))
     except YAMLError as exc:
