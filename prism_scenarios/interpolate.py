@@ -5,6 +5,10 @@
 - ``${env:HOME}`` reads the environment, ``${name.key}`` / ``${name[0]}`` walk into a saved
   value with JMESPath (no ``eval``);
 - ``$${`` is a literal ``${``.
+
+Environment values are treated as secrets: interpolation can report which values came from the
+environment (``secrets``) and render a display form where each ``${env:NAME}`` reads ``***``
+(``masked``); :func:`redact` masks known secret values anywhere in reported data.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import jmespath
@@ -21,16 +26,24 @@ from prism_scenarios.errors import ScenarioError
 _REF = re.compile(r"\$\$\{|\$\{([^{}]+)\}")
 _WHOLE = re.compile(r"\$\{([^{}]+)\}\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MASK = "***"
+# Secret values shorter than this are not masked by value: masking every "on", "1" or "dev"
+# in every message would shred the messages, and a 1-3 character secret protects nothing.
+# (A short env value is still hidden where it was referenced: display forms show ***.)
+MIN_SECRET = 4
 
 
-def lookup(expression: str, variables: dict[str, Any]) -> Any:
+def lookup(expression: str, variables: dict[str, Any], secrets: list[str] | None = None,
+           masked: bool = False) -> Any:
     expression = expression.strip()
     if expression.startswith("env:"):
         name = expression[4:]
         if name not in os.environ:
             raise ScenarioError(f"environment variable {name!r} is not set (used as ${{env:"
                                 f"{name}}})")
-        return os.environ[name]
+        if secrets is not None:
+            secrets.append(os.environ[name])
+        return MASK if masked else os.environ[name]
     head = _NAME.match(expression)
     if head is None or head.group(0) not in variables:
         known = ", ".join(sorted(variables)) or "none"
@@ -43,20 +56,60 @@ def lookup(expression: str, variables: dict[str, Any]) -> Any:
         raise ScenarioError(f"bad reference ${{{expression}}}: {exc}") from None
 
 
-def interpolate(value: Any, variables: dict[str, Any]) -> Any:
-    """Return ``value`` with every ``${...}`` resolved (dicts and lists recursively)."""
+def interpolate(value: Any, variables: dict[str, Any], secrets: list[str] | None = None,
+                *, masked: bool = False) -> Any:
+    """Return ``value`` with every ``${...}`` resolved (dicts and lists recursively).
+
+    ``secrets`` (if given) receives every environment value used; ``masked`` renders each
+    ``${env:...}`` as ``***`` instead (the display form of the same value)."""
     if isinstance(value, str):
         if "$" not in value:
             return value
         whole = _WHOLE.match(value)
         if whole:
-            return lookup(whole.group(1), variables)
+            return lookup(whole.group(1), variables, secrets, masked)
         return _REF.sub(lambda m: "${" if m.group(0) == "$${" else
-                        _as_text(lookup(m.group(1), variables)), value)
+                        _as_text(lookup(m.group(1), variables, secrets, masked)), value)
     if isinstance(value, dict):
-        return {k: interpolate(v, variables) for k, v in value.items()}
+        return {k: interpolate(v, variables, secrets, masked=masked) for k, v in value.items()}
     if isinstance(value, list):
-        return [interpolate(v, variables) for v in value]
+        return [interpolate(v, variables, secrets, masked=masked) for v in value]
+    return value
+
+
+def references(value: Any) -> Iterator[str]:
+    """Every ``${...}`` expression in ``value`` (nested too), without ``$${`` literals."""
+    if isinstance(value, str):
+        if "${" in value:
+            yield from (m.group(1).strip() for m in _REF.finditer(value) if m.group(1))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+
+
+def variable_name(expression: str) -> str | None:
+    """The variable a reference reads (``s1`` of ``s1.id``); None for ``env:`` references."""
+    if expression.startswith("env:"):
+        return None
+    head = _NAME.match(expression)
+    return head.group(0) if head else expression
+
+
+def redact(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every secret (longest first) replaced by ``***`` in every string, at any
+    depth. ``secrets`` holds only values of at least ``MIN_SECRET`` characters."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {redact(k, secrets): redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, secrets) for v in value]
     return value
 
 

@@ -1,22 +1,29 @@
 """Expectation matchers: ``{path: <JMESPath>, <matcher>: <expected>}``.
 
 Every failure returns a sentence saying what was expected and what was found; structures also
-get a unified diff of their pretty JSON.
+get a unified diff of their pretty JSON. Comparisons are type-strict (a boolean only equals a
+boolean) and regular expressions are RE2 (linear time: a hostile pattern or value cannot hang
+a run; no backreferences or lookarounds).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 import jmespath
 import jsonschema
+import re2
 
 from prism_scenarios.errors import ScenarioError
 
+RE2_SYNTAX = "https://github.com/google/re2/wiki/Syntax"
+# Matchers that need a value to say anything: on a path that selected nothing they fail
+# instead of passing vacuously ("not equal to 3" is not evidence that a value exists).
+NEEDS_VALUE = ("not_equals", "not_contains")
 TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
     "object": (dict,), "array": (list,), "null": (type(None),),
@@ -27,39 +34,123 @@ def _numeric(actual: Any) -> bool:
     return isinstance(actual, int | float) and not isinstance(actual, bool)
 
 
+def same(actual: Any, expected: Any) -> bool:
+    """Equality at any depth where a boolean only equals a boolean (Python: ``True == 1``)."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return isinstance(actual, bool) and isinstance(expected, bool) and actual == expected
+    if isinstance(actual, dict) and isinstance(expected, dict):
+        return actual.keys() == expected.keys() and all(same(actual[k], v)
+                                                        for k, v in expected.items())
+    if isinstance(actual, list) and isinstance(expected, list):
+        return len(actual) == len(expected) and all(map(same, actual, expected))
+    return actual == expected
+
+
 def _equals(actual: Any, expected: Any) -> str | None:
-    # true == 1 in Python; in a scenario a boolean only equals a boolean.
-    same = actual == expected and isinstance(actual, bool) == isinstance(expected, bool)
-    return None if same else f"expected {_show(expected)}, got {_show(actual)}"
+    return None if same(actual, expected) else f"expected {_show(expected)}, got {_show(actual)}"
 
 
 def _not_equals(actual: Any, expected: Any) -> str | None:
-    return f"expected anything but {_show(expected)}" if actual == expected else None
+    return f"expected anything but {_show(expected)}" if same(actual, expected) else None
+
+
+def _subset_miss(actual: dict, expected: dict, where: str = "") -> str | None:
+    """Why ``expected`` is not a subset of ``actual`` (nested objects as subsets, every other
+    value strictly equal), or None when it is."""
+    for key, want in expected.items():
+        at = f"{where}.{key}" if where else str(key)
+        if key not in actual:
+            return f"key {at!r} is missing"
+        got = actual[key]
+        if isinstance(want, dict) and isinstance(got, dict):
+            why = _subset_miss(got, want, at)
+            if why:
+                return why
+        elif not same(got, want):
+            return f"key {at!r} is {_show(got, 80)}, not {_show(want, 80)}"
+    return None
+
+
+def _element_matches(item: Any, expected: Any) -> bool:
+    if isinstance(item, dict) and isinstance(expected, dict):
+        return _subset_miss(item, expected) is None
+    return same(item, expected)
+
+
+def _misuse(actual: Any, expected: Any) -> str | None:
+    """Why ``contains`` cannot apply to these kinds of value at all, or None."""
+    if isinstance(actual, str) and not isinstance(expected, str):
+        return f"a string can only contain a string, not {_show(expected)}"
+    if isinstance(actual, dict) and not isinstance(expected, dict):
+        return (f"`contains` on an object takes an object (keys and the values they must "
+                f"have), not {_show(expected)}; to check a key use {{path: \"keys(@)\", "
+                f"contains: {_show(expected)}}}")
+    if not isinstance(actual, str | list | dict):
+        return f"`contains` needs a string, list or object, got {_show(actual)}"
+    return None
+
+
+def _miss(actual: str | list | dict, expected: Any) -> str | None:
+    """Why ``actual`` does not contain ``expected`` ("" if obvious), or None if it does."""
+    if isinstance(actual, str):
+        return None if expected in actual else ""
+    if isinstance(actual, list):
+        return None if any(_element_matches(item, expected) for item in actual) else \
+            "no element equals it (or, for an object, has its keys and values)"
+    return _subset_miss(actual, expected)
 
 
 def _contains(actual: Any, expected: Any) -> str | None:
-    if isinstance(actual, str):
-        ok = isinstance(expected, str) and expected in actual
-    elif isinstance(actual, list):
-        ok = expected in actual
-    elif isinstance(actual, dict):
-        ok = (all(k in actual and actual[k] == v for k, v in expected.items())
-              if isinstance(expected, dict) else expected in actual)
-    else:
-        return f"expected a string, list or object containing {_show(expected)}, got " \
-               f"{_show(actual)}"
-    return None if ok else f"expected {_show(actual)} to contain {_show(expected)}"
+    misuse = _misuse(actual, expected)
+    if misuse:
+        return misuse
+    why = _miss(actual, expected)
+    if why is None:
+        return None
+    return f"expected {_show(actual)} to contain {_show(expected)}" + (f": {why}" if why else "")
 
 
 def _not_contains(actual: Any, expected: Any) -> str | None:
-    return None if _contains(actual, expected) is not None else \
+    misuse = _misuse(actual, expected)
+    if misuse:
+        return misuse
+    return None if _miss(actual, expected) is not None else \
         f"expected {_show(actual)} not to contain {_show(expected)}"
 
 
+@functools.lru_cache(maxsize=256)
+def compile_regex(pattern: str) -> Any:
+    """``pattern`` compiled by RE2; a pattern RE2 refuses is a scenario error naming it."""
+    options = re2.Options()
+    options.log_errors = False  # the error below says it; no absl noise on stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) \
+            else str(exc)
+        raise ScenarioError(f"regular expression {pattern!r} is not valid RE2 syntax "
+                            f"({reason}); patterns are RE2 (linear time, no backreferences "
+                            f"or lookarounds, \\z not \\Z): {RE2_SYNTAX}") from None
+
+
+def regex_problem(pattern: Any) -> str | None:
+    """Why ``pattern`` cannot be used by ``matches`` (checked when a file loads), or None."""
+    if not isinstance(pattern, str):
+        return f"a regular expression is a string, got {_show(pattern)}"
+    try:
+        compile_regex(pattern)
+    except ScenarioError as exc:
+        return str(exc).removeprefix(ScenarioError.marker)
+    return None
+
+
 def _matches(actual: Any, expected: Any) -> str | None:
+    if not isinstance(expected, str):
+        return f"`matches` takes a regular expression string, got {_show(expected)}"
+    regex = compile_regex(expected)
     if not isinstance(actual, str):
         return f"expected a string matching /{expected}/, got {_show(actual)}"
-    return None if re.search(expected, actual) else \
+    return None if regex.search(actual) else \
         f"expected {_show(actual)} to match /{expected}/"
 
 
@@ -139,12 +230,17 @@ def search(path: str, data: Any) -> Any:
 
 def check(expectation: dict[str, Any], data: Any) -> tuple[Any, list[tuple[str, Any, str]]]:
     """Apply every matcher in ``expectation``; returns (actual, [(matcher, expected, why)])."""
-    actual = search(expectation.get("path", "@"), data)
+    path = expectation.get("path", "@")
+    actual = search(path, data)
     failures = []
     for name, expected in expectation.items():
         if name == "path":
             continue
-        why = MATCHERS[name](actual, expected)
+        if actual is None and name in NEEDS_VALUE:
+            why = (f"path {path!r} selected nothing; {name} needs a value (use is_null: true "
+                   "to check absence)")
+        else:
+            why = MATCHERS[name](actual, expected)
         if why is not None:
             failures.append((name, expected, why))
     return actual, failures

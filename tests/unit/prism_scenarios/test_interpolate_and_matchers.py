@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from prism_scenarios.errors import ScenarioError
-from prism_scenarios.interpolate import interpolate
-from prism_scenarios.matchers import check
+from prism_scenarios.interpolate import interpolate, redact, references, variable_name
+from prism_scenarios.matchers import check, regex_problem
 
 
 def test_whole_reference_keeps_type_and_partial_formats() -> None:
@@ -47,3 +47,82 @@ def test_matchers(expectation, data, ok: bool) -> None:
 def test_bad_jmespath_is_a_scenario_error() -> None:
     with pytest.raises(ScenarioError, match="invalid JMESPath"):
         check({"path": "a[", "equals": 1}, {})
+
+
+@pytest.mark.parametrize("expectation", [
+    {"path": "missing", "not_equals": 3}, {"path": "missing", "not_contains": "x"},
+])
+def test_negative_matchers_fail_on_a_path_that_selects_nothing(expectation) -> None:
+    _actual, failures = check(expectation, {"present": 1})
+    matcher = next(k for k in expectation if k != "path")
+    assert failures == [(matcher, expectation[matcher],
+                         f"path 'missing' selected nothing; {matcher} needs a value (use "
+                         "is_null: true to check absence)")]
+
+
+@pytest.mark.parametrize("expectation,data,ok", [
+    # objects: every expected key present with a matching value, nested objects as subsets
+    ({"contains": {"a": 1}}, {"a": 2, "b": 1}, False),
+    ({"contains": {"a": {"x": 1}}}, {"a": {"x": 1, "y": 2}, "b": 0}, True),
+    ({"contains": {"a": {"x": 2}}}, {"a": {"x": 1, "y": 2}}, False),
+    ({"contains": {"a": [1]}}, {"a": [1, 2]}, False),  # lists inside objects: equal, not subset
+    ({"contains": {"a": 1}}, {"a": True}, False), ({"contains": {"a": True}}, {"a": 1}, False),
+    # lists: some element equals it (an object element: has its keys and values)
+    ({"contains": True}, [1, 2], False), ({"contains": 1}, [True], False),
+    ({"contains": 1}, [0, 1], True), ({"contains": [1]}, [[1], [2]], True),
+    ({"contains": {"id": "b"}}, [{"id": "a", "n": 1}, {"id": "b", "n": 2}], True),
+    ({"contains": {"id": "c"}}, [{"id": "a"}, {"id": "b"}], False),
+    ({"contains": "b"}, ["abc"], False),  # an element equals it; no substring search
+    # strings: substrings of strings only
+    ({"contains": 1}, "123", False), ({"not_contains": 1}, "123", False),
+    # the negation, with the same strictness
+    ({"not_contains": {"a": 1}}, {"a": 2}, True), ({"not_contains": {"a": 1}}, {"a": 1}, False),
+    ({"not_contains": True}, [1], True), ({"not_contains": "a"}, {"a": 1}, False),
+    ({"not_contains": 3}, 3, False),
+    # equality is type-strict at any depth
+    ({"equals": [True]}, [1], False), ({"equals": {"a": 1}}, {"a": True}, False),
+    ({"equals": {"a": [1.0]}}, {"a": [1]}, True), ({"not_equals": 1}, True, True),
+])
+def test_contains_is_a_deep_type_strict_subset(expectation, data, ok: bool) -> None:
+    _actual, failures = check(expectation, data)
+    assert (not failures) is ok, failures
+
+
+def test_contains_on_an_object_explains_how_to_check_a_key() -> None:
+    _actual, failures = check({"contains": "a"}, {"a": 1})
+    assert 'to check a key use {path: "keys(@)", contains: "a"}' in failures[0][2]
+    _actual, failures = check({"contains": {"a": {"x": 2}}}, {"a": {"x": 1}})
+    assert "key 'a.x' is 1, not 2" in failures[0][2]
+
+
+def test_matches_uses_re2_so_catastrophic_patterns_finish() -> None:
+    # Python's re backtracks exponentially here: this test would never finish with it.
+    _actual, failures = check({"matches": "(a+)+$"}, "a" * 50000 + "b")
+    assert failures and failures[0][0] == "matches"
+    assert not check({"matches": "(a+)+b$"}, "a" * 50000 + "b")[1]
+
+
+def test_a_pattern_re2_cannot_compile_names_itself_and_re2() -> None:
+    with pytest.raises(ScenarioError, match=r"regular expression '\(a\)\\\\1' is not valid "
+                                            r"RE2 syntax \(invalid escape sequence"):
+        check({"matches": r"(a)\1"}, "aa")
+    assert "lookarounds" in regex_problem("(?=a)") and regex_problem(r"^\d+$") is None
+
+
+def test_references_skip_literals_and_env() -> None:
+    value = {"a": ["${x.id}", "$${y} ${env:HOME} ${z}"], "b": 3}
+    assert list(references(value)) == ["x.id", "env:HOME", "z"]
+    assert [variable_name(e) for e in references(value)] == ["x", None, "z"]
+
+
+def test_env_values_are_reported_and_masked_in_the_display_form(monkeypatch) -> None:
+    monkeypatch.setenv("PRISM_TEST_TOKEN", "tok-123456")
+    params = {"auth": "Bearer ${env:PRISM_TEST_TOKEN}", "user": "${u}"}
+    used: list[str] = []
+    assert interpolate(params, {"u": "al"}, used) == {"auth": "Bearer tok-123456",
+                                                      "user": "al"}
+    assert used == ["tok-123456"]
+    assert interpolate(params, {"u": "al"}, masked=True) == {"auth": "Bearer ***",
+                                                             "user": "al"}
+    assert redact({"k tok-123456": ["x tok-123456 y", 3]}, ("tok-123456",)) == {
+        "k ***": ["x *** y", 3]}
