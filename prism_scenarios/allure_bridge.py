@@ -2,6 +2,7 @@
 
 Each engine step becomes an Allure step titled ``action(param=value, …)`` with its parameters,
 its result attached as JSON, and its failure (expected vs actual) as the step's status details.
+Titles, parameters and results come in the engine's display form: ``${env:...}`` values masked.
 With no ``--alluredir`` the hooks have no listener and cost next to nothing.
 """
 
@@ -76,8 +77,9 @@ class AllureReporter:
         step_id = self._open.pop(id(record), None)
         if step_id is None:
             return
-        if record.result is not None:
-            body = json.dumps(record.result, indent=2, ensure_ascii=False, default=str)
+        result = record.shown_result  # ${env:...} values masked
+        if result is not None:
+            body = json.dumps(result, indent=2, ensure_ascii=False, default=str)
             if len(body) > MAX_ATTACHMENT:
                 body = body[:MAX_ATTACHMENT] + "\n… (truncated)"
             allure.attach(body, name="result", attachment_type=allure.attachment_type.JSON)

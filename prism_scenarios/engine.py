@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,7 +26,7 @@ from prism_scenarios.errors import (
     ScenarioError,
     ScenarioFailure,
 )
-from prism_scenarios.interpolate import interpolate
+from prism_scenarios.interpolate import MIN_SECRET, interpolate, redact
 from prism_scenarios.schema import INVARIANTS
 from prism_scenarios.world import DEFAULT_SEED, DEFAULT_START, World
 
@@ -51,6 +50,14 @@ class StepRecord:
     error: BaseException | None = None
     duration: float = 0.0
     status: str = "passed"
+    # Secret values (from ${env:...}) known when the step ended: reports mask them.
+    secrets: tuple[str, ...] = ()
+
+    @property
+    def shown_result(self) -> Any:
+        """The result as reports show it, secrets masked (``result`` keeps the real values
+        for expectations and saves)."""
+        return redact(self.result, self.secrets) if self.secrets else self.result
 
 
 @dataclass
@@ -111,6 +118,9 @@ class ScenarioRun:
         self.record = ScenarioRecord()
         self.last_result: Any = None
         self.last_error: BaseException | None = None  # for check(raises=...)
+        # Environment values used so far (longest first, >= MIN_SECRET characters): masked in
+        # every message and reported result, since one may come back in a result or a save.
+        self.secrets: tuple[str, ...] = ()
         # One loop per scenario, driven with run_until_complete: asyncio.Runner.run re-installs
         # a SIGINT handler on every call, which alone costs more than a no-op step.
         self._loop = asyncio.new_event_loop()
@@ -138,9 +148,9 @@ class ScenarioRun:
         action = self.registry.get(action_name)
         if action is None:
             raise ScenarioError(f"{where}: unknown action {action_name!r}")
-        values = interpolate(params or {}, self.world.variables)
+        values, shown = self._resolve(params or {})
         record = StepRecord(index=len(self.record.steps) + 1, action=action_name, where=where,
-                            title=label or _title(action_name, values), params=values,
+                            title=label or _title(action_name, shown), params=shown,
                             components=action.components)
         self.record.steps.append(record)
         self.reporter.step_started(record)
@@ -153,10 +163,47 @@ class ScenarioRun:
         except BaseException as exc:
             record.status = "failed" if isinstance(exc, AssertionError) else "broken"
             record.error = record.error or exc
+            self._scrub(record, exc)
             raise
         finally:
+            record.secrets = self.secrets
             self.reporter.step_finished(record)
         return record.result
+
+    def _resolve(self, value: Any) -> tuple[Any, Any]:
+        """(real, shown): ``value`` interpolated for the action, and as reports show it (each
+        ``${env:...}`` as ``***``, known secret values masked). No extra work without
+        secrets."""
+        used: list[str] = []
+        real = interpolate(value, self.world.variables, used)
+        if not used and not self.secrets:
+            return real, real
+        if used:
+            self.remember_secrets(used)
+            shown = interpolate(value, self.world.variables, masked=True)
+        else:
+            shown = real
+        return real, redact(shown, self.secrets)
+
+    def remember_secrets(self, values: list[str]) -> None:
+        """Mask these values from now on (short ones only where referenced: MIN_SECRET)."""
+        known = set(self.secrets) | {v for v in values if len(v) >= MIN_SECRET}
+        self.secrets = tuple(sorted(known, key=len, reverse=True))
+
+    def _scrub(self, record: StepRecord, exc: BaseException) -> None:
+        """Secrets out of a failure leaving the engine: its message (which feeds pytest
+        output, junit.xml, summary.json, Allure) and any chained error that shows one."""
+        if not self.secrets:
+            return
+        if isinstance(exc, ScenarioFailure):
+            exc.args = tuple(redact(a, self.secrets) if isinstance(a, str) else a
+                             for a in exc.args)
+        chained = exc.__cause__ or exc.__context__
+        if chained is not None and redact(str(chained), self.secrets) != str(chained):
+            exc.__cause__, exc.__suppress_context__ = None, True
+        if record.error is not exc and \
+                redact(str(record.error), self.secrets) != str(record.error):
+            record.error = exc  # the action's own error text shows a secret
 
     def _execute(self, action: Any, record: StepRecord, values: dict[str, Any],
                  raises: dict[str, str] | None, timeout: float | None,
@@ -237,7 +284,8 @@ class ScenarioRun:
         if "message" in raises and raises["message"] not in message:
             raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
                                     f"contain {raises['message']!r}\n  message: {message}")
-        if "matches" in raises and not re.search(raises["matches"], message):
+        if "matches" in raises and not matchers.compile_regex(raises["matches"]).search(
+                message):
             raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
                                     f"match /{raises['matches']}/\n  message: {message}")
 
@@ -251,12 +299,18 @@ class ScenarioRun:
             self.world.variables[name] = value
 
     def _expect(self, record: StepRecord, expect: list[dict[str, Any]]) -> None:
-        for expectation in expect:
-            resolved = interpolate(expectation, self.world.variables)
+        """Check every expectation, then report all that failed in one failure."""
+        failed = []
+        for n, expectation in enumerate(expect, start=1):
+            used: list[str] = []
+            resolved = interpolate(expectation, self.world.variables, used)
+            if used:
+                self.remember_secrets(used)
             actual, failures = matchers.check(resolved, record.result)
             if failures:
-                raise ExpectationFailed(_expectation_message(record, resolved, actual,
-                                                             failures))
+                failed.append((n, resolved, actual, failures))
+        if failed:
+            raise ExpectationFailed(_expectation_message(record, failed, len(expect)))
 
     @functools.cached_property
     def _write_roots(self) -> list[str]:
@@ -302,8 +356,10 @@ class ScenarioRun:
                 self._expect(record, expect)
         except BaseException as exc:
             record.status, record.error = "failed", exc
+            self._scrub(record, exc)
             raise
         finally:
+            record.secrets = self.secrets
             self.reporter.step_finished(record)
         return record.result
 
@@ -337,10 +393,26 @@ def _pydantic_summary(exc: pydantic.ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _expectation_message(record: StepRecord, expectation: dict[str, Any], actual: Any,
-                         failures: list[tuple[str, Any, str]]) -> str:
-    lines = [f"{record.where}: step {record.index} `{record.action}` expectation failed",
-             f"  expect:   {matchers._show(expectation)}"]
+def _expectation_message(record: StepRecord, failed: list[tuple[int, dict[str, Any], Any,
+                                                                list[tuple[str, Any, str]]]],
+                         total: int) -> str:
+    """One block per failed expectation (numbered when several failed), so a step shows
+    everything that is wrong with its result at once."""
+    head = f"{record.where}: step {record.index} `{record.action}`"
+    if len(failed) == 1:
+        lines = [f"{head} expectation failed"]
+    else:
+        lines = [f"{head}: {len(failed)} of {total} expectations failed"]
+    for n, expectation, actual, failures in failed:
+        if len(failed) > 1:
+            lines.append(f"  -- expectation {n} of {total}:")
+        lines += _failure_lines(expectation, actual, failures)
+    return "\n".join(lines)
+
+
+def _failure_lines(expectation: dict[str, Any], actual: Any,
+                   failures: list[tuple[str, Any, str]]) -> list[str]:
+    lines = [f"  expect:   {matchers._show(expectation)}"]
     for name, expected, why in failures:
         lines += [f"  matcher:  {name}",
                   f"  expected: {matchers._show(expected)}",
@@ -349,7 +421,7 @@ def _expectation_message(record: StepRecord, expectation: dict[str, Any], actual
         delta = matchers.diff(expected, actual) if name == "equals" else None
         if delta:
             lines += ["  diff:", *("    " + line for line in delta.splitlines())]
-    return "\n".join(lines)
+    return lines
 
 
 __all__ = ["ExpectationFailed", "InvariantBreach", "ScenarioFailure", "ScenarioRun",

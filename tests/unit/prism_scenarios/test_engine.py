@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,131 @@ def test_a_step_that_crashes_in_the_runner_does_not_count_its_component() -> Non
         run.step("session.create", {"user_id": "ghost"}, where="t:2",
                  raises={"error": "NotFound"})
         assert run.components_used == {"storage"}  # refused by the SUT: it was exercised
+
+
+def test_every_failing_expectation_of_a_step_is_reported_at_once(run: ScenarioRun) -> None:
+    with pytest.raises(ExpectationFailed) as err:
+        run.step("expect.value", {"value": {"a": 1, "b": "x", "c": [1]}}, where="f.yaml:4",
+                 expect=[{"path": "a", "equals": 2}, {"path": "b", "equals": "x"},
+                         {"path": "c", "length": 3, "contains": 1},
+                         {"path": "nothing", "not_equals": 1}])
+    text = str(err.value)
+    assert text.startswith("f.yaml:4: step 1 `expect.value`: 3 of 4 expectations failed\n")
+    assert "-- expectation 1 of 4:\n  expect:   {\"path\": \"a\", \"equals\": 2}\n" \
+           "  matcher:  equals\n  expected: 2\n  actual:   1" in text
+    assert "-- expectation 3 of 4:" in text and "matcher:  length" in text
+    assert "-- expectation 4 of 4:" in text and "path 'nothing' selected nothing" in text
+    assert "expectation 2 of 4" not in text
+
+
+def test_raises_checks_the_message_of_a_yaml_step(run: ScenarioRun) -> None:
+    with pytest.raises(ExpectationFailed) as err:
+        run.step("user.create", {"user_id": "../x"}, where="f.yaml:3",
+                 raises={"error": "ValidationError", "message": "no such words"})
+    assert str(err.value).startswith(
+        "f.yaml:3: step 1 `user.create`: ValidationError raised, but its message does not "
+        "contain 'no such words'\n  message: ")
+    with pytest.raises(ExpectationFailed, match=r"does not match /\^nothing/"):
+        run.step("user.create", {"user_id": "../x"}, where="f.yaml:4",
+                 raises={"error": "ValidationError", "matches": "^nothing"})
+    run.step("user.create", {"user_id": "../x"}, where="f.yaml:5",
+             raises={"error": "ValidationError", "message": "invalid user_id",
+                     "matches": r"user_id '\.\./x'"})
+
+
+def test_raises_checks_the_message_of_a_captured_error(run: ScenarioRun) -> None:
+    """What Gherkin's 'Then it fails with X mentioning "..."' runs."""
+    run.step("user.create", {"user_id": "../x"}, where="t:1", capture_error=True)
+    with pytest.raises(ExpectationFailed, match="its message does not contain 'no such'"):
+        run.check(where="t:2", label="fails", raises={"error": "ValidationError",
+                                                      "message": "no such"})
+    run.check(where="t:3", label="fails", raises={"error": "ValidationError",
+                                                  "message": "invalid user_id"})
+
+
+def test_raises_patterns_are_re2(run: ScenarioRun) -> None:
+    with pytest.raises(ScenarioError, match="not valid RE2 syntax"):
+        run.step("user.create", {"user_id": "../x"}, where="t:1",
+                 raises={"error": "ValidationError", "matches": "(?<=user)_id"})
+
+
+def test_a_bad_enum_value_through_a_variable_is_refused_when_the_step_runs(
+        run: ScenarioRun) -> None:
+    run.world.variables.update(role="poet", ok="assistant")
+    _chat(run)
+    with pytest.raises(ScenarioError, match=r"step 3 `message.add`: bad parameters after "
+                                            r"interpolation: role: Input should be 'user'"):
+        run.step("message.add", {"user_id": "alice", "session_id": "${s1}", "role": "${role}",
+                                 "content": "x"}, where="t:3")
+    run.step("message.add", {"user_id": "alice", "session_id": "${s1}", "role": "${ok}",
+                             "content": "x"}, where="t:4",
+             expect=[{"path": "role", "equals": "assistant"}])
+
+
+class _FakeAllureLogger:
+    def __init__(self) -> None:
+        self.started: list = []
+
+    def start_step(self, parent, uuid, step) -> None:
+        self.started.append(step)
+
+    def stop_step(self, uuid, **fields) -> None:
+        self.stopped = fields
+
+
+def test_env_secrets_are_masked_in_messages_titles_params_and_attachments(
+        monkeypatch) -> None:
+    from prism_scenarios import allure_bridge
+
+    secret = "s3cr3t-T0KEN-value"
+    monkeypatch.setenv("PRISM_TEST_SECRET", secret)
+    monkeypatch.setenv("PRISM_TEST_SHORT", "abc")
+    monkeypatch.setenv("PRISM_TEST_OTHER", "other-secret")
+    reporter = allure_bridge.AllureReporter()
+    reporter._logger = logger = _FakeAllureLogger()
+    attached: list[str] = []
+    monkeypatch.setattr(allure_bridge.allure, "attach", lambda body, **kw: attached.append(body))
+    with ScenarioRun(reporter=reporter) as run:
+        params = {"value": {"auth": "Bearer ${env:PRISM_TEST_SECRET}",
+                            "pin": "${env:PRISM_TEST_SHORT}"}}
+        with pytest.raises(ExpectationFailed) as err:
+            run.step("expect.value", params, where="t:1",
+                     expect=[{"path": "auth", "equals": "Bearer nope"}])
+        record = run.record.steps[0]
+        assert record.result["auth"] == f"Bearer {secret}"  # expectations see real values
+        # The secret comes back in a saved variable and in a later step's result.
+        run.step("expect.value", {"value": "${env:PRISM_TEST_SECRET}"}, where="t:2",
+                 save={"token": "@"})
+        with pytest.raises(ExpectationFailed) as later:
+            run.step("expect.value", {"value": "token=${token}"}, where="t:3",
+                     expect=[{"equals": "token=other"}])
+        with pytest.raises(ExpectationFailed) as expected:  # a secret in an expectation
+            run.step("expect.value", {"value": "x"}, where="t:4",
+                     expect=[{"equals": "${env:PRISM_TEST_OTHER}"}])
+    assert "Bearer ***" in str(err.value) and secret not in str(err.value)
+    assert secret not in str(later.value) and "token=***" in str(later.value)
+    assert "other-secret" not in str(expected.value) and 'expected: "***"' in str(
+        expected.value)
+    assert record.title == 'expect.value(value={"auth": "Bearer ***", "pin": "***"})'
+    assert record.params == {"value": {"auth": "Bearer ***", "pin": "***"}}
+    assert run.record.steps[2].params == {"value": "token=***"}
+    shown = [json.dumps([s.name, [(p.name, p.value) for p in s.parameters]])
+             for s in logger.started]
+    assert len(attached) == 4 and len(shown) == 4
+    for text in [*shown, *attached, logger.stopped["statusDetails"].message]:
+        assert secret not in text
+    assert "Bearer ***" in attached[0] and "token=***" in attached[2]
+
+
+def test_a_secret_in_the_action_s_own_error_does_not_leave_the_engine(monkeypatch) -> None:
+    secret = "s3cr3t-T0KEN-value"
+    monkeypatch.setenv("PRISM_TEST_SECRET", secret)
+    with ScenarioRun() as run:
+        with pytest.raises(ExpectationFailed) as err:
+            run.step("user.create", {"user_id": "../${env:PRISM_TEST_SECRET}"}, where="t:1")
+        record = run.record.steps[0]
+    assert "raised SecurityError: invalid user_id '../***'" in str(err.value)
+    assert secret not in str(err.value) and err.value.__cause__ is None
+    assert err.value.__suppress_context__  # pytest would print the chained error's text
+    assert record.error is err.value and secret not in json.dumps(record.shown_result)
+    assert secret in record.result["message"]  # the real error stays for `raises`
