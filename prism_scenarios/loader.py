@@ -108,12 +108,23 @@ class _Problems:
 
 
 def load_file(path: Path | str, registry: ActionRegistry | None = None,
-              display: str | None = None) -> ScenarioFileSpec:
-    """Parse and validate one file; raises ``ScenarioFileError`` listing every problem."""
+              display: str | None = None, *,
+              max_file_mb: float | None = None) -> ScenarioFileSpec:
+    """Parse and validate one file; raises ``ScenarioFileError`` listing every problem.
+
+    Bad input is refused before anything runs: a file over ``max_file_mb`` megabytes (MiB;
+    default ``$PRISM_MAX_SCENARIO_FILE_MB``, else 5) unread, alias bombs and deep nesting too.
+    """
+    from flatfile_chat.config.yaml_lines import YAMLLimits, read_text_bounded
+
     registry = registry or load_actions()
     source = display or str(path)
+    limits = YAMLLimits().with_megabytes(
+        max_file_mb, env="PRISM_MAX_SCENARIO_FILE_MB",
+        hint="raise it with max_scenario_file_mb under [tool.prism-scenarios] in "
+             "pyproject.toml or the PRISM_MAX_SCENARIO_FILE_MB environment variable")
     try:
-        document = load_yaml(Path(path).read_text(encoding="utf-8"), source=source)
+        document = load_yaml(read_text_bounded(path, limits, source), source, limits)
     except YAMLError as exc:
         raise ScenarioFileError([str(exc)]) from None
     if not isinstance(document, LineDict):
