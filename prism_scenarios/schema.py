@@ -2,7 +2,9 @@
 
 Every action becomes a property of a step (so editors autocomplete action names and their
 parameters) and a ``oneOf`` branch requires exactly one of them. Parameters that are not
-strings also accept a whole ``${variable}`` string, since values are interpolated at run time.
+plain strings (numbers, lists, objects, enums, strings with a pattern, format or length) also
+accept a whole ``${variable}`` string, since values are interpolated at run time (and then
+validated by the action's model).
 """
 
 from __future__ import annotations
@@ -48,8 +50,13 @@ def params_schema(action: Any, defs: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# String keywords a ``${variable}`` reference itself would not satisfy.
+STRING_CONSTRAINTS = ("enum", "const", "pattern", "format", "minLength", "maxLength")
+
+
 def _allow_interpolation(prop: dict[str, Any]) -> dict[str, Any]:
-    if prop.get("type") == "string":
+    """``prop`` or a whole ``${variable}``; a plain string already accepts one."""
+    if prop.get("type") == "string" and not any(k in prop for k in STRING_CONSTRAINTS):
         return prop
     description = prop.get("description")
     wrapped = {"anyOf": [{k: v for k, v in prop.items() if k not in ("description", "default")},
@@ -68,7 +75,8 @@ def expectation_schema() -> dict[str, Any]:
         props[name] = {"description": f"matcher '{name}'"}
     props["type"] = {"enum": sorted(TYPES), "description": "JSON type of the value"}
     props["schema"] = {"type": "object", "description": "JSON Schema the value must match"}
-    props["matches"] = {"type": "string", "description": "regular expression (re.search)"}
+    props["matches"] = {"type": "string",
+                        "description": "RE2 regular expression, found anywhere (search)"}
     props["length"] = {"anyOf": [{"type": "integer", "minimum": 0},
                                  {"$ref": "#/$defs/interpolation"}]}
     props["is_null"] = {"type": "boolean"}
@@ -97,7 +105,8 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
                                   "message": {"type": "string",
                                               "description": "substring of the message"},
                                   "matches": {"type": "string",
-                                              "description": "regex on the message"}},
+                                              "description": "RE2 regular expression "
+                                                             "searched in the message"}},
                    "description": "the step must fail with this error"},
         "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
     })

@@ -48,3 +48,16 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
     interpolated = {"scenarios": [{"name": "x", "steps": [
         {"messages.list": {"user_id": "a", "session_id": "b", "limit": "${n}"}}]}]}
     assert not list(validator.iter_errors(interpolated))
+
+
+def test_constrained_strings_accept_a_whole_variable_plain_strings_stay_plain() -> None:
+    schema = build_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def step(params: dict) -> dict:
+        return {"scenarios": [{"name": "x", "steps": [{"session.create": params}]}]}
+
+    assert not list(validator.iter_errors(step({"user_id": "a", "session_type": "${kind}"})))
+    assert list(validator.iter_errors(step({"user_id": "a", "session_type": "party"})))
+    assert schema["$defs"]["action:session.create"]["properties"]["user_id"] == {
+        "type": "string"}
