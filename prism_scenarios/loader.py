@@ -1,13 +1,16 @@
 """Load YAML scenario files into specs, validating everything before anything runs.
 
 Errors read ``path/to/file.yaml:LINE: <what is wrong> (allowed: …)``. A file with any error
-yields no runnable scenario at all (the pytest plugin turns it into one failing item).
+yields no runnable scenario at all (the pytest plugin turns it into one failing item). Besides
+the schema, the loader checks what would otherwise only fail mid-run: every ``${variable}`` a
+step reads is defined by then, and every ``matches`` regular expression compiles under RE2.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,8 @@ from flatfile_chat.config.yaml_lines import LineDict, YAMLError, line_of, load_y
 from flatfile_chat.errors import ConfigError
 from prism_scenarios.actions.registry import Action, ActionRegistry, load_actions
 from prism_scenarios.errors import ScenarioFileError
-from prism_scenarios.matchers import MATCHERS
+from prism_scenarios.interpolate import references, variable_name
+from prism_scenarios.matchers import MATCHERS, regex_problem
 from prism_scenarios.schema import (
     INTERPOLATION,
     INVARIANTS,
@@ -138,6 +142,7 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
         spec = _check_step(step, location, problems, registry, source)
         if spec is not None:
             steps_by_location[tuple(location)] = spec
+    _check_variables(document, problems)
     file_config = plain(document.get("config", {}))
     for location, cfg in [(["config"], file_config)] + [
             (["scenarios", i, "config"], deep_merge(file_config, plain(s.get("config", {}))))
@@ -258,15 +263,26 @@ def _check_params(name: str, params: dict, location: list[Any], problems: _Probl
 def _expected_type(field_info: Any) -> str:
     if field_info is None:
         return ""
-    annotation = getattr(field_info.annotation, "__name__", None) or str(field_info.annotation)
+    annotation = field_info.annotation
+    # Literal[...] and Optional[...] read as themselves, not as a bare "Literal".
+    annotation = str(annotation) if typing.get_origin(annotation) else \
+        getattr(annotation, "__name__", None) or str(annotation)
     annotation = annotation.replace("typing.", "").replace(" | None", " or null")
     return f" (expected {annotation}, or a whole ${{variable}})"
 
 
 def _short(error: jsonschema.ValidationError) -> str:
     if error.validator == "anyOf":
-        return f"{error.instance!r} has the wrong type"
+        wrong_value = next(_value_errors(error), None)  # a string, but not an allowed one
+        return wrong_value.message if wrong_value else f"{error.instance!r} has the wrong type"
     return error.message
+
+
+def _value_errors(error: jsonschema.ValidationError):
+    for sub in error.context or []:
+        if sub.validator in ("enum", "const"):
+            yield sub
+        yield from _value_errors(sub)
 
 
 def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> None:
@@ -283,7 +299,11 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
         if not unknown and not [k for k in expectation if k in MATCHERS]:
             problems.add(location + ["expect", i], f"expectation has no matcher (allowed: "
                                                    f"{', '.join(MATCHERS)})")
+        if "matches" in expectation:
+            _check_regex(expectation["matches"], location + ["expect", i, "matches"], problems)
     raises = step.get("raises")
+    if isinstance(raises, dict) and "matches" in raises:
+        _check_regex(raises["matches"], location + ["raises", "matches"], problems)
     if isinstance(raises, dict) and raises.get("error") not in ERROR_NAMES:
         problems.add(location + ["raises", "error"],
                      f"unknown error {raises.get('error')!r}"
@@ -294,18 +314,92 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
                                             "'save' (it has no result)")
 
 
+def _check_regex(pattern: Any, location: list[Any], problems: _Problems) -> None:
+    """A pattern that RE2 refuses fails the file now, not the step that reaches it; one built
+    from ``${variables}`` is checked when the step runs."""
+    if isinstance(pattern, str) and next(references(pattern), None) is not None:
+        return
+    why = regex_problem(pattern)
+    if why:
+        problems.add(location, f"matches: {why}")
+
+
+def _check_variables(document: LineDict, problems: _Problems) -> None:
+    """Every ``${name}`` a step reads (parameters and expectations) must be defined by then:
+    file or scenario fixtures, the example row, or a ``save`` (or ``vars.set``) of an earlier
+    step. ``${env:NAME}`` is read at run time and not checked here."""
+    background = _raw_steps(document.get("background"), ["background"])
+    fixtures = _keys(document.get("fixtures"))
+    reported: set[tuple[int | None, str]] = set()  # a background step: once, not per scenario
+    scenarios = document.get("scenarios")
+    for s, scenario in enumerate(scenarios if isinstance(scenarios, list) else []):
+        if not isinstance(scenario, dict):
+            continue
+        steps = background + _raw_steps(scenario.get("steps"), ["scenarios", s, "steps"])
+        known = fixtures | _keys(scenario.get("fixtures"))
+        rows = scenario.get("examples")
+        for row in rows if isinstance(rows, list) and rows else [None]:
+            for line, expression, message in _undefined(steps, known | _keys(row), document):
+                if (line, expression) not in reported:
+                    reported.add((line, expression))
+                    problems.add(line, message)
+
+
+def _raw_steps(steps: Any, location: list[Any]) -> list[tuple[list[Any], Any]]:
+    return [(location + [i], step) for i, step in enumerate(steps)] \
+        if isinstance(steps, list) else []
+
+
+def _keys(mapping: Any) -> set[str]:
+    return set(mapping) if isinstance(mapping, dict) else set()
+
+
+def _undefined(steps: list[tuple[list[Any], Any]], known: set[str], document: LineDict):
+    """(line, reference, message) for each reference to a name not defined at its step, in
+    step order (a step's own ``save`` is defined for its ``expect``: saves run first)."""
+    known = set(known)
+    for index, (location, step) in enumerate(steps, start=1):
+        if not isinstance(step, dict):
+            continue
+        actions = [k for k in step if k not in STEP_KEYS]
+        name = actions[0] if len(actions) == 1 else "?"
+        params = step.get(name)
+        saved = _keys(step.get("save"))
+        parts = [(location + [name] if len(actions) == 1 else location, params, known)]
+        expect = step.get("expect")
+        parts += [(location + ["expect", i], check, known | saved)
+                  for i, check in enumerate(expect if isinstance(expect, list) else [])]
+        for where, part, defined in parts:
+            line = line_of(document, where)
+            for expression in references(part):
+                variable = variable_name(expression)
+                if variable is None or variable in defined:
+                    continue
+                shown = f"${{{variable}}}" + (f" (in ${{{expression}}})"
+                                              if expression != variable else "")
+                yield line, expression, (
+                    f"undefined variable {shown} in step {index} `{name}` (defined at this "
+                    f"point: {', '.join(sorted(defined)) or 'none'})")
+        known |= saved
+        if name == "vars.set":
+            values = params.get("values") if isinstance(params, dict) else None
+            if not isinstance(values, dict):
+                return  # the names it sets are only known at run time
+            known |= set(values)
+
+
 def _check_use_case(document: LineDict, problems: _Problems) -> None:
     value = document.get("use_case")
     if not isinstance(value, str):
         return
-    from prism_scenarios.use_cases import CatalogError, catalog_or_none
+    from prism_scenarios.use_cases import CatalogError, current_catalog
 
     try:
-        catalog = catalog_or_none()
+        catalog = current_catalog()
     except CatalogError as exc:
         problems.add(["use_case"], f"cannot check use_case: {exc}")
         return
-    if catalog is not None and (why := catalog.check_id(value)):
+    if why := catalog.check_id(value):
         problems.add(["use_case"], why)
 
 

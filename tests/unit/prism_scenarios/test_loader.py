@@ -124,3 +124,91 @@ scenarios:
     assert [s.action for s in first.steps] == ["user.create", "messages.list"]
     assert first.variables == {"user": "alice", "n": 2, "size": 1}
     assert first.steps[1].line == 13 and first.components == ["storage"]
+
+
+def test_undefined_variables_fail_the_file_with_where_and_what_is_defined(
+        tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+fixtures: {user: alice}
+background:
+  - user.create: {user_id: "${usr}"}
+scenarios:
+  - name: first
+    fixtures: {topic: x}
+    steps:
+      - session.create: {user_id: "${user}", title: "${topic} $${literal} ${env:NOT_CHECKED}"}
+        save: {s1: session_id}
+        expect: [{path: session_id, equals: "${s1}"}]
+      - session.get: {user_id: "${user}", session_id: "${s2.id}"}
+      - vars.set: {values: {later: 1}}
+      - expect.value: {value: "${later}"}
+        expect: [{equals: "${nope}"}]
+  - name: second
+    examples: [{row: 1}]
+    steps:
+      - expect.value: {value: "${row} ${s1}"}
+""")
+    assert problems == [
+        "case.yaml:3: undefined variable ${usr} in step 1 `user.create` (defined at this "
+        "point: topic, user)",
+        "case.yaml:11: undefined variable ${s2} (in ${s2.id}) in step 3 `session.get` "
+        "(defined at this point: s1, topic, user)",
+        "case.yaml:14: undefined variable ${nope} in step 5 `expect.value` (defined at this "
+        "point: later, s1, topic, user)",
+        "case.yaml:18: undefined variable ${s1} in step 2 `expect.value` (defined at this "
+        "point: row, user)",
+    ]
+
+
+def test_every_shipped_scenario_file_loads() -> None:
+    root = Path(__file__).resolve().parents[3] / "scenarios"
+    files = [p for p in root.rglob("*.yaml") if p.name != "use_cases.yaml"
+             and "data" not in p.parts]
+    assert files
+    for path in files:
+        load_file(path)  # no undefined variable, no pattern RE2 refuses
+
+
+def test_regular_expressions_are_compiled_when_the_file_loads(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+scenarios:
+  - name: x
+    steps:
+      - expect.value: {value: aa}
+        expect:
+          - {matches: "(a)\\\\1"}
+          - {matches: "^a+$"}
+          - {matches: "${pattern}"}
+      - user.create: {user_id: "../x"}
+        raises: {error: ValidationError, matches: "(?!x)user"}
+""")
+    assert problems[0].startswith("case.yaml:6: matches: regular expression '(a)\\\\1' is "
+                                  "not valid RE2 syntax (invalid escape sequence: \\1)")
+    assert problems[1].startswith("case.yaml:10: matches: regular expression '(?!x)user' "
+                                  "is not valid RE2 syntax")
+    assert "undefined variable ${pattern}" in problems[2]  # a built pattern runs later
+    assert len(problems) == 3
+
+
+def test_constrained_parameters_accept_a_variable_and_name_allowed_values(
+        tmp_path: Path) -> None:
+    spec = _load(tmp_path, """\
+fixtures: {kind: debate, role: assistant}
+scenarios:
+  - name: x
+    steps:
+      - session.create: {user_id: a, session_type: "${kind}"}
+        save: {s: session_id}
+      - message.add: {user_id: a, session_id: "${s}", role: "${role}", content: hi}
+""")
+    assert spec.scenarios[0].steps[0].params["session_type"] == "${kind}"
+    problems = _problems(tmp_path, """\
+scenarios:
+  - name: x
+    steps:
+      - session.create: {user_id: a, session_type: party}
+""")
+    assert problems == ["case.yaml:4: parameter 'session_type' of session.create: 'party' is "
+                        "not one of ['chat', 'panel', 'debate', 'problem_solving'] (expected "
+                        "Literal['chat', 'panel', 'debate', 'problem_solving'], or a whole "
+                        "${variable})"]
