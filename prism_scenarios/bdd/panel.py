@@ -4,14 +4,10 @@ the panel's id is its name in the sentence (``panel_sessions/{name}/``)."""
 
 from __future__ import annotations
 
-import re
-
 from pytest_bdd import given, parsers, then, when
 
-from prism_scenarios.bdd.steps import params_from, where
+from prism_scenarios.bdd.steps import params_from, sentence_list, where
 from prism_scenarios.engine import ScenarioRun
-
-_QUOTED = re.compile(r'"([^"]+)"')
 
 
 @given(parsers.re(r'a debate "(?P<panel>\w+)" between "(?P<first>[^"]+)" and '
@@ -33,7 +29,8 @@ def owned_panel(scenario_run: ScenarioRun, request, kind: str, panel: str, owner
     config = {"consensus_threshold": float(threshold)} if threshold else {}
     scenario_run.step("panel.create", {
         "panel_id": panel, "session_type": kind, "owner_user_id": owner,
-        "participants": [{"participant_id": p} for p in _QUOTED.findall(people)],
+        "participants": [{"participant_id": p}
+                         for p in sentence_list(people, where(request), "participants")],
         "session_config": config}, where=where(request))
 
 

@@ -7,6 +7,7 @@ for actions, ``check`` for expectations on the last result. Steps are plain ``de
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -24,6 +25,13 @@ MATCHER_PHRASES = {
     "is of type": "type",
 }
 _PHRASES = "|".join(sorted(MATCHER_PHRASES, key=len, reverse=True))
+# A list in a sentence: items separated by ",", "and" or ", and"; quoted items may hold
+# anything but a quote, unquoted ones are words (not the word "and").
+_SEPARATOR = r'(?:\s*,\s*(?:and\s+)?|\s+and\s+)'
+_QUOTED_ITEM = r'"[^"]*"'
+_WORD_ITEM = r'[^",\s]+(?:\s+(?!and(?:\s|$))[^",\s]+)*'
+_QUOTED_LIST = re.compile(rf'{_QUOTED_ITEM}(?:{_SEPARATOR}{_QUOTED_ITEM})*')
+_WORD_LIST = re.compile(rf'{_WORD_ITEM}(?:{_SEPARATOR}{_WORD_ITEM})*')
 
 
 @pytest.fixture
@@ -50,6 +58,23 @@ def scalar(text: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"cannot read value {text!r}: {exc}") from None
+
+
+def sentence_list(text: str, where: str, what: str = "items") -> list[str]:
+    """The list a sentence names: ``"a", "b" and "c"`` or ``a, b and c`` (quote an item that
+    holds a comma or the word "and"). An empty or unreadable list is a scenario error naming
+    the step, never a silent ``[]`` that would make the step test nothing."""
+    text = text.strip()
+    if _QUOTED_LIST.fullmatch(text):
+        items = [item[1:-1] for item in re.findall(_QUOTED_ITEM, text)]
+    elif _WORD_LIST.fullmatch(text):
+        items = re.split(_SEPARATOR, text)
+    else:
+        items = []
+    if not items or not all(item.strip() for item in items):
+        raise ScenarioError(f'{where}: cannot read the {what} {text!r}: write a list as '
+                            f'"a", "b" and "c" or as a, b and c')
+    return items
 
 
 def params_from(docstring: str | None) -> dict[str, Any]:

@@ -5,15 +5,12 @@ sentences can check it whatever ran in between."""
 
 from __future__ import annotations
 
-import re
-
 from pytest_bdd import given, parsers, then, when
 
-from prism_scenarios.bdd.steps import params_from, scalar, where
+from prism_scenarios.bdd.steps import params_from, scalar, sentence_list, where
 from prism_scenarios.engine import ScenarioRun
 from prism_scenarios.errors import ScenarioError
 
-_QUOTED = re.compile(r'"([^"]+)"')
 _LAST = "${tool_call}"
 
 
@@ -30,9 +27,9 @@ def _check_call(scenario_run: ScenarioRun, request, label: str, expect: list[dic
 @given(parsers.re(r'"(?P<user>[^"]+)" may use tools of the categories (?P<categories>.+)$'))
 @when(parsers.re(r'"(?P<user>[^"]+)" may use tools of the categories (?P<categories>.+)$'))
 def may_use(scenario_run: ScenarioRun, request, user: str, categories: str) -> None:
+    allowed = sentence_list(categories, where(request), "categories")
     scenario_run.step("tools.update_policy",
-                      {"user_id": user,
-                       "changes": {"allowed_categories": _QUOTED.findall(categories)}},
+                      {"user_id": user, "changes": {"allowed_categories": allowed}},
                       where=where(request))
 
 
@@ -191,7 +188,7 @@ def history_holds(scenario_run: ScenarioRun, request, user: str, n: str) -> None
 def history_outcomes(scenario_run: ScenarioRun, request, user: str, outcomes: str) -> None:
     """``succeeded, refused, failed ...`` in order: ``success`` of every attempt (true for
     succeeded, false for refused or failed)."""
-    words = [word.strip() for word in outcomes.split(",")]
+    words = sentence_list(outcomes, where(request), "outcomes")
     unknown = sorted(set(words) - {"succeeded", "refused", "failed"})
     if unknown:
         raise ScenarioError(f"{where(request)}: unknown outcome(s) {unknown} (use succeeded, "
