@@ -14,13 +14,22 @@ import asyncio
 import os
 import re
 import time
-from typing import Any
+from typing import Annotated, Any, NotRequired, Required
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from flatfile_chat.analytics import FFMetricsCollectionManager
+from flatfile_chat.analytics.models import (
+    FFAnalyticsAlertDTO,
+    FFSystemHealthDTO,
+    FFSystemMetricsDTO,
+)
+from flatfile_chat.config.analytics import FFAnalyticsAlertingConfigDTO
 from flatfile_chat.errors import NotFound
+from flatfile_chat.store.models import FFMessageDTO
 from prism_scenarios.actions.checks import store_path
+from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import Params, action
 from prism_scenarios.world import component_factory
 
@@ -46,8 +55,24 @@ class AnalyticsInit(Params):
                                                             " off in scenarios)")
 
 
+@closed
+class AnalyticsMetadata(TypedDict):
+    """``analytics/analytics_metadata.json``."""
+
+    analytics_system_id: str
+    initialized_at: str
+    last_initialized_at: str
+    analytics_level: str
+    privacy_config: Annotated[dict[str, JSONValue], Field(
+        description="the privacy settings in effect (analytics.privacy; anonymization_key "
+                    "shown only as {source})")]
+    collection_config: Annotated[dict[str, JSONValue], Field(
+        description="the other analytics settings (analytics, without privacy and alerting)")]
+    alerting_config: FFAnalyticsAlertingConfigDTO
+
+
 @action("analytics.init", component="analytics")
-async def analytics_init(world, p: AnalyticsInit) -> Any:
+async def analytics_init(world, p: AnalyticsInit) -> AnalyticsMetadata:
     """Create every ``analytics/**/*.jsonl`` file (empty) and write
     ``analytics/analytics_metadata.json``; returns the metadata."""
     return await _manager(world).initialize_analytics_system(start_collection=p.start_collection)
@@ -55,7 +80,7 @@ async def analytics_init(world, p: AnalyticsInit) -> Any:
 
 # -- system metrics, operations, alerts -------------------------------------------------
 @action("analytics.collect", component="analytics")
-async def analytics_collect(world, p: AnalyticsNoParams) -> Any:
+async def analytics_collect(world, p: AnalyticsNoParams) -> FFSystemMetricsDTO:
     """Sample the host (psutil) and the operation window (error rate, p95 response time);
     append ``system_metrics/resource_usage.jsonl`` and ``error_rates.jsonl``; check every
     alert threshold. Returns the sample."""
@@ -70,8 +95,19 @@ class RecordOperation(Params):
     times: int = Field(1, ge=1, description="record this many identical operations")
 
 
+@closed
+class OperationLine(TypedDict):
+    """One line of ``system_metrics/performance.jsonl``."""
+
+    timestamp: str
+    component: str
+    duration_ms: float
+    success: bool
+    error_type: str | None
+
+
 @action("analytics.record_operation", component="analytics")
-async def analytics_record_operation(world, p: RecordOperation) -> Any:
+async def analytics_record_operation(world, p: RecordOperation) -> list[OperationLine]:
     """Record observed operations (``system_metrics/performance.jsonl``), which feed the
     error-rate and response-time thresholds; returns the recorded lines."""
     manager = _manager(world)
@@ -86,7 +122,7 @@ class EvaluateAlerts(Params):
 
 
 @action("analytics.evaluate_alerts", component="analytics")
-async def analytics_evaluate_alerts(world, p: EvaluateAlerts) -> Any:
+async def analytics_evaluate_alerts(world, p: EvaluateAlerts) -> list[FFAnalyticsAlertDTO]:
     """Check every threshold against ``metrics`` (or a fresh sample), escalate overdue
     alerts, store changes in ``analytics/monitoring/alerts.json``; returns the alerts raised
     now (breaches of an open alert update it; cooldown and the hourly cap suppress)."""
@@ -94,7 +130,7 @@ async def analytics_evaluate_alerts(world, p: EvaluateAlerts) -> Any:
 
 
 @action("analytics.alerts", component="analytics")
-async def analytics_alerts(world, p: AnalyticsNoParams) -> Any:
+async def analytics_alerts(world, p: AnalyticsNoParams) -> list[FFAnalyticsAlertDTO]:
     """Every stored alert, resolved ones included, in the order raised."""
     return await _manager(world).list_alerts()
 
@@ -104,7 +140,7 @@ class ActiveAlerts(Params):
 
 
 @action("analytics.active_alerts", component="analytics")
-async def analytics_active_alerts(world, p: ActiveAlerts) -> Any:
+async def analytics_active_alerts(world, p: ActiveAlerts) -> list[FFAnalyticsAlertDTO]:
     """Unresolved alerts (optionally of one severity)."""
     return await _manager(world).get_active_alerts(p.severity)
 
@@ -115,7 +151,7 @@ class Acknowledge(Params):
 
 
 @action("analytics.acknowledge", component="analytics")
-async def analytics_acknowledge(world, p: Acknowledge) -> Any:
+async def analytics_acknowledge(world, p: Acknowledge) -> FFAnalyticsAlertDTO:
     """Acknowledge an open alert (stops its escalation); audited (``alert_acknowledged``)."""
     return await _manager(world).acknowledge_alert(p.alert_id, p.acknowledged_by)
 
@@ -127,14 +163,14 @@ class Resolve(Params):
 
 
 @action("analytics.resolve", component="analytics")
-async def analytics_resolve(world, p: Resolve) -> Any:
+async def analytics_resolve(world, p: Resolve) -> FFAnalyticsAlertDTO:
     """Resolve an open alert; audited (``alert_resolved``). A new alert of the same type
     needs the cooldown to have passed since this one was raised."""
     return await _manager(world).resolve_alert(p.alert_id, p.notes, resolved_by=p.resolved_by)
 
 
 @action("analytics.health", component="analytics")
-async def analytics_health(world, p: AnalyticsNoParams) -> Any:
+async def analytics_health(world, p: AnalyticsNoParams) -> FFSystemHealthDTO:
     """Collect, check every threshold, append ``system_metrics/health_checks.jsonl``; returns
     ``{status, checks, active_alerts, raised_alerts, suppressed_alerts}``."""
     return await _manager(world).get_system_health()
@@ -146,8 +182,22 @@ def _collector_tasks() -> int:
                if task.get_name() == COLLECTOR_TASK and not task.done())
 
 
+@closed
+class CollectionStarted(TypedDict):
+    started: Annotated[bool, Field(description="false when it was already running")]
+    collecting: bool
+    collector_tasks: Annotated[int, Field(description="collector tasks alive on the loop")]
+
+
+@closed
+class CollectionStopped(TypedDict):
+    stopped: Annotated[bool, Field(description="false when it was not running")]
+    collecting: bool
+    collector_tasks: Annotated[int, Field(description="collector tasks still alive")]
+
+
 @action("analytics.start_collection", component="analytics")
-async def analytics_start_collection(world, p: AnalyticsNoParams) -> Any:
+async def analytics_start_collection(world, p: AnalyticsNoParams) -> CollectionStarted:
     """Start background collection (every ``collection_interval_seconds``, real time, while
     steps run); returns ``{started, collecting, collector_tasks}``."""
     manager = _manager(world)
@@ -157,7 +207,7 @@ async def analytics_start_collection(world, p: AnalyticsNoParams) -> Any:
 
 
 @action("analytics.stop_collection", component="analytics")
-async def analytics_stop_collection(world, p: AnalyticsNoParams) -> Any:
+async def analytics_stop_collection(world, p: AnalyticsNoParams) -> CollectionStopped:
     """Stop background collection and wait for its task; returns ``{stopped, collecting,
     collector_tasks}`` (``collector_tasks``: collector tasks still alive on the loop)."""
     manager = _manager(world)
@@ -172,7 +222,7 @@ class AwaitSamples(Params):
 
 
 @action("analytics.await_samples", component="analytics")
-async def analytics_await_samples(world, p: AwaitSamples) -> Any:
+async def analytics_await_samples(world, p: AwaitSamples) -> int:
     """Let background collection run until ``system_metrics/resource_usage.jsonl`` holds
     ``count`` samples; returns the line count. Raises TimeoutError after ``within_seconds``
     (which is how a scenario proves that a stopped collector adds nothing)."""
@@ -199,7 +249,7 @@ class RecordEvent(Params):
 
 
 @action("analytics.record_event", component="analytics")
-async def analytics_record_event(world, p: RecordEvent) -> Any:
+async def analytics_record_event(world, p: RecordEvent) -> bool:
     """Record one user analytics event (``user_analytics/{session_analytics,feature_usage,
     behavior_patterns}.jsonl``; a session_end also writes ``engagement_metrics.jsonl``).
     Returns false when privacy settings skip it (opt-out, consent, do-not-track, sampling)."""
@@ -212,8 +262,16 @@ class Consent(Params):
     consented: bool = Field(description="true: consent; false: opt out")
 
 
+@closed
+class ConsentEntry(TypedDict):
+    """The user's entry in ``compliance/consent.json``."""
+
+    status: Annotated[str, Field(description="consented or opted_out")]
+    updated_at: str
+
+
 @action("analytics.consent", component="analytics")
-async def analytics_consent(world, p: Consent) -> Any:
+async def analytics_consent(world, p: Consent) -> ConsentEntry:
     """Record consent or opt-out (``compliance/consent.json``, keyed by pseudonym); a privacy
     event and an audit entry."""
     return await _manager(world).set_user_consent(p.user_id, consented=p.consented)
@@ -224,12 +282,22 @@ class Pseudonym(Params):
     session_id: str | None = None
 
 
+@closed
+class Pseudonyms(TypedDict, total=False):
+    """The identity fields analytics lines carry: hashes when anonymising, else raw ids."""
+
+    user_hash: str
+    user_id: str
+    session_hash: str
+    session_id: str
+
+
 @action("analytics.pseudonym", component="analytics")
-async def analytics_pseudonym(world, p: Pseudonym) -> Any:
+async def analytics_pseudonym(world, p: Pseudonym) -> Pseudonyms:
     """How a user and/or session appear in analytics lines: ``{user_hash, session_hash}``
     with anonymisation on (keyed HMAC), else the raw ``{user_id, session_id}``."""
     manager = _manager(world)
-    found: dict[str, str] = {}
+    found = Pseudonyms()
     if p.user_id is not None:
         found.update(manager.user_fields(p.user_id))
     if p.session_id is not None:
@@ -237,25 +305,136 @@ async def analytics_pseudonym(world, p: Pseudonym) -> Any:
     return found
 
 
+@closed
+class FeatureUse(TypedDict):
+    uses: int
+    unique_users: int
+
+
+@closed
+class UsageTrends(TypedDict):
+    events_total: int
+    events_by_type: dict[str, int]
+    active_users: int
+    returning_users: int
+    new_users: int
+    sessions_started: int
+    sessions_ended: int
+    average_session_duration_seconds: float | None
+    median_session_duration_seconds: float | None
+    events_per_active_user: float
+    features: Annotated[dict[str, FeatureUse], Field(description="by feature name")]
+    top_features: list[str]
+    content_interactions: Annotated[dict[str, int], Field(description="by interaction type")]
+
+
+@closed
+class Reading(TypedDict):
+    """A resource series over the period (nulls without samples)."""
+
+    avg: float | None
+    max: float | None
+    samples: int
+
+
+@closed
+class OperationStats(TypedDict):
+    """Rates and latencies are null below ``min_operations_for_rates`` operations."""
+
+    operations_count: int
+    error_count: int
+    error_rate_percent: float | None
+    response_time_avg_ms: float | None
+    response_time_p95_ms: float | None
+
+
+@closed
+class AlertCounts(TypedDict):
+    raised: int
+    by_severity: dict[str, int]
+    by_type: dict[str, int]
+
+
+@closed
+class Capacity(TypedDict):
+    cpu_percent: Reading
+    memory_percent: Reading
+    disk_percent: Reading
+    process_rss_mb: Reading
+    operations: OperationStats
+    operations_per_hour: float
+    alerts: AlertCounts
+
+
+@closed
+class Insight(TypedDict, total=False):
+    """A finding: error_prone_component, slow_component (with ``component``) or
+    resource_pressure (with ``metric`` and ``max``)."""
+
+    type: Required[str]
+    component: str
+    metric: str
+    error_rate_percent: float
+    response_time_p95_ms: float
+    max: float
+    threshold: Required[float]
+
+
+@closed
+class BIReport(TypedDict):
+    """Business intelligence over one trailing period."""
+
+    report_id: str
+    timestamp: str
+    period: str
+    window_start: str
+    window_end: str
+    generated_at: str
+    usage: UsageTrends
+    capacity: Capacity
+    insights: list[Insight]
+
+
+RemovedLines = Annotated[dict[str, int], Field(description="file path -> lines removed "
+                                                           "(only files that lost lines)")]
+
+
 class BusinessIntelligence(Params):
     period: str = Field("day", description="hour, day, week or month (trailing, ending now)")
 
 
 @action("analytics.business_intelligence", component="analytics")
-async def analytics_business_intelligence(world, p: BusinessIntelligence) -> Any:
+async def analytics_business_intelligence(world, p: BusinessIntelligence) -> BIReport:
     """Aggregate the period from the recorded lines (users, sessions, features, operations,
     resources, alerts, insights); appends ``business_intelligence/*.jsonl``."""
     return await _manager(world).generate_business_intelligence(p.period)
 
 
 @action("analytics.retention", component="analytics")
-async def analytics_retention(world, p: AnalyticsNoParams) -> Any:
+async def analytics_retention(world, p: AnalyticsNoParams) -> RemovedLines:
     """Drop analytics lines older than their retention class and old resolved alerts;
     returns removed counts per file (a privacy event and an audit entry when any)."""
     return await _manager(world).apply_retention()
 
 
 # -- audit log --------------------------------------------------------------------------
+@closed
+class AuditEntry(TypedDict):
+    """One line of ``analytics/compliance/audit_logs.jsonl``."""
+
+    audit_id: str
+    timestamp: str
+    event_type: str
+    component: str
+    actor_hash: NotRequired[Annotated[str | None, Field(
+        description="when anonymising: the actor's keyed hash")]]
+    actor: NotRequired[Annotated[str | None, Field(
+        description="when not anonymising: the actor's id")]]
+    outcome: Annotated[str, Field(description="success, denied or failure")]
+    details: Annotated[dict[str, JSONValue], Field(description="as recorded (identity keys "
+                                                               "hashed when anonymising)")]
+
+
 class AuditRecord(Params):
     event_type: str
     component: str = Field(description="the component reporting the event")
@@ -267,7 +446,7 @@ class AuditRecord(Params):
 
 
 @action("audit.record", component="analytics")
-async def audit_record(world, p: AuditRecord) -> Any:
+async def audit_record(world, p: AuditRecord) -> AuditEntry:
     """Append one entry to ``analytics/compliance/audit_logs.jsonl`` (the world's shared audit
     log, the one every manager writes to); returns it."""
     return world.audit.record(p.event_type, component=p.component, actor=p.actor,
@@ -280,12 +459,18 @@ class AuditEntries(Params):
 
 
 @action("audit.entries", component="analytics")
-async def audit_entries(world, p: AuditEntries) -> Any:
+async def audit_entries(world, p: AuditEntries) -> list[AuditEntry]:
     """Entries of the audit log, oldest first, optionally of one event type / component."""
     return world.audit.entries(event_type=p.event_type, component=p.component)
 
 
 # -- a generic check on stored bytes ----------------------------------------------------
+@closed
+class GrepHit(TypedDict):
+    path: Annotated[str, Field(description="relative to the store root")]
+    line: int
+
+
 class FilesGrep(Params):
     text: str = Field(description="what to look for, e.g. a raw user id")
     path: str = Field("analytics", description="folder under the store root, searched "
@@ -315,7 +500,7 @@ def grep(root, folder, text: str, whole_word: bool) -> list[dict[str, Any]]:
 
 
 @action("files.grep", component="runner")
-async def files_grep(world, p: FilesGrep) -> Any:
+async def files_grep(world, p: FilesGrep) -> list[GrepHit]:
     """Every ``{path, line}`` under a folder whose stored bytes mention ``text`` (empty list
     when none does): "no analytics file mentions alice". Reads raw bytes, so with encryption
     at rest it sees ciphertext. The folder must exist."""
@@ -326,6 +511,22 @@ async def files_grep(world, p: FilesGrep) -> Any:
 
 
 # -- prompt sandbox: traces and A/B records --------------------------------------------------
+@closed
+class Trace(TypedDict):
+    """One line of ``analytics/traces/traces.jsonl``."""
+
+    trace_id: str
+    timestamp: str
+    name: str
+    user_hash: NotRequired[str]
+    user_id: NotRequired[str]
+    session_hash: NotRequired[str]
+    session_id: NotRequired[str]
+    events: list[Annotated[dict[str, JSONValue], FreeForm("each event as given: {event, ...}")]]
+    duration_ms: float
+    metadata: Annotated[dict[str, JSONValue], FreeForm("as given (raw user ids scrubbed)")]
+
+
 class TraceRecord(Params):
     user_id: str
     session_id: str
@@ -336,7 +537,7 @@ class TraceRecord(Params):
 
 
 @action("analytics.trace", component="analytics")
-async def analytics_trace(world, p: TraceRecord) -> Any:
+async def analytics_trace(world, p: TraceRecord) -> Trace:
     """Append a trace to ``analytics/traces/traces.jsonl`` (``trace_id``, events,
     ``duration_ms``) and an audit line."""
     return await _manager(world).record_trace(p.user_id, p.session_id, p.name, p.events,
@@ -351,8 +552,23 @@ class AbTest(Params):
     winner: str | None = None
 
 
+@closed
+class ABRecord(TypedDict):
+    """One line of ``analytics/traces/experiments.jsonl``."""
+
+    ab_test_id: str
+    timestamp: str
+    experiment: str
+    user_hash: NotRequired[str]
+    user_id: NotRequired[str]
+    variants: Annotated[dict[str, dict[str, JSONValue]], Field(
+        description="name -> the variant as given ({prompt, output, trace_id?})")]
+    variant_names: list[str]
+    winner: str | None
+
+
 @action("analytics.ab_test", component="analytics")
-async def analytics_ab_test(world, p: AbTest) -> Any:
+async def analytics_ab_test(world, p: AbTest) -> ABRecord:
     """Append an A/B record naming every variant to ``analytics/traces/experiments.jsonl``."""
     return await _manager(world).record_ab_test(p.user_id, p.experiment, p.variants, p.winner)
 
@@ -366,8 +582,15 @@ class PromptRun(Params):
     latency_ms: float = Field(0.0, description="scripted model latency, the trace's duration")
 
 
+@closed
+class SandboxRun(TypedDict):
+    prompt_message: FFMessageDTO
+    output_message: FFMessageDTO
+    trace: Trace
+
+
 @action("prompt.run", component="storage", also=["analytics"])
-async def prompt_run(world, p: PromptRun) -> Any:
+async def prompt_run(world, p: PromptRun) -> SandboxRun:
     """One prompt-sandbox run: the prompt and its scripted output are stored in the session
     (``metadata.variant``) and a trace with its events goes to analytics; returns both."""
     user, assistant = await world.store.add_messages(p.user_id, p.session_id, [

@@ -4,11 +4,24 @@ personas and situational context."""
 from __future__ import annotations
 
 import base64
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from flatfile_chat.chat import FFChatService, TurnOptions
+from flatfile_chat.memory.models import FFMemoryContextDTO
+from flatfile_chat.store.models import (
+    FFDocumentDTO,
+    FFMessageDTO,
+    FFMessageSearchHitDTO,
+    FFPersonaDTO,
+    FFSessionDTO,
+    FFSessionStatisticsDTO,
+    FFSituationalContextDTO,
+    FFUserProfileDTO,
+)
+from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action
 
 SessionType = Literal["chat", "panel", "debate", "problem_solving"]
@@ -23,7 +36,7 @@ class UserCreate(Params):
 
 
 @action("user.create", component="storage")
-async def user_create(world, p: UserCreate) -> Any:
+async def user_create(world, p: UserCreate) -> FFUserProfileDTO:
     """Create a user: writes ``users/{user_id}/profile.json``; a taken id (or one differing
     only in case) raises AlreadyExists."""
     return await world.store.create_user(p.user_id, {"username": p.username,
@@ -36,7 +49,7 @@ class UserRef(Params):
 
 
 @action("user.get", component="storage")
-async def user_get(world, p: UserRef) -> Any:
+async def user_get(world, p: UserRef) -> FFUserProfileDTO:
     """Read a user's profile."""
     return await world.store.get_user_profile(p.user_id)
 
@@ -48,7 +61,7 @@ class UserUpdate(Params):
 
 
 @action("user.update", component="storage")
-async def user_update(world, p: UserUpdate) -> Any:
+async def user_update(world, p: UserUpdate) -> FFUserProfileDTO:
     """Update profile fields; ``user_id`` and timestamps cannot be changed."""
     return await world.store.update_user_profile(p.user_id, p.updates)
 
@@ -58,7 +71,7 @@ class NoParams(Params):
 
 
 @action("user.list", component="storage")
-async def user_list(world, p: NoParams) -> Any:
+async def user_list(world, p: NoParams) -> list[str]:
     """Ids of all users, sorted."""
     return await world.store.list_users()
 
@@ -74,7 +87,7 @@ class SessionCreate(Params):
 
 
 @action("session.create", component="storage")
-async def session_create(world, p: SessionCreate) -> Any:
+async def session_create(world, p: SessionCreate) -> FFSessionDTO:
     """Create a session folder with ``session.json`` (message_count 0)."""
     return await world.store.create_session(p.user_id, p.title, p.session_type, p.metadata,
                                             p.session_id)
@@ -86,7 +99,7 @@ class SessionRef(Params):
 
 
 @action("session.get", component="storage")
-async def session_get(world, p: SessionRef) -> Any:
+async def session_get(world, p: SessionRef) -> FFSessionDTO:
     """Read ``session.json``."""
     return await world.store.get_session(p.user_id, p.session_id)
 
@@ -99,7 +112,7 @@ class SessionList(Params):
 
 
 @action("session.list", component="storage")
-async def session_list(world, p: SessionList) -> Any:
+async def session_list(world, p: SessionList) -> list[FFSessionDTO]:
     """A user's sessions, newest first."""
     return await world.store.list_sessions(p.user_id, p.limit, p.offset, p.session_type)
 
@@ -113,7 +126,7 @@ class SessionUpdate(Params):
 
 
 @action("session.update", component="storage")
-async def session_update(world, p: SessionUpdate) -> Any:
+async def session_update(world, p: SessionUpdate) -> FFSessionDTO:
     """Change a session's title and/or merge metadata."""
     updates: dict[str, Any] = {}
     if p.title is not None:
@@ -131,7 +144,7 @@ class SessionAppendUnique(Params):
 
 
 @action("session.append_unique", component="storage")
-async def session_append_unique(world, p: SessionAppendUnique) -> Any:
+async def session_append_unique(world, p: SessionAppendUnique) -> FFSessionDTO:
     """Extend the list ``metadata[key]`` of ``session.json`` with the values not already in
     it (order kept; e.g. the language tutor's vocabulary), under the session lock."""
     return await world.store.append_session_metadata_unique(p.user_id, p.session_id, p.key,
@@ -139,7 +152,7 @@ async def session_append_unique(world, p: SessionAppendUnique) -> Any:
 
 
 @action("session.stats", component="storage")
-async def session_stats(world, p: SessionRef) -> Any:
+async def session_stats(world, p: SessionRef) -> FFSessionStatisticsDTO:
     """Counts computed from the files (messages by role, documents, context snapshots)."""
     return await world.store.get_session_statistics(p.user_id, p.session_id)
 
@@ -157,7 +170,7 @@ class MessageAdd(Params):
 
 
 @action("message.add", component="storage")
-async def message_add(world, p: MessageAdd) -> Any:
+async def message_add(world, p: MessageAdd) -> FFMessageDTO:
     """Append one message to ``messages.jsonl`` (and bump ``message_count``)."""
     data: dict[str, Any] = {"role": p.role, "content": p.content,
                             "attachments": p.attachments, "metadata": p.metadata}
@@ -186,8 +199,18 @@ class ChatTurn(Params):
                                                          "its metadata.context_messages")
 
 
+@closed
+class ChatExchange(TypedDict):
+    """Both messages of one chat turn, as appended to ``messages.jsonl``."""
+
+    user_message: FFMessageDTO
+    assistant_message: FFMessageDTO
+    memory: NotRequired[Annotated[FFMemoryContextDTO, Field(
+        description="only with remember: the memory item added for the user's message")]]
+
+
 @action("chat.turn", component="storage")
-async def chat_turn(world, p: ChatTurn) -> Any:
+async def chat_turn(world, p: ChatTurn) -> ChatExchange:
     """One exchange through the store's chat service: the user's message and the scripted
     reply in one append. ``persona`` must exist (reply ``metadata.persona``); the reply
     records the ``attachments`` it answers and, with ``context_window``, the messages it used;
@@ -205,8 +228,8 @@ async def chat_turn(world, p: ChatTurn) -> Any:
         persona=p.persona, attachments=p.attachments, user_metadata=p.user_metadata,
         reply_metadata=p.reply_metadata, remember=p.remember, relevance=p.relevance,
         topic_tags=p.topic_tags, context_window=p.context_window))
-    data: dict[str, Any] = {"user_message": result.user_message,
-                            "assistant_message": result.assistant_message}
+    data = ChatExchange(user_message=result.user_message,
+                        assistant_message=result.assistant_message)
     if p.remember:
         data["memory"] = result.memory
     return data
@@ -220,7 +243,7 @@ class MessagesList(Params):
 
 
 @action("messages.list", component="storage")
-async def messages_list(world, p: MessagesList) -> Any:
+async def messages_list(world, p: MessagesList) -> list[FFMessageDTO]:
     """Messages in send order (``offset`` from the first)."""
     return await world.store.get_messages(p.user_id, p.session_id, p.limit, p.offset)
 
@@ -232,7 +255,7 @@ class MessageRef(Params):
 
 
 @action("message.get", component="storage")
-async def message_get(world, p: MessageRef) -> Any:
+async def message_get(world, p: MessageRef) -> FFMessageDTO:
     """One message by id."""
     return await world.store.get_message(p.user_id, p.session_id, p.message_id)
 
@@ -246,7 +269,7 @@ class MessagesSearch(Params):
 
 
 @action("messages.search", component="storage")
-async def messages_search(world, p: MessagesSearch) -> Any:
+async def messages_search(world, p: MessagesSearch) -> list[FFMessageSearchHitDTO]:
     """Search a user's messages (case/punctuation-insensitive terms, best first)."""
     return await world.store.search_messages(p.user_id, p.query, p.session_ids, p.limit,
                                              p.match_all)
@@ -265,7 +288,7 @@ class DocumentUpload(Params):
 
 
 @action("documents.upload", component="documents")
-async def documents_upload(world, p: DocumentUpload) -> Any:
+async def documents_upload(world, p: DocumentUpload) -> FFDocumentDTO:
     """Store a document under ``documents/{8hex}_{name}`` with a ``metadata.json`` entry."""
     given = [x for x in (p.text, p.base64, p.size) if x is not None]
     if len(given) != 1:
@@ -281,7 +304,7 @@ async def documents_upload(world, p: DocumentUpload) -> Any:
 
 
 @action("documents.list", component="documents")
-async def documents_list(world, p: SessionRef) -> Any:
+async def documents_list(world, p: SessionRef) -> list[FFDocumentDTO]:
     """Metadata of every document in a session."""
     return await world.store.list_documents(p.user_id, p.session_id)
 
@@ -293,13 +316,13 @@ class DocumentRef(Params):
 
 
 @action("documents.get", component="documents")
-async def documents_get(world, p: DocumentRef) -> Any:
+async def documents_get(world, p: DocumentRef) -> FFDocumentDTO:
     """One document's metadata entry."""
     return await world.store.get_document(p.user_id, p.session_id, p.filename)
 
 
 @action("documents.read", component="documents")
-async def documents_read(world, p: DocumentRef) -> Any:
+async def documents_read(world, p: DocumentRef) -> str:
     """A document's content, decoded as UTF-8 text."""
     return (await world.store.read_document(p.user_id, p.session_id, p.filename)).decode(
         "utf-8", "replace")
@@ -313,14 +336,14 @@ class DocumentAnalysis(Params):
 
 
 @action("documents.analyze", component="documents")
-async def documents_analyze(world, p: DocumentAnalysis) -> Any:
+async def documents_analyze(world, p: DocumentAnalysis) -> FFDocumentDTO:
     """Merge an analysis result into the document's metadata entry."""
     return await world.store.update_document_analysis(p.user_id, p.session_id, p.filename,
                                                       p.analysis)
 
 
 @action("documents.delete", component="documents")
-async def documents_delete(world, p: DocumentRef) -> Any:
+async def documents_delete(world, p: DocumentRef) -> FFDocumentDTO:
     """Remove a document: its metadata entry first, then its bytes."""
     return await world.store.delete_document(p.user_id, p.session_id, p.filename)
 
@@ -333,7 +356,7 @@ class PersonaStore(Params):
 
 
 @action("persona.store", component="personas")
-async def persona_store(world, p: PersonaStore) -> Any:
+async def persona_store(world, p: PersonaStore) -> FFPersonaDTO:
     """Write ``personas_global/{id}.json`` or ``users/{u}/personas/{id}.json``."""
     return await world.store.store_persona(p.persona, p.user_id)
 
@@ -344,7 +367,7 @@ class PersonaRef(Params):
 
 
 @action("persona.get", component="personas")
-async def persona_get(world, p: PersonaRef) -> Any:
+async def persona_get(world, p: PersonaRef) -> FFPersonaDTO:
     """A persona; the user's own wins over a global one with the same id."""
     return await world.store.get_persona(p.persona_id, p.user_id)
 
@@ -355,7 +378,7 @@ class PersonaList(Params):
 
 
 @action("persona.list", component="personas")
-async def persona_list(world, p: PersonaList) -> Any:
+async def persona_list(world, p: PersonaList) -> list[str]:
     """Persona ids visible to ``user_id`` (or the global ones)."""
     return await world.store.list_personas(p.user_id, p.include_global)
 
@@ -374,14 +397,14 @@ class ContextUpdate(Params):
 
 
 @action("context.update", component="storage")
-async def context_update(world, p: ContextUpdate) -> Any:
+async def context_update(world, p: ContextUpdate) -> FFSituationalContextDTO:
     """Replace ``situational_context.json``; the old one goes to ``context_history/``."""
     return await world.store.update_context(p.user_id, p.session_id, p.model_dump(
         exclude={"user_id", "session_id"}))
 
 
 @action("context.get", component="storage")
-async def context_get(world, p: SessionRef) -> Any:
+async def context_get(world, p: SessionRef) -> FFSituationalContextDTO:
     """The current situational context of a session."""
     return await world.store.get_context(p.user_id, p.session_id)
 
@@ -393,6 +416,6 @@ class ContextHistory(Params):
 
 
 @action("context.history", component="storage")
-async def context_history(world, p: ContextHistory) -> Any:
+async def context_history(world, p: ContextHistory) -> list[FFSituationalContextDTO]:
     """Earlier contexts, oldest first."""
     return await world.store.get_context_history(p.user_id, p.session_id, p.limit)

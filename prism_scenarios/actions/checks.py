@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from flatfile_chat.errors import NotFound
+from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import Params, action
+
+FileContent = Annotated[JSONValue, FreeForm("the file's content, as parsed")]
+JSONLRecord = Annotated[JSONValue, FreeForm("each line of the file, parsed")]
+GivenValue = Annotated[JSONValue, FreeForm("each value as given")]
 
 
 class FilePath(Params):
@@ -24,13 +30,13 @@ def store_path(world, relative: str):
 
 
 @action("files.read_json", component="runner")
-async def files_read_json(world, p: FilePath) -> Any:
+async def files_read_json(world, p: FilePath) -> FileContent:
     """Parse a stored JSON document."""
     return world.store.fs.read_json(store_path(world, p.path))
 
 
 @action("files.read_jsonl", component="runner")
-async def files_read_jsonl(world, p: FilePath) -> Any:
+async def files_read_jsonl(world, p: FilePath) -> list[JSONLRecord]:
     """Every record of a stored JSONL file (a bad line fails the step, naming the line)."""
     path = store_path(world, p.path)
     if not path.exists():
@@ -39,13 +45,13 @@ async def files_read_jsonl(world, p: FilePath) -> Any:
 
 
 @action("files.exists", component="runner")
-async def files_exists(world, p: FilePath) -> Any:
+async def files_exists(world, p: FilePath) -> bool:
     """Whether a file or folder exists under the store root."""
     return store_path(world, p.path).exists()
 
 
 @action("files.list", component="runner")
-async def files_list(world, p: FilePath) -> Any:
+async def files_list(world, p: FilePath) -> list[str]:
     """Names in a folder (hidden lock and temp files left out), sorted."""
     path = store_path(world, p.path)
     if not path.is_dir():
@@ -54,7 +60,7 @@ async def files_list(world, p: FilePath) -> Any:
 
 
 @action("files.count_lines", component="runner")
-async def files_count_lines(world, p: FilePath) -> Any:
+async def files_count_lines(world, p: FilePath) -> int:
     """Complete lines in a file (0 if it does not exist)."""
     return world.store.fs.count_jsonl(store_path(world, p.path))
 
@@ -63,20 +69,73 @@ class NoParams(Params):
     pass
 
 
+@closed
+class StoreIssue(TypedDict):
+    """One integrity problem (``flatfile_chat.store.integrity.IntegrityIssue``)."""
+
+    kind: Annotated[str, Field(description="jsonl_invalid, json_invalid, counter_mismatch, "
+                                           "document_missing, orphan_file, ...")]
+    path: str
+    detail: str
+    line: int | None
+
+
+@closed
+class RepairedFile(TypedDict):
+    """A JSONL file whose bad lines were moved aside."""
+
+    path: str
+    kept: int
+    moved: int
+    rejected_file: Annotated[str | None, Field(description="where the bad lines went")]
+    bad_lines: list[int]
+
+
+@closed
+class CounterFix(TypedDict):
+    """A session whose ``message_count`` was recounted from ``messages.jsonl``."""
+
+    user_id: str
+    session_id: str
+    was: int
+    now: int
+
+
+@closed
+class StoreRepair(TypedDict):
+    """What ``store.repair`` changed."""
+
+    jsonl_repaired: list[RepairedFile]
+    counters_fixed: list[CounterFix]
+    temp_files_removed: list[str]
+
+
 @action("store.check", component="runner")
-async def store_check(world, p: NoParams) -> Any:
+async def store_check(world, p: NoParams) -> list[StoreIssue]:
     """Integrity issues of the whole store (empty list when healthy)."""
     return [issue.__dict__ for issue in world.store.check_integrity()]
 
 
 @action("store.repair", component="runner")
-async def store_repair(world, p: NoParams) -> Any:
+async def store_repair(world, p: NoParams) -> StoreRepair:
     """Move bad JSONL lines aside, recount messages, drop stale temp files."""
     return world.store.repair().__dict__
 
 
 class Values(Params):
     values: list[Any] = Field(description="typically '${saved}' or a list of saved values")
+
+
+@closed
+class Ordered(TypedDict):
+    ordered: bool
+    values: list[GivenValue]
+
+
+@closed
+class Unique(TypedDict):
+    unique: bool
+    duplicates: list[GivenValue]
 
 
 def _sortable(value: Any) -> Any:
@@ -91,7 +150,7 @@ def _sortable(value: Any) -> Any:
 
 
 @action("check.ordered", component="runner")
-async def check_ordered(world, p: Values) -> Any:
+async def check_ordered(world, p: Values) -> Ordered:
     """Whether values never decrease (ISO timestamps compared as times, so naive upstream
     and offset-aware ones mix); returns ``{ordered, values}``."""
     keys = [_sortable(v) for v in p.values]
@@ -100,7 +159,7 @@ async def check_ordered(world, p: Values) -> Any:
 
 
 @action("check.unique", component="runner")
-async def check_unique(world, p: Values) -> Any:
+async def check_unique(world, p: Values) -> Unique:
     """Whether all values differ; returns ``{unique, duplicates}``."""
     seen, duplicates = set(), []
     for value in p.values:

@@ -6,14 +6,24 @@ RAG sessions under ``users/{u}/rag_sessions/{sid}/``. ``kb.index_stats`` reads t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from flatfile_chat.errors import NotFound
 from flatfile_chat.knowledge import FFKnowledgeBaseManager, FFRAGContextManager, index_files
 from flatfile_chat.knowledge.keyword import KeywordIndex
 from flatfile_chat.knowledge.layout import KnowledgeLayout
+from flatfile_chat.knowledge.models import (
+    FFKBChunkDTO,
+    FFKBDocumentDTO,
+    FFKnowledgeBaseDTO,
+    FFRAGContextDTO,
+    FFRAGRetrievalResultDTO,
+    FFRAGSessionDTO,
+)
+from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action
 from prism_scenarios.world import component_factory
 
@@ -54,7 +64,7 @@ class KBCreate(Params):
 
 
 @action("kb.create", component="knowledge_base")
-async def kb_create(world, p: KBCreate) -> Any:
+async def kb_create(world, p: KBCreate) -> FFKnowledgeBaseDTO:
     """Create a KB: ``kb_config.json`` (``kb_id`` = kb_ + 12 hex), ``documents/metadata.json``,
     an empty retrieval cache, and an entry in ``global_kb_index.json``."""
     return await _kb(world).create_knowledge_base(p.user_id, p.name, p.description, p.kb_type,
@@ -67,7 +77,7 @@ class KBRef(Params):
 
 
 @action("kb.get", component="knowledge_base")
-async def kb_get(world, p: KBRef) -> Any:
+async def kb_get(world, p: KBRef) -> FFKnowledgeBaseDTO:
     """A KB's ``kb_config.json`` plus its live usage counters (readers: owner or shared)."""
     return await _kb(world).get_knowledge_base(p.user_id, p.kb_id)
 
@@ -78,7 +88,7 @@ class KBList(Params):
 
 
 @action("kb.list", component="knowledge_base")
-async def kb_list(world, p: KBList) -> Any:
+async def kb_list(world, p: KBList) -> list[FFKnowledgeBaseDTO]:
     """The user's KBs (and, with ``include_shared``, those shared with them)."""
     return await _kb(world).get_user_knowledge_bases(p.user_id,
                                                      include_shared=p.include_shared)
@@ -93,7 +103,7 @@ class KBShare(Params):
 
 
 @action("kb.share", component="knowledge_base")
-async def kb_share(world, p: KBShare) -> Any:
+async def kb_share(world, p: KBShare) -> FFKnowledgeBaseDTO:
     """Owner only: set ``sharing_enabled`` and ``access_permissions`` in ``kb_config.json``
     (audited ``kb_sharing_changed``)."""
     return await _kb(world).set_kb_sharing(p.user_id, p.kb_id,
@@ -122,7 +132,7 @@ class KBAddDocument(Params):
 
 
 @action("kb.add_document", component="knowledge_base")
-async def kb_add_document(world, p: KBAddDocument) -> Any:
+async def kb_add_document(world, p: KBAddDocument) -> FFKBDocumentDTO:
     """Chunk, embed and index a text document (owner only): ``documents/{doc_id}_{name}``, its
     ``documents/metadata.json`` entry, the four index files and the counts in
     ``kb_config.json``; the retrieval cache is emptied. With ``from_document`` the text is read
@@ -147,14 +157,14 @@ class KBDocumentRef(Params):
 
 
 @action("kb.delete_document", component="knowledge_base")
-async def kb_delete_document(world, p: KBDocumentRef) -> Any:
+async def kb_delete_document(world, p: KBDocumentRef) -> FFKBDocumentDTO:
     """Remove a document (owner only): its chunks, embedding rows, vector_index lines and bm25
     terms, its metadata entry and file; counts in ``kb_config.json`` follow."""
     return await _kb(world).delete_document(p.user_id, p.kb_id, p.document_id)
 
 
 @action("kb.documents", component="knowledge_base")
-async def kb_documents(world, p: KBRef) -> Any:
+async def kb_documents(world, p: KBRef) -> list[FFKBDocumentDTO]:
     """The KB's document entries, in the order they were added."""
     return await _kb(world).list_kb_documents(p.user_id, p.kb_id)
 
@@ -166,7 +176,7 @@ class KBChunks(Params):
 
 
 @action("kb.chunks", component="knowledge_base")
-async def kb_chunks(world, p: KBChunks) -> Any:
+async def kb_chunks(world, p: KBChunks) -> list[FFKBChunkDTO]:
     """The indexed chunk rows (``vectors/chunk_index.jsonl``), optionally of one document."""
     return await _kb(world).get_document_chunks(p.user_id, p.kb_id, p.document_id)
 
@@ -187,7 +197,7 @@ class KBRetrieve(Params):
 
 
 @action("kb.retrieve", component="knowledge_base")
-async def kb_retrieve(world, p: KBRetrieve) -> Any:
+async def kb_retrieve(world, p: KBRetrieve) -> FFRAGRetrievalResultDTO:
     """Retrieve scored contexts (best first) with ``kb_coverage`` and ``cache_hits``; updates
     ``retrieval_cache/query_cache.json`` and ``performance_stats.json``. Another user's KB
     raises SecurityError (audited) unless it is shared with the reader."""
@@ -196,14 +206,46 @@ async def kb_retrieve(world, p: KBRetrieve) -> Any:
 
 
 # -- analytics and maintenance ----------------------------------------------------------
+@closed
+class KBAnalytics(TypedDict):
+    """Computed from the KB's files (also written as ``kb_analytics.json`` by maintenance)."""
+
+    kb_id: str
+    generated_at: str
+    document_count: int
+    total_chunks: int
+    embedding_count: int
+    total_size_bytes: int
+    average_chunk_chars: float
+    chunks_per_document: Annotated[dict[str, int], Field(description="document_id -> chunks")]
+    chunking_strategy: str
+    query_count: int
+    retrieval_count: int
+    cache_hits: int
+    cache_misses: int
+    last_query_at: str | None
+
+
+@closed
+class KBMaintenance(TypedDict):
+    kb_id: str
+    start_time: str
+    end_time: str
+    tasks_completed: Annotated[list[str], Field(description="e.g. removed_1_duplicates, "
+                                                            "updated_0_embeddings")]
+    errors: Annotated[list[str], Field(description="problems worked around (e.g. vectors "
+                                                   "re-embedded after damage)")]
+    success: bool
+
+
 @action("kb.analytics", component="knowledge_base")
-async def kb_analytics(world, p: KBRef) -> Any:
+async def kb_analytics(world, p: KBRef) -> KBAnalytics:
     """Counts, chunk sizes, chunks per document and query counters of a KB."""
     return await _kb(world).get_kb_analytics(p.user_id, p.kb_id)
 
 
 @action("kb.maintain", component="knowledge_base")
-async def kb_maintain(world, p: KBRef) -> Any:
+async def kb_maintain(world, p: KBRef) -> KBMaintenance:
     """Owner only: drop duplicate documents, re-embed if needed, rebuild the index group from
     ``chunk_index.jsonl``, recount, empty the cache, write ``kb_analytics.json``."""
     return await _kb(world).run_kb_maintenance(p.user_id, p.kb_id)
@@ -214,8 +256,28 @@ class KBIndexStats(Params):
     kb_id: str
 
 
+@closed
+class IndexStats(TypedDict):
+    """Row counts of a KB's index files, read directly."""
+
+    kb_id: str
+    embeddings_rows: int
+    embeddings_dims: int
+    embeddings_dtype: Annotated[str | None, Field(description="null without embeddings.npy")]
+    vector_index_lines: int
+    chunk_index_lines: int
+    bm25_docs: int
+    config_total_chunks: int | None
+    config_embedding_count: int | None
+    config_document_count: int | None
+    document_ids: list[str]
+    fingerprint: Annotated[str, Field(description="of the chunk ids, in order")]
+    aligned: Annotated[bool, Field(description="every count equal, rows in the same order, "
+                                               "fingerprints matching")]
+
+
 @action("kb.index_stats", component="runner")
-async def kb_index_stats(world, p: KBIndexStats) -> Any:
+async def kb_index_stats(world, p: KBIndexStats) -> IndexStats:
     """Read a KB's index files directly (no access check, like ``files.*``): row counts of
     ``embeddings.npy`` (binary), ``vector_index.jsonl``, ``chunk_index.jsonl`` and the bm25
     index, the counts in ``kb_config.json``, and ``aligned``: all of them equal, vector_index
@@ -270,7 +332,7 @@ class RAGInit(Params):
 
 
 @action("rag.init", component="knowledge_base")
-async def rag_init(world, p: RAGInit) -> Any:
+async def rag_init(world, p: RAGInit) -> FFRAGSessionDTO:
     """Create ``users/{u}/rag_sessions/{sid}/`` (``session_config.json``,
     ``active_knowledge_bases.json``, ``rag_context/context_usage_stats.json``)."""
     return await _rag_manager(world).initialize_rag_session(p.user_id, p.session_id, p.kb_ids,
@@ -283,7 +345,7 @@ class RAGRef(Params):
 
 
 @action("rag.get", component="knowledge_base")
-async def rag_get(world, p: RAGRef) -> Any:
+async def rag_get(world, p: RAGRef) -> FFRAGSessionDTO:
     """The stored ``session_config.json`` of a RAG session."""
     return await _rag_manager(world).get_rag_session(p.user_id, p.session_id)
 
@@ -298,7 +360,7 @@ class RAGContext(Params):
 
 
 @action("rag.context", component="knowledge_base")
-async def rag_context(world, p: RAGContext) -> Any:
+async def rag_context(world, p: RAGContext) -> list[FFRAGContextDTO]:
     """Retrieve contexts for one message and store them once in
     ``rag_context/msg_{message_id}_context.json`` (an empty list when nothing matches), logged
     in ``messages.jsonl``."""
@@ -316,7 +378,7 @@ class RAGFormat(Params):
 
 
 @action("rag.format", component="knowledge_base")
-async def rag_format(world, p: RAGFormat) -> Any:
+async def rag_format(world, p: RAGFormat) -> str:
     """Format contexts for injection into a prompt (``[Context i]: ...`` hidden blocks or
     ``**Relevant Information i**`` visible ones, academic citations)."""
     return await _rag_manager(world).format_context_for_injection(
@@ -330,7 +392,7 @@ class RAGFormatSession(Params):
 
 
 @action("rag.format_session", component="knowledge_base")
-async def rag_format_session(world, p: RAGFormatSession) -> Any:
+async def rag_format_session(world, p: RAGFormatSession) -> str:
     """Format contexts with the session's own injection mode, visibility and citations."""
     return await _rag_manager(world).format_session_context(p.user_id, p.session_id,
                                                             p.contexts)
@@ -344,15 +406,44 @@ class RAGTrackUsage(Params):
     user_feedback: Any = Field(None, description="text, a number or a mapping")
 
 
+@closed
+class ContextUsage(TypedDict):
+    message_id: str
+    updated: Annotated[list[str], Field(description="the context ids marked used")]
+    usage_counts: Annotated[dict[str, int], Field(description="context_id -> usage_count")]
+
+
 @action("rag.track_usage", component="knowledge_base")
-async def rag_track_usage(world, p: RAGTrackUsage) -> Any:
+async def rag_track_usage(world, p: RAGTrackUsage) -> ContextUsage:
     """Mark contexts as used in the message's context file (``used_in_response``,
     ``usage_count`` + 1, feedback); unknown ids raise NotFound and nothing is written."""
     return await _rag_manager(world).track_context_usage(p.user_id, p.session_id, p.message_id,
                                                          p.used_contexts, p.user_feedback)
 
 
+@closed
+class RAGStats(TypedDict):
+    """A RAG session's statistics, recomputed from its context files."""
+
+    user_id: str
+    session_id: str
+    active_knowledge_bases: list[str]
+    messages_processed: int
+    messages_with_context: int
+    contexts_retrieved: int
+    contexts_used: int
+    kb_retrievals: Annotated[dict[str, int], Field(description="kb_id -> contexts retrieved")]
+    kb_used: Annotated[dict[str, int], Field(description="kb_id -> contexts used")]
+    feedback: Annotated[dict[str, int], Field(description="feedback text (or 'structured') "
+                                                          "-> contexts")]
+    total_usage_count: int
+    messages_without_context: int
+    usage_rate: float
+    average_relevance: float
+    context_files: int
+
+
 @action("rag.stats", component="knowledge_base")
-async def rag_stats(world, p: RAGRef) -> Any:
+async def rag_stats(world, p: RAGRef) -> RAGStats:
     """Session statistics recomputed from the context files."""
     return await _rag_manager(world).get_session_rag_statistics(p.user_id, p.session_id)

@@ -5,11 +5,14 @@ under ``users/{u}/memory_layers/``. Move the clock with ``clock.advance`` and ru
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, NotRequired
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from flatfile_chat.memory import FFMemoryLayerManager
+from flatfile_chat.memory.models import FFMemoryCompressionResultDTO, FFMemoryContextDTO
+from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action
 from prism_scenarios.world import component_factory
 
@@ -28,7 +31,7 @@ class MemoryUser(Params):
 
 
 @action("memory.init", component="memory_layer")
-async def memory_init(world, p: MemoryUser) -> Any:
+async def memory_init(world, p: MemoryUser) -> bool:
     """Create ``users/{u}/memory_layers/`` with the five (empty) layer files and
     ``layer_metadata.json``; idempotent, returns true once memory is ready."""
     return await _manager(world).initialize_user_memory(p.user_id)
@@ -56,7 +59,7 @@ class MemoryAdd(Params):
 
 
 @action("memory.add", component="memory_layer")
-async def memory_add(world, p: MemoryAdd) -> Any:
+async def memory_add(world, p: MemoryAdd) -> FFMemoryContextDTO:
     """Append one item to ``users/{u}/memory_layers/{layer}.jsonl`` and return it as stored
     (``memory_id``, timestamps); compresses the layer when it now holds more than its
     ``compression_thresholds`` items. Only the fields given are sent; the manager fills in
@@ -73,7 +76,7 @@ class MemoryFromContext(Params):
 
 
 @action("memory.from_context", component="memory_layer", also=["storage"])
-async def memory_from_context(world, p: MemoryFromContext) -> Any:
+async def memory_from_context(world, p: MemoryFromContext) -> FFMemoryContextDTO:
     """Remember a session's current situational context (``context.update``): content ←
     summary and key points, relevance ← confidence, topic_tags ← entities.topics."""
     context = await world.store.get_context(p.user_id, p.session_id)
@@ -90,10 +93,16 @@ class MemoryList(Params):
 
 
 @action("memory.list", component="memory_layer")
-async def memory_list(world, p: MemoryList) -> Any:
+async def memory_list(world, p: MemoryList) -> list[FFMemoryContextDTO]:
     """A user's memory items, by relevance then last_accessed, both descending."""
     return await _manager(world).get_memory_contexts(p.user_id, p.layers, p.max_results,
                                                      p.relevance_threshold)
+
+
+class MemoryHit(FFMemoryContextDTO):
+    """A memory item as stored, plus how well it matched."""
+
+    score: float = Field(description="coverage × relevance × recency")
 
 
 class MemorySearch(Params):
@@ -105,15 +114,40 @@ class MemorySearch(Params):
 
 
 @action("memory.search", component="memory_layer")
-async def memory_search(world, p: MemorySearch) -> Any:
+async def memory_search(world, p: MemorySearch) -> list[MemoryHit]:
     """Search one user's memory; best first, each hit is the stored item plus its
     ``score`` (coverage × relevance × recency). Another user's items are never returned."""
     hits = await _manager(world).search_memory(p.user_id, p.query, p.layers, p.max_results)
-    return [{**item.to_dict(), "score": score} for item, score in hits]
+    return [MemoryHit.model_validate({**item.to_dict(), "score": score}) for item, score in hits]
+
+
+@closed
+class MaintenanceDetails(TypedDict):
+    removed_expired: int
+    promoted: int
+    deduplicated: int
+    compressed_items: int
+    backups: Annotated[list[str], Field(description="backup file names, one per compressed "
+                                                    "layer")]
+
+
+@closed
+class MemoryMaintenance(TypedDict):
+    """One maintenance run (the spec's result shape)."""
+
+    user_id: str
+    start_time: str
+    end_time: str
+    tasks_completed: Annotated[list[str], Field(description="e.g. cleaned_2_expired, "
+                                                            "promoted_1_memories")]
+    errors: list[str]
+    success: bool
+    details: NotRequired[Annotated[MaintenanceDetails, Field(
+        description="absent when the run failed before finishing")]]
 
 
 @action("memory.maintain", component="memory_layer")
-async def memory_maintain(world, p: MemoryUser) -> Any:
+async def memory_maintain(world, p: MemoryUser) -> MemoryMaintenance:
     """Run maintenance now: remove expired items, promote relevant ones one layer up
     (``promotion_history``), compress layers over their threshold (with a backup file),
     refresh ``layer_metadata.json``. Returns ``{user_id, start_time, end_time,
@@ -128,19 +162,47 @@ class MemoryCompress(Params):
 
 
 @action("memory.compress", component="memory_layer")
-async def memory_compress(world, p: MemoryCompress) -> Any:
+async def memory_compress(world, p: MemoryCompress) -> FFMemoryCompressionResultDTO:
     """Compress one layer now: groups become ``compressed_summary`` items, the originals go
     to ``{layer}.backup_YYYYmmdd_HHMMSS.jsonl``; returns the compression result."""
     return await _manager(world).compress_layer(p.user_id, p.layer, force=p.force)
 
 
+@closed
+class LayerStats(TypedDict):
+    item_count: int
+    last_compression: str | None
+
+
+@closed
+class CompressionEntry(TypedDict):
+    timestamp: str
+    layer: str
+    original_count: int
+    compressed_count: int
+    backup_file: str
+
+
+@closed
+class LayerMetadata(TypedDict):
+    """``layer_metadata.json``: counts are recomputed from the layer files."""
+
+    user_id: str
+    created_at: str
+    updated_at: str
+    last_maintenance: str | None
+    layer_stats: Annotated[dict[str, LayerStats], Field(description="by layer name")]
+    compression_history: Annotated[list[CompressionEntry], Field(
+        description="the latest compressions (all of them are in compression_history.json)")]
+
+
 @action("memory.metadata", component="memory_layer")
-async def memory_metadata(world, p: MemoryUser) -> Any:
+async def memory_metadata(world, p: MemoryUser) -> LayerMetadata:
     """``layer_metadata.json`` of a user (item counts, last maintenance, compressions)."""
     return await _manager(world).get_layer_metadata(p.user_id)
 
 
 @action("memory.maintenance_due", component="memory_layer")
-async def memory_maintenance_due(world, p: MemoryUser) -> Any:
+async def memory_maintenance_due(world, p: MemoryUser) -> bool:
     """Whether the last maintenance is older than ``archival_check_interval_hours``."""
     return await _manager(world).is_maintenance_due(p.user_id)

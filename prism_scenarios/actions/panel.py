@@ -5,11 +5,21 @@ is really stored; ``world.restart`` drops every manager so a fresh one must resu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
+from flatfile_chat.config import FFPanelSessionConfigDTO
 from flatfile_chat.panel import FFPanelSessionManager
+from flatfile_chat.panel.models import (
+    FFPanelAnalyticsDTO,
+    FFPanelInsightDTO,
+    FFPanelMessageDTO,
+    FFPanelParticipantDTO,
+    FFPanelRoutingDTO,
+)
+from prism_scenarios.actions.outputs import JSONValue, closed
 from prism_scenarios.actions.registry import Params, action
 from prism_scenarios.world import component_factory
 
@@ -32,6 +42,37 @@ def _memory_copied(world, insight: Any) -> None:
 
 
 # -- lifecycle --------------------------------------------------------------------------
+@closed
+class PanelConfig(TypedDict):
+    """``panel_config.json`` as stored."""
+
+    panel_id: str
+    session_type: str
+    created_at: str
+    status: Annotated[str, Field(description="active or ended")]
+    ended_at: str | None
+    owner_user_id: str | None
+    metadata: Annotated[dict[str, JSONValue], Field(
+        description="session_config keys that are not settings (title, topic, description)")]
+    participants: list[FFPanelParticipantDTO]
+    config: Annotated[FFPanelSessionConfigDTO, Field(description="the settings pinned at "
+                                                                 "creation")]
+    session_rules: Annotated[dict[str, bool | int | None], Field(
+        description="rules derived from the session type: max_message_length, "
+                    "enable_turn_taking, max_consecutive_messages, require_alternating_turns, "
+                    "... (a debate, brainstorm or decision adds its own)")]
+
+
+@closed
+class PanelEnd(TypedDict):
+    success: bool
+    panel_id: str
+    ended_at: str
+    final_analytics: FFPanelAnalyticsDTO
+    session_summary: Annotated[str | None, Field(
+        description="null unless generate_session_summaries")]
+
+
 class PanelCreate(Params):
     panel_id: str = Field(description="the new panel's id (folder panel_sessions/{panel_id}/)")
     session_type: str = Field(description="multi_persona, ai_debate, focus_group, brainstorm, "
@@ -50,7 +91,7 @@ class PanelCreate(Params):
 
 
 @action("panel.create", component="panel_session")
-async def panel_create(world, p: PanelCreate) -> Any:
+async def panel_create(world, p: PanelCreate) -> PanelConfig:
     """Create a panel: ``panel_config.json`` (participants, pinned config and session_rules),
     ``session_metadata.json``, one ``participants/{id}_context.json`` each. Returns the stored
     ``panel_config.json``. A participant's ``persona_id`` must resolve (personas)."""
@@ -69,19 +110,19 @@ class PanelRef(Params):
 
 
 @action("panel.get", component="panel_session")
-async def panel_get(world, p: PanelRef) -> Any:
+async def panel_get(world, p: PanelRef) -> PanelConfig:
     """The stored ``panel_config.json`` (participants, config, session_rules, status)."""
     return await _manager(world).get_panel_session(p.panel_id)
 
 
 @action("panel.participants", component="panel_session")
-async def panel_participants(world, p: PanelRef) -> Any:
+async def panel_participants(world, p: PanelRef) -> list[FFPanelParticipantDTO]:
     """The panel's participants as stored (extra fields such as ``kb_ids`` kept)."""
     return await _manager(world).get_panel_participants(p.panel_id)
 
 
 @action("panel.end", component="panel_session")
-async def panel_end(world, p: PanelRef) -> Any:
+async def panel_end(world, p: PanelRef) -> PanelEnd:
     """End the panel: ``analytics/final_analytics.json``, status ``ended`` in
     ``panel_config.json``; later messages, insights and routing are refused."""
     return await _manager(world).end_panel_session(p.panel_id)
@@ -101,7 +142,7 @@ class PanelSay(Params):
 
 
 @action("panel.say", component="panel_session")
-async def panel_say(world, p: PanelSay) -> Any:
+async def panel_say(world, p: PanelSay) -> FFPanelMessageDTO:
     """Append one message to ``panel_messages.jsonl`` once membership, length and turn rules
     pass (a refusal writes nothing). A message naming a detection keyword is also captured as
     an insight (and copied to the owner's memory)."""
@@ -124,7 +165,7 @@ class PanelMessages(Params):
 
 
 @action("panel.messages", component="panel_session")
-async def panel_messages(world, p: PanelMessages) -> Any:
+async def panel_messages(world, p: PanelMessages) -> list[FFPanelMessageDTO]:
     """The last ``limit`` matching messages, oldest first (``response_count`` computed)."""
     return await _manager(world).get_panel_messages(p.panel_id, p.limit, p.participant,
                                                     p.message_type, p.thread_id)
@@ -146,7 +187,7 @@ class PanelInsight(Params):
 
 
 @action("panel.insight", component="panel_session")
-async def panel_insight(world, p: PanelInsight) -> Any:
+async def panel_insight(world, p: PanelInsight) -> FFPanelInsightDTO:
     """Capture an insight (``insights/insights.jsonl``; consensus_tracking.json and, for
     decisions, decision_history.json), then copy it into the owner's memory layer
     (``users/{owner}/memory_layers/{memory_layer_for_insights}.jsonl``)."""
@@ -164,14 +205,14 @@ class PanelInsights(Params):
 
 
 @action("panel.insights", component="panel_session")
-async def panel_insights(world, p: PanelInsights) -> Any:
+async def panel_insights(world, p: PanelInsights) -> list[FFPanelInsightDTO]:
     """Stored insights, in capture order."""
     return await _manager(world).get_panel_insights(p.panel_id, p.insight_type,
                                                     p.decisions_only)
 
 
 @action("panel.analytics", component="panel_session")
-async def panel_analytics(world, p: PanelRef) -> Any:
+async def panel_analytics(world, p: PanelRef) -> FFPanelAnalyticsDTO:
     """Analytics computed from the files (distribution, consensus, effectiveness)."""
     return await _manager(world).get_panel_analytics(p.panel_id)
 
@@ -189,7 +230,7 @@ class PanelRoute(Params):
 
 
 @action("panel.route", component="panel_session")
-async def panel_route(world, p: PanelRoute) -> Any:
+async def panel_route(world, p: PanelRoute) -> FFPanelRoutingDTO:
     """Choose who answers (the best expert at or above the threshold, else the fallback
     participant) and append the decision to ``routing/routing_decisions.jsonl``."""
     return await _manager(world).route_panel_message(
@@ -198,6 +239,6 @@ async def panel_route(world, p: PanelRoute) -> Any:
 
 
 @action("panel.routes", component="panel_session")
-async def panel_routes(world, p: PanelRef) -> Any:
+async def panel_routes(world, p: PanelRef) -> list[FFPanelRoutingDTO]:
     """Every routing decision of the panel, in order."""
     return await _manager(world).get_routing_decisions(p.panel_id)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
+from typing_extensions import TypedDict
 
+from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import Params, action
+
+Variables = dict[str, Annotated[JSONValue, FreeForm("each variable's value, as set")]]
+SameValue = Annotated[JSONValue, FreeForm("the value given, unchanged")]
 
 
 class ClockAdvance(Params):
@@ -23,7 +28,7 @@ class ClockAdvance(Params):
 
 
 @action("clock.advance", component="runner")
-async def clock_advance(world, p: ClockAdvance) -> Any:
+async def clock_advance(world, p: ClockAdvance) -> str:
     """Move the scenario clock forward ("25 hours pass"); returns the new time."""
     when = world.clock.advance(days=p.days, hours=p.hours, minutes=p.minutes,
                                seconds=p.seconds)
@@ -35,7 +40,7 @@ class ClockSet(Params):
 
 
 @action("clock.set", component="runner")
-async def clock_set(world, p: ClockSet) -> Any:
+async def clock_set(world, p: ClockSet) -> str:
     """Set the scenario clock to an absolute time."""
     return world.clock.set(p.at).isoformat(timespec="microseconds")
 
@@ -45,7 +50,7 @@ class NoParams(Params):
 
 
 @action("clock.now", component="runner")
-async def clock_now(world, p: NoParams) -> Any:
+async def clock_now(world, p: NoParams) -> str:
     """The scenario clock's current time."""
     return world.clock.now().isoformat(timespec="microseconds")
 
@@ -55,7 +60,7 @@ class VarsSet(Params):
 
 
 @action("vars.set", component="runner")
-async def vars_set(world, p: VarsSet) -> Any:
+async def vars_set(world, p: VarsSet) -> Variables:
     """Set scenario variables; returns them."""
     world.variables.update(p.values)
     return p.values
@@ -66,7 +71,7 @@ class ExpectValue(Params):
 
 
 @action("expect.value", component="runner")
-async def expect_value(world, p: ExpectValue) -> Any:
+async def expect_value(world, p: ExpectValue) -> SameValue:
     """Return ``value`` unchanged so ``expect`` can check saved variables."""
     return p.value
 
@@ -76,7 +81,7 @@ class Noop(Params):
 
 
 @action("noop", component="runner")
-async def noop(world, p: Noop) -> Any:
+async def noop(world, p: Noop) -> None:
     """Do nothing (engine overhead benchmarks, placeholders in outlines)."""
     return None
 
@@ -87,7 +92,7 @@ class TextRepeat(Params):
 
 
 @action("text.repeat", component="runner")
-async def text_repeat(world, p: TextRepeat) -> Any:
+async def text_repeat(world, p: TextRepeat) -> str:
     """A deterministic text of exactly ``length`` characters made of ``text`` repeated (to
     save and feed to a tool, e.g. past ``max_tool_result_length``)."""
     if not p.text or p.length < 0:
@@ -95,8 +100,14 @@ async def text_repeat(world, p: TextRepeat) -> Any:
     return (p.text * (p.length // len(p.text) + 1))[:p.length]
 
 
+@closed
+class Restarted(TypedDict):
+    dropped: Annotated[list[str], Field(description="the components whose managers were "
+                                                    "dropped")]
+
+
 @action("world.restart", component="runner")
-async def world_restart(world, p: Noop) -> Any:
+async def world_restart(world, p: Noop) -> Restarted:
     """Simulate a process restart: close and drop every manager, the store object and the
     audit log of this world, so the next step builds fresh instances over the same store root
     (same clock and id source). Whatever a manager kept only in memory is gone; returns the

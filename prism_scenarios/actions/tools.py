@@ -22,12 +22,22 @@ import hashlib
 import json
 import os
 import time
-from typing import Any
+from typing import Annotated, Any, NotRequired
 
 import psutil
 from pydantic import Field
+from typing_extensions import TypedDict
 
+from flatfile_chat.config.tools import FFToolSecurityPolicyDTO
+from flatfile_chat.memory.models import FFMemoryContextDTO
 from flatfile_chat.tools import FFToolExecutionManager, FFToolRegistryManager
+from flatfile_chat.tools.models import (
+    FFToolApprovalDTO,
+    FFToolChainResultDTO,
+    FFToolDefinitionDTO,
+    FFToolExecutionResultDTO,
+)
+from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action
 from prism_scenarios.world import component_factory
 
@@ -52,8 +62,29 @@ class ToolsUser(Params):
     user_id: str
 
 
+@closed
+class ToolStatistics(TypedDict):
+    registered_at: str
+    total_executions: Annotated[int, Field(description="every attempt, refusals included")]
+    successful_executions: int
+    last_execution: str | None
+    average_execution_time: Annotated[float, Field(description="seconds, over successful "
+                                                               "runs")]
+
+
+@closed
+class ToolRegistryDocument(TypedDict):
+    """``users/{u}/tools/tool_registry.json``."""
+
+    user_id: str
+    created_at: str
+    last_updated: str
+    registered_tools: Annotated[dict[str, FFToolDefinitionDTO], Field(description="by tool_id")]
+    tool_statistics: Annotated[dict[str, ToolStatistics], Field(description="by tool_id")]
+
+
 @action("tools.init", component="tool_execution")
-async def tools_init(world, p: ToolsUser) -> Any:
+async def tools_init(world, p: ToolsUser) -> ToolRegistryDocument:
     """Initialise a user's tools: ``users/{u}/tools/tool_registry.json`` (built-ins plus
     ``tool_statistics``) and ``security_policies.json`` (a snapshot of
     ``tool_execution.security_policy``); idempotent. The user must exist. Returns the registry
@@ -71,7 +102,7 @@ class ToolsRegister(Params):
 
 
 @action("tools.register", component="tool_execution")
-async def tools_register(world, p: ToolsRegister) -> Any:
+async def tools_register(world, p: ToolsRegister) -> FFToolDefinitionDTO:
     """Register a user tool in ``tool_registry.json`` after validating the definition (empty
     id/name, risk level, category, schema, handler, command policy); returns it as stored."""
     return await _registry(world).register_tool(p.user_id, p.tool)
@@ -83,14 +114,14 @@ class ToolsRef(Params):
 
 
 @action("tools.unregister", component="tool_execution")
-async def tools_unregister(world, p: ToolsRef) -> Any:
+async def tools_unregister(world, p: ToolsRef) -> FFToolDefinitionDTO:
     """Deactivate a user tool (``is_active: false``; history still resolves); built-ins
     cannot be unregistered."""
     return await _registry(world).unregister_tool(p.user_id, p.tool_id)
 
 
 @action("tools.get", component="tool_execution")
-async def tools_get(world, p: ToolsRef) -> Any:
+async def tools_get(world, p: ToolsRef) -> FFToolDefinitionDTO:
     """One active tool definition (NotFound: "Tool {id} not found or not available")."""
     return await _registry(world).get_tool(p.user_id, p.tool_id)
 
@@ -103,7 +134,7 @@ class ToolsAvailable(Params):
 
 
 @action("tools.available", component="tool_execution")
-async def tools_available(world, p: ToolsAvailable) -> Any:
+async def tools_available(world, p: ToolsAvailable) -> list[FFToolDefinitionDTO]:
     """Tools the user's policy lets run (category allowed, not blocked, estimated duration
     within ``max_execution_time_seconds``), sorted by id."""
     return await _registry(world).get_available_tools(p.user_id, p.category_filter,
@@ -111,7 +142,7 @@ async def tools_available(world, p: ToolsAvailable) -> Any:
 
 
 @action("tools.policy", component="tool_execution")
-async def tools_policy(world, p: ToolsUser) -> Any:
+async def tools_policy(world, p: ToolsUser) -> FFToolSecurityPolicyDTO:
     """The user's effective security policy (``security_policies.json``)."""
     return await _registry(world).get_security_policy(p.user_id)
 
@@ -127,7 +158,7 @@ class ToolsUpdatePolicy(Params):
 
 
 @action("tools.update_policy", component="tool_execution")
-async def tools_update_policy(world, p: ToolsUpdatePolicy) -> Any:
+async def tools_update_policy(world, p: ToolsUpdatePolicy) -> FFToolSecurityPolicyDTO:
     """Change the user's policy (validated as a whole; a refused change writes nothing); the
     change is appended to ``security_events`` in ``security_policies.json`` and audited.
     Returns the new policy."""
@@ -192,7 +223,8 @@ def result_text(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-async def _remember(world, p: ToolsExecute, result: Any) -> Any:
+async def _remember(world, p: ToolsExecute,
+                    result: FFToolExecutionResultDTO) -> FFMemoryContextDTO:
     world.touch("memory_layer")
     spec = dict(p.remember or {})
     return await _executor(world).remember_result(
@@ -200,8 +232,15 @@ async def _remember(world, p: ToolsExecute, result: Any) -> Any:
         layer=spec.pop("layer", "short_term"), session_id=p.session_id, **spec)
 
 
+class RememberedExecution(FFToolExecutionResultDTO):
+    """With ``remember``: the execution result plus the memory item stored for it."""
+
+    memory: FFMemoryContextDTO | None = Field(description="null when the run did not succeed")
+
+
 @action("tools.execute", component="tool_execution")
-async def tools_execute(world, p: ToolsExecute) -> Any:
+async def tools_execute(world, p: ToolsExecute
+                        ) -> FFToolExecutionResultDTO | RememberedExecution:
     """Run one tool request through the policy checks (not found, blocked, category,
     approval, parameters, rate limit, concurrency, cooldown, timeout limit), the cache and the
     handler (built-ins in-process, commands in the sandbox). Every attempt, denied ones too,
@@ -211,17 +250,22 @@ async def tools_execute(world, p: ToolsExecute) -> Any:
     result = await _executor(world).execute_tool(p.user_id, _request(p))
     if p.remember is None:
         return result
-    data = result.model_dump(mode="json")
-    data["memory"] = await _remember(world, p, result) if result.success else None
-    return data
+    memory = await _remember(world, p, result) if result.success else None
+    return RememberedExecution(**dict(result), memory=memory)
 
 
 class ToolsValidate(ToolRequest):
     pass
 
 
+@closed
+class RequestCheck(TypedDict):
+    valid: bool
+    message: Annotated[str, Field(description="why the execution would be refused")]
+
+
 @action("tools.validate", component="tool_execution")
-async def tools_validate(world, p: ToolsValidate) -> Any:
+async def tools_validate(world, p: ToolsValidate) -> RequestCheck:
     """Dry run of every policy check (nothing runs, is claimed or written): ``{valid,
     message}`` with the message the execution would be refused with."""
     valid, message = await _registry(world).validate_tool_request(p.user_id, _request(p))
@@ -250,8 +294,27 @@ def _numbered(value: Any, n: int) -> Any:
     return value
 
 
+@closed
+class Repetition(TypedDict):
+    n: int
+    execution_id: str
+    success: bool
+    cached_result: bool
+    error_message: str | None
+
+
+@closed
+class Repetitions(TypedDict):
+    attempts: int
+    succeeded: int
+    failed: int
+    cached: int
+    error_messages: Annotated[list[str], Field(description="distinct, sorted")]
+    executions: list[Repetition]
+
+
 @action("tools.repeat", component="tool_execution")
-async def tools_repeat(world, p: ToolsRepeat) -> Any:
+async def tools_repeat(world, p: ToolsRepeat) -> Repetitions:
     """Execute the same tool ``times`` times (parameters numbered with ``{n}``), moving the
     clock ``advance_seconds`` after each; returns ``{attempts, succeeded, failed, cached,
     error_messages, executions: [{n, execution_id, success, cached_result, error_message}]}``.
@@ -297,7 +360,8 @@ def _slots_held(executor: FFToolExecutionManager, user_id: str, limit: int) -> i
 
 
 @action("tools.execute_concurrently", component="tool_execution")
-async def tools_execute_concurrently(world, p: ToolsConcurrently) -> Any:
+async def tools_execute_concurrently(world, p: ToolsConcurrently
+                                     ) -> list[FFToolExecutionResultDTO]:
     """Run requests at the same time, each in its own thread, starting each one only once
     the previous one holds an execution slot (or has finished), so the overlap is certain;
     returns the results in request order."""
@@ -323,7 +387,7 @@ class ToolsChain(Params):
 
 
 @action("tools.chain", component="tool_execution")
-async def tools_chain(world, p: ToolsChain) -> Any:
+async def tools_chain(world, p: ToolsChain) -> FFToolChainResultDTO:
     """Run a chain: step k's request gets ``previous_tool_results`` = steps 1..k-1 (its history
     line ``previous_execution_ids``); the first failed or refused step stops the chain and later
     steps are never attempted. Returns ``{chain_id, success, steps, completed_steps,
@@ -345,7 +409,7 @@ class ToolsApprove(Params):
 
 
 @action("tools.approve", component="tool_execution")
-async def tools_approve(world, p: ToolsApprove) -> Any:
+async def tools_approve(world, p: ToolsApprove) -> FFToolApprovalDTO:
     """Approve a pending request (``approval_id``) or grant ``tool_id`` up front, in
     ``users/{u}/tools/approvals.json``; audited (``tool_approval_granted``)."""
     extra = {name: getattr(p, name) for name in ("uses", "ttl_seconds")
@@ -362,7 +426,7 @@ class ToolsReject(Params):
 
 
 @action("tools.reject", component="tool_execution")
-async def tools_reject(world, p: ToolsReject) -> Any:
+async def tools_reject(world, p: ToolsReject) -> FFToolApprovalDTO:
     """Reject an approval request (status ``rejected``, no uses left); audited."""
     return await _executor(world).reject_approval(p.user_id, p.approval_id,
                                                   rejected_by=p.rejected_by)
@@ -374,7 +438,7 @@ class ToolsApprovals(Params):
 
 
 @action("tools.approvals", component="tool_execution")
-async def tools_approvals(world, p: ToolsApprovals) -> Any:
+async def tools_approvals(world, p: ToolsApprovals) -> list[FFToolApprovalDTO]:
     """The user's approval records (``approvals.json``), optionally of one status."""
     return await _executor(world).list_approvals(p.user_id, p.status)
 
@@ -386,8 +450,42 @@ class ToolsHistory(Params):
     limit: int | None = Field(None, description="the last N attempts (default 100)")
 
 
+@closed
+class HistoryLine(TypedDict):
+    """One attempt in ``execution_history.jsonl`` (refusals and cache hits included)."""
+
+    execution_id: str
+    tool_id: str
+    user_id: str
+    session_id: str | None
+    success: bool
+    execution_time_seconds: float
+    start_timestamp: str
+    end_timestamp: str
+    error_message: str | None
+    error_type: str | None
+    result_size_bytes: int
+    result_hash: str
+    cached_result: bool
+    execution_mode: str
+    denial_reason: str | None
+    truncated: bool
+    exit_code: int | None
+    resource_violations: list[str]
+    memory_used_mb: NotRequired[Annotated[float, Field(
+        description="with tool_execution.record_measured_usage")]]
+    cpu_usage_percent: NotRequired[Annotated[float, Field(
+        description="with tool_execution.record_measured_usage")]]
+    output_preview: NotRequired[Annotated[str, Field(
+        description="with the policy's log_tool_outputs: the start of the result text")]]
+    approval_id: NotRequired[Annotated[str, Field(description="the approval it consumed")]]
+    chain_id: NotRequired[str]
+    chain_step: NotRequired[int]
+    previous_execution_ids: NotRequired[list[str]]
+
+
 @action("tools.history", component="tool_execution")
-async def tools_history(world, p: ToolsHistory) -> Any:
+async def tools_history(world, p: ToolsHistory) -> list[HistoryLine]:
     """The last ``limit`` attempts (optionally of one tool), oldest first, as stored in
     ``execution_history.jsonl``."""
     extra = {"limit": p.limit} if p.limit is not None else {}
@@ -400,8 +498,28 @@ class ToolsMetrics(Params):
     time_period_days: float | None = None
 
 
+@closed
+class ToolMetrics(TypedDict):
+    """Rates and averages are 0.0 without attempts."""
+
+    tool_id: str | None
+    time_period_days: float
+    total_attempts: int
+    executions: Annotated[int, Field(description="attempts that ran (not refused)")]
+    successful_executions: int
+    denied_attempts: int
+    success_rate: float
+    cache_hits: int
+    cache_hit_rate: float
+    average_execution_time_seconds: float
+    max_execution_time_seconds: float
+    p95_execution_time_seconds: float
+    average_result_size_bytes: float
+    average_memory_used_mb: float
+
+
 @action("tools.metrics", component="tool_execution")
-async def tools_metrics(world, p: ToolsMetrics) -> Any:
+async def tools_metrics(world, p: ToolsMetrics) -> ToolMetrics:
     """Performance summary from ``performance_metrics.jsonl`` (attempts, executions, denied,
     success and cache-hit rates, times, sizes) over the period (default 30 days)."""
     extra = ({"time_period_days": p.time_period_days}
@@ -410,14 +528,14 @@ async def tools_metrics(world, p: ToolsMetrics) -> Any:
 
 
 @action("tools.prune_cache", component="tool_execution")
-async def tools_prune_cache(world, p: ToolsUser) -> Any:
+async def tools_prune_cache(world, p: ToolsUser) -> int:
     """Drop expired entries from every ``tool_cache/{tool_id}/results.jsonl``; returns how
     many were removed."""
     return await _executor(world).prune_cache(p.user_id)
 
 
 @action("tools.statistics", component="tool_execution")
-async def tools_statistics(world, p: ToolsUser) -> Any:
+async def tools_statistics(world, p: ToolsUser) -> dict[str, ToolStatistics]:
     """Rebuild ``tool_statistics`` in ``tool_registry.json`` from the history and return them
     (equal to the stored ones unless something edited the files)."""
     return await _registry(world).recompute_statistics(p.user_id)
@@ -431,8 +549,14 @@ class SandboxDirs(Params):
                                                                  "new since')")
 
 
+@closed
+class SandboxListing(TypedDict):
+    exists: bool
+    entries: list[str]
+
+
 @action("tools.sandbox_dirs", component="runner")
-async def tools_sandbox_dirs(world, p: SandboxDirs) -> Any:
+async def tools_sandbox_dirs(world, p: SandboxDirs) -> SandboxListing:
     """What is in the world's sandbox root (``tool_execution.sandbox.temp_root``):
     ``{exists, entries}``. ``exists: false`` means no sandbox was ever prepared in this
     scenario (nothing spawned, not even the bubblewrap probe). Per-execution work folders
@@ -455,8 +579,15 @@ class ToolsProcesses(Params):
                                                  "matching processes to go away")
 
 
+@closed
+class ProcessInfo(TypedDict):
+    pid: int
+    uid: int | None
+    cmdline: list[str]
+
+
 @action("tools.processes", component="runner")
-async def tools_processes(world, p: ToolsProcesses) -> Any:
+async def tools_processes(world, p: ToolsProcesses) -> list[ProcessInfo]:
     """Live processes (zombies excluded) on this machine whose argument vector is
     ``cmdline`` (and real uid ``uid``), after waiting up to ``wait_seconds`` for them to end:
     ``[{pid, uid, cmdline}]`` (empty when a killed command left nothing behind)."""
@@ -479,8 +610,15 @@ class ToolsHash(Params):
     value: Any = Field(description="a tool result (text or data), typically '${saved}'")
 
 
+@closed
+class ResultHash(TypedDict):
+    sha256: str
+    result_hash: Annotated[str, Field(description="the first 16 hex digits of sha256")]
+    size_bytes: int
+
+
 @action("tools.hash", component="runner")
-async def tools_hash(world, p: ToolsHash) -> Any:
+async def tools_hash(world, p: ToolsHash) -> ResultHash:
     """Recompute a result hash independently: ``{sha256, result_hash, size_bytes}`` where
     ``result_hash`` = sha256(result text)[:16] and the text of structured data is its
     canonical JSON."""
