@@ -1,13 +1,14 @@
 """The action registry: the one step vocabulary shared by YAML and Gherkin.
 
-An action is an ``async def fn(world, params) -> result`` with a pydantic parameter model, a
-docstring and the component it exercises::
+An action is an ``async def fn(world, params) -> Output`` with a pydantic parameter model, a
+return annotation (its output model, shown in the catalog; see
+:mod:`prism_scenarios.actions.outputs`), a docstring and the component it exercises::
 
     class CreateUser(Params):
         user_id: str = Field(description="new user's id")
 
     @action("user.create", component="storage")
-    async def create_user(world: World, p: CreateUser) -> dict:
+    async def create_user(world: World, p: CreateUser) -> FFUserProfileDTO:
         '''Create a user (``users/{user_id}/profile.json``).'''
         ...
 
@@ -64,6 +65,9 @@ class Action:
     description: str
     module: str
     extra_components: tuple[str, ...] = field(default=())
+    # The return annotation: what expectations see (as JSON). ``Any`` is allowed for a
+    # project's own actions but says nothing; the built-in ones all declare a model.
+    output: Any = Any
 
     @property
     def components(self) -> tuple[str, ...]:
@@ -99,6 +103,7 @@ class ActionRegistry:
 
 REGISTRY = ActionRegistry()
 _loaded = False
+_NOT_ACTION_MODULES = frozenset({"registry", "outputs"})
 
 
 def action(name: str, *, component: str, also: Iterable[str] = (),
@@ -110,17 +115,20 @@ def action(name: str, *, component: str, also: Iterable[str] = (),
     def decorate(fn: ActionFn) -> ActionFn:
         if not inspect.iscoroutinefunction(fn):
             raise TypeError(f"action {name!r} must be 'async def' (the engine awaits it)")
-        hints = typing.get_type_hints(fn)
+        hints = typing.get_type_hints(fn, include_extras=True)
         arg_names = list(inspect.signature(fn).parameters)
         params = hints.get(arg_names[1]) if len(arg_names) == 2 else None
         if not (isinstance(params, type) and issubclass(params, Params)):
             raise TypeError(f"action {name!r}: signature must be (world, params: <Params model>)")
+        if "return" not in hints:
+            raise TypeError(f"action {name!r} needs a return annotation (its output model, "
+                            "shown in the catalog; '-> None' if it returns nothing)")
         doc = inspect.cleandoc(fn.__doc__ or "").strip()
         if not doc:
             raise TypeError(f"action {name!r} needs a docstring (it becomes its documentation)")
         (registry if registry is not None else REGISTRY).register(Action(
             name=name, fn=fn, params=params, component=component, description=doc,
-            module=fn.__module__, extra_components=tuple(also)))
+            module=fn.__module__, extra_components=tuple(also), output=hints["return"]))
         return fn
     return decorate
 
@@ -147,7 +155,7 @@ def load_actions(extra_modules: Iterable[str] = ()) -> ActionRegistry:
         import prism_scenarios.actions as package
 
         for info in pkgutil.iter_modules(package.__path__):  # one module per component
-            if not info.name.startswith("_") and info.name != "registry":
+            if not info.name.startswith("_") and info.name not in _NOT_ACTION_MODULES:
                 importlib.import_module(f"prism_scenarios.actions.{info.name}")
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             ep.load()
