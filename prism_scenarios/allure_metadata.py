@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -58,3 +59,18 @@ def add_report_metadata(results: Path, environment: dict[str, str]) -> None:
         if body and not body.endswith("\n"):
             body += "\n"
         _write(env_file, body + "".join(f"{k}={v}\n" for k, v in missing.items()))
+
+
+def environment() -> dict[str, str]:
+    """What ran the tests, for the report's environment panel."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    info = {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": str(os.cpu_count())}
+    for package in ("prism-scenarios", "pytest", "pytest-bdd", "allure-pytest", "pydantic",
+                    "bm25s"):
+        try:
+            info[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return info

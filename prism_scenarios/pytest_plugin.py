@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ import pytest
 
 from prism_scenarios import discovery
 from prism_scenarios.allure_bridge import AllureReporter, label_test
-from prism_scenarios.allure_metadata import add_report_metadata
 from prism_scenarios.engine import ScenarioRun
 from prism_scenarios.errors import ScenarioFailure, ScenarioFileError
 from prism_scenarios.loader import ScenarioSpec, load_file
@@ -174,25 +172,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and report.failed and \
             isinstance(call.excinfo.value, ScenarioFailure):
         report.longrepr = str(call.excinfo.value)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    results_dir = config.getoption("allure_report_dir", None)
-    if not results_dir or hasattr(config, "workerinput"):
-        return
-    add_report_metadata(Path(results_dir), environment())
-
-
-def environment() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": str(os.cpu_count())}
-    for package in ("prism-scenarios", "pytest", "pytest-bdd", "allure-pytest", "pydantic",
-                    "bm25s"):
-        try:
-            info[package] = version(package)
-        except PackageNotFoundError:
-            continue
-    return info

@@ -302,6 +302,9 @@ def print_run_table(validations: list[FFUseCaseValidationDTO],
     if partial_because:
         print(f"partial run ({'; '.join(partial_because)}): only the use cases it touched are "
               "judged")
+    if not rows:
+        print("no scenario in this run declares a use case")
+        return
     print(f"{'use case':22} {'result':7} {'scenarios':>9} {'time':>8}  components exercised "
           "(missing required in !)")
     for v in rows:

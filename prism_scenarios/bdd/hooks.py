@@ -1,5 +1,6 @@
 """pytest-bdd hooks: Gherkin lines as Allure steps, labels from ``@use_case:``/``@component:``
-tags, and markers for those namespaced tags.
+tags, markers for those namespaced tags, and our Allure categories and environment entries
+(merged into the project's, never replacing them).
 
 They act only on *prism scenarios*, i.e. scenarios that run a step of ours (a sentence from
 this package, or a user's step taking the ``scenario_run`` fixture). A project's other
@@ -31,6 +32,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config in _CONFIGS:
         _CONFIGS.remove(config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    results_dir = config.getoption("allure_report_dir", None)
+    if results_dir and not hasattr(config, "workerinput"):
+        from prism_scenarios.allure_metadata import add_report_metadata, environment
+
+        add_report_metadata(Path(results_dir), environment())
 
 
 @pytest.hookimpl(tryfirst=True)  # pytest-bdd's default would refuse the name first
