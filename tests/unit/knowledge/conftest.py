@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from asyncio import run
 from collections.abc import Sequence
 from types import SimpleNamespace
@@ -17,6 +18,15 @@ BIOLOGY = ("Photosynthesis converts light into chemical energy. Chlorophyll abso
            "produce ATP through cellular respiration.")
 HISTORY = ("The Magna Carta was sealed in 1215 at Runnymede. It limited the power of the "
            "king.\n\nThe printing press spread across Europe after Gutenberg.")
+
+
+@pytest.fixture(autouse=True)
+def _flush_dropped_managers():
+    """A KB manager flushes its query counters when it is collected; collect this test's
+    managers now, while their folders exist, not in the middle of a later test (a scenario
+    step in the same xdist worker then saw a write outside its store root)."""
+    yield
+    gc.collect()
 
 
 class BlindEmbedder:
@@ -49,7 +59,9 @@ def users(store: FFStorageManager) -> list[str]:
 
 @pytest.fixture
 def kb(store: FFStorageManager, users) -> FFKnowledgeBaseManager:
-    return FFKnowledgeBaseManager(store)
+    manager = FFKnowledgeBaseManager(store)
+    yield manager
+    manager.close()
 
 
 @pytest.fixture
