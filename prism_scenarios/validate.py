@@ -28,8 +28,10 @@ def parse_feature(path: Path) -> Any:
     try:
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FeatureFileError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
-                               f"at offset {exc.start}); save the file as UTF-8") from None
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise FeatureFileError(f"{path}:{line}: not UTF-8 text (byte "
+                               f"{exc.object[exc.start]:#04x} at offset {exc.start}); save "
+                               "the file as UTF-8") from None
     try:
         return FeatureParser(str(path.parent), path.name).parse()
     except Exception as exc:  # pytest-bdd's parser errors have no common base class

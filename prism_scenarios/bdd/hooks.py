@@ -53,6 +53,27 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
     return True
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """pytest-bdd reads feature files while importing the module that binds them; a file that
+    is not UTF-8 surfaces as a bare UnicodeDecodeError traceback naming no file. Name it."""
+    report = yield
+    if report.failed and "UnicodeDecodeError" in str(report.longrepr) \
+            and "pytest_bdd" in str(report.longrepr) and collector.path is not None:
+        from prism_scenarios.validate import FeatureFileError, parse_feature
+
+        unreadable = []
+        for feature in sorted(Path(collector.path).parent.rglob("*.feature")):
+            try:
+                parse_feature(feature)
+            except FeatureFileError as exc:
+                unreadable.append(str(exc))
+        if unreadable:
+            report.longrepr = (f"{collector.nodeid}: pytest-bdd cannot read the feature "
+                               "files it binds:\n  " + "\n  ".join(unreadable))
+    return report
+
+
 def _is_ours(step_func: Callable[..., Any]) -> bool:
     module = getattr(step_func, "__module__", None) or ""
     if module.startswith("prism_scenarios."):

@@ -190,6 +190,8 @@ def test_a_non_utf8_feature_is_a_clear_error_not_an_internal_error(
     opted_in = bdd_project.runpytest_subprocess()
     assert "INTERNALERROR" not in opted_in.stdout.str() + opted_in.stderr.str()
     assert opted_in.ret == without.ret
+    assert re.search(r"tickets\.feature:3: not UTF-8 text \(byte 0xe9 at offset \d+\); save "
+                     r"the file as UTF-8", opted_in.stdout.str()), opted_in.stdout.str()
 
 
 def test_a_project_module_named_runner_does_not_shadow_us(pytester: pytest.Pytester) -> None:
