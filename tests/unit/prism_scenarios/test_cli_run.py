@@ -207,3 +207,31 @@ def test_init_scaffolds_a_project_that_passes(tmp_path: Path) -> None:
     assert "kept   my-project/conftest.py (exists; add to it: pytest_plugins = " \
            '["prism_scenarios.pytest_plugin"])' in again.stdout
     assert (target / "conftest.py").read_text() == "# the user's own\n"
+
+
+def test_env_values_never_reach_any_report(project: Path) -> None:
+    secret = "s3cr3t-token-4711"
+    (project / "checks" / "secret.yaml").write_text("""\
+scenarios:
+  - name: leaks nothing
+    steps:
+      - user.create: {user_id: alice, metadata: {token: "Bearer ${env:API_TOKEN}"}}
+        save: {profile: metadata}
+      - expect.value: {value: "${profile}"}
+        expect:
+          - {path: token, equals: "Bearer nope"}
+          - {path: token, contains: "${env:API_TOKEN}-x"}
+""")
+    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "run", "checks",
+                           "--no-html", "-k", "leaks"], cwd=project, capture_output=True,
+                          text=True, check=False, env={**__import__("os").environ,
+                                                       "API_TOKEN": secret})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 of 2 expectations failed" in done.stdout and "Bearer ***" in done.stdout
+    reports = project / "reports"
+    written = {p: p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file()}
+    assert any(p.name == "junit.xml" for p in written)
+    assert any(p.name.endswith("-result.json") for p in written)
+    for path, text in [*written.items(), (Path("stdout"), done.stdout + done.stderr)]:
+        assert secret not in text, path
+    assert "***" in (reports / "junit.xml").read_text()
