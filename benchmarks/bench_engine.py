@@ -48,6 +48,7 @@ def with_allure(steps: int) -> tuple[float, int]:
             _scenario_file(folder, n)
         results = folder / "allure-results"
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        "-p", "prism_scenarios.pytest_plugin",
                         f"--alluredir={results}", "--junitxml", str(folder / "junit.xml"),
                         "scenarios"], cwd=folder, check=True, capture_output=True)
         for result in results.glob("*-result.json"):

@@ -107,12 +107,19 @@ def _returns_text(output: Any) -> list[str]:
 
 
 def catalog_text(component: str | None = None) -> str:
-    """Every action (or one component's) with parameters and output. ``component`` is any
-    name :func:`resolve_component` accepts (ValueError otherwise)."""
+    """Every action (or some) with parameters and output. ``component`` is any name
+    :func:`resolve_component` accepts (ValueError otherwise); an action prefix such as ``kb``
+    selects exactly the actions named ``kb.*``."""
     wanted = resolve_component(component) if component else None
+    prefix = component.strip().lower() if component else None
+    if prefix not in prefix_components() or prefix in COMPONENTS:
+        prefix = None
     lines = []
     for action in load_actions():
-        if wanted and wanted not in action.components:
+        if prefix is not None:  # a prefix means its actions: `kb` lists every kb.* action
+            if action.name.split(".")[0] != prefix:
+                continue
+        elif wanted and wanted not in action.components:
             continue
         lines.append(f"{action.name}  [{action.component}]")
         lines.append("    " + action.description.replace("\n", "\n    "))

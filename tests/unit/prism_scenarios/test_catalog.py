@@ -138,3 +138,11 @@ def test_filtering_by_a_prefix_shows_that_component() -> None:
     text = catalog_text("memory")
     assert "memory.add  [memory_layer]" in text
     assert "chat.turn" not in text and "kb.create" not in text
+
+
+def test_a_prefix_lists_exactly_its_actions_and_a_component_name_its_component() -> None:
+    kb = catalog_text("kb")
+    assert "kb.index_stats  [runner]" in kb  # a kb.* check, though a runner action
+    assert "rag.context" not in kb
+    knowledge = catalog_text("knowledge_base")
+    assert "rag.context  [knowledge_base]" in knowledge and "kb.index_stats" not in knowledge
