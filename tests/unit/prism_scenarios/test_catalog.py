@@ -82,7 +82,7 @@ def test_text_shows_what_an_action_returns() -> None:
     files = catalog_text("files")
     assert ("    returns: JSONValue (any JSON value): the file's content, as parsed" in files)
     assert "        memory: FFMemoryContextDTO - not always present; only with remember" \
-        in catalog_text("session")
+        in catalog_text("storage")
 
 
 def test_markdown_shows_a_returns_section_with_fields() -> None:
