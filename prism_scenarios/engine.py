@@ -152,22 +152,12 @@ class ScenarioRun:
         record = StepRecord(index=len(self.record.steps) + 1, action=action_name, where=where,
                             title=label or _title(action_name, shown), params=shown,
                             components=action.components)
-        self.record.steps.append(record)
-        self.reporter.step_started(record)
-        try:
+        with _Reported(self, record):
             self._execute(action, record, values, raises, timeout, capture_error)
             if save:
                 self._save(record, save)
             if expect:
                 self._expect(record, expect)
-        except BaseException as exc:
-            record.status = "failed" if isinstance(exc, AssertionError) else "broken"
-            record.error = record.error or exc
-            self._scrub(record, exc)
-            raise
-        finally:
-            record.secrets = self.secrets
-            self.reporter.step_finished(record)
         return record.result
 
     def _resolve(self, value: Any) -> tuple[Any, Any]:
@@ -345,28 +335,47 @@ class ScenarioRun:
                                                                     ("raises", raises),
                                                                     ("save", save)) if v},
                             components=("runner",), result=self.last_result)
-        self.record.steps.append(record)
-        self.reporter.step_started(record)
-        try:
+        with _Reported(self, record):
             if raises is not None:
                 self._check_raises(record, raises, self.last_error, "the previous step")
             if save:
                 self._save(record, save)
             if expect:
                 self._expect(record, expect)
-        except BaseException as exc:
-            record.status, record.error = "failed", exc
-            self._scrub(record, exc)
-            raise
-        finally:
-            record.secrets = self.secrets
-            self.reporter.step_finished(record)
         return record.result
 
     # -- bookkeeping ---------------------------------------------------------------------
     @property
     def components_used(self) -> set[str]:
         return set(self.world.components_used) - {"runner"}
+
+
+class _Reported:
+    """Around one step: recorded and reported as started; on the way out its outcome set,
+    secrets scrubbed from a failure, and reported as finished. (A class, not a generator
+    context manager: this runs on every step.)"""
+
+    __slots__ = ("record", "run")
+
+    def __init__(self, run: ScenarioRun, record: StepRecord) -> None:
+        self.run, self.record = run, record
+        run.record.steps.append(record)
+        run.reporter.step_started(record)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 trace: object) -> None:
+        record, run = self.record, self.run
+        try:
+            if exc is not None:
+                record.status = "failed" if isinstance(exc, AssertionError) else "broken"
+                record.error = record.error or exc
+                run._scrub(record, exc)
+        finally:
+            record.secrets = run.secrets
+            run.reporter.step_finished(record)
 
 
 def _title(action: str, params: dict[str, Any]) -> str:
