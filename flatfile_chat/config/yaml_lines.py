@@ -4,16 +4,25 @@ Used for config files here and for scenario files by the runner, so every error 
 ``file:line``. Only plain data types are built (``SafeLoader``): no Python object tags.
 
 Input is untrusted, so it is bounded (``YAMLLimits``): files over a size limit are refused
-unread, and while the composer pulls parser events a budget counts nesting depth and the node
-total with every alias at its full expanded size. An alias bomb or deep nesting is therefore
-refused after a few hundred events, before anything is built or walked (``plain()``, schema
-validation), and before PyYAML's recursive composer can hit ``RecursionError``.
+unread, and a budget counts nesting depth and the node total of the parser's events with every
+alias at its full expanded size. An alias bomb or deep nesting is therefore refused after a few
+hundred events, before anything is built or walked (``plain()``, schema validation), and before
+a recursive composer can hit ``RecursionError``.
+
+When PyYAML has libyaml (``LIBYAML``), the budget runs over the C parser's events in a pass of
+its own, then the C composer builds the nodes; PyYAML's pure-Python parser costs ~2 ms per KB,
+which every test collection paid for every scenario file. Without libyaml the budget sees each
+event as the pure-Python composer pulls it. Both give the same data, lines and limits. Some
+syntax errors are worded differently, on the same line; and libyaml, reading ahead for the ':'
+of a block key, reports ``[[[...`` without one as that, where the Python path says too deep.
 """
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -61,6 +70,14 @@ def _positive_megabytes(name: str, raw: str) -> float:
 
 DEFAULT_LIMITS = YAMLLimits()
 
+LIBYAML: bool = yaml.__with_libyaml__
+"""Whether loads go through libyaml; off without it, and in tests that compare both paths."""
+
+LIBYAML_MAX_DEPTH = 500
+"""Deeper ``max_depth`` limits keep the pure-Python path. libyaml refuses over 1000 levels with
+an error of its own, and no limit above a few hundred can be honoured anyway (the constructor
+recurses), so such callers get the 'nested too deeply for the parser' error they always got."""
+
 
 class LineDict(dict):
     """A mapping that knows the line of each key (1-based) and of itself."""
@@ -87,13 +104,16 @@ class _Budget:
     """Depth and alias-expanded node count of an event stream, kept without recursion.
 
     Each open collection holds its expanded size so far; when an anchored node closes its size
-    is recorded, and an alias adds that whole size to its parent and to the total.
+    is recorded, and an alias adds that whole size to its parent and to the total. Undefined
+    aliases and repeated anchors are refused here with PyYAML's own words, because libyaml's
+    composer leaves the anchor's name out of both messages.
     """
 
     def __init__(self, limits: YAMLLimits, source: str) -> None:
         self.limits, self.source = limits, source
         self.open: list[list[Any]] = []  # [anchor, expanded size] per open collection
         self.sizes: dict[str, int] = {}
+        self.anchors: dict[str, Any] = {}  # anchor -> start mark of the node that defines it
         self.total = 0
         self.through_aliases = False
 
@@ -101,25 +121,42 @@ class _Budget:
         kind = type(event)
         if kind is yaml.ScalarEvent:
             if event.anchor is not None:
+                self._define(event)
                 self.sizes[event.anchor] = 1
             self._count(event, 1)
         elif kind is yaml.AliasEvent:
+            if event.anchor not in self.anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
             # An alias to a still-open anchor (recursive) counts 1; the constructor refuses it.
             size = self.sizes.get(event.anchor, 1)
             self.through_aliases = self.through_aliases or size > 1
             self._count(event, size)
         elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+            if event.anchor is not None:
+                self._define(event)
             self._count(event, 1)
             self.open.append([event.anchor, 1])
             if len(self.open) > self.limits.max_depth:
-                self._refuse(event, f"nesting deeper than {self.limits.max_depth} levels; "
-                             f"limit YAMLLimits(max_depth={self.limits.max_depth})")
+                self.refuse_depth(event.start_mark.line + 1)
         elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
             anchor, size = self.open.pop()
             if self.open:
                 self.open[-1][1] += size
             if anchor is not None:
                 self.sizes[anchor] = size
+
+    def refuse_depth(self, line: int) -> None:
+        depth = self.limits.max_depth
+        raise YAMLError(f"nesting deeper than {depth} levels; limit YAMLLimits(max_depth="
+                        f"{depth})", source=self.source, line=line)
+
+    def _define(self, event: yaml.NodeEvent) -> None:
+        first = self.anchors.setdefault(event.anchor, event.start_mark)
+        if first is not event.start_mark:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {event.anchor!r}; first occurrence", first,
+                "second occurrence", event.start_mark)
 
     def _count(self, event: yaml.Event, size: int) -> None:
         self.total += size
@@ -135,12 +172,94 @@ class _Budget:
         raise YAMLError(message, source=self.source, line=event.start_mark.line + 1)
 
 
-class _Loader(yaml.SafeLoader):
-    """``SafeLoader`` whose every event passes the budget before the composer sees it."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _LineConstructor(yaml.constructor.SafeConstructor):
+    """Builds ``LineDict``/``LineList``; shared by the libyaml and the pure-Python loader.
+
+    Merge keys (``<<: *defaults``) follow PyYAML: merged pairs go first, so a key written in
+    the mapping itself overrides a merged one. Only a key written twice in one mapping is an
+    error, so ``merged`` remembers how many leading pairs of each flattened mapping were merged.
+    """
+
+    merged: dict[yaml.Node, int]
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        if node in self.merged:  # flattened already (a merge source used twice)
+            return
+        sources = [value for key, value in node.value if key.tag == _MERGE_TAG]
+        written = len(node.value) - len(sources)
+        super().flatten_mapping(node)  # calls back here for each merge source
+        self.merged[node] = len(node.value) - written
+        for source in sources:  # one never built on its own ({<<: {a: 1, a: 2}}) is checked here
+            for mapping in source.value if isinstance(source, yaml.SequenceNode) else [source]:
+                first_lines: dict[Any, int] = {}
+                for key_node, _ in mapping.value[self.merged[mapping]:]:
+                    _written_key(self, key_node, first_lines)
+
+
+_PLAIN_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
+                               for name in ("str", "int", "float", "bool", "null"))
+
+
+def _construct(loader: _LineConstructor, node: yaml.Node) -> Any:
+    """``construct_object`` with a shortcut for plain scalars, most of any document.
+
+    Their values are immutable, so skipping PyYAML's cache of built objects changes nothing;
+    everything else (collections, other tags, aliases to them) goes the usual way.
+    """
+    if node.__class__ is yaml.ScalarNode and node.tag in _PLAIN_SCALAR_TAGS:
+        return loader.yaml_constructors[node.tag](loader, node)
+    return loader.construct_object(node, deep=True)
+
+
+def _written_key(loader: _LineConstructor, key_node: yaml.Node,
+                 first_lines: dict[Any, int]) -> Any:
+    """A key written in a mapping: a plain scalar, not written before in that mapping."""
+    key = _construct(loader, key_node)
+    if not isinstance(key, str | int | float | bool) and key is not None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unsupported key type {type(key).__name__}", key_node.start_mark)
+    if key in first_lines:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"duplicate key {key!r} (first defined on line {first_lines[key]})",
+            key_node.start_mark)
+    first_lines[key] = key_node.start_mark.line + 1
+    return key
+
+
+def _construct_mapping(loader: _LineConstructor, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    merged = loader.merged[node]
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    first_lines: dict[Any, int] = {}
+    for index, (key_node, value_node) in enumerate(node.value):  # merged pairs first
+        if index < merged:  # checked in its own mapping; a written key may override it
+            key = _construct(loader, key_node)
+        else:
+            key = _written_key(loader, key_node, first_lines)
+        result[key] = _construct(loader, value_node)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _LineConstructor, node: yaml.SequenceNode) -> LineList:
+    result = LineList([_construct(loader, child) for child in node.value])
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+class _PythonLoader(_LineConstructor, yaml.SafeLoader):
+    """Pure-Python ``SafeLoader`` whose every event passes the budget before the composer."""
 
     def __init__(self, stream: str, budget: _Budget) -> None:
         super().__init__(stream)
         self.budget = budget
+        self.merged = {}
 
     def get_event(self) -> yaml.Event:
         event = yaml.parser.Parser.get_event(self)  # not super(): this runs once per event
@@ -148,35 +267,21 @@ class _Loader(yaml.SafeLoader):
         return event
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str | int | float | bool) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"unsupported key type {type(key).__name__}", key_node.start_mark)
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None,
-                f"duplicate key {key!r} (first defined on line {result.key_lines[key]})",
-                key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
+_LOADERS: list[type[yaml.constructor.SafeConstructor]] = [_PythonLoader]
 
+if LIBYAML:
+    class _LibyamlLoader(_LineConstructor, yaml.CSafeLoader):
+        """libyaml's parser and composer (C) with our constructors; run after the guard pass."""
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.merged = {}
 
+    _LOADERS.append(_LibyamlLoader)
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _loader in _LOADERS:
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_yaml(text: str, source: str = "<string>", limits: YAMLLimits = DEFAULT_LIMITS) -> Any:
@@ -196,11 +301,81 @@ def load_yaml(text: str, source: str = "<string>", limits: YAMLLimits = DEFAULT_
 
 
 def _load(text: str, budget: _Budget) -> Any:
-    loader = _Loader(text, budget)  # may raise: the reader checks the text up front
+    if LIBYAML and budget.limits.max_depth <= LIBYAML_MAX_DEPTH:
+        return _load_with_libyaml(text, budget)
+    return _load_with_python(text, budget)
+
+
+def _load_with_python(text: str, budget: _Budget) -> Any:
+    """The pure-Python path: the budget sees each event as the composer pulls it."""
+    loader = _PythonLoader(text, budget)  # may raise: the reader checks the text up front
     try:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def _load_with_libyaml(text: str, budget: _Budget) -> Any:
+    """The libyaml path: check, budget pass over C events, then C compose and construct.
+
+    The guard pass parses a second time, but in C; it stops at the first breach, so a bomb
+    or a file of too many nodes is refused before any node exists.
+    """
+    _check_printable(text)
+    with _collector_paused():
+        _guard(text, budget)
+        loader = _LibyamlLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a document is built (re-enabled only if it was on).
+
+    The composer allocates a node and two marks per YAML node and none of them is garbage
+    until the load ends, so collections triggered meanwhile only re-scan them: loading a file
+    of 200,000 nodes took twice as long with the collector running. The pause is bounded by
+    the limits; cycles (only from recursive aliases) are collected afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _check_printable(text: str) -> None:
+    """PyYAML's reader check, worded as it words it (libyaml says 'control characters')."""
+    match = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if match:
+        raise yaml.reader.ReaderError("<unicode string>", match.start(), ord(match.group()),
+                                      "unicode", "special characters are not allowed")
+
+
+def _guard(text: str, budget: _Budget) -> None:
+    """Every event of the first document through ``budget``, before anything is composed.
+
+    Later documents are left to the composer, which refuses them as PyYAML's does. libyaml
+    reads a line of flow collections ahead (``[[[...`` could still turn out to be a key) and
+    refuses over 1000 levels itself; that is our depth error on the same line.
+    """
+    parser = yaml.CSafeLoader(text)
+    try:
+        while (event := parser.get_event()) is not None:
+            budget.see(event)
+            if type(event) is yaml.DocumentEndEvent:
+                return
+    except yaml.MarkedYAMLError as exc:
+        if exc.problem_mark is None or "maximum nesting depth" not in (exc.problem or ""):
+            raise
+        budget.refuse_depth(exc.problem_mark.line + 1)
+    finally:
+        parser.dispose()
 
 
 def read_text_bounded(path: Path | str, limits: YAMLLimits = DEFAULT_LIMITS,

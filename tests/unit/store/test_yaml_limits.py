@@ -15,6 +15,7 @@ from flatfile_chat.config.yaml_lines import (
     MIB,
     YAMLError,
     YAMLLimits,
+    line_of,
     load_yaml,
     load_yaml_file,
     plain,
@@ -25,6 +26,15 @@ from prism_scenarios.errors import ScenarioFileError
 from prism_scenarios.loader import load_file
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every bound holds on both paths: libyaml's C parser and the pure-Python fallback."""
+    if request.param == "libyaml" and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML built without libyaml")
+    monkeypatch.setattr(yaml_lines, "LIBYAML", request.param == "libyaml")
+    return request.param
 
 
 def _billion_laughs(levels: int = 9, fan_out: int = 9) -> str:
@@ -92,6 +102,47 @@ def test_anchors_and_merge_keys_load_as_plain_pyyaml_does() -> None:
     assert plain(document) == yaml.safe_load(ANCHORS)
     assert document["jobs"][1]["backoff"] == {"base": 0.5, "max": 8}
     assert document["jobs"].item_lines == [6, 9]
+
+
+OVERRIDE = """\
+defaults: &defaults
+  retries: 3
+  timeout: 10
+first:
+  <<: *defaults
+  retries: 5
+last:
+  timeout: 20
+  <<: *defaults
+"""
+
+
+def test_a_written_key_overrides_a_merged_one() -> None:
+    document = load_yaml(OVERRIDE, source="ok.yaml")
+    assert plain(document) == yaml.safe_load(OVERRIDE)
+    assert plain(document)["first"] == {"retries": 5, "timeout": 10}
+    assert plain(document)["last"] == {"retries": 3, "timeout": 20}
+    assert [line_of(document, ["first", key]) for key in ("retries", "timeout")] == [6, 3]
+    assert [line_of(document, ["last", key]) for key in ("retries", "timeout")] == [2, 8]
+
+
+def test_a_key_written_twice_is_refused_even_beside_a_merge() -> None:
+    text = OVERRIDE.replace("  retries: 5\n", "  retries: 5\n  retries: 6\n")
+    with pytest.raises(YAMLError) as err:
+        load_yaml(text, source="x.yaml")
+    assert str(err.value) == "x.yaml:7: duplicate key 'retries' (first defined on line 6)"
+
+
+def test_a_key_written_twice_in_a_merge_source_is_refused() -> None:
+    """An inline source is never built on its own: the merge must not hide its repeat."""
+    with pytest.raises(YAMLError) as err:
+        load_yaml("x:\n  <<:\n    a: 1\n    a: 2\n  b: 3\n", source="x.yaml")
+    assert str(err.value) == "x.yaml:4: duplicate key 'a' (first defined on line 3)"
+
+
+def test_merged_mappings_may_share_keys() -> None:
+    text = "d: &d {a: 1, b: 1}\ne: &e {<<: *d, b: 2}\nx: {<<: [*e, *d], c: 3}\n"
+    assert plain(load_yaml(text)) == yaml.safe_load(text)
 
 
 def test_legitimate_fan_out_within_budget_loads() -> None:
