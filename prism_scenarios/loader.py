@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,17 @@ import jsonschema
 from flatfile_chat import errors as ff_errors
 from flatfile_chat.config import validate_config
 from flatfile_chat.config.loader import deep_merge
-from flatfile_chat.config.yaml_lines import LineDict, YAMLError, line_of, load_yaml, plain
+from flatfile_chat.config.yaml_lines import (
+    LineDict,
+    YAMLError,
+    YAMLLimits,
+    line_of,
+    load_yaml,
+    plain,
+    read_text_bounded,
+)
 from flatfile_chat.errors import ConfigError
+from prism_scenarios import settings
 from prism_scenarios.actions.registry import Action, ActionRegistry, load_actions
 from prism_scenarios.errors import ScenarioFileError
 from prism_scenarios.interpolate import references, variable_name
@@ -117,12 +127,13 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
     """Parse and validate one file; raises ``ScenarioFileError`` listing every problem.
 
     Bad input is refused before anything runs: a file over ``max_file_mb`` megabytes (MiB;
-    default ``$PRISM_MAX_SCENARIO_FILE_MB``, else 5) unread, alias bombs and deep nesting too.
+    default ``$PRISM_MAX_SCENARIO_FILE_MB``, else the project's ``max_scenario_file_mb``, 5
+    unless set) unread, alias bombs and deep nesting too.
     """
-    from flatfile_chat.config.yaml_lines import YAMLLimits, read_text_bounded
-
     registry = registry or load_actions()
     source = display or str(path)
+    if max_file_mb is None and not os.environ.get("PRISM_MAX_SCENARIO_FILE_MB", "").strip():
+        max_file_mb = settings.load().max_scenario_file_mb  # read only when it decides
     limits = YAMLLimits().with_megabytes(
         max_file_mb, env="PRISM_MAX_SCENARIO_FILE_MB",
         hint="raise it with max_scenario_file_mb under [tool.prism-scenarios] in "

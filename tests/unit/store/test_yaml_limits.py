@@ -4,6 +4,7 @@ stopped working would hang or exhaust memory, which fails the run."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from flatfile_chat.config.yaml_lines import (
     read_text_bounded,
 )
 from flatfile_chat.errors import ConfigError
+from prism_scenarios import settings
 from prism_scenarios.errors import ScenarioFileError
 from prism_scenarios.loader import load_file
 
@@ -245,6 +247,34 @@ def test_scenario_loader_size_limit_from_argument_or_environment(
     assert load_file(path, max_file_mb=1).scenarios[0].name == "tiny"
     monkeypatch.delenv("PRISM_MAX_SCENARIO_FILE_MB")
     assert load_file(path).scenarios[0].name == "tiny"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A project directory as the cwd, with settings read afresh and forgotten afterwards."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PRISM_MAX_SCENARIO_FILE_MB", raising=False)
+    settings.load.cache_clear()
+    yield tmp_path
+    settings.load.cache_clear()
+
+
+def test_scenario_loader_size_limit_from_project_settings(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.prism-scenarios]\nmax_scenario_file_mb = 0.1\n")
+    path = project / "big.yaml"
+    path.write_text(SCENARIO + "# padding\n" * 20_000)  # ~200 KB
+    with pytest.raises(ScenarioFileError) as err:
+        load_file(path)
+    assert err.value.problems[0].startswith(
+        f"{path}: file is 0.2 MB ({path.stat().st_size} bytes), over the 0.1 MB limit "
+        "(104857 bytes); "
+        "raise it with max_scenario_file_mb under [tool.prism-scenarios]")
+    monkeypatch.setenv("PRISM_MAX_SCENARIO_FILE_MB", "1")  # the environment overrides it
+    assert load_file(path).scenarios[0].name == "tiny"
+    monkeypatch.setenv("PRISM_MAX_SCENARIO_FILE_MB", "0.1")  # and the argument both
+    assert load_file(path, max_file_mb=1).scenarios[0].name == "tiny"
 
 
 def test_config_files_get_the_same_bounds(tmp_path: Path) -> None:
