@@ -198,6 +198,30 @@ class _LineConstructor(yaml.constructor.SafeConstructor):
                 for key_node, _ in mapping.value[self.merged[mapping]:]:
                     _written_key(self, key_node, first_lines)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, but a value its constructors cannot build is refused at the node's line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except _UNBUILDABLE as exc:
+            raise _unbuildable(node, exc) from None
+
+
+_UNBUILDABLE = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+"""What PyYAML's constructors raise, unwrapped, for ``!!int x``, ``2001-13-45`` (a date by
+the YAML 1.1 rules), ``!!bool maybe`` or ``!!map [1]``; each becomes an error at the node."""
+
+
+def _unbuildable(node: yaml.Node, exc: Exception) -> yaml.constructor.ConstructorError:
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    what = _clip(repr(node.value)) if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
+    return yaml.constructor.ConstructorError(
+        None, None, f"cannot read {what} as {tag} ({type(exc).__name__}: {_clip(str(exc))})",
+        node.start_mark)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
 
 _PLAIN_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
                                for name in ("str", "int", "float", "bool", "null"))
@@ -210,7 +234,10 @@ def _construct(loader: _LineConstructor, node: yaml.Node) -> Any:
     everything else (collections, other tags, aliases to them) goes the usual way.
     """
     if node.__class__ is yaml.ScalarNode and node.tag in _PLAIN_SCALAR_TAGS:
-        return loader.yaml_constructors[node.tag](loader, node)
+        try:
+            return loader.yaml_constructors[node.tag](loader, node)
+        except _UNBUILDABLE as exc:  # !!int x
+            raise _unbuildable(node, exc) from None
     return loader.construct_object(node, deep=True)
 
 

@@ -164,6 +164,20 @@ def test_recursive_undefined_and_broken_input_stay_yaml_errors(text: str, reason
     assert reason in str(err.value)
 
 
+@pytest.mark.parametrize("text,message", [
+    ("a:\n  b: 2001-13-45\n", "x.yaml:2: cannot read '2001-13-45' as !!timestamp (ValueError: "
+                              "month must be in 1..12)"),
+    ("a: !!int x\n", "x.yaml:1: cannot read 'x' as !!int (ValueError: invalid literal"),
+    ("a: !!bool maybe\n", "x.yaml:1: cannot read 'maybe' as !!bool (KeyError"),
+    ("a: !!map [1]\n", "x.yaml:1: cannot read a sequence as !!map (TypeError"),
+])
+def test_a_value_pyyaml_cannot_build_is_a_yaml_error(text: str, message: str) -> None:
+    """PyYAML's constructors raise these bare (a ValueError traceback, no file or line)."""
+    with pytest.raises(YAMLError) as err:
+        load_yaml(text, source="x.yaml")
+    assert str(err.value).startswith(message)
+
+
 def test_oversize_file_is_refused_without_reading_it(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "huge.yaml"
