@@ -4,7 +4,6 @@ stopped working would hang or exhaust memory, which fails the run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -264,13 +263,15 @@ def test_scenario_loader_size_limit_from_argument_or_environment(
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A project directory as the cwd, with settings read afresh and forgotten afterwards."""
-    monkeypatch.chdir(tmp_path)
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose settings ``load_file`` reads, wherever pytest or the cwd put the root.
+
+    ``settings.load`` caches per project directory, so naming this one reads it afresh.
+    """
+    read = settings.load
+    monkeypatch.setattr(settings, "load", lambda project_dir=None: read(project_dir or tmp_path))
     monkeypatch.delenv("PRISM_MAX_SCENARIO_FILE_MB", raising=False)
-    settings.load.cache_clear()
-    yield tmp_path
-    settings.load.cache_clear()
+    return tmp_path
 
 
 def test_scenario_loader_size_limit_from_project_settings(
