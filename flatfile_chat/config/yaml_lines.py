@@ -173,6 +173,7 @@ class _Budget:
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_FLATTENED_TAGS = frozenset([_MERGE_TAG, "tag:yaml.org,2002:value"])  # what flattening changes
 
 
 class _LineConstructor(yaml.constructor.SafeConstructor):
@@ -186,7 +187,10 @@ class _LineConstructor(yaml.constructor.SafeConstructor):
     merged: dict[yaml.Node, int]
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        if node in self.merged:  # flattened already (a merge source used twice)
+        for key, _ in node.value:
+            if key.tag in _FLATTENED_TAGS:
+                break
+        else:  # nothing to merge (or merged already): most mappings, so checked cheaply
             return
         sources = [value for key, value in node.value if key.tag == _MERGE_TAG]
         written = len(node.value) - len(sources)
@@ -195,7 +199,7 @@ class _LineConstructor(yaml.constructor.SafeConstructor):
         for source in sources:  # one never built on its own ({<<: {a: 1, a: 2}}) is checked here
             for mapping in source.value if isinstance(source, yaml.SequenceNode) else [source]:
                 first_lines: dict[Any, int] = {}
-                for key_node, _ in mapping.value[self.merged[mapping]:]:
+                for key_node, _ in mapping.value[self.merged.get(mapping, 0):]:
                     _written_key(self, key_node, first_lines)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -258,7 +262,7 @@ def _written_key(loader: _LineConstructor, key_node: yaml.Node,
 
 def _construct_mapping(loader: _LineConstructor, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
-    merged = loader.merged[node]
+    merged = loader.merged.get(node, 0)
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}

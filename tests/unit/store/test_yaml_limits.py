@@ -146,6 +146,13 @@ def test_merged_mappings_may_share_keys() -> None:
     assert plain(load_yaml(text)) == yaml.safe_load(text)
 
 
+def test_an_equals_sign_key_is_a_string_as_in_pyyaml() -> None:
+    """YAML 1.1 tags a plain ``=`` as a 'value' key; flattening makes it a string."""
+    text = "a: {=: 1}\nb: {<<: {=: 2}, c: 3}\n"
+    assert plain(load_yaml(text)) == yaml.safe_load(text) == {"a": {"=": 1},
+                                                              "b": {"=": 2, "c": 3}}
+
+
 def test_legitimate_fan_out_within_budget_loads() -> None:
     block = "{" + ", ".join(f"k{i}: {i}" for i in range(100)) + "}"  # 201 nodes
     text = f"base: &b {block}\nuses: [{', '.join(['*b'] * 500)}]\n"  # ~100,000 expanded
