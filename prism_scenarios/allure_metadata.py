@@ -74,3 +74,27 @@ def environment() -> dict[str, str]:
         except PackageNotFoundError:
             continue
     return info
+
+
+def carry_over(previous: Path, fresh: Path) -> None:
+    """Start a new results folder with the project's own entries of the previous one (a
+    ``ci_build=`` line, a category of theirs); ours are written anew after the run."""
+    ours = set(environment())
+    env_file = previous / "environment.properties"
+    if env_file.is_file():
+        kept = {k: v for k, v in _read_properties(env_file).items() if k not in ours}
+        if kept:
+            _write(fresh / "environment.properties",
+                   "".join(f"{k}={v}\n" for k, v in kept.items()))
+    categories_file = previous / "categories.json"
+    if categories_file.is_file():
+        try:
+            loaded = json.loads(categories_file.read_text(encoding="utf-8"))
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, list):
+            names = {c["name"] for c in CATEGORIES}
+            kept_categories = [c for c in loaded
+                               if not (isinstance(c, dict) and c.get("name") in names)]
+            if kept_categories:
+                _write(fresh / "categories.json", json.dumps(kept_categories, indent=2) + "\n")

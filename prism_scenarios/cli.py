@@ -60,6 +60,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from prism_scenarios.resource_sampler import ResourceSampler
     from prism_scenarios.summary import SummaryPlugin
 
+    # A node id after -- (`run -- scenarios/a.yaml::name`) is a path: no default paths then.
+    node_ids = [a for a in args.pytest_args
+                if "::" in a and Path(a.split("::", 1)[0]).exists()]
+    args.pytest_args = [a for a in args.pytest_args if a not in node_ids]
+    args.paths = [*args.paths, *node_ids]
     paths = args.paths or _default_paths(args.suite)
     if not paths:
         where = f"scenarios/{args.suite} or features/{args.suite}" if args.suite else \
@@ -67,7 +72,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"nothing to run: no {where} folder in {Path.cwd()} (give paths, or "
               "`prism-scenarios init .`)")
         return int(pytest.ExitCode.USAGE_ERROR)
-    found = discovery.find(paths)
+    found = discovery.find_in_project(paths)
     if found.missing or found.empty:
         print(discovery.explain_empty(paths, found))
         return int(pytest.ExitCode.USAGE_ERROR if found.missing
@@ -119,7 +124,9 @@ def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summa
     if validations is not None:
         print()
         print_run_table(validations, partial_because=reasons)
-    summary.print_screen(html=html, results=results, exit_code=code)
+    summary.print_screen(html=html, results=results, exit_code=code,
+                         html_note="not rendered: --no-html" if args.no_html
+                         else "no HTML report, see above")
     if validations is not None:
         print(f"  integration report: {report_dir / 'integration'}/"
               "system_integration_report.json")
@@ -155,7 +162,8 @@ def _cmd_actions(args: argparse.Namespace) -> int:
     from prism_scenarios.catalog import catalog_markdown, catalog_text
 
     try:
-        print(catalog_markdown() if args.markdown else catalog_text(args.component))
+        print(catalog_markdown(args.component) if args.markdown
+              else catalog_text(args.component))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -166,10 +174,12 @@ def _cmd_steps(args: argparse.Namespace) -> int:
     from prism_scenarios import step_catalog
 
     if args.match:
-        keyword, _, text = args.match.partition(" ")
+        keyword, _, text = args.match.strip().partition(" ")
         kind = keyword.lower()
-        if kind not in ("given", "when", "then"):
-            kind, text = "step", args.match
+        if kind in ("and", "but", "*"):
+            kind = "step"  # a line copied from a feature: any keyword's sentence may match
+        elif kind not in ("given", "when", "then"):
+            kind, text = "step", args.match.strip()
         hits = [s for s in step_catalog.sentences() if s.matches(kind, text)]
         for sentence in hits:
             print("\n".join(step_catalog.describe(sentence)))
@@ -177,9 +187,13 @@ def _cmd_steps(args: argparse.Namespace) -> int:
             return 0
         print(f"no sentence matches: {args.match}")
         for sentence in step_catalog.did_you_mean(kind, text):
-            print(f"  did you mean: {'/'.join(sentence.kinds)} {sentence.text}")
+            print(f"  did you mean: {step_catalog.describe(sentence)[0]}")
         return 1
-    print(step_catalog.catalog_text(args.grep))
+    text = step_catalog.catalog_text(args.grep)
+    if not text:
+        print(f"no sentence contains {args.grep!r}")
+        return 1
+    print(text)
     return 0
 
 
@@ -306,10 +320,17 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from prism_scenarios import settings
+
     args = parse(sys.argv[1:] if argv is None else argv)
+    settings.set_project_root(None)  # the project is found from the working directory
     try:
+        settings.load()
         code = args.func(args)
         sys.stdout.flush()
+    except settings.SettingsError as exc:
+        print(f"prism-scenarios: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `prism-scenarios list | head`: the reader left; say nothing more, like other tools.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -20,7 +20,11 @@ from pathlib import Path
 YAML_SUFFIXES = (".yaml", ".yml")
 FEATURE_SUFFIXES = (".feature",)
 SNIFF_BYTES = 1 << 20
-_SCENARIO_MARK = re.compile(rb"(?m)^(?:scenarios[ \t]*:|#.*\$schema=\S*scenario\.schema\.json)")
+# A top-level ``scenarios`` key (bare, or quoted as JSON-style YAML writes it; a UTF-8 byte
+# order mark or a flow-style ``{`` before it), or the editor modeline of a scenario file.
+_SCENARIO_MARK = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:\{[ \t]*)?"
+                            rb"(?:(?:scenarios|\"scenarios\"|'scenarios')[ \t]*:"
+                            rb"|#.*\$schema=\S*scenario\.schema\.json)")
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
               ".pytest_cache", ".ruff_cache", ".hypothesis", "build", "dist"}
 
@@ -67,11 +71,13 @@ def _walk(folder: Path) -> Iterable[Path]:
             yield path
 
 
-def find(paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> Found:
-    """Scenario files and features under ``paths`` (files named directly always count)."""
+def find(paths: Sequence[str | Path], exclude: Iterable[str] = (),
+         root: Path | None = None) -> Found:
+    """Scenario files and features under ``paths`` (files named directly always count);
+    ``exclude`` globs are relative to ``root`` (the project root)."""
     found, patterns = Found(), list(exclude)
     for raw in paths:
-        path = Path(raw)
+        path = Path(str(raw).split("::", 1)[0])  # a pytest node id names its file
         if not path.exists():
             found.missing.append(str(raw))
         elif path.is_file():
@@ -83,7 +89,7 @@ def find(paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> Found:
                 found.skipped.append((path, "neither .yaml/.yml nor .feature"))
         else:
             for file in _walk(path):
-                if excluded(file, patterns):
+                if excluded(file, patterns, root):
                     continue
                 if file.suffix in FEATURE_SUFFIXES:
                     found.features.append(file)
@@ -109,3 +115,11 @@ def explain_empty(paths: Sequence[str | Path], found: Found) -> str:
     if len(found.skipped) > 10:
         lines.append(f"  … and {len(found.skipped) - 10} more")
     return "\n".join(lines)
+
+
+def find_in_project(paths: Sequence[str | Path]) -> Found:
+    """:func:`find` with the project's ``scenario_exclude`` (``[tool.prism-scenarios]``)."""
+    from prism_scenarios import settings
+
+    project = settings.load()
+    return find(paths, project.scenario_exclude, project.root)

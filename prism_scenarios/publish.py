@@ -7,6 +7,7 @@ results folder by rename (the old one goes only after the new one is in place).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -27,8 +28,11 @@ class Staging:
         self.junit = self.root / "junit.xml"
 
     def __enter__(self) -> Staging:
+        from prism_scenarios.allure_metadata import carry_over
+
         shutil.rmtree(self.root, ignore_errors=True)
         self.results.mkdir(parents=True)
+        carry_over(self.report_dir / "allure-results", self.results)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -36,13 +40,22 @@ class Staging:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def publish(self) -> Path:
-        """Move the staged outputs into ``report_dir``; returns the results folder."""
+        """Move the staged outputs into ``report_dir``; returns the results folder. Two runs
+        publishing at once: each moves whatever is there aside before its own goes in."""
         target = self.report_dir / "allure-results"
-        old = self.report_dir / f".allure-results.old-{os.getpid()}"
-        if target.exists():
-            target.rename(old)
-        self.results.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        for attempt in range(10):
+            old = self.report_dir / f".allure-results.old-{os.getpid()}-{attempt}"
+            with contextlib.suppress(FileNotFoundError):
+                target.rename(old)
+            try:
+                self.results.rename(target)
+                break
+            except OSError:  # another run put its results in between
+                continue
+            finally:
+                shutil.rmtree(old, ignore_errors=True)
+        else:
+            raise OSError(f"could not publish {self.results} as {target}")
         for name in self.OUTPUTS:
             if (self.root / name).exists():
                 os.replace(self.root / name, self.report_dir / name)

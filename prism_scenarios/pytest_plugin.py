@@ -5,9 +5,9 @@ Loaded only when a project asks for it (see :mod:`prism_scenarios.pytest_entry`)
 import the engine and Allure at the top.
 
 - A ``.yaml``/``.yml`` file under the paths pytest collects is a scenario file when it has a
-  top-level ``scenarios:`` key or was named on the command line (:mod:`.discovery`); the ini
-  option ``scenario_exclude`` (globs relative to rootdir) leaves files out. Each scenario
-  (× example row) is one item.
+  top-level ``scenarios:`` key or was named on the command line (:mod:`.discovery`);
+  ``scenario_exclude`` under ``[tool.prism-scenarios]`` (globs relative to the project root)
+  leaves files out. Each scenario (× example row) is one item.
 - Tags become markers (``use_case:rag_chat`` → ``use_case_rag_chat``: pytest cannot register
   a marker name holding ``:``), so ``-m``, ``-k``, ``--lf`` and xdist work as for any test.
 - A file that fails validation yields one failing item that lists every problem; none of its
@@ -24,7 +24,7 @@ from typing import Any
 import allure
 import pytest
 
-from prism_scenarios import discovery
+from prism_scenarios import discovery, settings
 from prism_scenarios.allure_bridge import AllureReporter, label_test
 from prism_scenarios.engine import ScenarioRun
 from prism_scenarios.errors import ScenarioFailure, ScenarioFileError
@@ -35,8 +35,6 @@ pytest_plugins = ["prism_scenarios.bdd"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("scenario_exclude", "glob patterns (relative to rootdir) of YAML files "
-                  "prism-scenarios must not collect", type="linelist", default=[])
     group = parser.getgroup("prism-scenarios")
     group.addoption("--keep-stores", action="store_true",
                     help="keep each scenario's temp store root for inspection")
@@ -67,7 +65,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if file_path.suffix not in discovery.YAML_SUFFIXES:
         return None
     config = parent.config
-    if discovery.excluded(file_path, config.getini("scenario_exclude"), config.rootpath):
+    project = settings.load()
+    if discovery.excluded(file_path, project.scenario_exclude, project.root):
         return None
     if not (discovery.looks_like_scenario_file(file_path)
             or _named_on_command_line(config, file_path)):

@@ -152,7 +152,8 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
                        "Do not edit by hand.",
         "type": "object", "additionalProperties": False, "required": ["scenarios"],
         "properties": {
-            "use_case": {"type": "string", "description": "id from scenarios/use_cases.yaml"},
+            "use_case": {"type": "string", "description": "id from the use-case catalog "
+                                                          "(`prism-scenarios list --use-cases`)"},
             "description": {"type": "string"},
             "tags": tags,
             "severity": {"enum": list(SEVERITIES)},

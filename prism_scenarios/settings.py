@@ -1,7 +1,9 @@
 """Project settings: the ``[tool.prism-scenarios]`` table of the project's pyproject.toml.
 
-Read once per process from the working directory; unknown keys are errors naming the file
-and the key, like every config here.
+The project root is where pytest put its rootdir (the plugin says so at configure time), or
+else the nearest folder holding a pyproject.toml from the working directory up, so running
+from a subfolder reads the same settings. Paths in the table are relative to that root.
+Unknown keys are errors naming the file and the key, like every config here.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+PYPROJECT = "pyproject.toml"
+
 
 class SettingsError(ValueError):
     pass
@@ -20,6 +24,7 @@ class SettingsError(ValueError):
 class ProjectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    root: Path = Field(default_factory=Path.cwd, exclude=True)
     action_modules: list[str] = Field(default_factory=list, description="modules of the "
                                       "project's own actions, imported before a run")
     use_case_catalog: str | None = Field(None, description="the project's use-case catalog "
@@ -27,22 +32,58 @@ class ProjectSettings(BaseModel):
                                          "else the packaged PrismMind catalog)")
     max_scenario_file_mb: float = Field(5.0, gt=0, description="larger scenario files are "
                                         "refused unread")
+    scenario_exclude: list[str] = Field(default_factory=list, description="glob patterns "
+                                        "(relative to the project root) of YAML files that "
+                                        "are never scenarios")
+
+    def path(self, relative: str | Path) -> Path:
+        """``relative`` against the project root."""
+        return self.root / relative
+
+
+_root: Path | None = None
+
+
+def set_project_root(path: Path | None) -> None:
+    """Where pytest decided the project is (the plugin calls this at configure time)."""
+    global _root
+    _root = path
+
+
+def project_root(start: Path | None = None) -> Path:
+    base = (start or _root or Path.cwd()).resolve()
+    if start is None and _root is not None:
+        return base
+    for folder in (base, *base.parents):
+        if (folder / PYPROJECT).is_file():
+            return folder
+    return base
 
 
 @functools.cache
-def load(project_dir: Path | None = None) -> ProjectSettings:
-    pyproject = (project_dir or Path.cwd()) / "pyproject.toml"
+def _read(root: Path) -> ProjectSettings:
+    pyproject = root / PYPROJECT
     if not pyproject.is_file():
-        return ProjectSettings()
+        return ProjectSettings(root=root)
     try:
         with pyproject.open("rb") as fh:
             table = tomllib.load(fh).get("tool", {}).get("prism-scenarios", {})
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{pyproject}: {exc}") from None
+    if "root" in table:
+        raise SettingsError(f"{pyproject}: [tool.prism-scenarios] root: unknown key")
     try:
-        return ProjectSettings.model_validate(table)
+        return ProjectSettings.model_validate({**table, "root": root})
     except ValidationError as exc:
         problems = [f"{pyproject}: [tool.prism-scenarios] "
                     f"{'.'.join(map(str, e['loc'])) or '(table)'}: {e['msg']}"
                     for e in exc.errors()]
         raise SettingsError("\n".join(problems)) from None
+
+
+def load(project_dir: Path | None = None) -> ProjectSettings:
+    """The settings of ``project_dir`` (default: the project root), read once per root."""
+    return _read(project_root(project_dir))
+
+
+load.cache_clear = _read.cache_clear  # type: ignore[attr-defined]

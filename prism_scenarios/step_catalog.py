@@ -38,7 +38,8 @@ class Sentence:
     docstring: bool = False  # takes a YAML docstring (``with:``)
 
     def matches(self, kind: str, text: str) -> bool:
-        return bool({kind, "step"} & set(self.kinds)) and self.parser.is_matching(text)
+        kinds_ok = kind == "step" or bool({kind, "step"} & set(self.kinds))
+        return kinds_ok and self.parser.is_matching(text)
 
 
 def _render(tokens: Any, names: dict[int, str]) -> str:

@@ -49,7 +49,8 @@ class SummaryPlugin:
     def counts(self) -> dict[str, int]:
         return dict(Counter(t["outcome"] for t in self.tests.values()))
 
-    def print_screen(self, *, html: Path | None, results: Path | None, exit_code: int) -> None:
+    def print_screen(self, *, html: Path | None, results: Path | None, exit_code: int,
+                     html_note: str = "no HTML report, see above") -> None:
         """The one-screen summary; ``results`` None means nothing was published."""
         counts = self.counts()
         order = ["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
@@ -71,7 +72,7 @@ class SummaryPlugin:
                                             f"{t['duration']:.2f}s" for t in slowest))
         if results is not None:
             print(f"  results: {results}")
-            print(f"  report:  {html if html else '(no HTML report, see above)'}")
+            print(f"  report:  {html if html else f'({html_note})'}")
             print(f"  summary: {results.parent / 'summary.json'}  junit: "
                   f"{results.parent / 'junit.xml'}")
         print("=" * 78)

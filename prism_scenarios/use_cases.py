@@ -63,18 +63,21 @@ class Catalog:
                     f"{' or '.join(map(repr, self.aliases[value]))}")
         close = difflib.get_close_matches(value, list(self.use_cases), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown use_case {value!r}{hint}; see `prism-scenarios list --use-cases`"
+        return (f"unknown use_case {value!r}{hint}; see `prism-scenarios list --use-cases` "
+                "(a project's own use cases go in its own catalog: scenarios/use_cases.yaml, "
+                "or use_case_catalog under [tool.prism-scenarios])")
 
 
 def project_catalog_path() -> Path | None:
     """The project's own catalog: ``use_case_catalog`` in ``[tool.prism-scenarios]``, else
-    ``scenarios/use_cases.yaml`` if it exists."""
+    ``scenarios/use_cases.yaml`` if it exists (both relative to the project root)."""
     from prism_scenarios import settings
 
-    configured = settings.load().use_case_catalog
-    if configured:
-        return Path(configured)
-    return PROJECT_CATALOG if PROJECT_CATALOG.is_file() else None
+    project = settings.load()
+    if project.use_case_catalog:
+        return project.path(project.use_case_catalog)
+    default = project.path(PROJECT_CATALOG)
+    return default if default.is_file() else None
 
 
 def catalog_path() -> Path:

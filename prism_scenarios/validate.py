@@ -8,16 +8,26 @@ mean". Sentences no feature uses are listed too (informational).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytest_bdd.parser import FeatureParser
 
 from prism_scenarios import discovery, step_catalog
 from prism_scenarios.errors import ScenarioFileError
 from prism_scenarios.loader import load_file
 from prism_scenarios.tags import feature_tags
+
+
+def _shown(path: Path) -> str:
+    """A path as the user gave it: relative to the working directory when inside it."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
 
 
 class FeatureFileError(ValueError):
@@ -40,26 +50,94 @@ def parse_feature(path: Path) -> Any:
 
 def discover(paths: Sequence[str]) -> discovery.Found | None:
     """What ``paths`` hold; prints why and returns None when that is nothing usable."""
-    found = discovery.find(paths)
+    found = discovery.find_in_project(paths)
     if found.missing or found.empty:
         print(discovery.explain_empty(paths, found))
         return None
     return found
 
 
-def undefined_steps(feature_files: list[Path]
+class _BoundSteps:
+    """A collect-only pytest run as ``prism-scenarios run`` would start it: for each scenario
+    pytest-bdd bound to a test, which steps no visible step definition matches — the
+    project's own steps and conftest scoping included, as pytest-bdd resolves them."""
+
+    def __init__(self) -> None:
+        self.bound: set[Path] = set()
+        self.undefined: set[tuple[Path, int, str, str, str]] = set()
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.errors.append(f"{report.nodeid or report.fspath}: cannot be collected:\n"
+                               f"      {str(report.longrepr).strip().splitlines()[-1]}")
+
+    def pytest_collection_modifyitems(self, session: pytest.Session,
+                                      items: list[pytest.Item]) -> None:
+        from pytest_bdd.scenario import (
+            find_fixturedefs_for_step,
+            scenario_wrapper_template_registry,
+        )
+
+        for item in items:
+            if not isinstance(item, pytest.Function):
+                continue  # YAML scenarios and other non-function items bind no feature
+            template = scenario_wrapper_template_registry.get(item.obj)
+            if template is None:
+                continue
+            path = Path(template.feature.filename).resolve()
+            self.bound.add(path)
+            callspec = getattr(item, "callspec", None)
+            row = callspec.params.get("_pytest_bdd_example", {}) if callspec else {}
+            for step in template.render(row).steps:
+                if next(iter(find_fixturedefs_for_step(step, session._fixturemanager, item)),
+                        None) is None:
+                    self.undefined.add((path, step.line_number, step.keyword, step.type,
+                                        step.name))
+
+
+def _collect_bound(paths: Sequence[Path]) -> _BoundSteps:
+    check = _BoundSteps()
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider",
+                            "-p", "prism_scenarios.pytest_plugin", *map(str, paths)],
+                           plugins=[check])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and \
+            not check.errors:
+        check.errors.append(f"collecting {' '.join(map(str, paths))} failed (pytest exit "
+                            f"{int(code)}): {output.getvalue().strip()[-500:]}")
+    return check
+
+
+def undefined_steps(feature_files: list[Path], collect_from: Sequence[Path] = ()
                     ) -> tuple[list[str], list[step_catalog.Sentence], list[str]]:
-    """(undefined steps with hints, sentences no feature uses, unreadable feature files)."""
+    """(undefined steps with hints, sentences no feature uses, unreadable feature files).
+
+    Features bound by a test module under ``collect_from`` are checked against every step
+    definition pytest-bdd would see there (the project's own too); the others against the
+    built-in sentences only."""
     sentences = step_catalog.sentences()
     used: set[int] = set()
     problems: dict[str, list[str]] = {}
     unreadable = []
+    bound = _collect_bound(collect_from) if collect_from else _BoundSteps()
+    unreadable += bound.errors
+
+    def report(path: Path, line: int, keyword: str, kind: str, text: str) -> None:
+        key = f"{_shown(path)}:{line}: undefined step: {keyword} {text}"
+        problems[key] = [f"did you mean: {keyword} {s.text}"
+                         for s in step_catalog.did_you_mean(kind, text)]
+
+    for path, line, keyword, kind, text in bound.undefined:
+        report(path, line, keyword, kind, text)
     for path in feature_files:
         try:
             feature = parse_feature(path)
         except FeatureFileError as exc:
             unreadable.append(str(exc))
             continue
+        is_bound = path.resolve() in bound.bound
         for template in feature.scenarios.values():
             rows = [row for examples in template.examples
                     for row in examples.as_contexts()] if template.examples else [{}]
@@ -68,12 +146,8 @@ def undefined_steps(feature_files: list[Path]
                     matches = [i for i, s in enumerate(sentences)
                                if s.matches(step.type, step.name)]
                     used.update(matches)
-                    if not matches:
-                        key = (f"{path}:{step.line_number}: undefined step: {step.keyword} "
-                               f"{step.name}")
-                        problems[key] = [f"did you mean: {step.keyword} {s.text}"
-                                         for s in step_catalog.did_you_mean(step.type,
-                                                                            step.name)]
+                    if not matches and not is_bound:
+                        report(path, step.line_number, step.keyword, step.type, step.name)
     lines = []
     for key in sorted(problems):
         lines.append(key)
@@ -85,7 +159,7 @@ def undefined_steps(feature_files: list[Path]
 def static_coverage(paths: Sequence[str]) -> dict[str, list[tuple[str, list[str]]]]:
     """use case -> [(scenario reference, components its actions belong to)], from files."""
     found: dict[str, list[tuple[str, list[str]]]] = {}
-    files = discovery.find(paths)
+    files = discovery.find_in_project(paths)
     for path in files.yaml:
         try:
             spec = load_file(path)
@@ -119,14 +193,17 @@ def validate_paths(paths: Sequence[str], *, show_unused: bool = False) -> int:
             spec = load_file(path)
             print(f"ok    {path} ({len(spec.scenarios)} scenarios)")
         except ScenarioFileError as exc:
-            bad += 1
+            bad += len(exc.problems)
             print(f"FAIL  {path}")
             for problem in exc.problems:
                 print(f"      {problem}")
     for path, why in found.skipped:
         print(f"skip  {path} ({why})")
     if found.features:
-        undefined, unused, unreadable = undefined_steps(found.features)
+        undefined, unused, unreadable = undefined_steps(
+            found.features, collect_from=[Path(p.split("::")[0]) for p in paths
+                                          if Path(p.split("::")[0]).is_dir()]
+            or sorted({f.parent for f in found.features}))
         for problem in unreadable:
             print(f"FAIL  {problem}")
         for line in undefined:
@@ -142,7 +219,7 @@ def validate_paths(paths: Sequence[str], *, show_unused: bool = False) -> int:
             print(f"info  {len(unused)} built-in sentences are not used here (--unused lists "
                   "them)")
     print(f"{len(found.yaml)} YAML files, {len(found.features)} feature files: "
-          f"{'all valid' if not bad else f'{bad} problems'}")
+          f"{'all valid' if not bad else f'{bad} problem' + ('s' if bad > 1 else '')}")
     return 1 if bad else 0
 
 

@@ -26,12 +26,10 @@ import importlib
 import inspect
 import pkgutil
 import sys
-import tomllib
 import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -133,18 +131,11 @@ def action(name: str, *, component: str, also: Iterable[str] = (),
     return decorate
 
 
-def configured_modules(project_dir: Path | None = None) -> list[str]:
-    """``[tool.prism-scenarios] action_modules`` from the project's pyproject.toml."""
-    pyproject = (project_dir or Path.cwd()) / "pyproject.toml"
-    if not pyproject.is_file():
-        return []
-    with pyproject.open("rb") as fh:
-        settings = tomllib.load(fh).get("tool", {}).get("prism-scenarios", {})
-    modules = settings.get("action_modules", [])
-    if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
-        raise ValueError(f"{pyproject}: [tool.prism-scenarios] action_modules must be a list "
-                         "of module names")
-    return modules
+def configured_modules() -> list[str]:
+    """``[tool.prism-scenarios] action_modules`` of the project (see :mod:`..settings`)."""
+    from prism_scenarios import settings
+
+    return settings.load().action_modules
 
 
 def load_actions(extra_modules: Iterable[str] = ()) -> ActionRegistry:
@@ -160,8 +151,12 @@ def load_actions(extra_modules: Iterable[str] = ()) -> ActionRegistry:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             ep.load()
         project = configured_modules()
-        if project and str(Path.cwd()) not in sys.path:
-            sys.path.insert(0, str(Path.cwd()))  # project modules live next to pyproject
+        if project:
+            from prism_scenarios import settings
+
+            root = str(settings.project_root())
+            if root not in sys.path:
+                sys.path.insert(0, root)  # project modules live next to pyproject.toml
         for module in project:
             importlib.import_module(module)
         _loaded = True

@@ -26,10 +26,23 @@ _CONFIGS: list[pytest.Config] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Settings ([tool.prism-scenarios]) belong to the project pytest found, wherever it ran from.
+    from prism_scenarios import settings
+
+    settings.set_project_root(settings.project_root(config.rootpath))
+    try:
+        settings.load()
+    except settings.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.addinivalue_line("markers", "telemetry: every SUT action of this Gherkin scenario "
+                                       "also leaves telemetry in analytics/ (prism-scenarios)")
     _CONFIGS.append(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    from prism_scenarios import settings
+
+    settings.set_project_root(None)
     if config in _CONFIGS:
         _CONFIGS.remove(config)
 

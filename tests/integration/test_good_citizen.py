@@ -231,6 +231,7 @@ def test_our_own_gherkin_still_gets_its_allure_steps_and_labels(
             When "alice" says "hi" in "intro" and the assistant replies "hello"
             Then session "intro" of "alice" holds 2 messages on disk
 
+          @telemetry
           Scenario: Titled by its author
             Given user "bob" exists
         """))

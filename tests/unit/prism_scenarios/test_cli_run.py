@@ -183,8 +183,11 @@ def test_steps_lists_sentences_and_suggests(capsys) -> None:
     assert main(["steps", "--match", 'Given user "alice" exists']) == 0
     assert '[a ]user "<user>"[ exists]' in capsys.readouterr().out
     assert main(["steps", "--match", 'Given "alice" has a chat sesion "intro"']) == 1
-    assert 'did you mean: given "<user>" has a[n] <kind> session "<name>"' in \
+    assert 'did you mean: Given "<user>" has a[n] <kind> session "<name>"' in \
         capsys.readouterr().out
+    assert main(["steps", "--match", 'And user "alice" exists']) == 0  # copied from a feature
+    assert main(["steps", "--grep", "no such words"]) == 1
+    assert "no sentence contains 'no such words'" in capsys.readouterr().out
 
 
 def test_init_scaffolds_a_project_that_passes(tmp_path: Path) -> None:
@@ -235,3 +238,60 @@ scenarios:
     for path, text in [*written.items(), (Path("stdout"), done.stdout + done.stderr)]:
         assert secret not in text, path
     assert "***" in (reports / "junit.xml").read_text()
+
+
+def test_the_projects_own_allure_entries_survive_a_run(project: Path) -> None:
+    results = project / "reports" / "allure-results"
+    results.mkdir(parents=True)
+    (results / "environment.properties").write_text("ci_build=1234\npython=stale\n")
+    (results / "categories.json").write_text(json.dumps(
+        [{"name": "Flaky network", "matchedStatuses": ["broken"]}]))
+    assert _cli(project, "run", "checks", "--no-html").returncode == 0
+    env = (results / "environment.properties").read_text()
+    assert "ci_build=1234" in env and "python=stale" not in env
+    assert f"python={sys.version.split()[0]}" in env
+    names = [c["name"] for c in json.loads((results / "categories.json").read_text())]
+    assert names[0] == "Flaky network" and "Invariant breach" in names
+
+
+def test_settings_come_from_the_project_root_and_exclude_applies_everywhere(
+        project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.prism-scenarios]\nscenario_exclude = ["checks/wip/*"]\n')
+    (project / "checks" / "wip").mkdir()
+    (project / "checks" / "wip" / "broken.yaml").write_text(
+        "scenarios:\n  - name: half written\n    steps: [{no.such: {}}]\n")
+    (project / "conftest.py").write_text(
+        'pytest_plugins = ["prism_scenarios.pytest_plugin"]\n')
+    deep = project / "checks" / "deep"
+    for cwd in (project, deep):  # from a subfolder the same project is found
+        for command in ("validate", "list"):
+            done = _cli(cwd, command, str(project / "checks"))
+            assert done.returncode == 0 and "broken" not in done.stdout, (cwd, done.stdout)
+        plain = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                str(project / "checks")], cwd=cwd, capture_output=True,
+                               text=True, check=False)
+        assert plain.returncode == 0 and "1 passed" in plain.stdout, plain.stdout
+    (project / "pyproject.toml").write_text('[tool.prism-scenarios]\nexclude = ["x"]\n')
+    done = _cli(project, "validate", "checks")
+    assert done.returncode == 2
+    assert "pyproject.toml: [tool.prism-scenarios] exclude: Extra inputs are not permitted" \
+        in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_knows_the_projects_own_steps(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["prism_scenarios.pytest_plugin"]\n')
+    (tmp_path / "features").mkdir()
+    (tmp_path / "features" / "login.feature").write_text(
+        'Feature: Login\n  Scenario: mixed\n    Given user "bob" exists\n'
+        '    Then the user is "bob"\n    And user "carl" exist\n')
+    (tmp_path / "features" / "test_login.py").write_text(
+        "from pytest_bdd import parsers, scenarios, then\n\nscenarios('login.feature')\n\n\n"
+        "@then(parsers.parse('the user is \"{name}\"'))\ndef user_is(name):\n"
+        "    assert name == 'bob'\n")
+    done = _cli(tmp_path, "validate", "features")
+    assert done.returncode == 1
+    assert "the user is" not in done.stdout  # the project's own step is defined
+    assert 'features/login.feature:5: undefined step: And user "carl" exist\n' \
+           '      did you mean: And [a ]user "<user>"[ exists]' in done.stdout
+    assert "1 undefined steps" in done.stdout or "1 problem" in done.stdout
