@@ -52,7 +52,7 @@ def test_readme_commands_work_from_a_folder_outside_the_repo(tmp_path: Path) -> 
     project = home / "my-project"
     located = subprocess.run([str(home / ".venv" / "bin" / "python"), "-c",
                               "import prism_scenarios; print(prism_scenarios.__file__)"],
-                             cwd=home, capture_output=True, text=True, check=True)
+                             cwd=home, env=env, capture_output=True, text=True, check=True)
     assert located.stdout.startswith(str(home / ".venv")), located.stdout
     assert "prism-scenarios: 2 passed" in out
     assert "use cases passing: 1/1" in out
