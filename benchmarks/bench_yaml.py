@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from flatfile_chat.config import yaml_lines
-from flatfile_chat.config.yaml_lines import MIB, YAMLError, load_yaml_file
+from flatfile_chat.config.yaml_lines import MIB, YAMLError, YAMLLimits, load_yaml_file
 from prism_scenarios.actions.registry import load_actions
 from prism_scenarios.loader import load_file
 
@@ -36,6 +36,7 @@ SHIPPED = sorted((ROOT / "scenarios").rglob("*.yaml"))
 BIGGEST = max(SHIPPED, key=lambda p: p.stat().st_size)
 PATHS = ("python", "libyaml")
 BUDGET_S = 1.0
+NODES = YAMLLimits().max_nodes
 
 
 def _bomb(levels: int = 9, fan_out: int = 9) -> str:
@@ -51,10 +52,10 @@ def _inputs(folder: Path) -> dict[str, Path]:
         "many_nodes": "- a\n" * (int(4.9 * MIB) // 4),  # 4.9 MB, ~1.3 million items
         "bomb": _bomb(),
         "nested": "[" * 10_000,
-        # Accepted: just under the node limit (199,999 with the outer list), three shapes.
-        "accepted_items": "- a\n" * 199_998,
-        "accepted_mappings": "- {a: 1}\n" * 66_666,
-        "accepted_dates": "- 2001-01-01\n" * 199_998,
+        # Accepted: just under the node limit (limit - 1 with the outer list), three shapes.
+        "accepted_items": "- a\n" * (NODES - 2),
+        "accepted_mappings": "- {a: 1}\n" * ((NODES - 2) // 3),
+        "accepted_dates": "- 2001-01-01\n" * (NODES - 2),
     }
     paths = {}
     for name, text in texts.items():
@@ -84,14 +85,14 @@ def _cases(inputs: dict[str, Path]) -> dict[str, tuple[Callable[[], object], int
             (lambda: [load_yaml_file(p) for p in SHIPPED], 1),
         f"load_file all {len(SHIPPED)} shipped files (YAML + validation)":
             (lambda: [load_file(p, registry) for p in SHIPPED], 1),
-        "accept 199,999 nodes: list of short items (0.8 MB)":
+        f"accept {NODES - 1:,} nodes: list of short items":
             (lambda: load_yaml_file(inputs["accepted_items"]), 1),
-        "accept 199,999 nodes: one-key mappings (0.6 MB)":
+        f"accept {NODES - 1:,} nodes: one-key mappings":
             (lambda: load_yaml_file(inputs["accepted_mappings"]), 1),
-        "accept 199,999 nodes: dates (2.6 MB)":
+        f"accept {NODES - 1:,} nodes: dates":
             (lambda: load_yaml_file(inputs["accepted_dates"]), 1),
         "refuse 4.9 MB of short list items (node limit)":
-            (_refused(inputs["many_nodes"], "YAML has more than 200000 nodes"), 1),
+            (_refused(inputs["many_nodes"], f"YAML has more than {NODES} nodes"), 1),
         "refuse billion-laughs bomb":
             (_refused(inputs["bomb"], "through aliases (an alias bomb?)"), 20),
         "refuse 10,000 nested '['":
