@@ -8,7 +8,8 @@
 
 Environment values are treated as secrets: interpolation can report which values came from the
 environment (``secrets``) and render a display form where each ``${env:NAME}`` reads ``***``
-(``masked``); :func:`redact` masks known secret values anywhere in reported data.
+(``masked``); :func:`secret_forms` lists every way a secret can read once formatted, which
+:func:`redact` masks anywhere in reported data and :func:`mask_text` in finished text.
 """
 
 from __future__ import annotations
@@ -98,9 +99,51 @@ def variable_name(expression: str) -> str | None:
     return head.group(0) if head else expression
 
 
+def _escaped(text: str) -> tuple[str, ...]:
+    """``text`` as it reads inside a JSON string (``\\"``, ``\\uXXXX`` or not) and inside a
+    Python repr (single-quoted with ``\\'``, or as ``repr`` of the text alone quotes it)."""
+    return (json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(text)[1:-1],
+            repr(text)[1:-1], repr("'\"" + text)[4:-1])
+
+
+def secret_forms(secrets: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Every form a secret can take in formatted text, longest first: raw, JSON- and
+    repr-escaped, and each of those escaped once more (a repr of a JSON message, a JSON dump of
+    an error's repr). A secret without quotes, backslashes or control characters has one."""
+    forms: set[str] = set()
+    for secret in secrets:
+        once = {secret, *_escaped(secret)}
+        forms |= once
+        for form in once - {secret}:
+            forms.update(_escaped(form))
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def mask_text(text: str, forms: tuple[str, ...]) -> str:
+    """Finished text (an exception's message, a third party's wording) with every secret form
+    masked, and a form cut short by a ``…`` truncation masked from ``MIN_SECRET`` characters
+    on: a prefix of a secret is still part of it."""
+    text = redact(text, forms)
+    return _mask_cuts(text, forms) if "…" in text else text
+
+
+def _mask_cuts(text: str, forms: tuple[str, ...]) -> str:
+    start = text.find("…")
+    while start != -1:
+        for form in forms:
+            size = next((n for n in range(min(len(form) - 1, start), MIN_SECRET - 1, -1)
+                         if text.startswith(form[:n], start - n)), 0)
+            if size:
+                text = text[:start - size] + MASK + text[start:]
+                start += len(MASK) - size
+        start = text.find("…", start + 1)
+    return text
+
+
 def redact(value: Any, secrets: tuple[str, ...]) -> Any:
     """``value`` with every secret (longest first) replaced by ``***`` in every string, at any
-    depth. ``secrets`` holds only values of at least ``MIN_SECRET`` characters."""
+    depth. ``secrets`` holds only values of at least ``MIN_SECRET`` characters (the engine
+    passes their :func:`secret_forms`)."""
     if isinstance(value, str):
         for secret in secrets:
             if secret in value:

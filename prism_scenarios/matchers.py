@@ -3,7 +3,11 @@
 Every failure returns a sentence saying what was expected and what was found; structures also
 get a unified diff of their pretty JSON. Comparisons are type-strict (a boolean only equals a
 boolean) and regular expressions are RE2 (linear time: a hostile pattern or value cannot hang
-a run; no backreferences or lookarounds).
+a run; no backreferences or lookarounds). An expected value of the wrong kind for its matcher
+(``gt: "abc"`` after interpolation) is a scenario error naming the matcher and what it takes.
+
+Messages show values through :func:`_show`, which masks the secrets :func:`check` was given
+before formatting, so no escaped or truncated form of a secret is ever written.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import jmespath
@@ -19,6 +25,7 @@ import jsonschema
 import re2
 
 from prism_scenarios.errors import ScenarioError
+from prism_scenarios.interpolate import mask_text, redact
 
 RE2_SYNTAX = "https://github.com/google/re2/wiki/Syntax"
 # Matchers that need a value to say anything: on a path that selected nothing they fail
@@ -28,6 +35,31 @@ TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
     "object": (dict,), "array": (list,), "null": (type(None),),
 }
+# Secret forms (interpolate.secret_forms) that messages must mask; set by check() only when
+# the engine knows a secret, so a run without one pays nothing.
+_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("prism_secret_forms", default=())
+
+
+@contextmanager
+def masking(forms: tuple[str, ...]) -> Iterator[None]:
+    """Messages built inside mask these secret forms (values before formatting, foreign text
+    after)."""
+    token = _SECRETS.set(forms)
+    try:
+        yield
+    finally:
+        _SECRETS.reset(token)
+
+
+def _said(text: str) -> str:
+    """Text formatted elsewhere (a library's error, a pattern) with the current secrets
+    masked."""
+    forms = _SECRETS.get()
+    return mask_text(text, forms) if forms else text
+
+
+def _wrong_kind(matcher: str, expected: Any, allowed: str) -> ScenarioError:
+    return ScenarioError(f"`{matcher}` takes {allowed}, got {_show(expected)}")
 
 
 def _numeric(actual: Any) -> bool:
@@ -120,7 +152,8 @@ def _not_contains(actual: Any, expected: Any) -> str | None:
 
 @functools.lru_cache(maxsize=256)
 def compile_regex(pattern: str) -> Any:
-    """``pattern`` compiled by RE2; a pattern RE2 refuses is a scenario error naming it."""
+    """``pattern`` compiled by RE2; a pattern RE2 refuses is a scenario error naming it (the
+    error is raised afresh on each call, so the current secrets are masked in it)."""
     options = re2.Options()
     options.log_errors = False  # the error below says it; no absl noise on stderr
     try:
@@ -128,9 +161,10 @@ def compile_regex(pattern: str) -> Any:
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) \
             else str(exc)
-        raise ScenarioError(f"regular expression {pattern!r} is not valid RE2 syntax "
-                            f"({reason}); patterns are RE2 (linear time, no backreferences "
-                            f"or lookarounds, \\z not \\Z): {RE2_SYNTAX}") from None
+        raise ScenarioError(f"regular expression {redact(pattern, _SECRETS.get())!r} is "
+                            f"not valid RE2 syntax ({_said(reason)}); patterns are RE2 (linear "
+                            f"time, no backreferences or lookarounds, \\z not \\Z): "
+                            f"{RE2_SYNTAX}") from None
 
 
 def regex_problem(pattern: Any) -> str | None:
@@ -146,23 +180,28 @@ def regex_problem(pattern: Any) -> str | None:
 
 def _matches(actual: Any, expected: Any) -> str | None:
     if not isinstance(expected, str):
-        return f"`matches` takes a regular expression string, got {_show(expected)}"
+        raise _wrong_kind("matches", expected, "a regular expression string")
     regex = compile_regex(expected)
     if not isinstance(actual, str):
-        return f"expected a string matching /{expected}/, got {_show(actual)}"
+        return f"expected a string matching /{_said(expected)}/, got {_show(actual)}"
     return None if regex.search(actual) else \
-        f"expected {_show(actual)} to match /{expected}/"
+        f"expected {_show(actual)} to match /{_said(expected)}/"
 
 
 def _length(actual: Any, expected: Any) -> str | None:
+    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
+        raise _wrong_kind("length", expected, "a non-negative integer")
     if not isinstance(actual, str | list | dict):
         return f"expected something with a length of {expected}, got {_show(actual)}"
     return None if len(actual) == expected else \
         f"expected length {expected}, got {len(actual)}: {_show(actual)}"
 
 
-def _compare(op: str, test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], str | None]:
+def _compare(name: str, op: str,
+             test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], str | None]:
     def check(actual: Any, expected: Any) -> str | None:
+        if not _numeric(expected):
+            raise _wrong_kind(name, expected, "a number")
         if not _numeric(actual):
             return f"expected a number {op} {expected}, got {_show(actual)}"
         return None if test(actual, expected) else f"expected {op} {expected}, got {actual}"
@@ -170,6 +209,8 @@ def _compare(op: str, test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], 
 
 
 def _type(actual: Any, expected: str) -> str | None:
+    if not isinstance(expected, str) or expected not in TYPES:
+        raise _wrong_kind("type", expected, f"one of {', '.join(TYPES)}")
     kinds = TYPES[expected]
     ok = isinstance(actual, kinds) and not (isinstance(actual, bool) and bool not in kinds)
     return None if ok else f"expected type {expected}, got {type(actual).__name__}: " \
@@ -186,20 +227,29 @@ def _schema_validator(schema: dict) -> Any:
     validator = _SCHEMA_VALIDATORS.get(key)
     if validator is None:
         cls = jsonschema.validators.validator_for(schema)
-        cls.check_schema(schema)
+        try:
+            cls.check_schema(schema)
+        except jsonschema.exceptions.SchemaError as exc:
+            raise ScenarioError(f"`schema` takes a valid JSON Schema: {_said(exc.message)} "
+                                f"in {_show(schema)}") from None
         validator = _SCHEMA_VALIDATORS[key] = cls(schema)
     return validator
 
 
 def _schema(actual: Any, expected: dict) -> str | None:
+    if not isinstance(expected, dict):
+        raise _wrong_kind("schema", expected, "an object (a JSON Schema)")
     error = jsonschema.exceptions.best_match(_schema_validator(expected).iter_errors(actual))
     if error is None:
         return None
     where = "/".join(map(str, error.absolute_path)) or "(root)"
-    return f"does not match the schema at {where}: {error.message}"
+    # jsonschema words the value with repr: mask the finished text.
+    return f"does not match the schema at {_said(where)}: {_said(error.message)}"
 
 
 def _is_null(actual: Any, expected: bool) -> str | None:
+    if not isinstance(expected, bool):
+        raise _wrong_kind("is_null", expected, "true or false")
     return None if (actual is None) == bool(expected) else \
         f"expected {'null' if expected else 'a value'}, got {_show(actual)}"
 
@@ -207,8 +257,10 @@ def _is_null(actual: Any, expected: bool) -> str | None:
 MATCHERS: dict[str, Callable[[Any, Any], str | None]] = {
     "equals": _equals, "not_equals": _not_equals, "contains": _contains,
     "not_contains": _not_contains, "matches": _matches, "length": _length,
-    "gt": _compare(">", lambda a, b: a > b), "ge": _compare(">=", lambda a, b: a >= b),
-    "lt": _compare("<", lambda a, b: a < b), "le": _compare("<=", lambda a, b: a <= b),
+    "gt": _compare("gt", ">", lambda a, b: a > b),
+    "ge": _compare("ge", ">=", lambda a, b: a >= b),
+    "lt": _compare("lt", "<", lambda a, b: a < b),
+    "le": _compare("le", "<=", lambda a, b: a <= b),
     "type": _type, "schema": _schema, "is_null": _is_null,
 }
 
@@ -224,12 +276,19 @@ def search(path: str, data: Any) -> Any:
         try:
             expression = _compiled[path] = jmespath.compile(path)
         except jmespath.exceptions.JMESPathError as exc:
-            raise ScenarioError(f"invalid JMESPath {path!r}: {exc}") from None
+            raise ScenarioError(f"invalid JMESPath {redact(path, _SECRETS.get())!r}: "
+                                f"{_said(str(exc))}") from None
     return expression.search(data)
 
 
-def check(expectation: dict[str, Any], data: Any) -> tuple[Any, list[tuple[str, Any, str]]]:
-    """Apply every matcher in ``expectation``; returns (actual, [(matcher, expected, why)])."""
+def check(expectation: dict[str, Any], data: Any, secrets: tuple[str, ...] = ()
+          ) -> tuple[Any, list[tuple[str, Any, str]]]:
+    """Apply every matcher in ``expectation``; returns (actual, [(matcher, expected, why)]).
+    Matchers compare the real values; every ``why`` (and any ScenarioError) masks ``secrets``
+    (their :func:`~prism_scenarios.interpolate.secret_forms`)."""
+    if secrets:  # the same check, its wording masked (no extra call without secrets)
+        with masking(secrets):
+            return check(expectation, data)
     path = expectation.get("path", "@")
     actual = search(path, data)
     failures = []
@@ -237,8 +296,9 @@ def check(expectation: dict[str, Any], data: Any) -> tuple[Any, list[tuple[str, 
         if name == "path":
             continue
         if actual is None and name in NEEDS_VALUE:
-            why = (f"path {path!r} selected nothing; {name} needs a value (use is_null: true "
-                   "to check absence)")
+            # JMESPath gives null for a missing key and for a null value alike.
+            why = (f"path {redact(path, _SECRETS.get())!r} selected nothing (missing or null); "
+                   f"{name} needs a value (use is_null: true to check absence)")
         else:
             why = MATCHERS[name](actual, expected)
         if why is not None:
@@ -247,6 +307,11 @@ def check(expectation: dict[str, Any], data: Any) -> tuple[Any, list[tuple[str, 
 
 
 def _show(value: Any, limit: int = 300) -> str:
+    """``value`` as JSON for a message, cut at ``limit``: secrets are masked in the value
+    first, so neither escaping nor the cut can leave a form or a prefix of one."""
+    forms = _SECRETS.get()
+    if forms:
+        value = redact(value, forms)
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[:limit] + "…"
 

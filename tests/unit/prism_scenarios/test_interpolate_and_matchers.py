@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from prism_scenarios.errors import ScenarioError
-from prism_scenarios.interpolate import interpolate, redact, references, variable_name
+from prism_scenarios.interpolate import (
+    interpolate,
+    mask_text,
+    redact,
+    references,
+    secret_forms,
+    variable_name,
+)
 from prism_scenarios.matchers import check, regex_problem
 
 
@@ -49,15 +58,37 @@ def test_bad_jmespath_is_a_scenario_error() -> None:
         check({"path": "a[", "equals": 1}, {})
 
 
-@pytest.mark.parametrize("expectation", [
-    {"path": "missing", "not_equals": 3}, {"path": "missing", "not_contains": "x"},
+@pytest.mark.parametrize("data", [{"present": 1}, {"winner": None}])
+@pytest.mark.parametrize("matcher,expected", [("not_equals", 3), ("not_contains", "x")])
+def test_negative_matchers_fail_on_a_path_that_selects_nothing(data, matcher: str,
+                                                               expected) -> None:
+    """A missing key and a real JSON null read the same to JMESPath: the wording says both."""
+    _actual, failures = check({"path": "winner", matcher: expected}, data)
+    assert failures == [(matcher, expected,
+                         f"path 'winner' selected nothing (missing or null); {matcher} needs a "
+                         "value (use is_null: true to check absence)")]
+
+
+@pytest.mark.parametrize("expectation,allowed", [
+    ({"gt": "abc"}, "a number"), ({"ge": True}, "a number"), ({"lt": None}, "a number"),
+    ({"le": [1]}, "a number"), ({"type": "strin"}, "one of string, integer"),
+    ({"type": ["string"]}, "one of string"), ({"length": "2"}, "a non-negative integer"),
+    ({"length": -1}, "a non-negative integer"), ({"length": True}, "a non-negative integer"),
+    ({"matches": 3}, "a regular expression string"), ({"schema": []}, "an object"),
+    ({"is_null": "yes"}, "true or false"), ({"is_null": 0}, "true or false"),
 ])
-def test_negative_matchers_fail_on_a_path_that_selects_nothing(expectation) -> None:
-    _actual, failures = check(expectation, {"present": 1})
-    matcher = next(k for k in expectation if k != "path")
-    assert failures == [(matcher, expectation[matcher],
-                         f"path 'missing' selected nothing; {matcher} needs a value (use "
-                         "is_null: true to check absence)")]
+def test_an_expected_value_of_the_wrong_kind_names_the_matcher_and_what_it_takes(
+        expectation, allowed: str) -> None:
+    (matcher, value), = expectation.items()
+    with pytest.raises(ScenarioError, match=f"`{matcher}` takes {allowed}") as err:
+        check(expectation, 5)  # the same for any actual value
+    assert str(err.value).endswith(f"got {json.dumps(value)}")
+
+
+def test_an_invalid_json_schema_is_a_scenario_error() -> None:
+    with pytest.raises(ScenarioError, match=r"`schema` takes a valid JSON Schema: 5 is not "
+                                            r"valid .* in \{\"type\": 5\}"):
+        check({"schema": {"type": 5}}, 1)
 
 
 @pytest.mark.parametrize("expectation,data,ok", [
@@ -126,3 +157,35 @@ def test_env_values_are_reported_and_masked_in_the_display_form(monkeypatch) -> 
                                                              "user": "al"}
     assert redact({"k tok-123456": ["x tok-123456 y", 3]}, ("tok-123456",)) == {
         "k ***": ["x *** y", 3]}
+
+
+def test_secret_forms_cover_json_and_repr_escaping() -> None:
+    secret = 'to"k\\en\'1'
+    forms = secret_forms((secret,))
+    for form in (secret, json.dumps(secret)[1:-1], repr(secret)[1:-1],
+                 json.dumps(repr(secret)[1:-1])[1:-1]):
+        assert form in forms
+    assert list(forms) == sorted(forms, key=len, reverse=True)  # longest masked first
+    assert secret_forms(("plain-token",)) == ("plain-token",)  # nothing to escape: one form
+
+
+def test_mask_text_masks_a_secret_cut_by_a_truncation() -> None:
+    forms = secret_forms(("PLAINSECRETVALUE",))
+    assert mask_text("x PLAINSEC… and PLAINSECRETVALUE", forms) == "x ***… and ***"
+    assert mask_text("x PLAI…", forms) == "x ***…"  # MIN_SECRET characters of it
+    assert mask_text("x PLA… y", forms) == "x PLA… y"  # three could be anything
+
+
+def test_check_masks_secrets_in_its_wording_but_compares_real_values() -> None:
+    secret = 'to"k\\en'
+    forms = secret_forms((secret,))
+    data = {"token": secret}
+    assert check({"path": "token", "equals": secret}, data, forms)[1] == []
+    _actual, failures = check({"path": "token", "schema": {"type": "integer"},
+                               "contains": "nope", "matches": "^x"}, data, forms)
+    assert len(failures) == 3
+    for _name, _expected, why in failures:
+        assert "***" in why and all(form not in why for form in forms), why
+    with pytest.raises(ScenarioError) as err:
+        check({"gt": secret}, 1, forms)
+    assert str(err.value).endswith('got "***"')
