@@ -2,7 +2,9 @@
 
 Each engine step becomes an Allure step titled ``action(param=value, …)`` with its parameters,
 its result attached as JSON, and its failure (expected vs actual) as the step's status details.
-Titles, parameters and results come in the engine's display form: ``${env:...}`` values masked.
+Titles, parameters and results come in the engine's display form: ``${env:...}`` values masked;
+a failed step's error (its status details) has every form of a secret masked by the engine
+before it gets here (docs/expectations.md).
 With no ``--alluredir`` the hooks have no listener and cost next to nothing.
 """
 

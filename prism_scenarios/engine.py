@@ -9,9 +9,11 @@ needs (it never awaits ``async def`` steps).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,7 +28,13 @@ from prism_scenarios.errors import (
     ScenarioError,
     ScenarioFailure,
 )
-from prism_scenarios.interpolate import MIN_SECRET, interpolate, redact
+from prism_scenarios.interpolate import (
+    MIN_SECRET,
+    interpolate,
+    mask_text,
+    redact,
+    secret_forms,
+)
 from prism_scenarios.schema import INVARIANTS
 from prism_scenarios.world import DEFAULT_SEED, DEFAULT_START, World
 
@@ -50,7 +58,8 @@ class StepRecord:
     error: BaseException | None = None
     duration: float = 0.0
     status: str = "passed"
-    # Secret values (from ${env:...}) known when the step ended: reports mask them.
+    # Every form of the secret values (from ${env:...}) known when the step ended
+    # (interpolate.secret_forms): reports mask them.
     secrets: tuple[str, ...] = ()
 
     @property
@@ -121,6 +130,8 @@ class ScenarioRun:
         # Environment values used so far (longest first, >= MIN_SECRET characters): masked in
         # every message and reported result, since one may come back in a result or a save.
         self.secrets: tuple[str, ...] = ()
+        # ... and every form they can take once formatted (raw, JSON- and repr-escaped).
+        self.secret_forms: tuple[str, ...] = ()
         # One loop per scenario, driven with run_until_complete: asyncio.Runner.run re-installs
         # a SIGINT handler on every call, which alone costs more than a no-op step.
         self._loop = asyncio.new_event_loop()
@@ -173,27 +184,48 @@ class ScenarioRun:
             shown = interpolate(value, self.world.variables, masked=True)
         else:
             shown = real
-        return real, redact(shown, self.secrets)
+        return real, redact(shown, self.secret_forms)
 
     def remember_secrets(self, values: list[str]) -> None:
         """Mask these values from now on (short ones only where referenced: MIN_SECRET)."""
-        known = set(self.secrets) | {v for v in values if len(v) >= MIN_SECRET}
-        self.secrets = tuple(sorted(known, key=len, reverse=True))
+        new = {v for v in values if len(v) >= MIN_SECRET}.difference(self.secrets)
+        if new:
+            self.secrets = tuple(sorted({*self.secrets, *new}, key=len, reverse=True))
+            self.secret_forms = secret_forms(self.secrets)
 
-    def _scrub(self, record: StepRecord, exc: BaseException) -> None:
-        """Secrets out of a failure leaving the engine: its message (which feeds pytest
-        output, junit.xml, summary.json, Allure) and any chained error that shows one."""
-        if not self.secrets:
-            return
-        if isinstance(exc, ScenarioFailure):
-            exc.args = tuple(redact(a, self.secrets) if isinstance(a, str) else a
-                             for a in exc.args)
-        chained = exc.__cause__ or exc.__context__
-        if chained is not None and redact(str(chained), self.secrets) != str(chained):
-            exc.__cause__, exc.__suppress_context__ = None, True
-        if record.error is not exc and \
-                redact(str(record.error), self.secrets) != str(record.error):
-            record.error = exc  # the action's own error text shows a secret
+    def _shown(self, value: Any) -> Any:
+        """Data (a result, an expected value, a parameter) as a message may show it: secrets
+        masked *before* formatting, so JSON/repr escaping or a cut cannot keep one."""
+        return redact(value, self.secret_forms) if self.secret_forms else value
+
+    def _said(self, text: str) -> str:
+        """Text someone else formatted (an action's error) with every secret form masked."""
+        return mask_text(text, self.secret_forms) if self.secret_forms else text
+
+    def _scrub(self, record: StepRecord, exc: BaseException) -> BaseException | None:
+        """Last line of defence, for any error leaving a step: every secret form masked in
+        the args and text attributes of it and of every error chained to it (their text feeds
+        pytest output, junit.xml, summary.json, Allure). A chained error whose text still
+        shows one is cut off; returns a masked stand-in when ``exc``'s own text still does."""
+        if not self.secret_forms:
+            return None
+        errors = _chain(exc, record.error)
+        for error in errors:
+            _mask_error(error, self.secret_forms)
+        for error in errors:
+            chained = error.__cause__ or error.__context__
+            if chained is not None and self._leaks(chained):
+                error.__cause__, error.__suppress_context__ = None, True
+        if record.error is not exc and self._leaks(record.error):
+            record.error = exc
+        if not self._leaks(exc):
+            return None
+        record.error = SecretMasked(f"{type(exc).__name__}: {self._said(str(exc))}")
+        return record.error
+
+    def _leaks(self, error: BaseException | None) -> bool:
+        text = str(error)
+        return self._said(text) != text
 
     def _execute(self, action: Any, record: StepRecord, values: dict[str, Any],
                  raises: dict[str, str] | None, timeout: float | None,
@@ -202,8 +234,8 @@ class ScenarioRun:
             model = action.params.model_validate(values)
         except pydantic.ValidationError as exc:
             raise ScenarioError(f"{record.where}: step {record.index} `{action.name}`: bad "
-                                f"parameters after interpolation: {_pydantic_summary(exc)}"
-                                ) from None
+                                f"parameters after interpolation: "
+                                f"{_pydantic_summary(exc, self._shown, self._said)}") from None
         before = set(self.world.components_used)
         started = time.perf_counter()
         error: BaseException | None = None
@@ -234,7 +266,7 @@ class ScenarioRun:
             record.error = error
             raise ExpectationFailed(
                 f"{record.where}: step {record.index} `{record.action}` raised "
-                f"{type(error).__name__}: {error}") from error
+                f"{type(error).__name__}: {self._said(str(error))}") from error
         self._check_invariants(record, written)
 
     async def _emit_telemetry(self, action: Any, record: StepRecord, values: dict[str, Any],
@@ -265,40 +297,57 @@ class ScenarioRun:
         head = f"{record.where}: step {record.index} `{record.action}`"
         if error is None:
             raise ExpectationFailed(f"{head}: expected {wanted} but {subject} succeeded\n"
-                                    f"  result: {matchers._show(record.result)}")
+                                    f"  result: {matchers._show(self._shown(record.result))}")
         names = {cls.__name__ for cls in type(error).__mro__}
         if wanted not in names:
             raise ExpectationFailed(f"{head}: expected {wanted}, got {type(error).__name__}: "
-                                    f"{error}") from error
+                                    f"{self._said(str(error))}") from error
         message = str(error)
         if "message" in raises and raises["message"] not in message:
             raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
-                                    f"contain {raises['message']!r}\n  message: {message}")
-        if "matches" in raises and not matchers.compile_regex(raises["matches"]).search(
-                message):
+                                    f"contain {raises['message']!r}\n  message: "
+                                    f"{self._said(message)}")
+        if "matches" in raises and not self._regex(head, raises["matches"]).search(message):
             raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
-                                    f"match /{raises['matches']}/\n  message: {message}")
+                                    f"match /{raises['matches']}/\n  message: "
+                                    f"{self._said(message)}")
+
+    def _regex(self, head: str, pattern: str) -> Any:
+        try:
+            return matchers.compile_regex(pattern)
+        except ScenarioError as exc:
+            raise _located(head, exc) from None
 
     def _save(self, record: StepRecord, save: dict[str, str]) -> None:
+        head = f"{record.where}: step {record.index} `{record.action}`"
         for name, path in save.items():
-            value = matchers.search(path, record.result)
+            try:
+                value = matchers.search(path, record.result)
+            except ScenarioError as exc:
+                raise _located(f"{head}: save {name!r}", exc) from None
             if value is None:
-                raise ScenarioError(f"{record.where}: step {record.index} `{record.action}`: "
-                                    f"save {name!r}: path {path!r} found nothing in the result "
-                                    f"{matchers._show(record.result)}")
+                raise ScenarioError(f"{head}: save {name!r}: path {path!r} found nothing in "
+                                    f"the result {matchers._show(self._shown(record.result))}")
             self.world.variables[name] = value
 
     def _expect(self, record: StepRecord, expect: list[dict[str, Any]]) -> None:
-        """Check every expectation, then report all that failed in one failure."""
+        """Check every expectation, then report all that failed in one failure. What a
+        message shows is masked here, before formatting (matchers mask their own wording)."""
         failed = []
         for n, expectation in enumerate(expect, start=1):
             used: list[str] = []
             resolved = interpolate(expectation, self.world.variables, used)
             if used:
                 self.remember_secrets(used)
-            actual, failures = matchers.check(resolved, record.result)
+            try:
+                actual, failures = matchers.check(resolved, record.result, self.secret_forms)
+            except ScenarioError as exc:  # e.g. `gt: "${lim}"` that is not a number
+                raise _located(f"{record.where}: step {record.index} `{record.action}`: "
+                               f"expectation {n}", exc) from None
             if failures:
-                failed.append((n, resolved, actual, failures))
+                failed.append((n, self._shown(resolved), self._shown(actual),
+                               [(name, self._shown(expected), why)
+                                for name, expected, why in failures]))
         if failed:
             raise ExpectationFailed(_expectation_message(record, failed, len(expect)))
 
@@ -368,14 +417,17 @@ class _Reported:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  trace: object) -> None:
         record, run = self.record, self.run
+        stand_in = None
         try:
             if exc is not None:
                 record.status = "failed" if isinstance(exc, AssertionError) else "broken"
                 record.error = record.error or exc
-                run._scrub(record, exc)
+                stand_in = run._scrub(record, exc)
         finally:
-            record.secrets = run.secrets
+            record.secrets = run.secret_forms
             run.reporter.step_finished(record)
+        if stand_in is not None:
+            raise stand_in from None
 
 
 def _title(action: str, params: dict[str, Any]) -> str:
@@ -394,12 +446,66 @@ def _error_data(error: BaseException) -> dict[str, Any]:
                if isinstance(v, str | int | float | bool | type(None))}}
 
 
-def _pydantic_summary(exc: pydantic.ValidationError) -> str:
+def _pydantic_summary(exc: pydantic.ValidationError,
+                      shown: Callable[[Any], Any] = lambda value: value,
+                      said: Callable[[str], str] = lambda text: text) -> str:
+    """Each bad parameter, with its input masked (``shown``) before repr escapes it, and
+    pydantic's wording masked as text (``said``)."""
     parts = []
     for error in exc.errors():
         key = ".".join(map(str, error["loc"])) or "(parameters)"
-        parts.append(f"{key}: {error['msg']} (got {error.get('input')!r})")
+        parts.append(f"{key}: {said(error['msg'])} (got {shown(error.get('input'))!r})")
     return "; ".join(parts)
+
+
+class SecretMasked(Exception):
+    """Stands in for an error leaving a step whose own text still showed a secret after its
+    args and attributes were masked (a custom ``__str__``): its type name and masked text."""
+
+
+def _located(head: str, exc: ScenarioError) -> ScenarioError:
+    """A scenario error raised below the engine (matchers: a bad JMESPath, RE2 pattern or
+    expected value) with the step's file:line in front, like every other failure."""
+    return ScenarioError(f"{head}: {str(exc).removeprefix(ScenarioError.marker)}")
+
+
+def _chain(exc: BaseException, *more: BaseException | None) -> list[BaseException]:
+    """``exc``, ``more`` and every error chained to them (cause or context), once each."""
+    seen: dict[int, BaseException] = {}
+    todo = [exc, *more]
+    while todo:
+        error = todo.pop()
+        if error is not None and id(error) not in seen:
+            seen[id(error)] = error
+            todo += [error.__cause__, error.__context__]
+    return list(seen.values())
+
+
+def _mask_error(error: BaseException, forms: tuple[str, ...]) -> None:
+    """Every secret form masked in ``error``'s args, string attributes (FFError.message,
+    OSError.filename, a library's fields) and notes, nested containers too."""
+    error.args = tuple(_masked(a, forms) for a in error.args)
+    names = [*vars(error)] if hasattr(error, "__dict__") else []
+    if isinstance(error, OSError):
+        names += ["filename", "filename2", "strerror"]
+    for name in names:
+        value = getattr(error, name, None)
+        masked = _masked(value, forms)
+        if masked is not value:  # unchanged strings and other objects come back as they are
+            with contextlib.suppress(AttributeError, TypeError):  # a read-only attribute
+                setattr(error, name, masked)
+
+
+def _masked(value: Any, forms: tuple[str, ...]) -> Any:
+    """Strings masked as text (escaped forms and cut prefixes), at any depth of plain
+    containers, types kept; anything else as it is."""
+    if isinstance(value, str):
+        return mask_text(value, forms)
+    if isinstance(value, dict):
+        return {_masked(k, forms): _masked(v, forms) for k, v in value.items()}
+    if type(value) in (list, tuple):  # not a named tuple: its fields are its own
+        return type(value)(_masked(v, forms) for v in value)
+    return value
 
 
 def _expectation_message(record: StepRecord, failed: list[tuple[int, dict[str, Any], Any,

@@ -139,10 +139,18 @@ def test_write_outside_the_store_root_is_an_invariant_breach(run: ScenarioRun,
     assert "invariant broken after step 1" in str(err.value)
 
 
-def test_outside_root_invariant_can_be_switched_off(tmp_path: Path) -> None:
+@pytest.mark.parametrize("switched_on", [True, False])
+def test_outside_root_invariant_can_be_switched_off(tmp_path: Path, switched_on: bool) -> None:
+    target = tmp_path / "ok.txt"
     with ScenarioRun(registry=_registry_with(*_private),
-                     invariants={"outside_root": False}) as run:
-        run.step("test.write_outside", {"target": str(tmp_path / "ok.txt")}, where="t:1")
+                     invariants={"outside_root": switched_on}) as run:
+        if switched_on:  # the same write is a breach while the invariant is on ...
+            with pytest.raises(InvariantBreach, match=r"\[outside_root\]"):
+                run.step("test.write_outside", {"target": str(target)}, where="t:1")
+        else:  # ... and passes, really written, once it is off
+            run.step("test.write_outside", {"target": str(target)}, where="t:1")
+        assert target.read_text() == "oops"
+        assert run.record.steps[0].status == ("failed" if switched_on else "passed")
 
 
 def test_corrupted_log_is_an_invariant_breach(run: ScenarioRun) -> None:
@@ -294,12 +302,36 @@ def test_a_bad_enum_value_through_a_variable_is_refused_when_the_step_runs(
 class _FakeAllureLogger:
     def __init__(self) -> None:
         self.started: list = []
+        self.all_stopped: list = []
 
     def start_step(self, parent, uuid, step) -> None:
         self.started.append(step)
 
     def stop_step(self, uuid, **fields) -> None:
         self.stopped = fields
+        self.all_stopped.append(fields)
+
+    def texts(self) -> list[str]:
+        """Everything Allure would show of the steps: titles, parameters, status details."""
+        shown = [json.dumps([s.name, [(p.name, p.value) for p in s.parameters]],
+                            ensure_ascii=False) for s in self.started]
+        for fields in self.all_stopped:
+            details = fields["statusDetails"]
+            if details is not None:
+                shown += [details.message or "", details.trace or ""]
+        return shown
+
+
+@pytest.fixture
+def allure_capture(monkeypatch):
+    """An AllureReporter wired to a fake allure-pytest logger: (reporter, logger, attached)."""
+    from prism_scenarios import allure_bridge
+
+    reporter = allure_bridge.AllureReporter()
+    reporter._logger = logger = _FakeAllureLogger()
+    attached: list[str] = []
+    monkeypatch.setattr(allure_bridge.allure, "attach", lambda body, **kw: attached.append(body))
+    return reporter, logger, attached
 
 
 def test_env_secrets_are_masked_in_messages_titles_params_and_attachments(
@@ -354,7 +386,146 @@ def test_a_secret_in_the_action_s_own_error_does_not_leave_the_engine(monkeypatc
             run.step("user.create", {"user_id": "../${env:PRISM_TEST_SECRET}"}, where="t:1")
         record = run.record.steps[0]
     assert "raised SecurityError: invalid user_id '../***'" in str(err.value)
-    assert secret not in str(err.value) and err.value.__cause__ is None
-    assert err.value.__suppress_context__  # pytest would print the chained error's text
-    assert record.error is err.value and secret not in json.dumps(record.shown_result)
+    assert secret not in str(err.value)
+    cause = err.value.__cause__  # still chained (pytest may print it), its text masked
+    assert type(cause).__name__ == "SecurityError" and secret not in str(cause)
+    assert secret not in json.dumps([cause.args, cause.message, cause.context])
+    assert record.error is cause and secret not in json.dumps(record.shown_result)
     assert secret in record.result["message"]  # the real error stays for `raises`
+
+
+# A secret JSON and repr both escape (", ', \\), and every form it then takes.
+ESCAPED_SECRET = "s3cr\"et\\v'al"
+ESCAPED_FORMS = [ESCAPED_SECRET, json.dumps(ESCAPED_SECRET)[1:-1], repr(ESCAPED_SECRET)[1:-1],
+                 json.dumps(repr(ESCAPED_SECRET)[1:-1])[1:-1],
+                 repr(json.dumps(ESCAPED_SECRET)[1:-1])[1:-1]]
+
+
+def _assert_hidden(forms: list[str], *texts: str) -> None:
+    for text in texts:
+        for form in forms:
+            assert form not in text, (form, text)
+
+
+def _failure(run: ScenarioRun, *args, **kwargs) -> BaseException:
+    with pytest.raises(BaseException) as err:
+        run.step(*args, **kwargs)
+    return err.value
+
+
+def test_a_secret_that_json_and_repr_escape_is_masked_in_every_message(
+        monkeypatch, allure_capture) -> None:
+    """Masking only the finished text missed the JSON- and repr-escaped forms: values are
+    now masked before they are formatted, and the text in every form after."""
+    assert len(set(ESCAPED_FORMS)) == len(ESCAPED_FORMS)  # the forms really differ
+    monkeypatch.setenv("PRISM_TEST_SECRET", ESCAPED_SECRET)
+    reporter, logger, attached = allure_capture
+    value = {"value": {"token": "${env:PRISM_TEST_SECRET}", "n": 1}}
+    with ScenarioRun(reporter=reporter) as run:
+        errors = [
+            # matcher wording (JSON) and the expect/expected/actual lines
+            _failure(run, "expect.value", value, where="t:1",
+                     expect=[{"path": "token", "equals": "x"}, {"contains": {"token": "y"}}]),
+            # jsonschema words the value with repr
+            _failure(run, "expect.value", value, where="t:2",
+                     expect=[{"path": "token", "schema": {"type": "integer"}}]),
+            # pydantic's input, shown with repr
+            _failure(run, "messages.list", {"user_id": "a", "session_id": "b",
+                                            "limit": "${env:PRISM_TEST_SECRET}"}, where="t:3"),
+            # the action's own error (repr inside), through `raises`
+            _failure(run, "user.create", {"user_id": "../${env:PRISM_TEST_SECRET}"},
+                     where="t:4", raises={"error": "NotFound"}),
+            # a save that finds nothing shows the result
+            _failure(run, "expect.value", value, where="t:5", save={"x": "nothing"}),
+        ]
+    texts = [str(e) for e in errors]
+    assert "expected \"x\", got \"***\"" in texts[0] and "is not of type" in texts[1]
+    assert "limit:" in texts[2] and "SecurityError: invalid user_id '../***'" in texts[3]
+    _assert_hidden(ESCAPED_FORMS, *texts, *attached, *logger.texts())
+
+
+def test_a_secret_cut_by_the_message_limit_leaves_no_prefix(monkeypatch,
+                                                            allure_capture) -> None:
+    """`_show` cuts at 300 characters; cutting before masking left `PLAINSECR…`."""
+    secret = "PLAINSECRETVALUE"
+    monkeypatch.setenv("PRISM_TEST_SECRET", secret)
+    reporter, logger, attached = allure_capture
+    with ScenarioRun(reporter=reporter) as run:
+        error = _failure(run, "expect.value", {"value": "y" * 290 + "${env:PRISM_TEST_SECRET}"},
+                         where="t:1", expect=[{"equals": "z"}])
+    # The secret straddled the cut at 300: masked before the cut, not as a stub after it.
+    assert f'  actual:   "{"y" * 290}***"' in str(error).splitlines()
+    _assert_hidden([secret[:4]], str(error), *attached, *logger.texts())
+
+
+def test_an_error_that_is_not_a_scenario_failure_is_masked_with_its_chain(
+        monkeypatch, allure_capture) -> None:
+    from prism_scenarios import matchers
+
+    monkeypatch.setenv("PRISM_TEST_SECRET", ESCAPED_SECRET)
+    reporter, logger, attached = allure_capture
+
+    def crash(actual, expected):
+        try:
+            raise KeyError(actual)  # str() of a KeyError is the repr of its key
+        except KeyError as exc:
+            raise RuntimeError(f"no entry for {actual!r}") from exc
+
+    class Opaque(Exception):
+        def __str__(self) -> str:  # words the secret from outside its args
+            return f"opaque {ESCAPED_SECRET}"
+
+    def opaque(actual, expected):
+        raise Opaque()
+
+    secret = {"value": "${env:PRISM_TEST_SECRET}"}
+    with ScenarioRun(reporter=reporter) as run:
+        # JMESPath's own type error keeps the value in attributes its message is built from
+        jmes = _failure(run, "expect.value", secret, where="t:1",
+                        expect=[{"path": "abs(@)", "equals": 1}])
+        monkeypatch.setitem(matchers.MATCHERS, "equals", crash)
+        chained = _failure(run, "expect.value", secret, where="t:2", expect=[{"equals": 1}])
+        monkeypatch.setitem(matchers.MATCHERS, "equals", opaque)
+        stand_in = _failure(run, "expect.value", secret, where="t:3", expect=[{"equals": 1}])
+        statuses = [s.status for s in run.record.steps]
+    assert type(jmes).__name__ == "JMESPathTypeError" and "value: ***," in str(jmes)
+    assert isinstance(chained, RuntimeError) and isinstance(chained.__cause__, KeyError)
+    assert str(chained) == "no entry for '***'" and str(chained.__cause__) == "'***'"
+    assert type(stand_in).__name__ == "SecretMasked" and str(stand_in) == "Opaque: opaque ***"
+    assert stand_in.__suppress_context__ and statuses == ["broken"] * 3
+    texts = [str(jmes), repr(jmes.args), str(chained), repr(chained.__cause__), str(stand_in)]
+    _assert_hidden(ESCAPED_FORMS, *texts, *attached, *logger.texts())
+
+
+@pytest.mark.parametrize("expectation,message", [
+    ({"gt": "${v}"}, '`gt` takes a number, got "abc"'),
+    ({"le": "${v}"}, '`le` takes a number, got "abc"'),
+    ({"type": "${t}"}, '`type` takes one of string, integer, number, boolean, object, array, '
+                       'null, got "strin"'),
+    ({"length": "${v}"}, '`length` takes a non-negative integer, got "abc"'),
+    ({"length": -1}, '`length` takes a non-negative integer, got -1'),
+    ({"matches": 3}, '`matches` takes a regular expression string, got 3'),
+    ({"schema": "${v}"}, '`schema` takes an object (a JSON Schema), got "abc"'),
+    ({"schema": {"type": 5}}, '`schema` takes a valid JSON Schema: 5 is not valid'),
+    ({"is_null": "${v}"}, '`is_null` takes true or false, got "abc"'),
+])
+def test_an_expected_value_of_the_wrong_kind_is_a_scenario_error_at_the_step(
+        run: ScenarioRun, expectation, message: str) -> None:
+    run.world.variables.update(v="abc", t="strin")
+    with pytest.raises(ScenarioError) as err:
+        run.step("expect.value", {"value": 1}, where="f.yaml:7",
+                 expect=[{"equals": 1}, expectation])
+    assert str(err.value).startswith(
+        "scenario error: f.yaml:7: step 1 `expect.value`: expectation 2: " + message)
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+    assert run.record.steps[0].status == "failed"
+
+
+def test_a_secret_expected_value_of_the_wrong_kind_is_masked(monkeypatch) -> None:
+    """`type: ${env:X}` raised a bare KeyError showing the value."""
+    monkeypatch.setenv("PRISM_TEST_SECRET", ESCAPED_SECRET)
+    with ScenarioRun() as run, pytest.raises(ScenarioError) as err:
+        run.step("expect.value", {"value": 1}, where="f.yaml:2",
+                 expect=[{"type": "${env:PRISM_TEST_SECRET}"}])
+    assert str(err.value).endswith('null, got "***"')
+    _assert_hidden(ESCAPED_FORMS, str(err.value))
