@@ -41,6 +41,7 @@ from prism_scenarios.schema import (
     INVARIANTS,
     STEP_KEYS,
     build_schema,
+    expectation_schema,
     params_schema,
     structural_schema,
 )
@@ -310,6 +311,11 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
         if not unknown and not [k for k in expectation if k in MATCHERS]:
             problems.add(location + ["expect", i], f"expectation has no matcher (allowed: "
                                                    f"{', '.join(MATCHERS)})")
+        for key, value in expectation.items():
+            if key in MATCHERS or key == "path":
+                why = _expected_value_problem(key, value)
+                if why:
+                    problems.add(location + ["expect", i, key], why)
         if "matches" in expectation:
             _check_regex(expectation["matches"], location + ["expect", i, "matches"], problems)
     raises = step.get("raises")
@@ -323,6 +329,29 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
     if raises is not None and ("expect" in step or "save" in step):
         problems.add(location + ["raises"], "a step with 'raises' cannot also 'expect' or "
                                             "'save' (it has no result)")
+
+
+@functools.lru_cache(maxsize=1)
+def _expectation_values() -> dict[str, jsonschema.Draft202012Validator]:
+    """One validator per matcher: what its expected value may be (or a whole ${variable})."""
+    properties = expectation_schema()["properties"]
+    return {name: jsonschema.Draft202012Validator({**schema, "$defs": {
+        "interpolation": INTERPOLATION}}) for name, schema in properties.items()}
+
+
+def _expected_value_problem(matcher: str, value: Any) -> str | None:
+    """A literal expected value of the wrong kind (``gt: abc``, ``type: strin``) fails the
+    file now; one that comes from a ${variable} is checked when the step runs."""
+    validator = _expectation_values().get(matcher)
+    error = next(iter(validator.iter_errors(plain(value))), None) if validator else None
+    if error is None:
+        return None
+    allowed = validator.schema.get("anyOf", [validator.schema])[0]
+    kind = allowed.get("type", "value")
+    wanted = (f"one of {', '.join(allowed['enum'])}" if "enum" in allowed else
+              "a non-negative integer" if allowed.get("minimum") == 0 else
+              f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
+    return f"matcher {matcher!r}: expected {wanted} or a whole ${{variable}}, got {value!r}"
 
 
 def _check_regex(pattern: Any, location: list[Any], problems: _Problems) -> None:

@@ -73,13 +73,18 @@ def expectation_schema() -> dict[str, Any]:
                                       "JMESPath into the step result ('@' = all of it)"}}
     for name in MATCHERS:
         props[name] = {"description": f"matcher '{name}'"}
-    props["type"] = {"enum": sorted(TYPES), "description": "JSON type of the value"}
-    props["schema"] = {"type": "object", "description": "JSON Schema the value must match"}
+    variable = {"$ref": "#/$defs/interpolation"}
+    props["type"] = {"anyOf": [{"enum": sorted(TYPES)}, variable],
+                     "description": "JSON type of the value"}
+    props["schema"] = {"anyOf": [{"type": "object"}, variable],
+                       "description": "JSON Schema the value must match"}
     props["matches"] = {"type": "string",
                         "description": "RE2 regular expression, found anywhere (search)"}
-    props["length"] = {"anyOf": [{"type": "integer", "minimum": 0},
-                                 {"$ref": "#/$defs/interpolation"}]}
-    props["is_null"] = {"type": "boolean"}
+    props["length"] = {"anyOf": [{"type": "integer", "minimum": 0}, variable]}
+    props["is_null"] = {"anyOf": [{"type": "boolean"}, variable]}
+    for name in ("gt", "ge", "lt", "le"):
+        props[name] = {"anyOf": [{"type": "number"}, variable],
+                       "description": f"matcher '{name}': a number"}
     return {"type": "object", "properties": props, "additionalProperties": False,
             "minProperties": 1,
             "anyOf": [{"required": [name]} for name in MATCHERS]}

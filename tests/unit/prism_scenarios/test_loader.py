@@ -212,3 +212,29 @@ scenarios:
                         "not one of ['chat', 'panel', 'debate', 'problem_solving'] (expected "
                         "Literal['chat', 'panel', 'debate', 'problem_solving'], or a whole "
                         "${variable})"]
+
+
+def test_expected_values_of_the_wrong_kind_fail_the_file(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+fixtures: {n: 3, t: string}
+scenarios:
+  - name: wrong kinds
+    steps:
+      - expect.value: {value: 3}
+        expect:
+          - {gt: abc}
+          - {type: strin}
+          - {length: -1}
+          - {is_null: maybe}
+          - {schema: x}
+          - {gt: "${n}", type: "${t}", le: 3.5, is_null: false}
+""")
+    assert problems == [
+        "case.yaml:7: matcher 'gt': expected a number or a whole ${variable}, got 'abc'",
+        "case.yaml:8: matcher 'type': expected one of array, boolean, integer, null, number, "
+        "object, string or a whole ${variable}, got 'strin'",
+        "case.yaml:9: matcher 'length': expected a non-negative integer or a whole "
+        "${variable}, got -1",
+        "case.yaml:10: matcher 'is_null': expected a boolean or a whole ${variable}, got "
+        "'maybe'",
+        "case.yaml:11: matcher 'schema': expected an object or a whole ${variable}, got 'x'"]
