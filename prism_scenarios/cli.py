@@ -320,10 +320,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from prism_scenarios import settings
+    from prism_scenarios import project, settings
 
     args = parse(sys.argv[1:] if argv is None else argv)
-    settings.set_project_root(None)  # the project is found from the working directory
+    project.set_project_root(None)  # the project is found from the working directory
     try:
         settings.load()
         code = args.func(args)

@@ -1,8 +1,9 @@
 """The full pytest plugin: YAML scenario files become test items, Gherkin features get the
 engine's vocabulary, everything reports to Allure.
 
-Loaded only when a project asks for it (see :mod:`prism_scenarios.pytest_entry`), so it may
-import the engine and Allure at the top.
+Loaded only when a project asks for it (see :mod:`prism_scenarios.pytest_entry`); even then
+the loader, the engine, the store and Allure load only once a scenario is collected or run,
+so an opted-in project's plain tests start as fast as before.
 
 - A ``.yaml``/``.yml`` file under the paths pytest collects is a scenario file when it has a
   top-level ``scenarios:`` key or was named on the command line (:mod:`.discovery`);
@@ -19,17 +20,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import allure
 import pytest
 
-from prism_scenarios import discovery, settings
-from prism_scenarios.allure_bridge import AllureReporter, label_test
-from prism_scenarios.engine import ScenarioRun
+from prism_scenarios import discovery
 from prism_scenarios.errors import ScenarioFailure, ScenarioFileError
-from prism_scenarios.loader import ScenarioSpec, load_file
 from prism_scenarios.tags import marker_name
+
+if TYPE_CHECKING:
+    from prism_scenarios.engine import ScenarioRun
+    from prism_scenarios.loader import ScenarioSpec
 
 pytest_plugins = ["prism_scenarios.bdd"]
 
@@ -65,7 +66,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if file_path.suffix not in discovery.YAML_SUFFIXES:
         return None
     config = parent.config
-    project = settings.load()
+    from prism_scenarios import settings
+
+    try:
+        project = settings.load()
+    except settings.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if discovery.excluded(file_path, project.scenario_exclude, project.root):
         return None
     if not (discovery.looks_like_scenario_file(file_path)
@@ -76,6 +82,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class YamlScenarioFile(pytest.File):
     def collect(self):
+        from prism_scenarios.loader import load_file
+
         rel = os.path.relpath(self.path, self.config.rootpath)
         try:
             spec = load_file(self.path, display=rel)
@@ -122,6 +130,11 @@ class YamlScenarioItem(pytest.Item):
         self.spec = spec
 
     def runtest(self) -> None:
+        import allure
+
+        from prism_scenarios.allure_bridge import AllureReporter, label_test
+        from prism_scenarios.engine import ScenarioRun
+
         spec = self.spec
         suite = Path(spec.source).parent.name or "scenarios"
         label_test(parent_suite="YAML scenarios", suite=suite,

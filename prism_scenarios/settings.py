@@ -1,9 +1,9 @@
 """Project settings: the ``[tool.prism-scenarios]`` table of the project's pyproject.toml.
 
-The project root is where pytest put its rootdir (the plugin says so at configure time), or
-else the nearest folder holding a pyproject.toml from the working directory up, so running
-from a subfolder reads the same settings. Paths in the table are relative to that root.
-Unknown keys are errors naming the file and the key, like every config here.
+The project root comes from :mod:`prism_scenarios.project` (pytest's rootdir, or the nearest
+pyproject.toml up from the working directory), so running from a subfolder reads the same
+settings. Paths in the table are relative to that root. Unknown keys are errors naming the
+file and the key, like every config here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-PYPROJECT = "pyproject.toml"
+from prism_scenarios.project import PYPROJECT, project_root, set_project_root
+
+__all__ = ["ProjectSettings", "SettingsError", "load", "project_root", "set_project_root"]
 
 
 class SettingsError(ValueError):
@@ -39,25 +41,6 @@ class ProjectSettings(BaseModel):
     def path(self, relative: str | Path) -> Path:
         """``relative`` against the project root."""
         return self.root / relative
-
-
-_root: Path | None = None
-
-
-def set_project_root(path: Path | None) -> None:
-    """Where pytest decided the project is (the plugin calls this at configure time)."""
-    global _root
-    _root = path
-
-
-def project_root(start: Path | None = None) -> Path:
-    base = (start or _root or Path.cwd()).resolve()
-    if start is None and _root is not None:
-        return base
-    for folder in (base, *base.parents):
-        if (folder / PYPROJECT).is_file():
-            return folder
-    return base
 
 
 @functools.cache

@@ -152,9 +152,9 @@ def load_actions(extra_modules: Iterable[str] = ()) -> ActionRegistry:
             ep.load()
         project = configured_modules()
         if project:
-            from prism_scenarios import settings
+            from prism_scenarios.project import project_root
 
-            root = str(settings.project_root())
+            root = str(project_root())
             if root not in sys.path:
                 sys.path.insert(0, root)  # project modules live next to pyproject.toml
         for module in project:

@@ -5,11 +5,15 @@ and what the files under ``analytics/`` (do not) contain. Thin calls to ``analyt
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_bdd import given, parsers, then, when
 
 # the scenario_run fixture comes with prism_scenarios.bdd.steps, loaded first as a step plugin
 from prism_scenarios.bdd.steps import where
-from prism_scenarios.engine import ScenarioRun
+
+if TYPE_CHECKING:  # the engine loads when a scenario first runs, not with the plugin
+    from prism_scenarios.engine import ScenarioRun
 
 ALERTS = "analytics/monitoring/alerts.json"
 AUDIT_LOG = "analytics/compliance/audit_logs.jsonl"

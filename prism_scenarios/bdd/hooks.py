@@ -15,34 +15,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import allure
 import pytest
 
-from prism_scenarios import allure_bridge
-from prism_scenarios.allure_bridge import label_test
+from prism_scenarios import project
 from prism_scenarios.tags import NAMESPACES, feature_tags, marker_name
 
 _CONFIGS: list[pytest.Config] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Settings ([tool.prism-scenarios]) belong to the project pytest found, wherever it ran from.
-    from prism_scenarios import settings
-
-    settings.set_project_root(settings.project_root(config.rootpath))
-    try:
-        settings.load()
-    except settings.SettingsError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    # Settings ([tool.prism-scenarios]) belong to the project pytest found, wherever it ran
+    # from; they are read when first needed (a YAML file, an action module), not here.
+    project.set_project_root(project.project_root(config.rootpath))
     config.addinivalue_line("markers", "telemetry: every SUT action of this Gherkin scenario "
                                        "also leaves telemetry in analytics/ (prism-scenarios)")
     _CONFIGS.append(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    from prism_scenarios import settings
-
-    settings.set_project_root(None)
+    project.set_project_root(None)
     if config in _CONFIGS:
         _CONFIGS.remove(config)
 
@@ -99,6 +90,10 @@ def _is_ours(step_func: Callable[..., Any]) -> bool:
 
 def _adopt(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     """First step of ours in this scenario: label the test for Allure and the bookkeeping."""
+    import allure
+
+    from prism_scenarios.allure_bridge import label_test
+
     node = request.node
     node.prism_scenario = True
     tags, use_case, components = feature_tags(scenario.tags, feature.tags)
@@ -129,6 +124,8 @@ def pytest_bdd_before_step_call(request, feature, scenario, step, step_func,
               if isinstance(v, str | int | float | bool) and k != "docstring"}
     if step.docstring:
         params["docstring"] = step.docstring
+    from prism_scenarios import allure_bridge
+
     request.node.prism_bdd_step = allure_bridge.start_step(f"{step.keyword} {step.name}",
                                                            params)
 
@@ -136,6 +133,8 @@ def pytest_bdd_before_step_call(request, feature, scenario, step, step_func,
 def _stop(request: pytest.FixtureRequest, error: BaseException | None = None) -> None:
     step_id = getattr(request.node, "prism_bdd_step", None)
     if step_id is not None:
+        from prism_scenarios import allure_bridge
+
         request.node.prism_bdd_step = None
         allure_bridge.stop_step(step_id, error)
 

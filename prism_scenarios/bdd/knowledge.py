@@ -4,10 +4,14 @@ name in a sentence is also the variable holding its ``kb_id``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_bdd import given, parsers, then, when
 
 from prism_scenarios.bdd.steps import where
-from prism_scenarios.engine import ScenarioRun
+
+if TYPE_CHECKING:  # the engine loads when a scenario first runs, not with the plugin
+    from prism_scenarios.engine import ScenarioRun
 
 
 @given(parsers.re(r'"(?P<user>[^"]+)" has a knowledge base "(?P<kb>\w+)" with '

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import TYPE_CHECKING
 
 from pytest_bdd import given, parsers, then, when
 
 # the scenario_run fixture comes with prism_scenarios.bdd.steps, loaded first as a step plugin
 from prism_scenarios.bdd.steps import scalar, where
-from prism_scenarios.engine import ScenarioRun
+
+if TYPE_CHECKING:  # the engine loads when a scenario first runs, not with the plugin
+    from prism_scenarios.engine import ScenarioRun
 
 LAYER = r"(?P<layer>immediate|short_term|medium_term|long_term|permanent)"
 

@@ -4,10 +4,14 @@ the panel's id is its name in the sentence (``panel_sessions/{name}/``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_bdd import given, parsers, then, when
 
 from prism_scenarios.bdd.steps import params_from, sentence_list, where
-from prism_scenarios.engine import ScenarioRun
+
+if TYPE_CHECKING:  # the engine loads when a scenario first runs, not with the plugin
+    from prism_scenarios.engine import ScenarioRun
 
 
 @given(parsers.re(r'a debate "(?P<panel>\w+)" between "(?P<first>[^"]+)" and '

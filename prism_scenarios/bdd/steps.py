@@ -8,15 +8,15 @@ for actions, ``check`` for expectations on the last result. Steps are plain ``de
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import yaml
 from pytest_bdd import given, parsers, then, when
 
-from prism_scenarios.allure_bridge import AllureReporter
-from prism_scenarios.engine import ScenarioRun
 from prism_scenarios.errors import ScenarioError
+
+if TYPE_CHECKING:  # the engine loads when a scenario first runs, not with the plugin
+    from prism_scenarios.engine import ScenarioRun
 
 MATCHER_PHRASES = {
     "equals": "equals", "does not equal": "not_equals", "contains": "contains",
@@ -37,6 +37,8 @@ _WORD_LIST = re.compile(rf'{_WORD_ITEM}(?:{_SEPARATOR}{_WORD_ITEM})*')
 @pytest.fixture
 def scenario_run(request: pytest.FixtureRequest):
     """The engine's run for one Gherkin scenario (fresh store, frozen clock, seed 1)."""
+    from prism_scenarios.allure_bridge import AllureReporter
+    from prism_scenarios.engine import ScenarioRun
     from prism_scenarios.pytest_plugin import record_outcome
 
     run = ScenarioRun(reporter=AllureReporter(),
@@ -54,6 +56,8 @@ def where(request: pytest.FixtureRequest) -> str:
 
 def scalar(text: str) -> Any:
     """A value written in a sentence, read as YAML (``3``, ``true``, ``"a b"``, ``[1, 2]``)."""
+    import yaml
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -5,11 +5,15 @@ sentences can check it whatever ran in between."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_bdd import given, parsers, then, when
 
 from prism_scenarios.bdd.steps import params_from, scalar, sentence_list, where
-from prism_scenarios.engine import ScenarioRun
 from prism_scenarios.errors import ScenarioError
+
+if TYPE_CHECKING:  # the engine loads when a scenario first runs, not with the plugin
+    from prism_scenarios.engine import ScenarioRun
 
 _LAST = "${tool_call}"
 

@@ -56,6 +56,16 @@ def it_is_there(thing):
     assert thing == 1
 """
 
+RECORD_MODULES = """
+def pytest_sessionfinish(session):
+    import sys
+    from pathlib import Path
+
+    loaded = sorted(m for m in sys.modules
+                    if m.split(".")[0] in ("prism_scenarios", "flatfile_chat"))
+    Path("loaded-modules.txt").write_text("\\n".join(loaded))
+"""
+
 TODO_HOOK = """\
 import pytest
 
@@ -66,15 +76,7 @@ def pytest_bdd_apply_tag(tag, function):  # pytest-bdd's documented example
         return True
     return None
 
-
-def pytest_sessionfinish(session):
-    import sys
-    from pathlib import Path
-
-    loaded = sorted(m for m in sys.modules
-                    if m.split(".")[0] in ("prism_scenarios", "flatfile_chat"))
-    Path("loaded-modules.txt").write_text("\\n".join(loaded))
-"""
+""" + RECORD_MODULES
 
 THEIR_CATEGORIES = [{"name": "Their own category", "matchedStatuses": ["failed"]}]
 THEIR_ENVIRONMENT = "team=payments\npython=theirs\n"
@@ -260,3 +262,17 @@ def test_our_own_gherkin_still_gets_its_allure_steps_and_labels(
     assert data["steps"][0]["name"] == 'Given user "alice" exists'
     assert data["steps"][0]["steps"][0]["name"] == "user.create(user_id=alice)"
     assert Path(results / "categories.json").exists()
+
+
+def test_opted_in_plain_tests_do_not_load_the_engine(pytester: pytest.Pytester) -> None:
+    """Opting in costs the step definitions, not the engine, the store or the settings."""
+    pytester.makeconftest('pytest_plugins = ["prism_scenarios.pytest_plugin"]\n'
+                          + RECORD_MODULES)
+    pytester.makepyfile(test_plain="def test_one():\n    assert 1 + 1 == 2\n")
+    assert _outcomes(pytester.runpytest_subprocess("-p", "no:cacheprovider")) == (
+        0, {"passed": 1})
+    loaded = set((pytester.path / "loaded-modules.txt").read_text().split())
+    assert "prism_scenarios.bdd.steps" in loaded  # opted in: the sentences are there
+    heavy = {"prism_scenarios.engine", "prism_scenarios.loader", "prism_scenarios.settings",
+             "prism_scenarios.allure_bridge", "flatfile_chat"}
+    assert not heavy & loaded, sorted(heavy & loaded)
