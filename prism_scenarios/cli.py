@@ -72,9 +72,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"nothing to run: no {where} folder in {Path.cwd()} (give paths, or "
               "`prism-scenarios init .`)")
         return int(pytest.ExitCode.USAGE_ERROR)
-    found = discovery.find_in_project(paths)
-    if found.missing or found.empty:
-        print(discovery.explain_empty(paths, found))
+    found, problem = discovery.find_usable(paths)
+    if problem:
+        print(problem)
         return int(pytest.ExitCode.USAGE_ERROR if found.missing
                    else pytest.ExitCode.NO_TESTS_COLLECTED)
     report_dir = Path(args.report_dir)

@@ -123,3 +123,10 @@ def find_in_project(paths: Sequence[str | Path]) -> Found:
 
     project = settings.load()
     return find(paths, project.scenario_exclude, project.root)
+
+
+def find_usable(paths: Sequence[str | Path]) -> tuple[Found, str | None]:
+    """:func:`find_in_project`, and why its result is unusable (a missing path, nothing found)
+    or None when it is usable."""
+    found = find_in_project(paths)
+    return found, (explain_empty(paths, found) if found.missing or found.empty else None)

@@ -14,9 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from prism_scenarios.project import PYPROJECT, project_root, set_project_root
-
-__all__ = ["ProjectSettings", "SettingsError", "load", "project_root", "set_project_root"]
+from prism_scenarios.project import PYPROJECT, project_root
 
 
 class SettingsError(ValueError):

@@ -50,9 +50,9 @@ def parse_feature(path: Path) -> Any:
 
 def discover(paths: Sequence[str]) -> discovery.Found | None:
     """What ``paths`` hold; prints why and returns None when that is nothing usable."""
-    found = discovery.find_in_project(paths)
-    if found.missing or found.empty:
-        print(discovery.explain_empty(paths, found))
+    found, problem = discovery.find_usable(paths)
+    if problem:
+        print(problem)
         return None
     return found
 
