@@ -68,6 +68,10 @@ class StorageCorrupted(FFError):
         super().__init__(f"{where}: {message}", path=str(path), line=line, **context)
 
 
+class OldStoreFormat(FFError):
+    """Data written by an older version (G0/G1 layout or field names): migrate it first."""
+
+
 class LockTimeout(FFError):
     """A file lock could not be taken within the configured timeout."""
 
@@ -83,6 +87,7 @@ __all__ = [
     "LimitExceeded",
     "LockTimeout",
     "NotFound",
+    "OldStoreFormat",
     "SecurityError",
     "StorageCorrupted",
     "ValidationError",

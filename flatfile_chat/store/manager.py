@@ -19,7 +19,7 @@ from flatfile_chat.ids import IdSource
 from flatfile_chat.storage.codec import AesGcmCodec
 from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.keyring import codec_from_config
-from flatfile_chat.store import integrity
+from flatfile_chat.store import integrity, old_format
 from flatfile_chat.store.context import ContextRepository
 from flatfile_chat.store.documents import DocumentRepository
 from flatfile_chat.store.layout import Layout, StoreContext
@@ -62,6 +62,7 @@ class FFStorageManager:
         self.documents = DocumentRepository(self.ctx, self.sessions)
         self.personas = PersonaRepository(self.ctx, self.users)
         self.contexts = ContextRepository(self.ctx, self.sessions)
+        old_format.refuse_g0(fs.root)
         self.integrity = integrity.IntegrityChecker(self.ctx)
         self._threaded = storage.io_mode == "thread"
 
@@ -230,7 +231,11 @@ class FFStorageManager:
         return self.integrity.check(changed)
 
     def repair(self) -> integrity.RepairSummary:
-        """Move bad JSONL lines aside, recount messages, drop stale temp files."""
+        """Move bad JSONL lines aside, recount messages, drop stale temp files.
+
+        Refuses (before writing anything) a store holding old-format records: a repair
+        would "fix" them into something the migration could no longer recognise."""
+        old_format.refuse_old_sessions(self.ctx.fs.root)
         return integrity.repair(self.ctx, self.messages.recount,
                                 stale_after_seconds=self.config.storage.lock_timeout_seconds)
 

@@ -15,8 +15,15 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from flatfile_chat.clock import parse_timestamp
-from flatfile_chat.errors import AlreadyExists, LimitExceeded, NotFound, ValidationError
+from flatfile_chat.errors import (
+    AlreadyExists,
+    LimitExceeded,
+    NotFound,
+    StorageCorrupted,
+    ValidationError,
+)
 from flatfile_chat.storage.paths import validate_id
+from flatfile_chat.store import old_format
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.models import (
     MESSAGE_ROLES,
@@ -177,8 +184,13 @@ class MessageRepository:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValidationError("offset and limit must be >= 0", key="offset")
         self._sessions.get(user_id, session_id)  # NotFound for unknown sessions
-        messages = self._ctx.fs.read_jsonl_models(
-            self._ctx.layout.messages_file(user_id, session_id), _MESSAGE_LIST)
+        path = self._ctx.layout.messages_file(user_id, session_id)
+        try:
+            messages = self._ctx.fs.read_jsonl_models(path, _MESSAGE_LIST)
+        except StorageCorrupted as exc:
+            if exc.line is not None and not self._ctx.fs.codec.encrypted:
+                old_format.check_message_line(path, exc.line, self._ctx.fs.root)
+            raise
         end = None if limit is None else offset + limit
         return messages[offset:end]
 

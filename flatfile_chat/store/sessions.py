@@ -5,8 +5,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flatfile_chat.errors import AlreadyExists, LimitExceeded, NotFound, ValidationError
+import pydantic
+
+from flatfile_chat.errors import (
+    AlreadyExists,
+    LimitExceeded,
+    NotFound,
+    StorageCorrupted,
+    ValidationError,
+)
 from flatfile_chat.storage.paths import validate_id
+from flatfile_chat.store import old_format
 from flatfile_chat.store.layout import RESERVED_USER_DIRS, StoreContext
 from flatfile_chat.store.models import SESSION_TYPES, FFSessionDTO
 from flatfile_chat.store.users import UserRepository
@@ -92,7 +101,12 @@ class SessionRepository:
         if data is None:
             raise NotFound(f"session {session_id!r} of user {user_id!r} not found",
                            key="session_id", value=session_id, user_id=user_id)
-        return FFSessionDTO.model_validate(data)
+        try:
+            return FFSessionDTO.model_validate(data)
+        except pydantic.ValidationError as exc:
+            old_format.check_session_record(path, data, self._ctx.fs.root)
+            raise StorageCorrupted(f"not a session record: {_first_error(exc)}",
+                                   path=path) from None
 
     def exists(self, user_id: str, session_id: str) -> bool:
         return self._ctx.layout.session_file(user_id, session_id).is_file()
@@ -164,3 +178,9 @@ class SessionRepository:
             record = record.model_copy(update=changes)
             self.write(record, derived=False)
         return record
+
+
+def _first_error(exc: pydantic.ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"]) or "(record)"
+    return f"{where}: {error['msg']}"
