@@ -26,7 +26,10 @@ def _writer(root: str, session_id: str, writer: int, start: mp.Event) -> None:
 
 
 @pytest.mark.slow
-def test_concurrent_appends_from_processes(tmp_path: Path) -> None:
+def test_concurrent_appends_from_processes(tmp_path: Path, monkeypatch) -> None:
+    # Spawned children unpickle ``_writer`` by importing this module by name
+    # (tests.integration...): they need the repo root on the path whatever ran before.
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
     store = FFStorageManager(load_config(preset="test"), base_path=tmp_path)
     asyncio.run(store.create_user("alice"))
     session_id = asyncio.run(store.create_session("alice")).session_id

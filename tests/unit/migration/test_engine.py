@@ -1,0 +1,307 @@
+"""The migration engine on generated old stores: detect, plan, apply, rollback, stairway,
+idempotency, quarantine, history, locks, timeout, disaster recovery."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flatfile_chat import FFStorageManager, ManualClock, load_config
+from flatfile_chat.errors import OldStoreFormat
+from flatfile_chat.migration import history, manifest
+from flatfile_chat.migration.engine import MigrationError, MigrationOptions, Migrator
+from flatfile_chat.migration.generators import generate
+from flatfile_chat.migration.lease import MigrationLocked
+from flatfile_chat.migration.passes import MigrationTimeout
+from flatfile_chat.migration.steps import GENERATIONS, STEPS
+
+OLD = ("G0", "G1", "G2", "G3")
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return manifest.scan(root).files
+
+
+def _data_digest(root: Path) -> dict[str, str]:
+    """Every file but the history, whose lines carry each run's duration."""
+    return {k: v for k, v in _digest(root).items() if k != history.HISTORY}
+
+
+def _applied(root: Path) -> list[tuple[int, str, str]]:
+    return [(e.version, e.name, e.checksum) for e in history.read(root)]
+
+
+def _migrator(base: Path, **options) -> Migrator:
+    return Migrator(base, MigrationOptions(**options),
+                    clock=ManualClock("2026-01-01T09:00:00+00:00"))
+
+
+@pytest.fixture
+def old_store(tmp_path: Path):
+    def make(generation: str, **kwargs) -> Path:
+        root = tmp_path / f"store_{generation}"
+        generate(generation, root, **kwargs)
+        return root
+    return make
+
+
+@pytest.mark.parametrize("generation", OLD)
+def test_detects_each_generation(old_store, generation: str) -> None:
+    found = _migrator(old_store(generation)).detect()
+    assert found.generation == generation, found.evidence
+    assert found.evidence
+
+
+def test_detects_empty_and_migrated(tmp_path: Path, old_store) -> None:
+    (tmp_path / "empty").mkdir()
+    assert _migrator(tmp_path / "empty").detect().generation == "empty"
+    base = old_store("G1")
+    _migrator(base).apply()
+    found = _migrator(base).detect()
+    assert found.generation == "current"
+    assert "history.jsonl" in found.evidence[0]
+
+
+def test_plan_writes_nothing(old_store) -> None:
+    base = old_store("G0", malformed_lines=2)
+    before = _digest(base)
+    siblings = sorted(os.listdir(base.parent))
+    plan = _migrator(base).plan()
+    assert _digest(base) == before
+    assert sorted(os.listdir(base.parent)) == siblings  # not even a work folder
+    assert [s["step"] for s in plan["steps"]] == [s.label() for s in STEPS]
+    assert plan["counts"]["messages"] > 0 and plan["malformed_lines"] == 2
+    assert plan["files"] == len(before) and plan["bytes"] > 0
+    assert plan["estimated_seconds"] > 0
+
+
+@pytest.mark.parametrize("generation", OLD)
+def test_apply_keeps_everything_and_rollback_restores_bytes(old_store, generation: str
+                                                            ) -> None:
+    base = old_store(generation)
+    original = manifest.scan(base)
+    report = _migrator(base, batch_size=7).apply()
+    assert report.source_generation == generation and report.target_generation == "current"
+    assert report.counts_before == report.counts_after
+    assert report.counts_before["messages"] > 0 and not report.problems
+    assert report.batches > 1  # batch_size 7 really splits the work
+    checked = _migrator(base).verify()
+    assert checked["ok"], checked["problems"]
+    assert checked["read_back"]["messages"] == report.counts_before["messages"]
+    assert checked["read_back"]["sessions"] == report.counts_before["sessions"]
+    assert _migrator(base).rollback()["byte_identical"] is True
+    assert manifest.verify(base, original) == []
+
+
+def test_current_store_reads_migrated_g0_completely(old_store) -> None:
+    base = old_store("G0", users=2, sessions_per_user=2, messages_per_session=3)
+    with pytest.raises(OldStoreFormat, match="G0 store"):
+        FFStorageManager(load_config(preset="test"), base_path=base)
+    _migrator(base).apply()
+    import asyncio
+    store = FFStorageManager(load_config(preset="test"), base_path=base)
+    users = asyncio.run(store.list_users())
+    assert len(users) == 2
+    for user in users:
+        for session in asyncio.run(store.list_sessions(user)):
+            messages = asyncio.run(store.get_messages(user, session.session_id))
+            assert session.message_count == len(messages) > 0  # G0 said 0: recounted
+            assert session.session_type == "chat"
+    assert store.check_integrity() == []
+    store.close()
+
+
+STAIRS = [("G0", step) for step in STEPS] + [("G1", step) for step in STEPS[1:]]
+
+
+@pytest.mark.parametrize(("origin", "step"), STAIRS,
+                         ids=[f"{o}-{s.label()}" for o, s in STAIRS])
+def test_stairway_up_down_up(tmp_path: Path, origin: str, step) -> None:
+    """For each step: up, down (back to the same bytes), up again (the same bytes again).
+    From G1 too: its orphan vectors, duplicate chunks and session-less folders."""
+    base = tmp_path / "store"
+    generate(origin, base, traps=True)
+    start = GENERATIONS[STEPS.index(step)]
+    if start != "G0":
+        _migrator(base).apply(to=start)
+    below, below_history = _data_digest(base), _applied(base)
+    _migrator(base).apply(to=step.target)
+    above, above_history = _data_digest(base), _applied(base)
+    assert above != below
+    assert above_history[-1][:2] == (step.version, step.name)
+    _migrator(base).apply(to=start)
+    assert _data_digest(base) == below
+    assert [a for a in _applied(base) if a[1] != "baseline"] == \
+        [a for a in below_history if a[1] != "baseline"]
+    _migrator(base).apply(to=step.target)
+    assert _data_digest(base) == above
+    assert _applied(base) == above_history
+
+
+def test_second_apply_is_a_noop(old_store) -> None:
+    base = old_store("G2")
+    _migrator(base).apply()
+    after = _digest(base)
+    work = sorted(os.listdir(base.parent / f".{base.name}.ffmigrate"))
+    report = _migrator(base).apply()
+    assert report.noop and report.direction == "none"
+    assert _digest(base) == after
+    assert sorted(os.listdir(base.parent / f".{base.name}.ffmigrate")) == work
+
+
+def test_malformed_lines_go_to_quarantine_with_file_and_line(tmp_path: Path) -> None:
+    base = tmp_path / "store"
+    generated = generate("G1", base, malformed_lines=3)
+    assert len(generated.malformed_lines) == 3
+    report = _migrator(base).apply()
+    assert sorted((q["path"], q["line"]) for q in report.quarantined) == sorted(
+        generated.malformed_lines)
+    kept = (base / ".ffmigrate/quarantine/lines.jsonl").read_bytes().splitlines()
+    assert len(kept) == 3 and all(json.loads(line)["raw"] for line in kept)
+    assert report.counts_after["messages"] == report.counts_before["messages"]
+    assert _migrator(base).verify()["ok"]
+
+
+def test_preserve_original_keeps_source_bytes_aside(old_store) -> None:
+    base = old_store("G1")
+    original = manifest.scan(base)
+    report = _migrator(base, preserve_original_data=True).apply()
+    assert report.preserved_original
+    assert manifest.verify(Path(report.preserved_original), original) == []
+
+
+def test_without_preserve_the_original_goes_but_rollback_still_works(old_store) -> None:
+    base = old_store("G0")
+    original = manifest.scan(base)
+    report = _migrator(base, preserve_original_data=False).apply()
+    assert report.preserved_original is None
+    _migrator(base).rollback()
+    assert manifest.verify(base, original) == []
+
+
+def test_output_folder_leaves_the_source_alone(old_store, tmp_path: Path) -> None:
+    base = old_store("G0")
+    original = manifest.scan(base)
+    out = tmp_path / "migrated"
+    report = _migrator(base, output=out).apply()
+    assert manifest.verify(base, original) == []
+    assert report.output == str(out) and (out / "users").is_dir()
+    with pytest.raises(MigrationError, match="output folder exists"):
+        _migrator(old_store("G1"), output=out).apply()
+
+
+def test_changed_history_step_is_refused(old_store) -> None:
+    base = old_store("G2")
+    _migrator(base).apply()
+    path = base / history.HISTORY
+    lines = path.read_bytes().splitlines()
+    entry = json.loads(lines[-1])
+    real = entry["checksum"]
+    entry["checksum"] = "0" * 64
+    path.write_bytes(b"\n".join([*lines[:-1], json.dumps(entry).encode()]) + b"\n")
+    problems = history.validate(base)
+    assert len(problems) == 1
+    assert str(path) in problems[0] and "0" * 64 in problems[0] and real in problems[0]
+    with pytest.raises(history.HistoryMismatch, match="changed since it was applied"):
+        _migrator(base).apply(to="G2")
+
+
+def test_missing_history_step_is_refused(old_store) -> None:
+    base = old_store("G0")
+    _migrator(base).apply()
+    path = base / history.HISTORY
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(lines[0] + b"".join(lines[2:]))  # V2 gone
+    assert any("gap" in p for p in history.validate(base))
+
+
+def test_baseline_adopts_a_store(old_store) -> None:
+    base = old_store("G2")
+    before = _digest(base)
+    entry = _migrator(base).baseline()
+    assert entry.target == "G2" and entry.kind == "baseline"
+    assert history.validate(base) == []
+    assert _migrator(base).detect().generation == "G2"
+    assert {k: v for k, v in _digest(base).items() if not k.startswith(".ffmigrate")} == before
+    with pytest.raises(MigrationError, match="already has a migration history"):
+        _migrator(base).baseline()
+
+
+def test_live_lock_refuses_and_stale_lock_says_how_to_break_it(old_store) -> None:
+    base = old_store("G1")
+    migrator = _migrator(base)
+    migrator.lease.acquire()
+    with pytest.raises(MigrationLocked, match="a migration is running"):
+        _migrator(base).apply()
+    lock = migrator.work / "lock.json"
+    data = json.loads(lock.read_bytes())
+    data["pid"] = 2 ** 22 + 7  # no such process
+    lock.write_text(json.dumps(data))
+    with pytest.raises(MigrationLocked, match="stale migration lock.*migrate unlock"):
+        _migrator(base).apply()
+    assert _migrator(base).unlock()["pid"] == 2 ** 22 + 7
+    assert _migrator(base).apply().target_generation == "current"
+
+
+def test_timeout_stops_at_a_checkpoint_and_recover_resumes(old_store, monkeypatch) -> None:
+    base = old_store("G1", messages_per_session=30)
+    original = manifest.scan(base)
+    migrator = _migrator(base, batch_size=5, timeout_minutes=1e-9)
+    with pytest.raises(MigrationTimeout, match="recover"):
+        migrator.apply()
+    assert manifest.verify(base, original) == []  # nothing cut over
+    with pytest.raises(MigrationError, match="unfinished migration"):
+        _migrator(base).apply()
+    result = _migrator(base, batch_size=5).recover()
+    assert result["action"] == "resumed"
+    assert _migrator(base).verify()["ok"]
+
+
+def test_rollback_refuses_a_store_changed_after_migration(old_store) -> None:
+    base = old_store("G2")
+    _migrator(base).apply()
+    profile = next(base.glob("users/*/profile.json"))
+    profile.write_bytes(profile.read_bytes() + b" ")
+    with pytest.raises(MigrationError, match="changed after the migration"):
+        _migrator(base).rollback()
+    assert _migrator(base).rollback(force=True)["byte_identical"]
+
+
+def test_disaster_recovery_from_backup_after_the_store_is_deleted(old_store) -> None:
+    base = old_store("G0")
+    original = manifest.scan(base)
+    _migrator(base, preserve_original_data=False).apply()
+    shutil.rmtree(base)
+    assert _migrator(base).rollback()["files_verified"] == len(original.files)
+    assert manifest.verify(base, original) == []
+
+
+def test_tampered_backup_is_refused(old_store) -> None:
+    base = old_store("G0")
+    _migrator(base, preserve_original_data=False).apply()
+    work = base.parent / f".{base.name}.ffmigrate"
+    victim = next(p for p in (work / "backup/files").rglob("*.jsonl"))
+    victim.write_bytes(victim.read_bytes()[:-5])
+    with pytest.raises(manifest.BackupInvalid, match=victim.name):
+        _migrator(base).rollback(force=True)
+    (work / "backup/manifest.json").write_bytes(b"{}")
+    with pytest.raises(manifest.BackupInvalid, match="altered"):
+        _migrator(base).rollback(force=True)
+
+
+def test_a_step_that_loses_data_is_never_cut_over(old_store, monkeypatch) -> None:
+    base = old_store("G1")
+    original = manifest.scan(base)
+    from flatfile_chat.migration import steps
+
+    def lossy(self, rel_out, obj):
+        return {**steps.rename_key(obj, "id", "message_id"), "content": "lost"}
+    monkeypatch.setattr(steps._IdFieldNames, "line", lossy)
+    with pytest.raises(MigrationError, match="message digest"):
+        _migrator(base).apply()
+    assert manifest.verify(base, original) == []
+    assert _migrator(base).recover()["action"] == "restored"
