@@ -136,8 +136,9 @@ def _config(args: argparse.Namespace) -> tuple[Any, int]:
 
 
 def _findings_text(report: dict[str, Any]) -> str:
-    lines = [f"# {f['kind']}: {f['key']} - {f['detail']}" for f in report.get("findings", [])
-             if f.get("kind") != "mapped"]
+    lines = [f"# {f['kind']}: {f['key']}"
+             + (f" (line {f['line']})" if f.get("line") else "") + f" - {f['detail']}"
+             for f in report.get("findings", []) if f.get("kind") != "mapped"]
     return "\n".join(lines)
 
 

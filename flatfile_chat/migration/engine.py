@@ -436,6 +436,8 @@ class Migrator:
 
     def baseline(self, generation: str | None = None) -> history.Applied:
         """Adopt a store as being at ``generation`` (detected when None) without changing it."""
+        if not self.base.is_dir():
+            raise MigrationError(f"{self.base}: no such storage base", path=str(self.base))
         if history.read(self.base):
             raise MigrationError(f"{self.base / history.HISTORY}: the store already has a "
                                  "migration history; baseline is for stores without one")
