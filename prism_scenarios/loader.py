@@ -18,7 +18,6 @@ from typing import Any
 
 import jsonschema
 
-from flatfile_chat import errors as ff_errors
 from flatfile_chat.config import validate_config
 from flatfile_chat.config.loader import deep_merge
 from flatfile_chat.config.yaml_lines import (
@@ -46,9 +45,26 @@ from prism_scenarios.schema import (
     structural_schema,
 )
 
-ERROR_NAMES = sorted(
-    name for name, obj in vars(ff_errors).items()
-    if isinstance(obj, type) and issubclass(obj, Exception)) + ["TimeoutError"]
+# Where the system under test defines the errors a `raises:` may name: the store's own, and
+# the migration tool's (MigrationError, MigrationTimeout, MigrationLocked, BackupInvalid,
+# HistoryMismatch), which live beside the code that raises them.
+ERROR_MODULES = ("flatfile_chat.errors", "flatfile_chat.migration.engine",
+                 "flatfile_chat.migration.passes", "flatfile_chat.migration.lease",
+                 "flatfile_chat.migration.manifest", "flatfile_chat.migration.history")
+
+
+@functools.cache
+def error_names() -> list[str]:
+    """Error class names a ``raises:`` may use (imported on first use: the migration tool
+    loads only when a file names an error)."""
+    import importlib
+
+    names = {name for module in ERROR_MODULES
+             for name, obj in vars(importlib.import_module(module)).items()
+             if isinstance(obj, type) and issubclass(obj, Exception)
+             and (module == "flatfile_chat.errors" or obj.__module__ == module)}
+    return sorted(names) + ["TimeoutError"]
+
 
 
 @dataclass
@@ -321,11 +337,11 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
     raises = step.get("raises")
     if isinstance(raises, dict) and "matches" in raises:
         _check_regex(raises["matches"], location + ["raises", "matches"], problems)
-    if isinstance(raises, dict) and raises.get("error") not in ERROR_NAMES:
+    if isinstance(raises, dict) and raises.get("error") not in error_names():
         problems.add(location + ["raises", "error"],
                      f"unknown error {raises.get('error')!r}"
-                     f"{_did_you_mean(str(raises.get('error')), ERROR_NAMES)} (allowed: "
-                     f"{', '.join(ERROR_NAMES)})")
+                     f"{_did_you_mean(str(raises.get('error')), error_names())} (allowed: "
+                     f"{', '.join(error_names())})")
     if raises is not None and ("expect" in step or "save" in step):
         problems.add(location + ["raises"], "a step with 'raises' cannot also 'expect' or "
                                             "'save' (it has no result)")

@@ -114,7 +114,7 @@ class InvalidScenarioFile(pytest.Item):
     def runtest(self) -> None:
         self.user_properties.append(("prism", json.dumps({
             "use_case": self.use_case, "source": str(self.path), "name": self.name,
-            "components": [], "steps": 0, "duration": 0.0})))
+            "components": [], "steps": 0, "duration": 0.0, "tags": []})))
         raise self.error
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
@@ -154,7 +154,7 @@ class YamlScenarioItem(pytest.Item):
                          expect=step.expect, raises=step.raises, timeout=step.timeout,
                          label=step.label)
         finally:
-            record_outcome(self, run, spec.use_case, spec.source)
+            record_outcome(self, run, spec.use_case, spec.source, tags=spec.tags)
             run.close()
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None):
@@ -167,12 +167,14 @@ class YamlScenarioItem(pytest.Item):
 
 
 def record_outcome(item: pytest.Item, run: ScenarioRun, use_case: str | None,
-                   source: str, name: str | None = None) -> None:
-    """What the use-case bookkeeping needs: components used and time, per test."""
+                   source: str, name: str | None = None,
+                   tags: list[str] | None = None) -> None:
+    """What the use-case bookkeeping needs: components used and time, per test; the tags
+    as written in the file (the integration report reads e.g. ``rollback`` from them)."""
     item.user_properties.append(("prism", json.dumps({
         "use_case": use_case, "source": source, "name": name or item.name,
         "components": sorted(run.components_used), "steps": len(run.record.steps),
-        "duration": run.record.duration})))
+        "duration": run.record.duration, "tags": sorted(set(tags or []))})))
 
 
 @pytest.hookimpl(hookwrapper=True)

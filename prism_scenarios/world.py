@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,10 @@ from flatfile_chat.config import FFConfigurationManagerConfigDTO, deep_merge, lo
 
 DEFAULT_START = "2026-01-01T09:00:00+00:00"
 DEFAULT_SEED = 1
+# Old-format stores a scenario generates and migrates (prism_scenarios.actions.migration) live
+# in {store_root}/legacy/{name}, their migration work folders beside them: inside the store
+# root, so the outside_root invariant covers everything the migration tool writes.
+LEGACY_DIR = "legacy"
 
 ComponentFactory = Callable[["World"], Any]
 _FACTORIES: dict[str, ComponentFactory] = {}
@@ -63,6 +68,9 @@ class World:
                 _world_defaults(self.store_root, self.sandbox_root, seed), config or {}))
         self.variables: dict[str, Any] = dict(variables or {})
         self.components_used: set[str] = set()
+        # Legacy stores a migration brought to the current format: the store invariants
+        # (jsonl, counters, isolation) check them like the main store (migrated_store_issues).
+        self.migrated_stores: set[Path] = set()
         self._store: FFStorageManager | None = None
         self._managers: dict[str, Any] = {}
         self._audit: Any = None
@@ -101,6 +109,36 @@ class World:
     def touch(self, *components: str) -> None:
         """Record that the running step exercised ``components`` besides its own."""
         self.components_used.update(components)
+
+    @property
+    def legacy_root(self) -> Path:
+        return self.store_root / LEGACY_DIR
+
+    def migrated_store_issues(self, written: list[str]) -> list[Any]:
+        """Integrity issues of every migrated store, when the step wrote anything under the
+        legacy area (a cut-over or a rollback renames whole trees, so the written paths do not
+        name the files that changed: each such store is checked whole). Paths are relative to
+        the store root, like the main store's issues."""
+        if not self.migrated_stores:
+            return []
+        area = str(self.legacy_root) + os.sep
+        if not any(p.startswith(area) for p in written):
+            return []
+        from flatfile_chat.store.integrity import IntegrityIssue
+
+        issues: list[Any] = []
+        for root in sorted(self.migrated_stores):
+            if not root.is_dir():
+                continue
+            prefix = root.relative_to(self.store_root).as_posix()
+            store = FFStorageManager(self.config, clock=self.clock, ids=self.ids,
+                                     base_path=root)
+            try:
+                issues += [IntegrityIssue(i.kind, f"{prefix}/{i.path}", i.detail, i.line)
+                           for i in store.check_integrity()]
+            finally:
+                store.close()
+        return issues
 
     @functools.cached_property
     def allowed_write_roots(self) -> list[Path]:

@@ -38,7 +38,7 @@ ENTRY_POINT_GROUP = "prism_scenarios.actions"
 
 # The SUT components an action can exercise (use-case bookkeeping counts these).
 COMPONENTS = ("storage", "documents", "personas", "memory_layer", "knowledge_base",
-              "panel_session", "tool_execution", "analytics", "runner")
+              "panel_session", "tool_execution", "analytics", "migration", "runner")
 
 
 class Params(BaseModel):

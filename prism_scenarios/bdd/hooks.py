@@ -98,6 +98,7 @@ def _adopt(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     node.prism_scenario = True
     tags, use_case, components = feature_tags(scenario.tags, feature.tags)
     node.prism_use_case = use_case
+    node.prism_tags = tags
     node.prism_name = scenario.name
     if getattr(getattr(node, "function", None), "__allure_display_name__", None) is None:
         allure.dynamic.title(scenario.name)  # a project's own @allure.title stays

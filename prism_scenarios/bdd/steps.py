@@ -46,7 +46,8 @@ def scenario_run(request: pytest.FixtureRequest):
                       telemetry=request.node.get_closest_marker("telemetry") is not None)
     yield run
     record_outcome(request.node, run, getattr(request.node, "prism_use_case", None),
-                   str(request.node.path), getattr(request.node, "prism_name", None))
+                   str(request.node.path), getattr(request.node, "prism_name", None),
+                   getattr(request.node, "prism_tags", None))
     run.close()
 
 
@@ -135,6 +136,18 @@ def result_null(scenario_run: ScenarioRun, request, path: str, negation: str | N
 def save_as(scenario_run: ScenarioRun, request, path: str, name: str) -> None:
     scenario_run.check(where=where(request), label=f'save "{path}" as {name}',
                        save={name: path})
+
+
+@given(parsers.re(r'the "(?P<name>\w+)" invariant is off because (?P<reason>\S.*)$'))
+def invariant_off(scenario_run: ScenarioRun, request, name: str, reason: str) -> None:
+    """Gherkin's ``invariants: {name: false}``: one invariant off for the rest of the
+    scenario, with the reason in the sentence (so the feature file says why)."""
+    from prism_scenarios.schema import INVARIANTS
+
+    if name not in INVARIANTS:
+        raise ScenarioError(f"{where(request)}: unknown invariant {name!r} (allowed: "
+                            f"{', '.join(INVARIANTS)})")
+    scenario_run.invariants[name] = False
 
 
 # -- base store, in words ---------------------------------------------------------------

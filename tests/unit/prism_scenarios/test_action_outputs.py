@@ -1,7 +1,7 @@
 """Declared outputs are true: run every shipped YAML suite through the engine and validate each
 successful step's result (the JSON shape expectations see) against its action's return
 annotation. Actions no suite exercises get one step each in a supplementary scenario, so all
-128 are checked against a real result."""
+144 are checked against a real result."""
 
 from __future__ import annotations
 

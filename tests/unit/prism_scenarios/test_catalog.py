@@ -49,7 +49,7 @@ def _vague(t: Any, seen: set[type]) -> list[str]:
 def test_every_built_in_action_declares_a_precise_output() -> None:
     registry = load_actions()
     vague = {a.name: problems for a in registry if (problems := _vague(a.output, set()))}
-    assert len(registry) == 128
+    assert len(registry) == 144
     assert not vague, vague
 
 
@@ -106,7 +106,7 @@ def test_docs_actions_md_is_the_generated_catalog() -> None:
     ("memory_layer", "memory_layer"), ("knowledge_base", "knowledge_base"),
     ("panel_session", "panel_session"), ("tool_execution", "tool_execution"),
     ("analytics", "analytics"), ("storage", "storage"), ("documents", "documents"),
-    ("personas", "personas"), ("runner", "runner"),
+    ("personas", "personas"), ("runner", "runner"), ("migration", "migration"),
     ("memory", "memory_layer"), ("kb", "knowledge_base"), ("rag", "knowledge_base"),
     ("panel", "panel_session"), ("tools", "tool_execution"), ("session", "storage"),
     ("user", "storage"), ("persona", "personas"), ("files", "runner"), ("audit", "analytics"),
