@@ -210,7 +210,7 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         flags[flag] = bool(touching) and all(t["outcome"] == "passed" for t in touching)
     security = [t for t in tests if "/security/" in t["nodeid"] or "security" in
                 ((t.get("prism") or {}).get("source") or "")]
-    migration = [t for t in tests if "migration" in t["nodeid"]]
+    migration = migration_suite(tests)
     passing = sum(v.validation_successful for v in validations)
     success_rate = round(100 * counts["passed"] / executed, 2) if executed else 0.0
     uc_rate = round(100 * passing / len(validations), 2) if validations else 0.0
@@ -223,8 +223,8 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
                     "its children (100 = one core busy)"}
     if not security:
         notes["security"] = "no security suite ran in this run (security fields are null)"
-    if not migration:
-        notes["migration"] = "no migration suite ran in this run (migration fields are null)"
+    migration_fields = migration_verdicts(migration)
+    notes.update(migration_fields.pop("notes"))
     notes["readiness"] = ("production_readiness_score = 0.3 x use-case success rate + 0.2 x "
                           "test success rate + 0.2 x share of manager integrations passing + "
                           "0.15 x security score + 0.15 x migration success; a suite that did "
@@ -233,8 +233,9 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
                           "run only (a partial run leaves use cases and suites out)")
     security_share = (sum(t["outcome"] == "passed" for t in security) / len(security)
                       if security else 0.0)
-    migration_share = (sum(t["outcome"] == "passed" for t in migration) / len(migration)
-                       if migration else 0.0)
+    migration_ran = [t for t in migration if t["outcome"] != "skipped"]
+    migration_share = (sum(t["outcome"] == "passed" for t in migration_ran) / len(migration_ran)
+                       if migration_ran else 0.0)
     readiness = (0.3 * uc_rate + 0.2 * success_rate
                  + 0.2 * 100 * sum(flags.values()) / len(flags)
                  + 15 * security_share + 15 * migration_share)
@@ -259,18 +260,61 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         vulnerabilities_found=sum(t["outcome"] != "passed" for t in security)
         if security else None,
         security_score=round(security_share, 4) if security else None,
-        migration_tests_passed=all(t["outcome"] == "passed" for t in migration)
-        if migration else None,
-        data_integrity_validated=all(t["outcome"] == "passed" for t in migration)
-        if migration else None,
-        rollback_procedures_validated=any("rollback" in t["nodeid"] and t["outcome"] == "passed"
-                                          for t in migration) if migration else None,
+        **migration_fields,
         system_stability_score=round(success_rate / 100, 4),
         error_rate_percent=round(100 * failed / executed, 2) if executed else 0.0,
         uptime_percent=None,
         critical_issues=[issue for v in validations for issue in v.blocking_issues][:50],
         production_readiness_score=None if partial else round(readiness / 100, 4),
         run_scope="partial" if partial else "full", notes=notes)
+
+
+# -- the migration suite ------------------------------------------------------------------
+MIGRATION_SUITE = "migration"  # scenarios/migration/ and features/migration/
+INTEGRITY_TAG = "data_integrity"
+ROLLBACK_TAG = "rollback"
+
+
+def migration_suite(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scenarios of the migration suite: YAML files and Gherkin bindings in a folder named
+    ``migration`` (``--suite migration``), run by the engine. A unit test that merely has
+    "migration" in its node id is not one."""
+    return [t for t in tests if (t.get("prism") or {}).get("source")
+            and Path(t["prism"]["source"]).parent.name == MIGRATION_SUITE]
+
+
+def _verdict(tests: list[dict[str, Any]]) -> bool | None:
+    """All passed (None: none ran; skipped ones did not run, xfailed ones did not pass)."""
+    ran = [t for t in tests if t["outcome"] != "skipped"]
+    return all(t["outcome"] == "passed" for t in ran) if ran else None
+
+
+def migration_verdicts(migration: list[dict[str, Any]]) -> dict[str, Any]:
+    """``migration_tests_passed``: every scenario of the migration suite passed;
+    ``data_integrity_validated`` / ``rollback_procedures_validated``: every scenario of the
+    suite tagged ``data_integrity`` / ``rollback`` passed. Null, with a note under ``notes``
+    (returned as ``notes``), when no such scenario ran."""
+    def tagged(tag: str) -> list[dict[str, Any]]:
+        return [t for t in migration if tag in ((t.get("prism") or {}).get("tags") or [])]
+
+    fields = {"migration_tests_passed": _verdict(migration),
+              "data_integrity_validated": _verdict(tagged(INTEGRITY_TAG)),
+              "rollback_procedures_validated": _verdict(tagged(ROLLBACK_TAG))}
+    notes = {}
+    if fields["migration_tests_passed"] is None:
+        notes["migration"] = ("no migration suite ran in this run (scenarios/migration, "
+                              "features/migration): the migration fields are null")
+    else:
+        notes["migration"] = (
+            "migration_tests_passed: every scenario of the migration suite passed; "
+            f"data_integrity_validated / rollback_procedures_validated: every one of them "
+            f"tagged {INTEGRITY_TAG} / {ROLLBACK_TAG} passed (xfailed counts as not passed)")
+        for field, tag in (("data_integrity_validated", INTEGRITY_TAG),
+                           ("rollback_procedures_validated", ROLLBACK_TAG)):
+            if fields[field] is None:
+                notes[field] = (f"{field} is null: no scenario of the migration suite tagged "
+                                f"{tag} ran")
+    return {**fields, "notes": notes}
 
 
 def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: float,
@@ -345,5 +389,5 @@ def print_use_case_table(paths: list[str]) -> int:
     return 0
 
 
-__all__ = ["Catalog", "CatalogError", "load_catalog", "print_run_table", "system_report",
-           "validate_use_cases", "write_reports"]
+__all__ = ["Catalog", "CatalogError", "load_catalog", "migration_suite", "migration_verdicts",
+           "print_run_table", "system_report", "validate_use_cases", "write_reports"]

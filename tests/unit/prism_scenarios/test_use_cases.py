@@ -95,3 +95,71 @@ def test_a_broken_catalog_names_the_problem(tmp_path: Path) -> None:
     with pytest.raises(CatalogError) as err:
         load_catalog(path)
     assert "use_cases.yaml:3" in str(err.value) and "warp_drive" in str(err.value)
+
+
+# -- the migration fields of the report ----------------------------------------------------
+def _migration_test(name: str, tags: list[str], outcome: str = "passed",
+                    source: str = "scenarios/migration/m.yaml") -> dict:
+    return {"nodeid": f"{source}::{name}", "outcome": outcome, "message": "boom",
+            "duration": 0.1, "prism": {"use_case": None, "components": ["migration"],
+                                       "steps": 3, "duration": 0.01, "name": name,
+                                       "source": source, "tags": tags}}
+
+
+def _migration_report(tests: list[dict]):
+    return system_report(tests, validate_use_cases(tests, CATALOG), elapsed=1.0,
+                         started=1_800_000_000.0)
+
+
+def test_migration_fields_are_null_with_a_note_when_the_suite_did_not_run() -> None:
+    # A unit test with "migration" and "rollback" in its node id is not the migration suite.
+    unit = {"nodeid": "tests/unit/migration/test_engine.py::test_rollback", "outcome": "passed",
+            "message": "", "duration": 0.1, "prism": None}
+    report = _migration_report([_test("basic_chat", ["storage"]), unit])
+    assert report.migration_tests_passed is None
+    assert report.data_integrity_validated is None
+    assert report.rollback_procedures_validated is None
+    assert "no migration suite ran" in report.notes["migration"]
+
+
+def test_migration_fields_come_from_the_suite_and_its_tags() -> None:
+    tests = [_migration_test("g0", ["migration", "data_integrity"]),
+             _migration_test("rb", ["migration", "rollback"],
+                             source="features/migration/test_migration_features.py"),
+             _migration_test("cfg", ["migration", "config"])]
+    report = _migration_report(tests)
+    assert (report.migration_tests_passed, report.data_integrity_validated,
+            report.rollback_procedures_validated) == (True, True, True)
+    assert "tagged data_integrity / rollback" in report.notes["migration"]
+
+
+def test_a_failing_rollback_scenario_fails_only_the_rollback_field() -> None:
+    tests = [_migration_test("g0", ["data_integrity"]),
+             _migration_test("rb", ["rollback"], "failed")]
+    report = _migration_report(tests)
+    assert report.rollback_procedures_validated is False
+    assert report.data_integrity_validated is True
+    assert report.migration_tests_passed is False
+
+
+def test_a_failing_integrity_scenario_fails_only_the_integrity_field() -> None:
+    tests = [_migration_test("g0", ["data_integrity"], "failed"),
+             _migration_test("rb", ["rollback"])]
+    report = _migration_report(tests)
+    assert report.data_integrity_validated is False
+    assert report.rollback_procedures_validated is True
+    assert report.migration_tests_passed is False
+
+
+def test_a_field_whose_tag_never_ran_is_null_with_a_note() -> None:
+    tests = [_migration_test("g0", ["data_integrity"]),
+             _migration_test("rb", ["rollback"], "skipped"),
+             _migration_test("elsewhere", ["rollback"], source="scenarios/component/x.yaml")]
+    report = _migration_report(tests)
+    assert report.migration_tests_passed is True
+    assert report.data_integrity_validated is True
+    assert report.rollback_procedures_validated is None
+    assert "no scenario of the migration suite tagged rollback ran" in \
+        report.notes["rollback_procedures_validated"]
+    xfailed = _migration_report([_migration_test("rb", ["rollback"], "xfailed")])
+    assert xfailed.rollback_procedures_validated is False
