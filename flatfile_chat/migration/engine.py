@@ -36,6 +36,9 @@ from flatfile_chat.migration.steps import GENERATIONS, STEPS, Step, steps_betwee
 from flatfile_chat.storage.atomic import atomic_write_bytes, fsync_dir
 
 STATE = "state.json"
+WORK_MARKER = "FFMIGRATE_WORK_DIR"  # marks a folder this tool may empty
+WORK_FILES = frozenset({STATE, "backup", "original", "restore", "rolled_back", "log.jsonl",
+                        "report.json", "result_manifest.json"})
 
 
 class MigrationError(FFError):
@@ -98,7 +101,10 @@ class Migrator:
         self.clock = clock or SystemClock()
         self.work = (Path(self.options.work_dir).absolute() if self.options.work_dir
                      else self.base.parent / f".{self.base.name}.ffmigrate")
-        self.lease = lease.Lease(self.work / "lock.json", "migrate")
+        # One lock per store, wherever its work folder is: two runs on one store with
+        # different --work-dir must still exclude each other.
+        self.lease = lease.Lease(self.base.parent / f".{self.base.name}.ffmigrate.lock",
+                                 "migrate")
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -113,7 +119,7 @@ class Migrator:
 
     def status(self) -> dict[str, Any]:
         state = self.state()
-        holder = lease.read(self.work / "lock.json")
+        holder = lease.read(self.lease.path)
         return {
             "base": str(self.base), "work_dir": str(self.work),
             "detected": self.detect().to_dict() if self.base.exists() else None,
@@ -155,6 +161,7 @@ class Migrator:
         self._check_generation(to)
         if not self.base.is_dir():
             raise MigrationError(f"{self.base}: no such storage base", path=str(self.base))
+        self._check_places()
         self.lease.acquire()
         try:
             return self._apply(to)
@@ -164,10 +171,13 @@ class Migrator:
     def _apply(self, to: str) -> MigrationReport:
         leftover = self.state()
         if leftover and leftover["phase"] not in ("done", "rolled_back"):
+            how = ("`flatfile-chat migrate recover {0}` puts the original back"
+                   if leftover["phase"] in ("backup", "failed") else
+                   "`flatfile-chat migrate recover {0}` resumes it, `--restore` undoes it"
+                   ).format(self.base)
             raise MigrationError(
                 f"{self.work / STATE}: an unfinished migration (run {leftover['run_id']}, "
-                f"phase {leftover['phase']}) is in the way: `flatfile-chat migrate recover "
-                f"{self.base}` resumes it, `--restore` undoes it", path=str(self.work))
+                f"phase {leftover['phase']}) is in the way: {how}", path=str(self.work))
         history.check(self.base)
         found = self.detect()
         steps, direction = self._steps(found, to)
@@ -231,7 +241,8 @@ class Migrator:
             state["passes"].append({**_step_row(step), "records": result.records,
                                     "batches": result.batches, "seconds": result.seconds,
                                     "quarantined": cp.quarantined,
-                                    "findings": result.findings})
+                                    "quarantined_files": cp.quarantined_files,
+                                    "findings": result.findings + _pass_notes(cp)})
             state["step_index"] = index + 1
             state["checkpoint"] = None
             self._save(state)
@@ -274,16 +285,19 @@ class Migrator:
         quarantined = sum(p.get("quarantined", 0) for p in state["passes"])
         problems = before.compare(after, quarantined=quarantined)
         if state["target_generation"] == "current":
-            from flatfile_chat.migration.verify import schema_problems
+            from flatfile_chat.migration.verify import read_back_problems, schema_problems
             problems += schema_problems(final)
+            if not problems:  # read back only a tree whose records are sound
+                problems += read_back_problems(final, after)
         state["census_after"] = {"counts": after.counts, "sessions": len(after.sessions)}
         state["problems"] = problems
         if problems:
             state["phase"] = "failed"
             self._save(state)
             raise MigrationError(
-                "the migrated tree does not hold what the original held; nothing was cut "
-                f"over and {self.base} is unchanged:\n  " + "\n  ".join(problems[:20]),
+                "the migrated tree did not pass verification; nothing was cut over and "
+                f"{self.base} is unchanged (`flatfile-chat migrate recover` cleans up):\n  "
+                + "\n  ".join(problems[:20]),
                 problems=problems)
         state["phase"] = "cutover"
         self._save(state)
@@ -338,24 +352,35 @@ class Migrator:
                     f"{output} changed after the migration ({len(changed)} differences, e.g. "
                     f"{changed[0]}); a rollback would lose those changes. Pass --force to "
                     "roll back anyway", path=str(output), differences=changed)
+        resuming = state["phase"] == "rollback"
         state["phase"] = "rollback"
         self._save(state)
         if output != self.base:
             shutil.rmtree(output, ignore_errors=True)
         else:
             restored = self.work / "restore"
+            aside = self.work / "rolled_back"
+            if (resuming and not restored.exists()
+                    and self.base.exists() and not manifest.verify(self.base, expected)):
+                # Killed after the swap: the store already is the original; tidy up.
+                shutil.rmtree(aside, ignore_errors=True)
+                return self._finish_rollback(state, expected)
             if restored.exists() and not (restored / ".complete").exists():
                 shutil.rmtree(restored)
             if not restored.exists():
                 manifest.restore(self.work / "backup", restored)
                 (restored / ".complete").touch()
-            aside = self.work / "rolled_back"
             if self.base.exists() and not aside.exists():
                 os.rename(self.base, aside)
             (restored / ".complete").unlink()
             os.rename(restored, self.base)
             fsync_dir(self.base.parent)
+            failpoints.hit("rollback", "swapped")
             shutil.rmtree(aside, ignore_errors=True)
+        return self._finish_rollback(state, expected)
+
+    def _finish_rollback(self, state: dict[str, Any], expected: manifest.TreeState
+                         ) -> dict[str, Any]:
         differences = manifest.verify(self.base, expected)
         if differences:
             raise MigrationError(f"{self.base} does not match the backup manifest after the "
@@ -372,6 +397,11 @@ class Migrator:
         """After a crash: finish the run (default) or put the original back (``restore``)."""
         state = self.state()
         if state is None or state["phase"] in ("done", "rolled_back", "noop"):
+            holder = lease.read(self.lease.path)
+            if holder is not None and not holder.alive():
+                self.lease.path.unlink()
+                return {"action": "none", "detail": "no unfinished migration; removed the "
+                        f"stale lock of {holder.describe()}"}
             return {"action": "none", "detail": "no unfinished migration"}
         replaced = self.lease.acquire(break_stale=True)
         broke = None if replaced is None else replaced.describe()
@@ -423,13 +453,13 @@ class Migrator:
         return result
 
     def unlock(self) -> dict[str, Any] | None:
-        holder = lease.read(self.work / "lock.json")
+        holder = lease.read(self.lease.path)
         if holder is None:
             return None
         if holder.alive():
-            raise lease.MigrationLocked(f"{self.work / 'lock.json'}: held by a live run: "
+            raise lease.MigrationLocked(f"{self.lease.path}: held by a live run: "
                                         f"{holder.describe()}")
-        (self.work / "lock.json").unlink()
+        self.lease.path.unlink()
         return asdict(holder)
 
     # --- baseline / verify ---------------------------------------------------------------------
@@ -462,6 +492,12 @@ class Migrator:
     def _steps(self, found: Detection, to: str) -> tuple[list[type[Step]], str]:
         if found.generation == "empty":
             return [], "none"
+        if found.generation not in GENERATIONS:
+            raise MigrationError(
+                f"{self.base}: cannot tell which generation this store is ("
+                + "; ".join(found.evidence) + "). Move the stray folders out (or into "
+                "users/) and run again, or `baseline --generation G…` if you know it",
+                path=str(self.base), evidence=found.evidence)
         return steps_between(found.generation, to)
 
     @staticmethod
@@ -473,15 +509,41 @@ class Migrator:
     def _stage(self, index: int) -> Path:
         return self.work / f"stage-{index + 1}"
 
+    def _check_places(self) -> None:
+        """Refuse a work or output folder that would overlap the store, hold someone's files,
+        or sit on another file system (the cut-over is a rename)."""
+        places = [("--work-dir", self.work)]
+        if self.options.output:
+            places.append(("--output", Path(self.options.output).absolute()))
+        for flag, place in places:
+            if place == self.base or place.is_relative_to(self.base) or \
+                    self.base.is_relative_to(place):
+                raise MigrationError(f"{flag} {place} overlaps the store {self.base}; choose "
+                                     "a folder outside it", key=flag, path=str(place))
+            anchor = place if place.exists() else place.parent
+            if not anchor.is_dir():
+                raise MigrationError(f"{flag} {place}: its parent folder {place.parent} "
+                                     "does not exist", key=flag, path=str(place))
+            if anchor.stat().st_dev != self.base.parent.stat().st_dev:
+                raise MigrationError(f"{flag} {place} is on another file system than "
+                                     f"{self.base}; the cut-over needs an atomic rename",
+                                     key=flag, path=str(place))
+        if self.work.exists() and any(self.work.iterdir()) and \
+                not (self.work / WORK_MARKER).is_file():
+            raise MigrationError(f"--work-dir {self.work} holds files that are not a migration "
+                                 "work folder; name an empty or new folder",
+                                 key="--work-dir", path=str(self.work))
+
     def _reset_work(self) -> None:
+        """Empty the work folder of a previous run: only what a run creates is removed."""
         self.work.mkdir(parents=True, exist_ok=True)
+        (self.work / WORK_MARKER).touch()
         for entry in self.work.iterdir():
-            if entry.name == "lock.json":
-                continue
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
+            if entry.name in WORK_FILES or entry.name.startswith("stage-"):
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
 
     def _save(self, state: dict[str, Any]) -> None:
         atomic_write_bytes(self.work / STATE, json.dumps(state, indent=1).encode(), fsync=True)
@@ -523,6 +585,17 @@ class Migrator:
         atomic_write_bytes(self.work / "report.json",
                            json.dumps(report.to_dict(), indent=1).encode(), fsync=False)
         return report
+
+
+def _pass_notes(cp: Checkpoint) -> list[str]:
+    notes = []
+    if cp.blank_lines:
+        notes.append(f"{cp.blank_lines} blank line(s) in message logs dropped (they hold no "
+                     "record and the current store cannot read them)")
+    if cp.quarantined_files:
+        notes.append(f"{cp.quarantined_files} unreadable JSON document(s) moved to "
+                     f"{MIGRATION_DIR}/quarantine/files (see quarantined)")
+    return notes
 
 
 def _step(version: int) -> type[Step]:

@@ -42,12 +42,20 @@ def detect(base: Path) -> Detection:
         return Detection("empty", [f"{base} holds nothing"])
     if not (base / "users").is_dir():
         return _detect_g0(base)
+    stray = _detect_g0(base, skip=frozenset({"users", "personas_global", MIGRATION_DIR}))
+    if stray.generation == "G0":
+        # G0 user folders beside a users/ folder: either a G0 store with a user named
+        # "users", or a half-moved store. Guessing would strand one half; say so instead.
+        return Detection("ambiguous", [*stray.evidence, "users/ exists as well"],
+                         mixed=stray.evidence)
     return _detect_users_tree(base)
 
 
-def _detect_g0(base: Path) -> Detection:
+def _detect_g0(base: Path, skip: frozenset[str] = frozenset({MIGRATION_DIR})) -> Detection:
     evidence = []
     for user in sorted(os.listdir(base)):
+        if user in skip:
+            continue
         folder = base / user
         if (folder / "profile.json").is_file():
             evidence.append(f"{user}/profile.json with no users/ level")

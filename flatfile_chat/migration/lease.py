@@ -35,6 +35,8 @@ class Holder:
     command: str
 
     def alive(self) -> bool:
+        """On this host, whether the owner process runs (a long backup between lease renewals
+        is not a crash); elsewhere, whether the lease still runs."""
         if self.pid <= 0:
             return False
         if self.host != socket.gethostname():
@@ -44,8 +46,8 @@ class Holder:
         except ProcessLookupError:
             return False
         except PermissionError:
-            pass
-        return time.time() < self.lease_until
+            return True
+        return not _zombie(self.pid)
 
     def describe(self) -> str:
         return (f"{self.command} by {self.owner} (pid {self.pid} on {self.host}), lease until "
@@ -118,3 +120,12 @@ def read(path: Path) -> Holder | None:
     except (ValueError, TypeError):
         # Unreadable lock (half-written by a crash): stale by definition.
         return Holder("unknown", -1, socket.gethostname(), 0.0, 0.0, "unknown")
+
+
+def _zombie(pid: int) -> bool:
+    """A killed process nobody reaped yet still answers ``kill(pid, 0)``; it is not alive."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"

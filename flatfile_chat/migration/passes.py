@@ -10,6 +10,7 @@ the recorded size).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -59,7 +60,9 @@ class Checkpoint:
     quarantine_bytes: int = 0
     records: int = 0
     batches: int = 0
-    quarantined: int = 0
+    quarantined: int = 0        # message lines
+    quarantined_files: int = 0  # whole JSON documents (copied to quarantine/files)
+    blank_lines: int = 0        # dropped: they hold nothing and the store cannot read them
 
 
 @dataclass
@@ -199,11 +202,16 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
         return since >= ctx.batch_size
 
     def quarantine_line(rel: str, line: int, raw: bytes, reason: str) -> None:
+        # The text for people, the exact bytes (base64) for putting the line back.
         entry = {"path": rel, "line": line, "reason": reason, "step": step.label(),
-                 "raw": raw.decode("utf-8", "replace").rstrip("\n")}
+                 "raw": raw.decode("utf-8", "replace").rstrip("\n"),
+                 "raw_base64": base64.b64encode(raw).decode("ascii")}
         quarantine.add(entry)
         quarantined.append({k: entry[k] for k in ("path", "line", "reason")})
-        cp.quarantined += 1
+        if raw:
+            cp.quarantined += 1
+        else:
+            cp.quarantined_files += 1
 
     try:
         for index in range(cp.file_index, len(units)):
@@ -278,6 +286,8 @@ def _migrate_log(path: Path, out: Path, rel: str, out_rel: str, transform: Trans
             for raw in source:
                 offset += len(raw)
                 line_no += 1
+                if not raw.strip():
+                    cp.blank_lines += 1
                 sink.write(_migrate_line(raw, rel, line_no, out_rel, transform, ctx,
                                          quarantine_line))
                 if count():
@@ -288,7 +298,7 @@ def _migrate_log(path: Path, out: Path, rel: str, out_rel: str, transform: Trans
 def _migrate_line(raw: bytes, rel: str, line_no: int, out_rel: str, transform: Transform,
                   ctx: PassContext, quarantine_line: Callable[..., None]) -> bytes:
     if not raw.strip():
-        return raw
+        return b""
     try:
         obj = load_json(raw)
     except ValueError as exc:

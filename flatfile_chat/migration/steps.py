@@ -86,12 +86,42 @@ class Step:
 
     @classmethod
     def checksum(cls) -> str:
-        text = "\n".join(inspect.getsource(part) for part in (cls, cls.up, cls.down))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        """sha256 of the step's source and of every migration helper it calls, however
+        deep: editing ``rename_key`` changes the checksum of every step that renames."""
+        parts = [inspect.getsource(part) for part in (cls, cls.up, cls.down)]
+        parts += [inspect.getsource(fn) for fn in _helpers((cls, cls.up, cls.down))]
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
     @classmethod
     def label(cls) -> str:
         return f"V{cls.version}__{cls.name}"
+
+
+def _helpers(roots: tuple[type, ...]) -> list[Any]:
+    """Module-level functions and classes of this package that ``roots`` reach, sorted."""
+    import sys
+    import types
+
+    seen: dict[str, Any] = {}
+    todo: list[types.CodeType] = []
+    for root in roots:
+        for klass in root.__mro__:
+            if klass.__module__.startswith("flatfile_chat.migration"):
+                todo += [v.__code__ for v in vars(klass).values()
+                         if isinstance(v, types.FunctionType)]
+    while todo:
+        code = todo.pop()
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        module = sys.modules[__name__]
+        for name in code.co_names:
+            for owner in (module, sys.modules["flatfile_chat.migration.records"]):
+                value = getattr(owner, name, None)
+                key = f"{getattr(value, '__module__', '')}.{name}"
+                if (isinstance(value, types.FunctionType) and key not in seen
+                        and value.__module__.startswith("flatfile_chat.migration")):
+                    seen[key] = value
+                    todo.append(value.__code__)
+    return [seen[k] for k in sorted(seen)]
 
 
 # --- V1: G0 -> G1 -------------------------------------------------------------------------

@@ -3,7 +3,6 @@ history sound, and the store read back completely through the store's own API.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pydantic
 
+from flatfile_chat.errors import FFError
 from flatfile_chat.migration import census, history
 from flatfile_chat.migration.generations import detect
 from flatfile_chat.migration.records import is_message_log
@@ -90,19 +90,42 @@ def read_back(root: Path) -> dict[str, int]:
 
     store = FFStorageManager(load_config(preset="test"), base_path=root)
     try:
-        async def walk() -> dict[str, int]:
-            users = await store.list_users()
-            sessions = messages = 0
-            for user in users:
-                for session in await store.list_sessions(user):
-                    sessions += 1
-                    messages += len(await store.get_messages(user, session.session_id))
-            return {"users": len(users), "sessions": sessions, "messages": messages}
-        counts = asyncio.run(walk())
-        counts["integrity_issues"] = len(store.check_integrity())
-        return counts
+        # The store's sync repositories: callable from inside a running event loop too.
+        users = store.users.list()
+        sessions = messages = 0
+        for user in users:
+            for session in store.sessions.list(user):
+                sessions += 1
+                messages += len(store.messages.list(user, session.session_id))
+        return {"users": len(users), "sessions": sessions, "messages": messages,
+                "integrity_issues": len(store.check_integrity())}
     finally:
         store.close()
+
+
+def read_back_problems(root: Path, files: census.Census) -> list[str]:
+    """What the current store's own API cannot read of ``root``: ids it refuses, integrity
+    issues, sessions or messages the files hold but the API does not return."""
+    from flatfile_chat import FFStorageManager, load_config
+    from flatfile_chat.errors import FFError
+
+    try:
+        read = read_back(root)
+    except FFError as exc:
+        return [f"the current store cannot read the result: {exc.message}"]
+    problems = []
+    if read["integrity_issues"]:
+        store = FFStorageManager(load_config(preset="test"), base_path=root)
+        try:
+            problems += [f"integrity: {issue}" for issue in store.check_integrity()]
+        finally:
+            store.close()
+    if (read["sessions"], read["messages"]) != (len(files.sessions), files.counts["messages"]):
+        problems.append(f"the store API reads {read['sessions']} sessions and "
+                        f"{read['messages']} messages; the files hold {len(files.sessions)} "
+                        f"and {files.counts['messages']} (a user or session id the current "
+                        "store refuses?)")
+    return problems
 
 
 def verify_store(base: Path, state: dict[str, Any] | None) -> dict[str, Any]:
@@ -113,16 +136,11 @@ def verify_store(base: Path, state: dict[str, Any] | None) -> dict[str, Any]:
                         f"({'; '.join(found.evidence[:2])})")
     problems += schema_problems(base)
     now = census.take(base)
-    read = read_back(base)
-    if read["integrity_issues"]:
-        from flatfile_chat import FFStorageManager, load_config
-        store = FFStorageManager(load_config(preset="test"), base_path=base)
-        problems += [str(issue) for issue in store.check_integrity()]
-        store.close()
-    if (read["sessions"], read["messages"]) != (len(now.sessions), now.counts["messages"]):
-        problems.append(f"the store API reads {read['sessions']} sessions and "
-                        f"{read['messages']} messages; the files hold {len(now.sessions)} and "
-                        f"{now.counts['messages']}")
+    problems += read_back_problems(base, now)
+    try:
+        read = read_back(base)
+    except FFError as exc:
+        read = {"error": exc.message}
     compared = 0
     if state and state.get("phase") == "done" and state.get("output") == str(base) \
             and state.get("target_generation") == "current":

@@ -102,3 +102,17 @@ def test_a_killed_run_leaves_a_stale_lock_that_apply_reports(template: Path,
                            str(base)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3
     assert "stale migration lock" in proc.stderr and "migrate recover" in proc.stderr
+
+
+def test_a_rollback_killed_after_its_swap_is_finished_by_recover(template: Path,
+                                                                  tmp_path: Path) -> None:
+    base, original = _copy(template, tmp_path)
+    Migrator(base, MigrationOptions(batch_size=BATCH)).apply()
+    env = {**os.environ, ENV: "rollback:swapped"}
+    proc = subprocess.run([sys.executable, "-m", "flatfile_chat.cli", "migrate", "rollback",
+                           str(base)], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    result = Migrator(base).recover()
+    assert result["action"] == "rolled_back" and result["byte_identical"], result
+    assert manifest.verify(base, original) == []
+    assert Migrator(base).state()["phase"] == "rolled_back"

@@ -237,7 +237,7 @@ def test_live_lock_refuses_and_stale_lock_says_how_to_break_it(old_store) -> Non
     migrator.lease.acquire()
     with pytest.raises(MigrationLocked, match="a migration is running"):
         _migrator(base).apply()
-    lock = migrator.work / "lock.json"
+    lock = migrator.lease.path
     data = json.loads(lock.read_bytes())
     data["pid"] = 2 ** 22 + 7  # no such process
     lock.write_text(json.dumps(data))
@@ -305,3 +305,107 @@ def test_a_step_that_loses_data_is_never_cut_over(old_store, monkeypatch) -> Non
         _migrator(base).apply()
     assert manifest.verify(base, original) == []
     assert _migrator(base).recover()["action"] == "restored"
+
+
+# --- found by an outside review -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["store", "parent", "inside", "someone_elses"])
+def test_a_work_folder_that_overlaps_or_holds_files_is_refused(tmp_path: Path, where: str
+                                                               ) -> None:
+    base = tmp_path / "parent" / "store"
+    generate("G0", base)
+    others = tmp_path / "mydocs"
+    others.mkdir()
+    (others / "thesis.txt").write_text("years of work")
+    work = {"store": base, "parent": base.parent, "inside": base / ".work",
+            "someone_elses": others}[where]
+    before = manifest.scan(tmp_path)
+    with pytest.raises(MigrationError, match="--work-dir"):
+        _migrator(base, work_dir=work).apply()
+    assert manifest.verify(tmp_path, before) == []
+
+
+def test_an_output_inside_the_store_is_refused(old_store) -> None:
+    base = old_store("G0")
+    before = manifest.scan(base)
+    with pytest.raises(MigrationError, match="--output .* overlaps the store"):
+        _migrator(base, output=base / "users" / "migrated").apply()
+    assert manifest.verify(base, before) == []
+
+
+def test_one_lock_per_store_whatever_the_work_folder(old_store, tmp_path: Path) -> None:
+    base = old_store("G1")
+    holder = _migrator(base)
+    holder.lease.acquire()
+    try:
+        with pytest.raises(MigrationLocked, match="a migration is running"):
+            _migrator(base, work_dir=tmp_path / "elsewhere").apply()
+    finally:
+        holder.lease.release()
+
+
+def test_blank_lines_are_dropped_and_said_so(old_store) -> None:
+    base = old_store("G0")
+    log = next(base.glob("*/*/messages.jsonl"))
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(lines[0] + b"\n" + b"".join(lines[1:]))
+    report = _migrator(base).apply()
+    assert any("1 blank line(s)" in f for f in report.findings)
+    assert _migrator(base).verify()["ok"]
+
+
+def test_quarantine_keeps_the_exact_bytes_of_a_line(old_store) -> None:
+    import base64
+    base = old_store("G0")
+    log = next(base.glob("*/*/messages.jsonl"))
+    raw = b'{"role": "user", "content": "caf\xe9 \x00'
+    log.write_bytes(log.read_bytes() + raw + b"\n")
+    _migrator(base).apply()
+    entry = json.loads((base / ".ffmigrate/quarantine/lines.jsonl").read_bytes())
+    assert base64.b64decode(entry["raw_base64"]) == raw + b"\n"
+
+
+def test_g0_store_with_a_user_named_users_is_ambiguous_not_stranded(old_store) -> None:
+    base = old_store("G0")
+    shutil.copytree(next(p for p in base.iterdir() if p.is_dir()), base / "users")
+    before = manifest.scan(base)
+    assert _migrator(base).detect().generation == "ambiguous"
+    with pytest.raises(MigrationError, match="cannot tell which generation"):
+        _migrator(base).apply()
+    assert manifest.verify(base, before) == []
+
+
+def test_an_id_the_current_store_refuses_fails_before_the_cut_over(old_store) -> None:
+    base = old_store("G0")
+    user = next(p for p in base.iterdir() if p.is_dir())
+    user.rename(base / "zoë")
+    before = manifest.scan(base)
+    with pytest.raises(MigrationError, match="the store API reads"):
+        _migrator(base).apply()
+    assert manifest.verify(base, before) == []
+
+
+def test_editing_a_helper_changes_the_checksum_of_the_steps_using_it(monkeypatch) -> None:
+    from flatfile_chat.migration import records, steps
+    before = {s.label(): s.checksum() for s in STEPS}
+    original = records.rename_key
+
+    def rename_key(obj, old, new):  # a different body
+        return original(obj, old, new)
+    monkeypatch.setattr(records, "rename_key", rename_key)
+    monkeypatch.setattr(steps, "rename_key", rename_key)
+    after = {s.label(): s.checksum() for s in STEPS}
+    assert after["V2__id_field_names"] != before["V2__id_field_names"]
+    assert after["V1__users_level"] == before["V1__users_level"]
+
+
+def test_recover_clears_a_stale_lock_left_with_nothing_unfinished(old_store) -> None:
+    base = old_store("G2")
+    migrator = _migrator(base)
+    migrator.lease.acquire()
+    data = json.loads(migrator.lease.path.read_bytes())
+    data["pid"] = 2 ** 22 + 7
+    migrator.lease.path.write_text(json.dumps(data))
+    assert "removed the stale lock" in _migrator(base).recover()["detail"]
+    assert _migrator(base).apply().target_generation == "current"
