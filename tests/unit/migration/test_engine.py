@@ -409,3 +409,16 @@ def test_recover_clears_a_stale_lock_left_with_nothing_unfinished(old_store) -> 
     migrator.lease.path.write_text(json.dumps(data))
     assert "removed the stale lock" in _migrator(base).recover()["detail"]
     assert _migrator(base).apply().target_generation == "current"
+
+
+def test_a_broken_session_record_is_quarantined_and_rebuilt_from_its_messages(old_store
+                                                                             ) -> None:
+    base = old_store("G0")
+    record = next(base.glob("*/*/session.json"))
+    rel = record.relative_to(base).as_posix()
+    record.write_bytes(record.read_bytes()[:20])
+    report = _migrator(base).apply()
+    assert [q["path"] for q in report.quarantined] == [rel]
+    assert (base / ".ffmigrate/quarantine/files" / rel).is_file()
+    assert any("no session.json" in f for f in report.findings)
+    assert _migrator(base).verify()["ok"]
