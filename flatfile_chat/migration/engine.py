@@ -286,9 +286,10 @@ class Migrator:
         problems = before.compare(after, quarantined=quarantined)
         if state["target_generation"] == "current":
             from flatfile_chat.migration.verify import read_back_problems, schema_problems
-            problems += schema_problems(final)
-            if not problems:  # read back only a tree whose records are sound
-                problems += read_back_problems(final, after)
+            # The store's own read-back validates every message; only when it finds
+            # something is each log checked line by line, to name file:line.
+            read = read_back_problems(final, after)
+            problems += schema_problems(final, logs=bool(read)) + read
         state["census_after"] = {"counts": after.counts, "sessions": len(after.sessions)}
         state["problems"] = problems
         if problems:
