@@ -276,6 +276,8 @@ PassRow = closed(TypedDict("PassRow", {
     "step": str, "from": str, "to": str, "description": str, "checksum": str,
     "records": int, "batches": int, "seconds": float,
     "quarantined": Annotated[int, Field(description="lines this pass quarantined")],
+    "quarantined_files": Annotated[int, Field(description="whole JSON documents this pass "
+                                                          "quarantined")],
     "findings": list[str]}))
 PassRow.__doc__ = "One step as the run performed it."
 
