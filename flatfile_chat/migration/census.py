@@ -10,18 +10,14 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from flatfile_chat.migration.records import (
-    MIGRATION_DIR,
-    load_json,
-    message_key,
-    message_problem,
-)
+from flatfile_chat.migration.records import MIGRATION_DIR, good_messages, message_key
 from flatfile_chat.migration.steps import RESERVED
 
 COLLECTIONS = ("users", "profiles", "sessions", "messages", "persona_messages", "documents",
@@ -123,20 +119,10 @@ def _count_vectors(census: Census, folder: Path) -> None:
             census.counts["vectors"] += sum(1 for line in handle if line.strip())
 
 
-def _messages(census: Census, path: Path):
-    with path.open("rb") as handle:
-        for raw in handle:
-            if not raw.strip():
-                continue
-            try:
-                obj = load_json(raw)
-            except ValueError:
-                census.bad_lines += 1
-                continue
-            if message_problem(obj) is not None:
-                census.bad_lines += 1
-                continue
-            yield obj
+def _messages(census: Census, path: Path) -> Iterator[dict[str, Any]]:
+    def bad() -> None:
+        census.bad_lines += 1
+    return good_messages(path, bad)
 
 
 def _fingerprint(obj: dict[str, Any]) -> bytes:

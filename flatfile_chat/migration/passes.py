@@ -38,6 +38,7 @@ from flatfile_chat.migration.steps import (
     is_migrated_json,
     is_migrated_log,
 )
+from flatfile_chat.storage.atomic import fsync_dir
 
 QUARANTINE = f"{MIGRATION_DIR}/quarantine/lines.jsonl"
 QUARANTINE_FILES = f"{MIGRATION_DIR}/quarantine/files"
@@ -177,7 +178,7 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
     def checkpoint(file_index: int, in_offset: int = 0, part: BinaryIO | None = None) -> None:
         nonlocal since
         for path in written:
-            _fsync_path(path)
+            fsync_dir(path)
         written.clear()
         cp.file_index, cp.in_offset = file_index, in_offset
         cp.part_bytes = _sync(part) if part else 0
@@ -259,7 +260,7 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
         for rel in empty_dirs(src):
             (dst / transform.path(rel)).mkdir(parents=True, exist_ok=True)
         for path in written:
-            _fsync_path(path)
+            fsync_dir(path)
     finally:
         note_log.close()
         quarantine.close()
@@ -332,11 +333,3 @@ def _sync(handle: BinaryIO) -> int:
     handle.flush()
     os.fsync(handle.fileno())
     return handle.tell()
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

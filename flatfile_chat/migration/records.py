@@ -8,7 +8,8 @@ down step gives back the same bytes. A record a step leaves unchanged keeps its 
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
@@ -87,3 +88,21 @@ def session_type_of(session_id: str) -> str:
 
 def message_key(obj: dict[str, Any]) -> str:
     return str(obj.get("message_id", obj.get("id", "")))
+
+
+def good_messages(path: Path, on_bad: Callable[[], None] | None = None
+                  ) -> Iterator[dict[str, Any]]:
+    """The message lines of ``path`` the engine keeps, in file order; blank lines are skipped
+    and every line it would quarantine calls ``on_bad``."""
+    with path.open("rb") as handle:
+        for raw in handle:
+            if not raw.strip():
+                continue
+            try:
+                obj = load_json(raw)
+            except ValueError:
+                obj = None
+            if obj is not None and message_problem(obj) is None:
+                yield obj
+            elif on_bad is not None:
+                on_bad()

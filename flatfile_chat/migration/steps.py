@@ -23,9 +23,8 @@ from typing import Any, ClassVar
 from flatfile_chat.migration.records import (
     MIGRATION_DIR,
     dump_json,
+    good_messages,
     is_message_log,
-    load_json,
-    message_problem,
     rename_key,
     session_type_of,
 )
@@ -284,28 +283,13 @@ class V3SessionTypes(Step):
 # --- V4: G3 -> current ----------------------------------------------------------------------
 
 
-def _good_messages(path: Path) -> Iterable[dict[str, Any]]:
-    """The lines the engine keeps (a malformed one goes to quarantine on the first pass, which
-    may be this step's own)."""
-    with path.open("rb") as handle:
-        for raw in handle:
-            if not raw.strip():
-                continue
-            try:
-                obj = load_json(raw)
-            except ValueError:
-                continue
-            if message_problem(obj) is None:
-                yield obj
-
-
 def _count_lines(path: Path) -> int:
-    return sum(1 for _ in _good_messages(path))
+    return sum(1 for _ in good_messages(path))
 
 
 def _first_last_timestamps(path: Path) -> tuple[str | None, str | None]:
     first = last = None
-    for obj in _good_messages(path):
+    for obj in good_messages(path):
         first = first or obj["timestamp"]
         last = obj["timestamp"]
     return first, last

@@ -44,6 +44,7 @@ def is_temp_file(name: str) -> bool:
 
 
 def fsync_dir(directory: Path) -> None:
+    """Flush a folder's entries (or a file's data: the same call works on both)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
