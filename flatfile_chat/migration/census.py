@@ -17,7 +17,12 @@ from typing import Any
 
 import orjson
 
-from flatfile_chat.migration.records import MIGRATION_DIR, good_messages, message_key
+from flatfile_chat.migration.records import (
+    MIGRATION_DIR,
+    good_messages,
+    load_json,
+    message_key,
+)
 from flatfile_chat.migration.steps import RESERVED
 
 COLLECTIONS = ("users", "profiles", "sessions", "messages", "persona_messages", "documents",
@@ -29,6 +34,10 @@ class Census:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLLECTIONS, 0))
     sessions: dict[str, str] = field(default_factory=dict)  # "user/session" -> digest
     bad_lines: int = 0
+    # Records still in the G0/G1 field names ('id'), wherever they are: detection only
+    # samples, this reads everything (apply runs the id step for them).
+    old_records: int = 0
+    old_examples: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"counts": self.counts, "sessions": len(self.sessions),
@@ -96,12 +105,20 @@ def _count_session(census: Census, key: str, session: Path) -> None:
         if not name.endswith("messages.jsonl"):
             continue
         for obj in _messages(census, session / name):
+            if "id" in obj and "message_id" not in obj:
+                _old(census, f"{key}/{name}: a message with 'id' ({obj['id']!r})")
             if name == "messages.jsonl":
                 census.counts["messages"] += 1
                 digest.update(_fingerprint(obj))
             else:
                 census.counts["persona_messages"] += 1
     census.sessions[key] = digest.hexdigest()
+    record = session / "session.json"
+    if record.is_file():
+        with contextlib.suppress(ValueError, OSError):
+            data = load_json(record.read_bytes())
+            if isinstance(data, dict) and "id" in data and "session_id" not in data:
+                _old(census, f"{key}/session.json: 'id' instead of 'session_id'")
     meta = session / "documents" / "metadata.json"
     if meta.is_file():
         with contextlib.suppress(ValueError):
@@ -110,6 +127,12 @@ def _count_session(census: Census, key: str, session: Path) -> None:
         census.counts["contexts"] += 1
     census.counts["contexts"] += len(_files(session / "context_history", ".json"))
     _count_vectors(census, session / "vectors")
+
+
+def _old(census: Census, example: str) -> None:
+    census.old_records += 1
+    if len(census.old_examples) < 3:
+        census.old_examples.append(example)
 
 
 def _count_vectors(census: Census, folder: Path) -> None:

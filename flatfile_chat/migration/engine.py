@@ -133,10 +133,10 @@ class Migrator:
 
     def plan(self, to: str = "current") -> dict[str, Any]:
         """A dry run: what would move, how much, how long. Writes nothing."""
-        found = self.detect()
         self._check_generation(to)
-        steps, direction = self._steps(found, to)
         before = census.take(self.base)
+        found = _with_census(self.detect(), before)
+        steps, direction = self._steps(found, to)
         tree = manifest.scan(self.base) if self.base.exists() else None
         records = before.counts["messages"] + before.counts["persona_messages"] + (
             len(tree.files) if tree else 0)
@@ -179,7 +179,8 @@ class Migrator:
                 f"{self.work / STATE}: an unfinished migration (run {leftover['run_id']}, "
                 f"phase {leftover['phase']}) is in the way: {how}", path=str(self.work))
         history.check(self.base)
-        found = self.detect()
+        before = census.take(self.base)
+        found = _with_census(self.detect(), before)
         steps, direction = self._steps(found, to)
         output = Path(self.options.output).absolute() if self.options.output else self.base
         if not steps:
@@ -204,7 +205,6 @@ class Migrator:
         self._save(state)
         self._log("start", **{k: state[k] for k in ("run_id", "source_generation",
                                                     "target_generation", "steps")})
-        before = census.take(self.base)
         tree = manifest.write_backup(self.base, self.work / "backup", meta={
             "run_id": state["run_id"], "base": str(self.base),
             "generation": found.generation, "created_at": self.clock.now().isoformat()})
@@ -586,6 +586,16 @@ class Migrator:
         atomic_write_bytes(self.work / "report.json",
                            json.dumps(report.to_dict(), indent=1).encode(), fsync=False)
         return report
+
+
+def _with_census(found: Detection, before: census.Census) -> Detection:
+    """Detection samples each log; the census reads every record. Old-format records past the
+    sample make the store G1 (mixed): the id step renames only what still needs it."""
+    if before.old_records and found.generation in ("G2", "G3"):
+        return Detection("G1", [*before.old_examples, f"{before.old_records} record(s) in "
+                                "the G0/G1 field names, found by reading every record"],
+                         mixed=found.evidence)
+    return found
 
 
 def _pass_notes(cp: Checkpoint) -> list[str]:

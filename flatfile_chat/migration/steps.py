@@ -319,11 +319,19 @@ class _Normalise(Transform):
 
     def json_file(self, rel_out: str, obj: Any) -> tuple[Any, Note | None]:
         count = self.counts.get(rel_out)
-        if count is None or not isinstance(obj, dict) or obj.get("message_count") == count:
+        if count is None or not isinstance(obj, dict):
             return obj, None
-        note = {"message_count": obj["message_count"]} if "message_count" in obj else \
-            {"message_count_absent": True}
-        return {**obj, "message_count": count}, note
+        changes: dict[str, Any] = {}
+        note: Note = {}
+        if obj.get("message_count") != count:
+            changes["message_count"] = count
+            note.update({"message_count": obj["message_count"]} if "message_count" in obj
+                        else {"message_count_absent": True})
+        if obj.get("session_type") is None:  # G3 wrote it for some sessions only
+            changes["session_type"] = session_type_of(str(obj.get(
+                "session_id", PurePosixPath(rel_out).parent.name)))
+            note["session_type"] = obj.get("session_type", "absent")
+        return ({**obj, **changes}, note) if changes else (obj, None)
 
     def extras(self) -> Iterable[Extra]:
         for user, sid in self.orphans:
@@ -361,19 +369,25 @@ class _Denormalise(Transform):
         note = self.notes.get(rel_out)
         if not note or not isinstance(obj, dict):
             return obj, None
+        out = dict(obj)
         if note.get("message_count_absent"):
-            return {k: v for k, v in obj.items() if k != "message_count"}, None
-        if "message_count" in note:
-            return {**obj, "message_count": note["message_count"]}, None
-        return obj, None
+            out.pop("message_count", None)
+        elif "message_count" in note:
+            out["message_count"] = note["message_count"]
+        if note.get("session_type") == "absent":
+            out.pop("session_type", None)
+        elif "session_type" in note:
+            out["session_type"] = note["session_type"]
+        return out, None
 
 
 class V4Normalise(Step):
     version = 4
     name = "normalise"
     source, target = "G3", "current"
-    description = ("recount message_count from messages.jsonl and write a session.json for "
-                   "every folder that holds messages or documents without one")
+    description = ("recount message_count from messages.jsonl, write session_type where "
+                   "G3 left it out, and write a session.json for every folder that holds "
+                   "messages or documents without one")
     up = _Normalise
     down = _Denormalise
 

@@ -422,3 +422,36 @@ def test_a_broken_session_record_is_quarantined_and_rebuilt_from_its_messages(ol
     assert (base / ".ffmigrate/quarantine/files" / rel).is_file()
     assert any("no session.json" in f for f in report.findings)
     assert _migrator(base).verify()["ok"]
+
+
+def test_old_field_names_past_detections_sample_are_still_migrated(old_store) -> None:
+    base = old_store("G2", messages_per_session=30, traps=False)
+    log = next(base.glob("users/*/*/messages.jsonl"))
+    lines = log.read_bytes().splitlines(keepends=True)
+    old = json.loads(lines[25])
+    old = {("id" if k == "message_id" else k): v for k, v in old.items()}
+    lines[25] = (json.dumps(old, ensure_ascii=False) + "\n").encode()
+    log.write_bytes(b"".join(lines))
+    assert _migrator(base).detect().generation == "G2"  # the sample misses it
+    plan = _migrator(base).plan()
+    assert plan["detected"]["generation"] == "G1"
+    assert "found by reading every record" in " ".join(plan["detected"]["evidence"])
+    report = _migrator(base).apply()
+    assert report.source_generation == "G1" and not report.problems
+    migrated = [json.loads(line) for line in log.read_bytes().splitlines()]
+    assert migrated[25]["message_id"] == old["id"] and "id" not in migrated[25]
+    assert _migrator(base).verify()["ok"]
+
+
+def test_g3_sessions_get_an_explicit_type_and_lose_it_again_on_the_way_down(old_store
+                                                                           ) -> None:
+    base = old_store("G3")
+    records = {p: json.loads(p.read_bytes()) for p in base.glob("users/*/*/session.json")}
+    assert any("session_type" not in r for r in records.values())  # G3 left some out
+    below = _data_digest(base)
+    _migrator(base).apply()
+    for path in records:
+        assert json.loads(path.read_bytes())["session_type"] in (
+            "chat", "panel", "debate", "problem_solving")
+    _migrator(base).apply(to="G3")
+    assert _data_digest(base) == below
