@@ -188,7 +188,9 @@ class Migrator:
                                    in_place=output == self.base,
                                    source_generation=found.generation, target_generation=to,
                                    direction="none", noop=True,
-                                   findings=[f"already at {to}: nothing to do"])
+                                   findings=["the store holds nothing to migrate"
+                                             if found.generation == "empty" else
+                                             f"already at {to}: nothing to do"])
         if output != self.base and output.exists():
             raise MigrationError(f"{output}: the output folder exists; name a new one",
                                  path=str(output))

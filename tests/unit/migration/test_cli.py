@@ -72,3 +72,9 @@ def test_config_reports_unknown_keys_with_their_line(tmp_path: Path, capsys) -> 
     assert main(["migrate", "config", str(old)]) == 0
     out = capsys.readouterr().out
     assert "base_path: ./old" in out and "# unknown: wat (line 3)" in out
+
+
+def test_an_empty_store_says_there_is_nothing_to_migrate(tmp_path: Path, capsys) -> None:
+    (tmp_path / "store").mkdir()
+    assert main(["migrate", "apply", str(tmp_path / "store")]) == 0
+    assert "holds nothing to migrate" in capsys.readouterr().out
