@@ -38,6 +38,9 @@ class Census:
     # samples, this reads everything (apply runs the id step for them).
     old_records: int = 0
     old_examples: list[str] = field(default_factory=list)
+    # Message ids used twice in one log: kept as they are (upstream wrote some), reported.
+    duplicate_ids: int = 0
+    duplicate_examples: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"counts": self.counts, "sessions": len(self.sessions),
@@ -104,7 +107,14 @@ def _count_session(census: Census, key: str, session: Path) -> None:
     for name in sorted(os.listdir(session)):
         if not name.endswith("messages.jsonl"):
             continue
+        seen: set[str] = set()
         for obj in _messages(census, session / name):
+            ident = message_key(obj)
+            if ident in seen:
+                census.duplicate_ids += 1
+                if len(census.duplicate_examples) < 3:
+                    census.duplicate_examples.append(f"{key}/{name}: {ident!r}")
+            seen.add(ident)
             if "id" in obj and "message_id" not in obj:
                 _old(census, f"{key}/{name}: a message with 'id' ({obj['id']!r})")
             if name == "messages.jsonl":

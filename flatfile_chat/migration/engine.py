@@ -212,6 +212,9 @@ class Migrator:
             "generation": found.generation, "created_at": self.clock.now().isoformat()})
         state["census_before"] = {"counts": before.counts, "sessions": before.sessions,
                                   "bad_lines": before.bad_lines}
+        state["notes"] = ([f"{before.duplicate_ids} message id(s) used twice in one log, kept "
+                           "as they are (e.g. " + "; ".join(before.duplicate_examples) + ")"]
+                          if before.duplicate_ids else [])
         state["backup_files"] = len(tree.files)
         state["phase"] = "migrate"
         self._save(state)
@@ -577,7 +580,8 @@ class Migrator:
             counts_after=state.get("census_after", {}).get("counts", {}),
             sessions_compared=len(state["census_before"]["sessions"]),
             problems=state.get("problems", []), quarantined=quarantined,
-            findings=[f for p in state["passes"] for f in p["findings"]],
+            findings=state.get("notes", []) + [f for p in state["passes"]
+                                               for f in p["findings"]],
             backup={"path": str(self.work / "backup"), "files": state.get("backup_files", 0),
                     "manifest_sha256": _manifest_sum(self.work / "backup")},
             preserved_original=str(self.work / "original")

@@ -455,3 +455,13 @@ def test_g3_sessions_get_an_explicit_type_and_lose_it_again_on_the_way_down(old_
             "chat", "panel", "debate", "problem_solving")
     _migrator(base).apply(to="G3")
     assert _data_digest(base) == below
+
+
+def test_duplicate_message_ids_are_kept_and_reported(old_store) -> None:
+    base = old_store("G2", traps=False)
+    log = next(base.glob("users/*/*/messages.jsonl"))
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines) + lines[0])
+    report = _migrator(base).apply()
+    assert any("1 message id(s) used twice" in f for f in report.findings), report.findings
+    assert report.counts_after["messages"] == report.counts_before["messages"]
