@@ -13,6 +13,7 @@ done. A crash in any phase leaves ``state.json`` saying where; ``recover`` resum
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import time
@@ -137,11 +138,10 @@ class Migrator:
         before = census.take(self.base)
         found = _with_census(self.detect(), before)
         steps, direction = self._steps(found, to)
-        tree = manifest.scan(self.base) if self.base.exists() else None
+        tree = manifest.scan(self.base, hashes=False) if self.base.exists() else None
         records = before.counts["messages"] + before.counts["persona_messages"] + (
             len(tree.files) if tree else 0)
         rate = _sample_rate(self.base)
-        per_step = records / max(self.options.batch_size, 1)
         return {
             "base": str(self.base), "detected": found.to_dict(), "target": to,
             "direction": direction, "steps": [_step_row(s) for s in steps],
@@ -149,7 +149,7 @@ class Migrator:
             "bytes": sum(tree.sizes.values()) if tree else 0,
             "counts": before.counts, "malformed_lines": before.bad_lines,
             "batch_size": self.options.batch_size,
-            "batches": int(-(-per_step // 1)) * len(steps),
+            "batches": math.ceil(records / self.options.batch_size) * len(steps),
             "estimated_seconds": float(f"{records * len(steps) / rate:.3g}") if steps else 0.0,
             "estimate_basis": f"{rate:,.0f} records/s measured on a sample of this store",
             "work_dir": str(self.work), "writes_nothing": True,

@@ -64,9 +64,10 @@ class TreeState:
         return out
 
 
-def scan(root: Path) -> TreeState:
-    """Hash every file under ``root``; symlinks are refused (old stores have none, and
-    following one could back up or restore something outside the store)."""
+def scan(root: Path, *, hashes: bool = True) -> TreeState:
+    """Hash every file under ``root`` (``hashes=False``: sizes only, for a dry run); symlinks
+    are refused (old stores have none, and following one could back up or restore something
+    outside the store)."""
     files: dict[str, str] = {}
     sizes: dict[str, int] = {}
     dirs: list[str] = []
@@ -83,7 +84,7 @@ def scan(root: Path) -> TreeState:
         for name in filenames:
             path = folder / name
             rel = path.relative_to(root).as_posix()
-            files[rel] = sha256_file(path)
+            files[rel] = sha256_file(path) if hashes else ""
             sizes[rel] = path.stat().st_size
     return TreeState(files, sizes, dirs)
 
