@@ -3,7 +3,9 @@
 Each JSON document, JSONL line and blob is sealed separately with:
 - a key id (``kid``) per record, so keys can rotate while old records stay readable;
 - associated data binding the record to its owner and its file path, so a ciphertext copied
-  into another user's file (or another file of the same user) fails authentication.
+  into another user's file (or another file of the same user) fails authentication;
+- for JSONL lines, also a position (``seq``, the file's ``ep`` epoch and a link to the previous
+  record's tag) in the envelope and in the associated data: see :mod:`.chain`.
 
 JSON documents and JSONL lines stay valid JSON (an envelope object), so line-oriented tooling
 and the "every line parses" invariant keep working on encrypted stores.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -24,6 +26,10 @@ from flatfile_chat.errors import ConfigError, SecurityError
 ENVELOPE_TAG = "ffenc1"
 _BLOB_MAGIC = b"FFENC1\x00"
 _AAD_PREFIX = b"prism-flatfile-chat/v1\x00"
+
+
+class Undecryptable(SecurityError):
+    """The key id is unknown or the tag does not verify: the record may be fine, the key not."""
 
 
 class Codec(Protocol):
@@ -46,8 +52,15 @@ class PlainCodec:
     open = seal_blob = open_blob = seal
 
 
-def _aad(owner: str, rel_path: str) -> bytes:
-    return _AAD_PREFIX + owner.encode() + b"\x00" + rel_path.encode()
+def _aad(owner: str, rel_path: str, chain: dict[str, Any] | None = None) -> bytes:
+    aad = _AAD_PREFIX + owner.encode() + b"\x00" + rel_path.encode()
+    if chain is not None:  # base64 fields and an int: no NUL inside, so unambiguous
+        aad += f"\x00seq={chain['seq']}\x00ep={chain['ep']}\x00prev={chain['prev']}".encode()
+    return aad
+
+
+CHAIN_FIELDS = ("seq", "ep", "prev")
+TAG_BYTES = 16
 
 
 class AesGcmCodec:
@@ -88,13 +101,29 @@ class AesGcmCodec:
         return None
 
     def seal(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
+        return self.seal_record(data, owner=owner, rel_path=rel_path)[0]
+
+    def seal_record(self, data: bytes, *, owner: str, rel_path: str,
+                    chain: dict[str, Any] | None = None) -> tuple[bytes, bytes]:
+        """The envelope (with ``chain`` fields, also bound as associated data) and its tag."""
         nonce = os.urandom(12)
-        ct = self._ciphers[self.active_key_id].encrypt(nonce, data, _aad(owner, rel_path))
+        ct = self._ciphers[self.active_key_id].encrypt(nonce, data,
+                                                       _aad(owner, rel_path, chain))
         envelope = {"enc": ENVELOPE_TAG, "kid": self.active_key_id,
                     "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()}
-        return json.dumps(envelope, separators=(",", ":")).encode()
+        if chain is not None:
+            envelope.update(chain)
+        return json.dumps(envelope, separators=(",", ":")).encode(), ct[-TAG_BYTES:]
 
     def open(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
+        return self.open_record(data, owner=owner, rel_path=rel_path)[0]
+
+    def open_record(self, data: bytes, *, owner: str, rel_path: str
+                    ) -> tuple[bytes, dict[str, Any] | None, bytes]:
+        """Plaintext, the verified chain fields (None for an unchained record) and the tag.
+
+        Raises ``SecurityError`` for something that is not an envelope (structurally broken)
+        and its subclass ``Undecryptable`` for an unknown key or a tag that does not verify."""
         try:
             envelope = json.loads(data)
         except ValueError:
@@ -103,8 +132,19 @@ class AesGcmCodec:
         if not isinstance(envelope, dict) or envelope.get("enc") != ENVELOPE_TAG:
             raise SecurityError(f"{rel_path}: plaintext found in an encrypted store",
                                 key="path", value=rel_path)
-        return self._decrypt(envelope["kid"], base64.b64decode(envelope["nonce"]),
-                             base64.b64decode(envelope["ct"]), owner, rel_path)
+        chain = None
+        try:
+            if "seq" in envelope:
+                chain = {k: envelope[k] for k in CHAIN_FIELDS}
+                if type(chain["seq"]) is not int:
+                    raise ValueError("seq")
+            kid, nonce = envelope["kid"], base64.b64decode(envelope["nonce"])
+            ct = base64.b64decode(envelope["ct"])
+        except (KeyError, ValueError, TypeError):
+            raise SecurityError(f"{rel_path}: envelope fields are missing or malformed",
+                                key="path", value=rel_path) from None
+        plain = self._decrypt(kid, nonce, ct, owner, rel_path, chain)
+        return plain, chain, ct[-TAG_BYTES:]
 
     def seal_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
         nonce = os.urandom(12)
@@ -120,13 +160,15 @@ class AesGcmCodec:
         nonce, ct = data[end + 1:end + 13], data[end + 13:]
         return self._decrypt(kid, nonce, ct, owner, rel_path)
 
-    def _decrypt(self, kid: str, nonce: bytes, ct: bytes, owner: str, rel_path: str) -> bytes:
+    def _decrypt(self, kid: str, nonce: bytes, ct: bytes, owner: str, rel_path: str,
+                 chain: dict[str, Any] | None = None) -> bytes:
         cipher = self._ciphers.get(kid)
         if cipher is None:
-            raise SecurityError(f"{rel_path}: sealed with unknown key id {kid!r}",
+            raise Undecryptable(f"{rel_path}: sealed with unknown key id {kid!r}",
                                 key="kid", value=kid)
         try:
-            return cipher.decrypt(nonce, ct, _aad(owner, rel_path))
+            return cipher.decrypt(nonce, ct, _aad(owner, rel_path, chain))
         except InvalidTag:
-            raise SecurityError(f"{rel_path}: authentication failed (tampered, or moved from "
-                                "another file or owner)", key="path", value=rel_path) from None
+            raise Undecryptable(f"{rel_path}: authentication failed with key {kid!r} "
+                                "(wrong key, tampered, or moved from another file or owner)",
+                                key="kid", value=kid) from None

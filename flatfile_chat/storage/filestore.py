@@ -16,7 +16,7 @@ from typing import Any
 
 from flatfile_chat.clock import Clock, SystemClock
 from flatfile_chat.errors import AlreadyExists, NotFound, StorageCorrupted
-from flatfile_chat.storage import jsonl
+from flatfile_chat.storage import chain, jsonl
 from flatfile_chat.storage.atomic import atomic_write_bytes, dump_json
 from flatfile_chat.storage.codec import Codec, PlainCodec
 from flatfile_chat.storage.durability import Durability, GroupCommitter
@@ -166,16 +166,49 @@ class FileStore:
             lines = [self.codec.seal(line, owner=owner, rel_path=rel) for line in lines]
         return lines
 
+    def _seal_chained(self, path: Path, records: Sequence[dict[str, Any]],
+                      state: chain.ChainState) -> list[bytes]:
+        """Encrypted lines that continue ``state`` (see :mod:`.chain`); updates ``state``."""
+        return chain.seal_lines(self.codec, [jsonl.encode_record(r) for r in records],  # type: ignore[arg-type]
+                                owner=self.owner_of(path), rel=self.rel(path), state=state)
+
+    def _write_head(self, path: Path, state: chain.ChainState) -> None:
+        """Seal ``.{name}.head`` and overwrite it in place (caller holds the file's lock): one
+        pwrite of ~250 bytes, within one sector, padded with JSON whitespace. Not fsynced: a
+        head lost in a crash only falls behind the log, which the check reports as unsealed;
+        a torn head fails to open and is reported, never acted on."""
+        if state.legacy:
+            return
+        head = chain.head_path(path)
+        payload = self.codec.seal(dump_json(chain.head_record(state)),
+                                  owner=self.owner_of(head), rel_path=self.rel(head))
+        fd = os.open(head, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            os.pwrite(fd, payload.ljust(os.fstat(fd).st_size, b" "), 0)
+        finally:
+            os.close(fd)
+
+    def _append_locked(self, path: Path, records: Sequence[dict[str, Any]],
+                       lines: list[bytes] | None) -> None:
+        if lines is not None:
+            jsonl.append_lines(path, lines, fsync=self._fsync)
+            return
+        # Encrypted: continue the chain from the last line (read from the tail), move the head.
+        state = chain.tail_state(self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
+                                 rel=self.rel(path))
+        jsonl.append_lines(path, self._seal_chained(path, records, state), fsync=self._fsync)
+        self._write_head(path, state)
+
     def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
                      locked: bool = False) -> None:
         """Append whole lines; takes the file's lock unless the caller already holds it."""
         ensure_inside(self.root, path)
-        lines = self._encode_lines(path, records)
+        lines = None if self.codec.encrypted else self._encode_lines(path, records)
         if locked:
-            jsonl.append_lines(path, lines, fsync=self._fsync)
+            self._append_locked(path, records, lines)
         else:
             with self.lock(path):
-                jsonl.append_lines(path, lines, fsync=self._fsync)
+                self._append_locked(path, records, lines)
         self._after_write(path)
 
     def rewrite_jsonl(self, path: Path, records: Sequence[dict[str, Any]]) -> None:
@@ -184,8 +217,13 @@ class FileStore:
         The caller holds the file's lock, so no append can slip in between read and replace.
         """
         ensure_inside(self.root, path)
-        payload = b"".join(line + b"\n" for line in self._encode_lines(path, records))
+        state = chain.ChainState(chain.new_epoch())  # a fresh epoch: old copies stop verifying
+        lines = (self._seal_chained(path, records, state) if self.codec.encrypted
+                 else self._encode_lines(path, records))
+        payload = b"".join(line + b"\n" for line in lines)
         atomic_write_bytes(path, payload, fsync=self._fsync)
+        if self.codec.encrypted:
+            self._write_head(path, state)
         self._after_write(path)
 
     def read_jsonl(self, path: Path) -> list[dict[str, Any]]:
@@ -199,22 +237,33 @@ class FileStore:
         return jsonl.count_lines(path)
 
     def repair_jsonl(self, path: Path) -> jsonl.RepairReport:
+        """Move structurally broken lines aside; never a line that only fails to decrypt or
+        verify (``report.refused``: the key ring may be what is wrong). Encrypted files whose
+        lines were moved are re-sealed as a fresh chain."""
         with self.lock(path):
             stamp = self.clock.now().strftime("%Y%m%dT%H%M%S%fZ")
-            return jsonl.repair(path, fsync=self._fsync, stamp=stamp,
-                                decode=self._line_decoder(path))
+            state = chain.ChainState(chain.new_epoch())
+            reseal = None
+            if self.codec.encrypted:
+                def reseal(good: list[bytes]) -> list[bytes]:
+                    reader = self._line_decoder(path)
+                    plain = []
+                    for number, raw in enumerate(good, start=1):
+                        reader.resync()  # type: ignore[union-attr]
+                        plain.append(json.loads(reader(raw, number)))  # type: ignore[misc]
+                    return self._seal_chained(path, plain, state)
+            report = jsonl.repair(path, fsync=self._fsync, stamp=stamp,
+                                  decode=self._line_decoder(path), reseal=reseal)
+            if reseal is not None and report.moved:
+                self._write_head(path, state)
+            return report
 
     def _line_decoder(self, path: Path) -> jsonl.LineDecoder | None:
         if not self.codec.encrypted:
             return None
-        owner, rel = self.owner_of(path), self.rel(path)
-
-        def decode(raw: bytes, line: int) -> bytes:
-            try:
-                return self.codec.open(raw, owner=owner, rel_path=rel)
-            except Exception as exc:
-                raise StorageCorrupted(str(exc), path=rel, line=line) from None
-        return decode
+        # Opens each line and checks its place in the chain (raises naming file and line).
+        return chain.ChainReader(self.codec, owner=self.owner_of(path),  # type: ignore[arg-type]
+                                 rel=self.rel(path))
 
     # -- blobs ---------------------------------------------------------------------------
     def write_blob(self, path: Path, data: bytes, *, exclusive: bool = True,

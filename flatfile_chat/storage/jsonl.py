@@ -15,6 +15,7 @@ from typing import Any
 
 from flatfile_chat.errors import StorageCorrupted
 from flatfile_chat.storage.atomic import atomic_write_bytes
+from flatfile_chat.storage.chain import SealRefused
 
 LineDecoder = Callable[[bytes, int], bytes]
 REJECTED_MARKER = ".rejected-"
@@ -148,23 +149,40 @@ class RepairReport:
     moved: int
     rejected_file: str | None
     bad_lines: tuple[int, ...]
+    # (line, why) for lines that parse but do not decrypt/verify: left in place, file untouched
+    refused: tuple[tuple[int, str], ...] = ()
 
 
-def repair(path: Path, *, fsync: bool, stamp: str,
-           decode: LineDecoder | None = None) -> RepairReport:
-    """Keep the valid lines (atomically rewritten) and move the bad ones to a side file."""
+def repair(path: Path, *, fsync: bool, stamp: str, decode: LineDecoder | None = None,
+           reseal: Callable[[list[bytes]], list[bytes]] | None = None) -> RepairReport:
+    """Keep the valid lines (atomically rewritten) and move the bad ones to a side file.
+
+    Only structurally broken lines (torn, not JSON, not an envelope) move. A line the decoder
+    refuses (``SealRefused``: unknown key id, tag does not verify, broken chain) may be good
+    data read with the wrong keys, so the file is then left byte-identical and the lines are
+    listed in ``refused``. ``reseal`` re-encodes the kept lines (a fresh encryption chain)."""
     data = path.read_bytes() if path.exists() else b""
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
     good: list[bytes] = []
     bad: list[tuple[int, bytes]] = []
+    refused: list[tuple[int, str]] = []
+    resync = getattr(decode, "resync", None)
     for number, raw in enumerate(lines, start=1):
         try:
             _parse_line(path, number, raw, decode)
             good.append(raw)
+        except SealRefused as exc:
+            refused.append((number, exc.message))
+            if resync is not None:
+                resync()  # judge each later line on its own
         except StorageCorrupted:
             bad.append((number, raw))
+            if resync is not None:
+                resync()
+    if refused:
+        return RepairReport(str(path), len(lines), 0, None, (), tuple(refused))
     if not bad:
         return RepairReport(str(path), len(good), 0, None, ())
     aside = path.with_name(f"{path.name}{REJECTED_MARKER}{stamp}")
@@ -174,5 +192,7 @@ def repair(path: Path, *, fsync: bool, stamp: str,
         aside = path.with_name(f"{path.name}{REJECTED_MARKER}{stamp}-{n}")
     side = b"".join(f"line {number}: ".encode() + raw + b"\n" for number, raw in bad)
     atomic_write_bytes(aside, side, fsync=fsync, exclusive=True)
+    if reseal is not None:
+        good = reseal(good)
     atomic_write_bytes(path, b"".join(raw + b"\n" for raw in good), fsync=fsync)
     return RepairReport(str(path), len(good), len(bad), str(aside), tuple(n for n, _ in bad))

@@ -18,13 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flatfile_chat.errors import FFError, StorageCorrupted
+from flatfile_chat.storage import chain, jsonl
 from flatfile_chat.storage.atomic import is_temp_file
+from flatfile_chat.storage.chain import SealRefused
 from flatfile_chat.store.layout import StoreContext
 
 
 @dataclass(frozen=True)
 class IntegrityIssue:
-    kind: str  # jsonl_invalid | json_invalid | counter_mismatch | document_missing | orphan_file
+    # jsonl_invalid | jsonl_chain_* (encrypted: broken chain, truncated, replayed, unsealed,
+    # legacy) | json_invalid | counter_mismatch | document_missing | orphan_file
+    kind: str
     path: str
     detail: str
     line: int | None = None
@@ -39,6 +43,8 @@ class RepairSummary:
     jsonl_repaired: list[dict] = field(default_factory=list)
     counters_fixed: list[dict] = field(default_factory=list)
     temp_files_removed: list[str] = field(default_factory=list)
+    # JSONL files left untouched because lines did not decrypt/verify (wrong key ring?)
+    jsonl_refused: list[dict] = field(default_factory=list)
 
 
 Check = Callable[[StoreContext, "Changed"], Iterable[IntegrityIssue]]
@@ -134,10 +140,39 @@ def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[Integrity
     paths = ctx.fs.iter_files(".jsonl") if changed is None else \
         (Path(p) for p in sorted(changed) if p.endswith(".jsonl") and os.path.isfile(p))
     for path in paths:
+        if ctx.fs.codec.encrypted:
+            yield from check_chain(ctx, path)
+            continue
         try:
             ctx.fs.read_jsonl(path)
         except StorageCorrupted as exc:
             yield IntegrityIssue("jsonl_invalid", ctx.fs.rel(path), exc.message, exc.line)
+
+
+def check_chain(ctx: StoreContext, path: Path) -> Iterable[IntegrityIssue]:
+    """An encrypted JSONL file: every line opens and sits in its place, and the file agrees
+    with its sealed head (no truncated tail, no replayed copy). Read under the shared lock so
+    an append cannot land between reading the log and its head."""
+    rel = ctx.fs.rel(path)
+    reader = ctx.fs._line_decoder(path)
+    assert isinstance(reader, chain.ChainReader)
+    with ctx.fs.lock(path, shared=True):
+        try:
+            jsonl.read_records(path, reader)
+        except SealRefused as exc:
+            yield IntegrityIssue("jsonl_chain_broken", rel, exc.message, exc.line)
+            return
+        except StorageCorrupted as exc:
+            yield IntegrityIssue("jsonl_invalid", rel, exc.message, exc.line)
+            return
+        head_file = chain.head_path(path)
+        try:
+            head = ctx.fs.read_json(head_file, default=None)
+        except FFError as exc:
+            yield IntegrityIssue("jsonl_chain_head", ctx.fs.rel(head_file), str(exc))
+            return
+    for issue in chain.check_head(reader, head, reader.lines):
+        yield IntegrityIssue(issue.kind, rel, issue.detail, issue.line)
 
 
 def check_session_counters(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
@@ -197,6 +232,8 @@ def repair(ctx: StoreContext, recount: Callable[[str, str], tuple[int, int]],
     summary = RepairSummary()
     for path in list(ctx.fs.iter_files(".jsonl")):
         report = ctx.fs.repair_jsonl(path)
+        if report.refused:
+            summary.jsonl_refused.append(report.__dict__)
         if report.moved:
             summary.jsonl_repaired.append(report.__dict__)
     for user, sid, _folder in iter_sessions(ctx):

@@ -1,4 +1,7 @@
-"""Key rotation: re-seal every file of an encrypted store with the active key."""
+"""Key rotation: re-seal every file of an encrypted store with the active key.
+
+JSONL files are rewritten through ``rewrite_jsonl``, so they come out chained (fresh epoch and
+head, see :mod:`flatfile_chat.storage.chain`), legacy unchained files included."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import os
 from pathlib import Path
 
 from flatfile_chat.storage.atomic import is_temp_file
+from flatfile_chat.storage.chain import is_head_file
 from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.locks import LOCK_SUFFIX
 
@@ -15,7 +19,8 @@ def reencrypt_all(fs: FileStore) -> int:
     count = 0
     for dirpath, _dirs, files in os.walk(fs.root):
         for name in files:
-            if name.endswith(LOCK_SUFFIX) or is_temp_file(name) or ".rejected-" in name:
+            if (name.endswith(LOCK_SUFFIX) or is_temp_file(name) or ".rejected-" in name
+                    or is_head_file(name)):  # heads are rewritten with their JSONL file
                 continue
             path = Path(dirpath, name)
             with fs.lock(path):

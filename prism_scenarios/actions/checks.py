@@ -89,6 +89,9 @@ class RepairedFile(TypedDict):
     moved: int
     rejected_file: Annotated[str | None, Field(description="where the bad lines went")]
     bad_lines: list[int]
+    refused: Annotated[list[tuple[int, str]],
+                       Field(description="(line, why) left in place: it did not decrypt or "
+                                         "verify, so the key ring may be what is wrong")]
 
 
 @closed
@@ -108,6 +111,9 @@ class StoreRepair(TypedDict):
     jsonl_repaired: list[RepairedFile]
     counters_fixed: list[CounterFix]
     temp_files_removed: list[str]
+    jsonl_refused: Annotated[list[RepairedFile],
+                             Field(description="files left byte-identical because lines did "
+                                               "not decrypt or verify")]
 
 
 @action("store.check", component="runner")
