@@ -124,6 +124,10 @@ def label_test(*, suite: str | None, feature: str | None, use_case: str | None,
         allure.dynamic.label("component", component)
     if tags:
         allure.dynamic.tag(*tags)
+        from prism_scenarios.tags import asvs_ids
+
+        for requirement in asvs_ids(tags):  # OWASP ASVS ids: one ``asvs`` label each
+            allure.dynamic.label("asvs", requirement)
     if severity:
         allure.dynamic.severity(allure.severity_level(severity))
     if description:

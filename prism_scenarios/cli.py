@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from prism_scenarios import discovery
+from prism_scenarios.dto import FFSecurityTestConfigDTO
 from prism_scenarios.tags import marker_name
 
 # pytest options that select a subset of the tests (a run using them is partial)
@@ -21,6 +22,9 @@ SELECTING = ("-k", "-m", "--lf", "--last-failed", "--deselect", "--sw", "--stepw
              "--sw-skip", "--stepwise-skip")
 # pytest exit codes of a run whose results are worth publishing (ok, tests failed)
 PUBLISHABLE = (0, 1)
+# `run`'s own exit code, beyond pytest's 0-5: a failed security test at or above
+# --vulnerability-threshold (FFSecurityTestConfigDTO.vulnerability_threshold)
+VULNERABILITY_EXIT = 6
 
 
 def _default_paths(suite: str | None) -> list[str]:
@@ -66,6 +70,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     args.pytest_args = [a for a in args.pytest_args if a not in node_ids]
     args.paths = [*args.paths, *node_ids]
     paths = args.paths or _default_paths(args.suite)
+    if getattr(args, "scan_depth", None):  # read by the loader in this process and in workers
+        os.environ["PRISM_SCAN_DEPTH"] = args.scan_depth
     if not paths:
         where = f"scenarios/{args.suite} or features/{args.suite}" if args.suite else \
             "scenarios/ or features/"
@@ -111,12 +117,14 @@ def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summa
     from prism_scenarios import report as report_mod
     from prism_scenarios.use_cases import CatalogError, print_run_table, write_reports
 
+    security_findings = None
     try:
-        validations, _ = write_reports(
+        validations, integration = write_reports(
             list(summary.tests.values()), report_dir, elapsed=sampler.elapsed,
             started=sampler.started, partial_because=reasons,
             average_cpu_percent=sampler.average_cpu_percent,
             peak_cpu_percent=sampler.peak_cpu_percent, peak_rss_mb=sampler.peak_rss_mb)
+        security_findings = integration.security_findings
     except CatalogError as exc:
         print(f"no integration report: the use-case catalog is broken:\n{exc}")
         validations = None
@@ -130,12 +138,37 @@ def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summa
     if validations is not None:
         print(f"  integration report: {report_dir / 'integration'}/"
               "system_integration_report.json")
-    return code
+    return _vulnerability_gate(summary, security_findings, args.vulnerability_threshold, code)
+
+
+def _vulnerability_gate(summary, findings, threshold: str, code: int) -> int:
+    """Exit :data:`VULNERABILITY_EXIT` when a security test at or above ``threshold`` failed
+    (findings from the integration report, else computed from the run's tests)."""
+    from prism_scenarios.use_cases import (
+        security_findings,
+        security_suite,
+        vulnerabilities_at_or_above,
+    )
+
+    if findings is None:
+        findings = security_findings([t for t in security_suite(list(summary.tests.values()))
+                                      if t["outcome"] != "skipped"])
+    over = vulnerabilities_at_or_above(findings, threshold)
+    if not over:
+        return code
+    print(f"vulnerability gate: {len(over)} vulnerabilit{'y' if len(over) == 1 else 'ies'} at "
+          f"or above {threshold} (exit {VULNERABILITY_EXIT}):")
+    for finding in over[:12]:
+        asvs = f" ASVS {', '.join(finding.asvs)}" if finding.asvs else ""
+        print(f"  [{finding.severity}] {finding.test}{asvs}")
+    return VULNERABILITY_EXIT
 
 
 def _exit_name(code: int) -> str:
     import pytest
 
+    if code == VULNERABILITY_EXIT:
+        return "vulnerability at or above the threshold"
     try:
         return pytest.ExitCode(code).name.lower().replace("_", " ")
     except ValueError:
@@ -231,6 +264,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0 if html else 1
 
 
+def _cmd_fuzz(args: argparse.Namespace) -> int:
+    try:
+        from prism_scenarios.fuzz import fuzz
+    except ModuleNotFoundError as exc:
+        print(f"fuzz needs {exc.name} (pip install 'prism-scenarios[fuzz]')", file=sys.stderr)
+        return 2
+
+    print(f"prism-scenarios fuzz: seed {args.seed}, {args.examples} examples per action "
+          f"(reproduce with --seed {args.seed})")
+    try:
+        findings = fuzz(args.action or None, examples=args.examples, seed=args.seed,
+                        out_dir=Path(args.out))
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    print(f"{len(findings)} finding(s)" + (f"; scenarios written to {args.out}/"
+                                           if findings else ""))
+    return 1 if findings else 0
+
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -249,10 +302,16 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
     run = command("run", _cmd_run, "run scenario suites (wraps pytest) and write reports",
                   description="Run YAML scenarios and Gherkin features through the engine; "
-                              "exit code is pytest's (4: a path does not exist, 5: no scenario "
-                              "under the paths). Extra pytest arguments go after --.")
+                              "exit code is pytest's (1: tests failed, 4: a path does not "
+                              "exist, 5: no scenario under the paths), or 6: a security test "
+                              "at or above --vulnerability-threshold failed "
+                              "(docs/security-suite.md). "
+                              "Extra pytest arguments go after --.")
     run.add_argument("paths", nargs="*", help="files or folders (default: scenarios features)")
     run.add_argument("--suite", help="one suite folder, e.g. component, use_cases")
+    run.add_argument("--scan-depth", choices=("basic", "standard", "comprehensive"),
+                     help="payloads per attack scenario (sets PRISM_SCAN_DEPTH; "
+                          "docs/security-suite.md)")
     run.add_argument("--tags", help="tag expression, e.g. 'smoke and not slow' or "
                                     "'use_case:basic_chat'")
     run.add_argument("-k", dest="keyword", help="name expression, as pytest -k")
@@ -261,6 +320,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     run.add_argument("--report-dir", default="reports", help="where reports go (default "
                                                              "reports/)")
     run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    run.add_argument("--vulnerability-threshold", choices=("low", "medium", "high", "critical"),
+                     default=FFSecurityTestConfigDTO().vulnerability_threshold,
+                     help="exit 6 when a failed security test's severity is at or above this "
+                          "(blocker=critical, critical=high, normal=medium, minor/trivial=low; "
+                          "default: FFSecurityTestConfigDTO's %(default)s)")
 
     validate = command("validate", _cmd_validate, "schema-check YAML; list undefined Gherkin "
                                                   "steps with suggestions")
@@ -292,6 +356,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     init = command("init", _cmd_init, "scaffold a project: scenarios/, features/ with its "
                                       "conftest, editor schema mapping, passing samples")
     init.add_argument("directory", nargs="?", default=".")
+
+    fuzz = command("fuzz", _cmd_fuzz, "fuzz actions with parameters drawn from their JSON "
+                                      "Schema; exit 1 when something other than a declared "
+                                      "error or an invariant breach came out "
+                                      "(docs/security-suite.md)")
+    fuzz.add_argument("--action", action="append", metavar="NAME",
+                      help="only this action (repeatable; default: every action)")
+    fuzz.add_argument("--examples", type=int, default=25, help="examples per action "
+                                                               "(default 25)")
+    fuzz.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
+    fuzz.add_argument("--out", default="reports/fuzz", help="where finding scenarios go "
+                                                            "(default reports/fuzz)")
 
     rep = command("report", _cmd_report, "render the Allure HTML report from results")
     rep.add_argument("--results", default="reports/allure-results")

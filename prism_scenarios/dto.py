@@ -127,6 +127,18 @@ class FFUseCaseValidationDTO(BaseModel):
     total_time_ms: float = 0.0
 
 
+class FFSecurityFindingDTO(BaseModel):
+    """One failed test of the security suite: a vulnerability at the test's severity."""
+
+    test: str  # the pytest node id
+    name: str
+    severity: Literal["low", "medium", "high", "critical"]  # vulnerability_threshold's scale
+    allure_severity: str  # as the scenario declares it (blocker ... trivial)
+    asvs: list[str] = Field(default_factory=list)  # from the test's ``asvs:<id>`` tags
+    outcome: str
+    message: str = ""
+
+
 class FFSystemIntegrationReportDTO(BaseModel):
     report_id: str
     generation_timestamp: str
@@ -154,6 +166,8 @@ class FFSystemIntegrationReportDTO(BaseModel):
     security_tests_passed: bool | None
     vulnerabilities_found: int | None
     security_score: float | None
+    # The failed security tests behind vulnerabilities_found (null: no security test ran)
+    security_findings: list[FFSecurityFindingDTO] | None = None
     migration_tests_passed: bool | None
     data_integrity_validated: bool | None
     rollback_procedures_validated: bool | None

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import pydantic
 
 from flatfile_chat.errors import FFError
+from prism_scenarios import attack as attack_mode
 from prism_scenarios import matchers, step_timeout, write_audit
 from prism_scenarios.actions.registry import ActionRegistry, load_actions
 from prism_scenarios.errors import (
@@ -113,7 +114,8 @@ class ScenarioRun:
                  seed: int | None = None, variables: dict[str, Any] | None = None,
                  invariants: dict[str, bool] | None = None, reporter: Reporter | None = None,
                  registry: ActionRegistry | None = None, keep: bool = False,
-                 telemetry: bool = False) -> None:
+                 telemetry: bool = False,
+                 attack: attack_mode.AttackPoint | None = None) -> None:
         self.registry = registry or load_actions()
         self.world = World(config=config, start=start or DEFAULT_START,
                            seed=DEFAULT_SEED if seed is None else seed, variables=variables,
@@ -135,6 +137,14 @@ class ScenarioRun:
         # One loop per scenario, driven with run_until_complete: asyncio.Runner.run re-installs
         # a SIGINT handler on every call, which alone costs more than a no-op step.
         self._loop = asyncio.new_event_loop()
+        # Attack mode (prism_scenarios.attack): the world gets a victim and a canary before
+        # the first step, and every step after that is checked by the attack oracles.
+        self.attack = attack
+        self.oracle: attack_mode.AttackOracle | None = None
+        self._arming = False
+        if attack is not None:
+            self.world.variables[attack.variable] = attack.payload.text
+            self.world.variables.update(victim=attack_mode.VICTIM)
 
     def __enter__(self) -> ScenarioRun:
         return self
@@ -150,12 +160,47 @@ class ScenarioRun:
             self._loop.close()
 
     # -- one step ------------------------------------------------------------------------
+    def arm_attack(self, point: attack_mode.AttackPoint | None = None) -> None:
+        """Build the attack world (victim with a secret, canary beside the store root) and
+        switch the attack oracles on. Called before the first step of an attack run; the
+        Gherkin sentence "Given an attack world ..." calls it with its own payload."""
+        if point is not None:
+            self.attack = point
+            self.world.variables[point.variable] = point.payload.text
+        if self.attack is None or self.oracle is not None or self._arming:
+            return
+        self._arming = True
+        secret = attack_mode.new_secret()
+        where = f"attack world ({self.attack.payload.id})"
+        victim = attack_mode.VICTIM
+        self.step("user.create", {"user_id": victim}, where=where,
+                  label=f"attack world: victim user {victim!r}")
+        session = self.step("session.create", {"user_id": victim, "title": "private"},
+                            where=where, label="attack world: victim session")["session_id"]
+        self.step("message.add", {"user_id": victim, "session_id": session, "role": "user",
+                                  "content": f"my secret is {secret}"}, where=where,
+                  label="attack world: victim secret message")
+        canary, body, mtime = attack_mode.plant_canary(self.world.base_dir)
+        self.world.variables.update(victim=victim, victim_session=session, canary=str(canary))
+        self.oracle = attack_mode.AttackOracle(self.attack, attack_mode.AttackWorld(
+            victim=victim, victim_session=session, secret=secret, canary=canary,
+            canary_bytes=body, canary_mtime_ns=mtime))
+
     def step(self, action_name: str, params: dict[str, Any] | None = None, *, where: str,
              save: dict[str, str] | None = None, expect: list[dict[str, Any]] | None = None,
              raises: dict[str, str] | None = None, timeout: float | None = None,
-             label: str | None = None, capture_error: bool = False) -> Any:
+             label: str | None = None, capture_error: bool = False,
+             attack_outcome: str | None = None,
+             read_back: dict[str, Any] | None = None) -> Any:
         """Run one action. ``capture_error`` keeps a raised error as the result instead of
-        failing (Gherkin's "When I try to …" followed by "Then it fails with …")."""
+        failing (Gherkin's "When I try to …" followed by "Then it fails with …").
+
+        In an attack run, ``attack_outcome`` says what hostile input may do here (refused,
+        verbatim, refused_or_verbatim); a refused step skips its ``save``/``expect``, an
+        accepted one runs ``read_back`` (one action + ``path``) and must get the payload
+        back byte-identical."""
+        if self.attack is not None and self.oracle is None:
+            self.arm_attack()
         action = self.registry.get(action_name)
         if action is None:
             raise ScenarioError(f"{where}: unknown action {action_name!r}")
@@ -164,12 +209,31 @@ class ScenarioRun:
                             title=label or _title(action_name, shown), params=shown,
                             components=action.components)
         with _Reported(self, record):
-            self._execute(action, record, values, raises, timeout, capture_error)
-            if save:
+            accepted = self._execute(action, record, values, raises, timeout, capture_error,
+                                     attack_outcome)
+            if save and accepted:
                 self._save(record, save)
-            if expect:
+            if expect and accepted:
                 self._expect(record, expect)
+        if read_back and accepted and attack_outcome is not None:
+            self._read_back(record, read_back, where)
         return record.result
+
+    def _read_back(self, record: StepRecord, read_back: dict[str, Any], where: str) -> None:
+        """The attack ``verbatim`` check: the stored value, read back, is the payload."""
+        path = read_back["path"]
+        name = next(k for k in read_back if k != "path")
+        result = self.step(name, read_back[name] or {}, where=where,
+                           label=f"read back ({name}) {path}")
+        value = matchers.search(path, result)
+        problems = self.oracle.read_back_problems(value) if self.oracle else []
+        if problems:
+            raise InvariantBreach(self._attack_head(record) + ":\n  " + "\n  ".join(problems))
+
+    def _attack_head(self, record: StepRecord) -> str:
+        point = self.attack
+        return (f"{record.where}: attack oracle broken after step {record.index} "
+                f"`{record.action}` (payload {point.payload.id}: {point.payload.text!r})")
 
     def _resolve(self, value: Any) -> tuple[Any, Any]:
         """(real, shown): ``value`` interpolated for the action, and as reports show it (each
@@ -229,7 +293,10 @@ class ScenarioRun:
 
     def _execute(self, action: Any, record: StepRecord, values: dict[str, Any],
                  raises: dict[str, str] | None, timeout: float | None,
-                 capture_error: bool = False) -> None:
+                 capture_error: bool = False, attack_outcome: str | None = None) -> bool:
+        """Run the action and judge it. Returns whether ``save``/``expect`` apply: always,
+        except for an attack step whose payload was refused (an error, or a refusal the
+        result reports)."""
         try:
             model = action.params.model_validate(values)
         except pydantic.ValidationError as exc:
@@ -240,7 +307,8 @@ class ScenarioRun:
         started = time.perf_counter()
         error: BaseException | None = None
         result: Any = None
-        with write_audit.Recorder() as written:
+        reads: list[str] | None = [] if self.oracle is not None else None
+        with write_audit.Recorder(reads) as written:
             try:
                 coro = action.fn(self.world, model)
                 with step_timeout.deadline(timeout):
@@ -260,14 +328,32 @@ class ScenarioRun:
                                                                    error))
         record.result = to_data(result) if error is None else _error_data(error)
         self.last_result, self.last_error = record.result, error
+        oracle = self.oracle
+        attack_problems: list[str] = []
         if raises is not None:
             self._check_raises(record, raises, error)
+        elif attack_outcome is not None and oracle is not None:
+            attack_problems += oracle.outcome_problems(attack_outcome, error, record.result)
         elif error is not None and not capture_error:
             record.error = error
             raise ExpectationFailed(
                 f"{record.where}: step {record.index} `{record.action}` raised "
                 f"{type(error).__name__}: {self._said(str(error))}") from error
         self._check_invariants(record, written)
+        if oracle is not None:
+            roots = self._write_roots
+            attack_problems += [f"[outside_root] {p} was read outside the store root "
+                                f"{self.world.store_root}"
+                                for p in attack_mode.reads_outside(reads or [], roots)]
+            attack_problems += oracle.canary_problems()
+            attack_problems += oracle.cross_user_problems(record.result)
+            attack_problems += oracle.argv_problems(action.name, values, record.result)
+            if attack_problems:
+                raise InvariantBreach(self._attack_head(record) + ":\n  "
+                                      + "\n  ".join(attack_problems))
+        refused = isinstance(record.result, dict) and record.result.get("success") is False \
+            and bool(record.result.get("denial_reason"))
+        return attack_outcome is None or (error is None and not refused)
 
     async def _emit_telemetry(self, action: Any, record: StepRecord, values: dict[str, Any],
                               error: BaseException | None) -> None:

@@ -30,6 +30,7 @@ from flatfile_chat.config.yaml_lines import (
     read_text_bounded,
 )
 from flatfile_chat.errors import ConfigError
+from prism_scenarios import attack as attack_mode
 from prism_scenarios import settings
 from prism_scenarios.actions.registry import Action, ActionRegistry, load_actions
 from prism_scenarios.errors import ScenarioFileError
@@ -78,6 +79,8 @@ class StepSpec:
     raises: dict[str, str] | None = None
     timeout: float | None = None
     label: str | None = None
+    attack_outcome: str | None = None
+    read_back: dict[str, Any] | None = None
 
     @property
     def where(self) -> str:
@@ -103,10 +106,12 @@ class ScenarioSpec:
     example_id: str | None = None
     description: str = ""
     telemetry: bool = False
+    attack: attack_mode.AttackPoint | None = None
 
     @property
     def display_name(self) -> str:
-        """The test name: ``name[example]`` for a row of ``examples``."""
+        """The test name: ``name[example]`` for a row of ``examples``, ``name[corpus-line]``
+        for an attack run (with both: ``name[example-corpus-line]``)."""
         return self.name + (f"[{self.example_id}]" if self.example_id else "")
 
     @property
@@ -140,12 +145,14 @@ class _Problems:
 
 def load_file(path: Path | str, registry: ActionRegistry | None = None,
               display: str | None = None, *,
-              max_file_mb: float | None = None) -> ScenarioFileSpec:
+              max_file_mb: float | None = None,
+              scan_depth: str | None = None) -> ScenarioFileSpec:
     """Parse and validate one file; raises ``ScenarioFileError`` listing every problem.
 
     Bad input is refused before anything runs: a file over ``max_file_mb`` megabytes (MiB;
     default ``$PRISM_MAX_SCENARIO_FILE_MB``, else the project's ``max_scenario_file_mb``, 5
-    unless set) unread, alias bombs and deep nesting too.
+    unless set) unread, alias bombs and deep nesting too. ``scan_depth`` (default
+    ``$PRISM_SCAN_DEPTH``, else standard) decides how many payloads an ``attack`` expands to.
     """
     registry = registry or load_actions()
     source = display or str(path)
@@ -171,6 +178,8 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
         if spec is not None:
             steps_by_location[tuple(location)] = spec
     _check_variables(document, problems)
+    _check_attack(document, problems)
+    payloads = _attack_payloads(document, problems, scan_depth)
     file_config = plain(document.get("config", {}))
     for location, cfg in [(["config"], file_config)] + [
             (["scenarios", i, "config"], deep_merge(file_config, plain(s.get("config", {}))))
@@ -180,7 +189,7 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
     if problems.items:
         declared = document.get("use_case")
         raise ScenarioFileError(problems.items, declared if isinstance(declared, str) else None)
-    return _build(document, source, steps_by_location)
+    return _build(document, source, steps_by_location, payloads)
 
 
 @functools.lru_cache(maxsize=1)
@@ -256,12 +265,14 @@ def _check_step(step: Any, location: list[Any], problems: _Problems,
                                         f"{type(raw_params).__name__}")
         return None
     _check_params(name, raw_params, location + [name], problems, registry)
+    _check_read_back(step.get("read_back"), location + ["read_back"], problems, registry)
     _check_step_keys(step, location, problems)
     return StepSpec(action=name, params=plain(raw_params), line=line_of(
         problems.document, location + [name]) or 0, source=source,
         save=plain(step.get("save", {})), expect=plain(step.get("expect", [])),
         raises=plain(step.get("raises")), timeout=step.get("timeout"),
-        label=step.get("name"))
+        label=step.get("name"), attack_outcome=step.get("attack_outcome"),
+        read_back=plain(step.get("read_back")))
 
 
 def _check_params(name: str, params: dict, location: list[Any], problems: _Problems,
@@ -342,6 +353,9 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
                      f"unknown error {raises.get('error')!r}"
                      f"{_did_you_mean(str(raises.get('error')), error_names())} (allowed: "
                      f"{', '.join(error_names())})")
+    if raises is not None and "attack_outcome" in step:
+        problems.add(location + ["raises"], "a step has 'raises' or 'attack_outcome', not "
+                                            "both")
     if raises is not None and ("expect" in step or "save" in step):
         problems.add(location + ["raises"], "a step with 'raises' cannot also 'expect' or "
                                             "'save' (it has no result)")
@@ -380,6 +394,80 @@ def _check_regex(pattern: Any, location: list[Any], problems: _Problems) -> None
         problems.add(location, f"matches: {why}")
 
 
+def _check_read_back(read_back: Any, location: list[Any], problems: _Problems,
+                     registry: ActionRegistry) -> None:
+    """``read_back: {<action>: {...}, path: <JMESPath>}``: one known action, valid params."""
+    if not isinstance(read_back, dict):
+        return  # the schema reports its type
+    actions = [k for k in read_back if k != "path"]
+    if len(actions) != 1 or actions[0] not in registry:
+        hint = _did_you_mean(actions[0], registry.names()) if len(actions) == 1 else ""
+        problems.add(location, f"read_back needs one action and a path, got "
+                               f"{', '.join(map(repr, actions)) or 'no action'}{hint}")
+        return
+    params = read_back[actions[0]] if read_back[actions[0]] is not None else {}
+    if isinstance(params, dict):
+        _check_params(actions[0], params, location + [actions[0]], problems, registry)
+    else:
+        problems.add(location + [actions[0]], f"parameters of {actions[0]} must be a mapping")
+
+
+def _check_attack(document: LineDict, problems: _Problems) -> None:
+    """``attack_outcome``/``read_back`` only in attack scenarios; there, a step that uses an
+    attacked variable must say what hostile input may do (``attack_outcome`` or
+    ``raises``), so no payload is judged by accident."""
+    scenarios = document.get("scenarios")
+    for s, scenario in enumerate(scenarios if isinstance(scenarios, list) else []):
+        if not isinstance(scenario, dict) or not isinstance(scenario.get("steps"), list):
+            continue
+        attack = scenario.get("attack")
+        attacked = set(attack) if isinstance(attack, dict) else set()
+        for i, step in enumerate(scenario["steps"]):
+            if not isinstance(step, dict):
+                continue
+            where = ["scenarios", s, "steps", i]
+            for key in ("attack_outcome", "read_back"):
+                if key in step and not attacked:
+                    problems.add(where + [key], f"{key!r} needs an 'attack' on the scenario "
+                                                "(attack: {payload: [corpus, ...]})")
+            if "read_back" in step and step.get("attack_outcome") not in (
+                    "verbatim", "refused_or_verbatim"):
+                problems.add(where + ["read_back"], "read_back needs attack_outcome verbatim "
+                                                    "or refused_or_verbatim")
+            actions = [k for k in step if k not in STEP_KEYS]
+            used = {variable_name(e) for a in actions for e in references(step.get(a))}
+            hit = sorted(used & attacked)
+            if hit and "attack_outcome" not in step and "raises" not in step:
+                problems.add(where + actions[:1], f"step uses attacked variable "
+                                                  f"${{{hit[0]}}} but declares no "
+                                                  f"attack_outcome (allowed: "
+                                                  f"{', '.join(attack_mode.OUTCOMES)})")
+
+
+def _attack_payloads(document: LineDict, problems: _Problems,
+                     depth: str | None) -> dict[int, list[attack_mode.AttackPoint]]:
+    """Scenario index -> its attack runs at this scan depth (empty for no attack)."""
+    runs: dict[int, list[attack_mode.AttackPoint]] = {}
+    scenarios = document.get("scenarios")
+    known = set(attack_mode.corpus_names())
+    for s, scenario in enumerate(scenarios if isinstance(scenarios, list) else []):
+        attack = scenario.get("attack") if isinstance(scenario, dict) else None
+        if not isinstance(attack, dict):
+            continue
+        for variable, corpora in attack.items():
+            for corpus in corpora if isinstance(corpora, list) else []:
+                if corpus not in known:
+                    continue  # reported by the schema, with the known names
+                try:
+                    payloads = attack_mode.payloads(corpus, depth)
+                except attack_mode.AttackConfigError as exc:
+                    problems.add(["scenarios", s, "attack"], str(exc))
+                    return runs
+                runs.setdefault(s, []).extend(attack_mode.AttackPoint(variable, p)
+                                              for p in payloads)
+    return runs
+
+
 def _check_variables(document: LineDict, problems: _Problems) -> None:
     """Every ``${name}`` a step reads (parameters and expectations) must be defined by then:
     file or scenario fixtures, the example row, or a ``save`` (or ``vars.set``) of an earlier
@@ -393,6 +481,8 @@ def _check_variables(document: LineDict, problems: _Problems) -> None:
             continue
         steps = background + _raw_steps(scenario.get("steps"), ["scenarios", s, "steps"])
         known = fixtures | _keys(scenario.get("fixtures"))
+        if isinstance(scenario.get("attack"), dict):  # set by the attack world
+            known |= set(scenario["attack"]) | {"victim", "victim_session", "canary"}
         rows = scenario.get("examples")
         for row in rows if isinstance(rows, list) and rows else [None]:
             for line, expression, message in _undefined(steps, known | _keys(row), document):
@@ -472,8 +562,9 @@ def _did_you_mean(key: str, candidates: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _build(document: LineDict, source: str,
-           steps: dict[tuple[Any, ...], StepSpec]) -> ScenarioFileSpec:
+def _build(document: LineDict, source: str, steps: dict[tuple[Any, ...], StepSpec],
+           attacks: dict[int, list[attack_mode.AttackPoint]] | None = None,
+           ) -> ScenarioFileSpec:
     use_case = document.get("use_case")
     file_tags = list(document.get("tags", []))
     fixtures = plain(document.get("fixtures", {}))
@@ -498,11 +589,16 @@ def _build(document: LineDict, source: str,
             telemetry=bool(raw.get("telemetry", document.get("telemetry", False))))
         variables = {**fixtures, **plain(raw.get("fixtures", {}))}
         examples = plain(raw.get("examples")) or [None]
+        points = (attacks or {}).get(s) or [None]
         for n, example in enumerate(examples, start=1):
             row = example or {}
             example_id = None if example is None else _example_id(n, row)
-            specs.append(ScenarioSpec(**base, variables={**variables, **row},
-                                      example_id=example_id))
+            for point in points:
+                run_id = example_id if point is None else \
+                    "-".join(filter(None, [example_id, point.payload.id]))
+                extra = {} if point is None else {point.variable: point.payload.text}
+                specs.append(ScenarioSpec(**base, variables={**variables, **row, **extra},
+                                          example_id=run_id, attack=point))
     return ScenarioFileSpec(path=source, scenarios=specs, use_case=use_case, tags=file_tags)
 
 

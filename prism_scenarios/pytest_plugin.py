@@ -147,12 +147,13 @@ class YamlScenarioItem(pytest.Item):
         run = ScenarioRun(config=spec.config, start=spec.start, seed=spec.seed,
                           variables=spec.variables, invariants=spec.invariants,
                           reporter=AllureReporter(), telemetry=spec.telemetry,
-                          keep=self.config.getoption("keep_stores"))
+                          keep=self.config.getoption("keep_stores"), attack=spec.attack)
         try:
             for step in spec.steps:
                 run.step(step.action, step.params, where=step.where, save=step.save,
                          expect=step.expect, raises=step.raises, timeout=step.timeout,
-                         label=step.label)
+                         label=step.label, attack_outcome=step.attack_outcome,
+                         read_back=step.read_back)
         finally:
             record_outcome(self, run, spec.use_case, spec.source, tags=spec.tags)
             run.close()

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from prism_scenarios.actions.registry import ActionRegistry, load_actions
+from prism_scenarios.attack import OUTCOMES, corpus_names
 from prism_scenarios.matchers import MATCHERS, TYPES
+from prism_scenarios.tags import SEVERITIES
 
 SCHEMA_ID = "https://prism-scenarios.dev/schemas/scenario.schema.json"
-STEP_KEYS = ("name", "save", "expect", "raises", "timeout")
-SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+STEP_KEYS = ("name", "save", "expect", "raises", "timeout", "attack_outcome", "read_back")
 # The engine's per-step checks, each on by default (prism_scenarios.engine).
 INVARIANTS = ("outside_root", "jsonl", "counters", "isolation")
 INTERPOLATION = {"type": "string", "pattern": r"^\$\{[^{}]+\}$",
@@ -114,6 +115,14 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
                                                              "searched in the message"}},
                    "description": "the step must fail with this error"},
         "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+        "attack_outcome": {"enum": list(OUTCOMES), "description":
+                           "attack runs: what hostile input may do here (refused = a domain "
+                           "error; verbatim = accepted and read back byte-identical)"},
+        "read_back": {"type": "object", "required": ["path"], "minProperties": 2,
+                      "maxProperties": 2, "properties": {"path": {
+                          "type": "string", "description": "JMESPath to the stored value"}},
+                      "description": "attack runs: one action that reads the value back, and "
+                                     "the path in its result that must equal the payload"},
     })
     defs["step"] = {"type": "object", "properties": step_props, "additionalProperties": False,
                     "oneOf": [{"required": [a.name]} for a in registry]}
@@ -146,6 +155,14 @@ def build_schema(registry: ActionRegistry | None = None) -> dict[str, Any]:
             "fixtures": {"type": "object", "description": "variables for this scenario"},
             "examples": {"type": "array", "minItems": 1, "items": {"type": "object"},
                          "description": "run once per row; each row's keys become variables"},
+            "attack": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                       "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                       "additionalProperties": {"type": "array", "minItems": 1,
+                                                "uniqueItems": True,
+                                                "items": {"enum": corpus_names()}},
+                       "description": "attack mode: {variable: [corpus, ...]}; one run per "
+                                      "payload, the attack oracles checked after every step "
+                                      "(docs/security-suite.md)"},
             "steps": {"$ref": "#/$defs/steps"},
         },
     }

@@ -18,11 +18,23 @@ class SummaryPlugin:
         self.started = time.perf_counter()
         self.elapsed = 0.0
         self.collected = 0
+        # Each scenario's declared severity (YAML ``severity:``), by node id: the security
+        # report weighs a failed security test by it (items are seen in this process only;
+        # under xdist a Gherkin ``@severity:`` tag in the prism record still carries it).
+        self.severities: dict[str, str] = {}
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            severity = getattr(getattr(item, "spec", None), "severity", None)
+            if isinstance(severity, str):
+                self.severities[item.nodeid] = severity
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         entry = self.tests.setdefault(report.nodeid, {"nodeid": report.nodeid,
                                                       "outcome": "passed", "duration": 0.0,
-                                                      "message": "", "prism": None})
+                                                      "message": "", "prism": None,
+                                                      "severity": self.severities.get(
+                                                          report.nodeid)})
         entry["duration"] += report.duration
         for name, value in report.user_properties:
             if name == "prism":

@@ -21,6 +21,7 @@ import jsonschema
 from flatfile_chat.config.yaml_lines import YAMLError, line_of, load_yaml_file, plain
 from prism_scenarios.dto import (
     FFPerformanceTestConfigDTO,
+    FFSecurityFindingDTO,
     FFSystemIntegrationReportDTO,
     FFUseCaseValidationDTO,
 )
@@ -208,8 +209,7 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         touching = [t for t in tests if t.get("prism") and component in t["prism"]["components"]
                     and len(t["prism"]["components"]) >= 2]
         flags[flag] = bool(touching) and all(t["outcome"] == "passed" for t in touching)
-    security = [t for t in tests if "/security/" in t["nodeid"] or "security" in
-                ((t.get("prism") or {}).get("source") or "")]
+    security = [t for t in security_suite(tests) if t["outcome"] != "skipped"]
     migration = migration_suite(tests)
     passing = sum(v.validation_successful for v in validations)
     success_rate = round(100 * counts["passed"] / executed, 2) if executed else 0.0
@@ -221,8 +221,10 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
              "throughput": "throughput_rps = engine steps per second of step time",
              "cpu": "peak_cpu_usage_percent is sampled every 0.25 s over this process and "
                     "its children (100 = one core busy)"}
-    if not security:
-        notes["security"] = "no security suite ran in this run (security fields are null)"
+    notes["security"] = SECURITY_NOTE if security else (
+        "no security test ran in this run (scenarios/security, features/security, or tagged "
+        "security): security_tests_passed, vulnerabilities_found, security_score and "
+        "security_findings are null")
     migration_fields = migration_verdicts(migration)
     notes.update(migration_fields.pop("notes"))
     notes["readiness"] = ("production_readiness_score = 0.3 x use-case success rate + 0.2 x "
@@ -231,8 +233,8 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
                           "not run counts 0" if not partial else
                           "production_readiness_score is null: readiness is judged on a full "
                           "run only (a partial run leaves use cases and suites out)")
-    security_share = (sum(t["outcome"] == "passed" for t in security) / len(security)
-                      if security else 0.0)
+    findings = security_findings(security)
+    security_share = security_score(security) if security else 0.0
     migration_ran = [t for t in migration if t["outcome"] != "skipped"]
     migration_share = (sum(t["outcome"] == "passed" for t in migration_ran) / len(migration_ran)
                        if migration_ran else 0.0)
@@ -255,11 +257,10 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         average_cpu_usage_percent=round(average_cpu_percent, 1)
         if average_cpu_percent is not None else None,
         throughput_rps=round(steps / step_seconds, 1) if step_seconds else 0.0,
-        security_tests_passed=all(t["outcome"] == "passed" for t in security)
-        if security else None,
-        vulnerabilities_found=sum(t["outcome"] != "passed" for t in security)
-        if security else None,
+        security_tests_passed=not findings if security else None,
+        vulnerabilities_found=len(findings) if security else None,
         security_score=round(security_share, 4) if security else None,
+        security_findings=findings if security else None,
         **migration_fields,
         system_stability_score=round(success_rate / 100, 4),
         error_rate_percent=round(100 * failed / executed, 2) if executed else 0.0,
@@ -267,6 +268,86 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         critical_issues=[issue for v in validations for issue in v.blocking_issues][:50],
         production_readiness_score=None if partial else round(readiness / 100, 4),
         run_scope="partial" if partial else "full", notes=notes)
+
+
+# -- the security suite -------------------------------------------------------------------
+SECURITY_SUITE = "security"  # scenarios/security/ and features/security/
+SECURITY_TAG = "security"
+# vulnerability_threshold's scale (FFSecurityTestConfigDTO), low to high
+LEVELS = ("low", "medium", "high", "critical")
+# A scenario's Allure severity on that scale
+LEVEL_OF = {"trivial": "low", "minor": "low", "normal": "medium", "critical": "high",
+            "blocker": "critical"}
+LEVEL_WEIGHT = {"low": 1, "medium": 2, "high": 4, "critical": 8}
+SECURITY_NOTE = (
+    "security fields come from the security suite only: tests from scenarios/security/ or "
+    "features/security/, or tagged security (skipped ones did not run). A security test that "
+    "did not pass (failed, error, xfailed, xpassed) is a vulnerability, listed in "
+    "security_findings with its severity: the scenario's severity (YAML `severity:`, Gherkin "
+    "@severity:) mapped trivial/minor -> low, normal -> medium, critical -> high, blocker -> "
+    "critical, and its asvs:<id> tags. security_score = severity-weighted share of passing "
+    "security tests (weights low 1, medium 2, high 4, critical 8); 1.0 = all passed. "
+    "`prism-scenarios run` exits 6 when a vulnerability is at or above "
+    "--vulnerability-threshold (FFSecurityTestConfigDTO.vulnerability_threshold)")
+
+
+def _in_security_folder(test: dict[str, Any]) -> bool:
+    source = (test.get("prism") or {}).get("source") or ""
+    where = [Path(source).parent.name] if source else []
+    head = test["nodeid"].split("::", 1)[0].replace("\\", "/").split("/")
+    where += [head[i + 1] for i in range(len(head) - 1) if head[i] in ("scenarios", "features")]
+    return SECURITY_SUITE in where
+
+
+def security_suite(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tests of the security suite: from a ``security`` folder under scenarios/ or
+    features/, or tagged ``security``. A unit test about security code is not one."""
+    return [t for t in tests if _in_security_folder(t)
+            or SECURITY_TAG in ((t.get("prism") or {}).get("tags") or [])]
+
+
+def allure_severity(test: dict[str, Any]) -> str:
+    """The test's severity as its scenario declares it (``normal`` when it says nothing)."""
+    record = test.get("prism") or {}
+    severity = record.get("severity") or test.get("severity")
+    if not severity:
+        severity = next((t.split(":", 1)[1] for t in sorted(record.get("tags") or [])
+                         if t.startswith("severity:")), None)
+    return severity if severity in LEVEL_OF else "normal"
+
+
+def severity_level(test: dict[str, Any]) -> str:
+    return LEVEL_OF[allure_severity(test)]
+
+
+def security_findings(security: list[dict[str, Any]]) -> list[FFSecurityFindingDTO]:
+    """Every security test that ran and did not pass, most severe first."""
+    findings = []
+    for test in security:
+        if test["outcome"] in ("passed", "skipped"):
+            continue
+        tags = (test.get("prism") or {}).get("tags") or []
+        message = (test.get("message") or "").strip().splitlines()
+        findings.append(FFSecurityFindingDTO(
+            test=test["nodeid"], name=_scenario_name(test), severity=severity_level(test),
+            allure_severity=allure_severity(test),
+            asvs=sorted({t.split(":", 1)[1] for t in tags if t.startswith("asvs:")}),
+            outcome=test["outcome"], message=message[0][:300] if message else ""))
+    return sorted(findings, key=lambda f: -LEVELS.index(f.severity))
+
+
+def security_score(security: list[dict[str, Any]]) -> float:
+    """Severity-weighted share of passing security tests (see :data:`SECURITY_NOTE`)."""
+    total = sum(LEVEL_WEIGHT[severity_level(t)] for t in security)
+    passed = sum(LEVEL_WEIGHT[severity_level(t)] for t in security if t["outcome"] == "passed")
+    return passed / total if total else 0.0
+
+
+def vulnerabilities_at_or_above(findings: list[FFSecurityFindingDTO] | None,
+                                threshold: str) -> list[FFSecurityFindingDTO]:
+    """The findings that trip the ``vulnerability_threshold`` gate."""
+    floor = LEVELS.index(threshold)
+    return [f for f in findings or [] if LEVELS.index(f.severity) >= floor]
 
 
 # -- the migration suite ------------------------------------------------------------------

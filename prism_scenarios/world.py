@@ -75,6 +75,15 @@ class World:
         self._managers: dict[str, Any] = {}
         self._audit: Any = None
 
+    def reconfigure(self, overrides: dict[str, Any]) -> None:
+        """Merge store config overrides (Gherkin's "Given the store is configured with:");
+        only before anything built the store, which reads the config once."""
+        if self._store is not None or self._managers:
+            raise RuntimeError("the store is already in use: configure it before the first "
+                               "step that touches it")
+        base = _world_defaults(self.store_root, self.sandbox_root, self.seed)
+        self.config = load_config(preset="test", overrides=deep_merge(base, overrides))
+
     @property
     def store(self) -> FFStorageManager:
         if self._store is None:

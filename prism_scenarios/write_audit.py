@@ -1,7 +1,10 @@
-"""Record every path the process writes while a step runs (``sys.addaudithook``).
+"""Record every path the process writes (and, in attack runs, reads) while a step runs
+(``sys.addaudithook``).
 
 The hook is installed once per process and costs one cheap check per audit event when no step
 is running. Subprocesses are outside its reach; they run in the tool sandbox's own folder.
+:func:`outside` resolves symlinks (``os.path.realpath``), so a write or read through a
+symlink inside the root that points elsewhere counts as outside.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ _PATH_EVENTS = {
 _lock = threading.Lock()
 _installed = False
 _recording: list[str] | None = None
+_reading: list[str] | None = None  # only while an attack run records reads
+_READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "shutil.copyfile": 0, "os.chdir": 0}
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
@@ -32,12 +37,19 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         path, mode, flags = args
         writes = (mode is not None and any(c in mode for c in "wax+")) or \
                  (mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS)
-        if writes and isinstance(path, str | bytes | os.PathLike):
-            recording.append(os.fsdecode(path))
+        if isinstance(path, str | bytes | os.PathLike):
+            if writes:
+                recording.append(os.fsdecode(path))
+            elif _reading is not None:
+                _reading.append(os.fsdecode(path))
     elif event in _PATH_EVENTS:
         for index in _PATH_EVENTS[event]:
             if index < len(args) and isinstance(args[index], str | bytes | os.PathLike):
                 recording.append(_resolve(event, args, index))
+    if _reading is not None and event in _READ_EVENTS:
+        index = _READ_EVENTS[event]
+        if index < len(args) and isinstance(args[index], str | bytes | os.PathLike):
+            _reading.append(os.fsdecode(args[index]))
 
 
 # Where a path argument may be relative to an open folder (``dir_fd``): shutil.rmtree, for
@@ -71,30 +83,56 @@ def install() -> None:
 
 
 class Recorder:
-    """``with Recorder() as paths:`` collects absolute paths written inside the block."""
+    """``with Recorder() as paths:`` collects absolute paths written inside the block;
+    ``Recorder(reads=[])`` also collects the paths read (opened without a write mode, or
+    listed) into that list."""
+
+    def __init__(self, reads: list[str] | None = None) -> None:
+        self.reads = reads
 
     def __enter__(self) -> list[str]:
-        global _recording
+        global _recording, _reading
         install()
-        self._previous = _recording
+        self._previous, self._previous_reads = _recording, _reading
         self.paths: list[str] = []
         _recording = self.paths
+        if self.reads is not None:
+            _reading = self.reads
         return self.paths
 
     def __exit__(self, *exc: object) -> None:
-        global _recording
-        _recording = self._previous
+        global _recording, _reading
+        _recording, _reading = self._previous, self._previous_reads
         cwd = os.getcwd()
         self.paths[:] = [os.path.normpath(os.path.join(cwd, p)) for p in self.paths]
+        if self.reads is not None:
+            self.reads[:] = [os.path.normpath(os.path.join(cwd, p)) for p in self.reads]
 
 
 def outside(paths: list[str], roots: list[str]) -> list[str]:
-    """Paths not under any root (bytecode caches are never a scenario's doing)."""
-    prefixes = [os.path.normpath(r) + os.sep for r in roots]
+    """Paths not under any root once symlinks are resolved (bytecode caches are never a
+    scenario's doing). A path is shown as recorded, with ``-> real`` when a symlink took it
+    elsewhere."""
+    prefixes = [os.path.realpath(r) + os.sep for r in roots]
     bad = []
-    for path in paths:
+    for path in set(paths):
         if "__pycache__" in path or path == os.devnull:
             continue
-        if not any(path.startswith(p) or path + os.sep == p for p in prefixes):
-            bad.append(path)
-    return sorted(set(bad))
+        real = os.path.realpath(path)
+        if not any(real.startswith(p) or real + os.sep == p for p in prefixes):
+            bad.append(path if real == path else f"{path} -> {real}")
+    return sorted(bad)
+
+
+class paused:
+    """``with paused():`` records nothing inside the block: a runner action that sets up an
+    attack (plants a symlink) is the test's doing, not the system under test's."""
+
+    def __enter__(self) -> None:
+        global _recording, _reading
+        self._saved = (_recording, _reading)
+        _recording, _reading = None, None
+
+    def __exit__(self, *exc: object) -> None:
+        global _recording, _reading
+        _recording, _reading = self._saved

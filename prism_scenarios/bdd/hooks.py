@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from prism_scenarios import project
-from prism_scenarios.tags import NAMESPACES, feature_tags, marker_name
+from prism_scenarios.tags import NAMESPACES, OWN_TAGS, feature_tags, marker_name, severity_tag
 
 _CONFIGS: list[pytest.Config] = []
 
@@ -49,7 +49,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # pytest-bdd's default would refuse the name first
 def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
-    if not tag.startswith(NAMESPACES) or not _CONFIGS:
+    if not (tag.startswith(NAMESPACES) or tag in OWN_TAGS) or not _CONFIGS:
         return None  # not ours: pytest-bdd's default (or the project's own hook) applies it
     name = marker_name(tag)
     _CONFIGS[-1].addinivalue_line("markers", f"{name}: scenario tag '{tag}'")
@@ -105,7 +105,8 @@ def _adopt(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     label_test(parent_suite="Gherkin features",
                suite=Path(feature.rel_filename).parent.name or "features",
                feature=use_case or feature.name, use_case=use_case, components=components,
-               tags=tags, severity=None, description=scenario.description or None)
+               tags=tags, severity=severity_tag(tags),
+               description=scenario.description or None)
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:

@@ -32,7 +32,8 @@ scenarios:
       - session.create: {title: Intro}
 """)
     assert problems[0] == ("case.yaml:4: unknown action 'user.creat' (did you mean "
-                           "'user.create'?) (step keys: name, save, expect, raises, timeout; "
+                           "'user.create'?) (step keys: name, save, expect, raises, timeout, "
+                           "attack_outcome, read_back; "
                            "actions: run `prism-scenarios actions`)")
     assert problems[1].startswith("case.yaml:5: parameter 'limit' of messages.list: 'ten' "
                                   "has the wrong type (expected int or null")

@@ -1,0 +1,48 @@
+"""Runner actions that play the attacker on disk: plant a symlink inside the store, copy one
+stored file over another. They set up what the store must then withstand (a write through a
+symlink, a ciphertext moved to another owner's file); the planting itself is not audited as
+a scenario write (it is the test's doing, not the store's)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from pydantic import Field
+
+from prism_scenarios import write_audit
+from prism_scenarios.actions.checks import store_path
+from prism_scenarios.actions.registry import Params, action
+
+
+class SymlinkParams(Params):
+    path: str = Field(description="where the link goes, relative to the store root")
+    target: str = Field(description="what it points to: any path, e.g. ${canary} (the "
+                                    "attack world's file beside the store root)")
+
+
+class CopyParams(Params):
+    source: str = Field(description="stored file to copy, relative to the store root")
+    path: str = Field(description="stored file it replaces, relative to the store root")
+
+
+@action("files.symlink", component="runner")
+async def files_symlink(world, p: SymlinkParams) -> str:
+    """Plant a symlink inside the store root (parents created); returns the link's path
+    relative to the store root. An existing file there is replaced."""
+    link = store_path(world, p.path)
+    with write_audit.paused():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(p.target, link)
+    return p.path
+
+
+@action("files.copy", component="runner")
+async def files_copy(world, p: CopyParams) -> str:
+    """Copy a stored file's bytes over another stored file (e.g. one user's encrypted
+    messages over another's); returns the replaced path."""
+    with write_audit.paused():
+        shutil.copyfile(store_path(world, p.source), store_path(world, p.path))
+    return p.path
