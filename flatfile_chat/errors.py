@@ -59,6 +59,16 @@ class SecurityError(ValidationError):
     """Input that tries to escape the store, impersonate another id, or tamper with data."""
 
 
+class UnsafePath(SecurityError):
+    """A symlink (or another file type) planted inside the store root where the store keeps
+    its own folders and files: following it could read or write outside the root."""
+
+
+class StorageWriteError(FFError):
+    """A write failed (disk full, read-only or unwritable folder, I/O error). The store
+    left the previous content in place; ``errno`` says why."""
+
+
 class StorageCorrupted(FFError):
     """A file on disk cannot be read as what it should be; names file and line."""
 
@@ -90,5 +100,7 @@ __all__ = [
     "OldStoreFormat",
     "SecurityError",
     "StorageCorrupted",
+    "StorageWriteError",
+    "UnsafePath",
     "ValidationError",
 ]

@@ -71,6 +71,9 @@ class World:
         # Legacy stores a migration brought to the current format: the store invariants
         # (jsonl, counters, isolation) check them like the main store (migrated_store_issues).
         self.migrated_stores: set[Path] = set()
+        # Symlinks the scenario planted (files.symlink), relative to the store root: the
+        # store reports them (unsafe_link) as it must, which is not an invariant breach.
+        self.planted_links: set[str] = set()
         self._store: FFStorageManager | None = None
         self._managers: dict[str, Any] = {}
         self._audit: Any = None

@@ -37,7 +37,8 @@ def _user_ids(ctx: StoreContext) -> list[str]:
 def analytics_files(root: Path) -> Iterable[Path]:
     for dirpath, _dirs, files in os.walk(root / "analytics"):
         for name in sorted(files):
-            if not name.endswith(LOCK_SUFFIX) and not is_temp_file(name):
+            if (not name.endswith(LOCK_SUFFIX) and not is_temp_file(name)
+                    and not os.path.islink(os.path.join(dirpath, name))):  # never followed
                 yield Path(dirpath, name)
 
 

@@ -57,7 +57,7 @@ class OperationTail:
 
     def _catch_up(self) -> None:
         try:
-            fh = open(self._path, "rb")  # noqa: SIM115 - closed below; fstat needs the fd
+            fh = open(self._fs.checked(self._path), "rb")  # noqa: SIM115 - fstat needs the fd
         except FileNotFoundError:
             self._reset(None)
             return

@@ -145,7 +145,7 @@ def known_user_ids(ctx: StoreContext) -> list[str]:
     memo = _user_ids_memo.get(ctx.fs)
     if memo is not None and memo[0] == signature:
         return memo[1]
-    found = sorted(name for name in os.listdir(users_dir) if _is_valid_user_id(name))
+    found = sorted(name for name in ctx.fs.listdir(users_dir) if _is_valid_user_id(name))
     _user_ids_memo[ctx.fs] = (signature, found)
     return found
 

@@ -40,6 +40,9 @@ class FFStorageConfigDTO(ConfigSection):
     enable_file_locking: Literal[True] = True
     lock_timeout_seconds: float = Field(30.0, gt=0)
     io_mode: Literal["inline", "thread"] = "inline"
+    # Files 0600 and folders 0700 (only the store's owner reads them: not a sandboxed tool's
+    # pool uid, not another local user). False: 0644/0755 as upstream wrote them.
+    owner_only: bool = True
     encryption: FFEncryptionConfigDTO = Field(default_factory=FFEncryptionConfigDTO)
 
     @field_validator("allowed_document_extensions")

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +49,7 @@ class KBAccess:
             return KBHandle(kb_id, user_id, own)
         users_dir = self._layout.users_dir()
         try:
-            owners = sorted(os.listdir(users_dir))
+            owners = sorted(self._fs.listdir(users_dir))
         except FileNotFoundError:
             owners = []
         for owner in owners:

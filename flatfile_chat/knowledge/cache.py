@@ -144,7 +144,7 @@ class QueryCache:
             fs.write_json(paths.query_cache, {"fingerprint": fingerprint,
                                               "cleared_at": now_iso}, derived=True)
             try:
-                names = sorted(os.listdir(paths.cache_shards_dir))
+                names = sorted(fs.listdir(paths.cache_shards_dir))
             except FileNotFoundError:
                 names = []
             for name in names:

@@ -34,7 +34,9 @@ def register_checks(store: FFStorageManager) -> None:
 
 def _dirs(path: Path) -> list[Path]:
     try:
-        return sorted(path / n for n in os.listdir(path) if (path / n).is_dir())
+        # a symlinked folder is not looked through (the store's link check reports it)
+        return sorted(path / n for n in os.listdir(path)
+                      if (path / n).is_dir() and not (path / n).is_symlink())
     except FileNotFoundError:
         return []
 

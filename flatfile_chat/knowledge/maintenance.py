@@ -4,7 +4,6 @@ or the files disagree, bm25 rebuilt, counts recomputed, cache emptied, orphan fi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,11 +86,10 @@ class KBMaintenance:
             else np.zeros((0, self._repo.embedder.dimensions), np.float32)
         return vectors, len(kept)
 
-    @staticmethod
-    def _orphan_files(paths: KBPaths, documents: Mapping[str, Any]) -> list[str]:
+    def _orphan_files(self, paths: KBPaths, documents: Mapping[str, Any]) -> list[str]:
         wanted = {d["filename"] for d in documents.values()} | {"metadata.json"}
         try:
-            names = os.listdir(paths.documents_dir)
+            names = self._fs.listdir(paths.documents_dir)
         except FileNotFoundError:
             return []
         return sorted(n for n in names if n not in wanted and not n.startswith("."))

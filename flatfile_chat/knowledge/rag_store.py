@@ -10,7 +10,6 @@ message with no match gets an empty list. Writers hold the session lock; usage c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -264,12 +263,11 @@ class RAGStore:
                 else 0.0,
                 "average_relevance": round(sum(relevance) / len(relevance), 4) if relevance
                 else 0.0,
-                "context_files": len([n for n in _listdir(paths.context_dir)
+                "context_files": len([n for n in self._listdir(paths.context_dir)
                                       if n.startswith("msg_")])}
 
-
-def _listdir(path: Any) -> list[str]:
-    try:
-        return os.listdir(path)
-    except FileNotFoundError:
-        return []
+    def _listdir(self, path: Any) -> list[str]:
+        try:
+            return self._fs.listdir(path)
+        except FileNotFoundError:
+            return []

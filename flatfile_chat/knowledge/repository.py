@@ -12,7 +12,6 @@ returns; a crash in between is visible to the integrity check and repaired by
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -172,7 +171,7 @@ class KBRepository:
     def _configs(self, user_id: str) -> list[dict[str, Any]]:
         root = self.layout.kb_root(user_id)
         try:
-            names = sorted(os.listdir(root))
+            names = sorted(self._fs.listdir(root))
         except FileNotFoundError:
             return []
         configs = []

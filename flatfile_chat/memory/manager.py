@@ -27,6 +27,7 @@ from flatfile_chat.errors import (
     NotFound,
     SecurityError,
     StorageCorrupted,
+    StorageWriteError,
     ValidationError,
 )
 from flatfile_chat.memory import integrity
@@ -207,13 +208,19 @@ class FFMemoryLayerManager:
                 self._refuse_duplicate(paths, given_id)
             else:
                 record["memory_id"] = self._ctx.ids.prefixed("mem", 12)
-            self._files.append(paths, layer, [record])
-            refresh_counts(self._ctx.fs, paths, metadata, [layer])
-            self._files.write_metadata(paths, metadata, now_iso)
-            count = metadata["layer_stats"][layer]["item_count"]
-            if (self.config.enable_compression
-                    and count > self.config.compression_thresholds[layer]):
-                self._compress_locked(paths, layer, now, now_iso)
+            self._files.append(paths, layer, [record])  # the commit point: the item is stored
+            try:
+                refresh_counts(self._ctx.fs, paths, metadata, [layer])
+                self._files.write_metadata(paths, metadata, now_iso)
+                count = metadata["layer_stats"][layer]["item_count"]
+                if (self.config.enable_compression
+                        and count > self.config.compression_thresholds[layer]):
+                    self._compress_locked(paths, layer, now, now_iso)
+            except StorageWriteError:
+                # Counts are derived from the layer files (recounted by the next add; the
+                # integrity check reports them stale meanwhile) and compression rewrites
+                # whole files or nothing: reporting a failure now would hide a stored item.
+                return
 
     def _refuse_sandbox_session(self, user_id: str, session_id: str | None) -> None:
         """A prompt-sandbox session (``metadata.sandbox: true``) is isolated from the user's

@@ -135,10 +135,10 @@ class PanelCreator:
 
     def _panel_ids(self) -> list[str]:
         root = self.layout.root()
-        if not root.is_dir():
+        if not self._fs.is_dir(root):
             return []
-        return sorted(p.name for p in root.iterdir()
-                      if p.is_dir() and (p / "panel_config.json").is_file())
+        return sorted(n for n in self._fs.listdir(root)
+                      if self._fs.is_dir(root / n) and (root / n / "panel_config.json").is_file())
 
     def _claim(self, panel_id: str) -> Path:
         folder = self.layout.panel_dir(panel_id)

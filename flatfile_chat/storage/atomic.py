@@ -53,7 +53,7 @@ def fsync_dir(directory: Path) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool, exclusive: bool = False,
-                       mode: int = 0o644) -> None:
+                       mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` atomically.
 
     ``fsync`` flushes the file before the rename and the folder after it (power-loss safe).

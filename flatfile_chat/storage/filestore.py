@@ -1,31 +1,63 @@
 """The file layer every manager writes through: safe paths, atomic JSON, locked JSONL, codec.
 
-Managers never call ``open`` themselves. That keeps three promises in one place: nothing is
-written outside the root, nothing is half-written, and encryption (when on) covers every file.
+Managers never call ``open`` themselves. That keeps four promises in one place: nothing is
+read or written outside the root (no path leaves it, no symlink inside it is followed),
+nothing is half-written (a failed write raises ``StorageWriteError`` and leaves the previous
+content), files are private to the store's owner by default, and encryption (when on) covers
+every file.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from flatfile_chat.clock import Clock, SystemClock
-from flatfile_chat.errors import AlreadyExists, NotFound, StorageCorrupted
+from flatfile_chat.errors import (
+    AlreadyExists,
+    NotFound,
+    StorageCorrupted,
+    StorageWriteError,
+    UnsafePath,
+)
 from flatfile_chat.storage import chain, jsonl
 from flatfile_chat.storage.atomic import atomic_write_bytes, dump_json
 from flatfile_chat.storage.codec import Codec, PlainCodec
 from flatfile_chat.storage.durability import Durability, GroupCommitter
 from flatfile_chat.storage.locks import file_lock, may_write_in_place
-from flatfile_chat.storage.paths import ensure_inside, safe_join
+from flatfile_chat.storage.paths import ensure_inside, refuse_links, safe_join
 
 _MISSING: Any = object()
 # Derived files this small are updated in place: one pwrite of at most one disk sector.
 IN_PLACE_MAX_BYTES = 512
+# Private by default: a sandboxed tool (another uid) or another local user cannot read chats.
+OWNER_ONLY_MODES = (0o600, 0o700)
+SHARED_MODES = (0o644, 0o755)  # upstream's modes, for a store shared through group access
+
+
+@contextmanager
+def writing(rel: str) -> Iterator[None]:
+    """Turn an OS failure of a write into the store's own error, naming the file and errno.
+
+    Callers that change a file in place (appends) restore its previous length before the
+    error leaves them; whole-file writes never touched the old file (temp + rename)."""
+    try:
+        yield
+    except (FileExistsError, FileNotFoundError):
+        raise  # callers turn these into AlreadyExists / NotFound
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePath(f"refusing {rel!r}: it is a symbolic link inside the store root; "
+                             "the store never follows links", key="path", value=rel) from None
+        raise StorageWriteError(f"{rel}: write failed, previous content kept: "
+                                f"{exc.strerror or exc} (errno {exc.errno})", path=rel,
+                                errno=exc.errno) from exc
 
 
 class FileStore:
@@ -38,9 +70,13 @@ class FileStore:
         group_commit_interval_ms: float = 50.0,
         codec: Codec | None = None,
         clock: Clock | None = None,
+        owner_only: bool = True,
     ) -> None:
         self.root = Path(os.path.abspath(root))
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.file_mode, self.dir_mode = OWNER_ONLY_MODES if owner_only else SHARED_MODES
+        self._root_str = os.fspath(self.root)
+        with writing("."):
+            self.root.mkdir(mode=self.dir_mode, parents=True, exist_ok=True)
         self.durability = Durability(durability)
         self.lock_timeout = lock_timeout
         self.codec: Codec = codec or PlainCodec()
@@ -51,6 +87,15 @@ class FileStore:
     # -- paths ---------------------------------------------------------------------------
     def path(self, *parts: str) -> Path:
         return safe_join(self.root, *parts)
+
+    def checked(self, path: Path) -> Path:
+        """``path`` if it is under the root and no existing part of it below the root is a
+        symlink (``UnsafePath`` otherwise). Every read and write of the store goes through it."""
+        if path == self.root:
+            return path
+        ensure_inside(self.root, path)
+        refuse_links(self._root_str, os.fspath(path))
+        return path
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -81,6 +126,7 @@ class FileStore:
     # -- JSON documents ------------------------------------------------------------------
     def read_raw(self, path: Path) -> bytes | None:
         """A file's bytes as stored (still sealed when encrypted), or None if missing."""
+        self.checked(path)
         try:
             return path.read_bytes()
         except FileNotFoundError:
@@ -97,6 +143,7 @@ class FileStore:
 
     def read_json(self, path: Path, default: Any = _MISSING, *, shared_lock: bool = False) -> Any:
         """Parse a JSON document. ``shared_lock`` for files that are updated in place."""
+        self.checked(path)
         try:
             if shared_lock:
                 with self.lock(path, shared=True):
@@ -117,7 +164,7 @@ class FileStore:
         fsynced, and when the caller holds its exclusive lock and it fits in one sector it is
         overwritten in place (readers then pass ``shared_lock=True``).
         """
-        ensure_inside(self.root, path)
+        self.checked(path)
         payload = dump_json(data)
         if self.codec.encrypted:
             payload = self.codec.seal(payload, owner=self.owner_of(path), rel_path=self.rel(path))
@@ -127,8 +174,9 @@ class FileStore:
                 self._after_write(path)
                 return written
         try:
-            atomic_write_bytes(path, payload, fsync=self._fsync and not derived,
-                               exclusive=exclusive)
+            with writing(self.rel(path)):
+                atomic_write_bytes(path, payload, fsync=self._fsync and not derived,
+                                   exclusive=exclusive, mode=self.file_mode)
         except FileExistsError:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         self._after_write(path)
@@ -138,25 +186,29 @@ class FileStore:
         """The bytes now on disk, or None when an in-place write is not allowed here."""
         if len(payload) > IN_PLACE_MAX_BYTES or not may_write_in_place(path):
             return None
-        try:
-            fd = os.open(path, os.O_RDWR)
-        except FileNotFoundError:
-            return None
-        try:
-            old_size = os.fstat(fd).st_size
-            if old_size > IN_PLACE_MAX_BYTES:
+        with writing(self.rel(path)):
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+            except FileNotFoundError:
                 return None
-            # Pad with JSON whitespace so no stale tail survives; one pwrite within one page is
-            # all-or-nothing for a killed process, and readers hold the shared lock.
-            data = payload.ljust(old_size, b" ")
-            os.pwrite(fd, data, 0)
-        finally:
-            os.close(fd)
+            try:
+                st = os.fstat(fd)
+                if st.st_size > IN_PLACE_MAX_BYTES or st.st_nlink != 1:
+                    return None  # a hard link would carry the write to the other name too
+                # Pad with JSON whitespace so no stale tail survives; one pwrite within one
+                # page is all-or-nothing for a killed process, and readers hold the shared lock.
+                data = payload.ljust(st.st_size, b" ")
+                os.pwrite(fd, data, 0)
+            finally:
+                os.close(fd)
         return data
 
     # -- JSONL logs ----------------------------------------------------------------------
     def lock(self, path: Path, *, shared: bool = False) -> AbstractContextManager[None]:
-        ensure_inside(self.root, path)
+        self.checked(path)
+        if not shared and not os.path.isdir(path.parent):
+            raise NotFound(f"{self.rel(path.parent)} does not exist (cannot lock "
+                           f"{path.name} in it)", path=self.rel(path.parent))
         return file_lock(path, self.lock_timeout, shared=shared)
 
     def _encode_lines(self, path: Path, records: Sequence[dict[str, Any]]) -> list[bytes]:
@@ -182,27 +234,36 @@ class FileStore:
         head = chain.head_path(path)
         payload = self.codec.seal(dump_json(chain.head_record(state)),
                                   owner=self.owner_of(head), rel_path=self.rel(head))
-        fd = os.open(head, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         try:
-            os.pwrite(fd, payload.ljust(os.fstat(fd).st_size, b" "), 0)
-        finally:
-            os.close(fd)
+            fd = os.open(head, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, self.file_mode)
+            try:
+                os.pwrite(fd, payload.ljust(os.fstat(fd).st_size, b" "), 0)
+            finally:
+                os.close(fd)
+        except OSError:
+            # The log write succeeded; a head left behind reads as an unsealed tail in the
+            # integrity check (as after a crash), so failing the append here would report a
+            # stored record as lost.
+            return
 
     def _append_locked(self, path: Path, records: Sequence[dict[str, Any]],
                        lines: list[bytes] | None) -> None:
         if lines is not None:
-            jsonl.append_lines(path, lines, fsync=self._fsync)
+            with writing(self.rel(path)):
+                jsonl.append_lines(path, lines, fsync=self._fsync, mode=self.file_mode)
             return
         # Encrypted: continue the chain from the last line (read from the tail), move the head.
         state = chain.tail_state(self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
                                  rel=self.rel(path))
-        jsonl.append_lines(path, self._seal_chained(path, records, state), fsync=self._fsync)
+        with writing(self.rel(path)):
+            jsonl.append_lines(path, self._seal_chained(path, records, state),
+                               fsync=self._fsync, mode=self.file_mode)
         self._write_head(path, state)
 
     def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
                      locked: bool = False) -> None:
         """Append whole lines; takes the file's lock unless the caller already holds it."""
-        ensure_inside(self.root, path)
+        self.checked(path)
         lines = None if self.codec.encrypted else self._encode_lines(path, records)
         if locked:
             self._append_locked(path, records, lines)
@@ -216,25 +277,26 @@ class FileStore:
 
         The caller holds the file's lock, so no append can slip in between read and replace.
         """
-        ensure_inside(self.root, path)
+        self.checked(path)
         state = chain.ChainState(chain.new_epoch())  # a fresh epoch: old copies stop verifying
         lines = (self._seal_chained(path, records, state) if self.codec.encrypted
                  else self._encode_lines(path, records))
         payload = b"".join(line + b"\n" for line in lines)
-        atomic_write_bytes(path, payload, fsync=self._fsync)
+        with writing(self.rel(path)):
+            atomic_write_bytes(path, payload, fsync=self._fsync, mode=self.file_mode)
         if self.codec.encrypted:
             self._write_head(path, state)
         self._after_write(path)
 
     def read_jsonl(self, path: Path) -> list[dict[str, Any]]:
-        return jsonl.read_records(path, self._line_decoder(path))
+        return jsonl.read_records(self.checked(path), self._line_decoder(path))
 
     def read_jsonl_models(self, path: Path, adapter: Any) -> list[Any]:
         """Records validated by a pydantic ``TypeAdapter(list[Model])`` (fast path for logs)."""
-        return jsonl.read_models(path, adapter, self._line_decoder(path))
+        return jsonl.read_models(self.checked(path), adapter, self._line_decoder(path))
 
     def count_jsonl(self, path: Path) -> int:
-        return jsonl.count_lines(path)
+        return jsonl.count_lines(self.checked(path))
 
     def repair_jsonl(self, path: Path) -> jsonl.RepairReport:
         """Move structurally broken lines aside; never a line that only fails to decrypt or
@@ -252,8 +314,10 @@ class FileStore:
                         reader.resync()  # type: ignore[union-attr]
                         plain.append(json.loads(reader(raw, number)))  # type: ignore[misc]
                     return self._seal_chained(path, plain, state)
-            report = jsonl.repair(path, fsync=self._fsync, stamp=stamp,
-                                  decode=self._line_decoder(path), reseal=reseal)
+            with writing(self.rel(path)):
+                report = jsonl.repair(path, fsync=self._fsync, stamp=stamp,
+                                      decode=self._line_decoder(path), reseal=reseal,
+                                      mode=self.file_mode)
             if reseal is not None and report.moved:
                 self._write_head(path, state)
             return report
@@ -268,18 +332,21 @@ class FileStore:
     # -- blobs ---------------------------------------------------------------------------
     def write_blob(self, path: Path, data: bytes, *, exclusive: bool = True,
                    private: bool = False) -> None:
-        """``private``: readable by the owner only (0600) from the first byte (key files)."""
-        ensure_inside(self.root, path)
+        """``private``: readable by the owner only (0600) from the first byte (key files),
+        whatever ``owner_only`` says."""
+        self.checked(path)
         if self.codec.encrypted:
             data = self.codec.seal_blob(data, owner=self.owner_of(path), rel_path=self.rel(path))
         try:
-            atomic_write_bytes(path, data, fsync=self._fsync, exclusive=exclusive,
-                               mode=0o600 if private else 0o644)
+            with writing(self.rel(path)):
+                atomic_write_bytes(path, data, fsync=self._fsync, exclusive=exclusive,
+                                   mode=0o600 if private else self.file_mode)
         except FileExistsError:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         self._after_write(path)
 
     def read_blob(self, path: Path) -> bytes:
+        self.checked(path)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -290,19 +357,47 @@ class FileStore:
 
     # -- folders -------------------------------------------------------------------------
     def ensure_dir(self, path: Path) -> Path:
-        ensure_inside(self.root, path)
-        path.mkdir(parents=True, exist_ok=True)
+        """Create ``path`` and its missing parents one level at a time, each checked first, so a
+        symlinked parent is refused instead of created through."""
+        self.checked(path)
+        if os.path.isdir(path) and not os.path.islink(path):
+            return path
+        missing = []
+        current = path
+        while current != self.root and not os.path.lexists(current):
+            missing.append(current)
+            current = current.parent
+        self.checked(current)  # the deepest existing part, re-checked just before creating
+        if current != self.root and not os.path.isdir(current):
+            raise UnsafePath(f"refusing {self.rel(current)!r}: the store expects a folder here",
+                             key="path", value=self.rel(current))
+        with writing(self.rel(path)):
+            for folder in reversed(missing):
+                try:
+                    os.mkdir(folder, self.dir_mode)
+                except FileExistsError:
+                    self.checked(folder)  # created concurrently: fine if it is a real folder
         return path
 
     def create_dir(self, path: Path) -> Path:
         """Claim a new folder atomically (``mkdir`` without exist_ok) or raise AlreadyExists."""
-        ensure_inside(self.root, path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.checked(path)
+        self.ensure_dir(path.parent)
         try:
-            path.mkdir()
+            with writing(self.rel(path)):
+                os.mkdir(path, self.dir_mode)
         except FileExistsError:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         return path
+
+    def listdir(self, path: Path) -> list[str]:
+        """Names in a store folder (raises ``FileNotFoundError`` like ``os.listdir``); a
+        symlinked folder is refused, not listed."""
+        return os.listdir(self.checked(path))
+
+    def is_dir(self, path: Path) -> bool:
+        """A real folder of the store (a symlink to one is not)."""
+        return os.path.isdir(path) and not os.path.islink(path)
 
     def case_variant(self, path: Path) -> str | None:
         """An existing sibling whose name equals ``path.name`` ignoring case, if any.
@@ -311,25 +406,32 @@ class FileStore:
         """
         folded = path.name.casefold()
         try:
-            names = os.listdir(path.parent)
+            names = self.listdir(path.parent)
         except FileNotFoundError:
             return None
         return next((n for n in names if n.casefold() == folded and n != path.name), None)
 
     def remove(self, path: Path) -> None:
-        ensure_inside(self.root, path)
+        # unlink would only drop a planted link, not its target, but the store never acts on
+        # one: it is refused like every other access, and the link check reports it
+        self.checked(path)
         try:
-            path.unlink()
+            with writing(self.rel(path)):
+                path.unlink()
         except FileNotFoundError:
             raise NotFound(f"{self.rel(path)} does not exist", path=self.rel(path)) from None
 
     def remove_tree(self, path: Path) -> None:
-        ensure_inside(self.root, path)
-        shutil.rmtree(path)
+        """rmtree never descends into a symlink (it removes the link), so only the path itself
+        and its parents need checking."""
+        self.checked(path)
+        with writing(self.rel(path)):
+            shutil.rmtree(path)
 
     def iter_files(self, suffix: str) -> Iterator[Path]:
-        """Every file under the root ending with ``suffix`` (used by checks and repair)."""
+        """Every file under the root ending with ``suffix`` (used by checks and repair);
+        symlinks are skipped (the link check reports them) and never descended into."""
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
-                if name.endswith(suffix):
+                if name.endswith(suffix) and not os.path.islink(os.path.join(dirpath, name)):
                     yield Path(dirpath, name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flatfile_chat.errors import StorageCorrupted
+from flatfile_chat.errors import SecurityError, StorageCorrupted
 from flatfile_chat.storage.atomic import atomic_write_bytes
 from flatfile_chat.storage.chain import SealRefused
 
@@ -26,24 +26,36 @@ def encode_record(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
-def append_lines(path: Path, lines: Iterable[bytes], *, fsync: bool) -> int:
+def append_lines(path: Path, lines: Iterable[bytes], *, fsync: bool, mode: int = 0o600) -> int:
     """Append already-encoded lines in one write; returns the number of bytes written.
 
-    Refuses to append after a torn last line (it would glue a good record onto garbage).
+    Refuses to append after a torn last line (it would glue a good record onto garbage), to a
+    symlink (``O_NOFOLLOW``: ``ELOOP``) and to a file with a second hard link (the record would
+    land in the other name too). A write that fails part-way (disk full, I/O error) is cut
+    back to the previous length before the error is raised, so no torn tail is left behind.
     """
     payload = b"".join(line + b"\n" for line in lines)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, mode)
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        if st.st_nlink != 1:
+            raise SecurityError(f"{path.name} has {st.st_nlink} hard links: refusing to append "
+                                "(the record would also land in the other name)",
+                                key="path", value=str(path))
+        size = st.st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             raise StorageCorrupted(
                 "last line is torn (no trailing newline); run repair before appending",
                 path=path, line=count_lines(path) + 1)
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view):]
-        if fsync:
-            os.fdatasync(fd)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+            if fsync:
+                os.fdatasync(fd)
+        except OSError:
+            os.ftruncate(fd, size)  # leave the file as it was (O_APPEND: nobody else wrote)
+            raise
     finally:
         os.close(fd)
     return len(payload)
@@ -154,7 +166,8 @@ class RepairReport:
 
 
 def repair(path: Path, *, fsync: bool, stamp: str, decode: LineDecoder | None = None,
-           reseal: Callable[[list[bytes]], list[bytes]] | None = None) -> RepairReport:
+           reseal: Callable[[list[bytes]], list[bytes]] | None = None,
+           mode: int = 0o600) -> RepairReport:
     """Keep the valid lines (atomically rewritten) and move the bad ones to a side file.
 
     Only structurally broken lines (torn, not JSON, not an envelope) move. A line the decoder
@@ -191,8 +204,8 @@ def repair(path: Path, *, fsync: bool, stamp: str, decode: LineDecoder | None = 
         n += 1
         aside = path.with_name(f"{path.name}{REJECTED_MARKER}{stamp}-{n}")
     side = b"".join(f"line {number}: ".encode() + raw + b"\n" for number, raw in bad)
-    atomic_write_bytes(aside, side, fsync=fsync, exclusive=True)
+    atomic_write_bytes(aside, side, fsync=fsync, exclusive=True, mode=mode)
     if reseal is not None:
         good = reseal(good)
-    atomic_write_bytes(path, b"".join(raw + b"\n" for raw in good), fsync=fsync)
+    atomic_write_bytes(path, b"".join(raw + b"\n" for raw in good), fsync=fsync, mode=mode)
     return RepairReport(str(path), len(good), len(bad), str(aside), tuple(n for n, _ in bad))

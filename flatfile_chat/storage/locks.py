@@ -18,6 +18,7 @@ first write to any file always goes through temp + rename.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import threading
@@ -26,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flatfile_chat.errors import LockTimeout
+from flatfile_chat.errors import LockTimeout, StorageWriteError, UnsafePath
 
 LOCK_SUFFIX = ".lock"
 _held = threading.local()  # lock path -> [mode, depth, created_by_this_acquisition]
@@ -68,7 +69,7 @@ def file_lock(path: Path, timeout: float, *, shared: bool = False) -> Iterator[N
         return
     if shared:
         try:
-            fd = os.open(lock_file, os.O_RDONLY)
+            fd = _open(lock_file, os.O_RDONLY)
         except FileNotFoundError:  # no writer has ever locked it: nothing to wait for
             yield
             return
@@ -87,9 +88,25 @@ def file_lock(path: Path, timeout: float, *, shared: bool = False) -> Iterator[N
 
 def _open_creating(lock_file: Path) -> tuple[int, bool]:
     try:
-        return os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+        # empty: holds no data, so readable by shared readers of a group-shared store
+        return _open(lock_file, os.O_RDWR | os.O_CREAT | os.O_EXCL), True
     except FileExistsError:
-        return os.open(lock_file, os.O_RDWR), False
+        return _open(lock_file, os.O_RDWR), False
+
+
+def _open(lock_file: Path, flags: int) -> int:
+    """Open a lock file, never through a symlink planted in its place."""
+    try:
+        return os.open(lock_file, flags | os.O_NOFOLLOW, 0o644)
+    except (FileNotFoundError, FileExistsError):
+        raise
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:  # read-only folder, no space for the inode, ...
+            raise StorageWriteError(f"cannot open lock file {lock_file.name!r}: "
+                                    f"{exc.strerror} (errno {exc.errno}); nothing was changed",
+                                    path=str(lock_file), errno=exc.errno) from exc
+        raise UnsafePath(f"refusing lock file {lock_file.name!r}: it is a symbolic link; the "
+                         "store never follows links", key="path", value=str(lock_file)) from None
 
 
 def _acquire(fd: int, lock_file: Path, path: Path, timeout: float, mode: int) -> None:

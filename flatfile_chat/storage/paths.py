@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from functools import lru_cache
 from pathlib import Path
 
-from flatfile_chat.errors import SecurityError, ValidationError
+from flatfile_chat.errors import SecurityError, UnsafePath, ValidationError
 
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 _ID_RE = re.compile(ID_PATTERN + r"\Z")
@@ -97,3 +98,29 @@ def ensure_inside(root: Path, path: Path) -> Path:
         raise SecurityError(f"refusing to touch {path_str!r}: outside store root {root_str!r}",
                             key="path", value=path_str)
     return path
+
+
+def refuse_links(root: str, path: str) -> None:
+    """Raise ``UnsafePath`` if any existing component of ``path`` below ``root`` is a symlink.
+
+    Why not ``realpath``: it also resolves the root's own ancestors (a symlinked ``/tmp`` is
+    the user's business) and costs a syscall per component of the whole path; this walks only
+    the few components under the root, one ``lstat`` each, and stops at the first missing one
+    (nothing below it exists yet). ``path`` must already be under ``root`` (``ensure_inside``).
+    The check and the open that follows are two steps: writers also open with ``O_NOFOLLOW``
+    and refuse a hard-linked file, so a link planted between the two is still refused.
+    """
+    current = root.rstrip(os.sep)
+    for part in path[len(current) + 1:].split(os.sep):
+        if not part:
+            continue
+        current = f"{current}{os.sep}{part}"
+        try:
+            mode = os.lstat(current).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        if stat.S_ISLNK(mode):
+            rel = current[len(root.rstrip(os.sep)) + 1:]
+            raise UnsafePath(f"refusing {rel!r}: it is a symbolic link inside the store root "
+                             f"(to {os.readlink(current)!r}); the store never follows links",
+                             key="path", value=rel)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flatfile_chat.errors import AlreadyExists, NotFound
@@ -52,7 +51,7 @@ class ContextRepository:
     def _snapshot_names(self, user_id: str, session_id: str) -> list[str]:
         folder = self._ctx.layout.context_history_dir(user_id, session_id)
         try:
-            names = [n for n in os.listdir(folder) if n.startswith("context_")
+            names = [n for n in self._ctx.fs.listdir(folder) if n.startswith("context_")
                      and n.endswith(".json")]
         except FileNotFoundError:
             return []

@@ -11,13 +11,14 @@ or ``None`` for "check everything", and may skip files it knows did not change.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flatfile_chat.errors import FFError, StorageCorrupted
+from flatfile_chat.errors import FFError, StorageCorrupted, UnsafePath
 from flatfile_chat.storage import chain, jsonl
 from flatfile_chat.storage.atomic import is_temp_file
 from flatfile_chat.storage.chain import SealRefused
@@ -27,7 +28,8 @@ from flatfile_chat.store.layout import StoreContext
 @dataclass(frozen=True)
 class IntegrityIssue:
     # jsonl_invalid | jsonl_chain_* (encrypted: broken chain, truncated, replayed, unsealed,
-    # legacy) | json_invalid | counter_mismatch | document_missing | orphan_file
+    # legacy) | json_invalid | counter_mismatch | document_missing | orphan_file |
+    # unsafe_link (a symlink planted in the store)
     kind: str
     path: str
     detail: str
@@ -54,8 +56,8 @@ Changed = frozenset[str] | None  # absolute paths written since the last check; 
 class IntegrityChecker:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
-        self._checks: list[Check] = [check_jsonl_files, check_session_counters,
-                                     check_documents]
+        self._checks: list[Check] = [check_links, check_jsonl_files,
+                                     check_session_counters, check_documents]
 
     def register(self, check: Check) -> None:
         """Add a manager's own check ``check(ctx, changed)`` (e.g. KB counts equal what is
@@ -130,10 +132,33 @@ def _changed_sessions(users_dir: Path, changed: frozenset[str]
 
 
 def _listdir(path: Path) -> list[str]:
+    if os.path.islink(path):
+        return []  # check_links reports it; the checks never look through a link
     try:
         return sorted(os.listdir(path))
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def check_links(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
+    """Symlinks inside the root: the store refuses every path through one, so each is
+    reported (never followed, never removed: what it points at may matter to someone)."""
+    root = ctx.fs.root
+    if changed is None:
+        links = [Path(dirpath, name) for dirpath, dirs, files in os.walk(root)
+                 for name in (*dirs, *files) if os.path.islink(os.path.join(dirpath, name))]
+    else:  # the written paths, their folders up to the root, and their siblings
+        near = {parent for p in changed for parent in (Path(p), *Path(p).parents)
+                if root in parent.parents}
+        for folder in {Path(p).parent for p in changed}:
+            if root in folder.parents and not os.path.islink(folder):
+                with contextlib.suppress(OSError), os.scandir(folder) as entries:
+                    near.update(Path(e.path) for e in entries if e.is_symlink())
+        links = [p for p in near if os.path.islink(p)]
+    for path in sorted(links):
+        yield IntegrityIssue("unsafe_link", ctx.fs.rel(path),
+                             f"symbolic link to {os.readlink(path)!r} inside the store: "
+                             "every read and write through it is refused; remove it")
 
 
 def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
@@ -145,6 +170,8 @@ def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[Integrity
             continue
         try:
             ctx.fs.read_jsonl(path)
+        except UnsafePath:
+            continue  # a planted symlink: check_links reports it
         except StorageCorrupted as exc:
             yield IntegrityIssue("jsonl_invalid", ctx.fs.rel(path), exc.message, exc.line)
 
@@ -154,6 +181,8 @@ def check_chain(ctx: StoreContext, path: Path) -> Iterable[IntegrityIssue]:
     with its sealed head (no truncated tail, no replayed copy). Read under the shared lock so
     an append cannot land between reading the log and its head."""
     rel = ctx.fs.rel(path)
+    if os.path.islink(path):
+        return  # check_links reports it
     reader = ctx.fs._line_decoder(path)
     assert isinstance(reader, chain.ChainReader)
     with ctx.fs.lock(path, shared=True):
@@ -182,6 +211,8 @@ def check_session_counters(ctx: StoreContext, changed: Changed) -> Iterable[Inte
             with ctx.fs.lock(folder / "session.json", shared=True):
                 record = ctx.fs.read_json(folder / "session.json")
                 actual = ctx.fs.count_jsonl(folder / "messages.jsonl")
+        except UnsafePath:
+            continue  # a planted symlink: check_links reports it
         except FFError as exc:
             yield IntegrityIssue("json_invalid", ctx.fs.rel(folder / "session.json"), str(exc))
             continue
@@ -205,6 +236,8 @@ def check_documents(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIs
             continue
         try:
             index = ctx.fs.read_json(meta_path, default={})
+        except UnsafePath:
+            continue  # a planted symlink: check_links reports it
         except FFError as exc:
             yield IntegrityIssue("json_invalid", ctx.fs.rel(meta_path), str(exc))
             continue
@@ -245,7 +278,7 @@ def repair(ctx: StoreContext, recount: Callable[[str, str], tuple[int, int]],
     for dirpath, _dirs, files in os.walk(ctx.fs.root):
         for name in files:
             path = Path(dirpath, name)
-            if is_temp_file(name) and path.stat().st_mtime < cutoff:
+            if is_temp_file(name) and path.lstat().st_mtime < cutoff:
                 path.unlink()
                 summary.temp_files_removed.append(ctx.fs.rel(path))
     return summary

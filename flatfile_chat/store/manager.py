@@ -53,7 +53,8 @@ class FFStorageManager:
                        durability=storage.durability,
                        lock_timeout=storage.lock_timeout_seconds,
                        group_commit_interval_ms=storage.group_commit_interval_ms,
-                       codec=codec_from_config(storage.encryption), clock=self.clock)
+                       codec=codec_from_config(storage.encryption), clock=self.clock,
+                       owner_only=storage.owner_only)
         self.ctx = StoreContext(fs=fs, layout=Layout(fs), config=self.config, clock=self.clock,
                                 ids=ids or IdSource())
         self.users = UserRepository(self.ctx)

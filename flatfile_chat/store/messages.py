@@ -20,6 +20,7 @@ from flatfile_chat.errors import (
     LimitExceeded,
     NotFound,
     StorageCorrupted,
+    StorageWriteError,
     ValidationError,
 )
 from flatfile_chat.storage.paths import validate_id
@@ -102,7 +103,13 @@ class MessageRepository:
             latest = max((r.timestamp for r in records), key=parse_timestamp)
             updated = max(self._ctx.now_iso(), latest, session.updated_at, key=parse_timestamp)
             session = session.model_copy(update={"message_count": count, "updated_at": updated})
-            raw = self._sessions.write(session, derived=True)
+            try:
+                raw = self._sessions.write(session, derived=True)
+            except StorageWriteError:
+                # The records are stored: the log is the truth and the counter is derived
+                # from it (recounted by the next add and by repair, reported by the check
+                # meanwhile), so the add must not report a failure.
+                return records
             if len(self._known) >= _KNOWN_SESSIONS_MAX:
                 self._known.clear()  # a cache, not state: a miss only costs one line count
             self._known[key] = _Known(log_size, count, raw, session)

@@ -6,7 +6,6 @@ as-is and never rewritten unless the caller stores a new version.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flatfile_chat.errors import NotFound
@@ -56,7 +55,7 @@ class PersonaRepository:
         ids: set[str] = set()
         for folder in folders:
             try:
-                ids.update(n[:-5] for n in os.listdir(folder) if n.endswith(".json")
+                ids.update(n[:-5] for n in self._ctx.fs.listdir(folder) if n.endswith(".json")
                            and not n.startswith("."))
             except FileNotFoundError:
                 continue

@@ -146,7 +146,7 @@ class SessionRepository:
         """Folders of ``user_id`` that hold a ``session.json``."""
         user_dir = self._ctx.layout.user_dir(user_id)
         try:
-            names = os.listdir(user_dir)
+            names = self._ctx.fs.listdir(user_dir)
         except FileNotFoundError:
             return []
         return [n for n in names

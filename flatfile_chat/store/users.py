@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
@@ -78,10 +77,10 @@ class UserRepository:
     def list(self) -> list[str]:
         users_dir = self._ctx.layout.users_dir()
         try:
-            names = os.listdir(users_dir)
+            names = self._ctx.fs.listdir(users_dir)
         except FileNotFoundError:
             return []
-        return sorted(n for n in names if _is_id(n) and (users_dir / n).is_dir())
+        return sorted(n for n in names if _is_id(n) and self._ctx.fs.is_dir(users_dir / n))
 
 
 def _is_id(name: str) -> bool:

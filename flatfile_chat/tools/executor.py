@@ -527,11 +527,12 @@ class FFToolExecutionManager:
 
     def _prune_cache(self, user_id: str) -> int:
         folder = self.paths.tools_dir(user_id) / "tool_cache"
-        if not folder.is_dir():
+        if not self._ctx.fs.is_dir(folder):
             return 0
         now = self._ctx.clock.now()
         return sum(self.cache.prune(user_id, tool_id, now)
-                   for tool_id in sorted(p.name for p in folder.iterdir() if p.is_dir()))
+                   for tool_id in sorted(self._ctx.fs.listdir(folder))
+                   if self._ctx.fs.is_dir(folder / tool_id))
 
 
 def dry_run_checks(registry: FFToolRegistryManager, user_id: str,

@@ -36,6 +36,7 @@ async def files_symlink(world, p: SymlinkParams) -> str:
         if link.is_symlink() or link.exists():
             link.unlink()
         os.symlink(p.target, link)
+    world.planted_links.add(world.store.fs.rel(link))
     return p.path
 
 

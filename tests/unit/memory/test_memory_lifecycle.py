@@ -159,3 +159,26 @@ def test_initialize_creates_every_layer_file_and_metadata(mh, mem, layer) -> Non
     meta = mh.metadata(store, "alice")
     assert meta["user_id"] == "alice" and meta["layer_stats"][layer.value] == {
         "item_count": 0, "last_compression": None}
+
+
+def test_add_reports_success_when_only_the_metadata_write_fails(mem, mh, monkeypatch) -> None:
+    """The item is stored once it is in its layer file; a failed counts update after that
+    (disk full) must not report the add as failed, and the next add recounts."""
+    import errno
+
+    from flatfile_chat.errors import StorageWriteError
+
+    store, manager = mem
+    run(manager.add_memory_context("alice", {"content": "first", "relevance_score": 0.9}))
+
+    def refuse(*args, **kwargs):
+        raise StorageWriteError("memory_metadata.json: write failed", path="m",
+                                errno=errno.ENOSPC)
+
+    monkeypatch.setattr(manager._files, "write_metadata", refuse)
+    item = run(manager.add_memory_context("alice", {"content": "kept", "relevance_score": 0.9}))
+    monkeypatch.undo()
+    layer = item.layer.value if hasattr(item.layer, "value") else item.layer
+    assert [r["content"] for r in mh.layer_lines(store, "alice", layer)] == ["first", "kept"]
+    run(manager.add_memory_context("alice", {"content": "next", "relevance_score": 0.9}))
+    mh.assert_counts_match(store, "alice")

@@ -1,0 +1,188 @@
+"""A write the disk refuses raises the store's own error and leaves the previous state.
+
+Real failures, not mocks: the store lives on a tiny tmpfs (disk full: ENOSPC) that is then
+remounted read-only (EROFS). Mounting needs root; elsewhere the tests skip with the reason.
+The unit-level test at the end cuts a write in half (the one case a real disk cannot be made
+to produce on demand) to prove a torn append is rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat.errors import FFError, StorageWriteError
+from flatfile_chat.storage import jsonl
+
+SID = "s1"
+
+
+def _can_mount() -> str | None:
+    if os.geteuid() != 0:
+        return "mounting a tmpfs needs root"
+    probe = Path("/tmp/.ff-mount-probe")
+    probe.mkdir(exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(probe)],
+                          capture_output=True)
+    if done.returncode:
+        return f"cannot mount tmpfs here: {done.stderr.decode().strip()}"
+    subprocess.run(["umount", str(probe)], check=True)
+    return None
+
+
+WHY_NOT = _can_mount()
+needs_mount = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _store(root: Path) -> FFStorageManager:
+    config = load_config(preset="test", overrides={"storage": {"durability": "fsync"}})
+    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(4), base_path=root)
+
+
+def _seed(store: FFStorageManager) -> None:
+    async def go() -> None:
+        await store.create_user("alice")
+        await store.create_session("alice", "t", session_id=SID)
+        for i in range(3):
+            await store.add_message("alice", SID, {"role": "user", "content": f"m{i}"})
+    asyncio.run(go())
+
+
+def _fill_disk(mount: Path) -> Path:
+    """Leave the file system with no free block."""
+    ballast = mount / "ballast"
+    fd = os.open(ballast, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return ballast
+
+
+def _state(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in root.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+
+
+def _writes(store: FFStorageManager) -> dict[str, object]:
+    return {
+        "add_message": store.add_message("alice", SID, {"role": "user", "content": "x" * 9000}),
+        "create_session": store.create_session("alice", "another"),
+        "create_user": store.create_user("bob"),
+        "update_user_profile": store.update_user_profile("alice", {"bio": "y" * 9000}),
+        "store_document": store.store_document("alice", SID, "a.txt", b"z" * 20000),
+        "update_context": store.update_context("alice", SID, {"summary": "s" * 9000}),
+        "store_persona": store.store_persona({"persona_id": "p", "name": "P" * 9000}),
+    }
+
+
+def _every_write_refused(store: FFStorageManager, root: Path, expected_errno: int) -> None:
+    before = _state(root)
+    raw, accepted = [], []
+    for name, coro in _writes(store).items():
+        try:
+            asyncio.run(coro)  # type: ignore[arg-type]
+            accepted.append(name)
+        except StorageWriteError as exc:
+            assert exc.errno == expected_errno, (name, exc)
+        except FFError:
+            pass
+        except Exception as exc:  # a raw OSError is what this test hunts
+            raw.append(f"{name}: {type(exc).__name__}: {exc}")
+    assert not raw, raw
+    assert not accepted, f"reported success with no space to store anything: {accepted}"
+    assert _state(root) == before, "a refused write changed stored data"
+    messages = asyncio.run(store.get_messages("alice", SID))
+    assert [m.content for m in messages] == ["m0", "m1", "m2"]
+    assert store.check_integrity() == []
+
+
+@needs_mount
+def test_disk_full_raises_store_error_and_keeps_everything(small_disk: Path) -> None:
+    root = small_disk / "store"
+    store = _store(root)
+    _seed(store)
+    ballast = _fill_disk(small_disk)
+    _every_write_refused(store, root, errno.ENOSPC)
+    ballast.unlink()  # space again: appends work without a repair in between
+    asyncio.run(store.add_message("alice", SID, {"role": "user", "content": "after"}))
+    messages = asyncio.run(store.get_messages("alice", SID))
+    assert [m.content for m in messages] == ["m0", "m1", "m2", "after"]
+    assert asyncio.run(store.get_session("alice", SID)).message_count == 4
+    assert store.check_integrity() == []
+
+
+@needs_mount
+def test_read_only_folder_raises_store_error_and_keeps_everything(small_disk: Path) -> None:
+    root = small_disk / "store"
+    store = _store(root)
+    _seed(store)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    _every_write_refused(store, root, errno.EROFS)
+
+
+def test_a_torn_append_is_cut_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk takes half the bytes, then fails: the file ends where it ended before."""
+    path = tmp_path / "log.jsonl"
+    jsonl.append_lines(path, [b'{"n": 1}'], fsync=False)
+    before = path.read_bytes()
+    real_write = os.write
+    calls = []
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(jsonl.os, "write", half_then_full)
+    with pytest.raises(OSError, match="No space"):
+        jsonl.append_lines(path, [b'{"n": 2, "pad": "' + b"p" * 100 + b'"}'], fsync=False)
+    monkeypatch.undo()
+    assert len(calls) == 2, "the failure was not reached after a partial write"
+    assert path.read_bytes() == before
+    jsonl.append_lines(path, [b'{"n": 3}'], fsync=False)
+    assert [r["n"] for r in jsonl.read_records(path)] == [1, 3]
+
+
+def test_counter_write_failing_after_the_append_still_reports_the_stored_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log is the truth: once the message is in it, add_message succeeds even if the
+    derived counter cannot be written; the next add recounts."""
+    store = _store(tmp_path / "store")
+    _seed(store)
+    sessions = store.messages._sessions
+
+    def refuse(*args: object, **kwargs: object) -> bytes:
+        raise StorageWriteError("session.json: write failed", path="session.json",
+                                errno=errno.ENOSPC)
+
+    monkeypatch.setattr(sessions, "write", refuse)
+    added = asyncio.run(store.add_message("alice", SID, {"role": "user", "content": "kept"}))
+    monkeypatch.undo()
+    assert added.content == "kept"
+    assert [i.kind for i in store.check_integrity()] == ["counter_mismatch"]
+    asyncio.run(store.add_message("alice", SID, {"role": "user", "content": "next"}))
+    assert asyncio.run(store.get_session("alice", SID)).message_count == 5
+    assert store.check_integrity() == []
