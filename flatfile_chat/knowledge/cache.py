@@ -24,9 +24,12 @@ counts, ``last_query_at``) is derived usage data. Writing it on every query cost
 retrieval itself (a lock, a read and a write per query), so a manager adds its counts up in
 memory and writes them every ``flush_every`` queries per KB, before any read of the counters
 through the managers (``get_knowledge_base``, ``get_user_knowledge_bases``,
-``get_kb_analytics``, maintenance), on ``close()`` and at interpreter exit. Another process
-therefore sees a KB's counters at most ``flush_every - 1`` queries late per writer process, and
-a crash loses at most that many counts; ``flush_every=1`` writes through.
+``get_kb_analytics``, maintenance) and on ``flush_stats()``/``close()``: never from a garbage
+collector callback or at interpreter exit, where the write would land at an arbitrary later
+moment (in a test runner: during another scenario, whose audit sees a write it did not make).
+Another process therefore sees a KB's counters at most ``flush_every - 1`` queries late per
+writer process, and a crash or a manager dropped without ``close()`` loses at most that many
+counts; ``flush_every=1`` writes through.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ import hashlib
 import json
 import os
 import threading
-import weakref
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -176,15 +178,9 @@ def _write_pending(fs: FileStore, pending: _Pending, lock: threading.Lock,
             fs.write_json(paths.performance_stats, stats, derived=True)
 
 
-def _write_pending_quietly(fs: FileStore, pending: _Pending, lock: threading.Lock) -> None:
-    with contextlib.suppress(Exception):  # a finaliser at exit must not fail on a counter
-        _write_pending(fs, pending, lock)
-
-
 class QueryStats:
     """Per-KB query counters, added up in memory and written to ``performance_stats.json``
-    every ``flush_every`` queries, on ``flush()``, and when this object is collected or the
-    interpreter exits (see the module doc)."""
+    every ``flush_every`` queries and on ``flush()`` only (see the module doc)."""
 
     def __init__(self, fs: FileStore, flush_every: int = 64) -> None:
         if isinstance(flush_every, bool) or not isinstance(flush_every, int) \
@@ -194,7 +190,6 @@ class QueryStats:
         self.flush_every = flush_every
         self._pending: _Pending = {}
         self._lock = threading.Lock()
-        weakref.finalize(self, _write_pending_quietly, fs, self._pending, self._lock)
 
     def record(self, paths: KBPaths, returned: int, cache_hit: bool, now_iso: str) -> None:
         with self._lock:

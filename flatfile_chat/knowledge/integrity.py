@@ -15,7 +15,8 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from flatfile_chat.errors import FFError
+from flatfile_chat.errors import FFError, StorageCorrupted
+from flatfile_chat.knowledge import index_files
 from flatfile_chat.knowledge.index_files import decode_matrix
 from flatfile_chat.knowledge.layout import KB_DIR, KB_ID, RAG_DIR, KBPaths, RAGPaths
 from flatfile_chat.store import FFStorageManager
@@ -94,6 +95,11 @@ def _check_kb(ctx: StoreContext, paths: KBPaths) -> Iterable[IntegrityIssue]:
             yield IntegrityIssue("counter_mismatch", fs.rel(paths.chunk_index),
                                  f"offsets {row['char_start']}..{row['char_end']} outside the "
                                  f"document ({entry['content_length']} chars)", line)
+    try:  # the group as a reader loads it: rows, vectors, matrix and bm25 index agree
+        index_files.read(fs, paths, int(config["embedding_config"]["dimensions"]))
+    except StorageCorrupted as exc:
+        yield IntegrityIssue("index_inconsistent", exc.context.get("path", rel), exc.message,
+                             exc.context.get("line"))
     for doc_id, entry in documents.items():
         if not paths.document_file(entry["filename"]).is_file():
             yield IntegrityIssue("document_missing", fs.rel(paths.documents_metadata),

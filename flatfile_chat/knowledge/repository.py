@@ -11,6 +11,7 @@ returns; a crash in between is visible to the integrity check and repaired by
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -26,6 +27,7 @@ from flatfile_chat.errors import (
     AlreadyExists,
     LimitExceeded,
     NotFound,
+    StorageWriteError,
     ValidationError,
 )
 from flatfile_chat.knowledge import index_files
@@ -42,6 +44,7 @@ from flatfile_chat.knowledge.models import (
     KnowledgeBaseType,
     RetrievalStrategy,
 )
+from flatfile_chat.storage.chain import head_path
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.documents import check_original_name, slug
 from flatfile_chat.store.layout import StoreContext
@@ -350,17 +353,32 @@ class KBRepository:
     def commit(self, handle: KBHandle, config: dict[str, Any],
                 documents: dict[str, Any], rows: list[dict[str, Any]],
                 embeddings: np.ndarray, **extra: Any) -> dict[str, Any]:
-        """Write the index group, metadata and counts (caller holds the KB lock)."""
+        """Write the index group, metadata and counts (caller holds the KB lock).
+
+        Six files change together; if one write fails (disk full, read-only folder) the ones
+        already written are put back as they were, so the KB stays at its previous state. If
+        even that fails, the integrity check reports the mismatch (``index_inconsistent``)."""
         fs, paths = self._fs, handle.paths
         fp = index_files.fingerprint(r["chunk_id"] for r in rows)
         keyword = KeywordIndex.build([r["content"] for r in rows], fp)
-        index_files.write(fs, paths, rows, embeddings, keyword, self.embedder.name)
-        fs.write_json(paths.documents_metadata, documents)
-        config.update(document_count=len(documents), total_chunks=len(rows),
-                      embedding_count=int(embeddings.shape[0]),
-                      total_size_bytes=sum(d["size_bytes"] for d in documents.values()),
-                      index_fingerprint=fp, updated_at=self._ctx.now_iso(), **extra)
-        fs.write_json(paths.config, config)
+        group = [paths.bm25, paths.embeddings, paths.chunk_index, head_path(paths.chunk_index),
+                 paths.vector_index, head_path(paths.vector_index), paths.documents_metadata,
+                 paths.config]
+        before = {path: fs.read_raw(path) for path in group}
+        try:
+            index_files.write(fs, paths, rows, embeddings, keyword, self.embedder.name)
+            fs.write_json(paths.documents_metadata, documents)
+            config.update(document_count=len(documents), total_chunks=len(rows),
+                          embedding_count=int(embeddings.shape[0]),
+                          total_size_bytes=sum(d["size_bytes"] for d in documents.values()),
+                          index_fingerprint=fp, updated_at=self._ctx.now_iso(), **extra)
+            fs.write_json(paths.config, config)
+        except StorageWriteError:
+            for path, raw in before.items():
+                with contextlib.suppress(StorageWriteError):  # the check reports what stays
+                    if fs.read_raw(path) != raw:
+                        fs.restore_raw(path, raw)
+            raise
         self.cache.clear(paths, fp, config["updated_at"])
         return config
 

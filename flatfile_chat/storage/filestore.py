@@ -9,6 +9,7 @@ every file.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -131,6 +132,18 @@ class FileStore:
             return path.read_bytes()
         except FileNotFoundError:
             return None
+
+    def restore_raw(self, path: Path, raw: bytes | None) -> None:
+        """Put back bytes ``read_raw`` returned (None: the file did not exist): how a
+        multi-file update undoes its first writes when a later one fails. Atomic per file."""
+        self.checked(path)
+        with writing(self.rel(path)):
+            if raw is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            else:
+                atomic_write_bytes(path, raw, fsync=self._fsync, mode=self.file_mode)
+        self._after_write(path)
 
     def decode_json(self, path: Path, raw: bytes) -> Any:
         """Parse bytes read from ``path`` (opening the envelope when encrypted)."""

@@ -186,3 +186,48 @@ def test_counter_write_failing_after_the_append_still_reports_the_stored_message
     asyncio.run(store.add_message("alice", SID, {"role": "user", "content": "next"}))
     assert asyncio.run(store.get_session("alice", SID)).message_count == 5
     assert store.check_integrity() == []
+
+
+@needs_mount
+def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(tmp_path: Path) -> None:
+    """Disk space runs out at each stage of adding a document (its blob, the bm25 index, the
+    embeddings, the chunk and vector indexes): every time the add fails with the store's error
+    and the knowledge base reads, retrieves, checks and accepts documents as before."""
+    from flatfile_chat.knowledge import FFKnowledgeBaseManager
+
+    text = " ".join(f"word{i} photosynthesis light energy chlorophyll" for i in range(3000))
+    failed_at: set[str] = set()
+    free_pages = 1
+    while free_pages < 400:
+        mount = tmp_path / f"disk{free_pages}"
+        mount.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                       check=True)
+        try:
+            store = _store(mount / "store")
+            asyncio.run(store.create_user("alice"))
+            kb = FFKnowledgeBaseManager(store)
+            kb_id = asyncio.run(kb.create_knowledge_base("alice", "Bio")).kb_id
+            asyncio.run(kb.add_document_to_kb("alice", kb_id, "a.txt", "photosynthesis light"))
+            before = _state(mount / "store")
+            ballast = _fill_disk(mount)
+            os.truncate(ballast, max(0, ballast.stat().st_size - free_pages * 4096))
+            try:
+                asyncio.run(kb.add_document_to_kb("alice", kb_id, "b.txt", text))
+            except StorageWriteError as exc:
+                failed_at.add(Path(exc.path).name)
+                ballast.unlink()
+                assert _state(mount / "store") == before, f"{exc.path}: state changed"
+                assert store.check_integrity() == []
+                hits = asyncio.run(kb.retrieve_context("alice", "light", [kb_id]))
+                assert hits.contexts, "the first document is no longer retrieved"
+                asyncio.run(kb.add_document_to_kb("alice", kb_id, "c.txt", "more light"))
+                assert store.check_integrity() == []
+            else:
+                break  # enough space: every stage has been tried
+            store.close()
+        finally:
+            subprocess.run(["umount", "-l", str(mount)], check=False)
+        free_pages += 9
+    assert {"bm25_index.npz", "embeddings.npy", "chunk_index.jsonl",
+            "vector_index.jsonl"} <= failed_at, failed_at

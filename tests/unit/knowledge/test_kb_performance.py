@@ -115,3 +115,24 @@ def test_a_repeated_stat_signature_cannot_serve_the_old_index(monkeypatch, kb, b
     run(kb.add_document_to_kb("alice", bio_kb, "history.txt", corpus.history))
     after = run(kb.retrieve_context("alice", "printing press Gutenberg", [bio_kb]))
     assert any("Gutenberg" in c.content for c in after.contexts)
+
+
+def test_a_dropped_manager_never_writes_counters_from_the_garbage_collector(
+        tmp_path, clock, corpus):
+    """Pending counts are written by explicit calls only: a collector callback would write at
+    an arbitrary later moment (during another scenario, whose audit then sees a stray write)."""
+    import gc
+
+    store = FFStorageManager(load_config(preset="test"), clock=clock, ids=IdSource(1),
+                             base_path=tmp_path / "r")
+    run(store.create_user("alice"))
+    kb = FFKnowledgeBaseManager(store, stats_flush_every=10)
+    kb_id = run(kb.create_knowledge_base("alice", "Bio")).kb_id
+    run(kb.add_document_to_kb("alice", kb_id, "bio.txt", corpus.biology))
+    run(kb.retrieve_context("alice", "light", [kb_id]))
+    path = _stats_file(store, "alice", kb_id)
+    assert not path.exists()
+    del kb
+    gc.collect()
+    assert not path.exists(), "the collector wrote the pending counters"
+    store.close()
