@@ -15,6 +15,8 @@ from flatfile_chat.errors import (
     NotFound,
     SecurityError,
     StorageCorrupted,
+    StorageWriteError,
+    UnsafePath,
     ValidationError,
 )
 from flatfile_chat.ids import IdSource
@@ -32,7 +34,9 @@ __all__ = [
     "NotFound",
     "SecurityError",
     "StorageCorrupted",
+    "StorageWriteError",
     "SystemClock",
+    "UnsafePath",
     "ValidationError",
     "load_config",
 ]

@@ -14,6 +14,7 @@ import errno
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -76,6 +77,7 @@ class FileStore:
         self.root = Path(os.path.abspath(root))
         self.file_mode, self.dir_mode = OWNER_ONLY_MODES if owner_only else SHARED_MODES
         self._root_str = os.fspath(self.root)
+        self._walked: dict[str, tuple[int, int]] = {}  # folder -> (dev, ino) when walked
         with writing("."):
             self.root.mkdir(mode=self.dir_mode, parents=True, exist_ok=True)
         self.durability = Durability(durability)
@@ -95,8 +97,37 @@ class FileStore:
         if path == self.root:
             return path
         ensure_inside(self.root, path)
-        refuse_links(self._root_str, os.fspath(path))
+        self._check_folder(path.parent)
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                refuse_links(self._root_str, os.fspath(path))  # raises, naming the link
+        except (FileNotFoundError, NotADirectoryError):
+            pass
         return path
+
+    def _check_folder(self, folder: Path) -> None:
+        """No symlink from the root down to ``folder``: one ``stat`` when the folder is the one
+        already walked (same device and inode), a full ``lstat`` walk otherwise.
+
+        Why the inode stands for the walk: ``stat`` follows links, so if any part of the path
+        was replaced by a symlink since the walk, the path now ends in a different folder
+        (another inode) and is walked again; a link that leads back to the very same folder
+        reaches nothing outside the root."""
+        if folder == self.root:
+            return
+        key = os.fspath(folder)
+        try:
+            st = os.stat(key)
+        except (FileNotFoundError, NotADirectoryError):
+            refuse_links(self._root_str, key)  # the existing part must hold no link
+            return
+        identity = (st.st_dev, st.st_ino)
+        if self._walked.get(key) == identity:
+            return
+        refuse_links(self._root_str, key)
+        if len(self._walked) >= 4096:
+            self._walked.clear()
+        self._walked[key] = identity
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
