@@ -59,8 +59,13 @@ class FFToolSandboxConfigDTO(ConfigSection):
     drop_privileges: bool = True
     uid_base: int = Field(1_900_000_000, gt=0, lt=2**31 - 1)
     uid_pool_size: int = Field(1024, gt=0, le=65_536)
-    # As root, the command (or bwrap) runs in a new pid namespace (util-linux unshare).
+    # As root, the command runs in new pid, mount, network, ipc and uts namespaces with a
+    # private /proc and tmp folders (util-linux unshare; bwrap in a pid namespace only).
     use_pid_namespace: Literal["auto", "never"] = "auto"
+    # Interpreters (python3, sh, perl ...) run any code they are given: without bubblewrap
+    # or the namespaces above that code reaches the network, /tmp and /proc of the host, so
+    # they are refused unless this is true (tracker issue 12).
+    allow_interpreters_without_isolation: bool = False
     max_input_files: int = Field(20, ge=0)
 
     @model_validator(mode="after")

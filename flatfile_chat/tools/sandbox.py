@@ -5,8 +5,13 @@ a scrubbed environment, ``shell=False`` with a vetted argument vector, a new ses
 process group, killed with SIGKILL on timeout/overflow and after the leader exits), rlimits
 set in ``preexec_fn`` (CPU, address space, file size, open files, processes, no core dumps),
 and — when we are root — a per-execution unprivileged uid, because root ignores RLIMIT_NPROC.
-Around that, the strongest available wrapper: bubblewrap, else (root) a pid namespace via
-``unshare``, else nothing. ``SandboxResult.layers`` says which ones actually ran.
+Around that, the strongest available wrapper: bubblewrap, else (root) new pid, mount, network,
+ipc and uts namespaces with a private /proc and private tmp folders via ``unshare`` (probed
+once; if that fails, a pid namespace alone), else nothing. ``SandboxResult.layers`` says which
+ones actually ran. An interpreter (``python3``, ``sh`` ...) runs arbitrary code, so it is
+refused unless bubblewrap or the namespaces run (tracker issue 12: under the uid drop alone,
+such code wrote to /tmp and /dev/shm, reached 127.0.0.1 and read other processes' /proc);
+``allow_interpreters_without_isolation`` overrides that.
 
 The temp dir lives outside the store root on purpose: it is a scratch workspace for an
 untrusted process (not data), and the sandbox uid must be able to reach it.
@@ -57,6 +62,7 @@ class _Plan:
     drop_uid: bool
     bubblewrap: str | None        # path of bwrap when that layer runs
     unshare: str | None           # path of unshare when the pid-namespace layer runs
+    namespaces: bool = False      # unshare also makes mount/net/ipc/uts ns, private proc/tmp
 
     def layers(self) -> list[str]:
         names = ["argv_policy", "scrubbed_env", "temp_dir", "process_group", "rlimits"]
@@ -64,11 +70,20 @@ class _Plan:
             names.append("uid_drop")
         if self.unshare:
             names.append("pid_namespace")
+        if self.namespaces:
+            names += sandbox_layers.NAMESPACE_LAYERS
         if self.bubblewrap:
             names.append("bubblewrap")
         if self.drop_uid and not (self.unshare or self.bubblewrap):
             names.append("uid_sweep")
         return names
+
+    def missing_isolation(self) -> list[str]:
+        """The layers an interpreter needs that will not run; empty when isolated."""
+        if self.bubblewrap or self.namespaces:
+            return []
+        needed = ["pid_namespace", *sandbox_layers.NAMESPACE_LAYERS]
+        return [name for name in needed if name not in self.layers()]
 
 
 @dataclass
@@ -94,8 +109,8 @@ class SandboxResult:
 
 
 class Sandbox:
-    # (bwrap, temp root, drop) -> (problem or None, monotonic time of the probe)
-    _probe_cache: ClassVar[dict[tuple[str, str, bool], tuple[str | None, float]]] = {}
+    # (plan, temp root) -> (problem or None, monotonic time of the probe)
+    _probe_cache: ClassVar[dict[tuple[_Plan, str], tuple[str | None, float]]] = {}
     _probe_lock: ClassVar[threading.Lock] = threading.Lock()
     _PROBE_RETRY_SECONDS = 60.0   # a failed probe is retried after this long
 
@@ -117,7 +132,11 @@ class Sandbox:
     def plan(self) -> _Plan:
         drop = self.is_root and self.config.drop_privileges
         unshare = self._unshare()
-        return _Plan(drop_uid=drop, bubblewrap=self._bubblewrap(drop, unshare), unshare=unshare)
+        bubblewrap = self._bubblewrap(drop, unshare)
+        namespaces = (bubblewrap is None and unshare is not None
+                      and self._namespaces_work(unshare, drop))
+        return _Plan(drop_uid=drop, bubblewrap=bubblewrap, unshare=unshare,
+                     namespaces=namespaces)
 
     def _unshare(self) -> str | None:
         """As root, the command (or bwrap) runs in a pid namespace of its own: when it ends,
@@ -125,6 +144,12 @@ class Sandbox:
         if not self.is_root or self.config.use_pid_namespace != "auto":
             return None
         return sandbox_layers.find_executable("unshare")
+
+    def _namespaces_work(self, unshare: str, drop: bool) -> bool:
+        """Whether the full namespace layer runs here (a container may forbid mounts or new
+        network namespaces); if not, the pid namespace alone is used, as before."""
+        return self._probe(_Plan(drop_uid=drop, bubblewrap=None, unshare=unshare,
+                                 namespaces=True)) is None
 
     def layers(self) -> list[str]:
         return self.plan().layers()
@@ -135,7 +160,7 @@ class Sandbox:
             return None
         path = sandbox_layers.find_executable("bwrap")
         problem = ("bwrap is not installed" if path is None
-                   else self._probe(path, drop, unshare))
+                   else self._probe(_Plan(drop_uid=drop, bubblewrap=path, unshare=unshare)))
         if problem is None:
             return path
         if mode == "always":
@@ -144,9 +169,9 @@ class Sandbox:
                               key="tool_execution.sandbox.use_bubblewrap")
         return None
 
-    def _probe(self, bwrap: str, drop: bool, unshare: str | None) -> str | None:
-        """Run ``true`` under bwrap once per (bwrap, temp root, uid mode); None if it works."""
-        key = (bwrap, str(self.temp_root), drop)
+    def _probe(self, plan: _Plan) -> str | None:
+        """Run ``true`` under ``plan`` once per (plan, temp root); None if it works."""
+        key = (plan, str(self.temp_root))
         with self._probe_lock:
             cached = self._probe_cache.get(key)
             if cached is not None and (cached[0] is None or
@@ -156,8 +181,7 @@ class Sandbox:
         probe = ValidatedCommand(command="true", argv=[true], path_operands=[],
                                  ok_exit_codes=frozenset({0}))
         try:
-            result = self._run(probe, {}, SandboxLimits(timeout_seconds=10),
-                               _Plan(drop_uid=drop, bubblewrap=bwrap, unshare=unshare), true)
+            result = self._run(probe, {}, SandboxLimits(timeout_seconds=10), plan, true)
             problem = None if result.exit_code == 0 else (
                 result.stderr.strip() or f"exit code {result.exit_code}")
         except OSError as exc:
@@ -175,7 +199,28 @@ class Sandbox:
             raise ValidationError(f"Command {command.command} is not installed "
                                   f"(looked in {sandbox_layers.SAFE_PATH})", key="command")
         self.check_files(files)
-        return self._run(command, files, limits, self.plan(), executable)
+        plan = self.plan()
+        self._check_isolation(command.command, executable, plan)
+        return self._run(command, files, limits, plan, executable)
+
+    def _check_isolation(self, command: str, executable: str, plan: _Plan) -> None:
+        """Refuse an interpreter that would run with the host's network, tmp folders and
+        /proc in reach (SecurityError naming the command and the missing layers). Root
+        inside the namespaces could simply unmount the private /tmp and /proc, so as root
+        the uid drop is required too."""
+        if self.config.allow_interpreters_without_isolation:
+            return
+        missing = plan.missing_isolation()
+        if self.is_root and not plan.drop_uid:
+            missing.append("uid_drop")
+        if missing and sandbox_layers.is_interpreter(command, executable):
+            raise SecurityError(
+                f"Command {command} runs arbitrary code and is refused without isolation: "
+                f"missing layers {', '.join(missing)}"
+                f"{'' if plan.bubblewrap else ' and bubblewrap does not run either'} "
+                f"(the namespaces need root and util-linux unshare). Set tool_execution."
+                f"sandbox.allow_interpreters_without_isolation to run it anyway",
+                key="command", value=command, missing_layers=missing)
 
     def check_files(self, files: dict[str, str | bytes]) -> None:
         if len(files) > self.config.max_input_files:
@@ -218,7 +263,10 @@ class Sandbox:
         popen_user: dict[str, object] = {}
         if plan.bubblewrap:
             argv = sandbox_layers.bwrap_argv(plan.bubblewrap, workdir, argv)
-        if plan.unshare:
+        if plan.unshare and plan.namespaces:
+            argv = sandbox_layers.namespaces_argv(plan.unshare, argv, uid, workdir,
+                                                  limits.file_size_mb)   # sets the uid
+        elif plan.unshare:
             argv = sandbox_layers.unshare_argv(plan.unshare, argv, uid)   # sets the uid
         elif uid is not None:
             popen_user = {"user": uid, "group": uid, "extra_groups": []}

@@ -1,7 +1,9 @@
 """The OS sandbox, through the executor, under each isolation layer that can run here.
 
 Commands such as ``sh`` and ``python3`` are added to ``allowed_commands`` only in these tests,
-to run hostile programs (given as input files) inside the sandbox.
+to run hostile programs (given as input files) inside the sandbox. On the plain layer they are
+refused by default (no namespaces); the tests of that layer opt in with
+``allow_interpreters_without_isolation`` to check what the plain layer still contains.
 """
 
 from __future__ import annotations
@@ -14,16 +16,23 @@ import pytest
 
 from flatfile_chat.config.tools import FFToolSandboxConfigDTO
 from flatfile_chat.errors import SecurityError
+from flatfile_chat.tools import sandbox_layers
 from flatfile_chat.tools.commands import ValidatedCommand
 from flatfile_chat.tools.sandbox import Sandbox, SandboxLimits, _confine
 
 HOSTILE = ["ls", "cat", "head", "tail", "grep", "find", "wc", "sh", "python3", "env"]
 
 
+def _opt_in(layer: str) -> dict[str, Any]:
+    """The plain layer refuses interpreters unless told otherwise (tracker issue 12)."""
+    return {"allow_interpreters_without_isolation": layer == "plain"}
+
+
 @pytest.fixture
-def box(make_tools: Any, layer_settings: dict[str, Any]) -> Any:
+def box(make_tools: Any, layer: str, layer_settings: dict[str, Any]) -> Any:
     def build(**sandbox: Any) -> Any:
-        settings = {"allowed_commands": HOSTILE, **layer_settings, **sandbox}
+        settings = {"allowed_commands": HOSTILE, **layer_settings, **_opt_in(layer),
+                    **sandbox}
         tools = make_tools({"sandbox": settings}, categories=[
             "computation", "file_system"])
         tools.set_policy(cooldown_seconds=0)
@@ -185,11 +194,11 @@ def test_cpu_and_file_size_limits(box: Any, layer: str) -> None:
     assert "file_size" in write.resource_violations
 
 
-def test_huge_output_read_cap_direct(sandbox_root: Path, layer_settings: dict[str, Any]
-                                     ) -> None:
+def test_huge_output_read_cap_direct(sandbox_root: Path, layer: str,
+                                     layer_settings: dict[str, Any]) -> None:
     """At the sandbox level: never more than max_output bytes are kept in memory."""
-    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root),
-                                    allowed_commands=["python3"], **layer_settings)
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), allowed_commands=["python3"],
+                                    **layer_settings, **_opt_in(layer))
     command = ValidatedCommand("python3", ["python3", "big.py"], ["big.py"], frozenset({0}))
     result = Sandbox(config).run(command, {"big.py": "import sys\nfor _ in range(400):\n"
                                                      "    sys.stdout.write('y' * 50_000)\n"},
@@ -244,3 +253,125 @@ def test_uid_lock_dir_is_the_one_place_outside_temp_root_a_run_writes_to(
         index = result.uid - config.uid_base
         assert any(name.endswith(f"uid_{index}.lock") or name == f"uid_{index}"
                    for name in os.listdir(box.uid_lock_dir))
+
+
+# -- interpreters need isolation (tracker issue 12) ----------------------------------------
+PLAIN = {"use_bubblewrap": "never", "use_pid_namespace": "never"}
+
+
+def _direct(config: FFToolSandboxConfigDTO, command: str, files: dict[str, str]) -> Any:
+    vetted = ValidatedCommand(command, [command, *sorted(files)], sorted(files),
+                              frozenset({0}))
+    return Sandbox(config).run(vetted, files, SandboxLimits(timeout_seconds=10))
+
+
+def test_interpreter_is_refused_on_the_plain_layer(sandbox_root: Path,
+                                                   spawn_spy: list[list[str]]) -> None:
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root),
+                                    allowed_commands=["cat", "python3"], **PLAIN)
+    assert _direct(config, "cat", {"a.txt": "fine\n"}).stdout == "fine\n"
+    with pytest.raises(SecurityError, match=r"^Command python3 runs arbitrary code and is "
+                       r"refused without isolation: missing layers pid_namespace, "
+                       r"mount_namespace, net_namespace, ipc_namespace, uts_namespace, "
+                       r"private_proc, private_tmp and bubblewrap") as caught:
+        _direct(config, "python3", {"x.py": "print('ran')\n"})
+    assert caught.value.key == "command" and caught.value.value == "python3"
+    assert "allow_interpreters_without_isolation" in caught.value.message
+    assert len(spawn_spy) == 1 and spawn_spy[0][-1] == "a.txt", "python3 never spawned"
+    assert [n for n in os.listdir(sandbox_root) if n.startswith("ffsbx_")] == []
+
+
+def test_interpreter_is_refused_when_the_namespaces_cannot_be_made(
+        sandbox_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root and unshare, but the namespace probe fails (e.g. a container without
+    CAP_SYS_ADMIN): only the pid namespace would run, which hides neither network nor /tmp."""
+    probed: list[Any] = []
+
+    def failing_probe(self: Sandbox, plan: Any) -> str:
+        probed.append(plan)
+        return "mount: permission denied"
+
+    monkeypatch.setattr(Sandbox, "_probe", failing_probe)
+    monkeypatch.setattr(sandbox_layers, "find_executable", lambda name: f"/usr/bin/{name}")
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), allowed_commands=["python3"],
+                                    use_bubblewrap="never", use_pid_namespace="auto")
+    box = Sandbox(config)
+    box.is_root = True
+    layers = box.layers()
+    assert "pid_namespace" in layers and not set(sandbox_layers.NAMESPACE_LAYERS) & set(layers)
+    vetted = ValidatedCommand("python3", ["python3", "x.py"], ["x.py"], frozenset({0}))
+    with pytest.raises(SecurityError, match=r"missing layers mount_namespace, net_namespace, "
+                       r"ipc_namespace, uts_namespace, private_proc, private_tmp and"):
+        box.run(vetted, {"x.py": "print('ran')\n"}, SandboxLimits(timeout_seconds=5))
+    assert probed and all(plan.namespaces for plan in probed)
+
+
+def test_opt_in_runs_an_interpreter_on_the_plain_layer(sandbox_root: Path) -> None:
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), allowed_commands=["python3"],
+                                    allow_interpreters_without_isolation=True, **PLAIN)
+    result = _direct(config, "python3", {"x.py": "print('ran')\n"})
+    assert result.ok and result.stdout == "ran\n"
+    assert not set(sandbox_layers.NAMESPACE_LAYERS) & set(result.layers)
+
+
+def test_executor_reports_the_refusal(make_tools: Any) -> None:
+    tools = make_tools({"sandbox": {"allowed_commands": HOSTILE, **PLAIN}},
+                       categories=["computation", "file_system"])
+    tools.set_policy(cooldown_seconds=0)
+    result = script(tools, "python3", "x.py", "print('ran')\n")
+    assert result.success is False and "ran" not in (result.result_data or "")
+    assert result.error_message.startswith(
+        "Command python3 runs arbitrary code and is refused without isolation")
+    assert tools.sandbox_dirs() == []
+
+
+@pytest.mark.parametrize("command", [
+    "python3", "python3.12", "python", "pypy3", "perl", "perl5.36", "ruby", "node",
+    "nodejs", "lua5.4", "php8.2", "sh", "bash", "dash", "zsh", "awk", "gawk", "sed", "env",
+    "xargs", "nice", "timeout", "busybox"])
+def test_interpreters_are_recognised(command: str) -> None:
+    assert sandbox_layers.is_interpreter(command)
+
+
+@pytest.mark.parametrize("command", [
+    "ls", "cat", "head", "tail", "grep", "find", "wc", "sort", "shred", "envsubst",
+    "sha256sum", "seq", "sleep", "true"])
+def test_fixed_function_commands_are_not_interpreters(command: str) -> None:
+    assert not sandbox_layers.is_interpreter(command)
+
+
+def test_an_alias_of_an_interpreter_is_recognised(tmp_path: Path) -> None:
+    """What the executable resolves to counts, except a multi-call binary (busybox ls)."""
+    python = tmp_path / "python3.12"
+    python.touch()
+    (tmp_path / "py").symlink_to(python)
+    busybox = tmp_path / "busybox"
+    busybox.touch()
+    (tmp_path / "ls").symlink_to(busybox)
+    assert sandbox_layers.is_interpreter("py", str(tmp_path / "py"))
+    assert not sandbox_layers.is_interpreter("ls", str(tmp_path / "ls"))
+
+
+def test_namespace_layers_are_reported(sandbox_root: Path) -> None:
+    if os.geteuid() != 0 or sandbox_layers.find_executable("unshare") is None:
+        pytest.skip("the namespace layer needs root and util-linux unshare")
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), use_bubblewrap="never",
+                                    use_pid_namespace="auto")
+    result = _direct(config, "ls", {})
+    assert result.ok, result.stderr
+    assert {"pid_namespace", *sandbox_layers.NAMESPACE_LAYERS} <= set(result.layers)
+
+
+def test_interpreter_as_root_needs_the_uid_drop(sandbox_root: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root inside the namespaces can unmount the private /tmp and /proc again."""
+    monkeypatch.setattr(Sandbox, "_probe", lambda self, plan: None)   # namespaces work
+    monkeypatch.setattr(sandbox_layers, "find_executable", lambda name: f"/usr/bin/{name}")
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), allowed_commands=["python3"],
+                                    use_bubblewrap="never", drop_privileges=False)
+    box = Sandbox(config)
+    box.is_root = True
+    assert "net_namespace" in box.layers() and "uid_drop" not in box.layers()
+    vetted = ValidatedCommand("python3", ["python3", "x.py"], ["x.py"], frozenset({0}))
+    with pytest.raises(SecurityError, match=r"missing layers uid_drop and bubblewrap"):
+        box.run(vetted, {"x.py": "print('ran')\n"}, SandboxLimits(timeout_seconds=5))
