@@ -82,10 +82,12 @@ class SessionRepository:
                                 key="session_id", value=session_id) from None
 
     def _claim_generated(self, user_id: str, session_type: str, now):
-        # Upstream format chat_session_YYYYmmdd_HHMMSS_ffffff; a frozen clock can repeat it,
-        # so later claims at the same instant get _2, _3 ... (mkdir is the atomic claim).
+        # Upstream's chat_session_YYYYmmdd_HHMMSS_ffffff (sortable, recognised by migration)
+        # plus 64 random bits: an id must not be guessable from the creation time (ASVS 7.2.3).
+        # mkdir is the atomic claim; a repeat (seeded ids, frozen clock) gets _2, _3 ...
         fmt = self._ctx.config.storage.session_timestamp_format
-        base = f"{_TYPE_PREFIX[session_type]}_{now.strftime(fmt)}_{now.microsecond:06d}"
+        base = (f"{_TYPE_PREFIX[session_type]}_{now.strftime(fmt)}_{now.microsecond:06d}_"
+                f"{self._ctx.ids.session_suffix()}")
         for n in range(1, 10_000):
             candidate = base if n == 1 else f"{base}_{n}"
             try:
