@@ -35,6 +35,8 @@ def _user_ids(ctx: StoreContext) -> list[str]:
 
 
 def analytics_files(root: Path) -> Iterable[Path]:
+    if os.path.islink(root / "analytics"):
+        return  # never walked through (os.walk follows a linked top folder); reported elsewhere
     for dirpath, _dirs, files in os.walk(root / "analytics"):
         for name in sorted(files):
             if (not name.endswith(LOCK_SUFFIX) and not is_temp_file(name)

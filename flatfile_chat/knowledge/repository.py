@@ -28,6 +28,7 @@ from flatfile_chat.errors import (
     LimitExceeded,
     NotFound,
     StorageWriteError,
+    UnsafePath,
     ValidationError,
 )
 from flatfile_chat.knowledge import index_files
@@ -346,8 +347,10 @@ class KBRepository:
             self.commit(handle, config, documents, [snapshot.rows[i] for i in keep],
                          snapshot.embeddings[keep])
             blob = paths.document_file(entry["filename"])
-            if blob.exists():
-                fs.remove(blob)  # last: a crash before leaves an orphan, never a dangling entry
+            # last, and best effort: the delete is committed; a crash, a failed write or a
+            # planted link leaves an orphan file (maintenance reports it), never a dangling entry
+            with contextlib.suppress(FileNotFoundError, NotFound, StorageWriteError, UnsafePath):
+                fs.remove(blob)
         return FFKBDocumentDTO.model_validate(entry)
 
     def commit(self, handle: KBHandle, config: dict[str, Any],
@@ -379,7 +382,10 @@ class KBRepository:
                     if fs.read_raw(path) != raw:
                         fs.restore_raw(path, raw)
             raise
-        self.cache.clear(paths, fp, config["updated_at"])
+        # Derived: entries are keyed by the index fingerprint, so a clear that cannot be
+        # written serves nothing stale; the committed change must not be reported as failed.
+        with contextlib.suppress(StorageWriteError):
+            self.cache.clear(paths, fp, config["updated_at"])
         return config
 
     def documents(self, reader: str, kb_id: str) -> list[FFKBDocumentDTO]:

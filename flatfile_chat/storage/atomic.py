@@ -32,6 +32,11 @@ def dump_json(data: Any) -> bytes:
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
+class NotDurable(OSError):
+    """The new content is in place, but flushing its folder failed: it may not survive a
+    power loss (unlike other write errors, the previous content is gone)."""
+
+
 def temp_path_for(path: Path) -> Path:
     """A temp name unique per process and call, hidden, in the same folder as ``path``."""
     with _counter_lock:
@@ -80,4 +85,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool, exclusive: bool 
             os.unlink(tmp)
         raise
     if fsync:
-        fsync_dir(path.parent)
+        try:
+            fsync_dir(path.parent)
+        except OSError as exc:
+            raise NotDurable(exc.errno, exc.strerror) from exc

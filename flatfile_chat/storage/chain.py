@@ -139,11 +139,13 @@ class ChainReader:
         self.state: ChainState | None = None  # after the last accepted line
         self.lines = 0
         self.tags: list[bytes] = []  # per accepted line, for comparing with the head
-        self._resync = False
+        self._skipped = 0  # broken lines skipped since the last accepted one (repair)
 
     def resync(self) -> None:
-        """Accept the next line's position as given (repair skipped a broken line)."""
-        self._resync = True
+        """Repair skipped a broken line: the next record may be up to one further on per
+        skipped line (the broken one may have been a record), but never from another epoch,
+        never behind, and linked to its predecessor when no record can be missing."""
+        self._skipped += 1
 
     def __call__(self, raw: bytes, line: int) -> bytes:
         try:
@@ -160,7 +162,7 @@ class ChainReader:
         return plain
 
     def _check(self, chain: dict[str, Any] | None, tag: bytes, line: int) -> None:
-        state, resync, self._resync = self.state, self._resync, False
+        state, skipped, self._skipped = self.state, self._skipped, 0
         if chain is None:
             if state is not None and not state.legacy:
                 raise SealRefused("unchained (legacy) record inside a chained file",
@@ -171,22 +173,23 @@ class ChainReader:
         if state is not None and state.legacy:
             raise SealRefused("chained record inside an unchained (legacy) file",
                               path=self._rel, line=line)
-        if not resync:
-            self._expect(state, seq, epoch, chain["prev"], line)
+        self._expect(state, seq, epoch, chain["prev"], line, skipped)
         self.state = ChainState(epoch, seq + 1, tag)
 
     def _expect(self, state: ChainState | None, seq: int, epoch: str, prev: str,
-                line: int) -> None:
+                line: int, skipped: int = 0) -> None:
         want = state.seq if state else 0
         if state is not None and epoch != state.epoch:
             raise SealRefused(f"record from another copy of this file (epoch {epoch}, expected "
                               f"{state.epoch}): spliced or replayed", path=self._rel, line=line)
-        if seq > want:
+        if seq > want + skipped:
             raise SealRefused(f"record seq {seq} where {want} was expected: records {want}.."
                               f"{seq - 1} are missing", path=self._rel, line=line)
         if seq < want:
             raise SealRefused(f"record seq {seq} where {want} was expected: duplicated or "
                               "reordered", path=self._rel, line=line)
+        if seq > want:
+            return  # the skipped broken line(s) held records want..seq-1: nothing to link to
         if state is not None and prev != link(state.tag):
             raise SealRefused(f"record seq {seq} does not follow line {line - 1} (its link to "
                               "the previous tag differs): spliced from another copy",
@@ -210,6 +213,10 @@ def check_head(reader: ChainReader, head: dict[str, Any] | None, lines: int) -> 
     """Compare a file that read cleanly through ``reader`` with its head (None: missing)."""
     state = reader.state
     if state is not None and state.legacy:
+        if head is not None:  # this file was chained once: an unchained copy is a rollback
+            return [HeadIssue("jsonl_chain_replayed", 1, "unchained records where a head "
+                              "says the file was chained: an older copy put back (a rekey "
+                              "would accept it)")]
         return [HeadIssue("jsonl_chain_legacy", 1, "unchained records (written before "
                           "chaining); rewrite with rekey to chain")]
     if head is None:
@@ -236,6 +243,35 @@ def check_head(reader: ChainReader, head: dict[str, Any] | None, lines: int) -> 
                           f"{lines - count} lines (head behind the log: crash between append "
                           "and head update?)")]
     return []
+
+
+def head_mismatch(state: ChainState, head: dict[str, Any] | None) -> str | None:
+    """Why the log's tail (``state``) cannot continue under ``head``, or None.
+
+    A missing head with records in the log (crash before the first head write, or removed)
+    and a head behind the log (crash between an append and its head update) are allowed: the
+    integrity check reports them as unsealed. Cut short, another epoch, or a different
+    record at the head's position are not."""
+    if head is None:
+        return None
+    count, epoch = head.get("count"), head.get("epoch")
+    if not isinstance(count, int) or not isinstance(epoch, str):
+        return "head file has no count/epoch"
+    if state.legacy:
+        return "unchained records where a head says the file was chained (older copy)"
+    if count == 0:
+        return None
+    if state.seq == 0:
+        return f"the log is empty but its head sealed {count} records (emptied or replaced)"
+    if epoch != state.epoch:
+        return (f"the log's epoch {state.epoch} is not its head's {epoch} (an older copy put "
+                "back, or a rewrite interrupted before its head update)")
+    if count > state.seq:
+        return (f"the head sealed {count} records, the log ends at {state.seq} (cut short, or "
+                "an older copy put back)")
+    if count == state.seq and base64.b64decode(head.get("tag", "")) != state.tag:
+        return "the last record is not the one the head sealed (replayed or forked copy)"
+    return None
 
 
 def decode_head(raw: bytes | None) -> dict[str, Any] | None:

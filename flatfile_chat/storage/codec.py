@@ -90,14 +90,15 @@ class AesGcmCodec:
     def key_id_of(self, data: bytes) -> str | None:
         """The ``kid`` a sealed document/line was written with (None if plaintext)."""
         if data.startswith(_BLOB_MAGIC):
-            end = data.index(b"\x00", len(_BLOB_MAGIC))
-            return data[len(_BLOB_MAGIC):end].decode()
+            end = data.find(b"\x00", len(_BLOB_MAGIC))
+            return data[len(_BLOB_MAGIC):end].decode(errors="replace") if end != -1 else None
         try:
             envelope = json.loads(data)
         except ValueError:
             return None
         if isinstance(envelope, dict) and envelope.get("enc") == ENVELOPE_TAG:
-            return envelope.get("kid")
+            kid = envelope.get("kid")
+            return kid if isinstance(kid, str) else None
         return None
 
     def seal(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
@@ -140,6 +141,9 @@ class AesGcmCodec:
                     raise ValueError("seq")
             kid, nonce = envelope["kid"], base64.b64decode(envelope["nonce"])
             ct = base64.b64decode(envelope["ct"])
+            if type(kid) is not str or (chain is not None and not (
+                    isinstance(chain["ep"], str) and isinstance(chain["prev"], str))):
+                raise TypeError("kid")
         except (KeyError, ValueError, TypeError):
             raise SecurityError(f"{rel_path}: envelope fields are missing or malformed",
                                 key="path", value=rel_path) from None
@@ -155,8 +159,14 @@ class AesGcmCodec:
         if not data.startswith(_BLOB_MAGIC):
             raise SecurityError(f"{rel_path}: plaintext blob in an encrypted store",
                                 key="path", value=rel_path)
-        end = data.index(b"\x00", len(_BLOB_MAGIC))
-        kid = data[len(_BLOB_MAGIC):end].decode()
+        end = data.find(b"\x00", len(_BLOB_MAGIC))
+        try:
+            kid = data[len(_BLOB_MAGIC):end].decode() if end != -1 else None
+        except UnicodeDecodeError:
+            kid = None
+        if kid is None or len(data) < end + 13 + TAG_BYTES:
+            raise SecurityError(f"{rel_path}: encrypted blob header is malformed",
+                                key="path", value=rel_path)
         nonce, ct = data[end + 1:end + 13], data[end + 13:]
         return self._decrypt(kid, nonce, ct, owner, rel_path)
 

@@ -23,13 +23,14 @@ from typing import Any
 from flatfile_chat.clock import Clock, SystemClock
 from flatfile_chat.errors import (
     AlreadyExists,
+    FFError,
     NotFound,
     StorageCorrupted,
     StorageWriteError,
     UnsafePath,
 )
 from flatfile_chat.storage import chain, jsonl
-from flatfile_chat.storage.atomic import atomic_write_bytes, dump_json
+from flatfile_chat.storage.atomic import NotDurable, atomic_write_bytes, dump_json
 from flatfile_chat.storage.codec import Codec, PlainCodec
 from flatfile_chat.storage.durability import Durability, GroupCommitter
 from flatfile_chat.storage.locks import file_lock, may_write_in_place
@@ -54,6 +55,11 @@ def writing(rel: str) -> Iterator[None]:
     except (FileExistsError, FileNotFoundError):
         raise  # callers turn these into AlreadyExists / NotFound
     except OSError as exc:
+        if isinstance(exc, NotDurable):
+            raise StorageWriteError(f"{rel}: written, but its folder could not be flushed: "
+                                    f"{exc.strerror} (errno {exc.errno}); the new content may "
+                                    "not survive a power loss", path=rel, errno=exc.errno,
+                                    written=True) from exc
         if exc.errno == errno.ELOOP:
             raise UnsafePath(f"refusing {rel!r}: it is a symbolic link inside the store root; "
                              "the store never follows links", key="path", value=rel) from None
@@ -77,7 +83,8 @@ class FileStore:
         self.root = Path(os.path.abspath(root))
         self.file_mode, self.dir_mode = OWNER_ONLY_MODES if owner_only else SHARED_MODES
         self._root_str = os.fspath(self.root)
-        self._walked: dict[str, tuple[int, int]] = {}  # folder -> (dev, ino) when walked
+        self._real_root = os.path.realpath(self._root_str)
+        self._walked: dict[str, str] = {}  # folder walked -> where it must resolve to
         with writing("."):
             self.root.mkdir(mode=self.dir_mode, parents=True, exist_ok=True)
         self.durability = Durability(durability)
@@ -106,28 +113,38 @@ class FileStore:
         return path
 
     def _check_folder(self, folder: Path) -> None:
-        """No symlink from the root down to ``folder``: one ``stat`` when the folder is the one
-        already walked (same device and inode), a full ``lstat`` walk otherwise.
+        """No symlink from the root down to ``folder``.
 
-        Why the inode stands for the walk: ``stat`` follows links, so if any part of the path
-        was replaced by a symlink since the walk, the path now ends in a different folder
-        (another inode) and is walked again; a link that leads back to the very same folder
-        reaches nothing outside the root."""
+        A folder walked before is rechecked by asking the kernel where the path leads: open it
+        with ``O_PATH`` (following links, as every later open would) and read the resolved
+        path of that descriptor. If any part was replaced by a link since the walk, it resolves
+        somewhere other than ``real_root/rel`` (even a link to the very folder moved out of
+        the root: its resolved path is outside) and the full ``lstat`` walk runs and refuses.
+        Three system calls instead of one ``lstat`` per part; without /proc, always the walk."""
         if folder == self.root:
             return
         key = os.fspath(folder)
-        try:
-            st = os.stat(key)
-        except (FileNotFoundError, NotADirectoryError):
-            refuse_links(self._root_str, key)  # the existing part must hold no link
-            return
-        identity = (st.st_dev, st.st_ino)
-        if self._walked.get(key) == identity:
+        if key in self._walked and self._resolves_to(key, self._walked[key]):
             return
         refuse_links(self._root_str, key)
         if len(self._walked) >= 4096:
             self._walked.clear()
-        self._walked[key] = identity
+        expected = self._real_root + key[len(self._root_str):]
+        if self._resolves_to(key, expected):
+            self._walked[key] = expected
+
+    @staticmethod
+    def _resolves_to(path: str, expected: str) -> bool:
+        try:
+            fd = os.open(path, os.O_PATH | os.O_DIRECTORY)
+        except OSError:
+            return False
+        try:
+            return os.readlink(f"/proc/self/fd/{fd}") == expected
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -299,10 +316,29 @@ class FileStore:
         # Encrypted: continue the chain from the last line (read from the tail), move the head.
         state = chain.tail_state(self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
                                  rel=self.rel(path))
+        self._refuse_unsealed_change(path, state)
         with writing(self.rel(path)):
             jsonl.append_lines(path, self._seal_chained(path, records, state),
                                fsync=self._fsync, mode=self.file_mode)
         self._write_head(path, state)
+
+    def _refuse_unsealed_change(self, path: Path, state: chain.ChainState) -> None:
+        """Refuse to append to a log that no longer matches its head (cut short, or an older
+        copy put back): sealing a new head over it would erase the evidence. A head *behind*
+        the log (a crash between append and head update) is fine: appends go on."""
+        head_file = chain.head_path(path)
+        if state.legacy and not os.path.lexists(head_file):
+            return  # written before chaining, never chained since
+        try:
+            head = self.read_json(head_file, default=None)
+        except FFError as exc:
+            raise StorageCorrupted(f"head {head_file.name} is unreadable ({exc}); refusing to "
+                                   "append", path=self.rel(path)) from None
+        problem = chain.head_mismatch(state, head)
+        if problem:
+            raise StorageCorrupted(f"{problem}; refusing to append (the integrity check "
+                                   "reports it; rekey to accept the file as it is)",
+                                   path=self.rel(path), line=state.seq + 1)
 
     def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
                      locked: bool = False) -> None:
@@ -316,12 +352,19 @@ class FileStore:
                 self._append_locked(path, records, lines)
         self._after_write(path)
 
-    def rewrite_jsonl(self, path: Path, records: Sequence[dict[str, Any]]) -> None:
+    def rewrite_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
+                      accept_current: bool = False) -> None:
         """Atomically replace a whole JSONL file (expiry, compaction, rotation).
 
         The caller holds the file's lock, so no append can slip in between read and replace.
+        Encrypted: refused like an append when the file no longer matches its head, unless
+        ``accept_current`` (a rekey: the operator accepts the file as it is).
         """
         self.checked(path)
+        if self.codec.encrypted and not accept_current:
+            self._refuse_unsealed_change(path, chain.tail_state(
+                self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
+                rel=self.rel(path)))
         state = chain.ChainState(chain.new_epoch())  # a fresh epoch: old copies stop verifying
         lines = (self._seal_chained(path, records, state) if self.codec.encrypted
                  else self._encode_lines(path, records))
@@ -345,23 +388,27 @@ class FileStore:
     def repair_jsonl(self, path: Path) -> jsonl.RepairReport:
         """Move structurally broken lines aside; never a line that only fails to decrypt or
         verify (``report.refused``: the key ring may be what is wrong). Encrypted files whose
-        lines were moved are re-sealed as a fresh chain."""
+        lines were moved are re-sealed as a fresh chain, but only when the records kept still
+        end where the file's head says: repair must not seal a cut or replayed log."""
         with self.lock(path):
             stamp = self.clock.now().strftime("%Y%m%dT%H%M%S%fZ")
             state = chain.ChainState(chain.new_epoch())
-            reseal = None
-            if self.codec.encrypted:
-                def reseal(good: list[bytes]) -> list[bytes]:
-                    reader = self._line_decoder(path)
-                    plain = []
-                    for number, raw in enumerate(good, start=1):
-                        reader.resync()  # type: ignore[union-attr]
-                        plain.append(json.loads(reader(raw, number)))  # type: ignore[misc]
+            reader = self._line_decoder(path)
+            reseal = verify = None
+            if isinstance(reader, chain.ChainReader):
+                owner, rel = self.owner_of(path), self.rel(path)
+
+                def reseal(good: list[bytes]) -> list[bytes]:  # already verified by ``reader``
+                    plain = [json.loads(self.codec.open(raw, owner=owner, rel_path=rel))
+                             for raw in good]
                     return self._seal_chained(path, plain, state)
+
+                def verify() -> str | None:
+                    head = self.read_json(chain.head_path(path), default=None)
+                    return chain.head_mismatch(reader.state or chain.ChainState(""), head)
             with writing(self.rel(path)):
-                report = jsonl.repair(path, fsync=self._fsync, stamp=stamp,
-                                      decode=self._line_decoder(path), reseal=reseal,
-                                      mode=self.file_mode)
+                report = jsonl.repair(path, fsync=self._fsync, stamp=stamp, decode=reader,
+                                      reseal=reseal, verify=verify, mode=self.file_mode)
             if reseal is not None and report.moved:
                 self._write_head(path, state)
             return report

@@ -167,13 +167,16 @@ class RepairReport:
 
 def repair(path: Path, *, fsync: bool, stamp: str, decode: LineDecoder | None = None,
            reseal: Callable[[list[bytes]], list[bytes]] | None = None,
+           verify: Callable[[], str | None] | None = None,
            mode: int = 0o600) -> RepairReport:
     """Keep the valid lines (atomically rewritten) and move the bad ones to a side file.
 
     Only structurally broken lines (torn, not JSON, not an envelope) move. A line the decoder
     refuses (``SealRefused``: unknown key id, tag does not verify, broken chain) may be good
     data read with the wrong keys, so the file is then left byte-identical and the lines are
-    listed in ``refused``. ``reseal`` re-encodes the kept lines (a fresh encryption chain)."""
+    listed in ``refused``. ``reseal`` re-encodes the kept lines (a fresh encryption chain);
+    ``verify`` (called after the scan, before any write) may refuse the whole repair with a
+    reason, e.g. when the kept lines no longer end where the file's head says."""
     data = path.read_bytes() if path.exists() else b""
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -194,6 +197,10 @@ def repair(path: Path, *, fsync: bool, stamp: str, decode: LineDecoder | None = 
             bad.append((number, raw))
             if resync is not None:
                 resync()
+    if not refused and bad and verify is not None:
+        problem = verify()  # before anything is written: the kept lines may not be resealed
+        if problem:
+            refused.append((len(lines), problem))
     if refused:
         return RepairReport(str(path), len(lines), 0, None, (), tuple(refused))
     if not bad:

@@ -143,10 +143,11 @@ class DocumentRepository:
         meta_path = self._ctx.layout.documents_metadata(user_id, session_id)
         with self._ctx.fs.lock(meta_path):
             record = self.get(user_id, session_id, filename)
+            blob = self._ctx.layout.documents_dir(user_id, session_id) / check_stored(filename)
+            self._ctx.fs.checked(blob)  # a planted link is refused before anything changes
             index = self._ctx.fs.read_json(meta_path)
             del index[filename]
             self._ctx.fs.write_json(meta_path, index)
-            blob = self._ctx.layout.documents_dir(user_id, session_id) / check_stored(filename)
             if blob.exists():
                 self._ctx.fs.remove(blob)
         return record

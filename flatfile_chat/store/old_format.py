@@ -61,14 +61,19 @@ def check_message_line(path: Path, line: int, root: Path) -> None:
                              generation="G1")
 
 
+def _real_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
 def refuse_old_sessions(root: Path) -> None:
     """Before a repair rewrites anything: no session record may be in an old format."""
     users = root / "users"
-    for user in sorted(os.listdir(users)) if users.is_dir() else []:
+    for user in sorted(os.listdir(users)) if _real_dir(users) else []:
         folder = users / user
-        for name in sorted(os.listdir(folder)) if folder.is_dir() else []:
+        for name in sorted(os.listdir(folder)) if _real_dir(folder) else []:
             record = folder / name / "session.json"
-            if record.is_file():
+            # never through a planted symlink (the integrity check reports those)
+            if _real_dir(folder / name) and record.is_file() and not record.is_symlink():
                 try:
                     data = json.loads(record.read_bytes())
                 except ValueError:

@@ -156,6 +156,9 @@ def test_a_planted_symlink_is_never_followed(tmp_path: Path, plant: str) -> None
     assert _snapshot(outside) == before, "the outside store changed"
     assert refused, "no call noticed the link"
     assert os.path.islink(victim), "the link itself was replaced or removed"
+    if plant.endswith("_report.txt"):  # the refused delete changed nothing, metadata included
+        listed = [d.filename for d in asyncio.run(store.list_documents("alice", SID))]
+        assert doc in listed, listed
 
 
 def test_store_files_and_folders_are_private_by_default(tmp_path: Path) -> None:
@@ -177,3 +180,25 @@ def test_shared_modes_when_owner_only_is_off(tmp_path: Path) -> None:
     log = tmp_path / f"store/users/alice/{SID}/messages.jsonl"
     assert log.stat().st_mode & 0o777 == 0o644
     assert log.parent.stat().st_mode & 0o777 == 0o755
+
+
+@pytest.mark.parametrize("folder", ["users/alice", f"users/alice/{SID}"])
+def test_a_folder_moved_out_and_linked_back_is_refused_by_a_warm_store(
+        tmp_path: Path, folder: str) -> None:
+    """The attacker moves the real folder out of the root (same file system: same inode) and
+    links it back in: the store, which already used the folder, must still refuse it."""
+    root, outside = tmp_path / "store", tmp_path / "outside"
+    outside.mkdir()
+    store = _store(root)
+    _fill(store, "inside")
+    asyncio.run(store.get_messages("alice", SID))  # the folder checks are warm
+    moved = outside / Path(folder).name
+    os.rename(root / folder, moved)
+    os.symlink(moved, root / folder)
+    before = _snapshot(outside)
+    for call in (lambda: store.add_message("alice", SID, {"role": "user", "content": "x"}),
+                 lambda: store.get_messages("alice", SID),
+                 lambda: store.update_context("alice", SID, {"summary": "y"})):
+        with pytest.raises(UnsafePath):
+            asyncio.run(call())
+    assert _snapshot(outside) == before

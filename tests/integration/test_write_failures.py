@@ -231,3 +231,27 @@ def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(tmp_path: Path) ->
         free_pages += 9
     assert {"bm25_index.npz", "embeddings.npy", "chunk_index.jsonl",
             "vector_index.jsonl"} <= failed_at, failed_at
+
+
+@needs_mount
+def test_kb_add_is_not_reported_failed_when_only_the_cache_clear_fails(tmp_path: Path) -> None:
+    """After the index group is committed, clearing the derived query cache is best effort:
+    a read-only cache folder must not turn a stored document into a reported failure."""
+    from flatfile_chat.knowledge import FFKnowledgeBaseManager
+
+    store = _store(tmp_path / "store")
+    asyncio.run(store.create_user("alice"))
+    kb = FFKnowledgeBaseManager(store)
+    kb_id = asyncio.run(kb.create_knowledge_base("alice", "Bio")).kb_id
+    asyncio.run(kb.add_document_to_kb("alice", kb_id, "a.txt", "photosynthesis light"))
+    cache = next((tmp_path / "store").rglob("retrieval_cache"))
+    subprocess.run(["mount", "--bind", str(cache), str(cache)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(cache)], check=True)
+        asyncio.run(kb.add_document_to_kb("alice", kb_id, "b.txt", "chlorophyll energy"))
+        docs = asyncio.run(kb.list_kb_documents("alice", kb_id))
+        assert [d.original_path for d in docs] == ["a.txt", "b.txt"]
+    finally:
+        subprocess.run(["umount", str(cache)], check=False)
+    hits = asyncio.run(kb.retrieve_context("alice", "chlorophyll", [kb_id]))
+    assert any("chlorophyll" in c.content for c in hits.contexts)

@@ -184,3 +184,109 @@ def test_legacy_unchained_file_reads_is_reported_and_rekey_chains_it(tmp_path: P
     assert b'"seq":0' in path.read_bytes()
     assert _chain_issues(store) == []
     assert [r["content"] for r in fs.read_jsonl(path)][-1] == "more"
+
+
+def _add(store: FFStorageManager, text: str) -> None:
+    asyncio.run(store.add_message("alice", "s1", {"role": "user", "content": text}))
+
+
+def test_append_after_a_cut_tail_is_refused_and_the_evidence_stays(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = _fill(store)
+    path.write_bytes(b"".join(_lines(path)[:2]))
+    with pytest.raises(StorageCorrupted, match="cut short"):
+        _add(store, "next")
+    assert len(_lines(path)) == 2
+    assert any("truncated" in s for s in _chain_issues(store))
+
+
+def test_append_after_a_replayed_copy_is_refused(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = _fill(store, n=3)
+    old = path.read_bytes()
+    fs = store.ctx.fs
+    with fs.lock(path):
+        fs.rewrite_jsonl(path, fs.read_jsonl(path)[1:])  # e.g. expiry dropped m0
+    path.write_bytes(old)  # m0 put back
+    with pytest.raises(StorageCorrupted, match="epoch"):
+        _add(store, "next")
+    with fs.lock(path), pytest.raises(StorageCorrupted, match="epoch"):
+        fs.rewrite_jsonl(path, fs.read_jsonl(path))  # a compaction would launder it too
+    reencrypt_all(fs)  # the operator accepts the file as it is
+    _add(store, "next")
+    assert _chain_issues(store) == []
+
+
+def test_append_goes_on_when_only_the_head_fell_behind(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = _fill(store, n=2)
+    head = path.with_name(f".{path.name}.head")
+    saved = head.read_bytes()
+    _add(store, "later")
+    head.write_bytes(saved)  # a crash between the append and the head update
+    _add(store, "after the crash")
+    assert [r["content"] for r in store.ctx.fs.read_jsonl(path)][-2:] == ["later",
+                                                                       "after the crash"]
+    assert _chain_issues(store) == []
+
+
+def test_repair_does_not_launder_a_deletion_hidden_behind_a_broken_line(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = _fill(store, n=6)
+    lines = _lines(path)
+    tampered = b"".join([lines[0], lines[1], b"garbage\n", lines[4], lines[5]])
+    path.write_bytes(tampered)  # m2, m3 deleted; one broken line stands for two records
+    summary = store.repair()
+    assert path.read_bytes() == tampered and not summary.jsonl_repaired
+    assert summary.jsonl_refused and summary.jsonl_refused[0]["refused"]
+
+
+def test_repair_does_not_launder_a_duplicate_or_a_cut_tail(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = _fill(store, n=4)
+    lines = _lines(path)
+    for tampered in (b"".join([*lines, b"garbage\n", lines[0]]),  # m0 duplicated at the end
+                     b"".join([lines[0], b"garbage\n", lines[2]])):  # m3 cut off the tail
+        path.write_bytes(tampered)
+        summary = store.repair()
+        assert path.read_bytes() == tampered, summary
+        assert summary.jsonl_refused and not summary.jsonl_repaired
+
+
+def test_repair_still_moves_an_inserted_broken_line(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = _fill(store, n=3)
+    lines = _lines(path)
+    path.write_bytes(b"".join([lines[0], b"garbage\n", lines[1], lines[2]]))
+    summary = store.repair()
+    assert [d["bad_lines"] for d in summary.jsonl_repaired] == [(2,)]
+    assert [r["content"] for r in store.ctx.fs.read_jsonl(path)] == ["m0", "m1", "m2"]
+    assert _chain_issues(store) == []
+
+
+@pytest.mark.parametrize("kid", [["k1"], {"k": 1}, 7, None])
+def test_a_crafted_key_id_is_a_store_error_not_a_crash(tmp_path: Path, kid: object) -> None:
+    store = _store(tmp_path)
+    path = _fill(store, n=3)
+    lines = _lines(path)
+    envelope = json.loads(lines[1])
+    envelope["kid"] = kid
+    lines[1] = json.dumps(envelope).encode() + b"\n"
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(StorageCorrupted, match="messages.jsonl:2"):
+        asyncio.run(store.get_messages("alice", "s1"))
+    assert any(i.kind == "jsonl_invalid" for i in store.check_integrity())
+
+
+def test_an_unchained_copy_put_back_over_a_chained_file_is_a_replay(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = _fill(store, n=3)
+    fs = store.ctx.fs
+    owner, rel = fs.owner_of(path), fs.rel(path)
+    legacy = [fs.codec.seal(json.dumps(r).encode(), owner=owner, rel_path=rel)
+              for r in fs.read_jsonl(path)[:2]]
+    path.write_bytes(b"".join(line + b"\n" for line in legacy))  # head left in place
+    kinds = {i.kind for i in store.check_integrity()}
+    assert "jsonl_chain_replayed" in kinds and "jsonl_chain_legacy" not in kinds
+    with pytest.raises(StorageCorrupted, match="unchained"):
+        _add(store, "next")
