@@ -74,8 +74,8 @@ class _Plan:
             names += sandbox_layers.NAMESPACE_LAYERS
         if self.bubblewrap:
             names.append("bubblewrap")
-        if self.drop_uid and not (self.unshare or self.bubblewrap):
-            names.append("uid_sweep")
+        if self.drop_uid:
+            names.append("uid_sweep")  # after every run, under any other layer
         return names
 
     def missing_isolation(self) -> list[str]:
@@ -288,7 +288,7 @@ class Sandbox:
             kill_group(proc.pid)
             raise
         breaches = []
-        if uid is not None and not (plan.bubblewrap or plan.unshare):
+        if uid is not None:  # whatever the layers: nothing of this uid may outlive the run
             breaches = [f"process {pid} left the process group and was killed"
                         for pid in sweep(uid)]
         stderr = outcome.stderr.decode("utf-8", "replace")

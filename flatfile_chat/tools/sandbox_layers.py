@@ -38,6 +38,9 @@ NAMESPACE_LAYERS = ("mount_namespace", "net_namespace", "ipc_namespace", "uts_na
 # Runs as root inside the new namespaces; "$@" is the command's argv, never parsed by the
 # shell. $1 sandbox uid ("" = keep root), $2 sandbox dir (also our cwd), $3 tmpfs size in MB,
 # $4 the folders to cover (one string, split on spaces: our own constant, no user data).
+# A mounted mqueue file system belongs to the namespace that mounted it: remounted here, so
+# queues made by the command live in the new ipc namespace, not the host's. setpriv would
+# clear the parent-death signal unshare --kill-child set (credentials change): kept.
 # The cwd still points at the real sandbox dir after /tmp is covered, so "." is bound back
 # onto the same path (--no-canonicalize: mount must not turn "." into the covered path). Then
 # cd into the bind mount: from the old cwd, ".." leads to the host's copy of temp_root (and
@@ -52,13 +55,18 @@ for dir in $dirs; do
         mount -t tmpfs -o "nosuid,nodev,mode=1777,size=${size}m" ffsbx-tmp "$dir"
     fi
 done
+mountpoint_of_mqueue='s/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - mqueue .*/\1/p'
+for mq in $(sed -n "$mountpoint_of_mqueue" /proc/self/mountinfo); do
+    mount -t mqueue -o nosuid,nodev,noexec ffsbx-mq "$mq"
+done
 mkdir -p "$work"
 mount --no-canonicalize --bind . "$work"
 cd "$work"
 unset PWD OLDPWD
 umask 077
 if [ -n "$uid" ]; then
-    exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs -- "$@"
+    exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
+        --pdeathsig keep -- "$@"
 fi
 exec "$@"
 """

@@ -212,3 +212,49 @@ def test_sandbox_uid_cannot_read_root_only_files(run_python: RunPython,
     assert report["read"].startswith("failed: PermissionError"), report
     assert "secret chat" not in result.stdout
     assert "uid_drop" in result.layers and result.uid is not None
+
+
+def test_a_process_that_leaves_its_session_dies_with_the_timeout(sandbox_root: Path) -> None:
+    """setsid() leaves the process group the timeout kills, and changing uid clears the
+    parent-death signal of unshare --kill-child: neither may let the program outlive its run."""
+    import time
+
+    from flatfile_chat.tools.uid_pool import real_uid_pids
+
+    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), allowed_commands=["python3"],
+                                    use_bubblewrap="never", use_pid_namespace="auto")
+    source = ("import os, sys, time\n"
+              "os.setsid()\n"
+              "sys.stdout.close(); sys.stderr.close(); os.close(1); os.close(2)\n"
+              "time.sleep(60)\n")
+    command = ValidatedCommand("python3", ["python3", "escape.py"], ["escape.py"],
+                               frozenset({0}))
+    result = Sandbox(config).run(command, {"escape.py": source}, SandboxLimits(timeout_seconds=2))
+    assert result.timed_out and result.uid is not None
+    time.sleep(0.5)
+    alive = [pid for pid in real_uid_pids(result.uid)
+             if "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    for pid in alive:  # do not leave it running if the test fails
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+    assert not alive, f"sandbox processes survived the timeout: {alive}"
+
+
+def test_message_queues_stay_in_the_sandbox(run_python: RunPython) -> None:
+    """A mounted mqueue file system belongs to the host's ipc namespace: a queue made through
+    it would be shared with the host, so the sandbox gets its own."""
+    mount = Path(tempfile.mkdtemp(prefix="ffmq-", dir="/run"))
+    name = f"ffsbx-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["mount", "-t", "mqueue", "ffmq-test", str(mount)], check=True)
+    try:
+        _, report = run_python(
+            "import json, os\n"
+            f"fd = os.open({str(mount / name)!r}, os.O_CREAT | os.O_RDWR, 0o666)\n"
+            "print(json.dumps({'created': True}))\n")
+        assert report == {"created": True}
+        assert name not in os.listdir(mount), "the queue landed in the host's namespace"
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            (mount / name).unlink()
+        subprocess.run(["umount", str(mount)], check=False)
+        mount.rmdir()
