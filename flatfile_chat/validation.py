@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import pydantic
 
 from flatfile_chat.errors import ValidationError
+from flatfile_chat.storage.paths import validate_id
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 E = TypeVar("E", bound=StrEnum)
@@ -38,6 +39,15 @@ def json_dict(value: object, key: str) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{key} is not JSON-serialisable: {exc}", key=key) from None
     return dict(value)
+
+
+def id_list(value: object, key: str) -> list[str]:
+    """A list (or tuple) of ids named ``key``, each one checked by ``validate_id``. A string
+    is refused (it would be read as a list of one-letter ids), so is a mapping or a scalar."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValidationError(f"{key} must be a list of ids, got {type(value).__name__}",
+                              key=key, value=value)
+    return [validate_id(item, key) for item in value]
 
 
 def enum_value(enum: type[E], value: Any, key: str) -> E:

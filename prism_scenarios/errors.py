@@ -20,6 +20,11 @@ class InvariantBreach(ScenarioFailure):
     category = "Invariant breach"
 
 
+class WaitTimedOut(ScenarioFailure, TimeoutError):
+    """A step waited (real time, its own ``within_seconds``) for something that did not
+    happen. Also a ``TimeoutError``, so ``raises: {error: TimeoutError}`` matches it."""
+
+
 class ScenarioError(ScenarioFailure):
     """The scenario itself is wrong: bad file, unknown action, bad parameters, missing var."""
 

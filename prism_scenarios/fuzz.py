@@ -115,12 +115,32 @@ def type_strategy(tp: Any) -> st.SearchStrategy[Any]:
     return st.from_type(tp).map(_plain)
 
 
+def bounded_strategy(tp: Any, top: float) -> st.SearchStrategy[Any]:
+    """Numbers of type ``tp`` (``int``, ``float`` or an optional one) at most ``top``: for a
+    parameter marked ``fuzz_max`` (it only scales the step's work; see
+    :func:`~prism_scenarios.actions.registry.fuzz_max`)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Annotated:
+        return bounded_strategy(args[0], top)
+    if origin in (Union, types.UnionType):
+        return st.one_of(*(bounded_strategy(a, top) for a in args))
+    if tp is int:
+        return st.integers(max_value=int(top))
+    if tp is float:
+        return st.floats(max_value=float(top), allow_nan=False)
+    return type_strategy(tp)
+
+
 def model_strategy(model: type[BaseModel]) -> st.SearchStrategy[dict[str, Any]]:
     """Parameter dicts for a pydantic model: every required field, optional ones maybe."""
     required, optional = {}, {}
     for name, info in model.model_fields.items():
         key = info.alias or name
-        (required if info.is_required() else optional)[key] = type_strategy(info.annotation)
+        extra = info.json_schema_extra
+        top = extra.get("fuzz_max") if isinstance(extra, dict) else None
+        strategy = (type_strategy(info.annotation) if top is None
+                    else bounded_strategy(info.annotation, top))
+        (required if info.is_required() else optional)[key] = strategy
     return st.fixed_dictionaries(required, optional=optional)
 
 

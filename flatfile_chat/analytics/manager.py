@@ -91,11 +91,13 @@ class FFMetricsCollectionManager:
 
     def user_fields(self, user_id: str) -> dict[str, str]:
         """How a user appears in analytics lines: ``{"user_hash": ...}`` or ``{"user_id": ...}``."""
+        user_id = self._user_id(user_id)
         if self.anonymizing:
             return {"user_hash": self.pseudonymizer.user_hash(user_id)}
         return {"user_id": user_id}
 
     def session_fields(self, session_id: str) -> dict[str, str]:
+        session_id = self._user_id(session_id, "session_id")
         if self.anonymizing and self.config.privacy.hash_user_identifiers:
             return {"session_hash": self.pseudonymizer.session_hash(session_id)}
         return {"session_id": session_id}

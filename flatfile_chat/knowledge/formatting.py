@@ -23,6 +23,7 @@ from typing import Any
 
 from flatfile_chat.errors import ValidationError
 from flatfile_chat.knowledge.models import FFRAGContextDTO
+from flatfile_chat.validation import parse_input
 
 MODES = ("automatic", "explicit", "hybrid")
 _ALIASES = {"hidden": "automatic", "visible": "explicit"}
@@ -58,8 +59,15 @@ def resolve_mode(mode: str, visibility: str | None) -> tuple[str, str]:
 def format_contexts(contexts: Sequence[FFRAGContextDTO | Mapping[str, Any]], mode: str,
                     include_citations: bool, visibility: str | None = None) -> str:
     canonical, shown = resolve_mode(mode, visibility)
+    if isinstance(contexts, str | bytes | Mapping) or not isinstance(contexts, Sequence):
+        raise ValidationError(f"contexts must be a list of contexts, got "
+                              f"{type(contexts).__name__}", key="contexts")
     if not contexts:
         return ""
+    # mappings (e.g. contexts saved as JSON) must be whole contexts: a missing field would
+    # otherwise surface as a TypeError while formatting a citation
+    contexts = [parse_input(FFRAGContextDTO, c, f"contexts[{n}]")
+                for n, c in enumerate(contexts)]
     blocks = []
     for number, context in enumerate(contexts, start=1):
         content = str(_field(context, "content")).strip()

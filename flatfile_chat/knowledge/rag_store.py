@@ -24,7 +24,7 @@ from flatfile_chat.knowledge.models import (
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.users import UserRepository
-from flatfile_chat.validation import enum_value, parse_input
+from flatfile_chat.validation import enum_value, id_list, parse_input
 
 if TYPE_CHECKING:
     from flatfile_chat.knowledge.manager import FFKnowledgeBaseManager
@@ -54,9 +54,7 @@ class RAGStore:
                    session_config: Mapping[str, Any] | None) -> FFRAGSessionDTO:
         paths = self.paths(user_id, session_id)
         self._users.require(user_id)
-        if isinstance(kb_ids, str) or not isinstance(kb_ids, Sequence):
-            raise ValidationError("kb_ids must be a list of kb ids", key="kb_ids")
-        active = list(dict.fromkeys(kb_ids))
+        active = list(dict.fromkeys(id_list(kb_ids, "kb_ids")))
         for kb_id in active:
             self._kb.access.for_read(user_id, kb_id, "use in a RAG session")
         config = self._config(session_config, active)

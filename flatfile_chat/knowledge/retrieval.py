@@ -29,7 +29,7 @@ from flatfile_chat.knowledge.models import (
 )
 from flatfile_chat.knowledge.repository import KBRepository
 from flatfile_chat.store.layout import StoreContext
-from flatfile_chat.validation import enum_value
+from flatfile_chat.validation import enum_value, id_list
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,7 @@ class Retriever:
             configs = self._repo.list_for(reader, include_shared=False)
             return [_Target(access.locate(reader, c["kb_id"]), c)
                     for c in sorted(configs, key=lambda c: (c["created_at"], c["kb_id"]))]
-        if isinstance(kb_ids, str) or not isinstance(kb_ids, Sequence):
-            raise ValidationError("kb_ids must be a list of kb ids", key="kb_ids")
+        kb_ids = id_list(kb_ids, "kb_ids")
         self._repo.require_user(reader)
         targets = []
         for kb_id in dict.fromkeys(kb_ids):

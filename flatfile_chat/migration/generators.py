@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from flatfile_chat.errors import ValidationError
+
 GENERATIONS = ("G0", "G1", "G2", "G3")
 VECTOR_DIM = 8  # small on purpose; upstream used 768 (main) and 384 (stage/v2)
 
@@ -589,7 +591,8 @@ _BROKEN = (
 def _append_malformed(ctx: _Ctx, count: int) -> list[tuple[str, int]]:
     """Broken lines appended round-robin to the regular messages.jsonl files."""
     if count and not ctx.logs:
-        raise ValueError("malformed_lines needs messages_per_session > 0")
+        raise ValidationError("malformed_lines needs messages_per_session > 0",
+                              key="malformed_lines", value=count)
     targets = sorted(ctx.logs)
     added: dict[str, list[bytes]] = {}
     out = []
@@ -609,11 +612,17 @@ def _append_malformed(ctx: _Ctx, count: int) -> list[tuple[str, int]]:
 def _check_args(generation: str, root: Path, users: int, sessions_per_user: int,
                 messages_per_session: int, malformed_lines: int) -> None:
     if generation not in GENERATIONS:
-        raise ValueError(f"generation must be one of {GENERATIONS}, got {generation!r}")
-    if users < 1 or sessions_per_user < 1:
-        raise ValueError("users and sessions_per_user must be at least 1")
-    if messages_per_session < 0 or malformed_lines < 0:
-        raise ValueError("messages_per_session and malformed_lines must not be negative")
+        raise ValidationError(f"generation must be one of {GENERATIONS}, got {generation!r}",
+                              key="generation", value=generation)
+    for key, value, least in (("users", users, 1), ("sessions_per_user", sessions_per_user, 1),
+                              ("messages_per_session", messages_per_session, 0),
+                              ("malformed_lines", malformed_lines, 0)):
+        if value < least:
+            raise ValidationError(f"{key} must be at least {least}, got {value}", key=key,
+                                  value=value)
+    if malformed_lines and not messages_per_session:
+        raise ValidationError("malformed_lines needs messages_per_session > 0",
+                              key="malformed_lines", value=malformed_lines)
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root} is not empty; a generated store needs a fresh folder")
 

@@ -41,7 +41,7 @@ from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.personas import PersonaRepository
 from flatfile_chat.store.users import UserRepository
-from flatfile_chat.validation import json_dict
+from flatfile_chat.validation import id_list, json_dict
 
 COMPONENT = "panel_session"
 _IMPACT = ("low", "medium", "high", "critical")
@@ -241,9 +241,7 @@ class PanelRepository:
         check_kind(insight_type, "insight_type")
         meta = json_dict(metadata, "metadata")
         positions = self._positions(participant_positions)
-        wanted = list(context_message_ids or [])
-        for message_id in wanted:
-            validate_id(message_id, "context_message_ids")
+        wanted = id_list(context_message_ids or [], "context_message_ids")
         self.load(panel_id)
         with self._fs.lock(self.layout.lock_target(panel_id)):
             config = self.load(panel_id)

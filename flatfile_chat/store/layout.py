@@ -49,7 +49,8 @@ class Layout:
 
     def session_dir(self, user_id: str, session_id: str) -> Path:
         key = (user_id, session_id)
-        path = self._session_dirs.get(key)
+        # ids of another type (a list, a dict: unhashable) skip the cache and fail validation
+        path = self._session_dirs.get(key) if _both_str(user_id, session_id) else None
         if path is None:
             session_id = validate_id(session_id, "session_id")
             path = self.fs.path("users", validate_id(user_id, "user_id"), session_id)
@@ -60,7 +61,7 @@ class Layout:
 
     def session_file(self, user_id: str, session_id: str) -> Path:
         key = (user_id, session_id)
-        path = self._session_files.get(key)
+        path = self._session_files.get(key) if _both_str(user_id, session_id) else None
         if path is None:
             path = self.session_dir(user_id, session_id) / "session.json"
             if len(self._session_files) > 4096:
@@ -93,6 +94,10 @@ class Layout:
         name = validate_id(persona_id, "persona_id") + ".json"
         folder = self.global_personas_dir() if user_id is None else self.user_personas_dir(user_id)
         return folder / name
+
+
+def _both_str(user_id: object, session_id: object) -> bool:
+    return type(user_id) is str and type(session_id) is str
 
 
 @dataclass(frozen=True)

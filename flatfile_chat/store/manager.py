@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from flatfile_chat.clock import Clock, SystemClock
 from flatfile_chat.config import FFConfigurationManagerConfigDTO
+from flatfile_chat.errors import ConfigError, ValidationError
 from flatfile_chat.ids import IdSource
 from flatfile_chat.storage.codec import AesGcmCodec
 from flatfile_chat.storage.filestore import FileStore
@@ -37,6 +38,7 @@ from flatfile_chat.store.models import (
 from flatfile_chat.store.personas import PersonaRepository
 from flatfile_chat.store.sessions import SessionRepository
 from flatfile_chat.store.users import UserRepository
+from flatfile_chat.validation import id_list
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -166,6 +168,9 @@ class FFStorageManager:
     async def search_messages(self, user_id: str, query: str,
                               session_ids: list[str] | None = None, limit: int = 20,
                               match_all: bool = False) -> list[FFMessageSearchHitDTO]:
+        if session_ids is not None:
+            session_ids = id_list(session_ids, "session_ids")
+        await self.run_io(self.users.require, user_id)  # an unknown user: NotFound, not []
         return await self.run_io(self.messages.search, user_id, query, session_ids=session_ids,
                               limit=limit, match_all=match_all)
 
@@ -244,9 +249,15 @@ class FFStorageManager:
         """Seal new writes with ``key_id`` and re-encrypt every existing file; returns count."""
         from flatfile_chat.store.rekey import reencrypt_all
 
+        if not isinstance(key_id, str) or not key_id:
+            raise ValidationError(f"key_id must be a non-empty string, got {key_id!r:.80}",
+                                  key="key_id", value=key_id)
+        if key is not None and not (isinstance(key, bytes) and len(key) in (16, 24, 32)):
+            raise ValidationError("key must be 16, 24 or 32 bytes (AES-GCM)", key="key")
         codec = self.ctx.fs.codec
         if not isinstance(codec, AesGcmCodec):
-            raise TypeError("encryption is not enabled for this store")
+            raise ConfigError("encryption is not enabled for this store "
+                              "(storage.encryption.enabled)", key="storage.encryption.enabled")
         codec.rotate(key_id, key)
         return reencrypt_all(self.ctx.fs)
 

@@ -233,6 +233,7 @@ class FFToolRegistryManager:
         return definition
 
     def _unregister(self, user_id: str, tool_id: str) -> FFToolDefinitionDTO:
+        validate_id(tool_id, "tool_id")
         if tool_id in BUILTIN_TOOL_IDS:
             raise ValidationError(f"built-in tool {tool_id!r} cannot be unregistered; block "
                                   "it in the security policy instead", key="tool_id")
@@ -252,6 +253,10 @@ class FFToolRegistryManager:
     # -- statistics (derived from execution_history.jsonl) --------------------------------
     def record_statistics(self, user_id: str, tool_id: str, *, success: bool,
                           execution_time: float, timestamp: str) -> None:
+        """Count one execution; a tool the registry does not hold (any string) is skipped."""
+        if not isinstance(tool_id, str):
+            raise ValidationError(f"tool_id must be a string, got {type(tool_id).__name__}",
+                                  key="tool_id", value=tool_id)
         fs, path = self._ctx.fs, self.paths.registry(user_id)
         with fs.lock(path):
             doc = fs.read_json(path, default=None)

@@ -30,7 +30,8 @@ from flatfile_chat.errors import NotFound
 from flatfile_chat.store.models import FFMessageDTO
 from prism_scenarios.actions.checks import store_path
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
-from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.actions.registry import REAL_TIME_WAIT, Params, action
+from prism_scenarios.errors import WaitTimedOut
 from prism_scenarios.world import component_factory
 
 COLLECTOR_TASK = "ffchat-analytics-collector"  # the name the manager gives its task
@@ -218,20 +219,23 @@ async def analytics_stop_collection(world, p: AnalyticsNoParams) -> CollectionSt
 
 class AwaitSamples(Params):
     count: int = Field(description="wait until resource_usage.jsonl has this many lines")
-    within_seconds: float = Field(5.0, description="real-time limit (TimeoutError after)")
+    within_seconds: float = Field(5.0, ge=0, json_schema_extra=REAL_TIME_WAIT,
+                                  description="real-time limit (WaitTimedOut, a "
+                                              "TimeoutError, after)")
 
 
 @action("analytics.await_samples", component="analytics")
 async def analytics_await_samples(world, p: AwaitSamples) -> int:
     """Let background collection run until ``system_metrics/resource_usage.jsonl`` holds
-    ``count`` samples; returns the line count. Raises TimeoutError after ``within_seconds``
-    (which is how a scenario proves that a stopped collector adds nothing)."""
+    ``count`` samples; returns the line count. Raises ``WaitTimedOut`` (a TimeoutError) after
+    ``within_seconds`` (which is how a scenario proves that a stopped collector adds
+    nothing)."""
     fs = world.store.fs
     path = _manager(world).paths.system("resource_usage")
     deadline = time.monotonic() + p.within_seconds
     while (lines := fs.count_jsonl(path)) < p.count:
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"{fs.rel(path)} has {lines} samples after "
+            raise WaitTimedOut(f"{fs.rel(path)} has {lines} samples after "
                                f"{p.within_seconds:g} s, expected {p.count}")
         await asyncio.sleep(0.005)
     return lines

@@ -11,8 +11,9 @@ import shutil
 from pydantic import Field
 
 from prism_scenarios import write_audit
-from prism_scenarios.actions.checks import store_path
+from prism_scenarios.actions.checks import store_file, store_path
 from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.errors import ScenarioError
 
 
 class SymlinkParams(Params):
@@ -30,7 +31,8 @@ class CopyParams(Params):
 async def files_symlink(world, p: SymlinkParams) -> str:
     """Plant a symlink inside the store root (parents created); returns the link's path
     relative to the store root. An existing file there is replaced."""
-    link = store_path(world, p.path)
+    link = store_file(world, p.path)  # a folder (or the root, path "") is never replaced
+    _require_folder(world, link.parent, "path", p.path)
     with write_audit.paused():
         link.parent.mkdir(parents=True, exist_ok=True)
         if link.is_symlink() or link.exists():
@@ -44,6 +46,26 @@ async def files_symlink(world, p: SymlinkParams) -> str:
 async def files_copy(world, p: CopyParams) -> str:
     """Copy a stored file's bytes over another stored file (e.g. one user's encrypted
     messages over another's); returns the replaced path."""
+    source = store_file(world, p.source, "source", must_exist=True)
+    target = store_file(world, p.path)
+    if target.exists() and os.path.samefile(source, target):
+        raise ScenarioError(f"files.copy: source {p.source!r} and path {p.path!r} are the same "
+                            "file")
+    if not target.parent.is_dir():
+        raise ScenarioError(f"files.copy: the folder of path {p.path!r} does not exist (copy "
+                            "over a stored file, or beside one)")
     with write_audit.paused():
-        shutil.copyfile(store_path(world, p.source), store_path(world, p.path))
+        shutil.copyfile(source, target)
     return p.path
+
+
+def _require_folder(world, folder, key: str, given: str) -> None:
+    """Every existing ancestor of ``folder`` below the root is a folder (mkdir can make the
+    rest); a file on the way is a scenario mistake, named by its parameter."""
+    root = store_path(world, "")
+    for ancestor in (folder, *folder.parents):
+        if ancestor == root:
+            return
+        if ancestor.exists() and not ancestor.is_dir():
+            raise ScenarioError(f"files.symlink: {key} {given!r} goes through "
+                                f"{world.store.fs.rel(ancestor)!r}, which is a file")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from typing_extensions import TypedDict
 
 from flatfile_chat.chat import FFChatService, TurnOptions
@@ -22,7 +22,7 @@ from flatfile_chat.store.models import (
     FFUserProfileDTO,
 )
 from prism_scenarios.actions.outputs import closed
-from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.actions.registry import Params, action, exactly_one, fuzz_max
 
 SessionType = Literal["chat", "panel", "debate", "problem_solving"]
 
@@ -276,29 +276,50 @@ async def messages_search(world, p: MessagesSearch) -> list[FFMessageSearchHitDT
 
 
 # -- documents --------------------------------------------------------------------------
+# Generated content: bytes 0..250 repeating. The cap keeps a scenario (or the fuzzer) from
+# asking for gigabytes; it is above any document limit a store is configured with here.
+MAX_GENERATED_BYTES = 256 * 1024 * 1024
+_FILLER = bytes(range(251))
+
+
 class DocumentUpload(Params):
     user_id: str
     session_id: str
     filename: str = Field(description="original file name (its extension must be allowed)")
     text: str | None = Field(None, description="content as UTF-8 text")
     base64: str | None = Field(None, description="content as base64")
-    size: int | None = Field(None, description="generate this many bytes instead")
+    size: int | None = Field(None, ge=0, le=MAX_GENERATED_BYTES,
+                             json_schema_extra=fuzz_max(65536),
+                             description="generate this many bytes instead (at most 256 MiB)")
     mime_type: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("base64")
+    @classmethod
+    def _decodes(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                base64.b64decode(value, validate=True)
+            except ValueError as exc:  # binascii.Error
+                raise ValueError(f"not valid base64: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_content(self) -> DocumentUpload:
+        exactly_one(self, "text", "base64", "size")
+        return self
 
 
 @action("documents.upload", component="documents")
 async def documents_upload(world, p: DocumentUpload) -> FFDocumentDTO:
     """Store a document under ``documents/{8hex}_{name}`` with a ``metadata.json`` entry."""
-    given = [x for x in (p.text, p.base64, p.size) if x is not None]
-    if len(given) != 1:
-        raise ValueError("give exactly one of text, base64 or size")
     if p.text is not None:
         content = p.text.encode("utf-8")
     elif p.base64 is not None:
-        content = base64.b64decode(p.base64)
+        content = base64.b64decode(p.base64, validate=True)
     else:
-        content = bytes(i % 251 for i in range(p.size or 0))
+        size = p.size or 0
+        content = (_FILLER * (size // len(_FILLER) + 1))[:size]
     return await world.store.store_document(p.user_id, p.session_id, p.filename, content,
                                             mime_type=p.mime_type, metadata=p.metadata)
 

@@ -13,6 +13,7 @@ from typing_extensions import TypedDict
 from flatfile_chat.errors import NotFound
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.errors import ScenarioError
 
 FileContent = Annotated[JSONValue, FreeForm("the file's content, as parsed")]
 JSONLRecord = Annotated[JSONValue, FreeForm("each line of the file, parsed")]
@@ -29,16 +30,27 @@ def store_path(world, relative: str):
     return world.store.fs.path(*[part for part in relative.split("/") if part])
 
 
+def store_file(world, relative: str, key: str = "path", *, must_exist: bool = False):
+    """``store_path`` for an action that reads or replaces a file: a folder there (``""`` is
+    the store root) is NotFound naming the parameter, so is a missing file if ``must_exist``."""
+    path = store_path(world, relative)
+    if path.is_dir() and not path.is_symlink():
+        raise NotFound(f"{key} {relative!r} is a folder, not a file", key=key, path=relative)
+    if must_exist and not path.is_file():
+        raise NotFound(f"{key} {relative!r} does not exist", key=key, path=relative)
+    return path
+
+
 @action("files.read_json", component="runner")
 async def files_read_json(world, p: FilePath) -> FileContent:
     """Parse a stored JSON document."""
-    return world.store.fs.read_json(store_path(world, p.path))
+    return world.store.fs.read_json(store_file(world, p.path))
 
 
 @action("files.read_jsonl", component="runner")
 async def files_read_jsonl(world, p: FilePath) -> list[JSONLRecord]:
     """Every record of a stored JSONL file (a bad line fails the step, naming the line)."""
-    path = store_path(world, p.path)
+    path = store_file(world, p.path)
     if not path.exists():
         raise NotFound(f"{p.path} does not exist", path=p.path)
     return world.store.fs.read_jsonl(path)
@@ -62,7 +74,7 @@ async def files_list(world, p: FilePath) -> list[str]:
 @action("files.count_lines", component="runner")
 async def files_count_lines(world, p: FilePath) -> int:
     """Complete lines in a file (0 if it does not exist)."""
-    return world.store.fs.count_jsonl(store_path(world, p.path))
+    return world.store.fs.count_jsonl(store_file(world, p.path))
 
 
 class NoParams(Params):
@@ -160,7 +172,16 @@ async def check_ordered(world, p: Values) -> Ordered:
     """Whether values never decrease (ISO timestamps compared as times, so naive upstream
     and offset-aware ones mix); returns ``{ordered, values}``."""
     keys = [_sortable(v) for v in p.values]
-    ordered = all(a <= b for a, b in itertools.pairwise(keys))
+    ordered = True
+    for n, (a, b) in enumerate(itertools.pairwise(keys)):
+        try:
+            if not a <= b:
+                ordered = False
+        except TypeError:  # None, a mapping, a number beside a text ...
+            raise ScenarioError(
+                f"check.ordered: values[{n}] ({p.values[n]!r:.60}) and values[{n + 1}] "
+                f"({p.values[n + 1]!r:.60}) cannot be compared: give numbers, texts or ISO "
+                "timestamps, one kind per list") from None
     return {"ordered": ordered, "values": p.values}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from typing_extensions import TypedDict
 
 from flatfile_chat.errors import NotFound
@@ -24,7 +24,7 @@ from flatfile_chat.knowledge.models import (
     FFRAGSessionDTO,
 )
 from prism_scenarios.actions.outputs import closed
-from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.actions.registry import Params, action, exactly_one
 from prism_scenarios.world import component_factory
 
 
@@ -130,6 +130,13 @@ class KBAddDocument(Params):
     metadata: dict[str, Any] = Field(default_factory=dict, description="title, ... (kept in "
                                                                        "the document entry)")
 
+    @model_validator(mode="after")
+    def _one_source(self) -> KBAddDocument:
+        exactly_one(self, "text", "from_document")
+        if self.text is not None and self.document_path is None:
+            raise ValueError("document_path is required with text")
+        return self
+
 
 @action("kb.add_document", component="knowledge_base")
 async def kb_add_document(world, p: KBAddDocument) -> FFKBDocumentDTO:
@@ -137,15 +144,11 @@ async def kb_add_document(world, p: KBAddDocument) -> FFKBDocumentDTO:
     ``documents/metadata.json`` entry, the four index files and the counts in
     ``kb_config.json``; the retrieval cache is emptied. With ``from_document`` the text is read
     from ``users/{u}/{session}/documents/`` (its ``metadata.source_document`` records where)."""
-    if (p.text is None) == (p.from_document is None):
-        raise ValueError("give exactly one of text or from_document")
     if p.from_document is not None:
         world.touch("documents")
         return await _kb(world).add_session_document(
             p.user_id, p.kb_id, p.from_document.session_id, p.from_document.filename,
             p.metadata, p.document_path)
-    if p.document_path is None:
-        raise ValueError("document_path is required with text")
     return await _kb(world).add_document_to_kb(p.user_id, p.kb_id, p.document_path, p.text,
                                                p.metadata)
 

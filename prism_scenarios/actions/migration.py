@@ -41,7 +41,7 @@ from typing_extensions import TypedDict
 
 from flatfile_chat.errors import NotFound
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
-from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.actions.registry import Params, action, fuzz_max
 from prism_scenarios.dto import FFMigrationTestConfigDTO
 
 Generation = Literal["G0", "G1", "G2", "G3", "current"]
@@ -100,18 +100,20 @@ class StoreRef(Params):
 class Generate(Params):
     generation: OldGeneration = Field(description="the on-disk generation to write")
     store: StoreName = "old"
-    users: int = 2
-    sessions_per_user: int = 2
-    messages_per_session: int = 4
+    # Volume knobs (fuzz mode draws them small: large values only cost time)
+    users: int = Field(2, json_schema_extra=fuzz_max(3))
+    sessions_per_user: int = Field(2, json_schema_extra=fuzz_max(3))
+    messages_per_session: int = Field(4, json_schema_extra=fuzz_max(10))
     seed: int | None = Field(None, description="default: the scenario's seed (same seed, same "
                                                "bytes)")
     documents: bool = True
     vectors: bool = True
     traps: bool = Field(True, description="the oddities real old stores have (stale counters, "
                                           "orphan vectors, folders without session.json ...)")
-    malformed_lines: int = Field(0, description="message lines no migration can read (they "
-                                                "must be quarantined with file:line); this "
-                                                "breaks the jsonl invariant by design")
+    malformed_lines: int = Field(0, json_schema_extra=fuzz_max(5),
+                                 description="message lines no migration can read (they "
+                                             "must be quarantined with file:line); this "
+                                             "breaks the jsonl invariant by design")
 
 
 @closed

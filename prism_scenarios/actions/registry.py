@@ -51,6 +51,27 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def fuzz_max(top: float) -> dict[str, Any]:
+    """``json_schema_extra`` of a parameter that only scales a step's work (how many users or
+    bytes to generate, how long to wait in real time): fuzz mode draws it at most ``top``
+    (negative values still, for the validation), so a step doing the large amount it was
+    asked for is not reported as a hang, and one example cannot fill the machine."""
+    return {"fuzz_max": top}
+
+
+# A real-time wait in seconds: the step may take that long by design.
+REAL_TIME_WAIT = fuzz_max(1.0)
+
+
+def exactly_one(params: BaseModel, *keys: str) -> None:
+    """For a ``model_validator(mode="after")``: exactly one of ``keys`` is given (not None).
+    The ``ValueError`` becomes a bad-parameters scenario error naming the keys."""
+    given = [key for key in keys if getattr(params, key) is not None]
+    if len(given) != 1:
+        raise ValueError(f"give exactly one of {', '.join(keys)} (given: "
+                         f"{', '.join(given) or 'none'})")
+
+
 ActionFn = Callable[[Any, Any], Awaitable[Any]]
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from typing_extensions import TypedDict
 
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
-from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.actions.registry import Params, action, fuzz_max
+from prism_scenarios.errors import ScenarioError
 
 Variables = dict[str, Annotated[JSONValue, FreeForm("each variable's value, as set")]]
 SameValue = Annotated[JSONValue, FreeForm("the value given, unchanged")]
@@ -30,13 +32,30 @@ class ClockAdvance(Params):
 @action("clock.advance", component="runner")
 async def clock_advance(world, p: ClockAdvance) -> str:
     """Move the scenario clock forward ("25 hours pass"); returns the new time."""
-    when = world.clock.advance(days=p.days, hours=p.hours, minutes=p.minutes,
-                               seconds=p.seconds)
+    try:
+        when = world.clock.advance(days=p.days, hours=p.hours, minutes=p.minutes,
+                                   seconds=p.seconds)
+    except OverflowError:  # timedelta or datetime out of range (year 9999 at most)
+        raise ScenarioError(
+            f"clock.advance: days={p.days}, hours={p.hours}, minutes={p.minutes}, "
+            f"seconds={p.seconds} would move the clock from "
+            f"{world.clock.now().isoformat()} past the largest time (year 9999)") from None
     return when.isoformat(timespec="microseconds")
 
 
 class ClockSet(Params):
     at: str = Field(description="timezone-aware ISO 8601 time")
+
+    @field_validator("at")
+    @classmethod
+    def _iso_aware(cls, value: str) -> str:
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not an ISO 8601 time (e.g. 2026-01-01T09:00:00+00:00)") from None
+        if when.tzinfo is None:
+            raise ValueError("give a timezone offset (e.g. +00:00)")
+        return value
 
 
 @action("clock.set", component="runner")
@@ -86,17 +105,20 @@ async def noop(world, p: Noop) -> None:
     return None
 
 
+MAX_REPEAT_LENGTH = 16 * 1024 * 1024  # a runner-side cap: no scenario needs more
+
+
 class TextRepeat(Params):
-    text: str = Field(description="the piece to repeat")
-    length: int = Field(description="exact length of the returned text, in characters")
+    text: str = Field(min_length=1, description="the piece to repeat")
+    length: int = Field(ge=0, le=MAX_REPEAT_LENGTH, json_schema_extra=fuzz_max(65536),
+                        description="exact length of the returned text, in characters (at "
+                                    "most 16 Mi)")
 
 
 @action("text.repeat", component="runner")
 async def text_repeat(world, p: TextRepeat) -> str:
     """A deterministic text of exactly ``length`` characters made of ``text`` repeated (to
     save and feed to a tool, e.g. past ``max_tool_result_length``)."""
-    if not p.text or p.length < 0:
-        raise ValueError("text must not be empty and length must not be negative")
     return (p.text * (p.length // len(p.text) + 1))[:p.length]
 
 

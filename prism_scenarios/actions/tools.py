@@ -38,7 +38,7 @@ from flatfile_chat.tools.models import (
     FFToolExecutionResultDTO,
 )
 from prism_scenarios.actions.outputs import closed
-from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.actions.registry import REAL_TIME_WAIT, Params, action, fuzz_max
 from prism_scenarios.world import component_factory
 
 
@@ -278,7 +278,7 @@ class ToolsRepeat(Params):
     parameters: dict[str, Any] = Field(default_factory=dict, description="'{n}' in a string "
                                                                          "value becomes the "
                                                                          "repetition number")
-    times: int = Field(description="how many executions")
+    times: int = Field(description="how many executions", json_schema_extra=fuzz_max(5))
     advance_seconds: float = Field(0, description="move the scenario clock this far after "
                                                   "each execution (e.g. the cooldown)")
     session_id: str | None = None
@@ -345,8 +345,9 @@ class ToolsConcurrently(Params):
     requests: list[dict[str, Any]] = Field(description="tool requests (tool_id, parameters, "
                                                        "timeout_seconds ...); the first "
                                                        "should run long enough to overlap")
-    overlap_within_seconds: float = Field(5.0, description="real-time limit for a request to "
-                                                           "take its execution slot")
+    overlap_within_seconds: float = Field(5.0, ge=0, json_schema_extra=REAL_TIME_WAIT,
+                                          description="real-time limit for a request to "
+                                                      "take its execution slot")
 
 
 def _slots_held(executor: FFToolExecutionManager, user_id: str, limit: int) -> int:
@@ -571,12 +572,15 @@ async def tools_sandbox_dirs(world, p: SandboxDirs) -> SandboxListing:
 
 
 class ToolsProcesses(Params):
-    cmdline: list[str] = Field(description="exact argument vector, e.g. [sleep, '9.137']")
+    cmdline: list[str] = Field(min_length=1, description="exact argument vector, e.g. "
+                                                         "[sleep, '9.137'] (kernel threads, "
+                                                         "whose vector is empty, never match)")
     uid: int | None = Field(None, description="only processes of this real uid, e.g. the "
                                               "run's debug_information.sandbox_uid (any uid "
                                               "if null)")
-    wait_seconds: float = Field(3.0, description="wait up to this long (real time) for "
-                                                 "matching processes to go away")
+    wait_seconds: float = Field(3.0, ge=0, json_schema_extra=REAL_TIME_WAIT,
+                                description="wait up to this long (real time) for matching "
+                                            "processes to go away")
 
 
 @closed

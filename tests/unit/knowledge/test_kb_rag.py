@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from asyncio import run
 
 import pytest
@@ -89,3 +90,19 @@ def test_injection_modes_and_visibility(rag, bio_kb):
     with pytest.raises(ValidationError):
         run(rag.format_context_for_injection(contexts, "loud"))
     assert run(rag.format_context_for_injection([], "automatic")) == ""
+
+
+def test_formatting_refuses_partial_or_non_list_contexts(rag, bio_kb):
+    """A mapping that is not a whole context (e.g. hand-written in a scenario) is a
+    ValidationError naming its position and field, not a TypeError from a citation."""
+    run(rag.initialize_rag_session("alice", "partial", [bio_kb]))
+    contexts = run(rag.get_rag_context_for_message("alice", "partial", "chlorophyll", "m1"))
+    whole = contexts[0].model_dump()
+    assert run(rag.format_context_for_injection([whole], "automatic")).startswith("[Context 1]")
+    for bad, named in (([{}], "contexts[0]: context_id"),
+                       ([whole, {**whole, "chunk_index": None}], "contexts[1]: chunk_index")):
+        with pytest.raises(ValidationError, match=re.escape(named)):
+            run(rag.format_context_for_injection(bad, "hybrid"))
+    for not_a_list in ("text", 3, {"content": "x"}):
+        with pytest.raises(ValidationError, match="contexts must be a list"):
+            run(rag.format_context_for_injection(not_a_list, "automatic"))

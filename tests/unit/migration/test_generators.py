@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from flatfile_chat.errors import ValidationError
 from flatfile_chat.migration.generators import TRAPS, VECTOR_DIM, GeneratedStore, generate
 
 OLD = ("G0", "G1", "G2", "G3")
@@ -327,14 +328,20 @@ def test_g3_panel_and_persona_transcripts(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="generation"):
+    with pytest.raises(ValidationError, match="generation") as bad:
         generate("G9", tmp_path / "a")
+    assert bad.value.key == "generation"
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x")
     with pytest.raises(FileExistsError):
         generate("G0", tmp_path / "full")
-    with pytest.raises(ValueError, match="malformed_lines"):
+    with pytest.raises(ValidationError, match="malformed_lines"):
         generate("G0", tmp_path / "b", messages_per_session=0, malformed_lines=1)
+    for key, value in (("users", 0), ("sessions_per_user", -1), ("messages_per_session", -1),
+                       ("malformed_lines", -2)):
+        with pytest.raises(ValidationError, match=f"{key} must be at least") as bad:
+            generate("G0", tmp_path / "c", **{key: value})
+        assert bad.value.key == key and not (tmp_path / "c").exists()
 
 
 # --- the same shape as the real samples ---------------------------------------------------

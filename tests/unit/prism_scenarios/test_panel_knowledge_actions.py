@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from prism_scenarios.engine import ScenarioRun
-from prism_scenarios.errors import ExpectationFailed
+from prism_scenarios.errors import ScenarioError
 
 W = "test"
 SOLAR = "Solar panels turn sunlight into electricity. Their output drops in winter."
@@ -118,10 +118,11 @@ def test_add_document_from_a_session_document(run: ScenarioRun) -> None:
     assert doc["original_path"] == "solar.md"
     assert doc["content_length"] == len(SOLAR)
     assert {"documents", "knowledge_base"} <= run.components_used
-    with pytest.raises(ExpectationFailed, match="exactly one of text or from_document"):
+    # a bad combination is the scenario's mistake, reported with the parameters
+    with pytest.raises(ScenarioError, match="exactly one of text, from_document"):
         run.step("kb.add_document", {"user_id": "alice", "kb_id": kb,
                                      "document_path": "x.md"}, where=W)
-    with pytest.raises(ExpectationFailed, match="document_path is required"):
+    with pytest.raises(ScenarioError, match="document_path is required"):
         run.step("kb.add_document", {"user_id": "alice", "kb_id": kb, "text": "x"}, where=W)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from prism_scenarios.actions import tools as tools_actions
 from prism_scenarios.engine import ScenarioRun
-from prism_scenarios.errors import InvariantBreach
+from prism_scenarios.errors import InvariantBreach, ScenarioError
 
 W = "test"
 FILE_SYSTEM = {"allowed_categories": ["computation", "file_system"]}
@@ -128,8 +128,8 @@ def test_text_repeat_has_the_exact_length() -> None:
     with ScenarioRun() as run:
         assert run.step("text.repeat", {"text": "abc", "length": 7}, where=W) == "abcabca"
         assert run.step("text.repeat", {"text": "abc", "length": 0}, where=W) == ""
-        run.step("text.repeat", {"text": "", "length": 3}, where=W,
-                 raises={"error": "ValueError"})
+        with pytest.raises(ScenarioError, match="at least 1 character"):
+            run.step("text.repeat", {"text": "", "length": 3}, where=W)
 
 
 def test_repeat_numbers_the_parameters_and_moves_the_clock() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
-from flatfile_chat.errors import SecurityError, StorageCorrupted
+from flatfile_chat.errors import ConfigError, SecurityError, StorageCorrupted, ValidationError
 
 K1 = base64.b64encode(b"1" * 32).decode()
 K2 = base64.b64encode(b"2" * 32).decode()
@@ -87,3 +87,17 @@ def test_plaintext_file_in_encrypted_store_is_refused(tmp_path: Path) -> None:
     (tmp_path / "users/alice/s1/session.json").write_text('{"session_id": "s1"}')
     with pytest.raises(SecurityError, match="plaintext"):
         asyncio.run(store.get_session("alice", "s1"))
+
+
+def test_key_rotation_refuses_bad_input_with_domain_errors(tmp_path: Path) -> None:
+    plain = FFStorageManager(load_config(preset="test"), clock=ManualClock(),
+                             base_path=tmp_path / "plain")
+    with pytest.raises(ConfigError, match="encryption is not enabled") as off:
+        plain.rotate_encryption_key("k2", base64.b64decode(K2))
+    assert off.value.key == "storage.encryption.enabled"
+    store = _store(tmp_path / "sealed")
+    for key_id in (None, 7, "", ["k2"]):
+        with pytest.raises(ValidationError, match="key_id must be a non-empty string"):
+            store.rotate_encryption_key(key_id, base64.b64decode(K2))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="16, 24 or 32 bytes"):
+        store.rotate_encryption_key("k2", b"short")
