@@ -24,7 +24,7 @@ class FFToolSecurityPolicyDTO(ConfigSection):
     log_all_executions: bool = True
     log_tool_outputs: bool = True
     log_security_events: bool = True
-    retain_execution_history_days: int = 30
+    retain_execution_history_days: int = Field(30, ge=1)  # enforced on every history append
 
     @field_validator("log_all_executions")
     @classmethod

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flatfile_chat.audit import AuditSink
@@ -122,7 +122,7 @@ class FFToolExecutionManager:
 
     async def list_approvals(self, user_id: str,
                              status: str | None = None) -> list[FFToolApprovalDTO]:
-        validate_id(user_id, "user_id")
+        await self.store.run_io(self._require_user, user_id)
         return await self.store.run_io(self.approvals.list, user_id, status)
 
     async def get_execution_history(self, user_id: str, tool_id: str | None = None,
@@ -133,6 +133,16 @@ class FFToolExecutionManager:
     async def get_performance_metrics(self, user_id: str, tool_id: str | None = None,
                                       time_period_days: float = 30) -> dict[str, Any]:
         return await self.store.run_io(self._metrics, user_id, tool_id, time_period_days)
+
+    async def expire_history(self, user_id: str) -> int:
+        """Apply ``retain_execution_history_days`` now (appends apply it as they go): drop
+        older history and metrics lines; returns how many attempts were removed."""
+        return await self.store.run_io(self._expire_history, user_id)
+
+    def _expire_history(self, user_id: str) -> int:
+        self._require_user(user_id)
+        days = self.registry.policies.get(user_id).retain_execution_history_days
+        return self.log.expire(user_id, self._ctx.clock.now() - timedelta(days=days))
 
     async def prune_cache(self, user_id: str) -> int:
         """Drop expired cache entries of every tool; returns how many were removed."""
@@ -429,10 +439,12 @@ class FFToolExecutionManager:
             extra["output_preview"] = result_text(result.result_data)[:_OUTPUT_PREVIEW_CHARS]
         record_usage = self.config.record_measured_usage
         line = history_line(result, record_usage=record_usage, extra=extra)
+        keep_after = end - timedelta(days=self._policy(attempt).retain_execution_history_days)
         try:
             self.rate.record(attempt.user_id, result.start_timestamp,
                              self._policy(attempt).max_executions_per_hour,
-                             lambda: self.log.append(attempt.user_id, line))
+                             lambda: self.log.append(attempt.user_id, line,
+                                                     keep_after=keep_after))
         except StorageCorrupted as exc:
             if result.success:
                 raise
@@ -447,7 +459,8 @@ class FFToolExecutionManager:
             return result
         if sampled(result.execution_id, self.config.performance_sampling_rate):
             self.log.append_metrics(attempt.user_id,
-                                    metrics_line(result, record_usage=record_usage))
+                                    metrics_line(result, record_usage=record_usage),
+                                    keep_after=keep_after)
         self.registry.record_statistics(attempt.user_id, result.tool_id,
                                         success=result.success,
                                         execution_time=result.execution_time_seconds,
@@ -490,6 +503,8 @@ class FFToolExecutionManager:
     def _approve(self, user_id: str, approval_id: str | None, tool_id: str | None,
                  parameters: dict[str, Any] | None, approved_by: str, uses: int,
                  ttl_seconds: float) -> FFToolApprovalDTO:
+        if approval_id is not None:
+            validate_id(approval_id, "approval_id")
         registry = self.registry.ensure_initialized(user_id)
         if tool_id is not None and self.registry.lookup(user_id, tool_id, registry) is None:
             raise NotFound(f"Tool {tool_id} not found or not available", key="tool_id",
@@ -506,6 +521,7 @@ class FFToolExecutionManager:
 
     def _reject(self, user_id: str, approval_id: str, rejected_by: str) -> FFToolApprovalDTO:
         validate_id(user_id, "user_id")
+        validate_id(approval_id, "approval_id")
         approval = self.approvals.reject(user_id, approval_id, rejected_by=rejected_by)
         if self.audit is not None:
             self.audit.record("tool_approval_rejected", component=COMPONENT, actor=rejected_by,
@@ -513,8 +529,12 @@ class FFToolExecutionManager:
                                        "tool_id": approval.tool_id})
         return approval
 
+    def _require_user(self, user_id: str) -> None:
+        """Reads of an unknown user's tools say so (NotFound), like the registry's do."""
+        self.store.users.require(validate_id(user_id, "user_id"))
+
     def _history(self, user_id: str, tool_id: str | None, limit: int) -> list[dict[str, Any]]:
-        validate_id(user_id, "user_id")
+        self._require_user(user_id)
         if limit < 0:
             raise ValidationError("limit must not be negative", key="limit")
         lines = [line for line in self.log.read(user_id)
@@ -522,10 +542,20 @@ class FFToolExecutionManager:
         return lines[-limit:] if limit else []
 
     def _metrics(self, user_id: str, tool_id: str | None, days: float) -> dict[str, Any]:
-        validate_id(user_id, "user_id")
-        return summarize(self.log.read_metrics(user_id), tool_id, self._ctx.clock.now(), days)
+        self._require_user(user_id)
+        now = self._ctx.clock.now()
+        try:  # NaN, infinity, a negative or a period reaching before year 1 cannot be a window
+            if isinstance(days, bool) or not days >= 0:
+                raise ValueError
+            now - timedelta(days=days)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError(f"time_period_days must be a non-negative number of days "
+                                  f"within the calendar, got {days!r}", key="time_period_days",
+                                  value=days) from None
+        return summarize(self.log.read_metrics(user_id), tool_id, now, days)
 
     def _prune_cache(self, user_id: str) -> int:
+        self._require_user(user_id)
         folder = self.paths.tools_dir(user_id) / "tool_cache"
         if not self._ctx.fs.is_dir(folder):
             return 0

@@ -10,12 +10,15 @@ stay byte-identical).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import statistics
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flatfile_chat.clock import parse_timestamp
+from flatfile_chat.errors import FFError, StorageWriteError
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.tools.models import FFToolExecutionResultDTO
 from flatfile_chat.tools.paths import ToolPaths
@@ -63,20 +66,105 @@ class ExecutionLog:
     def __init__(self, ctx: StoreContext, paths: ToolPaths) -> None:
         self._ctx = ctx
         self._paths = paths
+        # Per log file, a time no line is older than (a lower bound: other writers only add
+        # newer lines or expire old ones), so most appends skip the retention read.
+        self._oldest: dict[str, datetime] = {}
 
     def read(self, user_id: str) -> list[dict[str, Any]]:
         return self._ctx.fs.read_jsonl(self._paths.history(user_id))
 
-    def append(self, user_id: str, line: dict[str, Any]) -> None:
+    def append(self, user_id: str, line: dict[str, Any], *,
+               keep_after: datetime | None = None) -> None:
+        """Append the attempt's line; with ``keep_after`` (now minus the policy's
+        ``retain_execution_history_days``) also drop the lines that started before it."""
         path = self._paths.history(user_id)
         self._ctx.fs.ensure_dir(path.parent)
-        self._ctx.fs.append_jsonl(path, [line])
+        with self._ctx.fs.lock(path):
+            self._ctx.fs.append_jsonl(path, [line], locked=True)
+            if keep_after is not None:
+                expired = self._expire_locked(path, "start_timestamp", keep_after)
+                if expired:
+                    self._count_expired(user_id, expired)
 
-    def append_metrics(self, user_id: str, line: dict[str, Any]) -> None:
-        self._ctx.fs.append_jsonl(self._paths.metrics(user_id), [line])
+    def expire(self, user_id: str, keep_after: datetime) -> int:
+        """Drop history and metrics lines older than ``keep_after`` now (for users who stopped
+        running tools: appends expire as they go); returns how many history lines went."""
+        path = self._paths.history(user_id)
+        if not path.exists():
+            return 0
+        self._oldest.pop(str(path), None)
+        with self._ctx.fs.lock(path):
+            removed = self._expire_locked(path, "start_timestamp", keep_after)
+            if removed:
+                self._count_expired(user_id, removed)
+        metrics = self._paths.metrics(user_id)
+        if metrics.exists():
+            self._oldest.pop(str(metrics), None)
+            with self._ctx.fs.lock(metrics):
+                self._expire_locked(metrics, "timestamp", keep_after)
+        return len(removed)
+
+    def append_metrics(self, user_id: str, line: dict[str, Any], *,
+                       keep_after: datetime | None = None) -> None:
+        path = self._paths.metrics(user_id)
+        with self._ctx.fs.lock(path):
+            self._ctx.fs.append_jsonl(path, [line], locked=True)
+            if keep_after is not None:
+                self._expire_locked(path, "timestamp", keep_after)
+
+    def _expire_locked(self, path: Path, field: str,
+                       keep_after: datetime) -> list[dict[str, Any]]:
+        """Rewrite ``path`` without lines older than ``keep_after`` (ASVS 14.2.7: data is not
+        kept past its retention); returns the removed lines. The caller holds the file's lock.
+        Best effort after the append (the line just appended is stored, so the attempt must
+        not be reported as failed): a log that cannot be read or rewritten is left whole (the
+        integrity check reports why) and retried on the next append. A line without a valid
+        timestamp is kept: its age cannot be judged."""
+        key = str(path)
+        oldest = self._oldest.get(key)
+        if oldest is not None and oldest >= keep_after:
+            return []
+        try:
+            lines = self._ctx.fs.read_jsonl(path)
+            kept: list[dict[str, Any]] = []
+            old: list[dict[str, Any]] = []
+            for line in lines:
+                when = _when(line, field)
+                (old if when is not None and when < keep_after else kept).append(line)
+            if old:
+                self._ctx.fs.rewrite_jsonl(path, kept)
+        except FFError:
+            return []
+        ages = [when for line in kept if (when := _when(line, field)) is not None]
+        self._oldest[key] = min(ages, default=keep_after)
+        return old
+
+    def _count_expired(self, user_id: str, removed: list[dict[str, Any]]) -> None:
+        """Keep the statistics checkable: expired attempts per tool (see ``ToolPaths.expired``).
+        Written after the history rewrite; a crash in between shows as a counter mismatch."""
+        path = self._paths.expired(user_id)
+        counts = self._ctx.fs.read_json(path, default={})
+        for line in removed:
+            entry = counts.setdefault(line["tool_id"], {"total_executions": 0,
+                                                        "successful_executions": 0})
+            entry["total_executions"] += 1
+            entry["successful_executions"] += bool(line["success"])
+        with contextlib.suppress(StorageWriteError):
+            self._ctx.fs.write_json(path, counts)
+
+    def expired_counts(self, user_id: str) -> dict[str, dict[str, int]]:
+        return self._ctx.fs.read_json(self._paths.expired(user_id), default={})
 
     def read_metrics(self, user_id: str) -> list[dict[str, Any]]:
         return self._ctx.fs.read_jsonl(self._paths.metrics(user_id))
+
+
+def _when(line: dict[str, Any], field: str) -> datetime | None:
+    value = line.get(field)
+    try:
+        return parse_timestamp(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def summarize(lines: list[dict[str, Any]], tool_id: str | None, now: datetime,

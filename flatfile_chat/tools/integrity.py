@@ -58,11 +58,19 @@ def _check_user(ctx: StoreContext, tools: Path) -> Iterable[IntegrityIssue]:
         return
     if registry is None:
         return
+    expired_path = tools / "execution_history_expired.json"
+    try:  # attempts removed by retention still count in the statistics
+        expired = ctx.fs.read_json(expired_path, default={})
+    except FFError as exc:
+        yield IntegrityIssue("json_invalid", ctx.fs.rel(expired_path), str(exc))
+        return
     for tool_id, stats in registry.get("tool_statistics", {}).items():
         for key, counter in (("total_executions", attempts),
                              ("successful_executions", successes)):
-            if stats.get(key) != counter[tool_id]:
+            gone = expired.get(tool_id, {}).get(key, 0)
+            if stats.get(key) != counter[tool_id] + gone:
                 yield IntegrityIssue(
                     "counter_mismatch", ctx.fs.rel(registry_path),
                     f"tool_statistics[{tool_id!r}].{key} is {stats.get(key)} but "
-                    f"execution_history.jsonl has {counter[tool_id]}")
+                    f"execution_history.jsonl has {counter[tool_id]}"
+                    + (f" (+{gone} expired by retention)" if gone else ""))

@@ -38,6 +38,11 @@ class ToolPaths:
     def history(self, user_id: str) -> Path:
         return self.tools_dir(user_id) / "execution_history.jsonl"
 
+    def expired(self, user_id: str) -> Path:
+        """Per-tool counts of history lines removed by retention (the statistics still count
+        them: ``total_executions`` = history lines + expired)."""
+        return self.tools_dir(user_id) / "execution_history_expired.json"
+
     def metrics(self, user_id: str) -> Path:
         return self.tools_dir(user_id) / "performance_metrics.jsonl"
 
