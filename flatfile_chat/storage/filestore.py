@@ -83,8 +83,6 @@ class FileStore:
         self.root = Path(os.path.abspath(root))
         self.file_mode, self.dir_mode = OWNER_ONLY_MODES if owner_only else SHARED_MODES
         self._root_str = os.fspath(self.root)
-        self._real_root = os.path.realpath(self._root_str)
-        self._walked: dict[str, str] = {}  # folder walked -> where it must resolve to
         with writing("."):
             self.root.mkdir(mode=self.dir_mode, parents=True, exist_ok=True)
         self.durability = Durability(durability)
@@ -100,51 +98,30 @@ class FileStore:
 
     def checked(self, path: Path) -> Path:
         """``path`` if it is under the root and no existing part of it below the root is a
-        symlink (``UnsafePath`` otherwise). Every read and write of the store goes through it."""
-        if path == self.root:
+        symlink (``UnsafePath`` otherwise). Every read and write of the store goes through it.
+
+        One ``lstat`` per part under the root, every time, stopping at the first part that does
+        not exist (nothing below it can be a link yet). Measured cheaper than remembering walked
+        folders and asking the kernel where they resolve (open + readlink + close), and there
+        is no cache to get wrong (a folder moved out of the root and linked back in)."""
+        text = os.fspath(path)
+        root = self._root_str
+        if text == root:
             return path
         ensure_inside(self.root, path)
-        self._check_folder(path.parent)
-        try:
-            if stat.S_ISLNK(os.lstat(path).st_mode):
-                refuse_links(self._root_str, os.fspath(path))  # raises, naming the link
-        except (FileNotFoundError, NotADirectoryError):
-            pass
-        return path
-
-    def _check_folder(self, folder: Path) -> None:
-        """No symlink from the root down to ``folder``.
-
-        A folder walked before is rechecked by asking the kernel where the path leads: open it
-        with ``O_PATH`` (following links, as every later open would) and read the resolved
-        path of that descriptor. If any part was replaced by a link since the walk, it resolves
-        somewhere other than ``real_root/rel`` (even a link to the very folder moved out of
-        the root: its resolved path is outside) and the full ``lstat`` walk runs and refuses.
-        Three system calls instead of one ``lstat`` per part; without /proc, always the walk."""
-        if folder == self.root:
-            return
-        key = os.fspath(folder)
-        if key in self._walked and self._resolves_to(key, self._walked[key]):
-            return
-        refuse_links(self._root_str, key)
-        if len(self._walked) >= 4096:
-            self._walked.clear()
-        expected = self._real_root + key[len(self._root_str):]
-        if self._resolves_to(key, expected):
-            self._walked[key] = expected
-
-    @staticmethod
-    def _resolves_to(path: str, expected: str) -> bool:
-        try:
-            fd = os.open(path, os.O_PATH | os.O_DIRECTORY)
-        except OSError:
-            return False
-        try:
-            return os.readlink(f"/proc/self/fd/{fd}") == expected
-        except OSError:
-            return False
-        finally:
-            os.close(fd)
+        lstat, is_link, sep = os.lstat, stat.S_ISLNK, os.sep
+        pos = len(root)
+        while True:
+            cut = text.find(sep, pos + 1)
+            try:
+                mode = lstat(text if cut == -1 else text[:cut]).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                return path
+            if is_link(mode):
+                refuse_links(root, text)  # raises, naming the link and its target
+            if cut == -1:
+                return path
+            pos = cut
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
