@@ -20,6 +20,13 @@ class StepTimeout(TimeoutError):
     """A step ran past its ``timeout:``."""
 
 
+# After the deadline the timer fires again this often: a StepTimeout raised where Python cannot
+# propagate it (a gc callback such as hypothesis' in fuzz mode, a ``__del__``, an
+# ``except OSError`` that drops it) is only printed, and a one-shot timer then left the step
+# running for ever (fuzz mode: an allocation-heavy loop ran for minutes past its deadline).
+REPEAT_SECONDS = 0.5
+
+
 @contextmanager
 def deadline(seconds: float | None) -> Iterator[None]:
     if not seconds or threading.current_thread() is not threading.main_thread():
@@ -30,7 +37,7 @@ def deadline(seconds: float | None) -> Iterator[None]:
         raise StepTimeout(f"step exceeded its timeout of {seconds}s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_SECONDS)
     try:
         yield
     finally:

@@ -30,7 +30,7 @@ from flatfile_chat.errors import NotFound
 from flatfile_chat.store.models import FFMessageDTO
 from prism_scenarios.actions.checks import store_path
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
-from prism_scenarios.actions.registry import REAL_TIME_WAIT, Params, action
+from prism_scenarios.actions.registry import REAL_TIME_WAIT, Params, action, fuzz_max
 from prism_scenarios.errors import WaitTimedOut
 from prism_scenarios.world import component_factory
 
@@ -93,7 +93,8 @@ class RecordOperation(Params):
     duration_ms: float
     success: bool = True
     error_type: str | None = None
-    times: int = Field(1, ge=1, description="record this many identical operations")
+    times: int = Field(1, ge=1, json_schema_extra=fuzz_max(5),
+                       description="record this many identical operations")
 
 
 @closed

@@ -9,13 +9,24 @@ ones run with ``asyncio.run``) of every manager, and for each parameter named ``
   creates what it is given never makes a later case's id known);
 * each wrong value of :data:`WRONG` (int, None, list, dict, a very long string, ``""``).
 
+Parameters naming several ids (``*_ids``: ``kb_ids``, ``session_ids``,
+``context_message_ids``) get a list holding one unknown id, and each value of
+:data:`WRONG_IDS` (a list holding a wrong item, or a string, int or dict instead of a list).
+
 Every other required parameter gets a plausible value from :data:`FILL` (per parameter name,
 :data:`FILL_BY_METHOD` where one name means different things), with the other ids pointing at
 real things of the world (user ``alice``, her session, KB, document, panel ...), so a wrong id
 is the only thing wrong with the call and the call gets as deep as it can.
 
-One world is built per manager class (module scope): no case runs a call whose ids are all
-valid, so no case deletes or changes what the next one relies on.
+One world is built for the module (every manager over one store): no case runs a call whose
+ids are all valid, so no case deletes or changes what the next one relies on
+(:func:`test_the_world_holds_what_the_other_parameters_point_at` checks that, after the cases
+when run in file order).
+
+A normal return is accepted: some reads answer an unknown id with an empty result by design
+(``user_exists``, ``session_exists``, ``kb.readable``, a persona falling back to the global
+one), and analytics records events for users the store does not hold (it is fed by other
+systems too).
 
 Methods that take no ``*_id`` parameter have no case (nothing here to vary); they are listed
 in :data:`NOT_APPLICABLE` as a reminder. Methods skipped although they take an id are in

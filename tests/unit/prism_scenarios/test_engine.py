@@ -218,6 +218,28 @@ async def block(world, p: Block) -> str:
     return "done"
 
 
+@action("test.swallow", component="runner", registry=_private)
+async def swallow(world, p: Block) -> str:
+    """Blocks, and drops the first StepTimeout (as a gc callback or a broad except would)."""
+    import contextlib
+    import time
+
+    with contextlib.suppress(TimeoutError):
+        time.sleep(p.seconds)
+    time.sleep(p.seconds)
+    return "done"
+
+
+def test_a_swallowed_timeout_fires_again() -> None:
+    import time
+
+    with ScenarioRun(registry=_registry_with(*_private)) as run:
+        started = time.perf_counter()
+        with pytest.raises(ExpectationFailed, match="StepTimeout: step exceeded its timeout"):
+            run.step("test.swallow", {"seconds": 5}, where="t:1", timeout=0.2)
+        assert time.perf_counter() - started < 2
+
+
 def test_timeout_interrupts_blocking_work() -> None:
     import time
 

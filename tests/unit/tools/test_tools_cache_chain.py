@@ -28,6 +28,26 @@ def test_cache_hit_is_logged_once_with_cached_result(t: Any) -> None:
     assert (metrics["total_attempts"], metrics["cache_hits"]) == (2, 1)
 
 
+@pytest.mark.parametrize("days", [739617.0, float("inf"), float("nan"), -1, "30", True])
+def test_metrics_period_outside_the_calendar_is_a_validation_error(t: Any, days: Any) -> None:
+    """Found by fuzz mode: a huge period was an OverflowError from ``now - timedelta``."""
+    from flatfile_chat.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="time_period_days") as refused:
+        t.run(t.executor.get_performance_metrics(t.user, None, days))
+    assert refused.value.key == "time_period_days"
+
+
+def test_tool_reads_of_an_unknown_user_are_not_found(t: Any) -> None:
+    from flatfile_chat.errors import NotFound
+
+    for read in (t.executor.get_execution_history("nobody"),
+                 t.executor.get_performance_metrics("nobody"),
+                 t.executor.list_approvals("nobody"), t.executor.prune_cache("nobody")):
+        with pytest.raises(NotFound, match="user 'nobody' not found"):
+            t.run(read)
+
+
 def test_cache_expires_by_the_injected_clock(make_tools: Any) -> None:
     tools = make_tools({"cache_expiry_hours": 1}, categories=["computation"])
     tools.set_policy(cooldown_seconds=0)
