@@ -89,7 +89,9 @@ class FFMemoryLayerManager:
                                       context: FFSituationalContextDTO,
                                       target_layer: MemoryLayerType | str =
                                       MemoryLayerType.IMMEDIATE) -> FFMemoryContextDTO:
-        """Upstream's ``add_context_with_memory`` bridge from a session's situational context."""
+        """Upstream's ``add_context_with_memory`` bridge from a session's situational context
+        (the session must exist: NotFound otherwise, like every other read of it)."""
+        await self.store.run_io(self.store.sessions.get, user_id, session_id)
         return await self.store.run_io(self._add, user_id,
                                        from_situational_context(context, session_id),
                                        target_layer)

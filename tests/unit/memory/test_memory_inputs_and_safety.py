@@ -10,7 +10,7 @@ from asyncio import run
 import pytest
 
 from flatfile_chat import FFStorageManager, IdSource, load_config
-from flatfile_chat.errors import AlreadyExists, SecurityError, ValidationError
+from flatfile_chat.errors import AlreadyExists, NotFound, SecurityError, ValidationError
 from flatfile_chat.memory import FFMemoryContextDTO, FFMemoryLayerManager, MemoryLayerType
 from flatfile_chat.store.models import FFSituationalContextDTO
 
@@ -81,6 +81,7 @@ def test_hostile_user_id_is_refused_and_audited(mem) -> None:
 
 def test_situational_context_bridge_maps_real_fields(mh, mem) -> None:
     store, manager = mem
+    run(store.create_session("alice", "lesson", session_id="sess-1"))
     context = FFSituationalContextDTO(summary="User is learning Spanish", key_points=["verbs"],
                                       entities={"topics": ["spanish"]}, confidence=0.8)
     item = run(manager.add_situational_context("alice", "sess-1", context, "medium_term"))
@@ -88,6 +89,8 @@ def test_situational_context_bridge_maps_real_fields(mh, mem) -> None:
     assert item.relevance_score == 0.8 and item.topic_tags == ["spanish"]
     assert item.context_type == "situational" and item.session_id == "sess-1"
     assert mh.layer_lines(store, "alice", "medium_term")[0]["memory_id"] == item.memory_id
+    with pytest.raises(NotFound, match="no-such-session"):  # an unknown session is refused
+        run(manager.add_situational_context("alice", "no-such-session", context))
 
 
 def test_failed_layer_rewrite_leaves_the_old_layer(mh, mem, clock, monkeypatch) -> None:
