@@ -48,6 +48,13 @@ def is_temp_file(name: str) -> bool:
     return name.startswith(".") and TEMP_MARKER in name
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a write may take fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def fsync_dir(directory: Path) -> None:
     """Flush a folder's entries (or a file's data: the same call works on both)."""
     fd = os.open(directory, os.O_RDONLY)
@@ -68,9 +75,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool, exclusive: bool 
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, data)
             if fsync:
                 os.fsync(fd)
         finally:

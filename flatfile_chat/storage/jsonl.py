@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flatfile_chat.errors import SecurityError, StorageCorrupted
-from flatfile_chat.storage.atomic import atomic_write_bytes
+from flatfile_chat.storage.atomic import atomic_write_bytes, write_all
 from flatfile_chat.storage.chain import SealRefused
 
 LineDecoder = Callable[[bytes, int], bytes]
@@ -48,9 +48,7 @@ def append_lines(path: Path, lines: Iterable[bytes], *, fsync: bool, mode: int =
                 "last line is torn (no trailing newline); run repair before appending",
                 path=path, line=count_lines(path) + 1)
         try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, payload)
             if fsync:
                 os.fdatasync(fd)
         except OSError:
