@@ -145,7 +145,9 @@ def known_user_ids(ctx: StoreContext) -> list[str]:
     memo = _user_ids_memo.get(ctx.fs)
     if memo is not None and memo[0] == signature:
         return memo[1]
-    found = sorted(name for name in ctx.fs.listdir(users_dir) if _is_valid_user_id(name))
+    found = sorted(user for name in ctx.fs.listdir(users_dir)
+                   if (user := ctx.fs.user_of_folder(name)) is not None
+                   and _is_valid_user_id(user))
     _user_ids_memo[ctx.fs] = (signature, found)
     return found
 

@@ -18,6 +18,9 @@ class FFEncryptionConfigDTO(ConfigSection):
     enabled: bool = False
     active_key_id: str = ""
     keys: dict[str, str] = Field(default_factory=dict)
+    # A key reference (as in ``keys``): when set, user folders are keyed pseudonyms
+    # (flatfile_chat/storage/names.py). Never rotate it: the folders would all be renamed.
+    names_key: str = ""
 
 
 class FFStorageConfigDTO(ConfigSection):

@@ -49,10 +49,13 @@ class KBAccess:
             return KBHandle(kb_id, user_id, own)
         users_dir = self._layout.users_dir()
         try:
-            owners = sorted(self._fs.listdir(users_dir))
+            folders = sorted(self._fs.listdir(users_dir))
         except FileNotFoundError:
-            owners = []
-        for owner in owners:
+            folders = []
+        for folder in folders:
+            owner = self._fs.user_of_folder(folder)
+            if owner is None:
+                continue
             try:
                 paths = self._layout.kb(owner, kb_id)
             except ValidationError:  # folders that are not valid user ids hold no KBs

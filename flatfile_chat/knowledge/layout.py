@@ -162,7 +162,7 @@ class KnowledgeLayout:
         return self.fs.path("users")
 
     def kb_root(self, user_id: str) -> Path:
-        return self.fs.path("users", validate_id(user_id, "user_id"), KB_DIR)
+        return self.fs.user_path(user_id, KB_DIR)
 
     def kb_index(self, user_id: str) -> Path:
         return self.kb_root(user_id) / "global_kb_index.json"
@@ -171,13 +171,12 @@ class KnowledgeLayout:
         key = (user_id, kb_id)
         paths = self._kbs.get(key) if type(user_id) is str and type(kb_id) is str else None
         if paths is None:
-            paths = KBPaths(self.fs.path("users", validate_id(user_id, "user_id"), KB_DIR,
-                                         validate_kb_id(kb_id)))
+            paths = KBPaths(self.fs.user_path(user_id, KB_DIR, validate_kb_id(kb_id)))
             if len(self._kbs) >= _KB_PATHS_KEPT:
                 self._kbs.clear()
             self._kbs[key] = paths
         return paths
 
     def rag_session(self, user_id: str, session_id: str) -> RAGPaths:
-        return RAGPaths(self.fs.path("users", validate_id(user_id, "user_id"), RAG_DIR,
-                                     validate_id(session_id, "session_id")))
+        return RAGPaths(self.fs.user_path(user_id, RAG_DIR,
+                                          validate_id(session_id, "session_id")))

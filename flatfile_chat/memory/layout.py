@@ -39,7 +39,7 @@ class MemoryPaths:
 
     @cached_property
     def folder(self) -> Path:
-        return self.fs.path("users", self.user_id, MEMORY_DIR)
+        return self.fs.user_path(self.user_id, MEMORY_DIR)
 
     @cached_property
     def _layer_files(self) -> dict[str, Path]:

@@ -34,7 +34,8 @@ from flatfile_chat.storage.atomic import NotDurable, atomic_write_bytes, dump_js
 from flatfile_chat.storage.codec import Codec, PlainCodec
 from flatfile_chat.storage.durability import Durability, GroupCommitter
 from flatfile_chat.storage.locks import file_lock, may_write_in_place
-from flatfile_chat.storage.paths import ensure_inside, refuse_links, safe_join
+from flatfile_chat.storage.names import UserFolderNames
+from flatfile_chat.storage.paths import ensure_inside, refuse_links, safe_join, validate_id
 
 _MISSING: Any = object()
 # Derived files this small are updated in place: one pwrite of at most one disk sector.
@@ -79,10 +80,14 @@ class FileStore:
         codec: Codec | None = None,
         clock: Clock | None = None,
         owner_only: bool = True,
+        user_names: UserFolderNames | None = None,
     ) -> None:
         self.root = Path(os.path.abspath(root))
         self.file_mode, self.dir_mode = OWNER_ONLY_MODES if owner_only else SHARED_MODES
         self._root_str = os.fspath(self.root)
+        self.user_names = user_names
+        self._root_path_users = self.root / "users"
+        self._users_of: dict[str, str] = {}  # pseudonymous folder -> user id
         with writing("."):
             self.root.mkdir(mode=self.dir_mode, parents=True, exist_ok=True)
         self.durability = Durability(durability)
@@ -95,6 +100,39 @@ class FileStore:
     # -- paths ---------------------------------------------------------------------------
     def path(self, *parts: str) -> Path:
         return safe_join(self.root, *parts)
+
+    def user_folder(self, user_id: str) -> str:
+        """The folder name of ``user_id`` under ``users/`` (the id, or its keyed pseudonym)."""
+        if self.user_names is None:
+            return user_id
+        name = self.user_names.folder(user_id)
+        owner = self.user_of_folder(name)
+        if owner is not None and owner != user_id:
+            raise AlreadyExists(f"user id {user_id!r} differs only in case from existing "
+                                f"user {owner!r}", key="user_id", value=user_id)
+        return name
+
+    def user_path(self, user_id: str, *parts: str) -> Path:
+        return self.path("users", self.user_folder(validate_id(user_id, "user_id")), *parts)
+
+    def user_of_folder(self, name: str) -> str | None:
+        """Which user a folder under ``users/`` holds (None: not one the store wrote)."""
+        if self.user_names is None:
+            return name
+        known = self._users_of.get(name)
+        if known is not None:
+            return known
+        if name.startswith(".") or not self.is_dir(self._root_path_users / name):
+            return None  # lock files, temp files: not user folders
+        try:
+            profile = self.read_json(self.path("users", name, "profile.json"), default=None)
+        except (FFError, OSError):
+            return None
+        user_id = profile.get("user_id") if isinstance(profile, dict) else None
+        if not isinstance(user_id, str) or self.user_names.folder(user_id) != name:
+            return None
+        self._users_of[name] = user_id  # a folder keeps its user: safe to remember
+        return user_id
 
     def checked(self, path: Path) -> Path:
         """``path`` if it is under the root and no existing part of it below the root is a

@@ -10,6 +10,7 @@ from pathlib import Path
 from flatfile_chat.config.storage import FFEncryptionConfigDTO
 from flatfile_chat.errors import ConfigError
 from flatfile_chat.storage.codec import AesGcmCodec, Codec, PlainCodec
+from flatfile_chat.storage.names import UserFolderNames
 
 
 def resolve_key(reference: str, *, name: str) -> bytes:
@@ -44,3 +45,18 @@ def codec_from_config(config: FFEncryptionConfigDTO) -> Codec:
     keys = {kid: resolve_key(ref, name=f"storage.encryption.keys.{kid}")
             for kid, ref in config.keys.items()}
     return AesGcmCodec(keys, config.active_key_id or next(iter(keys)))
+
+
+def user_names_from_config(config: FFEncryptionConfigDTO) -> UserFolderNames | None:
+    """Keyed pseudonymous user folders when ``names_key`` is set (encryption must be on:
+    pseudonyms over plaintext files would hide nothing the files do not say)."""
+    if not config.names_key:
+        return None
+    if not config.enabled:
+        raise ConfigError("storage.encryption.names_key needs storage.encryption.enabled",
+                          key="storage.encryption.names_key")
+    key = resolve_key(config.names_key, name="storage.encryption.names_key")
+    if len(key) < 16:
+        raise ConfigError(f"storage.encryption.names_key must be at least 16 bytes, got "
+                          f"{len(key)}", key="storage.encryption.names_key")
+    return UserFolderNames(key)

@@ -94,22 +94,23 @@ def user_folders(ctx: StoreContext, subfolder: str, changed: Changed = None
             folder = ctx.fs.path("users", user, subfolder)
         except FFError:
             continue
-        if folder.is_dir() and affected(changed, folder):
-            yield user, folder
+        user_id = ctx.fs.user_of_folder(user)
+        if user_id is not None and folder.is_dir() and affected(changed, folder):
+            yield user_id, folder
 
 
 def iter_sessions(ctx: StoreContext, changed: Changed = None
                   ) -> Iterable[tuple[str, str, Path]]:
     """Session folders, or only those with a changed path inside (or above) them."""
     users_dir = ctx.layout.users_dir()
-    if changed is not None:
-        yield from _changed_sessions(users_dir, changed)
-        return
-    for user in _listdir(users_dir):
-        user_dir = users_dir / user
-        for name in _listdir(user_dir):
-            if (user_dir / name / "session.json").is_file():
-                yield user, name, user_dir / name
+    found = (_changed_sessions(users_dir, changed) if changed is not None else
+             ((user, name, users_dir / user / name) for user in _listdir(users_dir)
+              for name in _listdir(users_dir / user)
+              if (users_dir / user / name / "session.json").is_file()))
+    for folder_name, name, folder in found:  # folder names are user ids, or their pseudonyms
+        user_id = ctx.fs.user_of_folder(folder_name)
+        if user_id is not None:
+            yield user_id, name, folder
 
 
 def _changed_sessions(users_dir: Path, changed: frozenset[str]

@@ -42,7 +42,7 @@ class Layout:
         return self.fs.path("users")
 
     def user_dir(self, user_id: str) -> Path:
-        return self.fs.path("users", validate_id(user_id, "user_id"))
+        return self.fs.user_path(user_id)
 
     def profile(self, user_id: str) -> Path:
         return self.user_dir(user_id) / "profile.json"
@@ -53,7 +53,7 @@ class Layout:
         path = self._session_dirs.get(key) if _both_str(user_id, session_id) else None
         if path is None:
             session_id = validate_id(session_id, "session_id")
-            path = self.fs.path("users", validate_id(user_id, "user_id"), session_id)
+            path = self.fs.user_path(user_id, session_id)
             if len(self._session_dirs) > 4096:
                 self._session_dirs.clear()
             self._session_dirs[key] = path

@@ -19,7 +19,7 @@ from flatfile_chat.errors import ConfigError, ValidationError
 from flatfile_chat.ids import IdSource
 from flatfile_chat.storage.codec import AesGcmCodec
 from flatfile_chat.storage.filestore import FileStore
-from flatfile_chat.storage.keyring import codec_from_config
+from flatfile_chat.storage.keyring import codec_from_config, user_names_from_config
 from flatfile_chat.store import integrity, old_format
 from flatfile_chat.store.context import ContextRepository
 from flatfile_chat.store.documents import DocumentRepository
@@ -56,7 +56,8 @@ class FFStorageManager:
                        lock_timeout=storage.lock_timeout_seconds,
                        group_commit_interval_ms=storage.group_commit_interval_ms,
                        codec=codec_from_config(storage.encryption), clock=self.clock,
-                       owner_only=storage.owner_only)
+                       owner_only=storage.owner_only,
+                       user_names=user_names_from_config(storage.encryption))
         self.ctx = StoreContext(fs=fs, layout=Layout(fs), config=self.config, clock=self.clock,
                                 ids=ids or IdSource())
         self.users = UserRepository(self.ctx)

@@ -80,7 +80,9 @@ class UserRepository:
             names = self._ctx.fs.listdir(users_dir)
         except FileNotFoundError:
             return []
-        return sorted(n for n in names if _is_id(n) and self._ctx.fs.is_dir(users_dir / n))
+        fs = self._ctx.fs
+        return sorted(user for n in names if fs.is_dir(users_dir / n)
+                      and (user := fs.user_of_folder(n)) is not None and _is_id(user))
 
 
 def _is_id(name: str) -> bool:

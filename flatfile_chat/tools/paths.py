@@ -27,7 +27,7 @@ class ToolPaths:
     fs: FileStore
 
     def tools_dir(self, user_id: str) -> Path:
-        return self.fs.path("users", validate_id(user_id, "user_id"), "tools")
+        return self.fs.user_path(user_id, "tools")
 
     def registry(self, user_id: str) -> Path:
         return self.tools_dir(user_id) / "tool_registry.json"

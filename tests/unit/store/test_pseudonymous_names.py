@@ -1,0 +1,82 @@
+"""storage.encryption.names_key: user folders are keyed pseudonyms; the store works the same."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from pathlib import Path
+
+import pytest
+
+from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat.errors import AlreadyExists, ConfigError
+from flatfile_chat.knowledge import FFKnowledgeBaseManager
+from flatfile_chat.memory import FFMemoryLayerManager
+
+DATA_KEY = f"base64:{base64.b64encode(b'd' * 32).decode()}"
+NAMES_KEY = f"base64:{base64.b64encode(b'n' * 32).decode()}"
+USERS = ("alice.smith", "bob-jones")
+
+
+def _store(root: Path, names_key: str = NAMES_KEY, enabled: bool = True) -> FFStorageManager:
+    config = load_config(preset="test", overrides={"storage": {"encryption": {
+        "enabled": enabled, "active_key_id": "k1", "keys": {"k1": DATA_KEY},
+        "names_key": names_key}}})
+    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(4), base_path=root)
+
+
+def _use(store: FFStorageManager) -> str:
+    async def go() -> str:
+        for user in USERS:
+            await store.create_user(user, {"username": user})
+            sid = (await store.create_session(user, "t")).session_id
+            await store.add_message(user, sid, {"role": "user", "content": f"hi from {user}"})
+            await store.store_document(user, sid, "notes.txt", b"notes")
+        await FFMemoryLayerManager(store).add_memory_context(
+            USERS[0], {"content": "likes tea", "relevance_score": 0.9})
+        kb = FFKnowledgeBaseManager(store)
+        kb_id = (await kb.create_knowledge_base(USERS[0], "Bio")).kb_id
+        await kb.add_document_to_kb(USERS[0], kb_id, "a.txt", "photosynthesis")
+        return sid
+    return asyncio.run(go())
+
+
+def _names(root: Path) -> set[str]:
+    return {name for _d, dirs, files in os.walk(root) for name in (*dirs, *files)}
+
+
+def test_user_ids_appear_in_no_file_or_folder_name(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _use(store)
+    leaked = {n for n in _names(tmp_path) if any(u.split(".")[0].split("-")[0] in n
+                                                  for u in USERS)}
+    assert not leaked, leaked
+    assert asyncio.run(store.list_users()) == sorted(USERS)
+    assert store.check_integrity() == []
+    again = _store(tmp_path)  # a new process: learns the users from their sealed profiles
+    assert asyncio.run(again.list_users()) == sorted(USERS)
+    sessions = asyncio.run(again.list_sessions(USERS[1]))
+    messages = asyncio.run(again.get_messages(USERS[1], sessions[0].session_id))
+    assert [m.content for m in messages] == [f"hi from {USERS[1]}"]
+    assert again.check_integrity() == [] and again.repair().counters_fixed == []
+
+
+def test_without_names_key_user_ids_are_folder_names(tmp_path: Path) -> None:
+    store = _store(tmp_path, names_key="")
+    _use(store)
+    assert set(USERS) <= set(os.listdir(tmp_path / "users"))
+
+
+def test_an_id_differing_only_in_case_is_refused(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    asyncio.run(store.create_user("alice"))
+    with pytest.raises(AlreadyExists, match="differs only in case"):
+        asyncio.run(store.create_user("Alice"))
+    with pytest.raises(AlreadyExists, match="differs only in case"):
+        asyncio.run(store.get_user_profile("ALICE"))
+
+
+def test_names_key_needs_encryption(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="names_key"):
+        _store(tmp_path, enabled=False)
