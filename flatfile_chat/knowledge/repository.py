@@ -47,7 +47,7 @@ from flatfile_chat.knowledge.models import (
 )
 from flatfile_chat.storage.chain import head_path
 from flatfile_chat.storage.paths import validate_id
-from flatfile_chat.store.documents import check_original_name, slug
+from flatfile_chat.store.documents import check_original_name, stored_name
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.users import UserRepository
 from flatfile_chat.validation import enum_value, json_dict, parse_input
@@ -252,7 +252,7 @@ class KBRepository:
             chunks = chunk_text(text, ChunkingConfig(**config["chunking_config"]))
             doc_id = self._fresh_doc_id(documents)
             now = self._ctx.now_iso()
-            filename = f"{doc_id}_{slug(basename)}"
+            filename = f"{doc_id}_{stored_name(fs, basename)}"
             title = str(meta.get("title") or basename)
             new_rows = [FFKBChunkDTO(
                 chunk_id=f"{doc_id}_{c.index:05d}", document_id=doc_id, vector_index=0,

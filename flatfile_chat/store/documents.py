@@ -52,6 +52,16 @@ def slug(filename: str) -> str:
     return cleaned[:200]
 
 
+def stored_name(fs, filename: str) -> str:
+    """The part of a stored file name that comes from the upload's name: its slug, or, with
+    keyed pseudonymous names (``storage.encryption.names_key``), only its extension: the name
+    a user gave a file says as much as their id."""
+    if getattr(fs, "user_names", None) is None:
+        return slug(filename)
+    suffix = slug(PurePosixPath(filename).suffix.lower()) if "." in filename else ""
+    return f"doc.{suffix}" if suffix and suffix != "file" else "doc"
+
+
 class DocumentRepository:
     def __init__(self, ctx: StoreContext, sessions: SessionRepository) -> None:
         self._ctx = ctx
@@ -97,7 +107,7 @@ class DocumentRepository:
         return record
 
     def _write_blob(self, docs_dir, filename: str, content: bytes):
-        name = slug(filename)
+        name = stored_name(self._ctx.fs, filename)
         for _ in range(100):
             path = docs_dir / f"{self._ctx.ids.hex(8)}_{name}"
             try:

@@ -37,7 +37,7 @@ def _use(store: FFStorageManager) -> str:
             USERS[0], {"content": "likes tea", "relevance_score": 0.9})
         kb = FFKnowledgeBaseManager(store)
         kb_id = (await kb.create_knowledge_base(USERS[0], "Bio")).kb_id
-        await kb.add_document_to_kb(USERS[0], kb_id, "a.txt", "photosynthesis")
+        await kb.add_document_to_kb(USERS[0], kb_id, "biology.txt", "photosynthesis")
         return sid
     return asyncio.run(go())
 
@@ -49,9 +49,12 @@ def _names(root: Path) -> set[str]:
 def test_user_ids_appear_in_no_file_or_folder_name(tmp_path: Path) -> None:
     store = _store(tmp_path)
     _use(store)
-    leaked = {n for n in _names(tmp_path) if any(u.split(".")[0].split("-")[0] in n
-                                                  for u in USERS)}
-    assert not leaked, leaked
+    words = [u.split(".")[0].split("-")[0] for u in USERS] + ["notes", "biology"]
+    leaked = {n for n in _names(tmp_path) if any(w in n for w in words)}
+    assert not leaked, leaked  # user ids and uploaded file names
+    docs = asyncio.run(store.list_documents(USERS[1], asyncio.run(
+        store.list_sessions(USERS[1]))[0].session_id))
+    assert docs[0].original_name == "notes.txt" and docs[0].filename.endswith("_doc.txt")
     assert asyncio.run(store.list_users()) == sorted(USERS)
     assert store.check_integrity() == []
     again = _store(tmp_path)  # a new process: learns the users from their sealed profiles
