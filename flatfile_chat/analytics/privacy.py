@@ -145,10 +145,11 @@ def known_user_ids(ctx: StoreContext) -> list[str]:
     memo = _user_ids_memo.get(ctx.fs)
     if memo is not None and memo[0] == signature:
         return memo[1]
-    found = sorted(user for name in ctx.fs.listdir(users_dir)
-                   if (user := ctx.fs.user_of_folder(name)) is not None
-                   and _is_valid_user_id(user))
-    _user_ids_memo[ctx.fs] = (signature, found)
+    names = [n for n in ctx.fs.listdir(users_dir) if not n.startswith(".")]
+    users = [ctx.fs.user_of_folder(name) for name in names]
+    found = sorted(u for u in users if u is not None and _is_valid_user_id(u))
+    if None not in users:  # a folder whose profile is not written yet: list again next time
+        _user_ids_memo[ctx.fs] = (signature, found)
     return found
 
 

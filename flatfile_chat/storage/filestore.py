@@ -107,6 +107,12 @@ class FileStore:
             return user_id
         name = self.user_names.folder(user_id)
         owner = self.user_of_folder(name)
+        if owner is None and os.path.lexists(self._root_path_users / name):
+            # Whose folder it is cannot be verified (profile lost, unreadable, or a creation
+            # that died half-way): never hand it to whoever asks (a case variant would get it).
+            raise StorageCorrupted(f"users/{name} has no readable profile.json, so whose "
+                                   "folder it is cannot be verified; restore the profile "
+                                   "(or remove the folder)", path=f"users/{name}")
         if owner is not None and owner != user_id:
             raise AlreadyExists(f"user id {user_id!r} differs only in case from existing "
                                 f"user {owner!r}", key="user_id", value=user_id)

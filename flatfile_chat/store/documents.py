@@ -52,14 +52,17 @@ def slug(filename: str) -> str:
     return cleaned[:200]
 
 
+_EXTENSION = re.compile(r"[a-z0-9]{1,8}")  # what looks like a file type, not like words
+
+
 def stored_name(fs, filename: str) -> str:
     """The part of a stored file name that comes from the upload's name: its slug, or, with
     keyed pseudonymous names (``storage.encryption.names_key``), only its extension: the name
     a user gave a file says as much as their id."""
     if getattr(fs, "user_names", None) is None:
         return slug(filename)
-    suffix = slug(PurePosixPath(filename).suffix.lower()) if "." in filename else ""
-    return f"doc.{suffix}" if suffix and suffix != "file" else "doc"
+    suffix = PurePosixPath(filename).suffix.lower()[1:]
+    return f"doc.{suffix}" if _EXTENSION.fullmatch(suffix) else "doc"
 
 
 class DocumentRepository:

@@ -29,7 +29,8 @@ from flatfile_chat.store.layout import StoreContext
 class IntegrityIssue:
     # jsonl_invalid | jsonl_chain_* (encrypted: broken chain, truncated, replayed, unsealed,
     # legacy) | json_invalid | counter_mismatch | document_missing | orphan_file |
-    # unsafe_link (a symlink planted in the store)
+    # unsafe_link (a symlink planted in the store) | user_unverifiable (pseudonymous folder
+    # without a readable profile)
     kind: str
     path: str
     detail: str
@@ -56,7 +57,7 @@ Changed = frozenset[str] | None  # absolute paths written since the last check; 
 class IntegrityChecker:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
-        self._checks: list[Check] = [check_links, check_jsonl_files,
+        self._checks: list[Check] = [check_links, check_user_folders, check_jsonl_files,
                                      check_session_counters, check_documents]
 
     def register(self, check: Check) -> None:
@@ -160,6 +161,21 @@ def check_links(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]
         yield IntegrityIssue("unsafe_link", ctx.fs.rel(path),
                              f"symbolic link to {os.readlink(path)!r} inside the store: "
                              "every read and write through it is refused; remove it")
+
+
+def check_user_folders(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
+    """With pseudonymous user folders: a folder whose user cannot be verified (no readable
+    profile) is refused to every lookup and skipped by the other checks, so say so here."""
+    if ctx.fs.user_names is None:
+        return
+    users_dir = ctx.layout.users_dir()
+    for name in _listdir(users_dir):
+        folder = users_dir / name
+        if (not name.startswith(".") and folder.is_dir() and not folder.is_symlink()
+                and affected(changed, folder) and ctx.fs.user_of_folder(name) is None):
+            yield IntegrityIssue("user_unverifiable", ctx.fs.rel(folder),
+                                 "no readable profile.json: whose folder this is cannot be "
+                                 "verified; its data is skipped until the profile is restored")
 
 
 def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:

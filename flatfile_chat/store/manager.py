@@ -20,6 +20,7 @@ from flatfile_chat.ids import IdSource
 from flatfile_chat.storage.codec import AesGcmCodec
 from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.keyring import codec_from_config, user_names_from_config
+from flatfile_chat.storage.names import check_naming
 from flatfile_chat.store import integrity, old_format
 from flatfile_chat.store.context import ContextRepository
 from flatfile_chat.store.documents import DocumentRepository
@@ -67,6 +68,7 @@ class FFStorageManager:
         self.personas = PersonaRepository(self.ctx, self.users)
         self.contexts = ContextRepository(self.ctx, self.sessions)
         old_format.refuse_g0(fs.root)
+        check_naming(fs)
         self.integrity = integrity.IntegrityChecker(self.ctx)
         self._threaded = storage.io_mode == "thread"
 

@@ -40,14 +40,19 @@ class UserRepository:
                                     "case-insensitive disks", key="user_id", value=user_id)
             fs.ensure_dir(user_dir)
             try:
-                fs.write_json(layout.profile(user_id), record.to_dict(), exclusive=True)
+                # user_dir / ..., not layout.profile(): with pseudonymous folders, a folder
+                # without its profile yet is refused to every later lookup
+                fs.write_json(user_dir / "profile.json", record.to_dict(), exclusive=True)
             except AlreadyExists:
                 raise AlreadyExists(f"user {user_id!r} already exists", key="user_id",
                                     value=user_id) from None
         return record
 
     def exists(self, user_id: str) -> bool:
-        return self._ctx.layout.user_dir(user_id).is_dir()
+        try:
+            return self._ctx.layout.user_dir(user_id).is_dir()
+        except AlreadyExists:
+            return False  # a case variant of an existing user is not this user
 
     def require(self, user_id: str) -> None:
         if not self.exists(user_id):

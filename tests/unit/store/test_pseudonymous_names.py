@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
-from flatfile_chat.errors import AlreadyExists, ConfigError
+from flatfile_chat.errors import AlreadyExists, ConfigError, StorageCorrupted
 from flatfile_chat.knowledge import FFKnowledgeBaseManager
 from flatfile_chat.memory import FFMemoryLayerManager
 
@@ -83,3 +83,41 @@ def test_an_id_differing_only_in_case_is_refused(tmp_path: Path) -> None:
 def test_names_key_needs_encryption(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="names_key"):
         _store(tmp_path, enabled=False)
+
+
+def test_a_folder_whose_profile_is_lost_is_refused_not_handed_to_a_case_variant(
+        tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _use(store)
+    profile = tmp_path / "users" / store.ctx.fs.user_folder(USERS[1]) / "profile.json"
+    profile.unlink()
+    fresh = _store(tmp_path)
+    with pytest.raises(StorageCorrupted, match="cannot be verified"):
+        asyncio.run(fresh.create_user(USERS[1].upper()))
+    with pytest.raises(StorageCorrupted, match="cannot be verified"):
+        asyncio.run(fresh.list_sessions(USERS[1].upper()))
+    assert "user_unverifiable" in {i.kind for i in fresh.check_integrity()}
+
+
+def test_the_naming_a_store_was_created_with_is_enforced(tmp_path: Path) -> None:
+    _use(_store(tmp_path / "plain", names_key=""))
+    with pytest.raises(ConfigError, match="created without a names key"):
+        _store(tmp_path / "plain")
+    _use(_store(tmp_path / "pseudo"))
+    with pytest.raises(ConfigError, match="keyed pseudonyms"):
+        _store(tmp_path / "pseudo", names_key="")
+    other = f"base64:{base64.b64encode(b'x' * 32).decode()}"
+    with pytest.raises(ConfigError, match="not the key"):
+        _store(tmp_path / "pseudo", names_key=other)
+
+
+def test_kb_document_names_keep_no_words_of_the_upload_name(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    asyncio.run(store.create_user("carol"))
+    kb = FFKnowledgeBaseManager(store)
+    kb_id = asyncio.run(kb.create_knowledge_base("carol", "K")).kb_id
+    for name in ("Notes on Mr. Carlson", "contract.Bob-Jones", "scan.PDF"):
+        asyncio.run(kb.add_document_to_kb("carol", kb_id, name, f"text of {name}"))
+    stored = sorted(p.name for p in tmp_path.rglob("doc_*") if p.is_file())
+    assert not [n for n in stored if "carlson" in n.lower() or "jones" in n.lower()], stored
+    assert any(n.endswith("_doc.pdf") for n in stored), stored
