@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,13 @@ def upstream_copy(tmp_path: Path):
 
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def sandbox_root() -> Iterator[Path]:
+    """Under /tmp with o+x, so an unprivileged sandbox uid (and bwrap) can reach its work
+    folder (a pytest tmp_path is not reachable by another uid)."""
+    path = Path(tempfile.mkdtemp(prefix="ffsbx-test-", dir="/tmp"))
+    path.chmod(0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -52,15 +52,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def sandbox_root() -> Iterator[Path]:
-    """Under /tmp with o+x, so the sandbox uid can reach its work folder."""
-    path = Path(tempfile.mkdtemp(prefix="ffsbx-escape-", dir="/tmp"))
-    path.chmod(0o711)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 RunPython = Callable[[str], tuple[SandboxResult, dict[str, Any]]]
 
 

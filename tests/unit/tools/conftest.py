@@ -11,10 +11,9 @@ import asyncio
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,15 +69,6 @@ class Tools:
 
     def run(self, coro: Any) -> Any:
         return run(coro)
-
-
-@pytest.fixture
-def sandbox_root() -> Iterator[Path]:
-    """Under /tmp with o+x, so an unprivileged sandbox uid (and bwrap) can reach it."""
-    path = Path(tempfile.mkdtemp(prefix="fftools-test-", dir="/tmp"))
-    path.chmod(0o711)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
