@@ -20,6 +20,7 @@ from datetime import datetime
 import numpy as np
 
 from flatfile_chat.clock import parse_timestamp
+from flatfile_chat.knowledge import blas
 from flatfile_chat.knowledge.index_files import IndexSnapshot
 from flatfile_chat.knowledge.keyword import KeywordHits
 from flatfile_chat.knowledge.models import RetrievalStrategy
@@ -54,7 +55,8 @@ def semantic_top(snapshot: IndexSnapshot, query_vector: np.ndarray,
                  pool: int) -> dict[int, float]:
     if snapshot.size == 0 or not query_vector.any():
         return {}
-    sims = snapshot.embeddings @ query_vector
+    with blas.limited():  # one BLAS thread by default: see flatfile_chat.knowledge.blas
+        sims = snapshot.embeddings @ query_vector
     k = min(pool, sims.size)
     top = np.argpartition(-sims, k - 1)[:k]
     return {int(i): float(sims[i]) for i in top if sims[i] > 0}
