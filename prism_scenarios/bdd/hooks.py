@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from prism_scenarios import project
+from prism_scenarios.bdd import _lookup
 from prism_scenarios.tags import NAMESPACES, OWN_TAGS, feature_tags, marker_name, severity_tag
 
 _CONFIGS: list[pytest.Config] = []
@@ -30,12 +31,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "telemetry: every SUT action of this Gherkin scenario "
                                        "also leaves telemetry in analytics/ (prism-scenarios)")
     _CONFIGS.append(config)
+    _lookup.install()  # pytest-bdd's step lookup, memoised: see _lookup
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     project.set_project_root(None)
     if config in _CONFIGS:
         _CONFIGS.remove(config)
+        _lookup.uninstall()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
