@@ -122,7 +122,7 @@ def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
 
 def pytest_bdd_before_step_call(request, feature, scenario, step, step_func,
                                 step_func_args) -> None:
-    if not getattr(request.node, "prism_scenario", False):
+    if not getattr(request.node, "prism_scenario", False) or not _allure_listens():
         return
     # The sentence's own arguments as parameters; fixtures (scenario_run, request) left out.
     params = {k: v for k, v in step_func_args.items()
@@ -133,6 +133,15 @@ def pytest_bdd_before_step_call(request, feature, scenario, step, step_func,
 
     request.node.prism_bdd_step = allure_bridge.start_step(f"{step.keyword} {step.name}",
                                                            params)
+
+
+def _allure_listens() -> bool:
+    """Whether anything records Allure steps (allure-pytest registers its listener only with
+    ``--alluredir``). Without one, a Gherkin line's Allure step would be a uuid4 and two hook
+    calls that reach nobody: ~6 µs a step (benchmarks/bench_bdd.py)."""
+    from allure_commons import plugin_manager
+
+    return bool(plugin_manager.hook.start_step.get_hookimpls())
 
 
 def _stop(request: pytest.FixtureRequest, error: BaseException | None = None) -> None:
