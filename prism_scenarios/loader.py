@@ -67,6 +67,9 @@ def error_names() -> list[str]:
     return sorted(names) + ["TimeoutError"]
 
 
+_STEP_KEY_SET = frozenset(STEP_KEYS)  # asked of every key of every step
+
+
 
 @dataclass
 class StepSpec:
@@ -259,7 +262,7 @@ def _check_step(step: Any, location: list[Any], problems: _Problems,
         problems.add(location, f"a step is a mapping with one action, got "
                                f"{type(step).__name__}")
         return None
-    actions = [k for k in step if k not in STEP_KEYS]
+    actions = [k for k in step if k not in _STEP_KEY_SET]
     known = [k for k in actions if k in registry]
     for key in actions:
         if key not in registry:
@@ -458,7 +461,7 @@ def _check_attack(document: LineDict, problems: _Problems) -> None:
                                                     "or refused_or_verbatim")
             if not attacked:
                 continue  # no attacked variable to look for
-            actions = [k for k in step if k not in STEP_KEYS]
+            actions = [k for k in step if k not in _STEP_KEY_SET]
             used = {variable_name(e) for a in actions for e in references(step.get(a))}
             hit = sorted(used & attacked)
             if hit and "attack_outcome" not in step and "raises" not in step:
@@ -531,7 +534,7 @@ def _undefined(steps: list[tuple[list[Any], Any]], known: set[str], document: Li
     for index, (location, step) in enumerate(steps, start=1):
         if not isinstance(step, dict):
             continue
-        actions = [k for k in step if k not in STEP_KEYS]
+        actions = [k for k in step if k not in _STEP_KEY_SET]
         name = actions[0] if len(actions) == 1 else "?"
         params = step.get(name)
         saved = _keys(step.get("save"))
