@@ -11,6 +11,8 @@ Generated in a temp dir, all with the same step count:
   through the full plugin): ``a user "alice"`` runs ``user.create``, ``I call "noop"`` runs the
   ``noop`` action through the engine (interpolation, validation, invariants, timing, the
   Allure hooks).
+- ``gherkin-no-memo``: the same, with pytest-bdd's step lookup not memoised
+  (``PRISM_BDD_LOOKUP_MEMO=0``): what a step cost before issue 11, less the Allure shortcut.
 - ``yaml``: a YAML scenario, ``user.create`` then N x ``noop``.
 
 Run time per step = (time of the N-step test − time of the 1-step test) / (N − 1), both tests
@@ -38,7 +40,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-VARIANTS = ("plain", "gherkin", "yaml")
+VARIANTS = ("plain", "gherkin", "gherkin-no-memo", "yaml")
 GOAL = 1.5
 
 PLAIN_STEPS = textwrap.dedent('''\
@@ -104,10 +106,11 @@ def write_projects(root: Path, steps: int) -> dict[str, Path]:
         folders[variant] = folder
     (root / "bench_bdd_timer.py").write_text(TIMER)
     for n in (1, steps):
-        for variant in ("plain", "gherkin"):
+        for variant in ("plain", "gherkin", "gherkin-no-memo"):
             (folders[variant] / "features" / f"noop_{n}.feature").write_text(feature_text(n))
         (folders["yaml"] / "features" / f"noop_{n}.yaml").write_text(yaml_text(n))
-    for variant in ("plain", "gherkin"):  # runs first: lazy imports are not in the 1-step test
+    # A warm-up module runs first: lazy imports are not in the 1-step test.
+    for variant in ("plain", "gherkin", "gherkin-no-memo"):
         (folders[variant] / "warm").mkdir()
         (folders[variant] / "warm" / "warm_up.feature").write_text(
             feature_text(1).replace("noop x1", "warm up"))
@@ -117,6 +120,7 @@ def write_projects(root: Path, steps: int) -> dict[str, Path]:
         yaml_text(1).replace("noop x1", "warm up"))
     (folders["plain"] / "test_plain.py").write_text(PLAIN_STEPS)
     (folders["gherkin"] / "test_ours.py").write_text(OURS_STEPS)
+    (folders["gherkin-no-memo"] / "test_ours.py").write_text(OURS_STEPS)
     return folders
 
 
@@ -130,6 +134,7 @@ def run_variant(variant: str, folder: Path, steps: int, alluredir: bool) -> floa
     if alluredir:
         command += [f"--alluredir={folder / 'allure-results'}", "--clean-alluredir"]
     env = {**os.environ, "BENCH_BDD_TIMES": str(record),
+           "PRISM_BDD_LOOKUP_MEMO": "0" if variant == "gherkin-no-memo" else "1",
            "PYTHONPATH": os.pathsep.join([str(folder.parent), *sys.path[1:]])}
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -190,6 +195,7 @@ def main() -> None:
           f"{'on' if args.alluredir else 'off'} for every variant")
     print(f"{'run time per step':<44} {'µs':>8} {'vs plain':>9}   rounds (µs)")
     labels = {"plain": "plain pytest-bdd (baseline)", "gherkin": "our Gherkin step (engine)",
+              "gherkin-no-memo": "our Gherkin step, lookup not memoised",
               "yaml": "our YAML step (engine)"}
     for variant in VARIANTS:
         value = statistics.median(per_step[variant])

@@ -14,13 +14,15 @@ knows changes, and is kept per fixture manager (one per pytest session, pytester
 The answer is the one the walk would give: the same definitions, in the same order.
 
 Installed by :mod:`prism_scenarios.bdd.hooks` at ``pytest_configure`` and removed at the last
-``pytest_unconfigure``; if pytest-bdd's internals are not what this expects, nothing is
-installed and pytest-bdd runs as it is.
+``pytest_unconfigure``; if pytest-bdd's internals are not what this expects, or the
+environment sets ``PRISM_BDD_LOOKUP_MEMO=0`` (an escape hatch, and the benchmark's "before"),
+nothing is installed and pytest-bdd runs as it is.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -57,6 +59,8 @@ def _memoised(step: Any, fixturemanager: Any, node: Any) -> Iterable[Any]:
 def install() -> None:
     """Memoise pytest-bdd's lookup (counted: nested pytest sessions each install once)."""
     global _original, _users
+    if os.environ.get("PRISM_BDD_LOOKUP_MEMO", "").strip() == "0":
+        return
     if _users == 0:
         try:
             scenario = importlib.import_module("pytest_bdd.scenario")  # the module, not the
