@@ -29,10 +29,10 @@ from flatfile_chat.errors import (
     StorageWriteError,
     UnsafePath,
 )
-from flatfile_chat.storage import chain, jsonl
+from flatfile_chat.storage import chain, jsonl, pages
 from flatfile_chat.storage.atomic import NotDurable, atomic_write_bytes, dump_json
 from flatfile_chat.storage.codec import Codec, PlainCodec
-from flatfile_chat.storage.durability import Durability, GroupCommitter
+from flatfile_chat.storage.durability import Durability, GroupCommitter, SyncGroups
 from flatfile_chat.storage.locks import file_lock, may_write_in_place
 from flatfile_chat.storage.names import UserFolderNames
 from flatfile_chat.storage.paths import ensure_inside, refuse_links, safe_join, validate_id
@@ -43,6 +43,14 @@ IN_PLACE_MAX_BYTES = 512
 # Private by default: a sandboxed tool (another uid) or another local user cannot read chats.
 OWNER_ONLY_MODES = (0o600, 0o700)
 SHARED_MODES = (0o644, 0o755)  # upstream's modes, for a store shared through group access
+
+
+def _read_fd(fd: int) -> bytes:
+    """Everything from ``fd`` up to end of file (it may grow while read: appends)."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 22):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @contextmanager
@@ -96,6 +104,9 @@ class FileStore:
         self.clock = clock or SystemClock()
         self._committer = (GroupCommitter(group_commit_interval_ms)
                            if self.durability is Durability.BATCH else None)
+        # fsync mode: concurrent appends to one file share fsyncs (leader/follower)
+        self._groups = SyncGroups() if self.durability is Durability.FSYNC else None
+        self._pages = pages.PageCache()  # validated log prefixes, for O(page) reads
 
     # -- paths ---------------------------------------------------------------------------
     def path(self, *parts: str) -> Path:
@@ -329,19 +340,40 @@ class FileStore:
             return
 
     def _append_locked(self, path: Path, records: Sequence[dict[str, Any]],
-                       lines: list[bytes] | None) -> None:
-        if lines is not None:
-            with writing(self.rel(path)):
-                jsonl.append_lines(path, lines, fsync=self._fsync, mode=self.file_mode)
-            return
-        # Encrypted: continue the chain from the last line (read from the tail), move the head.
-        state = chain.tail_state(self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
-                                 rel=self.rel(path))
-        self._refuse_unsealed_change(path, state)
+                       lines: list[bytes] | None, *, defer: bool) -> jsonl.PendingSync | None:
+        """Append under the caller's lock. ``defer``: return before the fsync (group commit
+        after the lock is released); otherwise the fsync is waited for under the lock."""
+        state = None
+        if lines is None:
+            # Encrypted: continue the chain from the last line (read from the tail).
+            state = chain.tail_state(self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
+                                     rel=self.rel(path))
+            self._refuse_unsealed_change(path, state)
+            lines = self._seal_chained(path, records, state)
+        pending = None
         with writing(self.rel(path)):
-            jsonl.append_lines(path, self._seal_chained(path, records, state),
-                               fsync=self._fsync, mode=self.file_mode)
-        self._write_head(path, state)
+            if defer:
+                pending = jsonl.append_lines_pending(path, lines, groups=self._groups,
+                                                     mode=self.file_mode)
+            else:
+                jsonl.append_lines(path, lines, fsync=self._fsync, mode=self.file_mode,
+                                   groups=self._groups)
+        if state is not None:
+            self._write_head(path, state)  # move the head along
+        return pending
+
+    def wait_durable(self, path: Path, pending: jsonl.PendingSync | None) -> None:
+        """Finish a deferred append (see :meth:`append_jsonl`): return once it is durable."""
+        if pending is None:
+            return
+        try:
+            pending.wait()
+        except OSError as exc:
+            rel = self.rel(path)
+            raise StorageWriteError(f"{rel}: appended, but the fsync failed: {exc.strerror or exc}"
+                                    f" (errno {exc.errno}); the record is in the log but may "
+                                    "not survive a power loss", path=rel, errno=exc.errno,
+                                    written=True) from exc
 
     def _refuse_unsealed_change(self, path: Path, state: chain.ChainState) -> None:
         """Refuse to append to a log that no longer matches its head (cut short, or an older
@@ -362,16 +394,28 @@ class FileStore:
                                    path=self.rel(path), line=state.seq + 1)
 
     def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
-                     locked: bool = False) -> None:
-        """Append whole lines; takes the file's lock unless the caller already holds it."""
+                     locked: bool = False, sync_later: bool = False) -> jsonl.PendingSync | None:
+        """Append whole lines; takes the file's lock unless the caller already holds it.
+
+        Durable (``fsync`` mode) when it returns, except with ``sync_later`` (only with
+        ``locked``): then it returns a pending sync the caller must pass to
+        :meth:`wait_durable` after releasing its lock, so concurrent writers of the file share
+        one fsync. Without ``locked`` that is done here. A failed deferred fsync raises
+        ``StorageWriteError`` with ``written=True`` (the lines stay in the log).
+        """
         self.checked(path)
         lines = None if self.codec.encrypted else self._encode_lines(path, records)
+        defer = self._groups is not None and (sync_later or not locked)
         if locked:
-            self._append_locked(path, records, lines)
+            pending = self._append_locked(path, records, lines, defer=defer)
         else:
             with self.lock(path):
-                self._append_locked(path, records, lines)
+                pending = self._append_locked(path, records, lines, defer=defer)
         self._after_write(path)
+        if sync_later:
+            return pending
+        self.wait_durable(path, pending)
+        return None
 
     def rewrite_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
                       accept_current: bool = False) -> None:
@@ -390,6 +434,7 @@ class FileStore:
         lines = (self._seal_chained(path, records, state) if self.codec.encrypted
                  else self._encode_lines(path, records))
         payload = b"".join(line + b"\n" for line in lines)
+        self._pages.forget(path)
         with writing(self.rel(path)):
             atomic_write_bytes(path, payload, fsync=self._fsync, mode=self.file_mode)
         if self.codec.encrypted:
@@ -403,6 +448,40 @@ class FileStore:
         """Records validated by a pydantic ``TypeAdapter(list[Model])`` (fast path for logs)."""
         return jsonl.read_models(self.checked(path), adapter, self._line_decoder(path))
 
+    def read_jsonl_models_page(self, path: Path, adapter: Any, *, offset: int = 0,
+                               limit: int | None = None) -> list[Any]:
+        """``read_jsonl_models(path, adapter)[offset:offset + limit]``, same result or error,
+        in O(page + lines appended since) once this store has read the file whole (see
+        :mod:`.pages`); the first read of a file in a process reads it whole."""
+        self.checked(path)
+        stop = None if limit is None else offset + limit
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return []
+        try:
+            entry = self._pages.get(path)
+            if entry is not None:
+                found = pages.read_page(path, fd, entry, adapter, offset, stop,
+                                        lambda: self._line_decoder(path), self.codec)
+                if found is not None:
+                    models, grown = found
+                    if grown is not entry:
+                        self._pages.put(path, grown)
+                    return models
+                self._pages.forget(path)
+            st = os.fstat(fd)
+            data = _read_fd(fd)
+        finally:
+            os.close(fd)
+        decoder = self._line_decoder(path)
+        models, whole_json = jsonl.models_from_bytes(path, data, adapter, decoder)
+        state = decoder.state if isinstance(decoder, chain.ChainReader) else None
+        self._pages.put(path, pages.fingerprint(st.st_dev, st.st_ino, data, len(models),
+                                                whole_json=whole_json, state=state,
+                                                codec=self.codec))
+        return models[offset:stop]
+
     def count_jsonl(self, path: Path) -> int:
         return jsonl.count_lines(self.checked(path))
 
@@ -411,6 +490,7 @@ class FileStore:
         verify (``report.refused``: the key ring may be what is wrong). Encrypted files whose
         lines were moved are re-sealed as a fresh chain, but only when the records kept still
         end where the file's head says: repair must not seal a cut or replayed log."""
+        self._pages.forget(path)  # re-validated by the next read (a new inode anyway)
         with self.lock(path):
             stamp = self.clock.now().strftime("%Y%m%dT%H%M%S%fZ")
             state = chain.ChainState(chain.new_epoch())

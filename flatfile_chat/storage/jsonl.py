@@ -16,6 +16,7 @@ from typing import Any
 from flatfile_chat.errors import SecurityError, StorageCorrupted
 from flatfile_chat.storage.atomic import atomic_write_bytes, write_all
 from flatfile_chat.storage.chain import SealRefused
+from flatfile_chat.storage.durability import SyncGroups
 
 LineDecoder = Callable[[bytes, int], bytes]
 REJECTED_MARKER = ".rejected-"
@@ -26,14 +27,72 @@ def encode_record(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
-def append_lines(path: Path, lines: Iterable[bytes], *, fsync: bool, mode: int = 0o600) -> int:
+def append_lines(path: Path, lines: Iterable[bytes], *, fsync: bool, mode: int = 0o600,
+                 groups: SyncGroups | None = None) -> int:
     """Append already-encoded lines in one write; returns the number of bytes written.
 
     Refuses to append after a torn last line (it would glue a good record onto garbage), to a
     symlink (``O_NOFOLLOW``: ``ELOOP``) and to a file with a second hard link (the record would
     land in the other name too). A write that fails part-way (disk full, I/O error) is cut
-    back to the previous length before the error is raised, so no torn tail is left behind.
+    back to the previous length before the error is raised, so no torn tail is left behind;
+    so is one whose fsync fails (the caller holds the lock: these bytes are the file's last).
+    ``groups``: share the fsync with concurrent writers of the same file (group commit).
     """
+    pending = _write(path, lines, mode)
+    try:
+        if fsync:
+            try:
+                if groups is None:
+                    os.fdatasync(pending.fd)
+                else:
+                    groups.wait(pending.fd, pending.key, groups.written(pending.key))
+            except OSError:
+                os.ftruncate(pending.fd, pending.size_before)
+                raise
+    finally:
+        os.close(pending.fd)
+    return pending.length
+
+
+@dataclass
+class PendingSync:
+    """An append that is written (visible to readers) but not yet known durable: the caller
+    releases the file's lock, then calls :meth:`wait`, so other writers can append while this
+    one waits for an fsync that covers them all (group commit)."""
+
+    fd: int
+    key: tuple[int, int]
+    size_before: int
+    length: int
+    ticket: int = 0
+    groups: SyncGroups | None = None
+
+    def wait(self) -> None:
+        """Return once the bytes are durable (raises the fsync's ``OSError`` if it failed:
+        the lines then stay in the file, unconfirmed). Closes the descriptor; call once."""
+        if self.fd < 0:
+            return
+        try:
+            if self.groups is not None:
+                self.groups.wait(self.fd, self.key, self.ticket)
+        finally:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def append_lines_pending(path: Path, lines: Iterable[bytes], *, groups: SyncGroups | None,
+                         mode: int = 0o600) -> PendingSync:
+    """Like :func:`append_lines` (under the caller's lock) but returns before any fsync;
+    ``groups`` None means no fsync is wanted (``wait`` only closes the descriptor)."""
+    pending = _write(path, lines, mode)
+    if groups is not None:
+        pending.groups = groups
+        pending.ticket = groups.written(pending.key)
+    return pending
+
+
+def _write(path: Path, lines: Iterable[bytes], mode: int) -> PendingSync:
+    """Write the lines with the checks of :func:`append_lines`; the descriptor stays open."""
     payload = b"".join(line + b"\n" for line in lines)
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, mode)
     try:
@@ -49,14 +108,13 @@ def append_lines(path: Path, lines: Iterable[bytes], *, fsync: bool, mode: int =
                 path=path, line=count_lines(path) + 1)
         try:
             write_all(fd, payload)
-            if fsync:
-                os.fdatasync(fd)
         except OSError:
             os.ftruncate(fd, size)  # leave the file as it was (O_APPEND: nobody else wrote)
             raise
-    finally:
+    except BaseException:
         os.close(fd)
-    return len(payload)
+        raise
+    return PendingSync(fd, (st.st_dev, st.st_ino), size, len(payload))
 
 
 def count_lines(path: Path) -> int:
@@ -74,6 +132,12 @@ def read_records(path: Path, decode: LineDecoder | None = None) -> list[dict[str
         data = path.read_bytes()
     except FileNotFoundError:
         return []
+    return records_from_bytes(path, data, decode)
+
+
+def records_from_bytes(path: Path, data: bytes,
+                       decode: LineDecoder | None = None) -> list[dict[str, Any]]:
+    """:func:`read_records` of bytes already read from ``path``."""
     if not data:
         return []
     lines = data.split(b"\n")
@@ -132,6 +196,13 @@ def read_models(path: Path, adapter: Any, decode: LineDecoder | None = None) -> 
         data = path.read_bytes()
     except FileNotFoundError:
         return []
+    return models_from_bytes(path, data, adapter, decode)[0]
+
+
+def models_from_bytes(path: Path, data: bytes, adapter: Any,
+                      decode: LineDecoder | None = None) -> tuple[list[Any], bool]:
+    """:func:`read_models` of bytes already read from ``path``; also whether the one-call
+    parser took the whole file (else it was parsed line by line)."""
     if decode is None and data.endswith(b"\n"):
         lines = data[:-1].split(b"\n")
         try:
@@ -139,8 +210,8 @@ def read_models(path: Path, adapter: Any, decode: LineDecoder | None = None) -> 
         except ValueError:
             models = None
         if models is not None and len(models) == len(lines):
-            return models
-    records = read_records(path, decode)
+            return models, True
+    records = records_from_bytes(path, data, decode)
     models = []
     for number, record in enumerate(records, start=1):
         try:
@@ -149,7 +220,7 @@ def read_models(path: Path, adapter: Any, decode: LineDecoder | None = None) -> 
             raise StorageCorrupted(f"line does not match the expected record: "
                                    f"{str(exc).splitlines()[0]}", path=path,
                                    line=number) from None
-    return models
+    return models, decode is None and not data
 
 
 @dataclass(frozen=True)

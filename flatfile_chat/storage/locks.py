@@ -74,9 +74,16 @@ def file_lock(path: Path, timeout: float, *, shared: bool = False) -> Iterator[N
             yield
             return
         created = False
+        _acquire(fd, lock_file, path, timeout, fcntl.LOCK_SH)
     else:
-        fd, created = _open_creating(lock_file)
-    _acquire(fd, lock_file, path, timeout, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        deadline = time.monotonic() + timeout
+        gate = _enter_gate(key, lock_file, path, timeout)
+        try:
+            fd, created = _open_creating(lock_file)
+            _acquire(fd, lock_file, path, max(0.0, deadline - time.monotonic()), fcntl.LOCK_EX)
+        except BaseException:
+            _leave_gate(key, gate)
+            raise
     held[key] = ["shared" if shared else "exclusive", 1, created]
     try:
         yield
@@ -84,6 +91,40 @@ def file_lock(path: Path, timeout: float, *, shared: bool = False) -> Iterator[N
         del held[key]
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+        if not shared:
+            _leave_gate(key, gate)
+
+
+# Threads of this process queue for an exclusive lock on a threading.Lock first, so the next
+# one takes the file lock the moment it is released instead of after a back-off sleep (1 ms and
+# up). That matters for group commit: writers must reach the log while the fsync leader syncs.
+# flock still excludes other processes (and shared readers of this one).
+_gates: dict[str, list] = {}  # lock path -> [threading.Lock, threads holding or waiting]
+_gates_lock = threading.Lock()
+
+
+def _enter_gate(key: str, lock_file: Path, path: Path, timeout: float) -> list:
+    with _gates_lock:
+        gate = _gates.get(key)
+        if gate is None:
+            gate = _gates[key] = [threading.Lock(), 0]
+        gate[1] += 1
+    if not gate[0].acquire(timeout=max(timeout, 0.0)):
+        with _gates_lock:
+            gate[1] -= 1
+            if gate[1] == 0:
+                del _gates[key]
+        raise LockTimeout(f"could not lock {path} within {timeout}s (another thread holds "
+                          f"{lock_file.name})", path=str(path), timeout=timeout)
+    return gate
+
+
+def _leave_gate(key: str, gate: list) -> None:
+    gate[0].release()
+    with _gates_lock:
+        gate[1] -= 1
+        if gate[1] == 0:
+            del _gates[key]  # no one holds or waits: the entry is not kept per file forever
 
 
 def _open_creating(lock_file: Path) -> tuple[int, bool]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from flatfile_chat.errors import (
     StorageWriteError,
     ValidationError,
 )
+from flatfile_chat.storage.jsonl import PendingSync
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store import old_format
 from flatfile_chat.store.layout import StoreContext
@@ -66,11 +68,35 @@ class _Known:
 _KNOWN_SESSIONS_MAX = 4096  # sessions whose line count is remembered between appends
 
 
+@dataclass
+class _Queued:
+    """One add_many call waiting to be committed with others of its session."""
+
+    records: list[FFMessageDTO]
+    explicit: list[str]  # ids the caller chose (checked against the log)
+    taken: bool = False  # a leader has taken it into its batch
+    durable: bool = False
+    error: BaseException | None = None
+    done: bool = False  # set under the queue's condition by the leader that took it
+
+
+@dataclass
+class _Queue:
+    """Calls of one session waiting for a leader; ``leading`` while one writes a batch."""
+
+    entries: list[_Queued] = field(default_factory=list)
+    leading: bool = False
+    users: int = 0
+    cond: threading.Condition = field(default_factory=threading.Condition)
+
+
 class MessageRepository:
     def __init__(self, ctx: StoreContext, sessions: SessionRepository) -> None:
         self._ctx = ctx
         self._sessions = sessions
         self._known: dict[tuple[str, str], _Known] = {}
+        self._queues: dict[tuple[str, str], _Queue] = {}
+        self._queues_lock = threading.Lock()
 
     def add(self, user_id: str, session_id: str,
             message: FFMessageDTO | dict[str, Any]) -> FFMessageDTO:
@@ -78,42 +104,147 @@ class MessageRepository:
 
     def add_many(self, user_id: str, session_id: str,
                  messages: list[FFMessageDTO | dict[str, Any]]) -> list[FFMessageDTO]:
-        """Append several messages in one write, one lock and one counter update."""
+        """Append several messages in one write, one lock and one counter update.
+
+        Concurrent calls for one session (threads) are committed together: the first to find
+        no writer active leads, taking every queued call into one locked write and counter
+        update, then waits (lock released) for an fsync that began after that write while the
+        next leader writes the calls queued meanwhile. Each call is checked on its own, in
+        queue order, as if it ran alone (its ids, the message limit), and returns only once
+        its records are durable.
+        """
         explicit = [_given_id(m) for m in messages]
         records = [self._prepare(user_id, session_id, m) for m in messages]
         ids = [r.message_id for r in records]
         if len(set(ids)) != len(ids):
             raise AlreadyExists(f"duplicate message_id in one batch: {ids}", key="message_id")
-        fs = self._ctx.fs
+        session_file = self._ctx.layout.session_file(user_id, session_id)  # checks both ids
         key = (user_id, session_id)
-        session_file = self._ctx.layout.session_file(user_id, session_id)
-        messages_file = session_file.with_name("messages.jsonl")
-        with self._sessions.lock(user_id, session_id):
-            session, count = self._current(key, session_file, messages_file)
-            self._refuse_taken_ids(messages_file, [i for i in explicit if i])
-            limit = self._ctx.config.storage.max_messages_per_session
-            if count + len(records) > limit:
-                raise LimitExceeded(f"session {session_id!r} would exceed {limit} messages "
-                                    "(storage.max_messages_per_session)",
-                                    key="max_messages_per_session")
-            self._known.pop(key, None)  # until both files are written again
-            fs.append_jsonl(messages_file, [r.to_dict() for r in records], locked=True)
-            count += len(records)
-            log_size = os.stat(messages_file).st_size
-            latest = max((r.timestamp for r in records), key=parse_timestamp)
-            updated = max(self._ctx.now_iso(), latest, session.updated_at, key=parse_timestamp)
-            session = session.model_copy(update={"message_count": count, "updated_at": updated})
-            try:
-                raw = self._sessions.write(session, derived=True)
-            except StorageWriteError:
-                # The records are stored: the log is the truth and the counter is derived
-                # from it (recounted by the next add and by repair, reported by the check
-                # meanwhile), so the add must not report a failure.
-                return records
-            if len(self._known) >= _KNOWN_SESSIONS_MAX:
-                self._known.clear()  # a cache, not state: a miss only costs one line count
-            self._known[key] = _Known(log_size, count, raw, session)
+        entry = _Queued(records, [i for i in explicit if i])
+        queue = self._enter_queue(key)
+        try:
+            with queue.cond:
+                queue.entries.append(entry)
+                while queue.leading and not entry.taken:
+                    queue.cond.wait()
+                batch: list[_Queued] = []
+                if not entry.taken:  # lead: take every call queued so far
+                    batch, queue.entries = queue.entries, []
+                    for queued in batch:
+                        queued.taken = True
+                    queue.leading = True
+            if batch:
+                self._lead(key, queue, batch, session_file)
+            if not entry.done:
+                with queue.cond:
+                    while not entry.done:
+                        queue.cond.wait()
+        finally:
+            self._leave_queue(key, queue)
+        if entry.error is not None:
+            raise entry.error
+        if not entry.durable:
+            raise StorageWriteError(f"session {session_id!r}: the append was interrupted before "
+                                    "it was confirmed durable", path=session_id)
         return records
+
+    def _lead(self, key: tuple[str, str], queue: _Queue, batch: list[_Queued],
+              session_file: Path) -> None:
+        """Write ``batch`` under the session lock, hand the lead on, then wait for the fsync."""
+        user_id, session_id = key
+        messages_file = session_file.with_name("messages.jsonl")
+        pending = None
+        try:
+            try:
+                with self._sessions.lock(user_id, session_id):
+                    pending = self._add_locked(key, session_id, batch, session_file,
+                                               messages_file)
+            finally:
+                with queue.cond:  # the next leader may write while this batch syncs
+                    queue.leading = False
+                    queue.cond.notify_all()
+            # Outside the lock, so writers queued behind it append meanwhile and one fsync
+            # covers them all (group commit); still before anything is acknowledged.
+            self._ctx.fs.wait_durable(messages_file, pending)
+            for queued in batch:
+                queued.durable = queued.error is None
+        except BaseException as exc:
+            for queued in batch:
+                if queued.error is None:
+                    queued.error = exc
+            raise
+        finally:
+            with queue.cond:
+                for queued in batch:
+                    queued.done = True
+                queue.cond.notify_all()
+
+    def _enter_queue(self, key: tuple[str, str]) -> _Queue:
+        with self._queues_lock:
+            queue = self._queues.get(key)
+            if queue is None:
+                if len(self._queues) >= _KNOWN_SESSIONS_MAX:  # keep it bounded: drop idle ones
+                    for idle in [k for k, q in self._queues.items() if not q.users]:
+                        del self._queues[idle]
+                queue = self._queues[key] = _Queue()
+            queue.users += 1
+            return queue
+
+    def _leave_queue(self, key: tuple[str, str], queue: _Queue) -> None:
+        with self._queues_lock:
+            queue.users -= 1  # kept while idle: a Condition costs more than the whole check
+
+    def _add_locked(self, key: tuple[str, str], session_id: str, batch: list[_Queued],
+                    session_file: Path, messages_file: Path) -> PendingSync | None:
+        """Check each queued call as if alone (setting its ``error``), append the accepted
+        ones in one write and update the counter; returns the append's pending fsync (waited
+        for by the caller once the lock is released)."""
+        fs = self._ctx.fs
+        session, count = self._current(key, session_file, messages_file)
+        limit = self._ctx.config.storage.max_messages_per_session
+        taken = self._taken_ids(messages_file, batch)
+        accepted: list[FFMessageDTO] = []
+        for queued in batch:
+            clash = [i for i in queued.explicit if i in taken]
+            if clash:
+                queued.error = AlreadyExists(f"message_id {clash[0]!r} already exists in "
+                                             f"{fs.rel(messages_file)}", key="message_id",
+                                             value=clash[0])
+            elif count + len(accepted) + len(queued.records) > limit:
+                queued.error = LimitExceeded(f"session {session_id!r} would exceed {limit} "
+                                             "messages (storage.max_messages_per_session)",
+                                             key="max_messages_per_session")
+            else:
+                accepted.extend(queued.records)
+                taken.update(r.message_id for r in queued.records)
+        if not accepted:
+            return None
+        self._known.pop(key, None)  # until both files are written again
+        pending = fs.append_jsonl(messages_file, [r.to_dict() for r in accepted], locked=True,
+                                  sync_later=True)
+        try:
+            self._count_appended(key, session, count + len(accepted), accepted, messages_file)
+        except BaseException:
+            fs.wait_durable(messages_file, pending)  # the lines are in the log: settle them
+            raise
+        return pending
+
+    def _count_appended(self, key: tuple[str, str], session: FFSessionDTO, count: int,
+                        records: list[FFMessageDTO], messages_file: Path) -> None:
+        log_size = os.stat(messages_file).st_size
+        latest = max((r.timestamp for r in records), key=parse_timestamp)
+        updated = max(self._ctx.now_iso(), latest, session.updated_at, key=parse_timestamp)
+        session = session.model_copy(update={"message_count": count, "updated_at": updated})
+        try:
+            raw = self._sessions.write(session, derived=True)
+        except StorageWriteError:
+            # The records are stored: the log is the truth and the counter is derived
+            # from it (recounted by the next add and by repair, reported by the check
+            # meanwhile), so the add must not report a failure.
+            return
+        if len(self._known) >= _KNOWN_SESSIONS_MAX:
+            self._known.clear()  # a cache, not state: a miss only costs one line count
+        self._known[key] = _Known(log_size, count, raw, session)
 
     def _current(self, key: tuple[str, str], session_file: Path,
                  messages_file: Path) -> tuple[FFSessionDTO, int]:
@@ -132,17 +263,13 @@ class MessageRepository:
         session = FFSessionDTO.model_validate(self._ctx.fs.decode_json(session_file, raw))
         return session, self._ctx.fs.count_jsonl(messages_file)
 
-    def _refuse_taken_ids(self, messages_file, given: list[str]) -> None:
-        # Generated ids are random; caller-chosen ones are checked against the log.
-        if not given:
-            return
-        taken = {m["message_id"] for m in self._ctx.fs.read_jsonl(messages_file)
-                 if "message_id" in m}
-        clash = [i for i in given if i in taken]
-        if clash:
-            raise AlreadyExists(f"message_id {clash[0]!r} already exists in "
-                                f"{self._ctx.fs.rel(messages_file)}", key="message_id",
-                                value=clash[0])
+    def _taken_ids(self, messages_file: Path, batch: list[_Queued]) -> set[str]:
+        """Ids in the log, read only when a call chose ids itself (generated ids are random;
+        caller-chosen ones are checked against the log)."""
+        if not any(queued.explicit for queued in batch):
+            return set()
+        return {m["message_id"] for m in self._ctx.fs.read_jsonl(messages_file)
+                if "message_id" in m}
 
     def _prepare(self, user_id: str, session_id: str,
                  message: FFMessageDTO | dict[str, Any]) -> FFMessageDTO:
@@ -193,13 +320,13 @@ class MessageRepository:
         self._sessions.get(user_id, session_id)  # NotFound for unknown sessions
         path = self._ctx.layout.messages_file(user_id, session_id)
         try:
-            messages = self._ctx.fs.read_jsonl_models(path, _MESSAGE_LIST)
+            # O(page) once this process has read the log whole (see storage/pages.py)
+            return self._ctx.fs.read_jsonl_models_page(path, _MESSAGE_LIST, offset=offset,
+                                                       limit=limit)
         except StorageCorrupted as exc:
             if exc.line is not None and not self._ctx.fs.codec.encrypted:
                 old_format.check_message_line(path, exc.line, self._ctx.fs.root)
             raise
-        end = None if limit is None else offset + limit
-        return messages[offset:end]
 
     def get(self, user_id: str, session_id: str, message_id: str) -> FFMessageDTO:
         for message in self.list(user_id, session_id):
