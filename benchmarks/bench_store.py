@@ -5,7 +5,13 @@
 - durable append: our ``fsync`` mode (fdatasync per append) vs SQLite ``synchronous=FULL``;
 - non-durable append: our ``none`` mode vs SQLite ``synchronous=NORMAL`` (WAL: no fsync per
   commit either); our ``batch`` mode (group commit) against the same baseline;
-- reading a whole N-message session into message objects vs ``SELECT`` + row → dict.
+- reading a whole N-message session into message objects vs ``SELECT`` + row → dict;
+- reading the newest page (last 50 of a 100,000-message session) vs SQLite
+  ``ORDER BY rowid DESC LIMIT 50``, both into message objects; ours warm (the session was read
+  once in this process) and cold (a fresh store object: the first read validates the file);
+- N writer threads appending durably to one session (``fsync`` mode, group commit) vs N threads
+  each with its own SQLite connection (WAL, ``synchronous=FULL``, ``busy_timeout``) committing
+  per message; fsyncs are counted on our side.
 Each SQLite append is one transaction that inserts the message and bumps the session's
 message_count, which is what our append does (log line + counter). Also compares how the async
 API runs its I/O: inline, ``asyncio.to_thread`` and ``aiofiles``.
@@ -16,9 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +34,11 @@ import aiofiles
 
 from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
 from flatfile_chat.store.messages import _MESSAGE_LIST
+
+_SQL_INSERT = ("INSERT INTO messages (session_id, role, content, message_id, timestamp,"
+               " attachments, metadata) VALUES (?,?,?,?,?,?,?)")
+_SQL_COUNT = ("UPDATE sessions SET message_count = message_count + 1, updated_at = ?"
+              " WHERE session_id = 's1'")
 
 
 def _message(i: int) -> dict:
@@ -123,6 +136,149 @@ def bench_reads(root: Path, n: int) -> tuple[float, float]:
     return _best_of(ours), _best_of(sqlite_read)
 
 
+def _sqlite_rows(n: int) -> list[tuple]:
+    return [("s1", m["role"], m["content"], f"msg_{i:012x}", "2026-01-01T09:00:00+00:00", "[]",
+             json.dumps(m["metadata"])) for i, m in enumerate(map(_message, range(n)))]
+
+
+def bench_recent_page(root: Path, n: int, page: int, rounds: int) -> dict[str, float]:
+    """Seconds for the newest ``page`` messages of an ``n``-message session (median of
+    alternating rounds), ours through the async API, SQLite by rowid descending."""
+    store, sid = _store(root / "ff-page", "none")
+    for start in range(0, n, 10_000):
+        store.messages.add_many("bench", sid, [_message(i) for i in range(start,
+                                                                          min(n, start + 10_000))])
+    db = _sqlite(root, "NORMAL")
+    db.execute("BEGIN")
+    db.executemany(_SQL_INSERT, _sqlite_rows(n))
+    db.execute("COMMIT")
+
+    async def ours() -> float:
+        start = time.perf_counter()
+        count = (await store.get_session("bench", sid)).message_count
+        messages = await store.get_messages("bench", sid, limit=page, offset=count - page)
+        elapsed = time.perf_counter() - start
+        assert len(messages) == page and messages[-1].metadata["n"] == n - 1
+        return elapsed
+
+    def sqlite_page() -> float:
+        start = time.perf_counter()
+        rows = db.execute("SELECT role, content, message_id, timestamp, attachments, metadata"
+                          " FROM messages ORDER BY rowid DESC LIMIT ?", (page,)).fetchall()
+        messages = _MESSAGE_LIST.validate_python(
+            [{"role": r[0], "content": r[1], "message_id": r[2], "timestamp": r[3],
+              "attachments": json.loads(r[4]), "metadata": json.loads(r[5])}
+             for r in reversed(rows)])
+        elapsed = time.perf_counter() - start
+        assert len(messages) == page and messages[-1].metadata["n"] == n - 1
+        return elapsed
+
+    cold_store, _ = _store_at(root / "ff-page")
+    cold_start = time.perf_counter()
+    cold = asyncio.run(cold_store.get_messages("bench", sid, limit=page, offset=n - page))
+    cold_s = time.perf_counter() - cold_start
+    assert len(cold) == page
+    asyncio.run(ours())  # warm: the first read of this store object validates the file
+    ff, sq = [], []
+    for _ in range(rounds):
+        ff.append(asyncio.run(ours()))
+        sq.append(sqlite_page())
+    db.close()
+    return {"ours": statistics.median(ff), "sqlite": statistics.median(sq), "cold": cold_s}
+
+
+def _store_at(root: Path) -> tuple[FFStorageManager, None]:
+    config = load_config(preset="test", overrides={"storage": {"durability": "none"}})
+    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(2), base_path=root), None
+
+
+class _FsyncCounter:
+    """Counts fsync/fdatasync calls process-wide while installed (the group commit's effect)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._real = (os.fsync, os.fdatasync)
+
+    def __enter__(self) -> _FsyncCounter:
+        real_fsync, real_fdatasync = self._real
+
+        def fsync(fd: int) -> None:
+            self.calls += 1
+            real_fsync(fd)
+
+        def fdatasync(fd: int) -> None:
+            self.calls += 1
+            real_fdatasync(fd)
+        os.fsync, os.fdatasync = fsync, fdatasync
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.fsync, os.fdatasync = self._real
+
+
+def _run_threads(writers: int, work) -> float:
+    barrier = threading.Barrier(writers + 1)
+    errors: list[BaseException] = []
+
+    def run(w: int) -> None:
+        barrier.wait()
+        try:
+            work(w)
+        except BaseException as exc:  # reported after the join
+            errors.append(exc)
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return elapsed
+
+
+def bench_ffchat_concurrent(root: Path, writers: int, total: int) -> tuple[float, float]:
+    """(messages/s, fsyncs/s): ``writers`` threads append durably to one session."""
+    store, sid = _store(root, "fsync")
+    each = total // writers
+
+    def work(w: int) -> None:
+        for i in range(each):
+            store.messages.add("bench", sid, _message(w * each + i))
+    with _FsyncCounter() as counter:
+        elapsed = _run_threads(writers, work)
+    assert store.messages.list("bench", sid).__len__() == each * writers
+    return each * writers / elapsed, counter.calls / elapsed
+
+
+def bench_sqlite_concurrent(root: Path, writers: int, total: int) -> float:
+    """Messages/s: ``writers`` threads, each with its own connection, one commit per message."""
+    _sqlite(root, "FULL").close()
+    each = total // writers
+
+    def work(w: int) -> None:
+        db = sqlite3.connect(root / "chat-FULL.db", isolation_level=None, timeout=30.0,
+                             check_same_thread=False)
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=30000")
+        for i in range(each):
+            m = _message(w * each + i)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(_SQL_INSERT, ("s1", m["role"], m["content"], f"msg_{w}_{i:08x}",
+                                     "2026-01-01T09:00:00+00:00", "[]",
+                                     json.dumps(m["metadata"])))
+            db.execute(_SQL_COUNT, ("2026-01-01T09:00:00+00:00",))
+            db.execute("COMMIT")
+        db.close()
+    elapsed = _run_threads(writers, work)
+    db = sqlite3.connect(root / "chat-FULL.db")
+    assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == each * writers
+    db.close()
+    return each * writers / elapsed
+
+
 def bench_io_modes(root: Path, n: int) -> dict[str, float]:
     """Per-call latency of one small append: inline, to_thread, aiofiles (raw write only)."""
     results = {}
@@ -160,9 +316,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appends", type=int, default=2000)
     parser.add_argument("--read-messages", type=int, default=10_000)
+    parser.add_argument("--page-messages", type=int, default=100_000)
+    parser.add_argument("--page", type=int, default=50)
+    parser.add_argument("--writers", default="8,32", help="comma-separated thread counts")
+    parser.add_argument("--concurrent-appends", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="append,read,page,concurrent,io",
+                        help="comma-separated parts to run")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     rows = []
+    extra: list[str] = []
     with tempfile.TemporaryDirectory(dir=".") as tmp:  # same file system as the checkout
         root = Path(tmp)
         for label, ours, theirs in [("durable append (fsync vs synchronous=FULL)", "fsync",
@@ -171,6 +335,8 @@ def main() -> None:
                                      "NORMAL"),
                                     ("group commit (batch, 50 ms window) vs NORMAL", "batch",
                                      "NORMAL")]:
+            if "append" not in only:
+                break
             ff, sq = [], []
             for r in range(args.rounds):  # interleave rounds so drift hits both sides
                 ff.append(bench_ffchat_append(root / f"ff-{ours}-{r}", ours, args.appends))
@@ -178,17 +344,45 @@ def main() -> None:
                                               args.appends))
             f_med, s_med = statistics.median(ff), statistics.median(sq)
             rows.append((label, f"{f_med:,.0f} msg/s", f"{s_med:,.0f} msg/s", f_med / s_med))
-        ours_read, sqlite_read = bench_reads(_fresh(root, "read"), args.read_messages)
-        rows.append((f"read {args.read_messages:,}-message session",
-                     f"{ours_read * 1000:.1f} ms", f"{sqlite_read * 1000:.1f} ms",
-                     sqlite_read / ours_read))
-        io = bench_io_modes(_fresh(root, "io"), 1000)
+        if "concurrent" in only:
+            for writers in (int(w) for w in args.writers.split(",")):
+                ff, sq, syncs = [], [], []
+                for r in range(args.rounds):
+                    rate, fsyncs = bench_ffchat_concurrent(root / f"ffc-{writers}-{r}", writers,
+                                                           args.concurrent_appends)
+                    ff.append(rate)
+                    syncs.append(fsyncs)
+                    sq.append(bench_sqlite_concurrent(_fresh(root, f"sqc-{writers}-{r}"),
+                                                      writers, args.concurrent_appends))
+                f_med, s_med = statistics.median(ff), statistics.median(sq)
+                rows.append((f"{writers} threads, durable, one session (FULL)",
+                             f"{f_med:,.0f} msg/s", f"{s_med:,.0f} msg/s", f_med / s_med))
+                extra.append(f"{writers} threads: ours {statistics.median(syncs):,.0f} fsyncs/s "
+                             f"(rounds: {', '.join(f'{x:,.0f}' for x in ff)} msg/s; SQLite "
+                             f"{', '.join(f'{x:,.0f}' for x in sq)} msg/s)")
+        if "read" in only:
+            ours_read, sqlite_read = bench_reads(_fresh(root, "read"), args.read_messages)
+            rows.append((f"read {args.read_messages:,}-message session",
+                         f"{ours_read * 1000:.1f} ms", f"{sqlite_read * 1000:.1f} ms",
+                         sqlite_read / ours_read))
+        if "page" in only:
+            page = bench_recent_page(_fresh(root, "page"), args.page_messages, args.page,
+                                     max(args.rounds, 21))
+            rows.append((f"last {args.page} of {args.page_messages:,} (warm)",
+                         f"{page['ours'] * 1000:.2f} ms", f"{page['sqlite'] * 1000:.2f} ms",
+                         page["sqlite"] / page["ours"]))
+            extra.append(f"last {args.page} of {args.page_messages:,}, cold (first read in a "
+                         f"fresh store object): {page['cold'] * 1000:.1f} ms")
+        io = bench_io_modes(_fresh(root, "io"), 1000) if "io" in only else {}
     print(f"{'benchmark':52} {'flatfile_chat':>16} {'SQLite WAL':>16} {'ratio':>7}")
     for label, ours_s, theirs_s, ratio in rows:
         print(f"{label:52} {ours_s:>16} {theirs_s:>16} {ratio:>6.2f}x")
     print("(ratio > 1 means flatfile_chat is faster; targets: durable append >= 0.8x, "
-          "read >= 1.0x)")
-    print("\nasync I/O strategy, per call:")
+          "read >= 1.0x, last page <= 5x SQLite (ratio >= 0.2), threads >= 1.0x)")
+    for line in extra:
+        print(line)
+    if io:
+        print("\nasync I/O strategy, per call:")
     for label, seconds in io.items():
         print(f"  {label:40} {seconds * 1e6:8.1f} us")
 
