@@ -9,6 +9,7 @@ symlink inside the root that points elsewhere counts as outside.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 import threading
@@ -24,13 +25,27 @@ _PATH_EVENTS = {
 
 _lock = threading.Lock()
 _installed = False
-_recording: list[str] | None = None
-_reading: list[str] | None = None  # only while an attack run records reads
+# Whose step is running is a context variable, not a global: a load run drives many scenarios
+# in threads at once, and each must see only its own writes (asyncio.to_thread carries the
+# context along). A thread with no recorder of its own (a manager's helper thread) is
+# attributed to the one active recorder when there is exactly one, as before; with several
+# active, its writes cannot be attributed and are not recorded.
+_PAUSED: tuple[None, None] = (None, None)
+_current: contextvars.ContextVar[tuple[list[str] | None, list[str] | None] | None] = \
+    contextvars.ContextVar("prism_write_audit", default=None)
+_active: list[tuple[list[str], list[str] | None]] = []  # (writes, reads) of open recorders
 _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "shutil.copyfile": 0, "os.chdir": 0}
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
-    recording = _recording
+    if not _active:
+        return
+    mine = _current.get()
+    if mine is None:
+        if len(_active) != 1:
+            return
+        mine = _active[0]
+    recording, reading = mine
     if recording is None:
         return
     if event == "open":
@@ -40,16 +55,16 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         if isinstance(path, str | bytes | os.PathLike):
             if writes:
                 recording.append(os.fsdecode(path))
-            elif _reading is not None:
-                _reading.append(os.fsdecode(path))
+            elif reading is not None:
+                reading.append(os.fsdecode(path))
     elif event in _PATH_EVENTS:
         for index in _PATH_EVENTS[event]:
             if index < len(args) and isinstance(args[index], str | bytes | os.PathLike):
                 recording.append(_resolve(event, args, index))
-    if _reading is not None and event in _READ_EVENTS:
+    if reading is not None and event in _READ_EVENTS:
         index = _READ_EVENTS[event]
         if index < len(args) and isinstance(args[index], str | bytes | os.PathLike):
-            _reading.append(os.fsdecode(args[index]))
+            reading.append(os.fsdecode(args[index]))
 
 
 # Where a path argument may be relative to an open folder (``dir_fd``): shutil.rmtree, for
@@ -91,18 +106,20 @@ class Recorder:
         self.reads = reads
 
     def __enter__(self) -> list[str]:
-        global _recording, _reading
         install()
-        self._previous, self._previous_reads = _recording, _reading
         self.paths: list[str] = []
-        _recording = self.paths
-        if self.reads is not None:
-            _reading = self.reads
+        outer = _current.get()
+        reads = self.reads if self.reads is not None else (outer[1] if outer else None)
+        self._entry = (self.paths, reads)
+        self._token = _current.set(self._entry)
+        with _lock:
+            _active.append(self._entry)
         return self.paths
 
     def __exit__(self, *exc: object) -> None:
-        global _recording, _reading
-        _recording, _reading = self._previous, self._previous_reads
+        with _lock:  # by identity: two recorders' entries may be equal lists
+            del _active[next(i for i, e in enumerate(_active) if e is self._entry)]
+        _current.reset(self._token)
         cwd = os.getcwd()
         self.paths[:] = [os.path.normpath(os.path.join(cwd, p)) for p in self.paths]
         if self.reads is not None:
@@ -129,10 +146,7 @@ class paused:
     attack (plants a symlink) is the test's doing, not the system under test's."""
 
     def __enter__(self) -> None:
-        global _recording, _reading
-        self._saved = (_recording, _reading)
-        _recording, _reading = None, None
+        self._token = _current.set(_PAUSED)
 
     def __exit__(self, *exc: object) -> None:
-        global _recording, _reading
-        _recording, _reading = self._saved
+        _current.reset(self._token)

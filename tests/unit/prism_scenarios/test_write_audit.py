@@ -50,3 +50,41 @@ def test_only_the_world_roots_and_the_uid_lock_folder_are_allowed() -> None:
         import asyncio
 
         asyncio.run(world.aclose())
+
+
+def test_concurrent_recorders_each_see_only_their_own_thread_s_writes(tmp_path: Path) -> None:
+    """A load run drives scenarios in threads at once: each step's audit is its own."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    seen: dict[str, list[str]] = {}
+
+    def scenario(name: str) -> None:
+        with write_audit.Recorder() as written:
+            barrier.wait()  # both recorders are open
+            (tmp_path / f"{name}.txt").write_text(name)
+            barrier.wait()
+        seen[name] = list(written)
+
+    threads = [threading.Thread(target=scenario, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"a": [str(tmp_path / "a.txt")], "b": [str(tmp_path / "b.txt")]}
+
+
+def test_a_recorder_closing_removes_its_own_entry_not_an_equal_one(tmp_path: Path) -> None:
+    """Two open recorders with nothing recorded yet hold equal lists; the one closing must
+    not take the other's entry away (a load run's closed model hit that as 'x not in list')."""
+    import contextvars
+
+    first, second = write_audit.Recorder(), write_audit.Recorder()
+    first.__enter__()
+    other = contextvars.copy_context()
+    other.run(second.__enter__)
+    other.run(second.__exit__, None, None, None)  # equal to first's entry when it closes
+    (tmp_path / "late.txt").write_text("x")  # first's entry now differs from second's
+    first.__exit__(None, None, None)
+    assert first.paths == [str(tmp_path / "late.txt")]
+    assert write_audit._active == []
