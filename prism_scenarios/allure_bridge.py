@@ -26,7 +26,7 @@ MAX_ATTACHMENT = 64 * 1024
 CATEGORIES = [
     {"name": "Invariant breach", "matchedStatuses": ["failed"],
      "messageRegex": r"[\s\S]*invariant broken[\s\S]*"},
-    {"name": "Threshold breach", "matchedStatuses": ["failed"],
+    {"name": "ThresholdBreach", "matchedStatuses": ["failed"],
      "messageRegex": r"[\s\S]*threshold breached[\s\S]*"},
     {"name": "Scenario error", "matchedStatuses": ["failed", "broken"],
      "messageRegex": r"[\s\S]*scenario error: [\s\S]*"},

@@ -39,7 +39,7 @@ class ScenarioError(ScenarioFailure):
 class ThresholdBreach(ScenarioFailure):
     """A performance threshold (p95, rate, RSS ...) was not met."""
 
-    category = "Threshold breach"
+    category = "ThresholdBreach"
 
 
 class ScenarioFileError(ScenarioError):

@@ -146,7 +146,7 @@ def test_allure_results_of_a_mixed_run(project: pytest.Pytester) -> None:
     assert {("use_case", "basic_chat"), ("component", "storage"), ("tag", "smoke"),
             ("suite", "scenarios")} <= yaml_labels
     categories = json.loads((results / "categories.json").read_text())
-    assert [c["name"] for c in categories][:4] == ["Invariant breach", "Threshold breach",
+    assert [c["name"] for c in categories][:4] == ["Invariant breach", "ThresholdBreach",
                                                     "Scenario error", "Product defect"]
     assert "python=" in (results / "environment.properties").read_text()
     attachment = next(results.glob("*-attachment.json"))
