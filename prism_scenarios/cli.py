@@ -231,19 +231,28 @@ def _cmd_steps(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from prism_scenarios.schema import build_schema, render, write_schema
+    from prism_scenarios.schema import build_schema, render
 
-    path = Path(args.output)
+    if args.load:
+        from prism_scenarios.load.spec import json_schema
+
+        text, what = render(json_schema()), "the load-file model"
+    else:
+        text, what = render(build_schema()), "the action registry"
+    path = Path(args.output or ("schemas/load.schema.json" if args.load
+                                else "schemas/scenario.schema.json"))
+    current = path.read_text() if path.exists() else ""
     if args.check:
-        current = path.read_text() if path.exists() else ""
-        if current != render(build_schema()):
-            print(f"{path} is out of date with the action registry; run `prism-scenarios "
-                  "schema`")
+        if current != text:
+            print(f"{path} is out of date with {what}; run `prism-scenarios schema"
+                  f"{' --load' if args.load else ''}`")
             return 1
         print(f"{path} is up to date")
         return 0
-    changed = write_schema(path)
-    print(f"{'wrote' if changed else 'unchanged'}: {path}")
+    if current != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    print(f"{'wrote' if current != text else 'unchanged'}: {path}")
     return 0
 
 
@@ -262,6 +271,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 1
     html = report_mod.render_html(results, Path(args.report_dir))
     return 0 if html else 1
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from prism_scenarios.load.command import run
+
+    return run(args)
 
 
 def _cmd_fuzz(args: argparse.Namespace) -> int:
@@ -350,7 +365,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
                                                        "suggestions when none does)")
 
     schema = command("schema", _cmd_schema, "write the scenario JSON Schema for editors")
-    schema.add_argument("--output", default="schemas/scenario.schema.json")
+    schema.add_argument("--output", help="default schemas/scenario.schema.json, or "
+                                         "schemas/load.schema.json with --load")
+    schema.add_argument("--load", action="store_true", help="the load-file schema instead")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
 
     init = command("init", _cmd_init, "scaffold a project: scenarios/, features/ with its "
@@ -368,6 +385,28 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     fuzz.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
     fuzz.add_argument("--out", default="reports/fuzz", help="where finding scenarios go "
                                                             "(default reports/fuzz)")
+
+    load = command("load", _cmd_load, "run load files: scenarios as iterations under an "
+                                      "open or closed load model, judged by k6-style "
+                                      "thresholds (docs/load.md)",
+                   description="Run load files (scenarios/load/*.yaml). Exit 0: every "
+                               "threshold held; 99: a threshold was breached or the run "
+                               "aborted on one; 2: a load file is invalid (nothing ran); 3: a "
+                               "worker or the cluster failed.")
+    load.add_argument("files", nargs="+", help="load files (scenarios/load/*.yaml)")
+    which = load.add_mutually_exclusive_group()
+    which.add_argument("--quick", action="store_true",
+                       help="the file's 'quick' profile (a few seconds: CI), or its schedule "
+                            "squeezed into 3 s with small data")
+    which.add_argument("--profile", help="a named profile of the file (e.g. soak)")
+    load.add_argument("--workers", type=int, help="local worker processes (default: the "
+                                                  "file's workers; 1 = in this process)")
+    load.add_argument("--dask", metavar="ADDRESS", help="one segment per worker of this Dask "
+                      "scheduler (tcp://host:8786); needs the distributed extra")
+    load.add_argument("--report-dir", default="reports", help="reports go to REPORT_DIR/load "
+                                                              "(default reports/)")
+    load.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    load.add_argument("--no-progress", action="store_true", help="no live progress line")
 
     rep = command("report", _cmd_report, "render the Allure HTML report from results")
     rep.add_argument("--results", default="reports/allure-results")
