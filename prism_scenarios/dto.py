@@ -163,6 +163,10 @@ class FFSystemIntegrationReportDTO(BaseModel):
     peak_cpu_usage_percent: float | None
     average_cpu_usage_percent: float | None = None
     throughput_rps: float
+    # Where the performance figures above come from: "functional run" (engine step times of
+    # this run) or "load run ..." (prism-scenarios load; notes.performance says which).
+    performance_source: str = "functional run"
+    load_tests_passed: bool | None = None  # every load test met its thresholds; null: none ran
     security_tests_passed: bool | None
     vulnerabilities_found: int | None
     security_score: float | None

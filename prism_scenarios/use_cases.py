@@ -220,7 +220,10 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
     notes = {"uptime": "uptime_percent is null: a test run has no service uptime to measure",
              "throughput": "throughput_rps = engine steps per second of step time",
              "cpu": "peak_cpu_usage_percent is sampled every 0.25 s over this process and "
-                    "its children (100 = one core busy)"}
+                    "its children (100 = one core busy)",
+             "performance": "performance fields come from this functional run's step times "
+                            "(no load run in REPORT_DIR/load): `prism-scenarios load "
+                            "scenarios/load/*.yaml` measures them under load"}
     notes["security"] = SECURITY_NOTE if security else (
         "no security test ran in this run (scenarios/security, features/security, or tagged "
         "security): security_tests_passed, vulnerabilities_found, security_score and "
@@ -416,6 +419,12 @@ def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: flo
         report.notes["scope"] = (f"partial run ({'; '.join(partial_because or [])}): only the "
                                  f"{len(validations)} use cases this run touched are judged, "
                                  "each on the scenarios that ran")
+    from prism_scenarios.load.integration import apply, read_summary
+
+    load = read_summary(report_dir)
+    if load is not None:  # performance from the load run, not from this functional run
+        report = FFSystemIntegrationReportDTO.model_validate(
+            apply(report.model_dump(mode="json"), load))
     out = report_dir / "integration"
     out.mkdir(parents=True, exist_ok=True)
     (out / "system_integration_report.json").write_text(report.model_dump_json(indent=2))
