@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 NAMESPACES = ("use_case:", "component:", "asvs:", "severity:", "seed_flag:")
-# Plain tags registered as markers like the namespaced ones (the security suite's @security).
-OWN_TAGS = frozenset({"security"})
+# Plain tags registered as markers like the namespaced ones (@security, @load).
+OWN_TAGS = frozenset({"security", "load"})
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # Allure's levels
 
 

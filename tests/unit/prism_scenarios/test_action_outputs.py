@@ -28,7 +28,9 @@ def suite_files() -> list[Path]:
                   and "data" not in p.relative_to(SCENARIOS).parts
                   # attack runs (hundreds, known store holes among them) run in their own
                   # suite; the actions they use are all exercised elsewhere or below
-                  and "security" not in p.relative_to(SCENARIOS).parts)
+                  and "security" not in p.relative_to(SCENARIOS).parts
+                  # load files pick scenarios from the other suites; they hold no steps
+                  and "load" not in p.relative_to(SCENARIOS).parts)
 
 
 class Collector:
@@ -156,6 +158,9 @@ def run_supplement(collector: Collector) -> None:
         step("analytics.alerts")
         step("analytics.trace", {**session, "name": "prompt:v1", "events": [{"event": "run"}],
                                  "duration_ms": 5})
+        step("wall.sleep", {"ms": 1})
+        step("load.run", {"mix": [{"scenario": "a three-turn conversation is stored exactly"}],
+                          "rate": 5, "duration": "1s"})
 
 
 @pytest.mark.slow
