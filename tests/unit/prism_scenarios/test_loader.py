@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from prism_scenarios.errors import ScenarioFileError
+from prism_scenarios.load.spec import load_plan
 from prism_scenarios.loader import load_file
 
 
@@ -165,9 +166,13 @@ def test_every_shipped_scenario_file_loads() -> None:
     root = Path(__file__).resolve().parents[3] / "scenarios"
     files = [p for p in root.rglob("*.yaml") if p.name != "use_cases.yaml"
              and "data" not in p.parts]
-    assert files
-    for path in files:
+    scenario_files = [p for p in files if "load" not in p.relative_to(root).parts]
+    load_files = [p for p in files if "load" in p.relative_to(root).parts]
+    assert scenario_files and len(load_files) == 5
+    for path in scenario_files:
         load_file(path)  # no undefined variable, no pattern RE2 refuses
+    for path in load_files:
+        load_plan(path)  # load files pick scenarios, they are not scenarios themselves
 
 
 def test_regular_expressions_are_compiled_when_the_file_loads(tmp_path: Path) -> None:
