@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,15 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Every suite, then every load file's quick profile (seconds each); the load run writes the
+# integration report's performance fields. Both always run; either failing fails `make run`.
 run: $(STAMP)
-	$(BIN)/prism-scenarios run
+	rc=0; $(BIN)/prism-scenarios run || rc=$$?; \
+	$(BIN)/prism-scenarios load scenarios/load/*.yaml --quick || rc=$$?; exit $$rc
+
+# The load files' own models (minutes each); `--profile soak` for the long ones.
+load: $(STAMP)
+	$(BIN)/prism-scenarios load scenarios/load/*.yaml
 
 test: $(STAMP)
 	$(BIN)/ruff check .
