@@ -25,6 +25,9 @@ SNIFF_BYTES = 1 << 20
 _SCENARIO_MARK = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:\{[ \t]*)?"
                             rb"(?:(?:scenarios|\"scenarios\"|'scenarios')[ \t]*:"
                             rb"|#.*\$schema=\S*scenario\.schema\.json)")
+# A load file (docs/load.md): a top-level ``mix:`` key, or the load schema's editor modeline.
+_LOAD_MARK = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:mix|\"mix\"|'mix')[ \t]*:"
+                        rb"|^#.*\$schema=\S*load\.schema\.json")
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
               ".pytest_cache", ".ruff_cache", ".hypothesis", "build", "dist"}
 
@@ -37,6 +40,16 @@ def looks_like_scenario_file(path: Path) -> bool:
     except OSError:
         return False
     return _SCENARIO_MARK.search(head) is not None
+
+
+def looks_like_load_file(path: Path) -> bool:
+    """True when the file's top level has a ``mix:`` key or the load schema's modeline."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    return _LOAD_MARK.search(head) is not None
 
 
 def excluded(path: Path, patterns: Iterable[str], root: Path | None = None) -> bool:

@@ -197,8 +197,21 @@ def validate_paths(paths: Sequence[str], *, show_unused: bool = False) -> int:
             print(f"FAIL  {path}")
             for problem in exc.problems:
                 print(f"      {problem}")
+    from prism_scenarios.load.spec import LoadFileError, load_plan
+
+    loads = [path for path, _ in found.skipped if discovery.looks_like_load_file(path)]
+    for path in loads:
+        try:
+            plan = load_plan(path)
+            print(f"ok    {path} (load file: {len(plan.specs)} scenarios in its mix)")
+        except LoadFileError as exc:
+            bad += len(exc.problems)
+            print(f"FAIL  {path}")
+            for problem in exc.problems:
+                print(f"      {problem}")
     for path, why in found.skipped:
-        print(f"skip  {path} ({why})")
+        if path not in loads:
+            print(f"skip  {path} ({why})")
     if found.features:
         undefined, unused, unreadable = undefined_steps(
             found.features, collect_from=[Path(p.split("::")[0]) for p in paths
@@ -218,7 +231,8 @@ def validate_paths(paths: Sequence[str], *, show_unused: bool = False) -> int:
         if unused and not show_unused:
             print(f"info  {len(unused)} built-in sentences are not used here (--unused lists "
                   "them)")
-    print(f"{len(found.yaml)} YAML files, {len(found.features)} feature files: "
+    print(f"{len(found.yaml)} YAML files, {len(loads)} load files, {len(found.features)} "
+          "feature files: "
           f"{'all valid' if not bad else f'{bad} problem' + ('s' if bad > 1 else '')}")
     return 1 if bad else 0
 

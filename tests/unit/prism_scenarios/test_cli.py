@@ -54,6 +54,27 @@ def test_validate_passes_on_the_shipped_suites(capsys, monkeypatch) -> None:
     assert main(["validate"]) == 0, capsys.readouterr().out
 
 
+def test_validate_checks_load_files_with_file_and_line(tmp_path: Path, capsys,
+                                                      monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "scenarios" / "load").mkdir(parents=True)
+    (tmp_path / "scenarios" / "ok.yaml").write_text(
+        "scenarios:\n  - name: x\n    steps: [{noop: {}}]\n")
+    load = tmp_path / "scenarios" / "load" / "l.yaml"
+    load.write_text("name: l\nmix: [{scenario: x}]\nmodel: {type: open, rate: 5, "
+                    "duration: 1s}\n")
+    assert main(["validate"]) == 0
+    assert "ok    scenarios/load/l.yaml (load file: 1 scenarios in its mix)" in \
+        capsys.readouterr().out
+    load.write_text("name: l\nmix: [{scenario: x}]\nmodel: {type: open, rate: 5, "
+                    "duration: 1s}\nthresholds:\n  iterations: ['p(95)<<3']\n")
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  scenarios/load/l.yaml" in out
+    assert "scenarios/load/l.yaml:5:" in out, out
+
+
 def test_schema_check_detects_drift(tmp_path: Path, capsys) -> None:
     target = tmp_path / "scenario.schema.json"
     assert main(["schema", "--output", str(target)]) == 0
