@@ -180,3 +180,34 @@ def test_every_seed_load_file_passes_quick(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "load" / "load_summary.json").read_text())
     assert [t["name"] for t in summary["tests"]] == [f.stem for f in files]
     assert all(t["passed"] and t["started"] > 0 for t in summary["tests"])
+
+
+def test_an_iteration_writing_through_to_the_shared_data_fails_the_load_test(
+        tmp_path: Path) -> None:
+    """Iterations' stores start as hard links to one template; a scenario that writes a
+    generated user's file in place (not by atomic rename) would change every later
+    iteration's data. The run says which scenario did it and fails."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "scenarios" / "load").mkdir(parents=True)
+    (tmp_path / "scenarios" / "s.yaml").write_text(
+        "scenarios:\n"
+        "  - name: clobber\n"
+        "    steps:\n"
+        "      - files.copy: {source: users/load-user-0001/profile.json,\n"
+        "                     path: users/load-user-0000/profile.json}\n"
+        "  - name: tidy\n"
+        "    steps:\n"
+        "      - user.create: {user_id: ann, username: Ann}\n")
+    folder = tmp_path / "scenarios" / "load"
+    (folder / "clobber.yaml").write_text(
+        "name: clobber\nmix: [{scenario: clobber}, {scenario: tidy}]\n"
+        "data: {volume: small}\nmodel: {type: open, rate: 10, duration: 1s}\n")
+    (folder / "tidy.yaml").write_text(
+        "name: tidy\nmix: [{scenario: tidy}]\n"
+        "data: {volume: small}\nmodel: {type: open, rate: 10, duration: 1s}\n")
+    clobbered = run_plan(load_plan(folder / "clobber.yaml"), progress=False)
+    tidy = run_plan(load_plan(folder / "tidy.yaml"), progress=False)
+    assert clobbered.metrics.metric("iterations").passed == clobbered.started  # steps passed
+    assert clobbered.template_changed_by == ["clobber"]
+    assert not clobbered.passed
+    assert tidy.template_changed_by == [] and tidy.passed
