@@ -13,8 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from prism_scenarios import discovery
-from prism_scenarios.dto import FFSecurityTestConfigDTO
+from prism_scenarios import discovery, families
+from prism_scenarios.allure_retries import mark_flaky
+from prism_scenarios.dto import FAMILIES
+from prism_scenarios.run_config import RunConfigError, load_run_config
 from prism_scenarios.tags import marker_name
 
 # pytest options that select a subset of the tests (a run using them is partial)
@@ -25,6 +27,10 @@ PUBLISHABLE = (0, 1)
 # `run`'s own exit code, beyond pytest's 0-5: a failed security test at or above
 # --vulnerability-threshold (FFSecurityTestConfigDTO.vulnerability_threshold)
 VULNERABILITY_EXIT = 6
+# production_readiness_score below the configuration's minimum_readiness_score
+READINESS_EXIT = 7
+# the run configuration (prism-scenarios.yaml / [tool.prism-scenarios.testing]) is invalid
+CONFIG_EXIT = 2
 
 
 def _default_paths(suite: str | None) -> list[str]:
@@ -69,7 +75,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 if "::" in a and Path(a.split("::", 1)[0]).exists()]
     args.pytest_args = [a for a in args.pytest_args if a not in node_ids]
     args.paths = [*args.paths, *node_ids]
-    paths = args.paths or _default_paths(args.suite)
+    try:
+        loaded = load_run_config(path=Path(args.config) if args.config else None)
+    except RunConfigError as exc:
+        print("invalid run configuration, nothing ran:\n" + "\n".join(exc.problems),
+              file=sys.stderr)
+        return CONFIG_EXIT
+    config = loaded.config
+    if args.profile == "smoke":
+        if not config.enable_smoke_testing:
+            print(f"the smoke profile is switched off (enable_smoke_testing: false in "
+                  f"{loaded.source})", file=sys.stderr)
+            return CONFIG_EXIT
+        args.tags = f"({args.tags}) and smoke" if args.tags else "smoke"
+    if (args.all or args.profile) and (args.paths or args.suite):
+        print("--all/--profile run families; give them without paths or --suite",
+              file=sys.stderr)
+        return CONFIG_EXIT
+    chosen = list(FAMILIES) if args.all or args.profile else config.families()
+    if args.paths or args.suite or not families.has_family_layout(Path.cwd()):
+        chosen_families = None  # paths chosen by hand, or a project of its own layout
+        paths = args.paths or _default_paths(args.suite)
+    else:
+        chosen_families = chosen
+        paths = families.pytest_paths(chosen, Path.cwd())
     if getattr(args, "scan_depth", None):  # read by the loader in this process and in workers
         os.environ["PRISM_SCAN_DEPTH"] = args.scan_depth
     if not paths:
@@ -93,8 +122,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             pytest_args += ["-m", marker_name(args.tags)]
         if args.keyword:
             pytest_args += ["-k", args.keyword]
-        if args.workers and args.workers not in ("0", "1"):
-            pytest_args += ["-n", args.workers, "--dist", "loadfile"]
+        try:
+            pytest_args += families.pytest_options(
+                config, workers=args.workers, stop=args.stop, reruns=args.reruns,
+                cores=os.cpu_count() or 1)
+        except families.RetriesUnavailable as exc:
+            print(str(exc), file=sys.stderr)
+            return CONFIG_EXIT
         pytest_args += args.pytest_args
         summary = SummaryPlugin(staging.root)
         with ResourceSampler() as sampler:
@@ -108,22 +142,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ran = len(summary.tests)
         if summary.collected and ran < summary.collected:
             reasons.append(f"stopped early: {ran} of {summary.collected} tests ran")
+        flaky = mark_flaky(staging.results)
         results = staging.publish()
-    return _finish_run(args, report_dir, results, summary, sampler, reasons, code)
+    load_code = None
+    if chosen_families and "performance" in chosen_families and not reasons:
+        load_code = _run_load_family(args, report_dir)
+    return _finish_run(args, report_dir, results, summary, sampler, reasons, code,
+                       config=config, source=loaded.source, families_run=chosen_families,
+                       load_code=load_code, flaky=flaky)
+
+
+def _run_load_family(args: argparse.Namespace, report_dir: Path) -> int | None:
+    """The performance family: every load file under its profile (quick by default)."""
+    from prism_scenarios.load import command as load_command
+
+    files = families.load_files(Path.cwd())
+    if not files:
+        return None
+    print(f"\nperformance family: {len(files)} load file(s), profile "
+          f"{args.load_profile}", flush=True)
+    return load_command.run(argparse.Namespace(
+        files=[str(f) for f in files], quick=args.load_profile == "quick",
+        profile=None if args.load_profile == "quick" else args.load_profile, workers=None,
+        dask=None, report_dir=str(report_dir), no_html=args.no_html, no_progress=True))
 
 
 def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summary,
-                sampler, reasons: list[str], code: int) -> int:
+                sampler, reasons: list[str], code: int, *, config, source: str,
+                families_run: list[str] | None, load_code: int | None, flaky: int) -> int:
     from prism_scenarios import report as report_mod
     from prism_scenarios.use_cases import CatalogError, print_run_table, write_reports
 
-    security_findings = None
+    threshold = args.vulnerability_threshold or config.security_config.vulnerability_threshold
+    security_findings, integration = None, None
+    previous = _previous_report(report_dir)
     try:
         validations, integration = write_reports(
             list(summary.tests.values()), report_dir, elapsed=sampler.elapsed,
             started=sampler.started, partial_because=reasons,
             average_cpu_percent=sampler.average_cpu_percent,
-            peak_cpu_percent=sampler.peak_cpu_percent, peak_rss_mb=sampler.peak_rss_mb)
+            peak_cpu_percent=sampler.peak_cpu_percent, peak_rss_mb=sampler.peak_rss_mb,
+            vulnerability_threshold=threshold, apply_load=load_code is not None,
+            config_source=source, families_run=families_run)
         security_findings = integration.security_findings
     except CatalogError as exc:
         print(f"no integration report: the use-case catalog is broken:\n{exc}")
@@ -135,10 +195,58 @@ def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summa
     summary.print_screen(html=html, results=results, exit_code=code,
                          html_note="not rendered: --no-html" if args.no_html
                          else "no HTML report, see above")
-    if validations is not None:
-        print(f"  integration report: {report_dir / 'integration'}/"
-              "system_integration_report.json")
-    return _vulnerability_gate(summary, security_findings, args.vulnerability_threshold, code)
+    if integration is not None:
+        _write_formats(integration, report_dir / "integration", config, previous)
+    if flaky:
+        print(f"  {flaky} test(s) passed only on a retry: marked flaky in Allure")
+    code = _vulnerability_gate(summary, security_findings, threshold, code)
+    if code == 0 and load_code:
+        return load_code  # THRESHOLD_EXIT (or a load run's own failure)
+    if integration is not None:
+        gate = _readiness_gate(integration, config.minimum_readiness_score, source)
+        return gate if code == 0 else code
+    return code
+
+
+def _previous_report(report_dir: Path):
+    """The integration report of the last published run, to say what changed since."""
+    from pydantic import ValidationError
+
+    from prism_scenarios.dto import FFSystemIntegrationReportDTO
+
+    path = report_dir / "integration" / "system_integration_report.json"
+    try:
+        return FFSystemIntegrationReportDTO.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError):
+        return None
+
+
+def _write_formats(report, folder: Path, config, previous) -> None:
+    """HTML and PDF beside the JSON (report_output_formats), and the changes since the last
+    run on the screen."""
+    from prism_scenarios.formats import changes, write_formats
+
+    asked = [f for f in config.report_output_formats if f != "json"]  # JSON is always there
+    written = write_formats(report, folder, asked, previous=previous) if asked else []
+    shown = ", ".join(p.name for p in [folder / "system_integration_report.json", *written])
+    print(f"  integration report: {folder}/ ({shown})")
+    if previous is not None:
+        lines = changes(previous, report)
+        print("  since the last run: " + ("; ".join(lines) if lines else "no change"))
+
+
+def _readiness_gate(report, minimum: float | None, source: str) -> int:
+    if report.production_readiness_score is None:
+        return 0
+    print(f"  production readiness: {report.production_readiness_score:.0%} "
+          f"({'ready' if report.production_ready else 'not ready'}: "
+          + ", ".join(f"{c.criterion} {'ok' if c.met else 'no'}"
+                      for c in report.readiness_criteria) + ")")
+    if minimum is not None and report.production_readiness_score < minimum:
+        print(f"readiness gate: {report.production_readiness_score:.2f} is below "
+              f"minimum_readiness_score {minimum} ({source}) (exit {READINESS_EXIT})")
+        return READINESS_EXIT
+    return 0
 
 
 def _vulnerability_gate(summary, findings, threshold: str, code: int) -> int:
@@ -318,9 +426,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     run = command("run", _cmd_run, "run scenario suites (wraps pytest) and write reports",
                   description="Run YAML scenarios and Gherkin features through the engine; "
                               "exit code is pytest's (1: tests failed, 4: a path does not "
-                              "exist, 5: no scenario under the paths), or 6: a security test "
-                              "at or above --vulnerability-threshold failed "
-                              "(docs/security-suite.md). "
+                              "exist, 5: no scenario under the paths), 2: the run "
+                              "configuration is invalid, 6: a security test at or above "
+                              "--vulnerability-threshold failed (docs/security-suite.md), "
+                              "99: a load threshold was breached (performance family), 7: "
+                              "readiness below minimum_readiness_score (docs/readiness.md). "
                               "Extra pytest arguments go after --.")
     run.add_argument("paths", nargs="*", help="files or folders (default: scenarios features)")
     run.add_argument("--suite", help="one suite folder, e.g. component, use_cases")
@@ -336,10 +446,24 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
                                                              "reports/)")
     run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
     run.add_argument("--vulnerability-threshold", choices=("low", "medium", "high", "critical"),
-                     default=FFSecurityTestConfigDTO().vulnerability_threshold,
                      help="exit 6 when a failed security test's severity is at or above this "
                           "(blocker=critical, critical=high, normal=medium, minor/trivial=low; "
-                          "default: FFSecurityTestConfigDTO's %(default)s)")
+                          "default: security_config.vulnerability_threshold of the run "
+                          "configuration, medium)")
+    run.add_argument("--all", action="store_true",
+                     help="every family (component, integration, end_to_end, performance, "
+                          "security, migration), whatever the configuration selects")
+    run.add_argument("--profile", choices=("smoke", "regression"),
+                     help="smoke: every family's scenarios tagged smoke; regression: --all")
+    run.add_argument("--config", help="a run configuration file (default: "
+                                      "prism-scenarios.yaml or [tool.prism-scenarios.testing])")
+    run.add_argument("-x", "--stop-on-first-failure", dest="stop", action="store_true",
+                     default=None, help="stop at the first failure (stop_on_first_failure)")
+    run.add_argument("--reruns", type=int, help="retry a failed test up to N times "
+                     "(pytest-rerunfailures; default: max_retry_attempts when "
+                     "retry_failed_tests); a test passing on a retry is flaky, not clean")
+    run.add_argument("--load-profile", default="quick",
+                     help="the load files' profile in the performance family (default quick)")
 
     validate = command("validate", _cmd_validate, "schema-check YAML; list undefined Gherkin "
                                                   "steps with suggestions")

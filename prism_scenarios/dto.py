@@ -71,9 +71,19 @@ class FFMigrationTestConfigDTO(_Config):
     create_migration_logs: bool = True
 
 
+Family = Literal["component", "integration", "end_to_end", "performance", "security",
+                 "migration"]
+Scope = Literal["functionality", "performance", "security", "compatibility"]
+
+
 class FFIntegrationTestingConfigDTO(_Config):
-    testing_levels: list[str] = Field(default_factory=lambda: ["component", "integration",
-                                                               "end_to_end"])
+    """The seed's run configuration (``prism-scenarios.yaml`` or
+    ``[tool.prism-scenarios.testing]``; see :mod:`prism_scenarios.run_config`). A family runs
+    when ``testing_levels`` names it or a validation scope asks for it (performance,
+    security; compatibility = migration)."""
+
+    testing_levels: list[Family] = Field(default_factory=lambda: ["component", "integration",
+                                                                  "end_to_end"])
     test_environment: str = "staging"
     parallel_test_execution: bool = True
     max_parallel_tests: int = 5
@@ -81,7 +91,7 @@ class FFIntegrationTestingConfigDTO(_Config):
     generate_synthetic_data: bool = True
     anonymize_test_data: bool = True
     cleanup_test_data: bool = True
-    validation_scopes: list[str] = Field(default_factory=lambda: [
+    validation_scopes: list[Scope] = Field(default_factory=lambda: [
         "functionality", "performance", "security", "compatibility"])
     performance_config: FFPerformanceTestConfigDTO = Field(
         default_factory=FFPerformanceTestConfigDTO)
@@ -90,13 +100,27 @@ class FFIntegrationTestingConfigDTO(_Config):
     generate_detailed_reports: bool = True
     generate_coverage_reports: bool = True
     generate_performance_reports: bool = True
-    report_output_formats: list[str] = Field(default_factory=lambda: ["json", "html"])
+    report_output_formats: list[Literal["json", "html", "pdf"]] = Field(
+        default_factory=lambda: ["json", "html", "pdf"])
     stop_on_first_failure: bool = False
     retry_failed_tests: bool = False
-    max_retry_attempts: int = 0
+    max_retry_attempts: int = Field(0, ge=0, le=10)
     enable_regression_testing: bool = True
     regression_test_frequency: str = "daily"
     enable_smoke_testing: bool = True
+    # Not in the seed: the quality gate's floor for production_readiness_score (0-1); a full
+    # run scoring below it exits READINESS_EXIT.
+    minimum_readiness_score: float | None = Field(None, ge=0, le=1)
+
+    def families(self) -> list[str]:
+        """The families this configuration runs, in a fixed order."""
+        wanted = set(self.testing_levels)
+        wanted |= {{"performance": "performance", "security": "security",
+                    "compatibility": "migration"}.get(s, "") for s in self.validation_scopes}
+        return [f for f in FAMILIES if f in wanted]
+
+
+FAMILIES = ("component", "integration", "end_to_end", "performance", "security", "migration")
 
 
 class FFUseCaseValidationDTO(BaseModel):
@@ -137,6 +161,28 @@ class FFSecurityFindingDTO(BaseModel):
     asvs: list[str] = Field(default_factory=list)  # from the test's ``asvs:<id>`` tags
     outcome: str
     message: str = ""
+
+
+class FFFamilyResultDTO(BaseModel):
+    """One test family of a run (component, integration, end_to_end, ...)."""
+
+    ran: bool
+    tests: int  # ran, skipped ones excluded
+    passed: int
+    failed: int  # failed, error and xpassed
+    skipped: int
+    xfailed: int = 0
+    flaky: int = 0  # passed only on a retry
+
+
+class FFReadinessCriterionDTO(BaseModel):
+    """One of the seed's production-readiness criteria, judged on this run."""
+
+    criterion: str
+    met: bool | None  # None: not judged, its family did not run (counts as not met)
+    measured: str
+    required: str
+    reason: str = ""
 
 
 class FFSystemIntegrationReportDTO(BaseModel):
@@ -182,5 +228,8 @@ class FFSystemIntegrationReportDTO(BaseModel):
     recommended_fixes: list[str] = Field(default_factory=list)
     optimization_recommendations: list[str] = Field(default_factory=list)
     production_readiness_score: float | None  # null for a partial run (see notes)
+    production_ready: bool | None = None  # every readiness criterion met; null: partial run
+    readiness_criteria: list[FFReadinessCriterionDTO] = Field(default_factory=list)
+    families: dict[str, FFFamilyResultDTO] = Field(default_factory=dict)
     run_scope: Literal["full", "partial"] = "full"
     notes: dict[str, str] = Field(default_factory=dict)

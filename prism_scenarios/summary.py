@@ -39,6 +39,11 @@ class SummaryPlugin:
         for name, value in report.user_properties:
             if name == "prism":
                 entry["prism"] = json.loads(value)
+        if report.outcome == "rerun":  # pytest-rerunfailures: this attempt failed, another
+            entry["reruns"] = entry.get("reruns", 0) + 1  # follows; the last one decides
+            entry["outcome"], entry["message"] = "passed", str(report.longrepr)
+            entry["flaky"] = False
+            return
         if report.when == "call" or report.outcome != "passed":
             outcome = report.outcome
             if hasattr(report, "wasxfail"):
@@ -49,6 +54,8 @@ class SummaryPlugin:
                 entry["outcome"] = outcome
             if report.failed:
                 entry["message"] = str(report.longrepr)
+        if entry.get("reruns"):  # passed only on a retry: flaky, not a clean pass
+            entry["flaky"] = entry["outcome"] == "passed"
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.elapsed = time.perf_counter() - self.started

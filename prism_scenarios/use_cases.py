@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 
 from flatfile_chat.config.yaml_lines import YAMLError, line_of, load_yaml_file, plain
+from prism_scenarios import readiness
 from prism_scenarios.dto import (
     FFPerformanceTestConfigDTO,
     FFSecurityFindingDTO,
@@ -230,20 +231,8 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         "security_findings are null")
     migration_fields = migration_verdicts(migration)
     notes.update(migration_fields.pop("notes"))
-    notes["readiness"] = ("production_readiness_score = 0.3 x use-case success rate + 0.2 x "
-                          "test success rate + 0.2 x share of manager integrations passing + "
-                          "0.15 x security score + 0.15 x migration success; a suite that did "
-                          "not run counts 0" if not partial else
-                          "production_readiness_score is null: readiness is judged on a full "
-                          "run only (a partial run leaves use cases and suites out)")
     findings = security_findings(security)
     security_share = security_score(security) if security else 0.0
-    migration_ran = [t for t in migration if t["outcome"] != "skipped"]
-    migration_share = (sum(t["outcome"] == "passed" for t in migration_ran) / len(migration_ran)
-                       if migration_ran else 0.0)
-    readiness = (0.3 * uc_rate + 0.2 * success_rate
-                 + 0.2 * 100 * sum(flags.values()) / len(flags)
-                 + 15 * security_share + 15 * migration_share)
     return FFSystemIntegrationReportDTO(
         report_id=f"report_{int(started * 1000)}",
         generation_timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -269,8 +258,9 @@ def system_report(tests: list[dict[str, Any]], validations: list[FFUseCaseValida
         error_rate_percent=round(100 * failed / executed, 2) if executed else 0.0,
         uptime_percent=None,
         critical_issues=[issue for v in validations for issue in v.blocking_issues][:50],
-        production_readiness_score=None if partial else round(readiness / 100, 4),
-        run_scope="partial" if partial else "full", notes=notes)
+        production_readiness_score=None,  # readiness.apply judges the criteria
+        run_scope="partial" if partial else "full", notes=notes,
+        families=readiness.family_results(tests))
 
 
 # -- the security suite -------------------------------------------------------------------
@@ -405,7 +395,9 @@ def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: flo
                   started: float, partial_because: list[str] | None = None,
                   average_cpu_percent: float | None = None,
                   peak_cpu_percent: float | None = None, peak_rss_mb: float | None = None,
-                  catalog: Catalog | None = None
+                  catalog: Catalog | None = None, vulnerability_threshold: str = "medium",
+                  apply_load: bool = True, config_source: str | None = None,
+                  families_run: list[str] | None = None
                   ) -> tuple[list[FFUseCaseValidationDTO], FFSystemIntegrationReportDTO]:
     """``partial_because``: why the run is partial (filters given), empty for a full run."""
     catalog = catalog or current_catalog()
@@ -421,10 +413,18 @@ def write_reports(tests: list[dict[str, Any]], report_dir: Path, *, elapsed: flo
                                  "each on the scenarios that ran")
     from prism_scenarios.load.integration import apply, read_summary
 
-    load = read_summary(report_dir)
+    # A load summary left by an earlier `prism-scenarios load` counts unless this run had a
+    # performance family of its own that did not run load files (then it would be stale).
+    load = read_summary(report_dir) if apply_load else None
+    if config_source is not None:
+        report.notes["configuration"] = (
+            f"run configuration: {config_source}; families selected: "
+            f"{', '.join(families_run) if families_run is not None else 'paths given by hand'}")
     if load is not None:  # performance from the load run, not from this functional run
         report = FFSystemIntegrationReportDTO.model_validate(
             apply(report.model_dump(mode="json"), load))
+    report = readiness.apply(report, catalog_size=len(catalog.use_cases),
+                             vulnerability_threshold=vulnerability_threshold)
     out = report_dir / "integration"
     out.mkdir(parents=True, exist_ok=True)
     (out / "system_integration_report.json").write_text(report.model_dump_json(indent=2))

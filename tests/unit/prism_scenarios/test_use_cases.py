@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from prism_scenarios import readiness
 from prism_scenarios.use_cases import (
     PACKAGED_CATALOG,
     CatalogError,
@@ -73,7 +74,11 @@ def test_a_partial_run_judges_only_the_use_cases_it_ran() -> None:
     full = system_report(tests, validate_use_cases(tests, CATALOG), elapsed=1.0,
                          started=1_800_000_000.0)
     assert (full.use_cases_validated, full.use_cases_passing) == (22, 1)
-    assert full.production_readiness_score is not None and full.run_scope == "full"
+    assert full.run_scope == "full"
+    judged = readiness.apply(full, catalog_size=22)
+    assert judged.production_readiness_score is not None and judged.production_ready is False
+    partial = readiness.apply(report, catalog_size=22)
+    assert partial.production_readiness_score is None and partial.production_ready is None
 
 
 def test_system_report_is_computed_from_the_run() -> None:
