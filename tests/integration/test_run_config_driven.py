@@ -89,6 +89,12 @@ def test_families_retries_and_the_readiness_gate(tmp_path: Path) -> None:
     assert sorted(r["status"] for r in flaky) == ["failed", "passed"]  # both attempts kept
     [last] = [r for r in flaky if r["status"] == "passed"]
     assert last["statusDetails"]["flaky"] is True
+    folder = root / "reports" / "integration"
+    assert (folder / "system_integration_report.pdf").read_bytes().startswith(b"%PDF")
+    assert "Production readiness" in (folder / "system_integration_report.html").read_text()
+    (root / "features" / "component" / "attempted").unlink()
+    again = _cli(root, "run")  # the second run says what changed since the first
+    assert "since the last run:" in again.stdout, again.stdout
 
 
 @pytest.mark.slow
