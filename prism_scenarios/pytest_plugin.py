@@ -175,7 +175,9 @@ def record_outcome(item: pytest.Item, run: ScenarioRun, use_case: str | None,
     item.user_properties.append(("prism", json.dumps({
         "use_case": use_case, "source": source, "name": name or item.name,
         "components": sorted(run.components_used), "steps": len(run.record.steps),
-        "duration": run.record.duration, "tags": sorted(set(tags or []))})))
+        "duration": run.record.duration, "tags": sorted(set(tags or [])),
+        # the declared severity travels with the report (xdist workers collect the items)
+        "severity": getattr(getattr(item, "spec", None), "severity", None)})))
 
 
 @pytest.hookimpl(hookwrapper=True)
