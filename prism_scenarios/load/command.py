@@ -10,6 +10,7 @@ from pathlib import Path
 
 from prism_scenarios.load import THRESHOLD_EXIT, LoadFileError, load_plan, run_plan
 from prism_scenarios.load import report as load_report
+from prism_scenarios.load import thresholds as thr
 from prism_scenarios.load.results import LoadResult, summary
 
 # Exit codes besides 0 and THRESHOLD_EXIT (docs/load.md).
@@ -25,8 +26,12 @@ def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for file in args.files:
         try:
-            plans.append(load_plan(file, profile=args.profile, quick=args.quick,
-                                   workers=args.workers))
+            plan = load_plan(file, profile=args.profile, quick=args.quick,
+                             workers=args.workers)
+            policy = getattr(args, "performance_config", None)
+            if policy is not None:  # `run`'s performance family: the run configuration's limits
+                plan.thresholds += thr.from_performance_config(policy)
+            plans.append(plan)
         except LoadFileError as exc:
             problems += exc.problems
     if problems:

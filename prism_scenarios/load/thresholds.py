@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # Aggregations over a latency metric (values in milliseconds), and the success ratio.
@@ -41,10 +41,12 @@ class Threshold:
     value: float
     abort_on_fail: bool = False
     delay_abort_eval: float = 0.0
+    origin: str = ""  # where a threshold not written in the load file comes from
 
     @property
     def label(self) -> str:
-        return f"{self.metric}: {self.expression}"
+        where = f" ({self.origin})" if self.origin else ""
+        return f"{self.metric}: {self.expression}{where}"
 
     def passes(self, measured: float | None) -> bool:
         """A metric with no data breaches every threshold: nothing ran, nothing is proven."""
@@ -82,6 +84,19 @@ def parse(metric: str, expression: str, *, abort_on_fail: bool = False,
                      percentile=float(pct) if pct is not None else None, op=match["op"],
                      value=float(match["value"]), abort_on_fail=abort_on_fail,
                      delay_abort_eval=delay_abort_eval)
+
+
+def from_performance_config(config: Any) -> list[Threshold]:
+    """The run configuration's performance limits (``FFPerformanceTestConfigDTO``) as
+    thresholds judged on every load file of the performance family, beside the file's own."""
+    origin = "performance_config"
+    written = [
+        ("iterations", f"max<={config.max_response_time_ms:g}"),
+        ("iterations", f"rate>={config.min_success_rate_percent / 100:g}"),
+        ("run", f"peak_rss_mb<={config.max_memory_usage_mb:g}"),
+        ("run", f"cpu_percent<={config.max_cpu_usage_percent:g}"),
+    ]
+    return [replace(parse(metric, expression), origin=origin) for metric, expression in written]
 
 
 @dataclass(frozen=True)

@@ -211,3 +211,30 @@ def test_an_iteration_writing_through_to_the_shared_data_fails_the_load_test(
     assert clobbered.template_changed_by == ["clobber"]
     assert not clobbered.passed
     assert tidy.template_changed_by == [] and tidy.passed
+
+
+@pytest.mark.parametrize(("limit", "code"), [(0.0001, THRESHOLD_EXIT), (5000, 0)])
+def test_the_run_configurations_performance_limits_judge_every_load_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
+        limit: float, code: int) -> None:
+    """`run`'s performance family passes performance_config (FFPerformanceTestConfigDTO):
+    max_response_time_ms and the other limits are judged beside the file's own thresholds."""
+    import argparse
+
+    from prism_scenarios.dto import FFPerformanceTestConfigDTO
+    from prism_scenarios.load import command
+
+    folder = _project(tmp_path, ok="name: ok\nmix: [{scenario: noop}]\n"
+                      "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n"
+                      "thresholds:\n  iterations: ['p(95)<5000']\n")
+    monkeypatch.chdir(tmp_path)
+    done = command.run(argparse.Namespace(
+        files=[str(folder / "ok.yaml")], quick=False, profile=None, workers=None, dask=None,
+        report_dir=str(tmp_path / "reports"), no_html=True, no_progress=True,
+        performance_config=FFPerformanceTestConfigDTO(max_response_time_ms=limit)))
+    out = capsys.readouterr().out
+    assert done == code, out
+    verdict = "FAIL" if code else "ok"
+    assert f"iterations: max<={limit:g} (performance_config)" in out
+    assert any(verdict in line and "max<=" in line for line in out.splitlines()), out
+    assert "run: peak_rss_mb<=1024 (performance_config)" in out
