@@ -196,3 +196,22 @@ def test_checker_catches_a_page_that_renders_the_payload_raw(tmp_path, browser):
     assert any("window.__pwned" in p for p in problems), problems
     assert any("injected element" in p for p in problems), problems
     assert any("not visible as text" in p for p in problems), problems
+
+
+def test_payloads_stay_inert_in_the_integration_summary_html(tmp_path, browser):
+    """The one-page summary (reports/integration/system_integration_report.html) shows a failed
+    security scenario's name and failure message: as text, with nothing run or injected."""
+    _scenario(tmp_path)
+    (tmp_path / "scenarios" / "security").mkdir()
+    (tmp_path / "scenarios" / "xss.yaml").rename(tmp_path / "scenarios" / "security" / "xss.yaml")
+    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "run", "scenarios",
+                           "--report-dir", "reports", "--no-html"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode in (1, 6), done.stdout[-3000:] + done.stderr[-2000:]
+    page = tmp_path / "reports" / "integration" / "system_integration_report.html"
+    browser.open(page.as_uri())
+    assert browser.wait_for("document.readyState === 'complete'")
+    title = browser.js("document.title")
+    name = "stores <img src=x onerror=alert(1)> as text"
+    assert name in page.read_text().replace("&lt;", "<").replace("&gt;", ">")
+    assert xss_problems(browser, title, [name]) == []
