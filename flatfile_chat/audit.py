@@ -43,7 +43,7 @@ class AuditLog:
         if pseudonymize == "auto":
             pseudonymize = None
             if privacy.anonymize_user_data:
-                from flatfile_chat.analytics.privacy import Pseudonymizer
+                from flatfile_chat.privacy import Pseudonymizer
 
                 pseudo = Pseudonymizer.for_context(ctx)
                 pseudonymize = pseudo.user_hash
@@ -77,7 +77,7 @@ class AuditLog:
             raise ValidationError("audit details must be JSON-serialisable",
                                   key="details") from None
         if self.pseudonymize is not None:
-            from flatfile_chat.analytics.privacy import known_user_ids, scrub
+            from flatfile_chat.privacy import known_user_ids, scrub
 
             details = scrub(details, user_hash=self.pseudonymize,
                             session_hash=self._session_hash,

@@ -10,6 +10,9 @@ like storage keys). If that is empty, 32 random bytes are generated once per sto
 base64-encoded, in ``keys/anonymization.key`` (outside ``analytics/``, mode 0600; sealed by the
 codec when encryption at rest is on; usable later as a ``file:`` reference).
 That file is key material, not analytics data.
+
+A module of its own below the managers: the audit log, which every manager writes, scrubs
+with it too (the import-linter layers in pyproject.toml).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from flatfile_chat.analytics.models import (
     FFSystemHealthDTO,
     FFSystemMetricsDTO,
 )
-from flatfile_chat.analytics.privacy import Pseudonymizer
+from flatfile_chat.privacy import Pseudonymizer
 
 __all__ = ["FFAnalyticsAlertDTO", "FFMetricsCollectionManager", "FFSystemHealthDTO",
            "FFSystemMetricsDTO", "Pseudonymizer"]

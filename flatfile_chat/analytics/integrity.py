@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from flatfile_chat.analytics.privacy import MIN_REPLACE_CHARS, known_user_ids
+from flatfile_chat.privacy import MIN_REPLACE_CHARS, known_user_ids
 from flatfile_chat.storage.atomic import is_temp_file
 from flatfile_chat.storage.locks import LOCK_SUFFIX
 from flatfile_chat.store.integrity import Changed, IntegrityChecker, IntegrityIssue

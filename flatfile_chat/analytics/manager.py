@@ -52,12 +52,12 @@ from flatfile_chat.analytics.operations import (
     operation_stats,
     per_component,
 )
-from flatfile_chat.analytics.privacy import Pseudonymizer, known_user_ids, privacy_event, scrub
 from flatfile_chat.analytics.retention import prune_jsonl
 from flatfile_chat.analytics.sampler import PsutilSampler, ResourceSampler
 from flatfile_chat.audit import AuditLog, AuditSink
 from flatfile_chat.clock import isoformat, parse_timestamp
 from flatfile_chat.errors import FFError, SecurityError, ValidationError
+from flatfile_chat.privacy import Pseudonymizer, known_user_ids, privacy_event, scrub
 from flatfile_chat.storage.paths import validate_id
 from flatfile_chat.store.manager import FFStorageManager
 

@@ -6,11 +6,14 @@ import base64
 import binascii
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flatfile_chat.config.storage import FFEncryptionConfigDTO
 from flatfile_chat.errors import ConfigError
 from flatfile_chat.storage.codec import AesGcmCodec, Codec, PlainCodec
 from flatfile_chat.storage.names import UserFolderNames
+
+if TYPE_CHECKING:  # config sits above storage (import-linter layers in pyproject.toml)
+    from flatfile_chat.config.storage import FFEncryptionConfigDTO
 
 
 def resolve_key(reference: str, *, name: str) -> bytes:

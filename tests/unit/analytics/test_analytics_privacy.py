@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from flatfile_chat.analytics import FFMetricsCollectionManager
-from flatfile_chat.analytics.privacy import Pseudonymizer
 from flatfile_chat.audit import AuditLog
 from flatfile_chat.errors import ConfigError, SecurityError, ValidationError
+from flatfile_chat.privacy import Pseudonymizer
 
 # Ids with letters outside a-f and '-', so they cannot occur inside a hex pseudonym by chance.
 ALICE, BOB = "alice-wonderland", "bob-marley"
