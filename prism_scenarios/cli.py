@@ -8,7 +8,9 @@ Options and paths may come in any order; everything after ``--`` goes to pytest.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -113,11 +115,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return int(pytest.ExitCode.USAGE_ERROR if found.missing
                    else pytest.ExitCode.NO_TESTS_COLLECTED)
     report_dir = Path(args.report_dir)
+    durations, durations_source = None, None
+    if args.shard:
+        try:
+            durations, durations_source = _shard_durations(args, report_dir)
+        except ValueError as exc:
+            print(f"--shard-durations: {exc}", file=sys.stderr)
+            return CONFIG_EXIT
     with publish.Staging(report_dir) as staging:
         pytest_args = [*paths, "-p", "prism_scenarios.pytest_plugin",
                        f"--alluredir={staging.results}", f"--junitxml={staging.junit}",
                        "-q", "-p", "no:randomly", "--rootdir", str(Path.cwd()),
                        "-o", "testpaths="]
+        record_file = (staging.root / "shard.json").resolve()
+        if args.shard:
+            pytest_args += _shard_options(args.shard, durations, staging.root, record_file)
         if args.tags:
             pytest_args += ["-m", marker_name(args.tags)]
         if args.keyword:
@@ -133,7 +145,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary = SummaryPlugin(staging.root)
         with ResourceSampler() as sampler:
             code = int(pytest.main(pytest_args, plugins=[summary]))
-        if code not in PUBLISHABLE or not summary.tests:
+        record = _read_json(record_file) if args.shard else None
+        empty_shard = bool(record and code == int(pytest.ExitCode.NO_TESTS_COLLECTED)
+                           and record["tests"] == 0 and record["suite_tests"] > 0)
+        if record:
+            _print_shard(record, durations_source)
+        if empty_shard:
+            code = 0  # a shard may hold nothing (more shards than tests): it still counts
+        elif code not in PUBLISHABLE or not summary.tests:
             summary.print_screen(html=None, results=None, exit_code=code)
             print(f"run ended with exit {code} ({_exit_name(code)}): nothing was published; "
                   f"what {report_dir} held before is unchanged")
@@ -142,14 +161,89 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ran = len(summary.tests)
         if summary.collected and ran < summary.collected:
             reasons.append(f"stopped early: {ran} of {summary.collected} tests ran")
+        shard_reason = None
+        if args.shard:
+            shard_reason = f"shard {args.shard}" + (
+                f": {record['tests']} of {record['suite_tests']} tests" if record else "")
+            _annotate_summary(staging.root / "summary.json", record, list(reasons),
+                              chosen_families, sampler)
+            reasons.append(shard_reason)
+        else:
+            _annotate_summary(staging.root / "summary.json", None, list(reasons),
+                              chosen_families, sampler)
         flaky = mark_flaky(staging.results)
         results = staging.publish()
     load_code = None
-    if chosen_families and "performance" in chosen_families and not reasons:
+    # The load files belong to the whole suite: of a sharded run, shard 1 runs them.
+    if chosen_families and "performance" in chosen_families and \
+            not [r for r in reasons if r != shard_reason] and \
+            (args.shard is None or args.shard.index == 1):
         load_code = _run_load_family(args, report_dir)
     return _finish_run(args, report_dir, results, summary, sampler, reasons, code,
                        config=config, source=loaded.source, families_run=chosen_families,
                        load_code=load_code, flaky=flaky)
+
+
+def _shard_durations(args: argparse.Namespace,
+                     report_dir: Path) -> tuple[dict[str, int] | None, str | None]:
+    """The durations a sharded run balances by: ``--shard-durations``, else the last whole
+    (unsharded or merged) run's summary.json, else none (balanced by node-id hash)."""
+    from prism_scenarios import shard
+
+    if args.shard_durations:
+        path = Path(args.shard_durations)
+        return shard.read_durations(path), str(path)
+    path = shard.default_durations(report_dir)
+    if path is None:
+        return None, None
+    try:
+        return shard.read_durations(path) or None, str(path)
+    except ValueError:
+        return None, None
+
+
+def _shard_options(spec, durations: dict[str, int] | None, root: Path,
+                   record: Path) -> list[str]:
+    """The shard plugin for this run only (``-p``: xdist workers load it too)."""
+    options = ["-p", "prism_scenarios.shard_plugin", f"--prism-shard={spec}",
+               f"--prism-shard-record={record}"]
+    if durations:  # a snapshot: every worker reads the same durations
+        frozen = (root / "shard-durations.json").resolve()
+        frozen.write_text(json.dumps(durations, sort_keys=True))
+        options.append(f"--prism-shard-durations={frozen}")
+    return options
+
+
+def _print_shard(record: dict, durations_source: str | None) -> None:
+    how = (f"balanced by the durations in {durations_source}"
+           if record["balanced_by"] == "durations" else "balanced by node-id hash")
+    print(f"shard {record['index']}/{record['count']}: {record['tests']} of "
+          f"{record['suite_tests']} tests ({how})")
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _annotate_summary(path: Path, record: dict | None, reasons: list[str],
+                      families_run: list[str] | None, sampler) -> None:
+    """What ``prism-scenarios report DIR ...`` needs to merge this run with others: the shard
+    it was, why it was partial besides, its families and its resource figures."""
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        return
+    if record:
+        data["shard"] = record
+    data["partial_because"] = reasons
+    data["families"] = families_run
+    data["resources"] = {"started": sampler.started, "elapsed": sampler.elapsed,
+                         "average_cpu_percent": sampler.average_cpu_percent,
+                         "peak_cpu_percent": sampler.peak_cpu_percent,
+                         "peak_rss_mb": sampler.peak_rss_mb}
+    path.write_text(json.dumps(data, indent=2))
 
 
 def _run_load_family(args: argparse.Namespace, report_dir: Path) -> int | None:
@@ -169,7 +263,8 @@ def _run_load_family(args: argparse.Namespace, report_dir: Path) -> int | None:
 
 def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summary,
                 sampler, reasons: list[str], code: int, *, config, source: str,
-                families_run: list[str] | None, load_code: int | None, flaky: int) -> int:
+                families_run: list[str] | None, load_code: int | None, flaky: int,
+                notes: dict[str, str] | None = None) -> int:
     from prism_scenarios import report as report_mod
     from prism_scenarios.use_cases import CatalogError, print_run_table, write_reports
 
@@ -185,6 +280,10 @@ def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summa
             vulnerability_threshold=threshold, apply_load=load_code is not None,
             config_source=source, families_run=families_run)
         security_findings = integration.security_findings
+        if notes:
+            integration.notes.update(notes)
+            (report_dir / "integration" / "system_integration_report.json").write_text(
+                integration.model_dump_json(indent=2))
     except CatalogError as exc:
         print(f"no integration report: the use-case catalog is broken:\n{exc}")
         validations = None
@@ -371,14 +470,124 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from prism_scenarios import merge
     from prism_scenarios import report as report_mod
 
-    results = Path(args.results)
+    if len(args.dirs) > 1 or (args.dirs and merge.is_shard(Path(args.dirs[0]))):
+        return _merge_reports(args)
+    results = Path(args.dirs[0] if args.dirs else args.results)
+    if (results / "allure-results").is_dir():
+        results = results / "allure-results"
     if not results.is_dir():
         print(f"no Allure results at {results} (run `prism-scenarios run` first)")
         return 1
     html = report_mod.render_html(results, Path(args.report_dir))
     return 0 if html else 1
+
+
+def _merge_reports(args: argparse.Namespace) -> int:
+    """``report DIR DIR ...``: one report from several runs' (the shards'), published like a
+    run's, with the integration report computed over the union of their tests."""
+    import types
+
+    from prism_scenarios import merge, publish
+    from prism_scenarios.summary import SummaryPlugin
+
+    try:
+        loaded = load_run_config(path=Path(args.config) if args.config else None)
+    except RunConfigError as exc:
+        print("invalid run configuration, nothing merged:\n" + "\n".join(exc.problems),
+              file=sys.stderr)
+        return CONFIG_EXIT
+    try:
+        sources = [merge.locate(Path(d)) for d in args.dirs]
+        if all(s.summary is None for s in sources):
+            return _merge_results_only(args, sources)
+        merged = merge.merge_summaries(sources)
+    except merge.MergeError as exc:
+        print(f"cannot merge: {exc}", file=sys.stderr)
+        return CONFIG_EXIT
+    report_dir = Path(args.report_dir)
+    summary = SummaryPlugin(report_dir)
+    summary.tests = merged.tests
+    summary.elapsed = merged.elapsed
+    with publish.Staging(report_dir) as staging:
+        for item in staging.results.iterdir():  # the inputs' metadata, not the last run's
+            item.unlink()
+        warnings = merge.merge_results(sources, staging.results)
+        warnings += merge.merge_junit(sources, staging.junit)
+        counts = summary.counts()
+        (staging.root / "summary.json").write_text(json.dumps(
+            {"elapsed_seconds": round(merged.elapsed, 3),
+             "exit_status": 1 if counts.get("failed") or counts.get("error") else 0,
+             "counts": counts, "tests": list(merged.tests.values()),
+             "merged_from": [str(s.path) for s in sources], "shards": merged.shards,
+             "partial_because": merged.reasons, "families": merged.families,
+             "resources": {"started": merged.started, "elapsed": merged.elapsed,
+                           "average_cpu_percent": merged.average_cpu_percent,
+                           "peak_cpu_percent": merged.peak_cpu_percent,
+                           "peak_rss_mb": merged.peak_rss_mb}}, indent=2))
+        results = staging.publish()
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"merged {len(sources)} input(s) into {report_dir}: {len(merged.tests)} tests"
+          + (f" (shards {', '.join(merged.shards)})" if merged.shards else ""))
+    load_code = _merged_load(sources, report_dir)
+    code = 1 if summary.counts().get("failed") or summary.counts().get("error") else 0
+    if not merged.tests:
+        print("no test ran in any input")
+    sampler = types.SimpleNamespace(
+        elapsed=merged.elapsed, started=merged.started,
+        average_cpu_percent=merged.average_cpu_percent,
+        peak_cpu_percent=merged.peak_cpu_percent, peak_rss_mb=merged.peak_rss_mb)
+    return _finish_run(args, report_dir, results, summary, sampler, merged.reasons, code,
+                       config=loaded.config, source=loaded.source,
+                       families_run=merged.families, load_code=load_code,
+                       flaky=sum(1 for t in merged.tests.values() if t.get("flaky")),
+                       notes={"merge": " ".join(merged.notes)})
+
+
+def _merge_results_only(args: argparse.Namespace, sources) -> int:
+    """Allure results without any summary.json (not written by `run`): merge and render."""
+    import tempfile
+
+    from prism_scenarios import merge
+    from prism_scenarios import report as report_mod
+
+    target = Path(args.report_dir) / "allure-results"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=target.parent, prefix=".allure-results.merge-"))
+    for warning in merge.merge_results(sources, fresh):
+        print(f"warning: {warning}")
+    old = target.with_name(f".allure-results.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    print(f"merged the Allure results of {len(sources)} folder(s) into {target} (no "
+          "summary.json among them, so no integration report)")
+    if args.no_html:
+        return 0
+    return 0 if report_mod.render_html(target, Path(args.report_dir)) else 1
+
+
+def _merged_load(sources, report_dir: Path) -> int | None:
+    """The newest load summary of the inputs into REPORT_DIR/load/; its verdict as a load run's
+    exit code (None: no input ran load files)."""
+    from prism_scenarios import merge
+    from prism_scenarios.load import THRESHOLD_EXIT
+
+    newest = merge.newest_load_summary(sources)
+    if newest is None:
+        return None
+    target = report_dir / "load" / "load_summary.json"
+    if newest.resolve() != target.resolve():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(newest, target)
+    data = _read_json(target) or {}
+    tests = data.get("tests") or []
+    print(f"  load run: {newest} ({len(tests)} load test(s))")
+    return 0 if all(t.get("passed") for t in tests) else THRESHOLD_EXIT
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
@@ -408,6 +617,12 @@ def _cmd_fuzz(args: argparse.Namespace) -> int:
 
 
 Handler = Callable[[argparse.Namespace], int]
+
+
+def _shard_spec(text: str):
+    from prism_scenarios.shard import parse_spec
+
+    return parse_spec(text)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -464,6 +679,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
                      "retry_failed_tests); a test passing on a retry is flaky, not clean")
     run.add_argument("--load-profile", default="quick",
                      help="the load files' profile in the performance family (default quick)")
+    run.add_argument("--shard", type=_shard_spec, metavar="K/N",
+                     help="run only shard K of N (1 <= K <= N) of the collected tests: the N "
+                          "shards partition the suite, on any machine; merge their reports "
+                          "with `prism-scenarios report DIR ...` (docs/readiness.md)")
+    run.add_argument("--shard-durations", metavar="FILE",
+                     help="balance the shards by the test durations in FILE (a summary.json "
+                          "or {node id: seconds}); default: REPORT_DIR/summary.json of the "
+                          "last unsharded or merged run, else by node-id hash. Give every "
+                          "shard the same file")
 
     validate = command("validate", _cmd_validate, "schema-check YAML; list undefined Gherkin "
                                                   "steps with suggestions")
@@ -532,9 +756,30 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     load.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
     load.add_argument("--no-progress", action="store_true", help="no live progress line")
 
-    rep = command("report", _cmd_report, "render the Allure HTML report from results")
-    rep.add_argument("--results", default="reports/allure-results")
-    rep.add_argument("--report-dir", default="reports")
+    rep = command("report", _cmd_report, "render the Allure HTML report from results, or "
+                                          "merge several runs' reports (the shards of a "
+                                          "--shard run) into one",
+                  description="With no DIR, or one DIR that is not a shard: render the Allure "
+                              "HTML report from its results. With several DIRs (report "
+                              "folders or allure-results folders), or one shard: merge them "
+                              "into --report-dir (Allure results, summary.json, junit.xml) "
+                              "and write the integration report over the union; full scope "
+                              "when shards 1..N of one run are all there. Exit codes as "
+                              "`run`: 1 a test failed, 2 inputs that cannot be merged or an "
+                              "invalid run configuration, 6 vulnerability, 99 load threshold, "
+                              "7 readiness below minimum_readiness_score.")
+    rep.add_argument("dirs", nargs="*", metavar="DIR",
+                     help="report folders (or allure-results folders) to merge")
+    rep.add_argument("--results", default="reports/allure-results",
+                     help="the results to render when no DIR is given")
+    rep.add_argument("--report-dir", default="reports",
+                     help="where the report goes (default reports/)")
+    rep.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    rep.add_argument("--config", help="the run configuration (readiness gate, report "
+                                      "formats; default: prism-scenarios.yaml or "
+                                      "[tool.prism-scenarios.testing])")
+    rep.add_argument("--vulnerability-threshold", choices=("low", "medium", "high", "critical"),
+                     help="as for run")
     return parser, commands
 
 
