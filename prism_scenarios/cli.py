@@ -178,7 +178,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if chosen_families and "performance" in chosen_families and \
             not [r for r in reasons if r != shard_reason] and \
             (args.shard is None or args.shard.index == 1):
-        load_code = _run_load_family(args, report_dir)
+        load_code = _run_load_family(args, report_dir, config.performance_config)
     return _finish_run(args, report_dir, results, summary, sampler, reasons, code,
                        config=config, source=loaded.source, families_run=chosen_families,
                        load_code=load_code, flaky=flaky)
@@ -246,8 +246,10 @@ def _annotate_summary(path: Path, record: dict | None, reasons: list[str],
     path.write_text(json.dumps(data, indent=2))
 
 
-def _run_load_family(args: argparse.Namespace, report_dir: Path) -> int | None:
-    """The performance family: every load file under its profile (quick by default)."""
+def _run_load_family(args: argparse.Namespace, report_dir: Path,
+                     performance_config) -> int | None:
+    """The performance family: every load file under its profile (quick by default), judged
+    by its own thresholds and by the run configuration's performance limits."""
     from prism_scenarios.load import command as load_command
 
     files = families.load_files(Path.cwd())
@@ -258,7 +260,8 @@ def _run_load_family(args: argparse.Namespace, report_dir: Path) -> int | None:
     return load_command.run(argparse.Namespace(
         files=[str(f) for f in files], quick=args.load_profile == "quick",
         profile=None if args.load_profile == "quick" else args.load_profile, workers=None,
-        dask=None, report_dir=str(report_dir), no_html=args.no_html, no_progress=True))
+        dask=None, report_dir=str(report_dir), no_html=args.no_html, no_progress=True,
+        performance_config=performance_config))
 
 
 def _finish_run(args: argparse.Namespace, report_dir: Path, results: Path, summary,
