@@ -51,6 +51,9 @@ def parse_feature(path: Path) -> Any:
 def discover(paths: Sequence[str]) -> discovery.Found | None:
     """What ``paths`` hold; prints why and returns None when that is nothing usable."""
     found, problem = discovery.find_usable(paths)
+    if problem and not found.missing and any(discovery.looks_like_load_file(path)
+                                             for path, _ in found.skipped):
+        return found  # only load files: `validate` checks those too
     if problem:
         print(problem)
         return None

@@ -73,6 +73,9 @@ def test_validate_checks_load_files_with_file_and_line(tmp_path: Path, capsys,
     out = capsys.readouterr().out
     assert "FAIL  scenarios/load/l.yaml" in out
     assert "scenarios/load/l.yaml:5:" in out, out
+    # a folder of load files only is checked too, not refused as "no scenario file"
+    assert main(["validate", "scenarios/load"]) == 1
+    assert "scenarios/load/l.yaml:5:" in capsys.readouterr().out
 
 
 def test_schema_check_detects_drift(tmp_path: Path, capsys) -> None:
