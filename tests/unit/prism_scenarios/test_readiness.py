@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from prism_scenarios import readiness
+from prism_scenarios.cli import READINESS_EXIT, _readiness_gate
 from prism_scenarios.dto import FFSystemIntegrationReportDTO
 from prism_scenarios.load.integration import apply as apply_load
 from prism_scenarios.use_cases import (
@@ -69,6 +70,7 @@ def test_a_healthy_full_run_is_ready() -> None:
         ("use_cases", True), ("component_integration", True), ("stability", True),
         ("performance", True), ("security", True), ("migration", True)]
     assert report.production_readiness_score == 1.0 and report.production_ready is True
+    assert _readiness_gate(report, 1.0, "test") == 0
     assert report.families["security"].ran and report.families["security"].tests == 3
 
 
@@ -116,6 +118,9 @@ def test_each_criterion_alone_pulls_readiness_down(criterion: str, change: Any,
     assert unmet == [criterion], [c.model_dump() for c in report.readiness_criteria]
     assert report.production_ready is False
     assert report.production_readiness_score == round(5 / 6, 4)
+    # the exit code moves with it: below minimum_readiness_score 1.0 -> 7, above 0.8 -> 0
+    assert _readiness_gate(report, 1.0, "test") == READINESS_EXIT == 7
+    assert _readiness_gate(report, 0.8, "test") == 0
 
 
 def test_a_finding_below_the_vulnerability_threshold_does_not_block() -> None:
