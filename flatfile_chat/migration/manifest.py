@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flatfile_chat.errors import FFError, StorageCorrupted
 from flatfile_chat.storage.atomic import atomic_write_bytes, fsync_dir
+from flatfile_chat.storage.pages import is_sidecar
 
 CHUNK = 1 << 20
 
@@ -65,7 +66,8 @@ class TreeState:
 
 
 def scan(root: Path, *, hashes: bool = True) -> TreeState:
-    """Hash every file under ``root`` (``hashes=False``: sizes only, for a dry run); symlinks
+    """Hash every file under ``root`` (``hashes=False``: sizes only, for a dry run), page
+    sidecars excepted (a cache; a read may write one at any time); symlinks
     are refused (old stores have none, and following one could back up or restore something
     outside the store)."""
     files: dict[str, str] = {}
@@ -82,6 +84,8 @@ def scan(root: Path, *, hashes: bool = True) -> TreeState:
                                     "hold links (remove it, then migrate)",
                                     path=str(folder / name))
         for name in filenames:
+            if is_sidecar(name):
+                continue  # a cache of the store's, rebuilt on demand: never backed up
             path = folder / name
             rel = path.relative_to(root).as_posix()
             files[rel] = sha256_file(path) if hashes else ""

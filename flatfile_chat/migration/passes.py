@@ -39,6 +39,7 @@ from flatfile_chat.migration.steps import (
     is_migrated_log,
 )
 from flatfile_chat.storage.atomic import fsync_dir
+from flatfile_chat.storage.pages import is_sidecar
 
 QUARANTINE = f"{MIGRATION_DIR}/quarantine/lines.jsonl"
 QUARANTINE_FILES = f"{MIGRATION_DIR}/quarantine/files"
@@ -133,7 +134,8 @@ def file_list(src: Path, skip: frozenset[str]) -> list[str]:
         rel_dir = Path(dirpath).relative_to(src).as_posix()
         for name in files:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel not in skip and not rel.endswith(".part"):
+            # page sidecars: a cache naming the old log's inode, never carried across
+            if rel not in skip and not rel.endswith(".part") and not is_sidecar(name):
                 out.append(rel)
     return sorted(out)
 

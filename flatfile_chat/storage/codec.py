@@ -14,6 +14,7 @@ and the "every line parses" invariant keep working on encrypted stores.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from typing import Any, Protocol
@@ -39,12 +40,16 @@ class Codec(Protocol):
     def open(self, data: bytes, *, owner: str, rel_path: str) -> bytes: ...
     def seal_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes: ...
     def open_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes: ...
+    def ring_id(self) -> str: ...
 
 
 class PlainCodec:
     """The default: bytes on disk are the plaintext."""
 
     encrypted = False
+
+    def ring_id(self) -> str:
+        return "plain"
 
     def seal(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
         return data
@@ -57,6 +62,11 @@ def _aad(owner: str, rel_path: str, chain: dict[str, Any] | None = None) -> byte
     if chain is not None:  # base64 fields and an int: no NUL inside, so unambiguous
         aad += f"\x00seq={chain['seq']}\x00ep={chain['ep']}\x00prev={chain['prev']}".encode()
     return aad
+
+
+def _key_digest(key: bytes) -> str:
+    """A one-way name for a key (kept only inside sealed files, see ``ring_id``)."""
+    return hashlib.sha256(_AAD_PREFIX + b"key-digest\x00" + key).hexdigest()
 
 
 CHAIN_FIELDS = ("seq", "ep", "prev")
@@ -77,15 +87,23 @@ class AesGcmCodec:
             raise ConfigError(f"active encryption key {active_key_id!r} is not in the key ring "
                               f"{sorted(keys)}", key="storage.encryption.active_key_id")
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._key_digests = {kid: _key_digest(key) for kid, key in keys.items()}
         self.active_key_id = active_key_id
 
     def rotate(self, key_id: str, key: bytes | None = None) -> None:
         """Make ``key_id`` the key for new writes (adding it first if ``key`` is given)."""
         if key is not None:
             self._ciphers[key_id] = AESGCM(key)
+            self._key_digests[key_id] = _key_digest(key)
         if key_id not in self._ciphers:
             raise ConfigError(f"unknown encryption key id {key_id!r}", key="active_key_id")
         self.active_key_id = key_id
+
+    def ring_id(self) -> str:
+        """Names the key ring (ids and keys, not which one is active): what was read with
+        one ring is not known readable with another (a key removed or replaced)."""
+        ring = sorted(self._key_digests.items())
+        return hashlib.sha256(json.dumps(ring).encode()).hexdigest()
 
     def key_id_of(self, data: bytes) -> str | None:
         """The ``kid`` a sealed document/line was written with (None if plaintext)."""

@@ -107,6 +107,9 @@ class FileStore:
         # fsync mode: concurrent appends to one file share fsyncs (leader/follower)
         self._groups = SyncGroups() if self.durability is Durability.FSYNC else None
         self._pages = pages.PageCache()  # validated log prefixes, for O(page) reads
+        # Keep those prefixes in sidecars next to their logs too (O(page) in a new process);
+        # a switch for measuring what that costs an append.
+        self.page_sidecars = True
 
     # -- paths ---------------------------------------------------------------------------
     def path(self, *parts: str) -> Path:
@@ -340,7 +343,8 @@ class FileStore:
             return
 
     def _append_locked(self, path: Path, records: Sequence[dict[str, Any]],
-                       lines: list[bytes] | None, *, defer: bool) -> jsonl.PendingSync | None:
+                       lines: list[bytes] | None, *, defer: bool,
+                       page_adapter: Any = None) -> jsonl.PendingSync | None:
         """Append under the caller's lock. ``defer``: return before the fsync (group commit
         after the lock is released); otherwise the fsync is waited for under the lock."""
         state = None
@@ -360,7 +364,91 @@ class FileStore:
                                    groups=self._groups)
         if state is not None:
             self._write_head(path, state)  # move the head along
+        if page_adapter is not None and self.page_sidecars:
+            self._extend_pages(path, page_adapter, sum(len(line) + 1 for line in lines))
         return pending
+
+    def _extend_pages(self, path: Path, adapter: Any, appended: int) -> None:
+        """After an append (under the writer's lock): grow the remembered validated prefix by the
+        lines just written, validated as a page read would, and persist it when due. O(lines
+        appended); a log whose prefix is not known (or too far behind) is left to the next
+        read. Never fails the append: the records are stored, this is a cache."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return
+        try:
+            st = os.fstat(fd)
+            entry = self._pages.get(path) or self._load_sidecar(path, fd)
+            if entry is None or (entry.dev, entry.ino) != (st.st_dev, st.st_ino):
+                entry = pages.empty(st.st_dev, st.st_ino, encrypted=self.codec.encrypted,
+                                    codec=self.codec)
+            if st.st_size - entry.size > appended + pages.PERSIST_EVERY_BYTES:
+                return  # validating that much here would stall the writer
+            grown = pages.refresh(path, fd, entry, adapter, lambda: self._line_decoder(path),
+                                  self.codec)
+        except OSError:
+            grown = None
+        finally:
+            os.close(fd)
+        if grown is None:
+            self._pages.forget(path)
+            return
+        self._pages.put(path, grown[0])
+        self._persist_page(path, grown[0])
+
+    def _load_sidecar(self, path: Path, fd: int) -> pages.Validated | None:
+        """The entry in ``path``'s sidecar (the log open as ``fd``) if it is intact,
+        authentic and for this log, its inode and this key ring (then remembered as
+        persisted); None otherwise (the caller reads the log whole)."""
+        side = pages.sidecar_path(path)
+        try:
+            side_fd = os.open(side, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        try:
+            raw = os.read(side_fd, pages.MAX_SIDECAR_BYTES)
+        except OSError:
+            return None
+        finally:
+            os.close(side_fd)
+        if self.codec.encrypted:
+            try:
+                raw = self.codec.open_blob(raw, owner=self.owner_of(side),
+                                           rel_path=self.rel(side))
+            except FFError:
+                return None  # forged, moved, or sealed with a key this ring lacks
+        try:
+            entry = pages.loads(raw, self.rel(path), self.codec.ring_id(), self.codec, fd)
+        except OSError:
+            return None
+        if entry is not None:
+            self._pages.put(path, entry)
+            self._pages.mark_persisted(path, entry.size)
+        return entry
+
+    def _persist_page(self, path: Path, entry: pages.Validated) -> None:
+        """Write ``entry`` to the log's sidecar when due (see :func:`pages.due`): atomically,
+        without fsync, sealed when encrypted. A failure leaves the old one (a cache)."""
+        if not self.page_sidecars or not pages.due(entry, self._pages.persisted(path)):
+            return
+        side = pages.sidecar_path(path)
+        payload = pages.dumps(entry, self.rel(path), self.codec.ring_id())
+        if self.codec.encrypted:
+            payload = self.codec.seal_blob(payload, owner=self.owner_of(side),
+                                           rel_path=self.rel(side))
+        try:
+            atomic_write_bytes(side, payload, fsync=False, mode=self.file_mode)
+        except OSError:
+            return
+        self._pages.mark_persisted(path, entry.size)
+
+    def _drop_sidecar(self, path: Path) -> None:
+        """Forget ``path``'s prefix and remove its sidecar, after the store rewrote the log
+        (the new inode rejects it anyway, unless the number is reused)."""
+        self._pages.forget(path)
+        with contextlib.suppress(OSError):
+            os.unlink(pages.sidecar_path(path))
 
     def wait_durable(self, path: Path, pending: jsonl.PendingSync | None) -> None:
         """Finish a deferred append (see :meth:`append_jsonl`): return once it is durable."""
@@ -394,7 +482,8 @@ class FileStore:
                                    path=self.rel(path), line=state.seq + 1)
 
     def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
-                     locked: bool = False, sync_later: bool = False) -> jsonl.PendingSync | None:
+                     locked: bool = False, sync_later: bool = False,
+                     page_adapter: Any = None) -> jsonl.PendingSync | None:
         """Append whole lines; takes the file's lock unless the caller already holds it.
 
         Durable (``fsync`` mode) when it returns, except with ``sync_later`` (only with
@@ -402,15 +491,20 @@ class FileStore:
         :meth:`wait_durable` after releasing its lock, so concurrent writers of the file share
         one fsync. Without ``locked`` that is done here. A failed deferred fsync raises
         ``StorageWriteError`` with ``written=True`` (the lines stay in the log).
+        ``page_adapter``: the adapter the log is page-read with (see
+        :meth:`read_jsonl_models_page`); its remembered prefix and sidecar then follow the
+        appends, so the first page read in a new process is O(page) too.
         """
         self.checked(path)
         lines = None if self.codec.encrypted else self._encode_lines(path, records)
         defer = self._groups is not None and (sync_later or not locked)
         if locked:
-            pending = self._append_locked(path, records, lines, defer=defer)
+            pending = self._append_locked(path, records, lines, defer=defer,
+                                          page_adapter=page_adapter)
         else:
             with self.lock(path):
-                pending = self._append_locked(path, records, lines, defer=defer)
+                pending = self._append_locked(path, records, lines, defer=defer,
+                                              page_adapter=page_adapter)
         self._after_write(path)
         if sync_later:
             return pending
@@ -434,9 +528,9 @@ class FileStore:
         lines = (self._seal_chained(path, records, state) if self.codec.encrypted
                  else self._encode_lines(path, records))
         payload = b"".join(line + b"\n" for line in lines)
-        self._pages.forget(path)
         with writing(self.rel(path)):
             atomic_write_bytes(path, payload, fsync=self._fsync, mode=self.file_mode)
+        self._drop_sidecar(path)
         if self.codec.encrypted:
             self._write_head(path, state)
         self._after_write(path)
@@ -451,8 +545,8 @@ class FileStore:
     def read_jsonl_models_page(self, path: Path, adapter: Any, *, offset: int = 0,
                                limit: int | None = None) -> list[Any]:
         """``read_jsonl_models(path, adapter)[offset:offset + limit]``, same result or error,
-        in O(page + lines appended since) once this store has read the file whole (see
-        :mod:`.pages`); the first read of a file in a process reads it whole."""
+        in O(page + lines appended since) once this store, or the log's sidecar, knows a
+        validated prefix (see :mod:`.pages`); otherwise it reads the file whole."""
         self.checked(path)
         stop = None if limit is None else offset + limit
         try:
@@ -460,7 +554,7 @@ class FileStore:
         except FileNotFoundError:
             return []
         try:
-            entry = self._pages.get(path)
+            entry = self._pages.get(path) or self._load_sidecar(path, fd)
             if entry is not None:
                 found = pages.read_page(path, fd, entry, adapter, offset, stop,
                                         lambda: self._line_decoder(path), self.codec)
@@ -468,6 +562,7 @@ class FileStore:
                     models, grown = found
                     if grown is not entry:
                         self._pages.put(path, grown)
+                        self._persist_page(path, grown)
                     return models
                 self._pages.forget(path)
             st = os.fstat(fd)
@@ -477,9 +572,10 @@ class FileStore:
         decoder = self._line_decoder(path)
         models, whole_json = jsonl.models_from_bytes(path, data, adapter, decoder)
         state = decoder.state if isinstance(decoder, chain.ChainReader) else None
-        self._pages.put(path, pages.fingerprint(st.st_dev, st.st_ino, data, len(models),
-                                                whole_json=whole_json, state=state,
-                                                codec=self.codec))
+        entry = pages.fingerprint(st.st_dev, st.st_ino, data, len(models),
+                                  whole_json=whole_json, state=state, codec=self.codec)
+        self._pages.put(path, entry)
+        self._persist_page(path, entry)
         return models[offset:stop]
 
     def count_jsonl(self, path: Path) -> int:
@@ -490,7 +586,6 @@ class FileStore:
         verify (``report.refused``: the key ring may be what is wrong). Encrypted files whose
         lines were moved are re-sealed as a fresh chain, but only when the records kept still
         end where the file's head says: repair must not seal a cut or replayed log."""
-        self._pages.forget(path)  # re-validated by the next read (a new inode anyway)
         with self.lock(path):
             stamp = self.clock.now().strftime("%Y%m%dT%H%M%S%fZ")
             state = chain.ChainState(chain.new_epoch())
@@ -510,6 +605,8 @@ class FileStore:
             with writing(self.rel(path)):
                 report = jsonl.repair(path, fsync=self._fsync, stamp=stamp, decode=reader,
                                       reseal=reseal, verify=verify, mode=self.file_mode)
+            if report.moved:  # rewritten: re-validated by the next read
+                self._drop_sidecar(path)
             if reseal is not None and report.moved:
                 self._write_head(path, state)
             return report

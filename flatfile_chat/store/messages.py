@@ -221,7 +221,7 @@ class MessageRepository:
             return None
         self._known.pop(key, None)  # until both files are written again
         pending = fs.append_jsonl(messages_file, [r.to_dict() for r in accepted], locked=True,
-                                  sync_later=True)
+                                  sync_later=True, page_adapter=_MESSAGE_LIST)
         try:
             self._count_appended(key, session, count + len(accepted), accepted, messages_file)
         except BaseException:
@@ -320,7 +320,8 @@ class MessageRepository:
         self._sessions.get(user_id, session_id)  # NotFound for unknown sessions
         path = self._ctx.layout.messages_file(user_id, session_id)
         try:
-            # O(page) once this process has read the log whole (see storage/pages.py)
+            # O(page) once this process, or the log's sidecar, knows a validated prefix
+            # (see storage/pages.py)
             return self._ctx.fs.read_jsonl_models_page(path, _MESSAGE_LIST, offset=offset,
                                                        limit=limit)
         except StorageCorrupted as exc:

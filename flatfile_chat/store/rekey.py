@@ -12,6 +12,7 @@ from flatfile_chat.storage.atomic import is_temp_file
 from flatfile_chat.storage.chain import is_head_file
 from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.locks import LOCK_SUFFIX
+from flatfile_chat.storage.pages import is_sidecar
 
 
 def reencrypt_all(fs: FileStore) -> int:
@@ -20,7 +21,8 @@ def reencrypt_all(fs: FileStore) -> int:
     for dirpath, _dirs, files in os.walk(fs.root):
         for name in files:
             if (name.endswith(LOCK_SUFFIX) or is_temp_file(name) or ".rejected-" in name
-                    or is_head_file(name)):  # heads are rewritten with their JSONL file
+                    or is_head_file(name)  # heads are rewritten with their JSONL file
+                    or is_sidecar(name)):  # page caches: the rewrite removes them
                 continue
             path = Path(dirpath, name)
             if os.path.islink(path):

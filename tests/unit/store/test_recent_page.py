@@ -3,7 +3,8 @@
 The page path (storage/pages.py) skips lines a previous read validated; these tests compare
 it, over random logs, pages and damage, with the full read it replaces
 (``read_jsonl_models(...)[offset:offset + limit]``), on plain and encrypted stores, warm (the
-store read the file before the damage) and cold (a fresh store object).
+store read the file before the damage) and cold (a fresh store object; with ``sidecar``
+every log gets a page sidecar, persisted at every growth, which the cold store then reads).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
 from flatfile_chat.errors import FFError
+from flatfile_chat.storage import pages
 from flatfile_chat.store.messages import _MESSAGE_LIST
 
 K1 = base64.b64encode(b"1" * 32).decode()
@@ -107,9 +109,14 @@ def _pages(rng: random.Random, n: int) -> list[tuple[int, int | None]]:
     return picks
 
 
+@pytest.mark.parametrize("sidecar", [False, True], ids=["memory", "sidecar"])
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 @pytest.mark.parametrize("seed", range(16))
-def test_pages_equal_the_full_read(tmp_path: Path, encrypted: bool, seed: int) -> None:
+def test_pages_equal_the_full_read(tmp_path: Path, encrypted: bool, seed: int, sidecar: bool,
+                                   monkeypatch) -> None:
+    if sidecar:
+        monkeypatch.setattr(pages, "PERSIST_MIN_BYTES", 0)
+        monkeypatch.setattr(pages, "PERSIST_EVERY_BYTES", 0)
     rng = random.Random(seed * 2 + encrypted)
     store = _store(tmp_path / "root", encrypted)
     asyncio.run(store.create_user("u"))
