@@ -7,8 +7,13 @@
   commit either); our ``batch`` mode (group commit) against the same baseline;
 - reading a whole N-message session into message objects vs ``SELECT`` + row → dict;
 - reading the newest page (last 50 of a 100,000-message session) vs SQLite
-  ``ORDER BY rowid DESC LIMIT 50``, both into message objects; ours warm (the session was read
-  once in this process) and cold (a fresh store object: the first read validates the file);
+  ``ORDER BY rowid DESC LIMIT 50``, both into message objects: warm (the session was read
+  once in this process), and cold: the first read in a new process (each side in its own
+  child process, object construction and imports not timed, the OS page cache warm), after
+  the store wrote the log (its appends keep the page sidecar), with a sidecar a page read
+  wrote, and with no sidecar at all (the full read);
+- the durable append again with the page sidecar upkeep switched off (``page_sidecars``), in
+  the same interleaved rounds: what keeping the sidecar costs an append;
 - N writer threads appending durably to one session (``fsync`` mode, group commit) vs N threads
   each with its own SQLite connection (WAL, ``synchronous=FULL``, ``busy_timeout``) committing
   per message; fsyncs are counted on our side.
@@ -25,6 +30,8 @@ import json
 import os
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -33,6 +40,7 @@ from pathlib import Path
 import aiofiles
 
 from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat.storage import jsonl, pages
 from flatfile_chat.store.messages import _MESSAGE_LIST
 
 _SQL_INSERT = ("INSERT INTO messages (session_id, role, content, message_id, timestamp,"
@@ -55,8 +63,9 @@ def _store(root: Path, durability: str, io_mode: str = "inline") -> tuple[FFStor
     return store, asyncio.run(store.create_session("bench")).session_id
 
 
-def bench_ffchat_append(root: Path, durability: str, n: int) -> float:
+def bench_ffchat_append(root: Path, durability: str, n: int, sidecars: bool = True) -> float:
     store, sid = _store(root, durability)
+    store.ctx.fs.page_sidecars = sidecars
     add = store.messages.add
 
     async def go() -> float:
@@ -141,17 +150,54 @@ def _sqlite_rows(n: int) -> list[tuple]:
              json.dumps(m["metadata"])) for i, m in enumerate(map(_message, range(n)))]
 
 
-def bench_recent_page(root: Path, n: int, page: int, rounds: int) -> dict[str, float]:
-    """Seconds for the newest ``page`` messages of an ``n``-message session (median of
-    alternating rounds), ours through the async API, SQLite by rowid descending."""
+def _sqlite_page(db: sqlite3.Connection, page: int) -> list:
+    rows = db.execute("SELECT role, content, message_id, timestamp, attachments, metadata"
+                      " FROM messages ORDER BY rowid DESC LIMIT ?", (page,)).fetchall()
+    return _MESSAGE_LIST.validate_python(
+        [{"role": r[0], "content": r[1], "message_id": r[2], "timestamp": r[3],
+          "attachments": json.loads(r[4]), "metadata": json.loads(r[5])}
+         for r in reversed(rows)])
+
+
+def bench_recent_page(root: Path, n: int, page: int, rounds: int,
+                      cold_rounds: int) -> dict[str, float]:
+    """Seconds for the newest ``page`` messages of an ``n``-message session (medians), ours
+    through the async API, SQLite by rowid descending; cold ones in new processes."""
     store, sid = _store(root / "ff-page", "none")
-    for start in range(0, n, 10_000):
-        store.messages.add_many("bench", sid, [_message(i) for i in range(start,
-                                                                          min(n, start + 10_000))])
+    bulk = max(n - 100, 0)  # the last 100 one by one: the sidecar lags as in real use
+    for start in range(0, bulk, 10_000):
+        stop = min(bulk, start + 10_000)
+        store.messages.add_many("bench", sid, [_message(i) for i in range(start, stop)])
+    for i in range(bulk, n):
+        store.messages.add("bench", sid, _message(i))
     db = _sqlite(root, "NORMAL")
     db.execute("BEGIN")
     db.executemany(_SQL_INSERT, _sqlite_rows(n))
     db.execute("COMMIT")
+    log = store.ctx.layout.messages_file("bench", sid)
+    sidecar = pages.sidecar_path(log)
+    with open(log, "rb") as fh:
+        kept = pages.loads(sidecar.read_bytes(), store.ctx.fs.rel(log), "plain", None,
+                           fh.fileno())
+    assert kept is not None, "the appends should have written the page sidecar"
+    out: dict[str, float] = {"lag bytes": log.stat().st_size - kept.size,
+                             "lag records": n - kept.count}
+
+    def cold(key: str, before=None) -> None:  # alternating child processes, ours and SQLite
+        ff, sq = [], []
+        for _ in range(cold_rounds):
+            if before is not None:
+                before()
+            child = _child("page", str(root / "ff-page"), sid, str(page), str(n))
+            ff.append(child["seconds"])
+            out[f"{key} full reads"] = child["full_reads"]
+            sq.append(_child("sqlite", str(root / "chat-NORMAL.db"), str(page), str(n))[
+                "seconds"])
+        out[key], out[f"{key} sqlite"] = statistics.median(ff), statistics.median(sq)
+
+    cold("cold written")  # the sidecar as the appends left it (before any read)
+    cold("cold no sidecar", before=lambda: sidecar.unlink(missing_ok=True))
+    cold("cold sidecar")  # the one the last full read wrote
 
     async def ours() -> float:
         start = time.perf_counter()
@@ -163,28 +209,57 @@ def bench_recent_page(root: Path, n: int, page: int, rounds: int) -> dict[str, f
 
     def sqlite_page() -> float:
         start = time.perf_counter()
-        rows = db.execute("SELECT role, content, message_id, timestamp, attachments, metadata"
-                          " FROM messages ORDER BY rowid DESC LIMIT ?", (page,)).fetchall()
-        messages = _MESSAGE_LIST.validate_python(
-            [{"role": r[0], "content": r[1], "message_id": r[2], "timestamp": r[3],
-              "attachments": json.loads(r[4]), "metadata": json.loads(r[5])}
-             for r in reversed(rows)])
+        messages = _sqlite_page(db, page)
         elapsed = time.perf_counter() - start
         assert len(messages) == page and messages[-1].metadata["n"] == n - 1
         return elapsed
 
-    cold_store, _ = _store_at(root / "ff-page")
-    cold_start = time.perf_counter()
-    cold = asyncio.run(cold_store.get_messages("bench", sid, limit=page, offset=n - page))
-    cold_s = time.perf_counter() - cold_start
-    assert len(cold) == page
-    asyncio.run(ours())  # warm: the first read of this store object validates the file
+    asyncio.run(ours())  # warm: this store object knows the log since its appends
     ff, sq = [], []
     for _ in range(rounds):
         ff.append(asyncio.run(ours()))
         sq.append(sqlite_page())
     db.close()
-    return {"ours": statistics.median(ff), "sqlite": statistics.median(sq), "cold": cold_s}
+    out["warm"], out["warm sqlite"] = statistics.median(ff), statistics.median(sq)
+    return out
+
+
+def _child(*args: str) -> dict:
+    """Run this script's ``--child`` mode in a new process; its JSON answer."""
+    done = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
+def child_main(kind: str, *args: str) -> None:
+    """A cold read in this fresh process: the first page read after construction."""
+    if kind == "sqlite":
+        path, page, n = args[0], int(args[1]), int(args[2])
+        db = sqlite3.connect(path)
+        start = time.perf_counter()
+        messages = _sqlite_page(db, page)
+        elapsed = time.perf_counter() - start
+        assert len(messages) == page and messages[-1].metadata["n"] == n - 1
+        print(json.dumps({"seconds": elapsed}))
+        return
+    root, sid, page, n = Path(args[0]), args[1], int(args[2]), int(args[3])
+    store, _ = _store_at(root)
+    full_reads = []
+    real = jsonl.models_from_bytes
+
+    def counting(*a, **k):
+        full_reads.append(1)
+        return real(*a, **k)
+    jsonl.models_from_bytes = counting
+
+    async def first() -> list:
+        count = (await store.get_session("bench", sid)).message_count
+        return await store.get_messages("bench", sid, limit=page, offset=count - page)
+    start = time.perf_counter()
+    messages = asyncio.run(first())
+    elapsed = time.perf_counter() - start
+    assert len(messages) == page and messages[-1].metadata["n"] == n - 1
+    print(json.dumps({"seconds": elapsed, "full_reads": len(full_reads)}))
 
 
 def _store_at(root: Path) -> tuple[FFStorageManager, None]:
@@ -313,6 +388,9 @@ def bench_io_modes(root: Path, n: int) -> dict[str, float]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child_main(*sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appends", type=int, default=2000)
     parser.add_argument("--read-messages", type=int, default=10_000)
@@ -321,6 +399,8 @@ def main() -> None:
     parser.add_argument("--writers", default="8,32", help="comma-separated thread counts")
     parser.add_argument("--concurrent-appends", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cold-rounds", type=int, default=5,
+                        help="new processes per cold page figure (median)")
     parser.add_argument("--only", default="append,read,page,concurrent,io",
                         help="comma-separated parts to run")
     args = parser.parse_args()
@@ -337,13 +417,24 @@ def main() -> None:
                                      "NORMAL")]:
             if "append" not in only:
                 break
-            ff, sq = [], []
+            ff, sq, off = [], [], []
             for r in range(args.rounds):  # interleave rounds so drift hits both sides
                 ff.append(bench_ffchat_append(root / f"ff-{ours}-{r}", ours, args.appends))
                 sq.append(bench_sqlite_append(_fresh(root, f"sq-{ours}-{r}"), theirs,
                                               args.appends))
+                if ours == "fsync":  # the same, without keeping the page sidecar
+                    off.append(bench_ffchat_append(root / f"ff-{ours}-off-{r}", ours,
+                                                   args.appends, sidecars=False))
             f_med, s_med = statistics.median(ff), statistics.median(sq)
             rows.append((label, f"{f_med:,.0f} msg/s", f"{s_med:,.0f} msg/s", f_med / s_med))
+            if off:
+                o_med = statistics.median(off)
+                rows.append(("  same, page sidecar upkeep off", f"{o_med:,.0f} msg/s",
+                             f"{s_med:,.0f} msg/s", o_med / s_med))
+                extra.append(f"durable append rounds, sidecar upkeep on: "
+                             f"{', '.join(f'{x:,.0f}' for x in ff)}; off: "
+                             f"{', '.join(f'{x:,.0f}' for x in off)} msg/s (on/off "
+                             f"{f_med / o_med:.3f})")
         if "concurrent" in only:
             for writers in (int(w) for w in args.writers.split(",")):
                 ff, sq, syncs = [], [], []
@@ -367,12 +458,19 @@ def main() -> None:
                          sqlite_read / ours_read))
         if "page" in only:
             page = bench_recent_page(_fresh(root, "page"), args.page_messages, args.page,
-                                     max(args.rounds, 21))
-            rows.append((f"last {args.page} of {args.page_messages:,} (warm)",
-                         f"{page['ours'] * 1000:.2f} ms", f"{page['sqlite'] * 1000:.2f} ms",
-                         page["sqlite"] / page["ours"]))
-            extra.append(f"last {args.page} of {args.page_messages:,}, cold (first read in a "
-                         f"fresh store object): {page['cold'] * 1000:.1f} ms")
+                                     max(args.rounds, 21), args.cold_rounds)
+            for key, what in [("warm", "warm"),
+                              ("cold written", "new process, store wrote the log"),
+                              ("cold sidecar", "new process, sidecar from a read"),
+                              ("cold no sidecar", "new process, no sidecar")]:
+                rows.append((f"last {args.page} of {args.page_messages:,}, {what}",
+                             f"{page[key] * 1000:.2f} ms", f"{page[key + ' sqlite'] * 1000:.2f} ms",
+                             page[key + " sqlite"] / page[key]))
+                if key != "warm":
+                    extra.append(f"{what}: {page[key + ' full reads']:.0f} full read(s) in the "
+                                 "last child")
+            extra.append(f"the sidecar the appends left was {page['lag records']:.0f} records "
+                         f"({page['lag bytes']:,.0f} bytes) behind the log")
         io = bench_io_modes(_fresh(root, "io"), 1000) if "io" in only else {}
     print(f"{'benchmark':52} {'flatfile_chat':>16} {'SQLite WAL':>16} {'ratio':>7}")
     for label, ours_s, theirs_s, ratio in rows:
