@@ -65,6 +65,17 @@ def _partial_because(args: argparse.Namespace, paths: list[str],
     return reasons
 
 
+def _run_config(args: argparse.Namespace, consequence: str):
+    """The run configuration ``--config`` names (else the project's), or None after printing
+    every problem with its file:line."""
+    try:
+        return load_run_config(path=Path(args.config) if args.config else None)
+    except RunConfigError as exc:
+        print(f"invalid run configuration, {consequence}:\n" + "\n".join(exc.problems),
+              file=sys.stderr)
+        return None
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
@@ -77,11 +88,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 if "::" in a and Path(a.split("::", 1)[0]).exists()]
     args.pytest_args = [a for a in args.pytest_args if a not in node_ids]
     args.paths = [*args.paths, *node_ids]
-    try:
-        loaded = load_run_config(path=Path(args.config) if args.config else None)
-    except RunConfigError as exc:
-        print("invalid run configuration, nothing ran:\n" + "\n".join(exc.problems),
-              file=sys.stderr)
+    loaded = _run_config(args, "nothing ran")
+    if loaded is None:
         return CONFIG_EXIT
     config = loaded.config
     if args.profile == "smoke":
@@ -496,11 +504,8 @@ def _merge_reports(args: argparse.Namespace) -> int:
     from prism_scenarios import merge, publish
     from prism_scenarios.summary import SummaryPlugin
 
-    try:
-        loaded = load_run_config(path=Path(args.config) if args.config else None)
-    except RunConfigError as exc:
-        print("invalid run configuration, nothing merged:\n" + "\n".join(exc.problems),
-              file=sys.stderr)
+    loaded = _run_config(args, "nothing merged")
+    if loaded is None:
         return CONFIG_EXIT
     try:
         sources = [merge.locate(Path(d)) for d in args.dirs]
