@@ -146,6 +146,18 @@ def test_a_new_process_reads_the_newest_page_without_the_full_read(tmp_path: Pat
     assert third == {"full_reads": 0, "page": want}
 
 
+def _count_validated_lines(monkeypatch) -> list[int]:
+    """From now on, how many appended lines each delta validation checks."""
+    validated: list[int] = []
+    real_delta = pages._validate_delta
+
+    def measuring(path: Path, entry: Any, lines: list[bytes], *args: Any) -> Any:
+        validated.append(len(lines))
+        return real_delta(path, entry, lines, *args)
+    monkeypatch.setattr(pages, "_validate_delta", measuring)
+    return validated
+
+
 def test_appends_keep_the_sidecar_close_behind(tmp_path: Path, full_reads: list[Path],
                                                monkeypatch) -> None:
     """Persisted every PERSIST_EVERY_BYTES, not every append; a new reader validates only the
@@ -167,13 +179,7 @@ def test_appends_keep_the_sidecar_close_behind(tmp_path: Path, full_reads: list[
                            fh.fileno())
     assert kept is not None and size - kept.size < pages.PERSIST_EVERY_BYTES
     assert 0 < len(writes) < 20  # ~40 KiB appended: a few persists, not 200
-    validated: list[int] = []
-    real_delta = pages._validate_delta
-
-    def measuring(path: Path, entry: Any, lines: list[bytes], *args: Any) -> Any:
-        validated.append(len(lines))
-        return real_delta(path, entry, lines, *args)
-    monkeypatch.setattr(pages, "_validate_delta", measuring)
+    validated = _count_validated_lines(monkeypatch)
     got, taken = _cold_page(tmp_path / "root", None, full_reads, offset=N + 150, limit=50)
     assert taken == 0 and got == _full(store, path, N + 150, 50)
     assert validated == [200 - (kept.count - N)] and validated[0] < 150
@@ -186,13 +192,7 @@ def test_an_append_to_a_log_nobody_validated_leaves_it_to_the_next_read(
     store, path = _filled(tmp_path / "root", None)
     store.close()
     pages.sidecar_path(path).unlink()
-    validated: list[int] = []
-    real_delta = pages._validate_delta
-
-    def measuring(path: Path, entry: Any, lines: list[bytes], *args: Any) -> Any:
-        validated.append(len(lines))
-        return real_delta(path, entry, lines, *args)
-    monkeypatch.setattr(pages, "_validate_delta", measuring)
+    validated = _count_validated_lines(monkeypatch)
     fresh = _store(tmp_path / "root")
     fresh.messages.add("u", "s", {"role": "user", "content": "after"})
     assert validated == [] and not pages.sidecar_path(path).exists()
