@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The suite runs shuffled (pytest-randomly); CI uses this seed, `make test TEST_SEED=N` another.
+TEST_SEED ?= 2511017080
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test lint bench load clean
@@ -30,7 +32,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/coverage erase
-	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage run -m pytest -q -n 2
+	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage run -m pytest -q -n 2 \
+		-p randomly --randomly-seed=$(TEST_SEED)
 	$(BIN)/coverage combine -q
 	@mkdir -p reports && $(BIN)/coverage json -q -o reports/coverage.json
 	@printf 'coverage flatfile_chat: '; $(BIN)/coverage report --format=total \

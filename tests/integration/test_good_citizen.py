@@ -16,6 +16,15 @@ import pytest
 
 WITHOUT = ("-p", "no:prism_scenarios")
 
+
+@pytest.fixture(autouse=True)
+def _same_order_in_both_runs(pytester: pytest.Pytester,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs are compared line by line: pytest-randomly (this repo's dev venv shuffles
+    every run) must not shuffle them differently. Harmless where it is not installed. (After
+    ``pytester``, which clears PYTEST_ADDOPTS.)"""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+
 TAGGED_FEATURE = """\
 Feature: Tickets
   @JIRA-123
