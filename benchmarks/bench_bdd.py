@@ -63,7 +63,7 @@ PLAIN_STEPS = textwrap.dedent('''\
 OURS_STEPS = 'from pytest_bdd import scenarios\n\nscenarios("features")\n'
 # Loaded with -p in every variant: each test's setup + call + teardown on perf_counter (junit
 # XML rounds to the millisecond).
-TIMER = textwrap.dedent('''\
+TIMER = textwrap.dedent("""\
     import json, os, time
     import pytest
 
@@ -80,7 +80,7 @@ TIMER = textwrap.dedent('''\
     def pytest_sessionfinish(session):
         with open(os.environ["BENCH_BDD_TIMES"], "w") as out:
             json.dump(TIMES, out)
-    ''')
+    """)
 
 
 def feature_text(steps: int) -> str:
@@ -90,8 +90,12 @@ def feature_text(steps: int) -> str:
 
 
 def yaml_text(steps: int) -> str:
-    lines = ["scenarios:", f"  - name: noop x{steps}", "    steps:",
-             "      - user.create: {user_id: alice}"]
+    lines = [
+        "scenarios:",
+        f"  - name: noop x{steps}",
+        "    steps:",
+        "      - user.create: {user_id: alice}",
+    ]
     return "\n".join(lines + ["      - noop: {}"] * steps) + "\n"
 
 
@@ -113,11 +117,14 @@ def write_projects(root: Path, steps: int) -> dict[str, Path]:
     for variant in ("plain", "gherkin", "gherkin-no-memo"):
         (folders[variant] / "warm").mkdir()
         (folders[variant] / "warm" / "warm_up.feature").write_text(
-            feature_text(1).replace("noop x1", "warm up"))
+            feature_text(1).replace("noop x1", "warm up")
+        )
         (folders[variant] / "test_a_warm_up.py").write_text(
-            (PLAIN_STEPS if variant == "plain" else OURS_STEPS).replace('"features"', '"warm"'))
+            (PLAIN_STEPS if variant == "plain" else OURS_STEPS).replace('"features"', '"warm"')
+        )
     (folders["yaml"] / "features" / "a_warm_up.yaml").write_text(
-        yaml_text(1).replace("noop x1", "warm up"))
+        yaml_text(1).replace("noop x1", "warm up")
+    )
     (folders["plain"] / "test_plain.py").write_text(PLAIN_STEPS)
     (folders["gherkin"] / "test_ours.py").write_text(OURS_STEPS)
     (folders["gherkin-no-memo"] / "test_ours.py").write_text(OURS_STEPS)
@@ -127,15 +134,26 @@ def write_projects(root: Path, steps: int) -> dict[str, Path]:
 def run_variant(variant: str, folder: Path, steps: int, alluredir: bool) -> float:
     """Seconds per step for one pytest run of ``variant`` (N-step test − 1-step test)."""
     record = folder / "times.json"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "-p", "bench_bdd_timer"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "bench_bdd_timer",
+    ]
     if variant != "plain":
         command += ["-p", "prism_scenarios.pytest_plugin"]
     if alluredir:
         command += [f"--alluredir={folder / 'allure-results'}", "--clean-alluredir"]
-    env = {**os.environ, "BENCH_BDD_TIMES": str(record),
-           "PRISM_BDD_LOOKUP_MEMO": "0" if variant == "gherkin-no-memo" else "1",
-           "PYTHONPATH": os.pathsep.join([str(folder.parent), *sys.path[1:]])}
+    env = {
+        **os.environ,
+        "BENCH_BDD_TIMES": str(record),
+        "PRISM_BDD_LOOKUP_MEMO": "0" if variant == "gherkin-no-memo" else "1",
+        "PYTHONPATH": os.pathsep.join([str(folder.parent), *sys.path[1:]]),
+    }
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{variant}: pytest failed\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
@@ -155,8 +173,7 @@ def loading(folders: dict[str, Path], steps: int, rounds: int) -> dict[str, floa
     registry = load_actions()
     features = folders["plain"] / "features"
     cases: dict[str, Callable[[int], object]] = {
-        "yaml": lambda n: load_file(folders["yaml"] / "features" / f"noop_{n}.yaml",
-                                    registry),
+        "yaml": lambda n: load_file(folders["yaml"] / "features" / f"noop_{n}.yaml", registry),
         "pytest-bdd": lambda n: FeatureParser(str(features), f"noop_{n}.feature").parse(),
     }
     for case in cases.values():  # warm: imports, caches
@@ -178,8 +195,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--alluredir", action="store_true",
-                        help="every variant records Allure results")
+    parser.add_argument(
+        "--alluredir", action="store_true", help="every variant records Allure results"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_bdd_") as tmp:
         folders = write_projects(Path(tmp), args.steps)
@@ -187,25 +205,35 @@ def main() -> None:
         for round_no in range(args.rounds):
             shift = round_no % len(VARIANTS)
             for variant in VARIANTS[shift:] + VARIANTS[:shift]:
-                per_step[variant].append(run_variant(variant, folders[variant], args.steps,
-                                                     args.alluredir))
+                per_step[variant].append(
+                    run_variant(variant, folders[variant], args.steps, args.alluredir)
+                )
         load = loading(folders, args.steps, args.rounds)
     base = statistics.median(per_step["plain"])
-    print(f"{args.steps} steps, {args.rounds} rounds, medians; Allure results "
-          f"{'on' if args.alluredir else 'off'} for every variant")
+    print(
+        f"{args.steps} steps, {args.rounds} rounds, medians; Allure results "
+        f"{'on' if args.alluredir else 'off'} for every variant"
+    )
     print(f"{'run time per step':<44} {'µs':>8} {'vs plain':>9}   rounds (µs)")
-    labels = {"plain": "plain pytest-bdd (baseline)", "gherkin": "our Gherkin step (engine)",
-              "gherkin-no-memo": "our Gherkin step, lookup not memoised",
-              "yaml": "our YAML step (engine)"}
+    labels = {
+        "plain": "plain pytest-bdd (baseline)",
+        "gherkin": "our Gherkin step (engine)",
+        "gherkin-no-memo": "our Gherkin step, lookup not memoised",
+        "yaml": "our YAML step (engine)",
+    }
     for variant in VARIANTS:
         value = statistics.median(per_step[variant])
         rounds = " ".join(f"{v * 1e6:.0f}" for v in per_step[variant])
         print(f"{labels[variant]:<44} {value * 1e6:>8.1f} {value / base:>8.2f}x   {rounds}")
     print(f"{'loading per step':<44} {'µs':>8} {'vs plain':>9}")
-    print(f"{'pytest-bdd FeatureParser.parse (baseline)':<44} "
-          f"{load['pytest-bdd'] * 1e6:>8.1f} {1:>8.2f}x")
-    print(f"{'prism_scenarios.loader.load_file (YAML)':<44} {load['yaml'] * 1e6:>8.1f} "
-          f"{load['yaml'] / load['pytest-bdd']:>8.2f}x")
+    print(
+        f"{'pytest-bdd FeatureParser.parse (baseline)':<44} "
+        f"{load['pytest-bdd'] * 1e6:>8.1f} {1:>8.2f}x"
+    )
+    print(
+        f"{'prism_scenarios.loader.load_file (YAML)':<44} {load['yaml'] * 1e6:>8.1f} "
+        f"{load['yaml'] / load['pytest-bdd']:>8.2f}x"
+    )
     print(f"goal: <= {GOAL}x plain pytest-bdd for both")
 
 

@@ -37,8 +37,7 @@ SETTINGS = {"old (BLAS default)": None, "new (1 thread)": 1}
 @contextmanager
 def spinners(count: int) -> Iterator[None]:
     """``count`` child processes that each keep one core busy."""
-    children = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                for _ in range(count)]
+    children = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
     time.sleep(0.3)
     try:
         yield
@@ -53,8 +52,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def measure(ask: Callable[[str], object], queries: Sequence[str],
-            rounds: int) -> dict[str, list[float]]:
+def measure(
+    ask: Callable[[str], object], queries: Sequence[str], rounds: int
+) -> dict[str, list[float]]:
     latencies: dict[str, list[float]] = {name: [] for name in SETTINGS}
     for round_no in range(rounds):
         order = list(SETTINGS) if round_no % 2 == 0 else list(SETTINGS)[::-1]
@@ -77,10 +77,13 @@ def main() -> None:
     args = parser.parse_args()
     chunks = make_corpus(args.chunks, args.seed)
     queries = make_queries(chunks, args.queries, args.seed)
-    print(f"{os.cpu_count()} CPUs, OpenBLAS threads by default: {blas.threads()}, "
-          f"{args.chunks} chunks, {args.queries} queries x {args.rounds} rounds per setting")
-    config = load_config(preset="test", overrides={"knowledge_base": {
-        **_INGEST, "enable_retrieval_cache": False}})
+    print(
+        f"{os.cpu_count()} CPUs, OpenBLAS threads by default: {blas.threads()}, "
+        f"{args.chunks} chunks, {args.queries} queries x {args.rounds} rounds per setting"
+    )
+    config = load_config(
+        preset="test", overrides={"knowledge_base": {**_INGEST, "enable_retrieval_cache": False}}
+    )
     with tempfile.TemporaryDirectory(prefix="bench_blas_") as root:
         store = FFStorageManager(config, clock=ManualClock(), ids=IdSource(1), base_path=root)
         store.users.create("bench")
@@ -88,8 +91,9 @@ def main() -> None:
         kb_id = kb._repo.create("bench", "corpus", "", "reference_materials", None).kb_id
         step = max(1, len(chunks) // 10)
         for n, first in enumerate(range(0, len(chunks), step)):
-            kb._repo.add_document("bench", kb_id, f"part{n}.txt",
-                                  "\n\n".join(chunks[first:first + step]), None)
+            kb._repo.add_document(
+                "bench", kb_id, f"part{n}.txt", "\n\n".join(chunks[first : first + step]), None
+            )
 
         def ask(q: str) -> object:
             return kb.retrieve_context_sync("bench", q, [kb_id], "hybrid_retrieval", 10, 0.0)
@@ -101,9 +105,11 @@ def main() -> None:
             with spinners(busy):
                 latencies = measure(ask, queries, args.rounds)
             for name, values in latencies.items():
-                print(f"{label:<22} {name:<20} {statistics.median(values) * 1e3:>8.2f} "
-                      f"{percentile(values, 0.95) * 1e3:>8.2f} "
-                      f"{statistics.fmean(values) * 1e3:>8.2f}")
+                print(
+                    f"{label:<22} {name:<20} {statistics.median(values) * 1e3:>8.2f} "
+                    f"{percentile(values, 0.95) * 1e3:>8.2f} "
+                    f"{statistics.fmean(values) * 1e3:>8.2f}"
+                )
         kb.close()
         store.close()
 

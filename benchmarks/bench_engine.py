@@ -30,8 +30,12 @@ def engine_only(steps: int) -> float:
 
 
 def _scenario_file(folder: Path, steps: int) -> Path:
-    body = ["scenarios:", f"  - name: noop x{steps}", "    steps:",
-            "      - user.create: {user_id: alice}"]
+    body = [
+        "scenarios:",
+        f"  - name: noop x{steps}",
+        "    steps:",
+        "      - user.create: {user_id: alice}",
+    ]
     body += ["      - noop: {}"] * steps
     path = folder / "scenarios" / f"noop_{steps}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,10 +51,25 @@ def with_allure(steps: int) -> tuple[float, int]:
         for n in (1, steps):
             _scenario_file(folder, n)
         results = folder / "allure-results"
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        "-p", "prism_scenarios.pytest_plugin",
-                        f"--alluredir={results}", "--junitxml", str(folder / "junit.xml"),
-                        "scenarios"], cwd=folder, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "prism_scenarios.pytest_plugin",
+                f"--alluredir={results}",
+                "--junitxml",
+                str(folder / "junit.xml"),
+                "scenarios",
+            ],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
         for result in results.glob("*-result.json"):
             data = json.loads(result.read_text())
             durations[data["name"]] = (data["stop"] - data["start"]) / 1000
@@ -66,8 +85,10 @@ def main() -> None:
     bare = min(engine_only(args.steps) for _ in range(3))
     allure_step, attachments = min(with_allure(args.steps) for _ in range(2))
     print(f"engine only (invariants on, no reporter): {bare * 1e6:7.1f} us/step")
-    print(f"engine + Allure steps (pytest --alluredir): {allure_step * 1e6:7.1f} us/step "
-          f"({attachments} attachments written)")
+    print(
+        f"engine + Allure steps (pytest --alluredir): {allure_step * 1e6:7.1f} us/step "
+        f"({attachments} attachments written)"
+    )
     print("target: < 200 us/step including Allure recording")
 
 

@@ -57,10 +57,16 @@ def serial_rate(root: Path, seconds: float) -> float:
     from prism_scenarios.load.segment import SoloChannel, _Segment
     from prism_scenarios.load.spec import plan_from_mapping
 
-    plan = plan_from_mapping({"name": "serial", "mix": [{"scenario": "noop"}],
-                              "data": {"volume": "none"},
-                              "model": {"type": "closed", "users": 1, "duration": "1s"}},
-                             source="bench", root=root)
+    plan = plan_from_mapping(
+        {
+            "name": "serial",
+            "mix": [{"scenario": "noop"}],
+            "data": {"volume": "none"},
+            "model": {"type": "closed", "users": 1, "duration": "1s"},
+        },
+        source="bench",
+        root=root,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         segment = _Segment(plan, 0, 1, SoloChannel(), Path(tmp))
         segment.prepare()
@@ -77,23 +83,38 @@ def open_run(root: Path, rate: float, duration: float) -> dict[str, Any]:
     from prism_scenarios.load import run_plan
     from prism_scenarios.load.spec import plan_from_mapping
 
-    plan = plan_from_mapping({"name": f"open-{rate:g}", "mix": [{"scenario": "noop"}],
-                              "data": {"volume": "none"},
-                              "model": {"type": "open", "rate": rate, "duration": duration,
-                                        "max_in_flight": MAX_IN_FLIGHT}},
-                             source="bench", root=root)
+    plan = plan_from_mapping(
+        {
+            "name": f"open-{rate:g}",
+            "mix": [{"scenario": "noop"}],
+            "data": {"volume": "none"},
+            "model": {
+                "type": "open",
+                "rate": rate,
+                "duration": duration,
+                "max_in_flight": MAX_IN_FLIGHT,
+            },
+        },
+        source="bench",
+        root=root,
+    )
     result = run_plan(plan, progress=False)
     iterations = result.metrics.metric("iterations")
     achieved = result.achieved_rate
     errors = iterations.count - iterations.passed
-    return {"target": rate, "achieved": round(achieved, 2),
-            "ratio": round(achieved / rate, 4), "planned": result.planned,
-            "started": result.started, "dropped": result.dropped, "late": result.late,
-            "errors": errors,
-            "p50_ms": round(iterations.percentile_ms(50), 3),
-            "p99_ms": round(iterations.percentile_ms(99), 3),
-            "sustained": abs(achieved / rate - 1) <= TOLERANCE and result.dropped == 0
-            and errors == 0}
+    return {
+        "target": rate,
+        "achieved": round(achieved, 2),
+        "ratio": round(achieved / rate, 4),
+        "planned": result.planned,
+        "started": result.started,
+        "dropped": result.dropped,
+        "late": result.late,
+        "errors": errors,
+        "p50_ms": round(iterations.percentile_ms(50), 3),
+        "p99_ms": round(iterations.percentile_ms(99), 3),
+        "sustained": abs(achieved / rate - 1) <= TOLERANCE and result.dropped == 0 and errors == 0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,19 +133,26 @@ def main(argv: list[str] | None = None) -> int:
         _project(root)
         os.chdir(root)
         serial = serial_rate(root, args.duration)
-        print(f"# {time.strftime('%Y-%m-%d')}, {pinned}, {os.cpu_count()} cores on the "
-              f"machine, Python {sys.version.split()[0]}")
+        print(
+            f"# {time.strftime('%Y-%m-%d')}, {pinned}, {os.cpu_count()} cores on the "
+            f"machine, Python {sys.version.split()[0]}"
+        )
         print(f"serial baseline: {serial:,.0f} iterations/s (one thread, back to back)")
-        print("| target/s | achieved/s | achieved/target | dropped | late | p50 ms | p99 ms "
-              "| sustained |")
+        print(
+            "| target/s | achieved/s | achieved/target | dropped | late | p50 ms | p99 ms "
+            "| sustained |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|:---:|")
 
         def measure(rate: float) -> dict[str, Any]:
             row = open_run(root, rate, args.duration)
             rows.append(row)
-            print(f"| {row['target']:g} | {row['achieved']:,.1f} | {row['ratio']:.4f} | "
-                  f"{row['dropped']} | {row['late']} | {row['p50_ms']} | {row['p99_ms']} | "
-                  f"{'yes' if row['sustained'] else 'no'} |", flush=True)
+            print(
+                f"| {row['target']:g} | {row['achieved']:,.1f} | {row['ratio']:.4f} | "
+                f"{row['dropped']} | {row['late']} | {row['p50_ms']} | {row['p99_ms']} | "
+                f"{'yes' if row['sustained'] else 'no'} |",
+                flush=True,
+            )
             return row
 
         for rate in (float(r) for r in args.rates.split(",")):
@@ -143,15 +171,31 @@ def main(argv: list[str] | None = None) -> int:
         # Highest sustained rate with no failed rate below it (a pass above a failure would
         # be luck, not capacity).
         first_failure = min((r["target"] for r in rows if not r["sustained"]), default=None)
-        best = max((r["target"] for r in rows if r["sustained"]
-                    and (first_failure is None or r["target"] < first_failure)), default=0.0)
-        print(f"highest rate sustained within ±{TOLERANCE:.0%} on one core: {best:g}/s "
-              f"({best / serial:.0%} of the serial baseline {serial:,.0f}/s)"
-              + ("" if high is not None else "; no listed rate failed: list higher rates"))
+        best = max(
+            (
+                r["target"]
+                for r in rows
+                if r["sustained"] and (first_failure is None or r["target"] < first_failure)
+            ),
+            default=0.0,
+        )
+        print(
+            f"highest rate sustained within ±{TOLERANCE:.0%} on one core: {best:g}/s "
+            f"({best / serial:.0%} of the serial baseline {serial:,.0f}/s)"
+            + ("" if high is not None else "; no listed rate failed: list higher rates")
+        )
         if json_out:
-            json_out.write_text(json.dumps({"pinned": pinned, "serial_per_s": serial,
-                                             "rows": rows, "highest_sustained": best},
-                                            indent=2))
+            json_out.write_text(
+                json.dumps(
+                    {
+                        "pinned": pinned,
+                        "serial_per_s": serial,
+                        "rows": rows,
+                        "highest_sustained": best,
+                    },
+                    indent=2,
+                )
+            )
     return 0
 
 

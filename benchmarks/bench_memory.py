@@ -37,8 +37,13 @@ from flatfile_chat.clock import isoformat
 from flatfile_chat.memory import FFMemoryContextDTO, FFMemoryLayerManager
 from flatfile_chat.memory.files import MemoryFiles, new_metadata, refresh_counts
 
-LAYER_SHARE = {"immediate": 0.01, "short_term": 0.04, "medium_term": 0.15, "long_term": 0.40,
-               "permanent": 0.40}
+LAYER_SHARE = {
+    "immediate": 0.01,
+    "short_term": 0.04,
+    "medium_term": 0.15,
+    "long_term": 0.40,
+    "permanent": 0.40,
+}
 RETENTION_HOURS = {"immediate": 2, "short_term": 24, "medium_term": 168, "long_term": 8760}
 USER = "bench-user"
 
@@ -48,8 +53,7 @@ def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
     words: set[str] = set()
     while len(words) < size:
         syllables = rng.randint(2, 4)
-        words.add("".join(rng.choice(consonants) + rng.choice(vowels)
-                          for _ in range(syllables)))
+        words.add("".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(syllables)))
     return sorted(words)
 
 
@@ -68,15 +72,24 @@ def corpus(n: int, rng: random.Random, now_epoch: float) -> dict[str, list[dict]
         entered = now_epoch - rng.uniform(0, span)
         created = entered - rng.uniform(0, 3600 * 24)
         stamp = isoformat_epoch(created)
-        out[layer].append(FFMemoryContextDTO(
-            memory_id=f"mem_{i:012x}", content=text.capitalize() + ".",
-            context_type=rng.choice(["conversation", "insight", "preference", "pattern"]),
-            timestamp=stamp, layer=layer, created_at=stamp, last_accessed=stamp,
-            layer_entered_at=isoformat_epoch(entered), relevance_score=round(rng.random(), 3),
-            importance_score=round(rng.random(), 3), topic_tags=rng.sample(topics,
-                                                                           rng.randint(1, 3)),
-            source_layer=layer, user_id=USER, session_id=f"sess-{rng.randrange(300)}",
-        ).to_dict())
+        out[layer].append(
+            FFMemoryContextDTO(
+                memory_id=f"mem_{i:012x}",
+                content=text.capitalize() + ".",
+                context_type=rng.choice(["conversation", "insight", "preference", "pattern"]),
+                timestamp=stamp,
+                layer=layer,
+                created_at=stamp,
+                last_accessed=stamp,
+                layer_entered_at=isoformat_epoch(entered),
+                relevance_score=round(rng.random(), 3),
+                importance_score=round(rng.random(), 3),
+                topic_tags=rng.sample(topics, rng.randint(1, 3)),
+                source_layer=layer,
+                user_id=USER,
+                session_id=f"sess-{rng.randrange(300)}",
+            ).to_dict()
+        )
     return out
 
 
@@ -87,8 +100,10 @@ def isoformat_epoch(epoch: float) -> str:
 def percentiles(samples_ms: list[float]) -> tuple[str, float]:
     """Printable p50/p95/max and the p95 (inclusive method: p95 is within the samples)."""
     p95 = statistics.quantiles(samples_ms, n=20, method="inclusive")[18]
-    return (f"p50 {statistics.median(samples_ms):7.2f} ms  p95 {p95:7.2f} ms  "
-            f"max {max(samples_ms):7.2f} ms"), p95
+    return (
+        f"p50 {statistics.median(samples_ms):7.2f} ms  p95 {p95:7.2f} ms  "
+        f"max {max(samples_ms):7.2f} ms"
+    ), p95
 
 
 def queries(layers: dict[str, list[dict]], rng: random.Random, count: int) -> list[str]:
@@ -113,10 +128,10 @@ def bench(size: int, args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     clock = ManualClock("2026-06-01T12:00:00+00:00")
     with tempfile.TemporaryDirectory() as tmp:
-        config = load_config(preset="test", overrides={"storage": {
-            "durability": args.durability}})
-        store = FFStorageManager(config, clock=clock, ids=IdSource(args.seed),
-                                 base_path=Path(tmp) / "root")
+        config = load_config(preset="test", overrides={"storage": {"durability": args.durability}})
+        store = FFStorageManager(
+            config, clock=clock, ids=IdSource(args.seed), base_path=Path(tmp) / "root"
+        )
         asyncio.run(store.create_user(USER))
         build = time.perf_counter()
         layers = corpus(size, rng, clock.now().timestamp())
@@ -127,27 +142,29 @@ def bench(size: int, args: argparse.Namespace) -> None:
         meta = refresh_counts(store.fs, paths, new_metadata(USER, isoformat(clock.now())))
         files.write_metadata(paths, meta, isoformat(clock.now()))
         counts = {k: v["item_count"] for k, v in meta["layer_stats"].items()}
-        print(f"\n== {size:,} items  (generated in {time.perf_counter() - build:.1f} s; "
-              f"{counts})")
+        print(f"\n== {size:,} items  (generated in {time.perf_counter() - build:.1f} s; {counts})")
         qs = queries(layers, rng, args.queries)
 
         manager = FFMemoryLayerManager(store)
         start = time.perf_counter()
         asyncio.run(manager.search_memory(USER, qs[0]))
-        print(f"search cold      {(time.perf_counter() - start) * 1000:9.1f} ms  "
-              "(first search: read + index all layers)")
+        print(
+            f"search cold      {(time.perf_counter() - start) * 1000:9.1f} ms  "
+            "(first search: read + index all layers)"
+        )
         line, p95 = percentiles(time_searches(manager, qs))
         print(f"search warm      {line}   ({len(qs)} queries)")
         if size == 10_000:
-            print(f"                 target p95 < 20 ms at 10k: "
-                  f"{'MET' if p95 < 20 else 'MISSED'}")
+            print(f"                 target p95 < 20 ms at 10k: {'MET' if p95 < 20 else 'MISSED'}")
 
         for run_number in (1, 2):
             start = time.perf_counter()
             result = asyncio.run(manager.run_memory_maintenance(USER))
             elapsed = time.perf_counter() - start
-            print(f"maintenance #{run_number}   {elapsed * 1000:9.1f} ms  "
-                  f"{result['tasks_completed'][:3]}  success={result['success']}")
+            print(
+                f"maintenance #{run_number}   {elapsed * 1000:9.1f} ms  "
+                f"{result['tasks_completed'][:3]}  success={result['success']}"
+            )
         after = {layer: store.fs.count_jsonl(paths.layer(layer)) for layer in LAYER_SHARE}
         print(f"                 layers after: {after}")
         asyncio.run(manager.search_memory(USER, qs[0]))  # rebuild the rewritten layers
@@ -158,8 +175,12 @@ def bench(size: int, args: argparse.Namespace) -> None:
         adds = []
         for i in range(args.adds):
             start = time.perf_counter()
-            asyncio.run(manager.add_memory_context(USER, {
-                "content": qs[i % len(qs)], "relevance_score": 0.7, "session_id": "bench"}))
+            asyncio.run(
+                manager.add_memory_context(
+                    USER,
+                    {"content": qs[i % len(qs)], "relevance_score": 0.7, "session_id": "bench"},
+                )
+            )
             adds.append((time.perf_counter() - start) * 1000)
         line, _ = percentiles(adds)
         print(f"add              {line}   ({args.adds} adds, durability={args.durability})")

@@ -57,9 +57,16 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-migration-"))
     template = work / "template"
-    made = generate("G1", template, users=1, sessions_per_user=1,
-                    messages_per_session=args.messages, documents=False, vectors=False,
-                    traps=False)
+    made = generate(
+        "G1",
+        template,
+        users=1,
+        sessions_per_user=1,
+        messages_per_session=args.messages,
+        documents=False,
+        vectors=False,
+        traps=False,
+    )
     times: dict[str, list[float]] = {"apply": [], "copy": [], "one_pass": []}
 
     def run(name: str, n: int) -> None:
@@ -84,14 +91,15 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     apply = statistics.median(times["apply"])
-    print(f"# {platform.python_implementation()} {platform.python_version()}, "
-          f"{made.messages:,} messages, batch size {args.batch_size}, "
-          f"{args.rounds} rounds (medians)")
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()}, "
+        f"{made.messages:,} messages, batch size {args.batch_size}, "
+        f"{args.rounds} rounds (medians)"
+    )
     print(f"{'case':<10}{'seconds':>10}{'records/s':>14}{'apply / case':>14}")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:<10}{median:>10.3f}{made.messages / median:>14,.0f}"
-              f"{apply / median:>14.2f}")
+        print(f"{name:<10}{median:>10.3f}{made.messages / median:>14,.0f}{apply / median:>14.2f}")
 
 
 if __name__ == "__main__":

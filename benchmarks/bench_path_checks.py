@@ -46,8 +46,14 @@ print(asyncio.run(go()))
 
 def _run(pythonpath: str, n: int) -> float:
     env = {"PYTHONPATH": pythonpath, "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", WORKLOAD.replace("N)", f"{n})")],
-                         env=env, capture_output=True, text=True, check=True, cwd=pythonpath)
+    out = subprocess.run(
+        [sys.executable, "-c", WORKLOAD.replace("N)", f"{n})")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=pythonpath,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -58,22 +64,28 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=2000)
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-base-")) / "tree"
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(base),
-                    args.baseline_rev], check=True)
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(base), args.baseline_rev],
+        check=True,
+    )
     try:
         _run(str(REPO), 200), _run(str(base), 200)  # warm the file cache and bytecode
-        pairs = [(_run(str(REPO), args.ops), _run(str(base), args.ops))
-                 for _ in range(args.pairs)]
+        pairs = [(_run(str(REPO), args.ops), _run(str(base), args.ops)) for _ in range(args.pairs)]
     finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)],
-                       check=False)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)], check=False
+        )
     ratios = [a / b for a, b in pairs]
-    print(f"workload: {args.ops} x (add_message + get_session) + every 10th a 20-message page, "
-          "then check_integrity; durability none")
+    print(
+        f"workload: {args.ops} x (add_message + get_session) + every 10th a 20-message page, "
+        "then check_integrity; durability none"
+    )
     print(f"this tree   median {statistics.median(a for a, _ in pairs) * 1000:8.1f} ms")
     print(f"{args.baseline_rev:<11} median {statistics.median(b for _, b in pairs) * 1000:8.1f} ms")
-    print(f"ratio (this/baseline, per pair) median {statistics.median(ratios):.3f} "
-          f"min {min(ratios):.3f} max {max(ratios):.3f} over {len(pairs)} pairs")
+    print(
+        f"ratio (this/baseline, per pair) median {statistics.median(ratios):.3f} "
+        f"min {min(ratios):.3f} max {max(ratios):.3f} over {len(pairs)} pairs"
+    )
 
 
 if __name__ == "__main__":

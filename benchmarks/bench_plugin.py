@@ -27,8 +27,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = {"baseline": ["-p", "no:prism_scenarios"], "installed": [],
-         "active": ["-p", "prism_scenarios.pytest_plugin"]}
+MODES = {
+    "baseline": ["-p", "no:prism_scenarios"],
+    "installed": [],
+    "active": ["-p", "prism_scenarios.pytest_plugin"],
+}
 
 
 def child_cpu() -> float:
@@ -42,17 +45,24 @@ def user_venv(folder: Path) -> Path:
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
         wheels = folder / "wheels"
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                        str(wheels), str(ROOT)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q",
-                        *map(str, wheels.glob("*.whl"))], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+            check=True,
+        )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *map(str, wheels.glob("*.whl"))], check=True
+        )
     return python
 
 
 def run_once(python: Path, folder: Path, extra: list[str]) -> float:
     before = child_cpu()
-    subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra,
-                    "test_trivial.py"], cwd=folder, check=True, capture_output=True)
+    subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, "test_trivial.py"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
     return child_cpu() - before
 
 
@@ -72,13 +82,17 @@ def main() -> None:
             for mode, extra in MODES.items():
                 times[mode].append(run_once(python, folder, extra))
     base = statistics.median(times["baseline"])
-    print(f"pytest on a trivial test file in a user-like venv, median CPU of {args.runs} runs "
-          "per mode")
+    print(
+        f"pytest on a trivial test file in a user-like venv, median CPU of {args.runs} runs "
+        "per mode"
+    )
     for mode in MODES:
         median = statistics.median(times[mode])
         paired = statistics.median(t - b for t, b in zip(times[mode], times["baseline"]))
-        print(f"  {mode:9} {median * 1000:7.1f} ms   vs baseline: {paired * 1000:+6.1f} ms "
-              f"(median of paired differences), ratio {median / base:.3f}")
+        print(
+            f"  {mode:9} {median * 1000:7.1f} ms   vs baseline: {paired * 1000:+6.1f} ms "
+            f"(median of paired differences), ratio {median / base:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,28 @@ from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
 from flatfile_chat.knowledge import FFKnowledgeBaseManager
 from flatfile_chat.knowledge.keyword import KeywordIndex, tokenize
 
-SYLLABLES = ["ka", "lo", "mi", "ren", "tor", "sa", "vel", "dun", "pri", "ost", "el", "mar",
-             "zu", "bi", "quen", "ath", "ny", "gol", "fe", "ris"]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "tor",
+    "sa",
+    "vel",
+    "dun",
+    "pri",
+    "ost",
+    "el",
+    "mar",
+    "zu",
+    "bi",
+    "quen",
+    "ath",
+    "ny",
+    "gol",
+    "fe",
+    "ris",
+]
 
 
 def make_vocabulary(rng: random.Random, size: int) -> list[str]:
@@ -66,7 +86,7 @@ def make_corpus(n_chunks: int, seed: int) -> list[str]:
     draws = np_rng.choice(len(vocabulary), size=int(lengths.sum()), p=probs)
     chunks, pos = [], 0
     for length in lengths:
-        chunks.append(" ".join(vocabulary[i] for i in draws[pos:pos + length]))
+        chunks.append(" ".join(vocabulary[i] for i in draws[pos : pos + length]))
         pos += length
     return chunks
 
@@ -77,15 +97,20 @@ def make_queries(chunks: Sequence[str], n: int, seed: int) -> list[str]:
     for _ in range(n):
         words = rng.choice(chunks).split()
         start = rng.randrange(max(1, len(words) - 4))
-        queries.append(" ".join(words[start:start + rng.randint(2, 4)]))
+        queries.append(" ".join(words[start : start + rng.randint(2, 4)]))
     return queries
 
 
 ROUNDS = 3
 
 
-def timed(run: Callable[[str], object], queries: Sequence[str], *, warmup: bool = True,
-          before_round: Callable[[], object] | None = None) -> list[float]:
+def timed(
+    run: Callable[[str], object],
+    queries: Sequence[str],
+    *,
+    warmup: bool = True,
+    before_round: Callable[[], object] | None = None,
+) -> list[float]:
     """Latencies of the fastest of ``ROUNDS`` rounds over ``queries`` (the same for every
     engine: on a shared machine the least disturbed round is the most faithful one)."""
     for q in queries[:5] if warmup else ():  # warm-up
@@ -107,25 +132,38 @@ def timed(run: Callable[[str], object], queries: Sequence[str], *, warmup: bool 
 def summary(name: str, latencies: list[float]) -> dict[str, float]:
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
-    stats = {"qps": len(latencies) / sum(latencies), "p50_ms": statistics.median(ordered) * 1e3,
-             "p95_ms": p95 * 1e3}
-    print(f"  {name:<18} {stats['qps']:>10.1f} q/s   p50 {stats['p50_ms']:7.3f} ms   "
-          f"p95 {stats['p95_ms']:7.3f} ms   ({len(latencies)} queries)")
+    stats = {
+        "qps": len(latencies) / sum(latencies),
+        "p50_ms": statistics.median(ordered) * 1e3,
+        "p95_ms": p95 * 1e3,
+    }
+    print(
+        f"  {name:<18} {stats['qps']:>10.1f} q/s   p50 {stats['p50_ms']:7.3f} ms   "
+        f"p95 {stats['p95_ms']:7.3f} ms   ({len(latencies)} queries)"
+    )
     return stats
 
 
-_INGEST = {"chunking_strategy": "paragraph_boundary", "chunk_size": 100, "chunk_overlap": 0,
-           "max_chunk_size": 2000, "min_chunk_size": 0, "max_documents_per_kb": 1000,
-           "max_kb_size_mb": 10_000}
+_INGEST = {
+    "chunking_strategy": "paragraph_boundary",
+    "chunk_size": 100,
+    "chunk_overlap": 0,
+    "max_chunk_size": 2000,
+    "min_chunk_size": 0,
+    "max_documents_per_kb": 1000,
+    "max_kb_size_mb": 10_000,
+}
 
 
-def bench_manager(chunks: Sequence[str], queries: Sequence[str],
-                  hybrid: bool) -> dict[str, list[float]]:
+def bench_manager(
+    chunks: Sequence[str], queries: Sequence[str], hybrid: bool
+) -> dict[str, list[float]]:
     """Ingest the corpus as 10 documents (one paragraph per generated chunk, each longer than
     chunk_size so paragraphs are never packed together) and query through the manager: cache
     off, then (another store object over the same files) with the default cache settings."""
-    config = load_config(preset="test", overrides={"knowledge_base": {
-        **_INGEST, "enable_retrieval_cache": False}})
+    config = load_config(
+        preset="test", overrides={"knowledge_base": {**_INGEST, "enable_retrieval_cache": False}}
+    )
     default = load_config(preset="test", overrides={"knowledge_base": _INGEST})
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench_retrieval_") as root:
@@ -136,24 +174,32 @@ def bench_manager(chunks: Sequence[str], queries: Sequence[str],
         started = time.perf_counter()
         step = max(1, len(chunks) // 10)
         for n, first in enumerate(range(0, len(chunks), step)):
-            text = "\n\n".join(chunks[first:first + step])
+            text = "\n\n".join(chunks[first : first + step])
             kb._repo.add_document("bench", kb_id, f"part{n}.txt", text, None)
         total = kb._repo.documents("bench", kb_id)
-        print(f"  (manager ingest: {sum(d.chunk_count for d in total)} chunks in "
-              f"{time.perf_counter() - started:.1f} s)")
-        results["ours/manager"] = timed(lambda q: kb.retrieve_context_sync(
-            "bench", q, [kb_id], "keyword_matching", 10, 0.0), queries)
+        print(
+            f"  (manager ingest: {sum(d.chunk_count for d in total)} chunks in "
+            f"{time.perf_counter() - started:.1f} s)"
+        )
+        results["ours/manager"] = timed(
+            lambda q: kb.retrieve_context_sync("bench", q, [kb_id], "keyword_matching", 10, 0.0),
+            queries,
+        )
         if hybrid:
-            results["ours/hybrid"] = timed(lambda q: kb.retrieve_context_sync(
-                "bench", q, [kb_id], "hybrid_retrieval", 10, 0.0), queries)
+            results["ours/hybrid"] = timed(
+                lambda q: kb.retrieve_context_sync(
+                    "bench", q, [kb_id], "hybrid_retrieval", 10, 0.0
+                ),
+                queries,
+            )
         getattr(kb, "close", lambda: None)()  # writes pending query counters
-        cached_store = FFStorageManager(default, clock=ManualClock(), ids=IdSource(2),
-                                        base_path=root)
+        cached_store = FFStorageManager(
+            default, clock=ManualClock(), ids=IdSource(2), base_path=root
+        )
         cached = FFKnowledgeBaseManager(cached_store)
 
         def ask(q: str) -> object:
-            return cached.retrieve_context_sync("bench", q, [kb_id], "keyword_matching", 10,
-                                                0.0)
+            return cached.retrieve_context_sync("bench", q, [kb_id], "keyword_matching", 10, 0.0)
 
         paths = cached.layout.kb("bench", kb_id)
         fingerprint = json.loads(paths.config.read_text())["index_fingerprint"]
@@ -187,7 +233,7 @@ def bench_size(size: int, args: argparse.Namespace) -> None:
         scores = okapi.get_scores(tokenize([q])[0])
         return np.argpartition(-scores, 10)[:10]
 
-    theirs = summary("rank_bm25", timed(rank_bm25_top10, queries[:args.rank_bm25_queries]))
+    theirs = summary("rank_bm25", timed(rank_bm25_top10, queries[: args.rank_bm25_queries]))
     print(f"  speed ratio ours/index vs rank_bm25: {ours['qps'] / theirs['qps']:.1f}x")
     if size <= args.manager_max:
         for name, latencies in bench_manager(chunks, queries, args.hybrid).items():
@@ -200,13 +246,24 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--rank-bm25-queries", type=int, default=60)
-    parser.add_argument("--manager-max", type=int, default=10_000,
-                        help="largest size also measured through the manager")
+    parser.add_argument(
+        "--manager-max",
+        type=int,
+        default=10_000,
+        help="largest size also measured through the manager",
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="measure each engine this many times, report the fastest round")
-    parser.add_argument("--hybrid", action="store_true",
-                        help="also measure the default hybrid strategy through the manager")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="measure each engine this many times, report the fastest round",
+    )
+    parser.add_argument(
+        "--hybrid",
+        action="store_true",
+        help="also measure the default hybrid strategy through the manager",
+    )
     args = parser.parse_args()
     global ROUNDS
     ROUNDS = max(1, args.rounds)

@@ -27,9 +27,24 @@ def _once(workers: str, extra: list[str]) -> float:
     reports = Path(tempfile.mkdtemp(prefix="bench-run-"))
     try:
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "run", "--no-html",
-                               "--report-dir", str(reports), "-n", workers, *extra],
-                              cwd=ROOT, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "prism_scenarios.cli",
+                "run",
+                "--no-html",
+                "--report-dir",
+                str(reports),
+                "-n",
+                workers,
+                *extra,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         elapsed = time.perf_counter() - started
     finally:
         shutil.rmtree(reports, ignore_errors=True)
@@ -50,10 +65,15 @@ def main() -> None:
         serial.append(times["1"])
         parallel.append(times["2"])
         ratios.append(times["2"] / times["1"])
-        print(f"round {round_ + 1}: -n 1 {times['1']:.1f} s, -n 2 {times['2']:.1f} s, "
-              f"-n 2 / -n 1 = {ratios[-1]:.2f}", flush=True)
-    print(f"median: -n 1 {statistics.median(serial):.1f} s, -n 2 "
-          f"{statistics.median(parallel):.1f} s, paired ratio {statistics.median(ratios):.2f}")
+        print(
+            f"round {round_ + 1}: -n 1 {times['1']:.1f} s, -n 2 {times['2']:.1f} s, "
+            f"-n 2 / -n 1 = {ratios[-1]:.2f}",
+            flush=True,
+        )
+    print(
+        f"median: -n 1 {statistics.median(serial):.1f} s, -n 2 "
+        f"{statistics.median(parallel):.1f} s, paired ratio {statistics.median(ratios):.2f}"
+    )
 
 
 if __name__ == "__main__":

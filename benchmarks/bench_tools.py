@@ -53,18 +53,31 @@ def timed(fn: Callable[[], Any], n: int) -> list[float]:
 
 def summary(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    return {"n": len(samples), "per_second": round(len(samples) / sum(samples), 1),
-            "mean_ms": round(1000 * statistics.fmean(samples), 3),
-            "p50_ms": round(1000 * ordered[len(ordered) // 2], 3),
-            "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 3)}
+    return {
+        "n": len(samples),
+        "per_second": round(len(samples) / sum(samples), 1),
+        "mean_ms": round(1000 * statistics.fmean(samples), 3),
+        "p50_ms": round(1000 * ordered[len(ordered) // 2], 3),
+        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 3),
+    }
 
 
-def make_manager(root: Path, temp_root: Path, sandbox: dict[str, Any]
-                 ) -> tuple[FFStorageManager, FFToolExecutionManager]:
-    config = load_config(preset="test", overrides={"tool_execution": {
-        "sandbox": {"temp_root": str(temp_root), **sandbox},
-        "security_policy": {"allowed_categories": ["computation", "file_system"],
-                            "max_executions_per_hour": 10**9, "cooldown_seconds": 0}}})
+def make_manager(
+    root: Path, temp_root: Path, sandbox: dict[str, Any]
+) -> tuple[FFStorageManager, FFToolExecutionManager]:
+    config = load_config(
+        preset="test",
+        overrides={
+            "tool_execution": {
+                "sandbox": {"temp_root": str(temp_root), **sandbox},
+                "security_policy": {
+                    "allowed_categories": ["computation", "file_system"],
+                    "max_executions_per_hour": 10**9,
+                    "cooldown_seconds": 0,
+                },
+            }
+        },
+    )
     store = FFStorageManager(config, clock=SystemClock(), ids=IdSource(), base_path=root)
     registry = FFToolRegistryManager(store)
     executor = FFToolExecutionManager(store, registry)
@@ -90,8 +103,10 @@ def bench_builtin(work: Path, temp_root: Path, n: int) -> dict[str, Any]:
 
     def run(cache: bool) -> None:
         expr = "17 * 3 + 2" if cache else f"{next(counter)} * 3 + 2"
-        result = executor.execute_sync("bench", {"tool_id": "calculator", "cache_result": cache,
-                                                 "parameters": {"expression": expr}})
+        result = executor.execute_sync(
+            "bench",
+            {"tool_id": "calculator", "cache_result": cache, "parameters": {"expression": expr}},
+        )
         assert result.success, result.error_message
 
     samples = timed(lambda: run(False), n)
@@ -99,21 +114,28 @@ def bench_builtin(work: Path, temp_root: Path, n: int) -> dict[str, Any]:
     run(True)
     hits = timed(lambda: run(True), max(50, n // 10))
     store.close()
-    return {"first": summary(samples[:window]), "last": summary(samples[-window:]),
-            "all": summary(samples), "history_lines": n, "cache_hits": summary(hits)}
+    return {
+        "first": summary(samples[:window]),
+        "last": summary(samples[-window:]),
+        "all": summary(samples),
+        "history_lines": n,
+        "cache_hits": summary(hits),
+    }
 
 
 def bench_command(work: Path, temp_root: Path, layer: str, n: int) -> dict[str, Any]:
     store, executor = make_manager(work / f"cmd_{layer}", temp_root, LAYERS[layer])
-    request = {"tool_id": "sandbox_command", "cache_result": False,
-               "parameters": {"command": "wc", "args": ["-l", "in.txt"],
-                              "files": {"in.txt": INPUT}}}
+    request = {
+        "tool_id": "sandbox_command",
+        "cache_result": False,
+        "parameters": {"command": "wc", "args": ["-l", "in.txt"], "files": {"in.txt": INPUT}},
+    }
 
     def run() -> None:
         result = executor.execute_sync("bench", request)
         assert result.success and result.result_data == "200 in.txt\n", result.error_message
 
-    run()   # warm-up (bubblewrap probe)
+    run()  # warm-up (bubblewrap probe)
     out = summary(timed(run, n))
     store.close()
     return out
@@ -153,12 +175,14 @@ def main() -> None:
     temp_root = Path(tempfile.mkdtemp(prefix="ffbench_sbx_", dir="/tmp"))
     temp_root.chmod(0o711)
     try:
-        report: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
-                                  "euid": os.geteuid(),
-                                  "builtin_calculator": bench_builtin(work, temp_root,
-                                                                      args.calc),
-                                  "bare_subprocess_wc": bench_bare(args.cmd),
-                                  "layers": {}}
+        report: dict[str, Any] = {
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+            "euid": os.geteuid(),
+            "builtin_calculator": bench_builtin(work, temp_root, args.calc),
+            "bare_subprocess_wc": bench_bare(args.cmd),
+            "layers": {},
+        }
         for layer in LAYERS:
             if not layer_usable(layer, temp_root):
                 report["layers"][layer] = "not usable here"
@@ -166,10 +190,13 @@ def main() -> None:
             boxed = bench_sandbox_vs_bare(temp_root, layer, args.cmd)
             managed = bench_command(work, temp_root, layer, args.cmd)
             report["layers"][layer] = {
-                "sandbox_run": boxed, "through_manager": managed,
+                "sandbox_run": boxed,
+                "through_manager": managed,
                 "sandbox_overhead_ms": round(
-                    boxed["mean_ms"] - report["bare_subprocess_wc"]["mean_ms"], 3),
-                "manager_overhead_ms": round(managed["mean_ms"] - boxed["mean_ms"], 3)}
+                    boxed["mean_ms"] - report["bare_subprocess_wc"]["mean_ms"], 3
+                ),
+                "manager_overhead_ms": round(managed["mean_ms"] - boxed["mean_ms"], 3),
+            }
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(temp_root, ignore_errors=True)
@@ -178,21 +205,25 @@ def main() -> None:
         return
     calc = report["builtin_calculator"]
     print(f"python {report['python']}, {report['cpus']} cpus, euid {report['euid']}")
-    print(f"calculator (built-in, via manager, cache off): {calc['all']['per_second']}/s "
-          f"overall; first {calc['first']['n']}: {calc['first']['per_second']}/s, last "
-          f"{calc['last']['n']} (history {calc['history_lines']} lines): "
-          f"{calc['last']['per_second']}/s; cache hits {calc['cache_hits']['per_second']}/s")
+    print(
+        f"calculator (built-in, via manager, cache off): {calc['all']['per_second']}/s "
+        f"overall; first {calc['first']['n']}: {calc['first']['per_second']}/s, last "
+        f"{calc['last']['n']} (history {calc['history_lines']} lines): "
+        f"{calc['last']['per_second']}/s; cache hits {calc['cache_hits']['per_second']}/s"
+    )
     bare = report["bare_subprocess_wc"]
     print(f"bare subprocess.run(wc -l): {bare['per_second']}/s, mean {bare['mean_ms']} ms")
     for layer, data in report["layers"].items():
         if isinstance(data, str):
             print(f"{layer:>14}: {data}")
             continue
-        print(f"{layer:>14}: Sandbox.run {data['sandbox_run']['per_second']}/s "
-              f"(mean {data['sandbox_run']['mean_ms']} ms, overhead vs bare "
-              f"{data['sandbox_overhead_ms']} ms); via manager "
-              f"{data['through_manager']['per_second']}/s "
-              f"(+{data['manager_overhead_ms']} ms for policy/history/cache)")
+        print(
+            f"{layer:>14}: Sandbox.run {data['sandbox_run']['per_second']}/s "
+            f"(mean {data['sandbox_run']['mean_ms']} ms, overhead vs bare "
+            f"{data['sandbox_overhead_ms']} ms); via manager "
+            f"{data['through_manager']['per_second']}/s "
+            f"(+{data['manager_overhead_ms']} ms for policy/history/cache)"
+        )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,7 @@ NODES = YAMLLimits().max_nodes
 
 def _bomb(levels: int = 9, fan_out: int = 9) -> str:
     lines = [f"l0: &l0 [{', '.join(['lol'] * fan_out)}]"]
-    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * fan_out)}]"
-              for i in range(1, levels + 1)]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * fan_out)}]" for i in range(1, levels + 1)]
     return "\n".join(lines) + "\n"
 
 
@@ -72,6 +71,7 @@ def _refused(path: Path, expected: str) -> Callable[[], None]:
             assert expected in str(exc), exc
             return
         raise AssertionError(f"{path.name} was not refused")
+
     return run
 
 
@@ -79,24 +79,39 @@ def _cases(inputs: dict[str, Path]) -> dict[str, tuple[Callable[[], object], int
     """name -> (callable, calls per round); quick cases run more often for a steadier median."""
     registry = load_actions()
     return {
-        f"load {BIGGEST.relative_to(ROOT)} ({BIGGEST.stat().st_size // 1024} KB)":
-            (lambda: load_yaml_file(BIGGEST), 5),
-        f"load all {len(SHIPPED)} shipped scenario files (YAML)":
-            (lambda: [load_yaml_file(p) for p in SHIPPED], 1),
-        f"load_file all {len(SHIPPED)} shipped files (YAML + validation)":
-            (lambda: [load_file(p, registry) for p in SHIPPED], 1),
-        f"accept {NODES - 1:,} nodes: list of short items":
-            (lambda: load_yaml_file(inputs["accepted_items"]), 1),
-        f"accept {NODES - 1:,} nodes: one-key mappings":
-            (lambda: load_yaml_file(inputs["accepted_mappings"]), 1),
-        f"accept {NODES - 1:,} nodes: dates":
-            (lambda: load_yaml_file(inputs["accepted_dates"]), 1),
-        "refuse 4.9 MB of short list items (node limit)":
-            (_refused(inputs["many_nodes"], f"YAML has more than {NODES} nodes"), 1),
-        "refuse billion-laughs bomb":
-            (_refused(inputs["bomb"], "through aliases (an alias bomb?)"), 20),
-        "refuse 10,000 nested '['":
-            (_refused(inputs["nested"], "nesting deeper than 64 levels"), 3),
+        f"load {BIGGEST.relative_to(ROOT)} ({BIGGEST.stat().st_size // 1024} KB)": (
+            lambda: load_yaml_file(BIGGEST),
+            5,
+        ),
+        f"load all {len(SHIPPED)} shipped scenario files (YAML)": (
+            lambda: [load_yaml_file(p) for p in SHIPPED],
+            1,
+        ),
+        f"load_file all {len(SHIPPED)} shipped files (YAML + validation)": (
+            lambda: [load_file(p, registry) for p in SHIPPED],
+            1,
+        ),
+        f"accept {NODES - 1:,} nodes: list of short items": (
+            lambda: load_yaml_file(inputs["accepted_items"]),
+            1,
+        ),
+        f"accept {NODES - 1:,} nodes: one-key mappings": (
+            lambda: load_yaml_file(inputs["accepted_mappings"]),
+            1,
+        ),
+        f"accept {NODES - 1:,} nodes: dates": (lambda: load_yaml_file(inputs["accepted_dates"]), 1),
+        "refuse 4.9 MB of short list items (node limit)": (
+            _refused(inputs["many_nodes"], f"YAML has more than {NODES} nodes"),
+            1,
+        ),
+        "refuse billion-laughs bomb": (
+            _refused(inputs["bomb"], "through aliases (an alias bomb?)"),
+            20,
+        ),
+        "refuse 10,000 nested '['": (
+            _refused(inputs["nested"], "nesting deeper than 64 levels"),
+            3,
+        ),
     }
 
 
@@ -137,13 +152,24 @@ def report(times: dict[str, dict[str, list[float]]]) -> None:
             if slowest > BUDGET_S:
                 over[kind].append(name)
             verdict = f"  slowest {slowest * 1000:.0f} ms: " + (
-                "within 1 s" if slowest <= BUDGET_S else "OVER 1 s")
-        print(f"{name:<{width}}  {slow * 1000:>8.1f}ms  {fast * 1000:>8.1f}ms  "
-              f"{slow / fast:>7.1f}x{verdict}")
-    print("refusals: " + ("every one within 1 s (libyaml, slowest round)" if not over["refuse"]
-                          else f"OVER 1 s: {', '.join(over['refuse'])}"))
-    print("accepted worst cases: " + ("within 1 s" if not over["accept"]
-                                      else f"over 1 s: {', '.join(over['accept'])}"))
+                "within 1 s" if slowest <= BUDGET_S else "OVER 1 s"
+            )
+        print(
+            f"{name:<{width}}  {slow * 1000:>8.1f}ms  {fast * 1000:>8.1f}ms  "
+            f"{slow / fast:>7.1f}x{verdict}"
+        )
+    print(
+        "refusals: "
+        + (
+            "every one within 1 s (libyaml, slowest round)"
+            if not over["refuse"]
+            else f"OVER 1 s: {', '.join(over['refuse'])}"
+        )
+    )
+    print(
+        "accepted worst cases: "
+        + ("within 1 s" if not over["accept"] else f"over 1 s: {', '.join(over['accept'])}")
+    )
 
 
 def main() -> None:
@@ -152,9 +178,11 @@ def main() -> None:
     args = parser.parse_args()
     if not yaml.__with_libyaml__:
         raise SystemExit("PyYAML was built without libyaml: nothing to compare")
-    print(f"Python {platform.python_version()}, PyYAML {yaml.__version__}, libyaml "
-          f"{yaml._yaml.get_version_string()}, {os.cpu_count()} CPUs, {args.rounds} rounds, "
-          "medians")
+    print(
+        f"Python {platform.python_version()}, PyYAML {yaml.__version__}, libyaml "
+        f"{yaml._yaml.get_version_string()}, {os.cpu_count()} CPUs, {args.rounds} rounds, "
+        "medians"
+    )
     report(measure(args.rounds))
 
 

@@ -26,17 +26,26 @@ MAX_NAME_CHARS = 100
 
 
 class AuditSink(Protocol):
-    def record(self, event_type: str, *, component: str, actor: str | None = None,
-               outcome: str = "success", details: dict[str, Any] | None = None
-               ) -> dict[str, Any]: ...
+    def record(
+        self,
+        event_type: str,
+        *,
+        component: str,
+        actor: str | None = None,
+        outcome: str = "success",
+        details: dict[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
 
 
 class AuditLog:
     """``pseudonymize``: ``"auto"`` follows the analytics privacy config (the default);
     a callable maps actor ids itself; ``None`` stores raw ids (only if anonymisation is off)."""
 
-    def __init__(self, ctx: StoreContext,
-                 pseudonymize: Callable[[str], str] | Literal["auto"] | None = "auto") -> None:
+    def __init__(
+        self,
+        ctx: StoreContext,
+        pseudonymize: Callable[[str], str] | Literal["auto"] | None = "auto",
+    ) -> None:
         self._ctx = ctx
         privacy = ctx.config.analytics.privacy
         self._session_hash: Callable[[str], str] | None = None
@@ -50,56 +59,83 @@ class AuditLog:
                 if privacy.hash_user_identifiers:
                     self._session_hash = pseudo.session_hash
         elif pseudonymize is None and privacy.anonymize_user_data:
-            raise ValidationError("an audit log without pseudonymisation would write raw user "
-                                  "ids while analytics.privacy.anonymize_user_data is on",
-                                  key="pseudonymize")
+            raise ValidationError(
+                "an audit log without pseudonymisation would write raw user "
+                "ids while analytics.privacy.anonymize_user_data is on",
+                key="pseudonymize",
+            )
         self.pseudonymize = pseudonymize
         self.path = ctx.fs.path("analytics", "compliance", "audit_logs.jsonl")
         self.security_path = ctx.fs.path("analytics", "compliance", "security_events.jsonl")
 
-    def record(self, event_type: str, *, component: str, actor: str | None = None,
-               outcome: str = "success", details: dict[str, Any] | None = None
-               ) -> dict[str, Any]:
+    def record(
+        self,
+        event_type: str,
+        *,
+        component: str,
+        actor: str | None = None,
+        outcome: str = "success",
+        details: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Append one entry and return it. ``outcome``: success | denied | failure."""
         for name, value in (("event_type", event_type), ("component", component)):
             if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_CHARS:
-                raise ValidationError(f"audit {name} must be a non-empty string of at most "
-                                      f"{MAX_NAME_CHARS} characters", key=name, value=value)
+                raise ValidationError(
+                    f"audit {name} must be a non-empty string of at most "
+                    f"{MAX_NAME_CHARS} characters",
+                    key=name,
+                    value=value,
+                )
         if outcome not in OUTCOMES:
-            raise ValidationError(f"audit outcome {outcome!r} is not one of {OUTCOMES}",
-                                  key="outcome", value=outcome)
+            raise ValidationError(
+                f"audit outcome {outcome!r} is not one of {OUTCOMES}", key="outcome", value=outcome
+            )
         if actor is not None and not isinstance(actor, str):
             raise ValidationError("audit actor must be a string", key="actor", value=actor)
         details = dict(details or {})
         try:
             json.dumps(details)
         except (TypeError, ValueError):
-            raise ValidationError("audit details must be JSON-serialisable",
-                                  key="details") from None
+            raise ValidationError(
+                "audit details must be JSON-serialisable", key="details"
+            ) from None
         if self.pseudonymize is not None:
             from flatfile_chat.privacy import known_user_ids, scrub
 
-            details = scrub(details, user_hash=self.pseudonymize,
-                            session_hash=self._session_hash,
-                            raw_ids=[*([actor] if actor else []), *known_user_ids(self._ctx)],
-                            exclude_sensitive=False)
-            actor_field: dict[str, Any] = {"actor_hash": self.pseudonymize(actor)
-                                           if actor is not None else None}
+            details = scrub(
+                details,
+                user_hash=self.pseudonymize,
+                session_hash=self._session_hash,
+                raw_ids=[*([actor] if actor else []), *known_user_ids(self._ctx)],
+                exclude_sensitive=False,
+            )
+            actor_field: dict[str, Any] = {
+                "actor_hash": self.pseudonymize(actor) if actor is not None else None
+            }
         else:
             actor_field = {"actor": actor}
-        entry = {"audit_id": self._ctx.ids.prefixed("audit", 12),
-                 "timestamp": self._ctx.now_iso(), "event_type": event_type,
-                 "component": component, **actor_field, "outcome": outcome,
-                 "details": details}
+        entry = {
+            "audit_id": self._ctx.ids.prefixed("audit", 12),
+            "timestamp": self._ctx.now_iso(),
+            "event_type": event_type,
+            "component": component,
+            **actor_field,
+            "outcome": outcome,
+            "details": details,
+        }
         self._ctx.fs.ensure_dir(self.path.parent)
         self._ctx.fs.append_jsonl(self.path, [entry])
         if outcome != "success":
             self._ctx.fs.append_jsonl(self.security_path, [entry])
         return entry
 
-    def entries(self, *, event_type: str | None = None,
-                component: str | None = None) -> list[dict[str, Any]]:
+    def entries(
+        self, *, event_type: str | None = None, component: str | None = None
+    ) -> list[dict[str, Any]]:
         rows = self._ctx.fs.read_jsonl(self.path)
-        return [r for r in rows
-                if (event_type is None or r.get("event_type") == event_type)
-                and (component is None or r.get("component") == component)]
+        return [
+            r
+            for r in rows
+            if (event_type is None or r.get("event_type") == event_type)
+            and (component is None or r.get("component") == component)
+        ]

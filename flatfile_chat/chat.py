@@ -19,8 +19,9 @@ from flatfile_chat.store.models import FFMessageDTO
 
 
 class TurnMemory(Protocol):
-    async def add_memory_context(self, user_id: str, context: Any,
-                                 target_layer: Any = "immediate") -> Any: ...
+    async def add_memory_context(
+        self, user_id: str, context: Any, target_layer: Any = "immediate"
+    ) -> Any: ...
 
 
 @dataclass
@@ -47,8 +48,14 @@ class FFChatService:
         self.store = store
         self.memory = memory
 
-    async def turn(self, user_id: str, session_id: str, text: str, reply: str,
-                   options: TurnOptions | None = None) -> ChatTurnResult:
+    async def turn(
+        self,
+        user_id: str,
+        session_id: str,
+        text: str,
+        reply: str,
+        options: TurnOptions | None = None,
+    ) -> ChatTurnResult:
         """Store one exchange (one append, one counter update) and what it implies:
 
         - ``persona`` must exist (the user's own or a global one); it becomes the reply's
@@ -73,18 +80,35 @@ class FFChatService:
             if opts.context_window < 0:
                 raise ValidationError("context_window must be >= 0", key="context_window")
             earlier = await self.store.get_messages(user_id, session_id)
-            window = earlier[-opts.context_window:] if opts.context_window else []
+            window = earlier[-opts.context_window :] if opts.context_window else []
             reply_meta["context_messages"] = [m.message_id for m in window]
-        user, assistant = await self.store.add_messages(user_id, session_id, [
-            {"role": "user", "content": text, "attachments": list(opts.attachments),
-             "metadata": dict(opts.user_metadata)},
-            {"role": "assistant", "content": reply, "metadata": reply_meta}])
+        user, assistant = await self.store.add_messages(
+            user_id,
+            session_id,
+            [
+                {
+                    "role": "user",
+                    "content": text,
+                    "attachments": list(opts.attachments),
+                    "metadata": dict(opts.user_metadata),
+                },
+                {"role": "assistant", "content": reply, "metadata": reply_meta},
+            ],
+        )
         result = ChatTurnResult(user, assistant)
         if opts.remember:
-            result.memory = await self.memory.add_memory_context(user_id, {
-                "content": text, "context_type": "conversation", "session_id": session_id,
-                "relevance_score": opts.relevance, "topic_tags": list(opts.topic_tags),
-                "metadata": {"message_id": user.message_id}}, "immediate")
+            result.memory = await self.memory.add_memory_context(
+                user_id,
+                {
+                    "content": text,
+                    "context_type": "conversation",
+                    "session_id": session_id,
+                    "relevance_score": opts.relevance,
+                    "topic_tags": list(opts.topic_tags),
+                    "metadata": {"message_id": user.message_id},
+                },
+                "immediate",
+            )
         return result
 
     async def _may_remember(self, user_id: str, session_id: str) -> None:
@@ -92,5 +116,8 @@ class FFChatService:
             raise ValidationError("remember needs a memory layer manager", key="remember")
         session = await self.store.get_session(user_id, session_id)
         if session.metadata.get("sandbox") is True:
-            raise ValidationError(f"session {session_id!r} is a prompt sandbox; sandbox runs "
-                                  "never write to memory", key="session_id", value=session_id)
+            raise ValidationError(
+                f"session {session_id!r} is a prompt sandbox; sandbox runs never write to memory",
+                key="session_id",
+                value=session_id,
+            )

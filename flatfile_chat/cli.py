@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["migrate"]:
         from flatfile_chat.migration.cli import main as migrate_main
+
         return migrate_main(argv[1:])
     print(USAGE, file=sys.stderr if argv[:1] not in (["-h"], ["--help"]) else sys.stdout)
     return 0 if argv[:1] in (["-h"], ["--help"]) else 2

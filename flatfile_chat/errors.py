@@ -30,8 +30,9 @@ class FFError(Exception):
         return (_rebuild, (type(self), self.args, self.message, self.context))
 
 
-def _rebuild(cls: type[FFError], args: tuple[Any, ...], message: str,
-             context: dict[str, Any]) -> FFError:
+def _rebuild(
+    cls: type[FFError], args: tuple[Any, ...], message: str, context: dict[str, Any]
+) -> FFError:
     err = Exception.__new__(cls)
     err.args = args
     err.message = message
@@ -72,8 +73,9 @@ class StorageWriteError(FFError):
 class StorageCorrupted(FFError):
     """A file on disk cannot be read as what it should be; names file and line."""
 
-    def __init__(self, message: str, *, path: Path | str, line: int | None = None,
-                 **context: Any) -> None:
+    def __init__(
+        self, message: str, *, path: Path | str, line: int | None = None, **context: Any
+    ) -> None:
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}", path=str(path), line=line, **context)
 

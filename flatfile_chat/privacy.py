@@ -42,14 +42,41 @@ MIN_KEY_BYTES = 16
 MIN_REPLACE_CHARS = 3  # shorter ids are not replaced inside free text (too many false hits)
 
 # Keys whose value is a user id: the value is pseudonymised and the key gets a ``_hash`` suffix.
-IDENTITY_KEYS = frozenset({"user_id", "owner_id", "actor", "acknowledged_by", "requested_by",
-                           "created_by", "uploaded_by", "resolved_by", "target_user",
-                           "target_user_id", "user_ids"})
+IDENTITY_KEYS = frozenset(
+    {
+        "user_id",
+        "owner_id",
+        "actor",
+        "acknowledged_by",
+        "requested_by",
+        "created_by",
+        "uploaded_by",
+        "resolved_by",
+        "target_user",
+        "target_user_id",
+        "user_ids",
+    }
+)
 SESSION_KEYS = frozenset({"session_id", "session_ids", "related_session_ids"})
 # Dropped when exclude_sensitive_content is on (what a user wrote, contact data, secrets).
-SENSITIVE_KEYS = frozenset({"content", "message", "text", "query", "prompt", "response",
-                            "body", "email", "phone", "ip_address", "password", "token",
-                            "api_key", "secret"})
+SENSITIVE_KEYS = frozenset(
+    {
+        "content",
+        "message",
+        "text",
+        "query",
+        "prompt",
+        "response",
+        "body",
+        "email",
+        "phone",
+        "ip_address",
+        "password",
+        "token",
+        "api_key",
+        "secret",
+    }
+)
 
 _instances: weakref.WeakKeyDictionary[FileStore, Pseudonymizer] = weakref.WeakKeyDictionary()
 _instances_lock = threading.Lock()
@@ -90,8 +117,9 @@ class Pseudonymizer:
         name = "analytics.privacy.anonymization_key"
         key = resolve_key(reference, name=name) if reference else self._store_key()
         if len(key) < MIN_KEY_BYTES:
-            raise ConfigError(f"{name}: key must be at least {MIN_KEY_BYTES} bytes, got "
-                              f"{len(key)}", key=name)
+            raise ConfigError(
+                f"{name}: key must be at least {MIN_KEY_BYTES} bytes, got {len(key)}", key=name
+            )
         return key
 
     def _store_key(self) -> bytes:
@@ -106,8 +134,7 @@ class Pseudonymizer:
             fs.write_blob(self.key_path, base64.b64encode(key), exclusive=True, private=True)
         except AlreadyExists:  # another process created it first: use theirs
             return base64.b64decode(fs.read_blob(self.key_path), validate=True)
-        privacy_event(self._ctx, "anonymization_key_generated",
-                      {"key_file": "/".join(KEY_FILE)})
+        privacy_event(self._ctx, "anonymization_key_generated", {"key_file": "/".join(KEY_FILE)})
         return key
 
     def _digest(self, domain: bytes, value: str) -> str:
@@ -124,15 +151,20 @@ class Pseudonymizer:
 def privacy_event(ctx: StoreContext, event: str, details: dict[str, Any]) -> dict[str, Any]:
     """Append one line to ``analytics/compliance/privacy_events.jsonl``."""
     path = ctx.fs.path("analytics", "compliance", "privacy_events.jsonl")
-    entry = {"event_id": ctx.ids.prefixed("pev", 12), "timestamp": ctx.now_iso(),
-             "event": event, "details": details}
+    entry = {
+        "event_id": ctx.ids.prefixed("pev", 12),
+        "timestamp": ctx.now_iso(),
+        "event": event,
+        "details": details,
+    }
     ctx.fs.ensure_dir(path.parent)
     ctx.fs.append_jsonl(path, [entry])
     return entry
 
 
-_user_ids_memo: weakref.WeakKeyDictionary[FileStore, tuple[tuple[int, ...], list[str]]] = \
+_user_ids_memo: weakref.WeakKeyDictionary[FileStore, tuple[tuple[int, ...], list[str]]] = (
     weakref.WeakKeyDictionary()
+)
 
 
 def known_user_ids(ctx: StoreContext) -> list[str]:
@@ -175,13 +207,20 @@ def _compiled_id_pattern(wanted: frozenset[str]) -> re.Pattern[str] | None:
     if not wanted:
         return None
     longest_first = sorted(wanted, key=lambda i: (-len(i), i))
-    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, longest_first))
-                      + r")(?![A-Za-z0-9])")
+    return re.compile(
+        r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, longest_first)) + r")(?![A-Za-z0-9])"
+    )
 
 
-def scrub(value: Any, *, user_hash: Callable[[str], str],
-          session_hash: Callable[[str], str] | None, raw_ids: list[str],
-          exclude_sensitive: bool, excluded: list[str] | None = None) -> Any:
+def scrub(
+    value: Any,
+    *,
+    user_hash: Callable[[str], str],
+    session_hash: Callable[[str], str] | None,
+    raw_ids: list[str],
+    exclude_sensitive: bool,
+    excluded: list[str] | None = None,
+) -> Any:
     """Copy of ``value`` with identity fields pseudonymised, known raw ids replaced inside
     strings, and (optionally) sensitive fields dropped; dropped key names go to ``excluded``."""
     pattern = id_pattern(raw_ids)

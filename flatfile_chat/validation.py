@@ -45,8 +45,9 @@ def id_list(value: object, key: str) -> list[str]:
     """A list (or tuple) of ids named ``key``, each one checked by ``validate_id``. A string
     is refused (it would be read as a list of one-letter ids), so is a mapping or a scalar."""
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        raise ValidationError(f"{key} must be a list of ids, got {type(value).__name__}",
-                              key=key, value=value)
+        raise ValidationError(
+            f"{key} must be a list of ids, got {type(value).__name__}", key=key, value=value
+        )
     return [validate_id(item, key) for item in value]
 
 
@@ -56,5 +57,6 @@ def enum_value(enum: type[E], value: Any, key: str) -> E:
         return enum(value)
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
-        raise ValidationError(f"unknown {key} {value!r} (allowed: {allowed})", key=key,
-                              value=value) from None
+        raise ValidationError(
+            f"unknown {key} {value!r} (allowed: {allowed})", key=key, value=value
+        ) from None

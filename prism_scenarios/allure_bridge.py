@@ -24,20 +24,28 @@ from prism_scenarios.engine import StepRecord
 
 MAX_ATTACHMENT = 64 * 1024
 CATEGORIES = [
-    {"name": "Invariant breach", "matchedStatuses": ["failed"],
-     "messageRegex": r"[\s\S]*invariant broken[\s\S]*"},
-    {"name": "ThresholdBreach", "matchedStatuses": ["failed"],
-     "messageRegex": r"[\s\S]*threshold breached[\s\S]*"},
-    {"name": "Scenario error", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": r"[\s\S]*scenario error: [\s\S]*"},
+    {
+        "name": "Invariant breach",
+        "matchedStatuses": ["failed"],
+        "messageRegex": r"[\s\S]*invariant broken[\s\S]*",
+    },
+    {
+        "name": "ThresholdBreach",
+        "matchedStatuses": ["failed"],
+        "messageRegex": r"[\s\S]*threshold breached[\s\S]*",
+    },
+    {
+        "name": "Scenario error",
+        "matchedStatuses": ["failed", "broken"],
+        "messageRegex": r"[\s\S]*scenario error: [\s\S]*",
+    },
     {"name": "Product defect", "matchedStatuses": ["failed"]},
     {"name": "Broken (unexpected exception in the runner)", "matchedStatuses": ["broken"]},
 ]
 
 
 def _param_text(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                           default=str)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 200 else text[:199] + "…"
 
 
@@ -71,9 +79,9 @@ class AllureReporter:
         step_id = f"prism-step-{next(_step_ids)}"
         self._open[id(record)] = step_id
         params = [Parameter(name=k, value=_param_text(v)) for k, v in record.params.items()]
-        self._logger.start_step(None, step_id, TestStepResult(name=record.title,
-                                                              start=_now_ms(),
-                                                              parameters=params))
+        self._logger.start_step(
+            None, step_id, TestStepResult(name=record.title, start=_now_ms(), parameters=params)
+        )
 
     def step_finished(self, record: StepRecord) -> None:
         step_id = self._open.pop(id(record), None)
@@ -88,28 +96,45 @@ class AllureReporter:
         from allure_pytest.utils import get_status, get_status_details
 
         error = record.error
-        self._logger.stop_step(step_id, stop=_now_ms(), status=get_status(error),
-                               statusDetails=get_status_details(
-                                   type(error) if error else None, error,
-                                   error.__traceback__ if error else None))
+        self._logger.stop_step(
+            step_id,
+            stop=_now_ms(),
+            status=get_status(error),
+            statusDetails=get_status_details(
+                type(error) if error else None, error, error.__traceback__ if error else None
+            ),
+        )
 
 
 def start_step(title: str, params: dict[str, Any] | None = None) -> str:
     """An Allure step that is not an engine step (a Gherkin Given/When/Then line)."""
     step_id = str(uuid.uuid4())
-    plugin_manager.hook.start_step(uuid=step_id, title=title,
-                                   params={k: _param_text(v) for k, v in (params or {}).items()})
+    plugin_manager.hook.start_step(
+        uuid=step_id, title=title, params={k: _param_text(v) for k, v in (params or {}).items()}
+    )
     return step_id
 
 
 def stop_step(step_id: str, error: BaseException | None = None) -> None:
-    plugin_manager.hook.stop_step(uuid=step_id, exc_type=type(error) if error else None,
-                                  exc_val=error, exc_tb=error.__traceback__ if error else None)
+    plugin_manager.hook.stop_step(
+        uuid=step_id,
+        exc_type=type(error) if error else None,
+        exc_val=error,
+        exc_tb=error.__traceback__ if error else None,
+    )
 
 
-def label_test(*, suite: str | None, feature: str | None, use_case: str | None,
-               components: list[str], tags: list[str], severity: str | None,
-               description: str | None = None, parent_suite: str | None = None) -> None:
+def label_test(
+    *,
+    suite: str | None,
+    feature: str | None,
+    use_case: str | None,
+    components: list[str],
+    tags: list[str],
+    severity: str | None,
+    description: str | None = None,
+    parent_suite: str | None = None,
+) -> None:
     """Labels that let the report group tests by suite, use case and component."""
     if parent_suite:
         allure.dynamic.parent_suite(parent_suite)

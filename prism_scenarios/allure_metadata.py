@@ -65,10 +65,19 @@ def environment() -> dict[str, str]:
     """What ran the tests, for the report's environment panel."""
     from importlib.metadata import PackageNotFoundError, version
 
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": str(os.cpu_count())}
-    for package in ("prism-scenarios", "pytest", "pytest-bdd", "allure-pytest", "pydantic",
-                    "bm25s"):
+    info = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": str(os.cpu_count()),
+    }
+    for package in (
+        "prism-scenarios",
+        "pytest",
+        "pytest-bdd",
+        "allure-pytest",
+        "pydantic",
+        "bm25s",
+    ):
         try:
             info[package] = version(package)
         except PackageNotFoundError:
@@ -84,8 +93,7 @@ def carry_over(previous: Path, fresh: Path) -> None:
     if env_file.is_file():
         kept = {k: v for k, v in _read_properties(env_file).items() if k not in ours}
         if kept:
-            _write(fresh / "environment.properties",
-                   "".join(f"{k}={v}\n" for k, v in kept.items()))
+            _write(fresh / "environment.properties", "".join(f"{k}={v}\n" for k, v in kept.items()))
     categories_file = previous / "categories.json"
     if categories_file.is_file():
         try:
@@ -94,7 +102,8 @@ def carry_over(previous: Path, fresh: Path) -> None:
             loaded = None
         if isinstance(loaded, list):
             names = {c["name"] for c in CATEGORIES}
-            kept_categories = [c for c in loaded
-                               if not (isinstance(c, dict) and c.get("name") in names)]
+            kept_categories = [
+                c for c in loaded if not (isinstance(c, dict) and c.get("name") in names)
+            ]
             if kept_categories:
                 _write(fresh / "categories.json", json.dumps(kept_categories, indent=2) + "\n")

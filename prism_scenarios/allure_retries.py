@@ -34,8 +34,7 @@ def mark_flaky(results: Path) -> int:
             continue
         runs.sort(key=lambda run: run[0])
         _, path, last = runs[-1]
-        if last.get("status") == "passed" and any(r[2].get("status") in _FAILED
-                                                   for r in runs[:-1]):
+        if last.get("status") == "passed" and any(r[2].get("status") in _FAILED for r in runs[:-1]):
             last.setdefault("statusDetails", {})["flaky"] = True
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_text(json.dumps(last))

@@ -73,9 +73,11 @@ def corpus_names() -> list[str]:
 def scan_depth(value: str | None = None) -> str:
     depth = (value or os.environ.get(DEPTH_ENV, "") or DEFAULT_DEPTH).strip()
     if depth not in DEPTHS:
-        raise AttackConfigError(f"unknown security scan depth {depth!r} (from "
-                                f"{'the caller' if value else '$' + DEPTH_ENV}; allowed: "
-                                f"{', '.join(DEPTHS)})")
+        raise AttackConfigError(
+            f"unknown security scan depth {depth!r} (from "
+            f"{'the caller' if value else '$' + DEPTH_ENV}; allowed: "
+            f"{', '.join(DEPTHS)})"
+        )
     return depth
 
 
@@ -113,9 +115,11 @@ def payloads(name: str, depth: str | None = None) -> list[Payload]:
         return vendored
     folder = os.environ.get(DEEP_DIR_ENV, "").strip()
     if not folder:
-        raise AttackConfigError(f"a comprehensive scan reads the full payload lists from "
-                                f"${DEEP_DIR_ENV}/<corpus>.txt; set {DEEP_DIR_ENV} to that "
-                                f"folder (corpora: {', '.join(corpus_names())})")
+        raise AttackConfigError(
+            f"a comprehensive scan reads the full payload lists from "
+            f"${DEEP_DIR_ENV}/<corpus>.txt; set {DEEP_DIR_ENV} to that "
+            f"folder (corpora: {', '.join(corpus_names())})"
+        )
     deep = Path(folder) / f"{name}.txt"
     if not deep.is_file():
         return vendored
@@ -158,12 +162,25 @@ def _read_allowed_prefixes() -> tuple[str, ...]:
     import flatfile_chat
     import prism_scenarios
 
-    places = {sys.prefix, sys.base_prefix, sys.exec_prefix,
-              os.path.dirname(os.path.dirname(flatfile_chat.__file__)) + "/flatfile_chat",
-              os.path.dirname(prism_scenarios.__file__),
-              "/usr/share/zoneinfo", "/usr/lib/python3", "/usr/local/lib/python3",
-              "/etc/localtime", "/dev/null", "/dev/urandom", "/proc", "/sys/fs/cgroup",
-              "/proc/sys/kernel", "/etc/ssl", "/usr/lib/ssl", "/etc/mime.types"}
+    places = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.dirname(os.path.dirname(flatfile_chat.__file__)) + "/flatfile_chat",
+        os.path.dirname(prism_scenarios.__file__),
+        "/usr/share/zoneinfo",
+        "/usr/lib/python3",
+        "/usr/local/lib/python3",
+        "/etc/localtime",
+        "/dev/null",
+        "/dev/urandom",
+        "/proc",
+        "/sys/fs/cgroup",
+        "/proc/sys/kernel",
+        "/etc/ssl",
+        "/usr/lib/ssl",
+        "/etc/mime.types",
+    }
     places |= {p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p}
     return tuple(sorted(os.path.realpath(p) for p in places))
 
@@ -171,8 +188,11 @@ def _read_allowed_prefixes() -> tuple[str, ...]:
 def reads_outside(reads: list[str], roots: list[str]) -> list[str]:
     allowed = _read_allowed_prefixes()
     bad = write_audit.outside(reads, roots)
-    return [p for p in bad if not any(p == a or p.startswith(a + os.sep) or
-                                      p.startswith(a + ".") for a in allowed)]
+    return [
+        p
+        for p in bad
+        if not any(p == a or p.startswith(a + os.sep) or p.startswith(a + ".") for a in allowed)
+    ]
 
 
 # -- the oracle ----------------------------------------------------------------------------
@@ -194,63 +214,90 @@ class AttackOracle:
             return [f"[canary] {canary} beside the store root is gone or unreadable: {exc}"]
         problems = []
         if body != self.world.canary_bytes:
-            problems.append(f"[canary] {canary} beside the store root changed: "
-                            f"{self.world.canary_bytes!r} -> {body[:80]!r}")
+            problems.append(
+                f"[canary] {canary} beside the store root changed: "
+                f"{self.world.canary_bytes!r} -> {body[:80]!r}"
+            )
         if mtime != self.world.canary_mtime_ns:
-            problems.append(f"[canary] {canary} beside the store root was touched (mtime "
-                            f"{self.world.canary_mtime_ns} -> {mtime})")
+            problems.append(
+                f"[canary] {canary} beside the store root was touched (mtime "
+                f"{self.world.canary_mtime_ns} -> {mtime})"
+            )
         return problems
 
     def cross_user_problems(self, result: Any) -> list[str]:
-        text = result if isinstance(result, str) else json.dumps(result, default=str,
-                                                                 ensure_ascii=False)
+        text = (
+            result
+            if isinstance(result, str)
+            else json.dumps(result, default=str, ensure_ascii=False)
+        )
         if self.world.secret in text:
-            return [f"[cross_user] the step's result shows the secret marker of user "
-                    f"{self.world.victim!r} (another user's data reached the attacker)"]
+            return [
+                f"[cross_user] the step's result shows the secret marker of user "
+                f"{self.world.victim!r} (another user's data reached the attacker)"
+            ]
         return []
 
     def argv_problems(self, action: str, params: Any, result: Any) -> list[str]:
         """A command tool given the payload as one argument must have run it as one argv
         element (never split, joined or re-quoted). ``tools.execute`` shows argv in
         ``debug_information.argv`` only with ``include_debug_info: true``."""
-        if not action.startswith("tools.") or not _has_element(params, self.payload) \
-                or not isinstance(result, dict) or result.get("exit_code") is None:
+        if (
+            not action.startswith("tools.")
+            or not _has_element(params, self.payload)
+            or not isinstance(result, dict)
+            or result.get("exit_code") is None
+        ):
             return []
         argv = (result.get("debug_information") or {}).get("argv")
         if not isinstance(argv, list):
-            return ["[argv] the command ran but its argv is not in the result; set "
-                    "include_debug_info: true so the oracle can check it"]
+            return [
+                "[argv] the command ran but its argv is not in the result; set "
+                "include_debug_info: true so the oracle can check it"
+            ]
         if self.payload not in argv:
-            return [f"[argv] payload {self.payload!r} did not reach the tool as one argv "
-                    f"element: argv={argv!r}"]
+            return [
+                f"[argv] payload {self.payload!r} did not reach the tool as one argv "
+                f"element: argv={argv!r}"
+            ]
         return []
 
-    def outcome_problems(self, outcome: str | None, error: BaseException | None,
-                         result: Any) -> list[str]:
+    def outcome_problems(
+        self, outcome: str | None, error: BaseException | None, result: Any
+    ) -> list[str]:
         if outcome is None:
             return []
         from flatfile_chat.errors import FFError
 
         refused = isinstance(error, FFError) or (
-            error is None and isinstance(result, dict) and result.get("success") is False
-            and bool(result.get("denial_reason")))
+            error is None
+            and isinstance(result, dict)
+            and result.get("success") is False
+            and bool(result.get("denial_reason"))
+        )
         if error is not None and not isinstance(error, FFError):
-            return [f"[outcome] hostile input raised a raw {type(error).__name__} (not a "
-                    f"domain error, FFError): {str(error)[:300]}"]
+            return [
+                f"[outcome] hostile input raised a raw {type(error).__name__} (not a "
+                f"domain error, FFError): {str(error)[:300]}"
+            ]
         if outcome == "refused" and not refused:
-            return [f"[outcome] expected the payload to be refused with a domain error, but "
-                    f"the step succeeded: {_brief(result)}"]
+            return [
+                f"[outcome] expected the payload to be refused with a domain error, but "
+                f"the step succeeded: {_brief(result)}"
+            ]
         if outcome == "verbatim" and refused:
-            return [f"[outcome] expected the payload to be accepted verbatim, but it was "
-                    f"refused: {_brief(result)}"]
+            return [
+                f"[outcome] expected the payload to be accepted verbatim, but it was "
+                f"refused: {_brief(result)}"
+            ]
         return []
 
     def read_back_problems(self, value: Any) -> list[str]:
-        if isinstance(value, str) and value.encode("utf-8", "surrogatepass") == \
-                self.payload.encode("utf-8", "surrogatepass"):
+        if isinstance(value, str) and value.encode("utf-8", "surrogatepass") == self.payload.encode(
+            "utf-8", "surrogatepass"
+        ):
             return []
-        return [f"[outcome] read back {value!r}, not the payload byte-identical "
-                f"({self.payload!r})"]
+        return [f"[outcome] read back {value!r}, not the payload byte-identical ({self.payload!r})"]
 
 
 def _has_element(value: Any, text: str) -> bool:

@@ -17,8 +17,13 @@ from prism_scenarios.actions import outputs
 from prism_scenarios.actions.registry import COMPONENTS, Action, load_actions
 
 # Words people use for a component that are neither its name nor an action prefix.
-ALIASES = {"knowledge": "knowledge_base", "tool": "tool_execution", "document": "documents",
-           "metrics": "analytics", "scenario": "runner"}
+ALIASES = {
+    "knowledge": "knowledge_base",
+    "tool": "tool_execution",
+    "document": "documents",
+    "metrics": "analytics",
+    "scenario": "runner",
+}
 
 
 # -- --component names ------------------------------------------------------------------
@@ -28,8 +33,9 @@ def prefix_components() -> dict[str, str]:
     counts: dict[str, Counter[str]] = {}
     for action in load_actions():
         counts.setdefault(action.name.split(".")[0], Counter())[action.component] += 1
-    return {prefix: min(c, key=lambda name: (-c[name], name))
-            for prefix, c in sorted(counts.items())}
+    return {
+        prefix: min(c, key=lambda name: (-c[name], name)) for prefix, c in sorted(counts.items())
+    }
 
 
 def resolve_component(name: str) -> str:
@@ -44,9 +50,11 @@ def resolve_component(name: str) -> str:
         return prefixes[key]
     if key in ALIASES:
         return ALIASES[key]
-    raise ValueError(f"unknown component {name!r}; use a component ({', '.join(COMPONENTS)}),"
-                     f" an action prefix ({', '.join(prefixes)}) or an alias "
-                     f"({', '.join(sorted(ALIASES))})")
+    raise ValueError(
+        f"unknown component {name!r}; use a component ({', '.join(COMPONENTS)}),"
+        f" an action prefix ({', '.join(prefixes)}) or an alias "
+        f"({', '.join(sorted(ALIASES))})"
+    )
 
 
 # -- parameters -------------------------------------------------------------------------
@@ -59,8 +67,10 @@ def _default(field: FieldInfo) -> str:
 
 
 def _params(action: Action) -> list[tuple[str, str, str, str]]:
-    return [(name, outputs.type_name(f.annotation), _default(f), f.description or "")
-            for name, f in action.params.model_fields.items()]
+    return [
+        (name, outputs.type_name(f.annotation), _default(f), f.description or "")
+        for name, f in action.params.model_fields.items()
+    ]
 
 
 # -- outputs ----------------------------------------------------------------------------
@@ -80,7 +90,8 @@ def _returns_head(output: Any, code: str = "") -> str:
 
 def _field_note(field: outputs.OutputField) -> str:
     parts = ([] if field.always else ["not always present"]) + (
-        [field.description] if field.description else [])
+        [field.description] if field.description else []
+    )
     return "; ".join(parts)
 
 
@@ -91,18 +102,22 @@ def _returns_text(output: Any) -> list[str]:
         return lines
     for field in outputs.fields(model):
         note = _field_note(field)
-        lines.append(f"        {field.name}: {outputs.type_name(field.type)}"
-                     + (f" - {note}" if note else ""))
+        lines.append(
+            f"        {field.name}: {outputs.type_name(field.type)}"
+            + (f" - {note}" if note else "")
+        )
     if outputs.keeps_extra_keys(model):
         lines.append("        ... and any other keys the record carries")
     for variant in outputs.variants(output):
-        added = ", ".join(f"{f.name}: {outputs.type_name(f.type)}"
-                          for f in outputs.added_fields(variant, model))
+        added = ", ".join(
+            f"{f.name}: {outputs.type_name(f.type)}" for f in outputs.added_fields(variant, model)
+        )
         lines.append(f"        or {variant.__name__}: the same plus {added}")
     nested = outputs.nested_models(output)
     if nested:
-        lines.append(f"    nested: {', '.join(m.__name__ for m in nested)} (their fields: "
-                     "--markdown)")
+        lines.append(
+            f"    nested: {', '.join(m.__name__ for m in nested)} (their fields: --markdown)"
+        )
     return lines
 
 
@@ -146,8 +161,9 @@ def _model_names(actions: list[Action]) -> dict[type, str]:
     for action in actions:
         models += [m for m in outputs.nested_models(action.output) if m not in models]
     short = Counter(m.__name__ for m in models)
-    return {m: m.__name__ if short[m.__name__] == 1 else f"{m.__module__}.{m.__name__}"
-            for m in models}
+    return {
+        m: m.__name__ if short[m.__name__] == 1 else f"{m.__module__}.{m.__name__}" for m in models
+    }
 
 
 def _anchor(name: str) -> str:
@@ -156,8 +172,10 @@ def _anchor(name: str) -> str:
 
 
 def _fields_table(model: type) -> list[str]:
-    rows = [f"| `{f.name}` | `{_cell(outputs.type_name(f.type))}` | {_cell(_field_note(f))} |"
-            for f in outputs.fields(model)]
+    rows = [
+        f"| `{f.name}` | `{_cell(outputs.type_name(f.type))}` | {_cell(_field_note(f))} |"
+        for f in outputs.fields(model)
+    ]
     lines = ["| field | type | description |", "|---|---|---|", *rows, ""]
     if outputs.keeps_extra_keys(model):
         lines += ["The model keeps keys it does not declare, so a result may carry more.", ""]
@@ -173,12 +191,17 @@ def _returns_markdown(output: Any, names: dict[type, str]) -> list[str]:
         lines += _fields_table(model)
         for variant in outputs.variants(output):
             added = ", ".join(f"`{f.name}`" for f in outputs.added_fields(variant, model))
-            lines += [f"Or `{variant.__name__}`, the same plus {added}. "
-                      f"{outputs.summary(variant)}".rstrip(), ""]
+            lines += [
+                f"Or `{variant.__name__}`, the same plus {added}. "
+                f"{outputs.summary(variant)}".rstrip(),
+                "",
+            ]
     nested = outputs.nested_models(output)
     if nested:
-        lines += ["Nested: " + ", ".join(f"[`{names[m]}`](#{_anchor(names[m])})"
-                                         for m in nested) + ".", ""]
+        lines += [
+            "Nested: " + ", ".join(f"[`{names[m]}`](#{_anchor(names[m])})" for m in nested) + ".",
+            "",
+        ]
     return lines
 
 
@@ -187,16 +210,21 @@ def _action_markdown(action: Action, names: dict[type, str]) -> list[str]:
     params = _params(action)
     if params:
         lines += ["| parameter | type | default | description |", "|---|---|---|---|"]
-        lines += [f"| `{n}` | `{_cell(k)}` | {_cell(d)} | {_cell(desc)} |"
-                  for n, k, d, desc in params]
+        lines += [
+            f"| `{n}` | `{_cell(k)}` | {_cell(d)} | {_cell(desc)} |" for n, k, d, desc in params
+        ]
         lines.append("")
     return lines + _returns_markdown(action.output, names)
 
 
 def _models_markdown(names: dict[type, str]) -> list[str]:
     """The nested models the outputs name, each described once."""
-    lines = ["## Output models", "",
-             "Models the outputs above contain (results hold their JSON form).", ""]
+    lines = [
+        "## Output models",
+        "",
+        "Models the outputs above contain (results hold their JSON form).",
+        "",
+    ]
     for model, name in sorted(names.items(), key=lambda item: item[1]):
         summary = outputs.summary(model)
         lines += [f"### `{name}`", ""] + ([summary, ""] if summary else [])
@@ -205,10 +233,14 @@ def _models_markdown(names: dict[type, str]) -> list[str]:
 
 
 def catalog_markdown(component: str | None = None) -> str:
-    lines = ["# Action catalog", "",
-             "Generated by `prism-scenarios actions --markdown`. Every YAML step and every "
-             "Gherkin sentence runs one of these; **Returns** is the result's shape as "
-             "`expect` and `save` see it (JSON: models as objects, enums as their values).", ""]
+    lines = [
+        "# Action catalog",
+        "",
+        "Generated by `prism-scenarios actions --markdown`. Every YAML step and every "
+        "Gherkin sentence runs one of these; **Returns** is the result's shape as "
+        "`expect` and `save` see it (JSON: models as objects, enums as their values).",
+        "",
+    ]
     actions = select(component)
     names = _model_names(actions)
     by_component: dict[str, list[Action]] = {}

@@ -22,14 +22,30 @@ FEATURE_SUFFIXES = (".feature",)
 SNIFF_BYTES = 1 << 20
 # A top-level ``scenarios`` key (bare, or quoted as JSON-style YAML writes it; a UTF-8 byte
 # order mark or a flow-style ``{`` before it), or the editor modeline of a scenario file.
-_SCENARIO_MARK = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:\{[ \t]*)?"
-                            rb"(?:(?:scenarios|\"scenarios\"|'scenarios')[ \t]*:"
-                            rb"|#.*\$schema=\S*scenario\.schema\.json)")
+_SCENARIO_MARK = re.compile(
+    rb"(?m)^(?:\xef\xbb\xbf)?(?:\{[ \t]*)?"
+    rb"(?:(?:scenarios|\"scenarios\"|'scenarios')[ \t]*:"
+    rb"|#.*\$schema=\S*scenario\.schema\.json)"
+)
 # A load file (docs/load.md): a top-level ``mix:`` key, or the load schema's editor modeline.
-_LOAD_MARK = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?(?:mix|\"mix\"|'mix')[ \t]*:"
-                        rb"|^#.*\$schema=\S*load\.schema\.json")
-_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
-              ".pytest_cache", ".ruff_cache", ".hypothesis", "build", "dist"}
+_LOAD_MARK = re.compile(
+    rb"(?m)^(?:\xef\xbb\xbf)?(?:mix|\"mix\"|'mix')[ \t]*:"
+    rb"|^#.*\$schema=\S*load\.schema\.json"
+)
+_SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "build",
+    "dist",
+}
 
 
 def looks_like_scenario_file(path: Path) -> bool:
@@ -84,8 +100,9 @@ def _walk(folder: Path) -> Iterable[Path]:
             yield path
 
 
-def find(paths: Sequence[str | Path], exclude: Iterable[str] = (),
-         root: Path | None = None) -> Found:
+def find(
+    paths: Sequence[str | Path], exclude: Iterable[str] = (), root: Path | None = None
+) -> Found:
     """Scenario files and features under ``paths`` (files named directly always count);
     ``exclude`` globs are relative to ``root`` (the project root)."""
     found, patterns = Found(), list(exclude)
@@ -121,8 +138,10 @@ def explain_empty(paths: Sequence[str | Path], found: Found) -> str:
         lines.append(f"{raw}: no such file or folder")
     given = [str(p) for p in paths if str(p) not in found.missing]
     if given:
-        lines.append(f"no scenario file (.yaml with a top-level 'scenarios:' key) or .feature "
-                     f"file under: {', '.join(given)}")
+        lines.append(
+            f"no scenario file (.yaml with a top-level 'scenarios:' key) or .feature "
+            f"file under: {', '.join(given)}"
+        )
     for path, why in found.skipped[:10]:
         lines.append(f"  passed over {path}: {why}")
     if len(found.skipped) > 10:

@@ -27,9 +27,15 @@ class FFPerformanceTestConfigDTO(_Config):
     max_memory_usage_mb: float = 1024
     max_cpu_usage_percent: float = 80.0
     min_success_rate_percent: float = 99.0
-    test_scenarios: list[str] = Field(default_factory=lambda: [
-        "basic_chat", "multimodal_processing", "rag_retrieval", "tool_execution",
-        "panel_collaboration"])
+    test_scenarios: list[str] = Field(
+        default_factory=lambda: [
+            "basic_chat",
+            "multimodal_processing",
+            "rag_retrieval",
+            "tool_execution",
+            "panel_collaboration",
+        ]
+    )
     generate_test_data: bool = True
     test_data_volume: Literal["small", "medium", "large", "xl"] = "medium"
     preserve_test_data: bool = True
@@ -71,8 +77,7 @@ class FFMigrationTestConfigDTO(_Config):
     create_migration_logs: bool = True
 
 
-Family = Literal["component", "integration", "end_to_end", "performance", "security",
-                 "migration"]
+Family = Literal["component", "integration", "end_to_end", "performance", "security", "migration"]
 Scope = Literal["functionality", "performance", "security", "compatibility"]
 
 
@@ -82,8 +87,9 @@ class FFIntegrationTestingConfigDTO(_Config):
     when ``testing_levels`` names it or a validation scope asks for it (performance,
     security; compatibility = migration)."""
 
-    testing_levels: list[Family] = Field(default_factory=lambda: ["component", "integration",
-                                                                  "end_to_end"])
+    testing_levels: list[Family] = Field(
+        default_factory=lambda: ["component", "integration", "end_to_end"]
+    )
     test_environment: str = "staging"
     parallel_test_execution: bool = True
     max_parallel_tests: int = 5
@@ -91,17 +97,20 @@ class FFIntegrationTestingConfigDTO(_Config):
     generate_synthetic_data: bool = True
     anonymize_test_data: bool = True
     cleanup_test_data: bool = True
-    validation_scopes: list[Scope] = Field(default_factory=lambda: [
-        "functionality", "performance", "security", "compatibility"])
+    validation_scopes: list[Scope] = Field(
+        default_factory=lambda: ["functionality", "performance", "security", "compatibility"]
+    )
     performance_config: FFPerformanceTestConfigDTO = Field(
-        default_factory=FFPerformanceTestConfigDTO)
+        default_factory=FFPerformanceTestConfigDTO
+    )
     security_config: FFSecurityTestConfigDTO = Field(default_factory=FFSecurityTestConfigDTO)
     migration_config: FFMigrationTestConfigDTO = Field(default_factory=FFMigrationTestConfigDTO)
     generate_detailed_reports: bool = True
     generate_coverage_reports: bool = True
     generate_performance_reports: bool = True
     report_output_formats: list[Literal["json", "html", "pdf"]] = Field(
-        default_factory=lambda: ["json", "html", "pdf"])
+        default_factory=lambda: ["json", "html", "pdf"]
+    )
     stop_on_first_failure: bool = False
     retry_failed_tests: bool = False
     max_retry_attempts: int = Field(0, ge=0, le=10)
@@ -115,8 +124,14 @@ class FFIntegrationTestingConfigDTO(_Config):
     def families(self) -> list[str]:
         """The families this configuration runs, in a fixed order."""
         wanted = set(self.testing_levels)
-        wanted |= {{"performance": "performance", "security": "security",
-                    "compatibility": "migration"}.get(s, "") for s in self.validation_scopes}
+        wanted |= {
+            {
+                "performance": "performance",
+                "security": "security",
+                "compatibility": "migration",
+            }.get(s, "")
+            for s in self.validation_scopes
+        }
         return [f for f in FAMILIES if f in wanted]
 
 

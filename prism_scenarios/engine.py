@@ -42,9 +42,13 @@ from prism_scenarios.world import DEFAULT_SEED, DEFAULT_START, World
 ALL_INVARIANTS = dict.fromkeys(INVARIANTS, True)
 # Integrity issue kinds (flatfile_chat.store.integrity and the managers' checks) by invariant;
 # any other kind is a counter/consistency problem.
-ISSUE_INVARIANT = {"jsonl_invalid": "jsonl", "json_invalid": "jsonl",
-                   "raw_user_id": "isolation", "memory_foreign_item": "isolation",
-                   "session_foreign": "isolation"}
+ISSUE_INVARIANT = {
+    "jsonl_invalid": "jsonl",
+    "json_invalid": "jsonl",
+    "raw_user_id": "isolation",
+    "memory_foreign_item": "isolation",
+    "session_foreign": "isolation",
+}
 
 
 @dataclass
@@ -110,16 +114,28 @@ def to_data(value: Any) -> Any:
 class ScenarioRun:
     """One scenario in progress. Use as a context manager; call :meth:`step` per step."""
 
-    def __init__(self, *, config: dict[str, Any] | None = None, start: str | None = None,
-                 seed: int | None = None, variables: dict[str, Any] | None = None,
-                 invariants: dict[str, bool] | None = None, reporter: Reporter | None = None,
-                 registry: ActionRegistry | None = None, keep: bool = False,
-                 telemetry: bool = False,
-                 attack: attack_mode.AttackPoint | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config: dict[str, Any] | None = None,
+        start: str | None = None,
+        seed: int | None = None,
+        variables: dict[str, Any] | None = None,
+        invariants: dict[str, bool] | None = None,
+        reporter: Reporter | None = None,
+        registry: ActionRegistry | None = None,
+        keep: bool = False,
+        telemetry: bool = False,
+        attack: attack_mode.AttackPoint | None = None,
+    ) -> None:
         self.registry = registry or load_actions()
-        self.world = World(config=config, start=start or DEFAULT_START,
-                           seed=DEFAULT_SEED if seed is None else seed, variables=variables,
-                           keep=keep)
+        self.world = World(
+            config=config,
+            start=start or DEFAULT_START,
+            seed=DEFAULT_SEED if seed is None else seed,
+            variables=variables,
+            keep=keep,
+        )
         self.invariants = {**ALL_INVARIANTS, **(invariants or {})}
         # Telemetry: like an application would, every SUT action leaves an operation metric
         # and an audit line in analytics/. Off by default (it grows every store); the engine
@@ -173,25 +189,58 @@ class ScenarioRun:
         secret = attack_mode.new_secret()
         where = f"attack world ({self.attack.payload.id})"
         victim = attack_mode.VICTIM
-        self.step("user.create", {"user_id": victim}, where=where,
-                  label=f"attack world: victim user {victim!r}")
-        session = self.step("session.create", {"user_id": victim, "title": "private"},
-                            where=where, label="attack world: victim session")["session_id"]
-        self.step("message.add", {"user_id": victim, "session_id": session, "role": "user",
-                                  "content": f"my secret is {secret}"}, where=where,
-                  label="attack world: victim secret message")
+        self.step(
+            "user.create",
+            {"user_id": victim},
+            where=where,
+            label=f"attack world: victim user {victim!r}",
+        )
+        session = self.step(
+            "session.create",
+            {"user_id": victim, "title": "private"},
+            where=where,
+            label="attack world: victim session",
+        )["session_id"]
+        self.step(
+            "message.add",
+            {
+                "user_id": victim,
+                "session_id": session,
+                "role": "user",
+                "content": f"my secret is {secret}",
+            },
+            where=where,
+            label="attack world: victim secret message",
+        )
         canary, body, mtime = attack_mode.plant_canary(self.world.base_dir)
         self.world.variables.update(victim=victim, victim_session=session, canary=str(canary))
-        self.oracle = attack_mode.AttackOracle(self.attack, attack_mode.AttackWorld(
-            victim=victim, victim_session=session, secret=secret, canary=canary,
-            canary_bytes=body, canary_mtime_ns=mtime))
+        self.oracle = attack_mode.AttackOracle(
+            self.attack,
+            attack_mode.AttackWorld(
+                victim=victim,
+                victim_session=session,
+                secret=secret,
+                canary=canary,
+                canary_bytes=body,
+                canary_mtime_ns=mtime,
+            ),
+        )
 
-    def step(self, action_name: str, params: dict[str, Any] | None = None, *, where: str,
-             save: dict[str, str] | None = None, expect: list[dict[str, Any]] | None = None,
-             raises: dict[str, str] | None = None, timeout: float | None = None,
-             label: str | None = None, capture_error: bool = False,
-             attack_outcome: str | None = None,
-             read_back: dict[str, Any] | None = None) -> Any:
+    def step(
+        self,
+        action_name: str,
+        params: dict[str, Any] | None = None,
+        *,
+        where: str,
+        save: dict[str, str] | None = None,
+        expect: list[dict[str, Any]] | None = None,
+        raises: dict[str, str] | None = None,
+        timeout: float | None = None,
+        label: str | None = None,
+        capture_error: bool = False,
+        attack_outcome: str | None = None,
+        read_back: dict[str, Any] | None = None,
+    ) -> Any:
         """Run one action. ``capture_error`` keeps a raised error as the result instead of
         failing (Gherkin's "When I try to …" followed by "Then it fails with …").
 
@@ -205,12 +254,18 @@ class ScenarioRun:
         if action is None:
             raise ScenarioError(f"{where}: unknown action {action_name!r}")
         values, shown = self._resolve(params or {})
-        record = StepRecord(index=len(self.record.steps) + 1, action=action_name, where=where,
-                            title=label or _title(action_name, shown), params=shown,
-                            components=action.components)
+        record = StepRecord(
+            index=len(self.record.steps) + 1,
+            action=action_name,
+            where=where,
+            title=label or _title(action_name, shown),
+            params=shown,
+            components=action.components,
+        )
         with _Reported(self, record):
-            accepted = self._execute(action, record, values, raises, timeout, capture_error,
-                                     attack_outcome)
+            accepted = self._execute(
+                action, record, values, raises, timeout, capture_error, attack_outcome
+            )
             if save and accepted:
                 self._save(record, save)
             if expect and accepted:
@@ -223,8 +278,9 @@ class ScenarioRun:
         """The attack ``verbatim`` check: the stored value, read back, is the payload."""
         path = read_back["path"]
         name = next(k for k in read_back if k != "path")
-        result = self.step(name, read_back[name] or {}, where=where,
-                           label=f"read back ({name}) {path}")
+        result = self.step(
+            name, read_back[name] or {}, where=where, label=f"read back ({name}) {path}"
+        )
         value = matchers.search(path, result)
         problems = self.oracle.read_back_problems(value) if self.oracle else []
         if problems:
@@ -232,8 +288,10 @@ class ScenarioRun:
 
     def _attack_head(self, record: StepRecord) -> str:
         point = self.attack
-        return (f"{record.where}: attack oracle broken after step {record.index} "
-                f"`{record.action}` (payload {point.payload.id}: {point.payload.text!r})")
+        return (
+            f"{record.where}: attack oracle broken after step {record.index} "
+            f"`{record.action}` (payload {point.payload.id}: {point.payload.text!r})"
+        )
 
     def _resolve(self, value: Any) -> tuple[Any, Any]:
         """(real, shown): ``value`` interpolated for the action, and as reports show it (each
@@ -291,18 +349,27 @@ class ScenarioRun:
         text = str(error)
         return self._said(text) != text
 
-    def _execute(self, action: Any, record: StepRecord, values: dict[str, Any],
-                 raises: dict[str, str] | None, timeout: float | None,
-                 capture_error: bool = False, attack_outcome: str | None = None) -> bool:
+    def _execute(
+        self,
+        action: Any,
+        record: StepRecord,
+        values: dict[str, Any],
+        raises: dict[str, str] | None,
+        timeout: float | None,
+        capture_error: bool = False,
+        attack_outcome: str | None = None,
+    ) -> bool:
         """Run the action and judge it. Returns whether ``save``/``expect`` apply: always,
         except for an attack step whose payload was refused (an error, or a refusal the
         result reports)."""
         try:
             model = action.params.model_validate(values)
         except pydantic.ValidationError as exc:
-            raise ScenarioError(f"{record.where}: step {record.index} `{action.name}`: bad "
-                                f"parameters after interpolation: "
-                                f"{_pydantic_summary(exc, self._shown, self._said)}") from None
+            raise ScenarioError(
+                f"{record.where}: step {record.index} `{action.name}`: bad "
+                f"parameters after interpolation: "
+                f"{_pydantic_summary(exc, self._shown, self._said)}"
+            ) from None
         before = set(self.world.components_used)
         started = time.perf_counter()
         error: BaseException | None = None
@@ -312,8 +379,11 @@ class ScenarioRun:
             try:
                 coro = action.fn(self.world, model)
                 with step_timeout.deadline(timeout):
-                    result = (self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
-                              if timeout else self._drive(coro))
+                    result = (
+                        self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
+                        if timeout
+                        else self._drive(coro)
+                    )
             except Exception as exc:  # the step's outcome; judged against `raises` below
                 error = exc
             record.duration = time.perf_counter() - started
@@ -324,8 +394,7 @@ class ScenarioRun:
             else:
                 self.world.components_used = before
             if self.telemetry and action.component != "runner":
-                self._loop.run_until_complete(self._emit_telemetry(action, record, values,
-                                                                   error))
+                self._loop.run_until_complete(self._emit_telemetry(action, record, values, error))
         record.result = to_data(result) if error is None else _error_data(error)
         self.last_result, self.last_error = record.result, error
         oracle = self.oracle
@@ -338,65 +407,93 @@ class ScenarioRun:
             record.error = error
             raise ExpectationFailed(
                 f"{record.where}: step {record.index} `{record.action}` raised "
-                f"{type(error).__name__}: {self._said(str(error))}") from error
+                f"{type(error).__name__}: {self._said(str(error))}"
+            ) from error
         self._check_invariants(record, written)
         if oracle is not None:
             roots = self._write_roots
-            attack_problems += [f"[outside_root] {p} was read outside the store root "
-                                f"{self.world.store_root}"
-                                for p in attack_mode.reads_outside(reads or [], roots)]
+            attack_problems += [
+                f"[outside_root] {p} was read outside the store root {self.world.store_root}"
+                for p in attack_mode.reads_outside(reads or [], roots)
+            ]
             attack_problems += oracle.canary_problems()
             attack_problems += oracle.cross_user_problems(record.result)
             attack_problems += oracle.argv_problems(action.name, values, record.result)
             if attack_problems:
-                raise InvariantBreach(self._attack_head(record) + ":\n  "
-                                      + "\n  ".join(attack_problems))
-        refused = isinstance(record.result, dict) and record.result.get("success") is False \
+                raise InvariantBreach(
+                    self._attack_head(record) + ":\n  " + "\n  ".join(attack_problems)
+                )
+        refused = (
+            isinstance(record.result, dict)
+            and record.result.get("success") is False
             and bool(record.result.get("denial_reason"))
+        )
         return attack_outcome is None or (error is None and not refused)
 
-    async def _emit_telemetry(self, action: Any, record: StepRecord, values: dict[str, Any],
-                              error: BaseException | None) -> None:
+    async def _emit_telemetry(
+        self, action: Any, record: StepRecord, values: dict[str, Any], error: BaseException | None
+    ) -> None:
         analytics = self.world.manager("analytics")
-        await analytics.record_operation(action.component, record.duration * 1000,
-                                         error is None,
-                                         error_type=type(error).__name__ if error else None)
+        await analytics.record_operation(
+            action.component,
+            record.duration * 1000,
+            error is None,
+            error_type=type(error).__name__ if error else None,
+        )
         actor = values.get("user_id") if isinstance(values.get("user_id"), str) else None
         try:
-            self.world.audit.record("action_performed", component=action.component,
-                                    actor=actor, outcome="success" if error is None
-                                    else "failure", details={"action": action.name,
-                                                             "step": record.index})
+            self.world.audit.record(
+                "action_performed",
+                component=action.component,
+                actor=actor,
+                outcome="success" if error is None else "failure",
+                details={"action": action.name, "step": record.index},
+            )
         except Exception:  # a hostile actor id is the step's own story, not telemetry's
-            self.world.audit.record("action_performed", component=action.component,
-                                    outcome="failure", details={"action": action.name,
-                                                                "step": record.index})
+            self.world.audit.record(
+                "action_performed",
+                component=action.component,
+                outcome="failure",
+                details={"action": action.name, "step": record.index},
+            )
 
     def _drive(self, coro: Any) -> Any:
         """Run an action coroutine to completion on this scenario's loop, as a real task
         (actions may use timeouts, task groups, threads)."""
         return self._loop.run_until_complete(coro)
 
-    def _check_raises(self, record: StepRecord, raises: dict[str, str],
-                      error: BaseException | None, subject: str = "the step") -> None:
+    def _check_raises(
+        self,
+        record: StepRecord,
+        raises: dict[str, str],
+        error: BaseException | None,
+        subject: str = "the step",
+    ) -> None:
         wanted = raises["error"]
         head = f"{record.where}: step {record.index} `{record.action}`"
         if error is None:
-            raise ExpectationFailed(f"{head}: expected {wanted} but {subject} succeeded\n"
-                                    f"  result: {matchers._show(self._shown(record.result))}")
+            raise ExpectationFailed(
+                f"{head}: expected {wanted} but {subject} succeeded\n"
+                f"  result: {matchers._show(self._shown(record.result))}"
+            )
         names = {cls.__name__ for cls in type(error).__mro__}
         if wanted not in names:
-            raise ExpectationFailed(f"{head}: expected {wanted}, got {type(error).__name__}: "
-                                    f"{self._said(str(error))}") from error
+            raise ExpectationFailed(
+                f"{head}: expected {wanted}, got {type(error).__name__}: {self._said(str(error))}"
+            ) from error
         message = str(error)
         if "message" in raises and raises["message"] not in message:
-            raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
-                                    f"contain {raises['message']!r}\n  message: "
-                                    f"{self._said(message)}")
+            raise ExpectationFailed(
+                f"{head}: {wanted} raised, but its message does not "
+                f"contain {raises['message']!r}\n  message: "
+                f"{self._said(message)}"
+            )
         if "matches" in raises and not self._regex(head, raises["matches"]).search(message):
-            raise ExpectationFailed(f"{head}: {wanted} raised, but its message does not "
-                                    f"match /{raises['matches']}/\n  message: "
-                                    f"{self._said(message)}")
+            raise ExpectationFailed(
+                f"{head}: {wanted} raised, but its message does not "
+                f"match /{raises['matches']}/\n  message: "
+                f"{self._said(message)}"
+            )
 
     def _regex(self, head: str, pattern: str) -> Any:
         try:
@@ -412,8 +509,10 @@ class ScenarioRun:
             except ScenarioError as exc:
                 raise _located(f"{head}: save {name!r}", exc) from None
             if value is None:
-                raise ScenarioError(f"{head}: save {name!r}: path {path!r} found nothing in "
-                                    f"the result {matchers._show(self._shown(record.result))}")
+                raise ScenarioError(
+                    f"{head}: save {name!r}: path {path!r} found nothing in "
+                    f"the result {matchers._show(self._shown(record.result))}"
+                )
             self.world.variables[name] = value
 
     def _expect(self, record: StepRecord, expect: list[dict[str, Any]]) -> None:
@@ -428,12 +527,18 @@ class ScenarioRun:
             try:
                 actual, failures = matchers.check(resolved, record.result, self.secret_forms)
             except ScenarioError as exc:  # e.g. `gt: "${lim}"` that is not a number
-                raise _located(f"{record.where}: step {record.index} `{record.action}`: "
-                               f"expectation {n}", exc) from None
+                raise _located(
+                    f"{record.where}: step {record.index} `{record.action}`: expectation {n}", exc
+                ) from None
             if failures:
-                failed.append((n, self._shown(resolved), self._shown(actual),
-                               [(name, self._shown(expected), why)
-                                for name, expected, why in failures]))
+                failed.append(
+                    (
+                        n,
+                        self._shown(resolved),
+                        self._shown(actual),
+                        [(name, self._shown(expected), why) for name, expected, why in failures],
+                    )
+                )
         if failed:
             raise ExpectationFailed(_expectation_message(record, failed, len(expect)))
 
@@ -448,16 +553,18 @@ class ScenarioRun:
     def _check_invariants(self, record: StepRecord, written: list[str]) -> None:
         problems: list[str] = []
         if self.invariants["outside_root"] and written:
-            problems += [f"[outside_root] {p} was written outside the store root "
-                         f"{self.world.store_root}"
-                         for p in write_audit.outside(written, self._write_roots)]
+            problems += [
+                f"[outside_root] {p} was written outside the store root {self.world.store_root}"
+                for p in write_audit.outside(written, self._write_roots)
+            ]
         store_checks = ("jsonl", "counters", "isolation")
         if any(self.invariants[k] for k in store_checks):
             issues = []
             if self.world.has_store:
                 root = self._store_prefix
-                issues += self.world.store.check_integrity({p for p in written
-                                                            if p.startswith(root)})
+                issues += self.world.store.check_integrity(
+                    {p for p in written if p.startswith(root)}
+                )
             # Stores a migration brought to the current format (legacy/{name}) are held to
             # the same invariants; a .jsonl file in one is seen by both checks: once is enough.
             issues += self.world.migrated_store_issues(written)
@@ -469,17 +576,30 @@ class ScenarioRun:
                     problems.append(str(issue))
             problems = list(dict.fromkeys(problems))
         if problems:
-            raise InvariantBreach(f"{record.where}: invariant broken after step {record.index} "
-                                  f"`{record.action}`:\n  " + "\n  ".join(problems))
+            raise InvariantBreach(
+                f"{record.where}: invariant broken after step {record.index} "
+                f"`{record.action}`:\n  " + "\n  ".join(problems)
+            )
 
-    def check(self, *, where: str, label: str, expect: list[dict[str, Any]] | None = None,
-              raises: dict[str, str] | None = None, save: dict[str, str] | None = None) -> Any:
+    def check(
+        self,
+        *,
+        where: str,
+        label: str,
+        expect: list[dict[str, Any]] | None = None,
+        raises: dict[str, str] | None = None,
+        save: dict[str, str] | None = None,
+    ) -> Any:
         """A step of its own that checks (or saves from) the previous step's result."""
-        record = StepRecord(index=len(self.record.steps) + 1, action="expect", where=where,
-                            title=label, params={k: v for k, v in (("expect", expect),
-                                                                    ("raises", raises),
-                                                                    ("save", save)) if v},
-                            components=("runner",), result=self.last_result)
+        record = StepRecord(
+            index=len(self.record.steps) + 1,
+            action="expect",
+            where=where,
+            title=label,
+            params={k: v for k, v in (("expect", expect), ("raises", raises), ("save", save)) if v},
+            components=("runner",),
+            result=self.last_result,
+        )
         with _Reported(self, record):
             if raises is not None:
                 self._check_raises(record, raises, self.last_error, "the previous step")
@@ -510,8 +630,9 @@ class _Reported:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 trace: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: object
+    ) -> None:
         record, run = self.record, self.run
         stand_in = None
         try:
@@ -537,14 +658,22 @@ def _brief(value: Any) -> str:
 
 
 def _error_data(error: BaseException) -> dict[str, Any]:
-    return {"error": type(error).__name__, "message": str(error),
-            **{k: to_data(v) for k, v in getattr(error, "context", {}).items()
-               if isinstance(v, str | int | float | bool | type(None))}}
+    return {
+        "error": type(error).__name__,
+        "message": str(error),
+        **{
+            k: to_data(v)
+            for k, v in getattr(error, "context", {}).items()
+            if isinstance(v, str | int | float | bool | type(None))
+        },
+    }
 
 
-def _pydantic_summary(exc: pydantic.ValidationError,
-                      shown: Callable[[Any], Any] = lambda value: value,
-                      said: Callable[[str], str] = lambda text: text) -> str:
+def _pydantic_summary(
+    exc: pydantic.ValidationError,
+    shown: Callable[[Any], Any] = lambda value: value,
+    said: Callable[[str], str] = lambda text: text,
+) -> str:
     """Each bad parameter, with its input masked (``shown``) before repr escapes it, and
     pydantic's wording masked as text (``said``)."""
     parts = []
@@ -604,9 +733,11 @@ def _masked(value: Any, forms: tuple[str, ...]) -> Any:
     return value
 
 
-def _expectation_message(record: StepRecord, failed: list[tuple[int, dict[str, Any], Any,
-                                                                list[tuple[str, Any, str]]]],
-                         total: int) -> str:
+def _expectation_message(
+    record: StepRecord,
+    failed: list[tuple[int, dict[str, Any], Any, list[tuple[str, Any, str]]]],
+    total: int,
+) -> str:
     """One block per failed expectation (numbered when several failed), so a step shows
     everything that is wrong with its result at once."""
     head = f"{record.where}: step {record.index} `{record.action}`"
@@ -621,19 +752,21 @@ def _expectation_message(record: StepRecord, failed: list[tuple[int, dict[str, A
     return "\n".join(lines)
 
 
-def _failure_lines(expectation: dict[str, Any], actual: Any,
-                   failures: list[tuple[str, Any, str]]) -> list[str]:
+def _failure_lines(
+    expectation: dict[str, Any], actual: Any, failures: list[tuple[str, Any, str]]
+) -> list[str]:
     lines = [f"  expect:   {matchers._show(expectation)}"]
     for name, expected, why in failures:
-        lines += [f"  matcher:  {name}",
-                  f"  expected: {matchers._show(expected)}",
-                  f"  actual:   {matchers._show(actual)}",
-                  f"  ({why})"]
+        lines += [
+            f"  matcher:  {name}",
+            f"  expected: {matchers._show(expected)}",
+            f"  actual:   {matchers._show(actual)}",
+            f"  ({why})",
+        ]
         delta = matchers.diff(expected, actual) if name == "equals" else None
         if delta:
             lines += ["  diff:", *("    " + line for line in delta.splitlines())]
     return lines
 
 
-__all__ = ["ExpectationFailed", "InvariantBreach", "ScenarioFailure", "ScenarioRun",
-           "StepRecord"]
+__all__ = ["ExpectationFailed", "InvariantBreach", "ScenarioFailure", "ScenarioRun", "StepRecord"]

@@ -10,9 +10,14 @@ from pathlib import Path
 
 from prism_scenarios.dto import FAMILIES, FFIntegrationTestingConfigDTO
 
-FAMILY_FOLDERS = {"component": "component", "integration": "integration",
-                  "end_to_end": "use_cases", "performance": "load", "security": "security",
-                  "migration": "migration"}
+FAMILY_FOLDERS = {
+    "component": "component",
+    "integration": "integration",
+    "end_to_end": "use_cases",
+    "performance": "load",
+    "security": "security",
+    "migration": "migration",
+}
 FOLDER_FAMILY = {folder: family for family, folder in FAMILY_FOLDERS.items()}
 ROOTS = ("scenarios", "features")
 assert set(FAMILY_FOLDERS) == set(FAMILIES)
@@ -20,8 +25,9 @@ assert set(FAMILY_FOLDERS) == set(FAMILIES)
 
 def has_family_layout(root: Path) -> bool:
     """The project keeps its suites in family folders (else its own layout is run whole)."""
-    return any((root / base / folder).is_dir() for base in ROOTS
-               for folder in FAMILY_FOLDERS.values())
+    return any(
+        (root / base / folder).is_dir() for base in ROOTS for folder in FAMILY_FOLDERS.values()
+    )
 
 
 def pytest_paths(families: list[str], root: Path) -> list[str]:
@@ -41,8 +47,14 @@ def load_files(root: Path) -> list[Path]:
     return sorted((root / "scenarios" / FAMILY_FOLDERS["performance"]).glob("*.yaml"))
 
 
-def pytest_options(config: FFIntegrationTestingConfigDTO, *, workers: str | None,
-                   stop: bool | None, reruns: int | None, cores: int) -> list[str]:
+def pytest_options(
+    config: FFIntegrationTestingConfigDTO,
+    *,
+    workers: str | None,
+    stop: bool | None,
+    reruns: int | None,
+    cores: int,
+) -> list[str]:
     """pytest arguments for the configuration's failure handling and parallelism; a command
     line option (``workers``, ``stop``, ``reruns``) wins over the file."""
     options: list[str] = []
@@ -55,13 +67,17 @@ def pytest_options(config: FFIntegrationTestingConfigDTO, *, workers: str | None
         options += ["-n", workers, "--dist", "loadfile"]
     if stop if stop is not None else config.stop_on_first_failure:
         options.append("-x")
-    attempts = reruns if reruns is not None else (
-        config.max_retry_attempts if config.retry_failed_tests else 0)
+    attempts = (
+        reruns
+        if reruns is not None
+        else (config.max_retry_attempts if config.retry_failed_tests else 0)
+    )
     if attempts:
         if importlib.util.find_spec("pytest_rerunfailures") is None:
             raise RetriesUnavailable(
                 f"retries ({attempts}) need pytest-rerunfailures: pip install "
-                "'prism-scenarios[retries]' (or set retry_failed_tests: false)")
+                "'prism-scenarios[retries]' (or set retry_failed_tests: false)"
+            )
         options += ["--reruns", str(attempts)]  # the plugin loads through its entry point
     return options
 

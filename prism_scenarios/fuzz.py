@@ -74,12 +74,19 @@ def _undeclared(exc: BaseException) -> BaseException | None:
 
 
 # Any JSON value (for ``Any`` and untyped containers).
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-                    | st.text(), lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(), inner, max_size=3), max_leaves=8)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
 _SCALARS: dict[Any, st.SearchStrategy[Any]] = {
-    str: st.text(), int: st.integers(), float: st.floats(allow_nan=False), bool: st.booleans(),
-    type(None): st.none(), Any: JSON}
+    str: st.text(),
+    int: st.integers(),
+    float: st.floats(allow_nan=False),
+    bool: st.booleans(),
+    type(None): st.none(),
+    Any: JSON,
+}
 
 
 def _plain(value: Any) -> Any:
@@ -104,8 +111,11 @@ def type_strategy(tp: Any) -> st.SearchStrategy[Any]:
         return st.one_of(*(type_strategy(a) for a in args))
     if origin is Literal:
         return st.sampled_from(args)
-    if origin in (list, set, frozenset, tuple) or (isinstance(origin, type) and issubclass(
-            origin, abc.Sequence | abc.Set) and origin is not str):
+    if origin in (list, set, frozenset, tuple) or (
+        isinstance(origin, type)
+        and issubclass(origin, abc.Sequence | abc.Set)
+        and origin is not str
+    ):
         if origin is tuple and args and args[-1] is not Ellipsis:
             return st.tuples(*(type_strategy(a) for a in args)).map(list)
         return st.lists(type_strategy(args[0]) if args else JSON, max_size=4)
@@ -138,8 +148,11 @@ def model_strategy(model: type[BaseModel]) -> st.SearchStrategy[dict[str, Any]]:
         key = info.alias or name
         extra = info.json_schema_extra
         top = extra.get("fuzz_max") if isinstance(extra, dict) else None
-        strategy = (type_strategy(info.annotation) if top is None
-                    else bounded_strategy(info.annotation, top))
+        strategy = (
+            type_strategy(info.annotation)
+            if top is None
+            else bounded_strategy(info.annotation, top)
+        )
         (required if info.is_required() else optional)[key] = strategy
     return st.fixed_dictionaries(required, optional=optional)
 
@@ -160,28 +173,48 @@ def params_strategy(action: Action) -> st.SearchStrategy[dict[str, Any]]:
     return st.tuples(model_strategy(action.params), choices).map(with_ids)
 
 
-def run_steps(steps: Iterable[dict[str, Any]], *, registry: ActionRegistry | None = None,
-              timeout: float | None = STEP_TIMEOUT) -> None:
+def run_steps(
+    steps: Iterable[dict[str, Any]],
+    *,
+    registry: ActionRegistry | None = None,
+    timeout: float | None = STEP_TIMEOUT,
+) -> None:
     """Run scenario steps (``{action: params, save: ...}``) in a fresh world, like a YAML
     scenario; raises what the engine raises."""
     with ScenarioRun(registry=registry) as run:
         for n, step in enumerate(steps, start=1):
             name = next(k for k in step if k != "save")
-            run.step(name, step[name] or {}, where=f"{WHERE}:step {n}", save=step.get("save"),
-                     timeout=timeout)
+            run.step(
+                name,
+                step[name] or {},
+                where=f"{WHERE}:step {n}",
+                save=step.get("save"),
+                timeout=timeout,
+            )
 
 
-def fuzz_action(action: Action, *, examples: int, seed: int,
-                registry: ActionRegistry | None = None,
-                timeout: float = STEP_TIMEOUT) -> Finding | None:
+def fuzz_action(
+    action: Action,
+    *,
+    examples: int,
+    seed: int,
+    registry: ActionRegistry | None = None,
+    timeout: float = STEP_TIMEOUT,
+) -> Finding | None:
     """Fuzz one action; the shrunk finding, or None when every example was fine."""
     last: dict[str, Any] = {}
     action_seed = seed ^ zlib.crc32(action.name.encode())
 
     @hypothesis_seed(action_seed)
-    @settings(max_examples=examples, deadline=None, database=None, report_multiple_bugs=False,
-              suppress_health_check=list(HealthCheck), print_blob=False,
-              phases=(Phase.generate, Phase.target, Phase.shrink))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+        phases=(Phase.generate, Phase.target, Phase.shrink),
+    )
     @given(params_strategy(action))
     def example(params: dict[str, Any]) -> None:
         try:
@@ -198,9 +231,13 @@ def fuzz_action(action: Action, *, examples: int, seed: int,
         example()
     except Exception as exc:  # hypothesis re-raises the shrunk example's error
         error = last.get("error") or exc
-        return Finding(action=action.name, error=type(error).__name__,
-                       message=str(error).strip()[:500], params=last.get("params", {}),
-                       seed=seed)
+        return Finding(
+            action=action.name,
+            error=type(error).__name__,
+            message=str(error).strip()[:500],
+            params=last.get("params", {}),
+            seed=seed,
+        )
     return None
 
 
@@ -209,12 +246,14 @@ def scenario_document(finding: Finding) -> dict[str, Any]:
     first = finding.message.splitlines()[0][:200] if finding.message else ""
     return {
         "description": f"Fuzz finding for {finding.action} (seed {finding.seed}): "
-                       f"{finding.error}: {first}",
+        f"{finding.error}: {first}",
         "tags": ["fuzz"],
-        "scenarios": [{
-            "name": f"fuzz {finding.action} raises {finding.error}",
-            "steps": [*PRELUDE, {finding.action: finding.params}],
-        }],
+        "scenarios": [
+            {
+                "name": f"fuzz {finding.action} raises {finding.error}",
+                "steps": [*PRELUDE, {finding.action: finding.params}],
+            }
+        ],
     }
 
 
@@ -222,15 +261,23 @@ def write_scenario(finding: Finding, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^A-Za-z0-9_]+", "_", f"{finding.action}_{finding.error}").strip("_")
     path = out_dir / f"{stem}.yaml"
-    path.write_text(yaml.safe_dump(scenario_document(finding), sort_keys=False,
-                                   allow_unicode=False, width=100))
+    path.write_text(
+        yaml.safe_dump(scenario_document(finding), sort_keys=False, allow_unicode=False, width=100)
+    )
     finding.scenario_file = path
     return path
 
 
-def fuzz(names: list[str] | None = None, *, examples: int = 25, seed: int = 0,
-         out_dir: Path | None = None, registry: ActionRegistry | None = None,
-         echo: Any = print, timeout: float = STEP_TIMEOUT) -> list[Finding]:
+def fuzz(
+    names: list[str] | None = None,
+    *,
+    examples: int = 25,
+    seed: int = 0,
+    out_dir: Path | None = None,
+    registry: ActionRegistry | None = None,
+    echo: Any = print,
+    timeout: float = STEP_TIMEOUT,
+) -> list[Finding]:
     """Fuzz ``names`` (default: every registered action); write each finding's YAML to
     ``out_dir``."""
     registry = registry or load_actions()
@@ -240,15 +287,21 @@ def fuzz(names: list[str] | None = None, *, examples: int = 25, seed: int = 0,
     actions = [registry.get(n) for n in names] if names else list(registry)
     findings = []
     for action in actions:
-        finding = fuzz_action(action, examples=examples, seed=seed, registry=registry,
-                              timeout=timeout)
+        finding = fuzz_action(
+            action, examples=examples, seed=seed, registry=registry, timeout=timeout
+        )
         if finding is None:
             continue
         if out_dir is not None:
             write_scenario(finding, out_dir)
-        echo(f"FINDING {finding.action}: {finding.error}: "
-             f"{finding.message.splitlines()[0][:160] if finding.message else ''}"
-             + (f"\n  reproduce: prism-scenarios run {finding.scenario_file}"
-                if finding.scenario_file else ""))
+        echo(
+            f"FINDING {finding.action}: {finding.error}: "
+            f"{finding.message.splitlines()[0][:160] if finding.message else ''}"
+            + (
+                f"\n  reproduce: prism-scenarios run {finding.scenario_file}"
+                if finding.scenario_file
+                else ""
+            )
+        )
         findings.append(finding)
     return findings

@@ -34,14 +34,19 @@ MASK = "***"
 MIN_SECRET = 4
 
 
-def lookup(expression: str, variables: dict[str, Any], secrets: list[str] | None = None,
-           masked: bool = False) -> Any:
+def lookup(
+    expression: str,
+    variables: dict[str, Any],
+    secrets: list[str] | None = None,
+    masked: bool = False,
+) -> Any:
     expression = expression.strip()
     if expression.startswith("env:"):
         name = expression[4:]
         if name not in os.environ:
-            raise ScenarioError(f"environment variable {name!r} is not set (used as ${{env:"
-                                f"{name}}})")
+            raise ScenarioError(
+                f"environment variable {name!r} is not set (used as ${{env:{name}}})"
+            )
         if secrets is not None:
             secrets.append(os.environ[name])
         return MASK if masked else os.environ[name]
@@ -57,8 +62,9 @@ def lookup(expression: str, variables: dict[str, Any], secrets: list[str] | None
         raise ScenarioError(f"bad reference ${{{expression}}}: {exc}") from None
 
 
-def interpolate(value: Any, variables: dict[str, Any], secrets: list[str] | None = None,
-                *, masked: bool = False) -> Any:
+def interpolate(
+    value: Any, variables: dict[str, Any], secrets: list[str] | None = None, *, masked: bool = False
+) -> Any:
     """Return ``value`` with every ``${...}`` resolved (dicts and lists recursively).
 
     ``secrets`` (if given) receives every environment value used; ``masked`` renders each
@@ -69,8 +75,14 @@ def interpolate(value: Any, variables: dict[str, Any], secrets: list[str] | None
         whole = _WHOLE.match(value)
         if whole:
             return lookup(whole.group(1), variables, secrets, masked)
-        return _REF.sub(lambda m: "${" if m.group(0) == "$${" else
-                        _as_text(lookup(m.group(1), variables, secrets, masked)), value)
+        return _REF.sub(
+            lambda m: (
+                "${"
+                if m.group(0) == "$${"
+                else _as_text(lookup(m.group(1), variables, secrets, masked))
+            ),
+            value,
+        )
     if isinstance(value, dict):
         return {k: interpolate(v, variables, secrets, masked=masked) for k, v in value.items()}
     if isinstance(value, list):
@@ -102,8 +114,12 @@ def variable_name(expression: str) -> str | None:
 def _escaped(text: str) -> tuple[str, ...]:
     """``text`` as it reads inside a JSON string (``\\"``, ``\\uXXXX`` or not) and inside a
     Python repr (single-quoted with ``\\'``, or as ``repr`` of the text alone quotes it)."""
-    return (json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(text)[1:-1],
-            repr(text)[1:-1], repr("'\"" + text)[4:-1])
+    return (
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        json.dumps(text)[1:-1],
+        repr(text)[1:-1],
+        repr("'\"" + text)[4:-1],
+    )
 
 
 def secret_forms(secrets: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -131,10 +147,16 @@ def _mask_cuts(text: str, forms: tuple[str, ...]) -> str:
     start = text.find("…")
     while start != -1:
         for form in forms:
-            size = next((n for n in range(min(len(form) - 1, start), MIN_SECRET - 1, -1)
-                         if text.startswith(form[:n], start - n)), 0)
+            size = next(
+                (
+                    n
+                    for n in range(min(len(form) - 1, start), MIN_SECRET - 1, -1)
+                    if text.startswith(form[:n], start - n)
+                ),
+                0,
+            )
             if size:
-                text = text[:start - size] + MASK + text[start:]
+                text = text[: start - size] + MASK + text[start:]
                 start += len(MASK) - size
         start = text.find("…", start + 1)
     return text

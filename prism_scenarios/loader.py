@@ -49,9 +49,14 @@ from prism_scenarios.schema import (
 # Where the system under test defines the errors a `raises:` may name: the store's own, and
 # the migration tool's (MigrationError, MigrationTimeout, MigrationLocked, BackupInvalid,
 # HistoryMismatch), which live beside the code that raises them.
-ERROR_MODULES = ("flatfile_chat.errors", "flatfile_chat.migration.engine",
-                 "flatfile_chat.migration.passes", "flatfile_chat.migration.lease",
-                 "flatfile_chat.migration.manifest", "flatfile_chat.migration.history")
+ERROR_MODULES = (
+    "flatfile_chat.errors",
+    "flatfile_chat.migration.engine",
+    "flatfile_chat.migration.passes",
+    "flatfile_chat.migration.lease",
+    "flatfile_chat.migration.manifest",
+    "flatfile_chat.migration.history",
+)
 
 
 @functools.cache
@@ -60,15 +65,18 @@ def error_names() -> list[str]:
     loads only when a file names an error)."""
     import importlib
 
-    names = {name for module in ERROR_MODULES
-             for name, obj in vars(importlib.import_module(module)).items()
-             if isinstance(obj, type) and issubclass(obj, Exception)
-             and (module == "flatfile_chat.errors" or obj.__module__ == module)}
+    names = {
+        name
+        for module in ERROR_MODULES
+        for name, obj in vars(importlib.import_module(module)).items()
+        if isinstance(obj, type)
+        and issubclass(obj, Exception)
+        and (module == "flatfile_chat.errors" or obj.__module__ == module)
+    }
     return sorted(names) + ["TimeoutError"]
 
 
 _STEP_KEY_SET = frozenset(STEP_KEYS)  # asked of every key of every step
-
 
 
 @dataclass
@@ -140,16 +148,24 @@ class _Problems:
         self.source, self.document, self.items = source, document, []
 
     def add(self, location: list[Any] | int | None, message: str) -> None:
-        line = location if isinstance(location, int) else (
-            line_of(self.document, location) if location is not None else None)
-        self.items.append(f"{self.source}:{line}: {message}" if line else
-                          f"{self.source}: {message}")
+        line = (
+            location
+            if isinstance(location, int)
+            else (line_of(self.document, location) if location is not None else None)
+        )
+        self.items.append(
+            f"{self.source}:{line}: {message}" if line else f"{self.source}: {message}"
+        )
 
 
-def load_file(path: Path | str, registry: ActionRegistry | None = None,
-              display: str | None = None, *,
-              max_file_mb: float | None = None,
-              scan_depth: str | None = None) -> ScenarioFileSpec:
+def load_file(
+    path: Path | str,
+    registry: ActionRegistry | None = None,
+    display: str | None = None,
+    *,
+    max_file_mb: float | None = None,
+    scan_depth: str | None = None,
+) -> ScenarioFileSpec:
     """Parse and validate one file; raises ``ScenarioFileError`` listing every problem.
 
     Bad input is refused before anything runs: a file over ``max_file_mb`` megabytes (MiB;
@@ -162,16 +178,19 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
     if max_file_mb is None and not os.environ.get("PRISM_MAX_SCENARIO_FILE_MB", "").strip():
         max_file_mb = settings.load().max_scenario_file_mb  # read only when it decides
     limits = YAMLLimits().with_megabytes(
-        max_file_mb, env="PRISM_MAX_SCENARIO_FILE_MB",
+        max_file_mb,
+        env="PRISM_MAX_SCENARIO_FILE_MB",
         hint="raise it with max_scenario_file_mb under [tool.prism-scenarios] in "
-             "pyproject.toml or the PRISM_MAX_SCENARIO_FILE_MB environment variable")
+        "pyproject.toml or the PRISM_MAX_SCENARIO_FILE_MB environment variable",
+    )
     try:
         document = load_yaml(read_text_bounded(path, limits, source), source, limits)
     except YAMLError as exc:
         raise ScenarioFileError([str(exc)]) from None
     if not isinstance(document, LineDict):
-        raise ScenarioFileError([f"{source}:1: a scenario file is a mapping with a "
-                                 "'scenarios' list"])
+        raise ScenarioFileError(
+            [f"{source}:1: a scenario file is a mapping with a 'scenarios' list"]
+        )
     problems = _Problems(source, document)
     _check_structure(document, problems, registry)
     _check_use_case(document, problems)
@@ -185,9 +204,10 @@ def load_file(path: Path | str, registry: ActionRegistry | None = None,
     payloads = _attack_payloads(document, problems, scan_depth)
     file_config = plain(document.get("config", {}))
     for location, cfg in [(["config"], file_config)] + [
-            (["scenarios", i, "config"], deep_merge(file_config, plain(s.get("config", {}))))
-            for i, s in enumerate(document.get("scenarios", []) or [])
-            if isinstance(s, dict) and "config" in s]:
+        (["scenarios", i, "config"], deep_merge(file_config, plain(s.get("config", {}))))
+        for i, s in enumerate(document.get("scenarios", []) or [])
+        if isinstance(s, dict) and "config" in s
+    ]:
         _check_config(cfg, location, problems)
     if problems.items:
         declared = document.get("use_case")
@@ -203,8 +223,9 @@ def _structural_validator() -> tuple[jsonschema.Draft202012Validator, bool]:
     so the schema used here does not look inside ``steps`` and Python checks that rule."""
     schema = structural_schema(build_schema())
     steps = schema["$defs"]["steps"]
-    if steps.get("items") != {"$ref": "#/$defs/step"} \
-            or schema["$defs"]["step"] != {"type": "object"}:
+    if steps.get("items") != {"$ref": "#/$defs/step"} or schema["$defs"]["step"] != {
+        "type": "object"
+    }:
         return jsonschema.Draft202012Validator(schema), False  # not the shape known here
     schema["$defs"]["steps"] = {k: v for k, v in steps.items() if k != "items"}
     return jsonschema.Draft202012Validator(schema), True
@@ -213,10 +234,14 @@ def _structural_validator() -> tuple[jsonschema.Draft202012Validator, bool]:
 def _check_structure(document: LineDict, problems: _Problems, registry: ActionRegistry) -> None:
     validator, steps_here = _structural_validator()
     found: list[tuple[list[Any], jsonschema.ValidationError | None, Any]] = [
-        (list(error.absolute_path), error, None) for error in validator.iter_errors(document)]
+        (list(error.absolute_path), error, None) for error in validator.iter_errors(document)
+    ]
     if steps_here:  # the schema's rule for a step: a mapping (in jsonschema's words)
-        found += [(location, None, step) for location, step in _iter_steps(document)
-                  if not isinstance(step, dict)]
+        found += [
+            (location, None, step)
+            for location, step in _iter_steps(document)
+            if not isinstance(step, dict)
+        ]
     for path, error, step in sorted(found, key=lambda found: list(map(str, found[0]))):
         if error is None:
             problems.add(path, f"{_describe(path)}: {step!r} is not of type 'object'")
@@ -227,8 +252,10 @@ def _check_structure(document: LineDict, problems: _Problems, registry: ActionRe
             where = ".".join(map(str, path)) or "top level"
             for key in extra:
                 hint = _did_you_mean(key, allowed)
-                problems.add(path + [key], f"unknown key {key!r} in {where}{hint} (allowed: "
-                                           f"{', '.join(allowed)})")
+                problems.add(
+                    path + [key],
+                    f"unknown key {key!r} in {where}{hint} (allowed: {', '.join(allowed)})",
+                )
         else:
             problems.add(path, f"{_describe(path)}: {error.message}")
 
@@ -256,23 +283,28 @@ def _params_validator(action: Action) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-def _check_step(step: Any, location: list[Any], problems: _Problems,
-                registry: ActionRegistry, source: str) -> StepSpec | None:
+def _check_step(
+    step: Any, location: list[Any], problems: _Problems, registry: ActionRegistry, source: str
+) -> StepSpec | None:
     if not isinstance(step, dict):
-        problems.add(location, f"a step is a mapping with one action, got "
-                               f"{type(step).__name__}")
+        problems.add(location, f"a step is a mapping with one action, got {type(step).__name__}")
         return None
     actions = [k for k in step if k not in _STEP_KEY_SET]
     known = [k for k in actions if k in registry]
     for key in actions:
         if key not in registry:
             hint = _did_you_mean(key, registry.names() + list(STEP_KEYS))
-            problems.add(location + [key], f"unknown action {key!r}{hint} (step keys: "
-                                           f"{', '.join(STEP_KEYS)}; actions: run "
-                                           "`prism-scenarios actions`)")
+            problems.add(
+                location + [key],
+                f"unknown action {key!r}{hint} (step keys: "
+                f"{', '.join(STEP_KEYS)}; actions: run "
+                "`prism-scenarios actions`)",
+            )
     if not actions:
-        problems.add(location, "step has no action (it needs exactly one, e.g. "
-                               "'user.create: {user_id: alice}')")
+        problems.add(
+            location,
+            "step has no action (it needs exactly one, e.g. 'user.create: {user_id: alice}')",
+        )
     if len(known) > 1:
         problems.add(location, f"step has {len(known)} actions {known}; one step = one action")
     if len(known) != 1 or len(actions) != 1:
@@ -281,24 +313,38 @@ def _check_step(step: Any, location: list[Any], problems: _Problems,
     name = known[0]
     raw_params = step[name] if step[name] is not None else {}
     if not isinstance(raw_params, dict):
-        problems.add(location + [name], f"parameters of {name} must be a mapping, got "
-                                        f"{type(raw_params).__name__}")
+        problems.add(
+            location + [name],
+            f"parameters of {name} must be a mapping, got {type(raw_params).__name__}",
+        )
         return None
     _check_params(name, raw_params, location + [name], problems, registry)
     _check_read_back(step.get("read_back"), location + ["read_back"], problems, registry)
     _check_step_keys(step, location, problems)
     get = step.get
-    line = getattr(step, "key_lines", {}).get(name) or line_of(problems.document,
-                                                               location + [name]) or 0
-    return StepSpec(action=name, params=plain(raw_params), line=line, source=source,
+    line = (
+        getattr(step, "key_lines", {}).get(name)
+        or line_of(problems.document, location + [name])
+        or 0
+    )
+    return StepSpec(
+        action=name,
+        params=plain(raw_params),
+        line=line,
+        source=source,
         save=plain(get("save")) if "save" in step else {},
         expect=plain(get("expect")) if "expect" in step else [],
-        raises=plain(get("raises")), timeout=get("timeout"), label=get("name"),
-        attack_outcome=get("attack_outcome"), read_back=plain(get("read_back")))
+        raises=plain(get("raises")),
+        timeout=get("timeout"),
+        label=get("name"),
+        attack_outcome=get("attack_outcome"),
+        read_back=plain(get("read_back")),
+    )
 
 
-def _check_params(name: str, params: dict, location: list[Any], problems: _Problems,
-                  registry: ActionRegistry) -> None:
+def _check_params(
+    name: str, params: dict, location: list[Any], problems: _Problems, registry: ActionRegistry
+) -> None:
     action = registry.get(name)
     validator = _params_validator(action)
     fields = action.params.model_fields
@@ -311,17 +357,21 @@ def _check_params(name: str, params: dict, location: list[Any], problems: _Probl
         if error.validator == "additionalProperties":
             for key in sorted(set(error.instance) - set(fields)):
                 hint = _did_you_mean(key, list(fields))
-                problems.add(location + [key], f"unknown parameter {key!r} for {name}{hint} "
-                                               f"(allowed: {allowed})")
+                problems.add(
+                    location + [key],
+                    f"unknown parameter {key!r} for {name}{hint} (allowed: {allowed})",
+                )
         elif error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else error.message
-            problems.add(location, f"missing required parameter {missing!r} for {name} "
-                                   f"(allowed: {allowed})")
+            problems.add(
+                location, f"missing required parameter {missing!r} for {name} (allowed: {allowed})"
+            )
         else:
             param = ".".join(map(str, path)) or "(parameters)"
             expected = _expected_type(fields.get(path[0]) if path else None)
-            problems.add(location + path, f"parameter {param!r} of {name}: "
-                                          f"{_short(error)}{expected}")
+            problems.add(
+                location + path, f"parameter {param!r} of {name}: {_short(error)}{expected}"
+            )
 
 
 def _expected_type(field_info: Any) -> str:
@@ -329,8 +379,11 @@ def _expected_type(field_info: Any) -> str:
         return ""
     annotation = field_info.annotation
     # Literal[...] and Optional[...] read as themselves, not as a bare "Literal".
-    annotation = str(annotation) if typing.get_origin(annotation) else \
-        getattr(annotation, "__name__", None) or str(annotation)
+    annotation = (
+        str(annotation)
+        if typing.get_origin(annotation)
+        else getattr(annotation, "__name__", None) or str(annotation)
+    )
     annotation = annotation.replace("typing.", "").replace(" | None", " or null")
     return f" (expected {annotation}, or a whole ${{variable}})"
 
@@ -352,17 +405,22 @@ def _value_errors(error: jsonschema.ValidationError):
 def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> None:
     for i, expectation in enumerate(step.get("expect") or []):
         if not isinstance(expectation, dict):
-            problems.add(location + ["expect", i], "an expectation is a mapping like "
-                                                   "{path: x, equals: 1}")
+            problems.add(
+                location + ["expect", i], "an expectation is a mapping like {path: x, equals: 1}"
+            )
             continue
         unknown = [k for k in expectation if k != "path" and k not in MATCHERS]
         for key in unknown:
-            problems.add(location + ["expect", i, key],
-                         f"unknown matcher {key!r}{_did_you_mean(key, list(MATCHERS))} "
-                         f"(allowed: path, {', '.join(MATCHERS)})")
+            problems.add(
+                location + ["expect", i, key],
+                f"unknown matcher {key!r}{_did_you_mean(key, list(MATCHERS))} "
+                f"(allowed: path, {', '.join(MATCHERS)})",
+            )
         if not unknown and not [k for k in expectation if k in MATCHERS]:
-            problems.add(location + ["expect", i], f"expectation has no matcher (allowed: "
-                                                   f"{', '.join(MATCHERS)})")
+            problems.add(
+                location + ["expect", i],
+                f"expectation has no matcher (allowed: {', '.join(MATCHERS)})",
+            )
         for key, value in expectation.items():
             if key in MATCHERS or key == "path":
                 why = _expected_value_problem(key, value)
@@ -374,24 +432,29 @@ def _check_step_keys(step: dict, location: list[Any], problems: _Problems) -> No
     if isinstance(raises, dict) and "matches" in raises:
         _check_regex(raises["matches"], location + ["raises", "matches"], problems)
     if isinstance(raises, dict) and raises.get("error") not in error_names():
-        problems.add(location + ["raises", "error"],
-                     f"unknown error {raises.get('error')!r}"
-                     f"{_did_you_mean(str(raises.get('error')), error_names())} (allowed: "
-                     f"{', '.join(error_names())})")
+        problems.add(
+            location + ["raises", "error"],
+            f"unknown error {raises.get('error')!r}"
+            f"{_did_you_mean(str(raises.get('error')), error_names())} (allowed: "
+            f"{', '.join(error_names())})",
+        )
     if raises is not None and "attack_outcome" in step:
-        problems.add(location + ["raises"], "a step has 'raises' or 'attack_outcome', not "
-                                            "both")
+        problems.add(location + ["raises"], "a step has 'raises' or 'attack_outcome', not both")
     if raises is not None and ("expect" in step or "save" in step):
-        problems.add(location + ["raises"], "a step with 'raises' cannot also 'expect' or "
-                                            "'save' (it has no result)")
+        problems.add(
+            location + ["raises"],
+            "a step with 'raises' cannot also 'expect' or 'save' (it has no result)",
+        )
 
 
 @functools.lru_cache(maxsize=1)
 def _expectation_values() -> dict[str, jsonschema.Draft202012Validator]:
     """One validator per matcher: what its expected value may be (or a whole ${variable})."""
     properties = expectation_schema()["properties"]
-    return {name: jsonschema.Draft202012Validator({**schema, "$defs": {
-        "interpolation": INTERPOLATION}}) for name, schema in properties.items()}
+    return {
+        name: jsonschema.Draft202012Validator({**schema, "$defs": {"interpolation": INTERPOLATION}})
+        for name, schema in properties.items()
+    }
 
 
 def _expected_value_problem(matcher: str, value: Any) -> str | None:
@@ -403,9 +466,13 @@ def _expected_value_problem(matcher: str, value: Any) -> str | None:
         return None
     allowed = validator.schema.get("anyOf", [validator.schema])[0]
     kind = allowed.get("type", "value")
-    wanted = (f"one of {', '.join(allowed['enum'])}" if "enum" in allowed else
-              "a non-negative integer" if allowed.get("minimum") == 0 else
-              f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
+    wanted = (
+        f"one of {', '.join(allowed['enum'])}"
+        if "enum" in allowed
+        else "a non-negative integer"
+        if allowed.get("minimum") == 0
+        else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+    )
     return f"matcher {matcher!r}: expected {wanted} or a whole ${{variable}}, got {value!r}"
 
 
@@ -419,16 +486,20 @@ def _check_regex(pattern: Any, location: list[Any], problems: _Problems) -> None
         problems.add(location, f"matches: {why}")
 
 
-def _check_read_back(read_back: Any, location: list[Any], problems: _Problems,
-                     registry: ActionRegistry) -> None:
+def _check_read_back(
+    read_back: Any, location: list[Any], problems: _Problems, registry: ActionRegistry
+) -> None:
     """``read_back: {<action>: {...}, path: <JMESPath>}``: one known action, valid params."""
     if not isinstance(read_back, dict):
         return  # the schema reports its type
     actions = [k for k in read_back if k != "path"]
     if len(actions) != 1 or actions[0] not in registry:
         hint = _did_you_mean(actions[0], registry.names()) if len(actions) == 1 else ""
-        problems.add(location, f"read_back needs one action and a path, got "
-                               f"{', '.join(map(repr, actions)) or 'no action'}{hint}")
+        problems.add(
+            location,
+            f"read_back needs one action and a path, got "
+            f"{', '.join(map(repr, actions)) or 'no action'}{hint}",
+        )
         return
     params = read_back[actions[0]] if read_back[actions[0]] is not None else {}
     if isinstance(params, dict):
@@ -453,26 +524,37 @@ def _check_attack(document: LineDict, problems: _Problems) -> None:
             where = ["scenarios", s, "steps", i]
             for key in ("attack_outcome", "read_back"):
                 if key in step and not attacked:
-                    problems.add(where + [key], f"{key!r} needs an 'attack' on the scenario "
-                                                "(attack: {payload: [corpus, ...]})")
+                    problems.add(
+                        where + [key],
+                        f"{key!r} needs an 'attack' on the scenario "
+                        "(attack: {payload: [corpus, ...]})",
+                    )
             if "read_back" in step and step.get("attack_outcome") not in (
-                    "verbatim", "refused_or_verbatim"):
-                problems.add(where + ["read_back"], "read_back needs attack_outcome verbatim "
-                                                    "or refused_or_verbatim")
+                "verbatim",
+                "refused_or_verbatim",
+            ):
+                problems.add(
+                    where + ["read_back"],
+                    "read_back needs attack_outcome verbatim or refused_or_verbatim",
+                )
             if not attacked:
                 continue  # no attacked variable to look for
             actions = [k for k in step if k not in _STEP_KEY_SET]
             used = {variable_name(e) for a in actions for e in references(step.get(a))}
             hit = sorted(used & attacked)
             if hit and "attack_outcome" not in step and "raises" not in step:
-                problems.add(where + actions[:1], f"step uses attacked variable "
-                                                  f"${{{hit[0]}}} but declares no "
-                                                  f"attack_outcome (allowed: "
-                                                  f"{', '.join(attack_mode.OUTCOMES)})")
+                problems.add(
+                    where + actions[:1],
+                    f"step uses attacked variable "
+                    f"${{{hit[0]}}} but declares no "
+                    f"attack_outcome (allowed: "
+                    f"{', '.join(attack_mode.OUTCOMES)})",
+                )
 
 
-def _attack_payloads(document: LineDict, problems: _Problems,
-                     depth: str | None) -> dict[int, list[attack_mode.AttackPoint]]:
+def _attack_payloads(
+    document: LineDict, problems: _Problems, depth: str | None
+) -> dict[int, list[attack_mode.AttackPoint]]:
     """Scenario index -> its attack runs at this scan depth (empty for no attack)."""
     runs: dict[int, list[attack_mode.AttackPoint]] = {}
     scenarios = document.get("scenarios")
@@ -490,8 +572,9 @@ def _attack_payloads(document: LineDict, problems: _Problems,
                 except attack_mode.AttackConfigError as exc:
                     problems.add(["scenarios", s, "attack"], str(exc))
                     return runs
-                runs.setdefault(s, []).extend(attack_mode.AttackPoint(variable, p)
-                                              for p in payloads)
+                runs.setdefault(s, []).extend(
+                    attack_mode.AttackPoint(variable, p) for p in payloads
+                )
     return runs
 
 
@@ -519,8 +602,9 @@ def _check_variables(document: LineDict, problems: _Problems) -> None:
 
 
 def _raw_steps(steps: Any, location: list[Any]) -> list[tuple[list[Any], Any]]:
-    return [(location + [i], step) for i, step in enumerate(steps)] \
-        if isinstance(steps, list) else []
+    return (
+        [(location + [i], step) for i, step in enumerate(steps)] if isinstance(steps, list) else []
+    )
 
 
 def _keys(mapping: Any) -> set[str]:
@@ -540,19 +624,27 @@ def _undefined(steps: list[tuple[list[Any], Any]], known: set[str], document: Li
         saved = _keys(step.get("save"))
         parts = [(location + [name] if len(actions) == 1 else location, params, known)]
         expect = step.get("expect")
-        parts += [(location + ["expect", i], check, known | saved)
-                  for i, check in enumerate(expect if isinstance(expect, list) else [])]
+        parts += [
+            (location + ["expect", i], check, known | saved)
+            for i, check in enumerate(expect if isinstance(expect, list) else [])
+        ]
         for where, part, defined in parts:
             for expression in references(part):
                 variable = variable_name(expression)
                 if variable is None or variable in defined:
                     continue
                 line = line_of(document, where)
-                shown = f"${{{variable}}}" + (f" (in ${{{expression}}})"
-                                              if expression != variable else "")
-                yield line, expression, (
-                    f"undefined variable {shown} in step {index} `{name}` (defined at this "
-                    f"point: {', '.join(sorted(defined)) or 'none'})")
+                shown = f"${{{variable}}}" + (
+                    f" (in ${{{expression}}})" if expression != variable else ""
+                )
+                yield (
+                    line,
+                    expression,
+                    (
+                        f"undefined variable {shown} in step {index} `{name}` (defined at this "
+                        f"point: {', '.join(sorted(defined)) or 'none'})"
+                    ),
+                )
         known |= saved
         if name == "vars.set":
             values = params.get("values") if isinstance(params, dict) else None
@@ -589,9 +681,12 @@ def _did_you_mean(key: str, candidates: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _build(document: LineDict, source: str, steps: dict[tuple[Any, ...], StepSpec],
-           attacks: dict[int, list[attack_mode.AttackPoint]] | None = None,
-           ) -> ScenarioFileSpec:
+def _build(
+    document: LineDict,
+    source: str,
+    steps: dict[tuple[Any, ...], StepSpec],
+    attacks: dict[int, list[attack_mode.AttackPoint]] | None = None,
+) -> ScenarioFileSpec:
     use_case = document.get("use_case")
     file_tags = list(document.get("tags", []))
     fixtures = plain(document.get("fixtures", {}))
@@ -604,16 +699,22 @@ def _build(document: LineDict, source: str, steps: dict[tuple[Any, ...], StepSpe
         if isinstance(invariants, bool):
             invariants = dict.fromkeys(INVARIANTS, invariants)
         base = dict(
-            name=raw["name"], source=source, line=line_of(document, ["scenarios", s]) or 0,
-            steps=background + own, use_case=use_case,
+            name=raw["name"],
+            source=source,
+            line=line_of(document, ["scenarios", s]) or 0,
+            steps=background + own,
+            use_case=use_case,
             tags=file_tags + [t for t in raw.get("tags", []) if t not in file_tags],
             severity=raw.get("severity", document.get("severity", "normal")),
-            skip=raw.get("skip"), xfail=raw.get("xfail"),
+            skip=raw.get("skip"),
+            xfail=raw.get("xfail"),
             invariants=plain(invariants),  # the engine fills in the rest (all on)
-            start=raw.get("start"), seed=raw.get("seed"),
+            start=raw.get("start"),
+            seed=raw.get("seed"),
             config=deep_merge(file_config, plain(raw.get("config", {}))),
             description=raw.get("description", ""),
-            telemetry=bool(raw.get("telemetry", document.get("telemetry", False))))
+            telemetry=bool(raw.get("telemetry", document.get("telemetry", False))),
+        )
         variables = {**fixtures, **plain(raw.get("fixtures", {}))}
         examples = plain(raw.get("examples")) or [None]
         points = (attacks or {}).get(s) or [None]
@@ -621,11 +722,20 @@ def _build(document: LineDict, source: str, steps: dict[tuple[Any, ...], StepSpe
             row = example or {}
             example_id = None if example is None else _example_id(n, row)
             for point in points:
-                run_id = example_id if point is None else \
-                    "-".join(filter(None, [example_id, point.payload.id]))
+                run_id = (
+                    example_id
+                    if point is None
+                    else "-".join(filter(None, [example_id, point.payload.id]))
+                )
                 extra = {} if point is None else {point.variable: point.payload.text}
-                specs.append(ScenarioSpec(**base, variables={**variables, **row, **extra},
-                                          example_id=run_id, attack=point))
+                specs.append(
+                    ScenarioSpec(
+                        **base,
+                        variables={**variables, **row, **extra},
+                        example_id=run_id,
+                        attack=point,
+                    )
+                )
     return ScenarioFileSpec(path=source, scenarios=specs, use_case=use_case, tags=file_tags)
 
 

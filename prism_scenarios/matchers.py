@@ -32,8 +32,13 @@ RE2_SYNTAX = "https://github.com/google/re2/wiki/Syntax"
 # instead of passing vacuously ("not equal to 3" is not evidence that a value exists).
 NEEDS_VALUE = ("not_equals", "not_contains")
 TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-    "object": (dict,), "array": (list,), "null": (type(None),),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
 }
 # Secret forms (interpolate.secret_forms) that messages must mask; set by check() only when
 # the engine knows a secret, so a run without one pays nothing.
@@ -71,8 +76,9 @@ def same(actual: Any, expected: Any) -> bool:
     if isinstance(actual, bool) or isinstance(expected, bool):
         return isinstance(actual, bool) and isinstance(expected, bool) and actual == expected
     if isinstance(actual, dict) and isinstance(expected, dict):
-        return actual.keys() == expected.keys() and all(same(actual[k], v)
-                                                        for k, v in expected.items())
+        return actual.keys() == expected.keys() and all(
+            same(actual[k], v) for k, v in expected.items()
+        )
     if isinstance(actual, list) and isinstance(expected, list):
         return len(actual) == len(expected) and all(map(same, actual, expected))
     return actual == expected
@@ -114,9 +120,11 @@ def _misuse(actual: Any, expected: Any) -> str | None:
     if isinstance(actual, str) and not isinstance(expected, str):
         return f"a string can only contain a string, not {_show(expected)}"
     if isinstance(actual, dict) and not isinstance(expected, dict):
-        return (f"`contains` on an object takes an object (keys and the values they must "
-                f"have), not {_show(expected)}; to check a key use {{path: \"keys(@)\", "
-                f"contains: {_show(expected)}}}")
+        return (
+            f"`contains` on an object takes an object (keys and the values they must "
+            f'have), not {_show(expected)}; to check a key use {{path: "keys(@)", '
+            f"contains: {_show(expected)}}}"
+        )
     if not isinstance(actual, str | list | dict):
         return f"`contains` needs a string, list or object, got {_show(actual)}"
     return None
@@ -127,8 +135,11 @@ def _miss(actual: str | list | dict, expected: Any) -> str | None:
     if isinstance(actual, str):
         return None if expected in actual else ""
     if isinstance(actual, list):
-        return None if any(_element_matches(item, expected) for item in actual) else \
-            "no element equals it (or, for an object, has its keys and values)"
+        return (
+            None
+            if any(_element_matches(item, expected) for item in actual)
+            else "no element equals it (or, for an object, has its keys and values)"
+        )
     return _subset_miss(actual, expected)
 
 
@@ -146,8 +157,11 @@ def _not_contains(actual: Any, expected: Any) -> str | None:
     misuse = _misuse(actual, expected)
     if misuse:
         return misuse
-    return None if _miss(actual, expected) is not None else \
-        f"expected {_show(actual)} not to contain {_show(expected)}"
+    return (
+        None
+        if _miss(actual, expected) is not None
+        else f"expected {_show(actual)} not to contain {_show(expected)}"
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -159,12 +173,13 @@ def compile_regex(pattern: str) -> Any:
     try:
         return re2.compile(pattern, options)
     except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) \
-            else str(exc)
-        raise ScenarioError(f"regular expression {redact(pattern, _SECRETS.get())!r} is "
-                            f"not valid RE2 syntax ({_said(reason)}); patterns are RE2 (linear "
-                            f"time, no backreferences or lookarounds, \\z not \\Z): "
-                            f"{RE2_SYNTAX}") from None
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ScenarioError(
+            f"regular expression {redact(pattern, _SECRETS.get())!r} is "
+            f"not valid RE2 syntax ({_said(reason)}); patterns are RE2 (linear "
+            f"time, no backreferences or lookarounds, \\z not \\Z): "
+            f"{RE2_SYNTAX}"
+        ) from None
 
 
 def regex_problem(pattern: Any) -> str | None:
@@ -184,8 +199,9 @@ def _matches(actual: Any, expected: Any) -> str | None:
     regex = compile_regex(expected)
     if not isinstance(actual, str):
         return f"expected a string matching /{_said(expected)}/, got {_show(actual)}"
-    return None if regex.search(actual) else \
-        f"expected {_show(actual)} to match /{_said(expected)}/"
+    return (
+        None if regex.search(actual) else f"expected {_show(actual)} to match /{_said(expected)}/"
+    )
 
 
 def _length(actual: Any, expected: Any) -> str | None:
@@ -193,18 +209,23 @@ def _length(actual: Any, expected: Any) -> str | None:
         raise _wrong_kind("length", expected, "a non-negative integer")
     if not isinstance(actual, str | list | dict):
         return f"expected something with a length of {expected}, got {_show(actual)}"
-    return None if len(actual) == expected else \
-        f"expected length {expected}, got {len(actual)}: {_show(actual)}"
+    return (
+        None
+        if len(actual) == expected
+        else f"expected length {expected}, got {len(actual)}: {_show(actual)}"
+    )
 
 
-def _compare(name: str, op: str,
-             test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], str | None]:
+def _compare(
+    name: str, op: str, test: Callable[[Any, Any], bool]
+) -> Callable[[Any, Any], str | None]:
     def check(actual: Any, expected: Any) -> str | None:
         if not _numeric(expected):
             raise _wrong_kind(name, expected, "a number")
         if not _numeric(actual):
             return f"expected a number {op} {expected}, got {_show(actual)}"
         return None if test(actual, expected) else f"expected {op} {expected}, got {actual}"
+
     return check
 
 
@@ -213,8 +234,7 @@ def _type(actual: Any, expected: str) -> str | None:
         raise _wrong_kind("type", expected, f"one of {', '.join(TYPES)}")
     kinds = TYPES[expected]
     ok = isinstance(actual, kinds) and not (isinstance(actual, bool) and bool not in kinds)
-    return None if ok else f"expected type {expected}, got {type(actual).__name__}: " \
-                           f"{_show(actual)}"
+    return None if ok else f"expected type {expected}, got {type(actual).__name__}: {_show(actual)}"
 
 
 _SCHEMA_VALIDATORS: dict[str, Any] = {}
@@ -230,8 +250,9 @@ def _schema_validator(schema: dict) -> Any:
         try:
             cls.check_schema(schema)
         except jsonschema.exceptions.SchemaError as exc:
-            raise ScenarioError(f"`schema` takes a valid JSON Schema: {_said(exc.message)} "
-                                f"in {_show(schema)}") from None
+            raise ScenarioError(
+                f"`schema` takes a valid JSON Schema: {_said(exc.message)} in {_show(schema)}"
+            ) from None
         validator = _SCHEMA_VALIDATORS[key] = cls(schema)
     return validator
 
@@ -250,18 +271,27 @@ def _schema(actual: Any, expected: dict) -> str | None:
 def _is_null(actual: Any, expected: bool) -> str | None:
     if not isinstance(expected, bool):
         raise _wrong_kind("is_null", expected, "true or false")
-    return None if (actual is None) == bool(expected) else \
-        f"expected {'null' if expected else 'a value'}, got {_show(actual)}"
+    return (
+        None
+        if (actual is None) == bool(expected)
+        else f"expected {'null' if expected else 'a value'}, got {_show(actual)}"
+    )
 
 
 MATCHERS: dict[str, Callable[[Any, Any], str | None]] = {
-    "equals": _equals, "not_equals": _not_equals, "contains": _contains,
-    "not_contains": _not_contains, "matches": _matches, "length": _length,
+    "equals": _equals,
+    "not_equals": _not_equals,
+    "contains": _contains,
+    "not_contains": _not_contains,
+    "matches": _matches,
+    "length": _length,
     "gt": _compare("gt", ">", lambda a, b: a > b),
     "ge": _compare("ge", ">=", lambda a, b: a >= b),
     "lt": _compare("lt", "<", lambda a, b: a < b),
     "le": _compare("le", "<=", lambda a, b: a <= b),
-    "type": _type, "schema": _schema, "is_null": _is_null,
+    "type": _type,
+    "schema": _schema,
+    "is_null": _is_null,
 }
 
 _compiled: dict[str, Any] = {}
@@ -276,13 +306,15 @@ def search(path: str, data: Any) -> Any:
         try:
             expression = _compiled[path] = jmespath.compile(path)
         except jmespath.exceptions.JMESPathError as exc:
-            raise ScenarioError(f"invalid JMESPath {redact(path, _SECRETS.get())!r}: "
-                                f"{_said(str(exc))}") from None
+            raise ScenarioError(
+                f"invalid JMESPath {redact(path, _SECRETS.get())!r}: {_said(str(exc))}"
+            ) from None
     return expression.search(data)
 
 
-def check(expectation: dict[str, Any], data: Any, secrets: tuple[str, ...] = ()
-          ) -> tuple[Any, list[tuple[str, Any, str]]]:
+def check(
+    expectation: dict[str, Any], data: Any, secrets: tuple[str, ...] = ()
+) -> tuple[Any, list[tuple[str, Any, str]]]:
     """Apply every matcher in ``expectation``; returns (actual, [(matcher, expected, why)]).
     Matchers compare the real values; every ``why`` (and any ScenarioError) masks ``secrets``
     (their :func:`~prism_scenarios.interpolate.secret_forms`)."""
@@ -297,8 +329,10 @@ def check(expectation: dict[str, Any], data: Any, secrets: tuple[str, ...] = ()
             continue
         if actual is None and name in NEEDS_VALUE:
             # JMESPath gives null for a missing key and for a null value alike.
-            why = (f"path {redact(path, _SECRETS.get())!r} selected nothing (missing or null); "
-                   f"{name} needs a value (use is_null: true to check absence)")
+            why = (
+                f"path {redact(path, _SECRETS.get())!r} selected nothing (missing or null); "
+                f"{name} needs a value (use is_null: true to check absence)"
+            )
         else:
             why = MATCHERS[name](actual, expected)
         if why is not None:

@@ -82,8 +82,9 @@ def locate(path: Path) -> Source:
         raise MergeError(f"{path}: no Allure results and no summary.json in it")
     junit = base / "junit.xml"
     load = base / "load" / "load_summary.json"
-    return Source(path, results, summary, junit if junit.is_file() else None,
-                  load if load.is_file() else None)
+    return Source(
+        path, results, summary, junit if junit.is_file() else None, load if load.is_file() else None
+    )
 
 
 def is_shard(path: Path) -> bool:
@@ -121,9 +122,11 @@ def merge_results(sources: list[Source], dest: Path) -> list[str]:
                     warnings.append(f"{item}: not JSON, left out")
                     continue
                 names = {c.get("name") for c in categories}
-                categories += [c for c in loaded if isinstance(c, dict)
-                               and c.get("name") not in names] if isinstance(loaded, list) \
+                categories += (
+                    [c for c in loaded if isinstance(c, dict) and c.get("name") not in names]
+                    if isinstance(loaded, list)
                     else []
+                )
                 continue
             if item.name == "environment.properties":
                 for key, value in _properties(item).items():
@@ -134,8 +137,10 @@ def merge_results(sources: list[Source], dest: Path) -> list[str]:
             target = dest / item.name
             if target.exists():
                 if target.read_bytes() != item.read_bytes():
-                    warnings.append(f"{item.name} is in {origin[item.name]} and {item} with "
-                                    "different content: kept the first")
+                    warnings.append(
+                        f"{item.name} is in {origin[item.name]} and {item} with "
+                        "different content: kept the first"
+                    )
                 continue
             shutil.copyfile(item, target)
             origin[item.name] = item
@@ -146,7 +151,8 @@ def merge_results(sources: list[Source], dest: Path) -> list[str]:
         environment.setdefault("shards", []).append(", ".join(shards))
     if environment:
         (dest / "environment.properties").write_text(
-            "".join(f"{k}={'; '.join(v)}\n" for k, v in environment.items()))
+            "".join(f"{k}={'; '.join(v)}\n" for k, v in environment.items())
+        )
     return warnings
 
 
@@ -192,40 +198,55 @@ def merge_summaries(sources: list[Source]) -> Merged:
     with_summary = [s for s in sources if s.summary is not None]
     if len(with_summary) != len(sources):
         missing = ", ".join(str(s.path) for s in sources if s.summary is None)
-        raise MergeError(f"no summary.json (written by prism-scenarios run) for {missing}: "
-                         "the integration report needs every input's")
+        raise MergeError(
+            f"no summary.json (written by prism-scenarios run) for {missing}: "
+            "the integration report needs every input's"
+        )
     shards = [s for s in sources if s.shard]
     if shards and len(shards) != len(sources):
         whole = ", ".join(str(s.path) for s in sources if not s.shard)
-        raise MergeError(f"{whole}: not a shard, merged with shards of a --shard run; merge "
-                         "the shards of one run only")
+        raise MergeError(
+            f"{whole}: not a shard, merged with shards of a --shard run; merge "
+            "the shards of one run only"
+        )
     reasons: list[str] = []
     notes: list[str] = []
     if shards:
         counts = sorted({s.shard.count for s in shards})  # type: ignore[union-attr]
         if len(counts) > 1:
-            raise MergeError("shards of different runs: " + ", ".join(s.label for s in shards)
-                             + " (every shard of one run has the same N)")
+            raise MergeError(
+                "shards of different runs: "
+                + ", ".join(s.label for s in shards)
+                + " (every shard of one run has the same N)"
+            )
         count = counts[0]
         seen: dict[int, Source] = {}
         for source in shards:
             index = source.shard.index  # type: ignore[union-attr]
             if index in seen:
-                raise MergeError(f"shard {index}/{count} given twice: {seen[index].path} and "
-                                 f"{source.path}; give each shard once")
+                raise MergeError(
+                    f"shard {index}/{count} given twice: {seen[index].path} and "
+                    f"{source.path}; give each shard once"
+                )
             seen[index] = source
         missing = [i for i in range(1, count + 1) if i not in seen]
         if missing:
-            reasons.append(f"missing shard{'s' if len(missing) > 1 else ''} "
-                           + ", ".join(f"{i}/{count}" for i in missing)
-                           + f": merged {len(seen)} of {count}")
+            reasons.append(
+                f"missing shard{'s' if len(missing) > 1 else ''} "
+                + ", ".join(f"{i}/{count}" for i in missing)
+                + f": merged {len(seen)} of {count}"
+            )
         records = [s.summary["shard"] for s in shards]  # type: ignore[index]
         if len({(r.get("suite_digest"), r.get("suite_tests")) for r in records}) > 1:
-            reasons.append("the shards did not collect the same tests (different code, "
-                           "paths or filters): a test may be missing or run twice")
+            reasons.append(
+                "the shards did not collect the same tests (different code, "
+                "paths or filters): a test may be missing or run twice"
+            )
         elif len({r.get("durations_digest") for r in records}) > 1:
-            reasons.append("the shards were balanced by different durations (give every shard "
-                           "the same --shard-durations): a test may be missing or run twice")
+            reasons.append(
+                "the shards were balanced by different durations (give every shard "
+                "the same --shard-durations): a test may be missing or run twice"
+            )
     elif len(sources) > 1:
         reasons.append(f"merged {len(sources)} runs that are not shards of one run")
     # each input's own reasons: those of every input as they are, the others per input
@@ -253,8 +274,10 @@ def merge_summaries(sources: list[Source]) -> Merged:
                 continue
             tests[nodeid] = dict(test)
     if twice:
-        reasons.append(f"{len(twice)} test(s) ran in more than one input (e.g. {twice[0]}); "
-                       "each keeps its worse outcome")
+        reasons.append(
+            f"{len(twice)} test(s) ran in more than one input (e.g. {twice[0]}); "
+            "each keeps its worse outcome"
+        )
     if shards and not reasons:
         expected = shards[0].summary["shard"].get("suite_tests")  # type: ignore[index]
         if expected is not None and len(tests) != expected:
@@ -262,26 +285,39 @@ def merge_summaries(sources: list[Source]) -> Merged:
     families = [s.summary.get("families") for s in sources]  # type: ignore[union-attr]
     resources = [s.summary.get("resources") or {} for s in sources]  # type: ignore[union-attr]
     started = [r["started"] for r in resources if r.get("started") is not None]
-    elapsed = [r.get("elapsed") or s.summary.get("elapsed_seconds") or 0.0  # type: ignore[union-attr]
-               for r, s in zip(resources, sources, strict=True)]
-    weighted = [(r["average_cpu_percent"], e) for r, e in zip(resources, elapsed, strict=True)
-                if r.get("average_cpu_percent") is not None]
+    elapsed = [
+        r.get("elapsed") or s.summary.get("elapsed_seconds") or 0.0  # type: ignore[union-attr]
+        for r, s in zip(resources, sources, strict=True)
+    ]
+    weighted = [
+        (r["average_cpu_percent"], e)
+        for r, e in zip(resources, elapsed, strict=True)
+        if r.get("average_cpu_percent") is not None
+    ]
     peaks = [r["peak_cpu_percent"] for r in resources if r.get("peak_cpu_percent") is not None]
     rss = [r["peak_rss_mb"] for r in resources if r.get("peak_rss_mb") is not None]
-    notes.append(f"merged from {len(sources)} input(s): "
-                 + "; ".join(s.label for s in ordered)
-                 + ". Elapsed is the longest input's (shards run side by side); CPU and "
-                   "memory figures are per machine: the highest peak, the time-weighted "
-                   "mean average")
+    notes.append(
+        f"merged from {len(sources)} input(s): "
+        + "; ".join(s.label for s in ordered)
+        + ". Elapsed is the longest input's (shards run side by side); CPU and "
+        "memory figures are per machine: the highest peak, the time-weighted "
+        "mean average"
+    )
     total = sum(e for _, e in weighted)
     return Merged(
-        tests=tests, reasons=reasons,
+        tests=tests,
+        reasons=reasons,
         families=families[0] if families and all(f == families[0] for f in families) else None,
-        started=min(started) if started else 0.0, elapsed=max(elapsed) if elapsed else 0.0,
+        started=min(started) if started else 0.0,
+        elapsed=max(elapsed) if elapsed else 0.0,
         average_cpu_percent=round(sum(a * e for a, e in weighted) / total, 1)
-        if weighted and total else None,
-        peak_cpu_percent=max(peaks) if peaks else None, peak_rss_mb=max(rss) if rss else None,
-        shards=[str(s.shard) for s in ordered if s.shard], notes=notes)
+        if weighted and total
+        else None,
+        peak_cpu_percent=max(peaks) if peaks else None,
+        peak_rss_mb=max(rss) if rss else None,
+        shards=[str(s.shard) for s in ordered if s.shard],
+        notes=notes,
+    )
 
 
 def newest_load_summary(sources: list[Source]) -> Path | None:

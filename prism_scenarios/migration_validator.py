@@ -51,12 +51,20 @@ class FFMigrationValidator:
     migration report, the verification, the rollback result and where the data came from.
     """
 
-    def __init__(self, config: FFMigrationTestConfigDTO | None = None,
-                 base_path: str | Path = "./data", *, generation: str = "G0", seed: int = 0,
-                 clock: Clock | None = None, keep_work: bool = False) -> None:
+    def __init__(
+        self,
+        config: FFMigrationTestConfigDTO | None = None,
+        base_path: str | Path = "./data",
+        *,
+        generation: str = "G0",
+        seed: int = 0,
+        clock: Clock | None = None,
+        keep_work: bool = False,
+    ) -> None:
         if generation not in OLD_GENERATIONS:
-            raise ValueError(f"generation must be one of {', '.join(OLD_GENERATIONS)}, got "
-                             f"{generation!r}")
+            raise ValueError(
+                f"generation must be one of {', '.join(OLD_GENERATIONS)}, got {generation!r}"
+            )
         self.config = config or FFMigrationTestConfigDTO()
         self.base_path = Path(base_path).absolute()
         self.generation = generation
@@ -71,13 +79,18 @@ class FFMigrationValidator:
         config = self.config
         issues: list[str] = []
         result: dict[str, Any] = {
-            "migration_successful": False, "data_integrity_validated": None,
-            "performance_acceptable": None, "rollback_validated": None,
+            "migration_successful": False,
+            "data_integrity_validated": None,
+            "performance_acceptable": None,
+            "rollback_validated": None,
             "issues_found": issues,
-            "migration_statistics": {"migration_duration_seconds": None,
-                                     "data_integrity_score": None,
-                                     "rollback_test_success": None,
-                                     "performance_score": None}}
+            "migration_statistics": {
+                "migration_duration_seconds": None,
+                "data_integrity_score": None,
+                "rollback_test_success": None,
+                "performance_score": None,
+            },
+        }
         self.details = {}
         if not config.test_existing_data_migration:
             issues.append("test_existing_data_migration is false: no migration was run")
@@ -103,16 +116,18 @@ class FFMigrationValidator:
         base = self.base_path
         found = detect(base).generation if base.is_dir() else "empty"
         if found == "current":
-            issues.append(f"{base} is already in the current format: there is no old data "
-                          "to migrate")
+            issues.append(
+                f"{base} is already in the current format: there is no old data to migrate"
+            )
             self.details["source"] = "current store (nothing to migrate)"
             return False
         if found == "empty":
             from flatfile_chat.migration.generators import generate
 
             generate(self.generation, subject, seed=self.seed)
-            self.details["source"] = (f"generated {self.generation} store (seed {self.seed}): "
-                                      f"{base} holds no store")
+            self.details["source"] = (
+                f"generated {self.generation} store (seed {self.seed}): {base} holds no store"
+            )
         else:
             shutil.copytree(base, subject, symlinks=True)
             self.details["source"] = f"copy of the {found} store {base}"
@@ -125,11 +140,16 @@ class FFMigrationValidator:
         config = self.config
         stats = result["migration_statistics"]
         before = manifest.scan(subject)
-        migrator = Migrator(subject, MigrationOptions(
-            batch_size=config.migration_batch_size,
-            timeout_minutes=config.migration_timeout_minutes,
-            preserve_original_data=config.preserve_original_data,
-            create_migration_logs=config.create_migration_logs), clock=self.clock)
+        migrator = Migrator(
+            subject,
+            MigrationOptions(
+                batch_size=config.migration_batch_size,
+                timeout_minutes=config.migration_timeout_minutes,
+                preserve_original_data=config.preserve_original_data,
+                create_migration_logs=config.create_migration_logs,
+            ),
+            clock=self.clock,
+        )
         started = time.perf_counter()
         report = None
         try:
@@ -143,8 +163,10 @@ class FFMigrationValidator:
             if report.noop:
                 issues.append("the migration did nothing (the store was already current)")
             for line in report.quarantined:
-                issues.append(f"quarantined (kept, not migrated): {line['path']}:"
-                              f"{line['line']}: {line['reason']}")
+                issues.append(
+                    f"quarantined (kept, not migrated): {line['path']}:"
+                    f"{line['line']}: {line['reason']}"
+                )
         migrated = report is not None and not report.noop
 
         checks_ok: list[bool] = []
@@ -164,8 +186,10 @@ class FFMigrationValidator:
             limit = config.migration_timeout_minutes * 60
             acceptable = migrated and duration < limit
             if migrated and not acceptable:
-                issues.append(f"the migration took {duration:.3f} s, over the "
-                              f"{limit:g} s limit (migration_timeout_minutes)")
+                issues.append(
+                    f"the migration took {duration:.3f} s, over the "
+                    f"{limit:g} s limit (migration_timeout_minutes)"
+                )
             result["performance_acceptable"] = acceptable
             stats["performance_score"] = 1.0 if acceptable else 0.0
             checks_ok.append(acceptable)
@@ -193,22 +217,27 @@ class FFMigrationValidator:
         read = checked["read_back"]
         checks = {
             "verify found no problem": checked["ok"],
-            "every collection counts the same before and after":
-                report.counts_before == report.counts_after and not report.problems,
-            f"the store API reads back every session ({before['sessions']})":
-                read["sessions"] == before["sessions"],
-            f"the store API reads back every message ({before['messages']})":
-                read["messages"] == before["messages"],
+            "every collection counts the same before and after": report.counts_before
+            == report.counts_after
+            and not report.problems,
+            f"the store API reads back every session ({before['sessions']})": read["sessions"]
+            == before["sessions"],
+            f"the store API reads back every message ({before['messages']})": read["messages"]
+            == before["messages"],
             "the migrated store has no integrity issue": read["integrity_issues"] == 0,
             "the migration history validates": not history.validate(migrator.base),
         }
         issues += [f"data integrity: {problem}" for problem in checked["problems"]]
-        issues += [f"data integrity check failed: {name} (read back: {read})"
-                   for name, ok in checks.items() if not ok]
+        issues += [
+            f"data integrity check failed: {name} (read back: {read})"
+            for name, ok in checks.items()
+            if not ok
+        ]
         return round(sum(checks.values()) / len(checks), 4)
 
-    def _rollback(self, migrator: Any, before: Any, migrated: bool,
-                  issues: list[str]) -> bool | None:
+    def _rollback(
+        self, migrator: Any, before: Any, migrated: bool, issues: list[str]
+    ) -> bool | None:
         """Roll back (or, after a failed run, restore the original) and compare every file's
         bytes with the tree before the run. None: the run stopped before changing anything,
         so there was nothing to roll back."""
@@ -221,8 +250,9 @@ class FFMigrationValidator:
             return False
         self.details["rollback"] = outcome
         if outcome.get("action") == "none":
-            issues.append("rollback not exercised: the migration stopped before it changed "
-                          "anything")
+            issues.append(
+                "rollback not exercised: the migration stopped before it changed anything"
+            )
             return None
         differences = manifest.verify(migrator.base, before)
         issues += [f"rollback: {d}" for d in differences]
@@ -230,29 +260,34 @@ class FFMigrationValidator:
 
     # -- configuration ---------------------------------------------------------------------
     async def validate_configuration_migration(
-            self, old_config: dict[str, Any] | str | Path | None = None) -> dict[str, Any]:
+        self, old_config: dict[str, Any] | str | Path | None = None
+    ) -> dict[str, Any]:
         """Migrate an old configuration (a mapping, or a file) or, with none given, every old
         preset. Successful when every result validates and no key was unknown or refused."""
         from flatfile_chat.migration import config as config_migration
 
         issues: list[str] = []
-        result: dict[str, Any] = {"configuration_migration_successful": None,
-                                  "configs_checked": [], "counts": {},
-                                  "unknown_keys": [], "issues_found": issues}
+        result: dict[str, Any] = {
+            "configuration_migration_successful": None,
+            "configs_checked": [],
+            "counts": {},
+            "unknown_keys": [],
+            "issues_found": issues,
+        }
         if not self.config.test_configuration_migration:
             issues.append("test_configuration_migration is false: nothing was checked")
             return result
         try:
             if old_config is None:
-                runs = [config_migration.migrate_preset(name)
-                        for name in config_migration.OLD_PRESETS]
+                runs = [
+                    config_migration.migrate_preset(name) for name in config_migration.OLD_PRESETS
+                ]
             elif isinstance(old_config, dict):
                 runs = [config_migration.migrate_config_data(old_config, origin="old config")]
             else:
                 runs = [config_migration.migrate_config_file(Path(old_config))]
         except FFError as exc:
-            issues.append(f"the configuration could not be migrated: {type(exc).__name__}: "
-                          f"{exc}")
+            issues.append(f"the configuration could not be migrated: {type(exc).__name__}: {exc}")
             result["configuration_migration_successful"] = False
             return result
         counts = dict.fromkeys(config_migration.KINDS, 0)
@@ -266,8 +301,7 @@ class FFMigrationValidator:
                     issues.append(f"{where}: {finding.kind} {finding.key}: {finding.detail}")
             result["unknown_keys"] += [f"{run.source}: {key}" for key in run.unknown_keys]
         result["counts"] = counts
-        result["configuration_migration_successful"] = not (counts["unknown"]
-                                                            or counts["invalid"])
+        result["configuration_migration_successful"] = not (counts["unknown"] or counts["invalid"])
         return result
 
 

@@ -35,8 +35,12 @@ class Staging:
         carry_over(self.report_dir / "allure-results", self.results)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def publish(self) -> Path:

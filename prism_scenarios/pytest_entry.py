@@ -18,9 +18,13 @@ FULL_PLUGIN = "prism_scenarios.pytest_plugin"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("prism_scenarios", "activate prism-scenarios in this project: collect YAML "
-                  "scenario files, load its Gherkin steps, report to Allure", type="bool",
-                  default=False)
+    parser.addini(
+        "prism_scenarios",
+        "activate prism-scenarios in this project: collect YAML "
+        "scenario files, load its Gherkin steps, report to Allure",
+        type="bool",
+        default=False,
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

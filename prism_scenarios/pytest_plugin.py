@@ -37,8 +37,11 @@ pytest_plugins = ["prism_scenarios.bdd"]
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("prism-scenarios")
-    group.addoption("--keep-stores", action="store_true",
-                    help="keep each scenario's temp store root for inspection")
+    group.addoption(
+        "--keep-stores",
+        action="store_true",
+        help="keep each scenario's temp store root for inspection",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,8 +77,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         raise pytest.UsageError(str(exc)) from None
     if discovery.excluded(file_path, project.scenario_exclude, project.root):
         return None
-    if not (discovery.looks_like_scenario_file(file_path)
-            or _named_on_command_line(config, file_path)):
+    if not (
+        discovery.looks_like_scenario_file(file_path) or _named_on_command_line(config, file_path)
+    ):
         return None
     return YamlScenarioFile.from_parent(parent, path=file_path)
 
@@ -88,14 +92,16 @@ class YamlScenarioFile(pytest.File):
         try:
             spec = load_file(self.path, display=rel)
         except ScenarioFileError as exc:
-            yield InvalidScenarioFile.from_parent(self, name="<invalid scenario file>",
-                                                  error=exc, use_case=exc.use_case)
+            yield InvalidScenarioFile.from_parent(
+                self, name="<invalid scenario file>", error=exc, use_case=exc.use_case
+            )
             return
         for scenario in spec.scenarios:
             item = YamlScenarioItem.from_parent(self, name=scenario.display_name, spec=scenario)
             item.add_marker("scenario")
-            for tag in scenario.tags + ([f"use_case:{scenario.use_case}"]
-                                        if scenario.use_case else []):
+            for tag in scenario.tags + (
+                [f"use_case:{scenario.use_case}"] if scenario.use_case else []
+            ):
                 item.add_marker(register_marker(self.config, tag))
             if scenario.skip:
                 item.add_marker(pytest.mark.skip(reason=scenario.skip))
@@ -105,16 +111,30 @@ class YamlScenarioFile(pytest.File):
 
 
 class InvalidScenarioFile(pytest.Item):
-    def __init__(self, *, error: ScenarioFileError, use_case: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, error: ScenarioFileError, use_case: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.error = error
         self.use_case = use_case
 
     def runtest(self) -> None:
-        self.user_properties.append(("prism", json.dumps({
-            "use_case": self.use_case, "source": str(self.path), "name": self.name,
-            "components": [], "steps": 0, "duration": 0.0, "tags": []})))
+        self.user_properties.append(
+            (
+                "prism",
+                json.dumps(
+                    {
+                        "use_case": self.use_case,
+                        "source": str(self.path),
+                        "name": self.name,
+                        "components": [],
+                        "steps": 0,
+                        "duration": 0.0,
+                        "tags": [],
+                    }
+                ),
+            )
+        )
         raise self.error
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
@@ -137,23 +157,44 @@ class YamlScenarioItem(pytest.Item):
 
         spec = self.spec
         suite = Path(spec.source).parent.name or "scenarios"
-        label_test(parent_suite="YAML scenarios", suite=suite,
-                   feature=spec.use_case or Path(spec.source).stem,
-                   use_case=spec.use_case, components=spec.components, tags=spec.tags,
-                   severity=spec.severity, description=spec.description or None)
+        label_test(
+            parent_suite="YAML scenarios",
+            suite=suite,
+            feature=spec.use_case or Path(spec.source).stem,
+            use_case=spec.use_case,
+            components=spec.components,
+            tags=spec.tags,
+            severity=spec.severity,
+            description=spec.description or None,
+        )
         if spec.example_id:
             # Each example row is its own test, not a retry of the others.
             allure.dynamic.parameter("example", spec.example_id)
-        run = ScenarioRun(config=spec.config, start=spec.start, seed=spec.seed,
-                          variables=spec.variables, invariants=spec.invariants,
-                          reporter=AllureReporter(), telemetry=spec.telemetry,
-                          keep=self.config.getoption("keep_stores"), attack=spec.attack)
+        run = ScenarioRun(
+            config=spec.config,
+            start=spec.start,
+            seed=spec.seed,
+            variables=spec.variables,
+            invariants=spec.invariants,
+            reporter=AllureReporter(),
+            telemetry=spec.telemetry,
+            keep=self.config.getoption("keep_stores"),
+            attack=spec.attack,
+        )
         try:
             for step in spec.steps:
-                run.step(step.action, step.params, where=step.where, save=step.save,
-                         expect=step.expect, raises=step.raises, timeout=step.timeout,
-                         label=step.label, attack_outcome=step.attack_outcome,
-                         read_back=step.read_back)
+                run.step(
+                    step.action,
+                    step.params,
+                    where=step.where,
+                    save=step.save,
+                    expect=step.expect,
+                    raises=step.raises,
+                    timeout=step.timeout,
+                    label=step.label,
+                    attack_outcome=step.attack_outcome,
+                    read_back=step.read_back,
+                )
         finally:
             record_outcome(self, run, spec.use_case, spec.source, tags=spec.tags)
             run.close()
@@ -167,17 +208,34 @@ class YamlScenarioItem(pytest.Item):
         return self.path, self.spec.line - 1, f"scenario: {self.name}"
 
 
-def record_outcome(item: pytest.Item, run: ScenarioRun, use_case: str | None,
-                   source: str, name: str | None = None,
-                   tags: list[str] | None = None) -> None:
+def record_outcome(
+    item: pytest.Item,
+    run: ScenarioRun,
+    use_case: str | None,
+    source: str,
+    name: str | None = None,
+    tags: list[str] | None = None,
+) -> None:
     """What the use-case bookkeeping needs: components used and time, per test; the tags
     as written in the file (the integration report reads e.g. ``rollback`` from them)."""
-    item.user_properties.append(("prism", json.dumps({
-        "use_case": use_case, "source": source, "name": name or item.name,
-        "components": sorted(run.components_used), "steps": len(run.record.steps),
-        "duration": run.record.duration, "tags": sorted(set(tags or [])),
-        # the declared severity travels with the report (xdist workers collect the items)
-        "severity": getattr(getattr(item, "spec", None), "severity", None)})))
+    item.user_properties.append(
+        (
+            "prism",
+            json.dumps(
+                {
+                    "use_case": use_case,
+                    "source": source,
+                    "name": name or item.name,
+                    "components": sorted(run.components_used),
+                    "steps": len(run.record.steps),
+                    "duration": run.record.duration,
+                    "tags": sorted(set(tags or [])),
+                    # the declared severity travels with the report (xdist workers collect items)
+                    "severity": getattr(getattr(item, "spec", None), "severity", None),
+                }
+            ),
+        )
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -186,6 +244,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = outcome.get_result()
     # Scenario failures carry their own file:line and expected/actual; a Python traceback
     # through the engine would only bury it (YAML and Gherkin then read the same).
-    if call.excinfo is not None and report.failed and \
-            isinstance(call.excinfo.value, ScenarioFailure):
+    if (
+        call.excinfo is not None
+        and report.failed
+        and isinstance(call.excinfo.value, ScenarioFailure)
+    ):
         report.longrepr = str(call.excinfo.value)

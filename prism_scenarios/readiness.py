@@ -40,82 +40,151 @@ def family_results(tests: list[dict[str, Any]]) -> dict[str, FFFamilyResultDTO]:
     out = {}
     for family in FAMILIES:
         mine = [t for t in tests if family_of(t) == family]
-        counts = {k: sum(1 for t in mine if t["outcome"] == k)
-                  for k in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")}
+        counts = {
+            k: sum(1 for t in mine if t["outcome"] == k)
+            for k in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+        }
         ran = len(mine) - counts["skipped"]
         out[family] = FFFamilyResultDTO(
-            ran=ran > 0, tests=ran, passed=counts["passed"],
+            ran=ran > 0,
+            tests=ran,
+            passed=counts["passed"],
             failed=counts["failed"] + counts["error"] + counts["xpassed"],
-            skipped=counts["skipped"], xfailed=counts["xfailed"],
-            flaky=sum(1 for t in mine if t.get("flaky")))
+            skipped=counts["skipped"],
+            xfailed=counts["xfailed"],
+            flaky=sum(1 for t in mine if t.get("flaky")),
+        )
     return out
 
 
-def _criterion(name: str, met: bool | None, measured: str, required: str,
-               reason: str = "") -> FFReadinessCriterionDTO:
-    return FFReadinessCriterionDTO(criterion=name, met=met, measured=measured,
-                                   required=required, reason=reason)
+def _criterion(
+    name: str, met: bool | None, measured: str, required: str, reason: str = ""
+) -> FFReadinessCriterionDTO:
+    return FFReadinessCriterionDTO(
+        criterion=name, met=met, measured=measured, required=required, reason=reason
+    )
 
 
-def criteria(report: FFSystemIntegrationReportDTO, *, catalog_size: int,
-             vulnerability_threshold: str = "medium") -> list[FFReadinessCriterionDTO]:
+def criteria(
+    report: FFSystemIntegrationReportDTO,
+    *,
+    catalog_size: int,
+    vulnerability_threshold: str = "medium",
+) -> list[FFReadinessCriterionDTO]:
     fam = report.families
     out = []
-    uc_met = (report.use_cases_validated == catalog_size
-              and report.use_cases_passing == catalog_size)
-    out.append(_criterion(
-        "use_cases", uc_met, f"{report.use_cases_passing}/{report.use_cases_validated} "
-        f"passing of {catalog_size} in the catalog", f"all {catalog_size} validated end to end"))
+    uc_met = report.use_cases_validated == catalog_size and report.use_cases_passing == catalog_size
+    out.append(
+        _criterion(
+            "use_cases",
+            uc_met,
+            f"{report.use_cases_passing}/{report.use_cases_validated} "
+            f"passing of {catalog_size} in the catalog",
+            f"all {catalog_size} validated end to end",
+        )
+    )
     component = [fam[f] for f in ("component", "integration") if f in fam]
     ran = [f for f in component if f.ran]
-    flags = [report.memory_layer_integration, report.panel_session_integration,
-             report.rag_integration, report.tool_execution_integration,
-             report.analytics_integration]
+    flags = [
+        report.memory_layer_integration,
+        report.panel_session_integration,
+        report.rag_integration,
+        report.tool_execution_integration,
+        report.analytics_integration,
+    ]
     if len(ran) < len(component) or not component:
-        out.append(_criterion("component_integration", None, "did not run",
-                              "100% of component and integration tests pass",
-                              "the component or integration family did not run"))
+        out.append(
+            _criterion(
+                "component_integration",
+                None,
+                "did not run",
+                "100% of component and integration tests pass",
+                "the component or integration family did not run",
+            )
+        )
     else:
         passed, total = sum(f.passed for f in ran), sum(f.tests for f in ran)
-        out.append(_criterion(
-            "component_integration", passed == total and all(flags),
-            f"{passed}/{total} tests passed; {sum(flags)}/5 manager integrations",
-            "100% of component and integration tests pass, all 5 manager integrations"))
-    out.append(_criterion(
-        "stability", report.system_stability_score > STABILITY_FLOOR,
-        f"{report.system_stability_score:.2%}", f"> {STABILITY_FLOOR:.0%}"))
+        out.append(
+            _criterion(
+                "component_integration",
+                passed == total and all(flags),
+                f"{passed}/{total} tests passed; {sum(flags)}/5 manager integrations",
+                "100% of component and integration tests pass, all 5 manager integrations",
+            )
+        )
+    out.append(
+        _criterion(
+            "stability",
+            report.system_stability_score > STABILITY_FLOOR,
+            f"{report.system_stability_score:.2%}",
+            f"> {STABILITY_FLOOR:.0%}",
+        )
+    )
     if report.load_tests_passed is None:
-        out.append(_criterion("performance", None, "no load run",
-                              "every load test meets its thresholds",
-                              "the performance family (load runs) did not run"))
+        out.append(
+            _criterion(
+                "performance",
+                None,
+                "no load run",
+                "every load test meets its thresholds",
+                "the performance family (load runs) did not run",
+            )
+        )
     else:
-        out.append(_criterion("performance", report.load_tests_passed,
-                              "thresholds met" if report.load_tests_passed
-                              else "a threshold was breached",
-                              "every load test meets its thresholds"))
+        out.append(
+            _criterion(
+                "performance",
+                report.load_tests_passed,
+                "thresholds met" if report.load_tests_passed else "a threshold was breached",
+                "every load test meets its thresholds",
+            )
+        )
     if report.security_findings is None:
-        out.append(_criterion("security", None, "did not run",
-                              f"no vulnerability at or above {vulnerability_threshold}",
-                              "the security family did not run"))
+        out.append(
+            _criterion(
+                "security",
+                None,
+                "did not run",
+                f"no vulnerability at or above {vulnerability_threshold}",
+                "the security family did not run",
+            )
+        )
     else:
         floor = LEVELS.index(vulnerability_threshold)
         over = [f for f in report.security_findings if LEVELS.index(f.severity) >= floor]
-        out.append(_criterion(
-            "security", not over, f"{len(over)} finding(s) at or above "
-            f"{vulnerability_threshold} ({len(report.security_findings)} in all)",
-            f"no vulnerability at or above {vulnerability_threshold}"))
+        out.append(
+            _criterion(
+                "security",
+                not over,
+                f"{len(over)} finding(s) at or above "
+                f"{vulnerability_threshold} ({len(report.security_findings)} in all)",
+                f"no vulnerability at or above {vulnerability_threshold}",
+            )
+        )
     if report.migration_tests_passed is None:
-        out.append(_criterion("migration", None, "did not run",
-                              "migration suite passes, data integrity and rollback validated",
-                              "the migration family did not run"))
+        out.append(
+            _criterion(
+                "migration",
+                None,
+                "did not run",
+                "migration suite passes, data integrity and rollback validated",
+                "the migration family did not run",
+            )
+        )
     else:
-        parts = (report.migration_tests_passed, report.data_integrity_validated,
-                 report.rollback_procedures_validated)
-        out.append(_criterion(
-            "migration", all(p is True for p in parts),
-            f"suite {_word(parts[0])}, integrity {_word(parts[1])}, "
-            f"rollback {_word(parts[2])}",
-            "migration suite passes, data integrity and rollback validated"))
+        parts = (
+            report.migration_tests_passed,
+            report.data_integrity_validated,
+            report.rollback_procedures_validated,
+        )
+        out.append(
+            _criterion(
+                "migration",
+                all(p is True for p in parts),
+                f"suite {_word(parts[0])}, integrity {_word(parts[1])}, rollback {_word(parts[2])}",
+                "migration suite passes, data integrity and rollback validated",
+            )
+        )
     return out
 
 
@@ -123,12 +192,17 @@ def _word(value: bool | None) -> str:
     return "not run" if value is None else "passed" if value else "failed"
 
 
-def apply(report: FFSystemIntegrationReportDTO, *, catalog_size: int,
-          vulnerability_threshold: str = "medium") -> FFSystemIntegrationReportDTO:
+def apply(
+    report: FFSystemIntegrationReportDTO,
+    *,
+    catalog_size: int,
+    vulnerability_threshold: str = "medium",
+) -> FFSystemIntegrationReportDTO:
     """The report with its readiness criteria, score and verdict filled in (a partial run
     keeps the criteria but gets no score or verdict)."""
-    judged = criteria(report, catalog_size=catalog_size,
-                      vulnerability_threshold=vulnerability_threshold)
+    judged = criteria(
+        report, catalog_size=catalog_size, vulnerability_threshold=vulnerability_threshold
+    )
     met = sum(1 for c in judged if c.met)
     update: dict[str, Any] = {"readiness_criteria": judged}
     if report.run_scope == "full":
@@ -139,9 +213,11 @@ def apply(report: FFSystemIntegrationReportDTO, *, catalog_size: int,
         "production_readiness_score = share of the seed's criteria met (use_cases, "
         "component_integration, stability, performance, security, migration: see "
         "readiness_criteria); a criterion whose family did not run is not met; "
-        "production_ready = all met" if report.run_scope == "full" else
-        "production_readiness_score is null: readiness is judged on a full run only (a "
+        "production_ready = all met"
+        if report.run_scope == "full"
+        else "production_readiness_score is null: readiness is judged on a full run only (a "
         "partial run leaves use cases and suites out); readiness_criteria show what this run "
-        "alone would say")
+        "alone would say"
+    )
     update["notes"] = notes
     return report.model_copy(update=update)

@@ -59,8 +59,9 @@ def allure_binary() -> Path | None:
         for name in INSTALLED:
             shutil.copyfile(ASSETS / name, home / name)
         print(f"installing the Allure 3 CLI into {home} (npm ci, once) ...", flush=True)
-        done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                              cwd=home, check=False)
+        done = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home, check=False
+        )
     if done.returncode != 0 or not binary.exists():
         print(f"could not install the Allure CLI (npm ci exited {done.returncode})")
         return None
@@ -86,8 +87,10 @@ def history_limit() -> int:
     try:
         return max(0, int(raw)) if raw.strip() else HISTORY_LIMIT
     except ValueError:
-        print(f"PRISM_ALLURE_HISTORY_LIMIT={raw!r} is not a number; keeping the last "
-              f"{HISTORY_LIMIT} runs")
+        print(
+            f"PRISM_ALLURE_HISTORY_LIMIT={raw!r} is not a number; keeping the last "
+            f"{HISTORY_LIMIT} runs"
+        )
         return HISTORY_LIMIT
 
 
@@ -97,14 +100,17 @@ def results_digest(results: Path) -> str:
     return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()[:16]
 
 
-def render_html(results: Path, report_dir: Path, *, single_file: bool | None = None,
-                history: bool = True) -> Path | None:
+def render_html(
+    results: Path, report_dir: Path, *, single_file: bool | None = None, history: bool = True
+) -> Path | None:
     """Generate ``report_dir/allure-report/index.html`` (appending this run to
     ``report_dir/history.jsonl`` unless ``history`` is false); returns it, or None with a
     reason. ``single_file`` None: one file unless ``PRISM_ALLURE_SINGLE_FILE=0``."""
     if shutil.which("node") is None:
-        print(f"Node.js is not installed, so no HTML report: results are in {results}; "
-              "install Node >= 20 and run `prism-scenarios report`.")
+        print(
+            f"Node.js is not installed, so no HTML report: results are in {results}; "
+            "install Node >= 20 and run `prism-scenarios report`."
+        )
         return None
     binary = allure_binary()
     if binary is None:
@@ -116,8 +122,11 @@ def render_html(results: Path, report_dir: Path, *, single_file: bool | None = N
     shutil.rmtree(staging, ignore_errors=True)
     if single_file is None:
         single_file = os.environ.get("PRISM_ALLURE_SINGLE_FILE", "1").strip() != "0"
-    env = {**os.environ, "PRISM_ALLURE_SINGLE_FILE": "1" if single_file else "0",
-           "PRISM_ALLURE_CATEGORIES": str((results / "categories.json").resolve())}
+    env = {
+        **os.environ,
+        "PRISM_ALLURE_SINGLE_FILE": "1" if single_file else "0",
+        "PRISM_ALLURE_CATEGORIES": str((results / "categories.json").resolve()),
+    }
     env.pop("PRISM_ALLURE_HISTORY", None)
     history_file = report_dir.resolve() / HISTORY
     source_file = history_file.with_name(f".{HISTORY}.source")
@@ -135,9 +144,22 @@ def render_html(results: Path, report_dir: Path, *, single_file: bool | None = N
         if again:  # these results were rendered last: their entry is replaced, not doubled
             _drop_last_entry(work)
     try:
-        done = subprocess.run([str(binary), "generate", str(results.resolve()), "--output",
-                               str(staging), "--config", str(config_file(home))],
-                              cwd=home, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                str(binary),
+                "generate",
+                str(results.resolve()),
+                "--output",
+                str(staging),
+                "--config",
+                str(config_file(home)),
+            ],
+            cwd=home,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0 or not (staging / "index.html").exists():
             shutil.rmtree(staging, ignore_errors=True)
             print(f"allure generate failed (exit {done.returncode}):\n{done.stderr[-2000:]}")

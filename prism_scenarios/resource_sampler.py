@@ -17,8 +17,10 @@ import psutil
 
 def cpu_seconds() -> float:
     """CPU time used so far by this process and its waited-for children."""
-    own, children = (resource.getrusage(resource.RUSAGE_SELF),
-                     resource.getrusage(resource.RUSAGE_CHILDREN))
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
@@ -35,8 +37,9 @@ class ResourceSampler:
         self._sampled_cpu: float | None = None
         self.peak_rss_mb: float | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="prism-resource-sampler",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="prism-resource-sampler", daemon=True
+        )
         self._root = psutil.Process()
         self._seen: dict[int, psutil.Process] = {}
         self._clock = 0.0

@@ -44,13 +44,18 @@ def load_run_config(root: Path | None = None, path: Path | None = None) -> RunCo
     yaml_file = root / YAML_NAME
     table = _toml_table(root / PYPROJECT)
     if yaml_file.is_file() and table is not None:
-        raise RunConfigError([f"{yaml_file}: and [{'.'.join(TOML_TABLE)}] in "
-                              f"{root / PYPROJECT} both configure the run: keep one"])
+        raise RunConfigError(
+            [
+                f"{yaml_file}: and [{'.'.join(TOML_TABLE)}] in "
+                f"{root / PYPROJECT} both configure the run: keep one"
+            ]
+        )
     if yaml_file.is_file():
         return _from_yaml(yaml_file)
     if table is not None:
-        return _validated(table, str(root / PYPROJECT),
-                          lambda loc: _toml_line(root / PYPROJECT, loc))
+        return _validated(
+            table, str(root / PYPROJECT), lambda loc: _toml_line(root / PYPROJECT, loc)
+        )
     return RunConfig(FFIntegrationTestingConfigDTO(), "defaults")
 
 
@@ -64,8 +69,12 @@ def _from_yaml(path: Path) -> RunConfig:
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise RunConfigError([f"{path}:1: expected a mapping of FFIntegrationTestingConfigDTO "
-                              "fields (testing_levels, max_parallel_tests, ...)"])
+        raise RunConfigError(
+            [
+                f"{path}:1: expected a mapping of FFIntegrationTestingConfigDTO "
+                "fields (testing_levels, max_parallel_tests, ...)"
+            ]
+        )
     return _validated(document, str(path), lambda loc: line_of(document, loc))
 
 
@@ -75,8 +84,11 @@ def _validated(data: dict[str, Any], source: str, line: Any) -> RunConfig:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = [p for p in error["loc"] if not isinstance(p, str) or not p.startswith(
-                ("literal[", "function-"))]
+            loc = [
+                p
+                for p in error["loc"]
+                if not isinstance(p, str) or not p.startswith(("literal[", "function-"))
+            ]
             key = ".".join(map(str, loc)) or "(top level)"
             where = line(loc) or 1
             message = error["msg"]
@@ -101,8 +113,12 @@ def _toml_table(pyproject: Path) -> dict[str, Any] | None:
             return None
         data = data[key]
     if not isinstance(data, dict):
-        raise RunConfigError([f"{pyproject}:{_toml_line(pyproject, []) or 1}: "
-                              f"{'.'.join(TOML_TABLE)} must be a table"])
+        raise RunConfigError(
+            [
+                f"{pyproject}:{_toml_line(pyproject, []) or 1}: "
+                f"{'.'.join(TOML_TABLE)} must be a table"
+            ]
+        )
     return data
 
 

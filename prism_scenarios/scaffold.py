@@ -14,8 +14,9 @@ from pathlib import Path
 TEMPLATES = Path(__file__).resolve().parent / "data" / "init"
 SCHEMA = Path("schemas") / "scenario.schema.json"
 EDITOR_SETTINGS = Path(".vscode") / "settings.json"
-EDITOR_MAPPING = {"yaml.schemas": {f"./{SCHEMA.as_posix()}": ["scenarios/**/*.yaml",
-                                                              "scenarios/**/*.yml"]}}
+EDITOR_MAPPING = {
+    "yaml.schemas": {f"./{SCHEMA.as_posix()}": ["scenarios/**/*.yaml", "scenarios/**/*.yml"]}
+}
 PYTEST_CONFIGS = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 HINTS = {
     "conftest.py": 'add to it: pytest_plugins = ["prism_scenarios.pytest_plugin"]',
@@ -24,9 +25,11 @@ HINTS = {
 
 
 def _files() -> dict[Path, str]:
-    files = {path.relative_to(TEMPLATES): path.read_text(encoding="utf-8")
-             for path in sorted(TEMPLATES.rglob("*"))
-             if path.is_file() and "__pycache__" not in path.parts}
+    files = {
+        path.relative_to(TEMPLATES): path.read_text(encoding="utf-8")
+        for path in sorted(TEMPLATES.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
     files[EDITOR_SETTINGS] = json.dumps(EDITOR_MAPPING, indent=2) + "\n"
     return files
 
@@ -48,6 +51,8 @@ def scaffold(directory: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         print(f"wrote  {target}")
-    print(f"\nnext: cd {directory} && prism-scenarios validate && prism-scenarios run "
-          "(or plain `pytest`)")
+    print(
+        f"\nnext: cd {directory} && prism-scenarios validate && prism-scenarios run "
+        "(or plain `pytest`)"
+    )
     return 0

@@ -25,16 +25,25 @@ class ProjectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     root: Path = Field(default_factory=Path.cwd, exclude=True)
-    action_modules: list[str] = Field(default_factory=list, description="modules of the "
-                                      "project's own actions, imported before a run")
-    use_case_catalog: str | None = Field(None, description="the project's use-case catalog "
-                                         "(default: scenarios/use_cases.yaml if it exists, "
-                                         "else the packaged PrismMind catalog)")
-    max_scenario_file_mb: float = Field(5.0, gt=0, description="larger scenario files are "
-                                        "refused unread")
-    scenario_exclude: list[str] = Field(default_factory=list, description="glob patterns "
-                                        "(relative to the project root) of YAML files that "
-                                        "are never scenarios")
+    action_modules: list[str] = Field(
+        default_factory=list,
+        description="modules of the project's own actions, imported before a run",
+    )
+    use_case_catalog: str | None = Field(
+        None,
+        description="the project's use-case catalog "
+        "(default: scenarios/use_cases.yaml if it exists, "
+        "else the packaged PrismMind catalog)",
+    )
+    max_scenario_file_mb: float = Field(
+        5.0, gt=0, description="larger scenario files are refused unread"
+    )
+    scenario_exclude: list[str] = Field(
+        default_factory=list,
+        description="glob patterns "
+        "(relative to the project root) of YAML files that "
+        "are never scenarios",
+    )
 
     def path(self, relative: str | Path) -> Path:
         """``relative`` against the project root."""
@@ -56,9 +65,11 @@ def _read(root: Path) -> ProjectSettings:
     try:
         return ProjectSettings.model_validate({**table, "root": root})
     except ValidationError as exc:
-        problems = [f"{pyproject}: [tool.prism-scenarios] "
-                    f"{'.'.join(map(str, e['loc'])) or '(table)'}: {e['msg']}"
-                    for e in exc.errors()]
+        problems = [
+            f"{pyproject}: [tool.prism-scenarios] "
+            f"{'.'.join(map(str, e['loc'])) or '(table)'}: {e['msg']}"
+            for e in exc.errors()
+        ]
         raise SettingsError("\n".join(problems)) from None
 
 

@@ -46,13 +46,15 @@ def parse_spec(text: str) -> Shard:
     match = SPEC.match(text)
     if not match:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not K/N (e.g. --shard 2/4: the second of four shards)")
+            f"{text!r} is not K/N (e.g. --shard 2/4: the second of four shards)"
+        )
     index, count = int(match[1]), int(match[2])
     if count < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: the number of shards must be at least 1")
     if not 1 <= index <= count:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: shard numbers run from 1 to {count} (K/N with 1 <= K <= N)")
+            f"{text!r}: shard numbers run from 1 to {count} (K/N with 1 <= K <= N)"
+        )
     return Shard(index, count)
 
 
@@ -68,16 +70,19 @@ def read_durations(path: Path) -> dict[str, int]:
     except ValueError as exc:
         raise ValueError(f"{path}: not JSON ({exc})") from exc
     if isinstance(data, dict) and isinstance(data.get("tests"), list):
-        pairs = [(t.get("nodeid"), t.get("duration")) for t in data["tests"]
-                 if isinstance(t, dict)]
+        pairs = [(t.get("nodeid"), t.get("duration")) for t in data["tests"] if isinstance(t, dict)]
     elif isinstance(data, dict):
         pairs = list(data.items())
     else:
         raise ValueError(f"{path}: expected a summary.json or a {{node id: seconds}} object")
     durations = {}
     for nodeid, seconds in pairs:
-        if isinstance(nodeid, str) and isinstance(seconds, int | float) and \
-                not isinstance(seconds, bool) and seconds >= 0:
+        if (
+            isinstance(nodeid, str)
+            and isinstance(seconds, int | float)
+            and not isinstance(seconds, bool)
+            and seconds >= 0
+        ):
             durations[nodeid] = max(1, round(seconds * 1000))
     return durations
 
@@ -99,14 +104,16 @@ def default_durations(report_dir: Path) -> Path | None:
 
 
 def digest(items: dict[str, int] | list[str]) -> str:
-    text = json.dumps(items, sort_keys=True) if isinstance(items, dict) else \
-        "\n".join(sorted(items))
+    text = (
+        json.dumps(items, sort_keys=True) if isinstance(items, dict) else "\n".join(sorted(items))
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 # -- the split -------------------------------------------------------------------------------
-def assign(nodeids: list[str], count: int,
-           durations: dict[str, int] | None = None) -> tuple[dict[str, int], list[int], str]:
+def assign(
+    nodeids: list[str], count: int, durations: dict[str, int] | None = None
+) -> tuple[dict[str, int], list[int], str]:
     """Shard (1..count) of every node id, the estimated load per shard (ms with durations,
     tests without) and how it was balanced (``durations`` or ``hash``)."""
     unique = sorted(set(nodeids))

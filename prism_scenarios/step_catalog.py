@@ -52,8 +52,11 @@ def _render(tokens: Any, names: dict[int, str]) -> str:
             out.append(f"<{names[group]}>" if group in names else _render(inner, names))
         elif op is sre.BRANCH:
             alternatives = [_render(alt, names) for alt in av[1]]
-            out.append("|".join(alternatives) if len(out) == 0 and not tokens[1:]
-                       else "(" + "|".join(alternatives) + ")")
+            out.append(
+                "|".join(alternatives)
+                if len(out) == 0 and not tokens[1:]
+                else "(" + "|".join(alternatives) + ")"
+            )
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
             low, high, inner = av
             kind = _repeated_kind(inner)
@@ -84,8 +87,9 @@ def _repeated_kind(inner: Any) -> str | None:
         if av[0][0] is sre.NEGATE or op is sre.ANY:
             return "text"
         if codes <= {sre.CATEGORY_DIGIT, ord(".")} or all(
-                (o is sre.RANGE and a == (48, 57)) or (o is sre.LITERAL and a == ord("."))
-                for o, a in av):
+            (o is sre.RANGE and a == (48, 57)) or (o is sre.LITERAL and a == ord("."))
+            for o, a in av
+        ):
             return "number"
         if codes == {sre.CATEGORY_WORD}:
             return "word"
@@ -110,6 +114,7 @@ def _accepts(tokens: Any, names: dict[int, str]) -> dict[str, str]:
                     walk(alt)
             elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
                 walk(av[2])
+
     walk(tokens)
     return found
 
@@ -156,13 +161,21 @@ def sentences() -> list[Sentence]:
             continue
         signature = inspect.signature(func).parameters
         found[pattern, func.__qualname__] = Sentence(
-            kinds=(kind,), pattern=pattern, text=text, params=params,
-            function=func.__name__, module=func.__module__.removeprefix(OWN_PREFIX),
+            kinds=(kind,),
+            pattern=pattern,
+            text=text,
+            params=params,
+            function=func.__name__,
+            module=func.__module__.removeprefix(OWN_PREFIX),
             doc=inspect.cleandoc(func.__doc__ or "").split("\n\n")[0].replace("\n", " "),
-            parser=context.parser, docstring="docstring" in signature)
+            parser=context.parser,
+            docstring="docstring" in signature,
+        )
     order = {name: i for i, name in enumerate(step_modules())}
-    return sorted(found.values(), key=lambda s: (order.get(OWN_PREFIX + s.module, 99),
-                                                 inspect.getsourcelines(_func(s))[1]))
+    return sorted(
+        found.values(),
+        key=lambda s: (order.get(OWN_PREFIX + s.module, 99), inspect.getsourcelines(_func(s))[1]),
+    )
 
 
 def _func(sentence: Sentence) -> Any:
@@ -195,8 +208,7 @@ def did_you_mean(kind: str, text: str, limit: int = 3) -> list[Sentence]:
 
 def describe(sentence: Sentence) -> list[str]:
     keyword = "/".join(k.capitalize() if k != "step" else "*" for k in sentence.kinds)
-    lines = [f"{keyword} {sentence.text}" + ("  (+ YAML docstring)" if sentence.docstring
-                                             else "")]
+    lines = [f"{keyword} {sentence.text}" + ("  (+ YAML docstring)" if sentence.docstring else "")]
     for name, accepts in sentence.params.items():
         lines.append(f"    {name}: {accepts}")
     if sentence.doc:

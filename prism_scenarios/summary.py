@@ -30,11 +30,17 @@ class SummaryPlugin:
                 self.severities[item.nodeid] = severity
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        entry = self.tests.setdefault(report.nodeid, {"nodeid": report.nodeid,
-                                                      "outcome": "passed", "duration": 0.0,
-                                                      "message": "", "prism": None,
-                                                      "severity": self.severities.get(
-                                                          report.nodeid)})
+        entry = self.tests.setdefault(
+            report.nodeid,
+            {
+                "nodeid": report.nodeid,
+                "outcome": "passed",
+                "duration": 0.0,
+                "message": "",
+                "prism": None,
+                "severity": self.severities.get(report.nodeid),
+            },
+        )
         entry["duration"] += report.duration
         for name, value in report.user_properties:
             if name == "prism":
@@ -61,22 +67,35 @@ class SummaryPlugin:
         self.elapsed = time.perf_counter() - self.started
         self.collected = session.testscollected
         self.report_dir.mkdir(parents=True, exist_ok=True)
-        (self.report_dir / "summary.json").write_text(json.dumps(
-            {"elapsed_seconds": round(self.elapsed, 3), "exit_status": int(exitstatus),
-             "counts": self.counts(), "tests": list(self.tests.values())}, indent=2))
+        (self.report_dir / "summary.json").write_text(
+            json.dumps(
+                {
+                    "elapsed_seconds": round(self.elapsed, 3),
+                    "exit_status": int(exitstatus),
+                    "counts": self.counts(),
+                    "tests": list(self.tests.values()),
+                },
+                indent=2,
+            )
+        )
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(t["outcome"] for t in self.tests.values()))
 
-    def print_screen(self, *, html: Path | None, results: Path | None, exit_code: int,
-                     html_note: str = "no HTML report, see above") -> None:
+    def print_screen(
+        self,
+        *,
+        html: Path | None,
+        results: Path | None,
+        exit_code: int,
+        html_note: str = "no HTML report, see above",
+    ) -> None:
         """The one-screen summary; ``results`` None means nothing was published."""
         counts = self.counts()
         order = ["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
         line = ", ".join(f"{counts[k]} {k}" for k in order if counts.get(k))
         print("\n" + "=" * 78)
-        print(f"prism-scenarios: {line or 'nothing ran'} in {self.elapsed:.1f}s "
-              f"(exit {exit_code})")
+        print(f"prism-scenarios: {line or 'nothing ran'} in {self.elapsed:.1f}s (exit {exit_code})")
         failed = [t for t in self.tests.values() if t["outcome"] in ("failed", "error")]
         for test in failed[:12]:
             first = test["message"].strip().splitlines()[:2]
@@ -87,11 +106,17 @@ class SummaryPlugin:
             print(f"  … and {len(failed) - 12} more failures (see summary.json)")
         slowest = sorted(self.tests.values(), key=lambda t: t["duration"], reverse=True)[:3]
         if slowest:
-            print("  slowest: " + "; ".join(f"{t['nodeid'].split('::')[-1][:40]} "
-                                            f"{t['duration']:.2f}s" for t in slowest))
+            print(
+                "  slowest: "
+                + "; ".join(
+                    f"{t['nodeid'].split('::')[-1][:40]} {t['duration']:.2f}s" for t in slowest
+                )
+            )
         if results is not None:
             print(f"  results: {results}")
             print(f"  report:  {html if html else f'({html_note})'}")
-            print(f"  summary: {results.parent / 'summary.json'}  junit: "
-                  f"{results.parent / 'junit.xml'}")
+            print(
+                f"  summary: {results.parent / 'summary.json'}  junit: "
+                f"{results.parent / 'junit.xml'}"
+            )
         print("=" * 78)

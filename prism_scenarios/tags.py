@@ -34,8 +34,14 @@ def asvs_ids(tags: Iterable[str]) -> list[str]:
 def severity_tag(tags: Iterable[str]) -> str | None:
     """A Gherkin scenario's severity: its first ``severity:<level>`` tag naming one of
     :data:`SEVERITIES` (``prism-scenarios validate`` reports any other)."""
-    return next((t.split(":", 1)[1] for t in sorted(tags) if t.startswith("severity:")
-                 and t.split(":", 1)[1] in SEVERITIES), None)
+    return next(
+        (
+            t.split(":", 1)[1]
+            for t in sorted(tags)
+            if t.startswith("severity:") and t.split(":", 1)[1] in SEVERITIES
+        ),
+        None,
+    )
 
 
 def marker_name(tag: str) -> str:

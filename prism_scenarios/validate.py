@@ -38,10 +38,12 @@ def parse_feature(path: Path) -> Any:
     try:
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = exc.object[:exc.start].count(b"\n") + 1
-        raise FeatureFileError(f"{path}:{line}: not UTF-8 text (byte "
-                               f"{exc.object[exc.start]:#04x} at offset {exc.start}); save "
-                               "the file as UTF-8") from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise FeatureFileError(
+            f"{path}:{line}: not UTF-8 text (byte "
+            f"{exc.object[exc.start]:#04x} at offset {exc.start}); save "
+            "the file as UTF-8"
+        ) from None
     try:
         return FeatureParser(str(path.parent), path.name).parse()
     except Exception as exc:  # pytest-bdd's parser errors have no common base class
@@ -51,8 +53,11 @@ def parse_feature(path: Path) -> Any:
 def discover(paths: Sequence[str]) -> discovery.Found | None:
     """What ``paths`` hold; prints why and returns None when that is nothing usable."""
     found, problem = discovery.find_usable(paths)
-    if problem and not found.missing and any(discovery.looks_like_load_file(path)
-                                             for path, _ in found.skipped):
+    if (
+        problem
+        and not found.missing
+        and any(discovery.looks_like_load_file(path) for path, _ in found.skipped)
+    ):
         return found  # only load files: `validate` checks those too
     if problem:
         print(problem)
@@ -72,11 +77,14 @@ class _BoundSteps:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.errors.append(f"{report.nodeid or report.fspath}: cannot be collected:\n"
-                               f"      {str(report.longrepr).strip().splitlines()[-1]}")
+            self.errors.append(
+                f"{report.nodeid or report.fspath}: cannot be collected:\n"
+                f"      {str(report.longrepr).strip().splitlines()[-1]}"
+            )
 
-    def pytest_collection_modifyitems(self, session: pytest.Session,
-                                      items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, items: list[pytest.Item]
+    ) -> None:
         from pytest_bdd.scenario import (
             find_fixturedefs_for_step,
             scenario_wrapper_template_registry,
@@ -93,28 +101,40 @@ class _BoundSteps:
             callspec = getattr(item, "callspec", None)
             row = callspec.params.get("_pytest_bdd_example", {}) if callspec else {}
             for step in template.render(row).steps:
-                if next(iter(find_fixturedefs_for_step(step, session._fixturemanager, item)),
-                        None) is None:
-                    self.undefined.add((path, step.line_number, step.keyword, step.type,
-                                        step.name))
+                if (
+                    next(iter(find_fixturedefs_for_step(step, session._fixturemanager, item)), None)
+                    is None
+                ):
+                    self.undefined.add((path, step.line_number, step.keyword, step.type, step.name))
 
 
 def _collect_bound(paths: Sequence[Path]) -> _BoundSteps:
     check = _BoundSteps()
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider",
-                            "-p", "prism_scenarios.pytest_plugin", *map(str, paths)],
-                           plugins=[check])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and \
-            not check.errors:
-        check.errors.append(f"collecting {' '.join(map(str, paths))} failed (pytest exit "
-                            f"{int(code)}): {output.getvalue().strip()[-500:]}")
+        code = pytest.main(
+            [
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "prism_scenarios.pytest_plugin",
+                *map(str, paths),
+            ],
+            plugins=[check],
+        )
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and not check.errors:
+        check.errors.append(
+            f"collecting {' '.join(map(str, paths))} failed (pytest exit "
+            f"{int(code)}): {output.getvalue().strip()[-500:]}"
+        )
     return check
 
 
-def undefined_steps(feature_files: list[Path], collect_from: Sequence[Path] = ()
-                    ) -> tuple[list[str], list[step_catalog.Sentence], list[str]]:
+def undefined_steps(
+    feature_files: list[Path], collect_from: Sequence[Path] = ()
+) -> tuple[list[str], list[step_catalog.Sentence], list[str]]:
     """(undefined steps with hints, sentences no feature uses, unreadable feature files).
 
     Features bound by a test module under ``collect_from`` are checked against every step
@@ -129,8 +149,9 @@ def undefined_steps(feature_files: list[Path], collect_from: Sequence[Path] = ()
 
     def report(path: Path, line: int, keyword: str, kind: str, text: str) -> None:
         key = f"{_shown(path)}:{line}: undefined step: {keyword} {text}"
-        problems[key] = [f"did you mean: {keyword} {s.text}"
-                         for s in step_catalog.did_you_mean(kind, text)]
+        problems[key] = [
+            f"did you mean: {keyword} {s.text}" for s in step_catalog.did_you_mean(kind, text)
+        ]
 
     for path, line, keyword, kind, text in bound.undefined:
         report(path, line, keyword, kind, text)
@@ -142,12 +163,16 @@ def undefined_steps(feature_files: list[Path], collect_from: Sequence[Path] = ()
             continue
         is_bound = path.resolve() in bound.bound
         for template in feature.scenarios.values():
-            rows = [row for examples in template.examples
-                    for row in examples.as_contexts()] if template.examples else [{}]
+            rows = (
+                [row for examples in template.examples for row in examples.as_contexts()]
+                if template.examples
+                else [{}]
+            )
             for row in rows:
                 for step in template.render(row).steps:
-                    matches = [i for i, s in enumerate(sentences)
-                               if s.matches(step.type, step.name)]
+                    matches = [
+                        i for i, s in enumerate(sentences) if s.matches(step.type, step.name)
+                    ]
                     used.update(matches)
                     if not matches and not is_bound:
                         report(path, step.line_number, step.keyword, step.type, step.name)
@@ -171,8 +196,11 @@ def static_coverage(paths: Sequence[str]) -> dict[str, list[tuple[str, list[str]
         for scenario in spec.scenarios:
             if scenario.use_case:
                 found.setdefault(scenario.use_case, []).append(
-                    (f"{scenario.source}:{scenario.line} {scenario.display_name}",
-                     scenario.components))
+                    (
+                        f"{scenario.source}:{scenario.line} {scenario.display_name}",
+                        scenario.components,
+                    )
+                )
     for path in files.features:
         try:
             feature = parse_feature(path)
@@ -182,7 +210,8 @@ def static_coverage(paths: Sequence[str]) -> dict[str, list[tuple[str, list[str]
             _tags, use_case, components = feature_tags(template.tags, feature.tags)
             if use_case:
                 found.setdefault(use_case, []).append(
-                    (f"{path}:{template.line_number} {template.name}", components))
+                    (f"{path}:{template.line_number} {template.name}", components)
+                )
     return found
 
 
@@ -217,26 +246,32 @@ def validate_paths(paths: Sequence[str], *, show_unused: bool = False) -> int:
             print(f"skip  {path} ({why})")
     if found.features:
         undefined, unused, unreadable = undefined_steps(
-            found.features, collect_from=[Path(p.split("::")[0]) for p in paths
-                                          if Path(p.split("::")[0]).is_dir()]
-            or sorted({f.parent for f in found.features}))
+            found.features,
+            collect_from=[Path(p.split("::")[0]) for p in paths if Path(p.split("::")[0]).is_dir()]
+            or sorted({f.parent for f in found.features}),
+        )
         for problem in unreadable:
             print(f"FAIL  {problem}")
         for line in undefined:
             print(line if line.startswith(" ") else f"FAIL  {line}")
         count = sum(1 for line in undefined if not line.startswith(" "))
         bad += count + len(unreadable)
-        print(f"{'ok' if not count and not unreadable else 'FAIL':5} {len(found.features)} "
-              f"feature files, {count} undefined steps")
+        print(
+            f"{'ok' if not count and not unreadable else 'FAIL':5} {len(found.features)} "
+            f"feature files, {count} undefined steps"
+        )
         for sentence in unused if show_unused else ():
-            print(f"info  sentence no feature here uses: {'/'.join(sentence.kinds)} "
-                  f"{sentence.text} ({sentence.function})")
+            print(
+                f"info  sentence no feature here uses: {'/'.join(sentence.kinds)} "
+                f"{sentence.text} ({sentence.function})"
+            )
         if unused and not show_unused:
-            print(f"info  {len(unused)} built-in sentences are not used here (--unused lists "
-                  "them)")
-    print(f"{len(found.yaml)} YAML files, {len(loads)} load files, {len(found.features)} "
-          "feature files: "
-          f"{'all valid' if not bad else f'{bad} problem' + ('s' if bad > 1 else '')}")
+            print(f"info  {len(unused)} built-in sentences are not used here (--unused lists them)")
+    print(
+        f"{len(found.yaml)} YAML files, {len(loads)} load files, {len(found.features)} "
+        "feature files: "
+        f"{'all valid' if not bad else f'{bad} problem' + ('s' if bad > 1 else '')}"
+    )
     return 1 if bad else 0
 
 
@@ -252,14 +287,15 @@ def list_scenarios(paths: Sequence[str], *, use_cases: bool = False) -> int:
         try:
             spec = load_file(path)
         except ScenarioFileError as exc:
-            print(f"{path}: INVALID ({len(exc.problems)} problems; run `prism-scenarios "
-                  "validate`)")
+            print(f"{path}: INVALID ({len(exc.problems)} problems; run `prism-scenarios validate`)")
             continue
         for scenario in spec.scenarios:
             print(f"{scenario.source}:{scenario.line}  {scenario.display_name}")
-            print(f"    use case: {scenario.use_case or '-'}  tags: "
-                  f"{', '.join(scenario.tags) or '-'}  components: "
-                  f"{', '.join(scenario.components) or '-'}")
+            print(
+                f"    use case: {scenario.use_case or '-'}  tags: "
+                f"{', '.join(scenario.tags) or '-'}  components: "
+                f"{', '.join(scenario.components) or '-'}"
+            )
     for path in found.features:
         try:
             feature = parse_feature(path)
@@ -269,6 +305,8 @@ def list_scenarios(paths: Sequence[str], *, use_cases: bool = False) -> int:
         for template in feature.scenarios.values():
             tags, use_case, components = feature_tags(template.tags, feature.tags)
             print(f"{path}:{template.line_number}  {template.name}")
-            print(f"    use case: {use_case or '-'}  tags: {', '.join(tags) or '-'}  components: "
-                  f"{', '.join(components) or '-'}")
+            print(
+                f"    use case: {use_case or '-'}  tags: {', '.join(tags) or '-'}  components: "
+                f"{', '.join(components) or '-'}"
+            )
     return 0

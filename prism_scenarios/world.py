@@ -32,9 +32,11 @@ _FACTORIES: dict[str, ComponentFactory] = {}
 
 def component_factory(name: str) -> Callable[[ComponentFactory], ComponentFactory]:
     """Register how a world builds manager ``name`` (memory_layer, tools ...)."""
+
     def decorate(fn: ComponentFactory) -> ComponentFactory:
         _FACTORIES[name] = fn
         return fn
+
     return decorate
 
 
@@ -42,16 +44,25 @@ def _world_defaults(store_root: Path, sandbox_root: Path, seed: int) -> dict[str
     # A pinned anonymisation key (derived from the seed) keeps analytics pseudonyms, and so
     # whole runs, byte-identical; a real deployment gets a random or configured key.
     key = base64.b64encode(hashlib.sha256(f"prism-scenarios/{seed}".encode()).digest())
-    return {"storage": {"base_path": str(store_root)},
-            "analytics": {"privacy": {"anonymization_key": f"base64:{key.decode()}"}},
-            # Tool sandboxes live inside the world, so nothing is written outside it.
-            "tool_execution": {"sandbox": {"temp_root": str(sandbox_root)}}}
+    return {
+        "storage": {"base_path": str(store_root)},
+        "analytics": {"privacy": {"anonymization_key": f"base64:{key.decode()}"}},
+        # Tool sandboxes live inside the world, so nothing is written outside it.
+        "tool_execution": {"sandbox": {"temp_root": str(sandbox_root)}},
+    }
 
 
 class World:
-    def __init__(self, *, config: dict[str, Any] | None = None, start: str = DEFAULT_START,
-                 seed: int = DEFAULT_SEED, variables: dict[str, Any] | None = None,
-                 base_dir: Path | None = None, keep: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        config: dict[str, Any] | None = None,
+        start: str = DEFAULT_START,
+        seed: int = DEFAULT_SEED,
+        variables: dict[str, Any] | None = None,
+        base_dir: Path | None = None,
+        keep: bool = False,
+    ) -> None:
         self._own_dir = base_dir is None
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="prism-scenario-"))
         # Traversable (not listable) by others: sandboxed commands run as unprivileged uids
@@ -64,8 +75,11 @@ class World:
         self.seed = seed
         self.ids = IdSource(seed)
         self.config: FFConfigurationManagerConfigDTO = load_config(
-            preset="test", overrides=deep_merge(
-                _world_defaults(self.store_root, self.sandbox_root, seed), config or {}))
+            preset="test",
+            overrides=deep_merge(
+                _world_defaults(self.store_root, self.sandbox_root, seed), config or {}
+            ),
+        )
         self.variables: dict[str, Any] = dict(variables or {})
         self.components_used: set[str] = set()
         # Legacy stores a migration brought to the current format: the store invariants
@@ -82,16 +96,18 @@ class World:
         """Merge store config overrides (Gherkin's "Given the store is configured with:");
         only before anything built the store, which reads the config once."""
         if self._store is not None or self._managers:
-            raise RuntimeError("the store is already in use: configure it before the first "
-                               "step that touches it")
+            raise RuntimeError(
+                "the store is already in use: configure it before the first step that touches it"
+            )
         base = _world_defaults(self.store_root, self.sandbox_root, self.seed)
         self.config = load_config(preset="test", overrides=deep_merge(base, overrides))
 
     @property
     def store(self) -> FFStorageManager:
         if self._store is None:
-            self._store = FFStorageManager(self.config, clock=self.clock, ids=self.ids,
-                                           base_path=self.store_root)
+            self._store = FFStorageManager(
+                self.config, clock=self.clock, ids=self.ids, base_path=self.store_root
+            )
         return self._store
 
     @property
@@ -113,8 +129,9 @@ class World:
         if name not in self._managers:
             factory = _FACTORIES.get(name)
             if factory is None:
-                raise KeyError(f"no component factory for {name!r} (known: "
-                               f"{', '.join(sorted(_FACTORIES))})")
+                raise KeyError(
+                    f"no component factory for {name!r} (known: {', '.join(sorted(_FACTORIES))})"
+                )
             self._managers[name] = factory(self)
         return self._managers[name]
 
@@ -143,11 +160,12 @@ class World:
             if not root.is_dir():
                 continue
             prefix = root.relative_to(self.store_root).as_posix()
-            store = FFStorageManager(self.config, clock=self.clock, ids=self.ids,
-                                     base_path=root)
+            store = FFStorageManager(self.config, clock=self.clock, ids=self.ids, base_path=root)
             try:
-                issues += [IntegrityIssue(i.kind, f"{prefix}/{i.path}", i.detail, i.line)
-                           for i in store.check_integrity()]
+                issues += [
+                    IntegrityIssue(i.kind, f"{prefix}/{i.path}", i.detail, i.line)
+                    for i in store.check_integrity()
+                ]
             finally:
                 store.close()
         return issues

@@ -17,10 +17,21 @@ from typing import Any
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _PATH_EVENTS = {
-    "os.rename": (0, 1), "os.remove": (0,), "os.mkdir": (0,), "os.rmdir": (0,),
-    "os.symlink": (0, 1), "os.link": (0, 1), "os.truncate": (0,), "os.chmod": (0,),
-    "os.chown": (0,), "os.utime": (0,), "shutil.rmtree": (0,), "shutil.move": (0, 1),
-    "shutil.copyfile": (1,), "shutil.copymode": (1,), "shutil.copystat": (1,),
+    "os.rename": (0, 1),
+    "os.remove": (0,),
+    "os.mkdir": (0,),
+    "os.rmdir": (0,),
+    "os.symlink": (0, 1),
+    "os.link": (0, 1),
+    "os.truncate": (0,),
+    "os.chmod": (0,),
+    "os.chown": (0,),
+    "os.utime": (0,),
+    "shutil.rmtree": (0,),
+    "shutil.move": (0, 1),
+    "shutil.copyfile": (1,),
+    "shutil.copymode": (1,),
+    "shutil.copystat": (1,),
 }
 
 _lock = threading.Lock()
@@ -31,8 +42,9 @@ _installed = False
 # attributed to the one active recorder when there is exactly one, as before; with several
 # active, its writes cannot be attributed and are not recorded.
 _PAUSED: tuple[None, None] = (None, None)
-_current: contextvars.ContextVar[tuple[list[str] | None, list[str] | None] | None] = \
+_current: contextvars.ContextVar[tuple[list[str] | None, list[str] | None] | None] = (
     contextvars.ContextVar("prism_write_audit", default=None)
+)
 _active: list[tuple[list[str], list[str] | None]] = []  # (writes, reads) of open recorders
 _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "shutil.copyfile": 0, "os.chdir": 0}
 
@@ -50,8 +62,9 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         return
     if event == "open":
         path, mode, flags = args
-        writes = (mode is not None and any(c in mode for c in "wax+")) or \
-                 (mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS)
+        writes = (mode is not None and any(c in mode for c in "wax+")) or (
+            mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS
+        )
         if isinstance(path, str | bytes | os.PathLike):
             if writes:
                 recording.append(os.fsdecode(path))
@@ -69,8 +82,13 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
 
 # Where a path argument may be relative to an open folder (``dir_fd``): shutil.rmtree, for
 # one, removes entries as ``os.unlink(name, dir_fd=fd)``.
-_DIR_FD_INDEX = {("os.remove", 0): 1, ("os.rmdir", 0): 1, ("os.mkdir", 0): 2,
-                 ("os.rename", 0): 2, ("os.rename", 1): 3}
+_DIR_FD_INDEX = {
+    ("os.remove", 0): 1,
+    ("os.rmdir", 0): 1,
+    ("os.mkdir", 0): 2,
+    ("os.rename", 0): 2,
+    ("os.rename", 1): 3,
+}
 
 
 def _resolve(event: str, args: tuple[Any, ...], index: int) -> str:

@@ -23,8 +23,9 @@ def clock() -> ManualClock:
 @pytest.fixture
 def store(tmp_path: Path, clock: ManualClock) -> FFStorageManager:
     root = tmp_path / "root"
-    manager = FFStorageManager(load_config(preset="test"), clock=clock, ids=IdSource(1),
-                               base_path=root)
+    manager = FFStorageManager(
+        load_config(preset="test"), clock=clock, ids=IdSource(1), base_path=root
+    )
     yield manager
     manager.close()
 
@@ -36,11 +37,14 @@ def upstream_copy(tmp_path: Path):
     def copy(name: str) -> Path:
         source = UPSTREAM / name
         if not source.is_dir():
-            pytest.skip(f"upstream fixture {name} not available: {UPSTREAM} is absent (a fresh "
-                        "clone has no ../shared workspace)")
+            pytest.skip(
+                f"upstream fixture {name} not available: {UPSTREAM} is absent (a fresh "
+                "clone has no ../shared workspace)"
+            )
         target = tmp_path / name
         shutil.copytree(source, target)
         return target
+
     return copy
 
 

@@ -8,5 +8,10 @@ from flatfile_chat.analytics.models import (
 )
 from flatfile_chat.privacy import Pseudonymizer
 
-__all__ = ["FFAnalyticsAlertDTO", "FFMetricsCollectionManager", "FFSystemHealthDTO",
-           "FFSystemMetricsDTO", "Pseudonymizer"]
+__all__ = [
+    "FFAnalyticsAlertDTO",
+    "FFMetricsCollectionManager",
+    "FFSystemHealthDTO",
+    "FFSystemMetricsDTO",
+    "Pseudonymizer",
+]

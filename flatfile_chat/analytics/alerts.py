@@ -44,21 +44,57 @@ class Threshold:
 
 def thresholds(config: FFAnalyticsAlertingConfigDTO) -> list[Threshold]:
     return [
-        Threshold("cpu_usage_high", "cpu_percent", "host", "warning", "High CPU usage",
-                  config.cpu_usage_threshold_percent, "%"),
-        Threshold("memory_usage_high", "memory_percent", "host", "warning",
-                  "High memory usage", config.memory_usage_threshold_percent, "%"),
-        Threshold("disk_usage_high", "disk_percent", "storage", "error", "High disk usage",
-                  config.disk_usage_threshold_percent, "%"),
-        Threshold("error_rate_high", "error_rate_percent", "operations", "error",
-                  "High error rate", config.error_rate_threshold_percent, "%"),
-        Threshold("response_time_high", "response_time_p95_ms", "operations", "warning",
-                  "Slow responses (p95)", config.response_time_threshold_ms, " ms"),
+        Threshold(
+            "cpu_usage_high",
+            "cpu_percent",
+            "host",
+            "warning",
+            "High CPU usage",
+            config.cpu_usage_threshold_percent,
+            "%",
+        ),
+        Threshold(
+            "memory_usage_high",
+            "memory_percent",
+            "host",
+            "warning",
+            "High memory usage",
+            config.memory_usage_threshold_percent,
+            "%",
+        ),
+        Threshold(
+            "disk_usage_high",
+            "disk_percent",
+            "storage",
+            "error",
+            "High disk usage",
+            config.disk_usage_threshold_percent,
+            "%",
+        ),
+        Threshold(
+            "error_rate_high",
+            "error_rate_percent",
+            "operations",
+            "error",
+            "High error rate",
+            config.error_rate_threshold_percent,
+            "%",
+        ),
+        Threshold(
+            "response_time_high",
+            "response_time_p95_ms",
+            "operations",
+            "warning",
+            "Slow responses (p95)",
+            config.response_time_threshold_ms,
+            " ms",
+        ),
     ]
 
 
-def breaches(metrics: dict[str, Any],
-             config: FFAnalyticsAlertingConfigDTO) -> list[tuple[Threshold, float]]:
+def breaches(
+    metrics: dict[str, Any], config: FFAnalyticsAlertingConfigDTO
+) -> list[tuple[Threshold, float]]:
     found = []
     for threshold in thresholds(config):
         value = metrics.get(threshold.metric)
@@ -74,8 +110,13 @@ class Evaluation:
 
 
 class AlertBook:
-    def __init__(self, fs: FileStore, path: Path, config: FFAnalyticsAlertingConfigDTO,
-                 new_id: Callable[[datetime], str]) -> None:
+    def __init__(
+        self,
+        fs: FileStore,
+        path: Path,
+        config: FFAnalyticsAlertingConfigDTO,
+        new_id: Callable[[datetime], str],
+    ) -> None:
         self._fs, self.path, self._config, self._new_id = fs, path, config, new_id
 
     def _load(self) -> list[FFAnalyticsAlertDTO]:
@@ -111,8 +152,14 @@ class AlertBook:
             self._log(alert)
         return result
 
-    def _apply(self, alerts: list[FFAnalyticsAlertDTO], threshold: Threshold, value: float,
-               now: datetime, now_iso: str) -> FFAnalyticsAlertDTO | str | None:
+    def _apply(
+        self,
+        alerts: list[FFAnalyticsAlertDTO],
+        threshold: Threshold,
+        value: float,
+        now: datetime,
+        now_iso: str,
+    ) -> FFAnalyticsAlertDTO | str | None:
         same = [a for a in alerts if a.alert_type == threshold.alert_type]
         active = [a for a in same if not a.resolved]
         if active:
@@ -125,24 +172,36 @@ class AlertBook:
         if same and now - max(parse_timestamp(a.raised_at) for a in same) < cooldown:
             return f"{threshold.alert_type}:cooldown"
         hour_ago = now - timedelta(hours=1)
-        if sum(1 for a in alerts if parse_timestamp(a.raised_at) > hour_ago) \
-                >= self._config.max_alerts_per_hour:
+        if (
+            sum(1 for a in alerts if parse_timestamp(a.raised_at) > hour_ago)
+            >= self._config.max_alerts_per_hour
+        ):
             return f"{threshold.alert_type}:max_alerts_per_hour"
         return FFAnalyticsAlertDTO(
-            alert_id=self._new_id(now), severity=threshold.severity,
-            alert_type=threshold.alert_type, title=threshold.title,
+            alert_id=self._new_id(now),
+            severity=threshold.severity,
+            alert_type=threshold.alert_type,
+            title=threshold.title,
             message=f"{threshold.metric} is {value:g}{threshold.unit}, above the "
-                    f"{threshold.limit:g}{threshold.unit} threshold",
-            affected_component=threshold.component, metric=threshold.metric,
-            observed_value=value, threshold=threshold.limit, raised_at=now_iso,
-            last_observed_at=now_iso)
+            f"{threshold.limit:g}{threshold.unit} threshold",
+            affected_component=threshold.component,
+            metric=threshold.metric,
+            observed_value=value,
+            threshold=threshold.limit,
+            raised_at=now_iso,
+            last_observed_at=now_iso,
+        )
 
     def _escalate(self, alerts: list[FFAnalyticsAlertDTO], now: datetime, now_iso: str) -> bool:
         delay = timedelta(minutes=self._config.escalation_delay_minutes)
         changed = False
         for alert in alerts:
-            if (not alert.resolved and not alert.acknowledged and not alert.escalated
-                    and now - parse_timestamp(alert.raised_at) >= delay):
+            if (
+                not alert.resolved
+                and not alert.acknowledged
+                and not alert.escalated
+                and now - parse_timestamp(alert.raised_at) >= delay
+            ):
                 level = SEVERITIES.index(alert.severity)
                 alert.severity = SEVERITIES[min(level + 1, len(SEVERITIES) - 1)]
                 alert.escalated, alert.escalated_at = True, now_iso
@@ -152,11 +211,17 @@ class AlertBook:
     def _log(self, alert: FFAnalyticsAlertDTO) -> None:
         if self._config.enable_log_alerts:
             level = logging.getLevelName(self._config.alert_log_level.upper())
-            log.log(level if isinstance(level, int) else logging.WARNING, "[%s] %s: %s",
-                    alert.severity, alert.title, alert.message)
+            log.log(
+                level if isinstance(level, int) else logging.WARNING,
+                "[%s] %s: %s",
+                alert.severity,
+                alert.title,
+                alert.message,
+            )
 
-    def update(self, alert_id: str, change: Callable[[FFAnalyticsAlertDTO], None]
-               ) -> FFAnalyticsAlertDTO:
+    def update(
+        self, alert_id: str, change: Callable[[FFAnalyticsAlertDTO], None]
+    ) -> FFAnalyticsAlertDTO:
         self._fs.ensure_dir(self.path.parent)
         with self._fs.lock(self.path):
             alerts = self._load()
@@ -169,10 +234,14 @@ class AlertBook:
 
     def active(self, severity: str | None) -> list[FFAnalyticsAlertDTO]:
         if severity is not None and severity not in SEVERITIES:
-            raise ValidationError(f"severity {severity!r} is not one of {SEVERITIES}",
-                                  key="severity", value=severity)
-        return [a for a in self._load()
-                if not a.resolved and (severity is None or a.severity == severity)]
+            raise ValidationError(
+                f"severity {severity!r} is not one of {SEVERITIES}", key="severity", value=severity
+            )
+        return [
+            a
+            for a in self._load()
+            if not a.resolved and (severity is None or a.severity == severity)
+        ]
 
     def prune_resolved(self, before: datetime) -> int:
         """Drop resolved alerts resolved before ``before``; returns how many."""
@@ -180,8 +249,11 @@ class AlertBook:
             return 0
         with self._fs.lock(self.path):
             alerts = self._load()
-            keep = [a for a in alerts if not (a.resolved and a.resolved_at
-                                              and parse_timestamp(a.resolved_at) < before)]
+            keep = [
+                a
+                for a in alerts
+                if not (a.resolved and a.resolved_at and parse_timestamp(a.resolved_at) < before)
+            ]
             if len(keep) != len(alerts):
                 self._save(keep)
             return len(alerts) - len(keep)
@@ -189,6 +261,9 @@ class AlertBook:
 
 def require_open(alert: FFAnalyticsAlertDTO, action: str) -> Any:
     if alert.resolved:
-        raise ValidationError(f"alert {alert.alert_id} is already resolved; cannot {action}",
-                              key="alert_id", value=alert.alert_id)
+        raise ValidationError(
+            f"alert {alert.alert_id} is already resolved; cannot {action}",
+            key="alert_id",
+            value=alert.alert_id,
+        )
     return alert

@@ -18,8 +18,12 @@ log = logging.getLogger(__name__)
 
 
 class ContinuousCollector:
-    def __init__(self, collect: Callable[[], Awaitable[Any]], interval_seconds: float,
-                 stop_timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        collect: Callable[[], Awaitable[Any]],
+        interval_seconds: float,
+        stop_timeout_seconds: float = 30.0,
+    ) -> None:
         self._collect = collect
         self._interval = interval_seconds
         self._stop_timeout = stop_timeout_seconds
@@ -38,7 +42,8 @@ class ContinuousCollector:
             return False
         self._stop = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(
-            self._run(self._stop), name="ffchat-analytics-collector")
+            self._run(self._stop), name="ffchat-analytics-collector"
+        )
         return True
 
     async def _run(self, stop: asyncio.Event) -> None:
@@ -63,12 +68,14 @@ class ContinuousCollector:
                 task.exception()  # mark any error as retrieved
             return True
         if task.get_loop() is not asyncio.get_running_loop():
-            raise RuntimeError("stop_continuous_collection must run on the loop that started "
-                               "the collection")
+            raise RuntimeError(
+                "stop_continuous_collection must run on the loop that started the collection"
+            )
         stop.set()
         try:
             await asyncio.wait_for(task, timeout=self._stop_timeout)
         except TimeoutError:  # wait_for has cancelled and awaited the task
-            log.warning("analytics collector did not stop within %ss; cancelled",
-                        self._stop_timeout)
+            log.warning(
+                "analytics collector did not stop within %ss; cancelled", self._stop_timeout
+            )
         return True

@@ -30,8 +30,9 @@ def register(checker: IntegrityChecker) -> None:
 
 
 def _user_ids(ctx: StoreContext) -> list[str]:
-    return sorted((u for u in known_user_ids(ctx) if len(u) >= MIN_REPLACE_CHARS), key=len,
-                  reverse=True)
+    return sorted(
+        (u for u in known_user_ids(ctx) if len(u) >= MIN_REPLACE_CHARS), key=len, reverse=True
+    )
 
 
 def analytics_files(root: Path) -> Iterable[Path]:
@@ -39,8 +40,11 @@ def analytics_files(root: Path) -> Iterable[Path]:
         return  # never walked through (os.walk follows a linked top folder); reported elsewhere
     for dirpath, _dirs, files in os.walk(root / "analytics"):
         for name in sorted(files):
-            if (not name.endswith(LOCK_SUFFIX) and not is_temp_file(name)
-                    and not os.path.islink(os.path.join(dirpath, name))):  # never followed
+            if (
+                not name.endswith(LOCK_SUFFIX)
+                and not is_temp_file(name)
+                and not os.path.islink(os.path.join(dirpath, name))
+            ):  # never followed
                 yield Path(dirpath, name)
 
 
@@ -54,20 +58,26 @@ def _files_to_check(ctx: StoreContext, changed: Changed) -> Iterable[Path]:
     return [p for p in analytics_files(root) if p in wanted]
 
 
-def check_no_raw_user_ids(ctx: StoreContext, changed: Changed = None
-                          ) -> Iterable[IntegrityIssue]:
+def check_no_raw_user_ids(ctx: StoreContext, changed: Changed = None) -> Iterable[IntegrityIssue]:
     if not ctx.config.analytics.privacy.anonymize_user_data:
         return
     users = _user_ids(ctx)
     if not users:
         return
-    pattern = re.compile(rb"(?<![A-Za-z0-9])(" + b"|".join(re.escape(u.encode())
-                                                          for u in users) + rb")(?![A-Za-z0-9])")
+    pattern = re.compile(
+        rb"(?<![A-Za-z0-9])("
+        + b"|".join(re.escape(u.encode()) for u in users)
+        + rb")(?![A-Za-z0-9])"
+    )
     for path in _files_to_check(ctx, changed):
         data = path.read_bytes()
         for match in pattern.finditer(data):
             line = data.count(b"\n", 0, match.start()) + 1
-            yield IntegrityIssue("raw_user_id", ctx.fs.rel(path),
-                                 f"raw user id {match.group(1).decode()!r} in an analytics file "
-                                 "while anonymisation is on", line)
+            yield IntegrityIssue(
+                "raw_user_id",
+                ctx.fs.rel(path),
+                f"raw user id {match.group(1).decode()!r} in an analytics file "
+                "while anonymisation is on",
+                line,
+            )
             break

@@ -26,14 +26,20 @@ BI_FILES = ("usage_trends", "optimization_insights", "capacity_planning")
 COMPLIANCE_FILES = ("audit_logs", "privacy_events", "security_events")
 TRACE_FILES = ("traces", "experiments")
 # Which retention setting governs each folder of JSONL lines.
-RETENTION_CLASSES = {"system_metrics": "raw_data_retention_days",
-                     "user_analytics": "raw_data_retention_days",
-                     "business_intelligence": "aggregated_data_retention_days",
-                     "compliance": "compliance_data_retention_days",
-                     "traces": "raw_data_retention_days"}
-FOLDER_FILES = {"system_metrics": SYSTEM_FILES, "user_analytics": USER_FILES,
-                "business_intelligence": BI_FILES, "compliance": COMPLIANCE_FILES,
-                "traces": TRACE_FILES}
+RETENTION_CLASSES = {
+    "system_metrics": "raw_data_retention_days",
+    "user_analytics": "raw_data_retention_days",
+    "business_intelligence": "aggregated_data_retention_days",
+    "compliance": "compliance_data_retention_days",
+    "traces": "raw_data_retention_days",
+}
+FOLDER_FILES = {
+    "system_metrics": SYSTEM_FILES,
+    "user_analytics": USER_FILES,
+    "business_intelligence": BI_FILES,
+    "compliance": COMPLIANCE_FILES,
+    "traces": TRACE_FILES,
+}
 
 
 @dataclass(frozen=True)
@@ -71,5 +77,8 @@ class AnalyticsPaths:
         return self.fs.path("analytics", "monitoring", "alerts.json")
 
     def all_jsonl(self) -> list[tuple[str, Path]]:
-        return [(folder, self.jsonl(folder, name))
-                for folder, names in FOLDER_FILES.items() for name in names]
+        return [
+            (folder, self.jsonl(folder, name))
+            for folder, names in FOLDER_FILES.items()
+            for name in names
+        ]

@@ -67,8 +67,13 @@ MAX_COMPONENT_CHARS = 100
 
 
 class FFMetricsCollectionManager:
-    def __init__(self, store: FFStorageManager, *, audit: AuditSink | None = None,
-                 sampler: ResourceSampler | None = None) -> None:
+    def __init__(
+        self,
+        store: FFStorageManager,
+        *,
+        audit: AuditSink | None = None,
+        sampler: ResourceSampler | None = None,
+    ) -> None:
         """``sampler`` replaces psutil readings (tests and scenarios that need exact values)."""
         self.store = store
         self.config = store.config.analytics
@@ -78,10 +83,12 @@ class FFMetricsCollectionManager:
         self.audit: AuditSink = audit if audit is not None else AuditLog(self._ctx)
         self._sampler = sampler
         self._ops = OperationTail(self._ctx.fs, self.paths.system("performance"))
-        self._alerts = AlertBook(self._ctx.fs, self.paths.alerts, self.config.alerting,
-                                 self._alert_id)
-        self._collector = ContinuousCollector(self.collect_system_metrics,
-                                              self.config.collection_interval_seconds)
+        self._alerts = AlertBook(
+            self._ctx.fs, self.paths.alerts, self.config.alerting, self._alert_id
+        )
+        self._collector = ContinuousCollector(
+            self.collect_system_metrics, self.config.collection_interval_seconds
+        )
         integrity.register(store.integrity)
 
     # -- identities ----------------------------------------------------------------------
@@ -102,30 +109,53 @@ class FFMetricsCollectionManager:
             return {"session_hash": self.pseudonymizer.session_hash(session_id)}
         return {"session_id": session_id}
 
-    def _scrub(self, data: dict[str, Any], raw_ids: list[str],
-               excluded: list[str] | None = None) -> dict[str, Any]:
+    def _scrub(
+        self, data: dict[str, Any], raw_ids: list[str], excluded: list[str] | None = None
+    ) -> dict[str, Any]:
         exclude = self.config.privacy.exclude_sensitive_content
         if not self.anonymizing:
-            return scrub(data, user_hash=lambda v: v, session_hash=None, raw_ids=[],
-                         exclude_sensitive=exclude, excluded=excluded) if exclude else data
-        session_hash = (self.pseudonymizer.session_hash
-                        if self.config.privacy.hash_user_identifiers else None)
-        return scrub(data, user_hash=self.pseudonymizer.user_hash, session_hash=session_hash,
-                     raw_ids=raw_ids, exclude_sensitive=exclude, excluded=excluded)
+            return (
+                scrub(
+                    data,
+                    user_hash=lambda v: v,
+                    session_hash=None,
+                    raw_ids=[],
+                    exclude_sensitive=exclude,
+                    excluded=excluded,
+                )
+                if exclude
+                else data
+            )
+        session_hash = (
+            self.pseudonymizer.session_hash if self.config.privacy.hash_user_identifiers else None
+        )
+        return scrub(
+            data,
+            user_hash=self.pseudonymizer.user_hash,
+            session_hash=session_hash,
+            raw_ids=raw_ids,
+            exclude_sensitive=exclude,
+            excluded=excluded,
+        )
 
     def _user_id(self, value: Any, kind: str = "user_id") -> str:
         try:
             return validate_id(value, kind)
         except SecurityError:
-            self._audit("analytics_access_denied", "denied",
-                        {"reason": f"hostile {kind} refused", "key": kind})
+            self._audit(
+                "analytics_access_denied",
+                "denied",
+                {"reason": f"hostile {kind} refused", "key": kind},
+            )
             raise
 
-    def _audit(self, event_type: str, outcome: str, details: dict[str, Any],
-               actor: str | None = None) -> None:
+    def _audit(
+        self, event_type: str, outcome: str, details: dict[str, Any], actor: str | None = None
+    ) -> None:
         try:
-            self.audit.record(event_type, component=COMPONENT, actor=actor, outcome=outcome,
-                              details=details)
+            self.audit.record(
+                event_type, component=COMPONENT, actor=actor, outcome=outcome, details=details
+            )
         except FFError:
             log.exception("could not write audit event %s", event_type)
 
@@ -141,13 +171,15 @@ class FFMetricsCollectionManager:
         privacy_event(self._ctx, event, details)
 
     # -- setup ---------------------------------------------------------------------------
-    async def initialize_analytics_system(self, *, start_collection: bool | None = None
-                                          ) -> dict[str, Any]:
+    async def initialize_analytics_system(
+        self, *, start_collection: bool | None = None
+    ) -> dict[str, Any]:
         """Create the tree and ``analytics_metadata.json``; start background collection if
         ``start_collection`` (default: ``enable_real_time_metrics``) — on the running loop."""
         metadata = await self.store.run_io(self._initialize)
-        start = self.config.enable_real_time_metrics if start_collection is None \
-            else start_collection
+        start = (
+            self.config.enable_real_time_metrics if start_collection is None else start_collection
+        )
         if start:
             await self.start_continuous_collection()
         return metadata
@@ -174,38 +206,58 @@ class FFMetricsCollectionManager:
                 "analytics_level": self.config.analytics_level,
                 "privacy_config": privacy,
                 "collection_config": self.config.model_dump(
-                    mode="json", exclude={"privacy", "alerting"}),
+                    mode="json", exclude={"privacy", "alerting"}
+                ),
                 "alerting_config": self.config.alerting.model_dump(mode="json"),
             }
             fs.write_json(self.paths.metadata, metadata)
         return metadata
 
     # -- system metrics and operations ---------------------------------------------------
-    async def record_operation(self, component: str, duration_ms: float, success: bool = True,
-                               *, error_type: str | None = None) -> dict[str, Any]:
+    async def record_operation(
+        self,
+        component: str,
+        duration_ms: float,
+        success: bool = True,
+        *,
+        error_type: str | None = None,
+    ) -> dict[str, Any]:
         """One observed operation (feeds the error-rate and response-time thresholds)."""
-        return await self.store.run_io(self._record_operation, component, duration_ms,
-                                       success, error_type)
+        return await self.store.run_io(
+            self._record_operation, component, duration_ms, success, error_type
+        )
 
-    def _record_operation(self, component: Any, duration_ms: Any, success: Any,
-                          error_type: Any) -> dict[str, Any]:
+    def _record_operation(
+        self, component: Any, duration_ms: Any, success: Any, error_type: Any
+    ) -> dict[str, Any]:
         for name, value in (("component", component), ("error_type", error_type)):
             if value is None and name == "error_type":
                 continue
-            if not isinstance(value, str) or not value.strip() or len(value) > \
-                    MAX_COMPONENT_CHARS:
-                raise ValidationError(f"{name} must be a string of 1..{MAX_COMPONENT_CHARS} "
-                                      "characters", key=name, value=value)
-        if (not isinstance(duration_ms, numbers.Real) or isinstance(duration_ms, bool)
-                or not math.isfinite(duration_ms) or duration_ms < 0):
-            raise ValidationError("duration_ms must be a finite number >= 0",
-                                  key="duration_ms", value=duration_ms)
+            if not isinstance(value, str) or not value.strip() or len(value) > MAX_COMPONENT_CHARS:
+                raise ValidationError(
+                    f"{name} must be a string of 1..{MAX_COMPONENT_CHARS} characters",
+                    key=name,
+                    value=value,
+                )
+        if (
+            not isinstance(duration_ms, numbers.Real)
+            or isinstance(duration_ms, bool)
+            or not math.isfinite(duration_ms)
+            or duration_ms < 0
+        ):
+            raise ValidationError(
+                "duration_ms must be a finite number >= 0", key="duration_ms", value=duration_ms
+            )
         if not isinstance(success, bool):
             raise ValidationError("success must be true or false", key="success", value=success)
         _, now_iso = self._now()
-        record = {"timestamp": now_iso, "component": component,
-                  "duration_ms": float(duration_ms), "success": success,
-                  "error_type": error_type}
+        record = {
+            "timestamp": now_iso,
+            "component": component,
+            "duration_ms": float(duration_ms),
+            "success": success,
+            "error_type": error_type,
+        }
         self._append(self.paths.system("performance"), [record])
         return record
 
@@ -226,13 +278,25 @@ class FFMetricsCollectionManager:
         ops = self._window_ops(now)
         min_ops = self.config.alerting.min_operations_for_rates
         window = self.config.alerting.evaluation_window_minutes
-        metrics = FFSystemMetricsDTO(timestamp=now_iso, **asdict(reading),
-                                     window_minutes=window, **operation_stats(ops, min_ops))
+        metrics = FFSystemMetricsDTO(
+            timestamp=now_iso,
+            **asdict(reading),
+            window_minutes=window,
+            **operation_stats(ops, min_ops),
+        )
         if self.config.enable_performance_metrics:
             self._append(self.paths.system("resource_usage"), [metrics.to_dict()])
-            self._append(self.paths.system("error_rates"), [{
-                "timestamp": now_iso, "window_minutes": window,
-                **operation_stats(ops, min_ops), "components": per_component(ops, min_ops)}])
+            self._append(
+                self.paths.system("error_rates"),
+                [
+                    {
+                        "timestamp": now_iso,
+                        "window_minutes": window,
+                        **operation_stats(ops, min_ops),
+                        "components": per_component(ops, min_ops),
+                    }
+                ],
+            )
         evaluation = self._alerts.evaluate(metrics.to_dict(), now, now_iso)
         return metrics, evaluation
 
@@ -245,9 +309,15 @@ class FFMetricsCollectionManager:
         metrics, evaluation = self._collect()
         values = metrics.to_dict()
         breached = {t.alert_type for t, _ in breaches(values, self.config.alerting)}
-        checks = {t.alert_type: {"metric": t.metric, "value": values.get(t.metric),
-                                 "threshold": t.limit, "ok": t.alert_type not in breached}
-                  for t in thresholds(self.config.alerting)}
+        checks = {
+            t.alert_type: {
+                "metric": t.metric,
+                "value": values.get(t.metric),
+                "threshold": t.limit,
+                "ok": t.alert_type not in breached,
+            }
+            for t in thresholds(self.config.alerting)
+        }
         active = self._alerts.active(None)
         if any(a.severity == "critical" for a in active):
             status = "critical"
@@ -256,19 +326,25 @@ class FFMetricsCollectionManager:
         else:
             status = "healthy"
         health = FFSystemHealthDTO(
-            timestamp=metrics.timestamp, status=status, checks=checks,
-            active_alerts=len(active), raised_alerts=[a.alert_id for a in evaluation.raised],
-            suppressed_alerts=evaluation.suppressed)
+            timestamp=metrics.timestamp,
+            status=status,
+            checks=checks,
+            active_alerts=len(active),
+            raised_alerts=[a.alert_id for a in evaluation.raised],
+            suppressed_alerts=evaluation.suppressed,
+        )
         self._append(self.paths.system("health_checks"), [health.to_dict()])
         return health
 
-    async def evaluate_alerts(self, metrics: FFSystemMetricsDTO | dict[str, Any] | None = None
-                              ) -> list[FFAnalyticsAlertDTO]:
+    async def evaluate_alerts(
+        self, metrics: FFSystemMetricsDTO | dict[str, Any] | None = None
+    ) -> list[FFAnalyticsAlertDTO]:
         """Check thresholds against ``metrics`` (or a fresh sample); returns raised alerts."""
         return await self.store.run_io(self._evaluate, metrics)
 
-    def _evaluate(self, metrics: FFSystemMetricsDTO | dict[str, Any] | None
-                  ) -> list[FFAnalyticsAlertDTO]:
+    def _evaluate(
+        self, metrics: FFSystemMetricsDTO | dict[str, Any] | None
+    ) -> list[FFAnalyticsAlertDTO]:
         if metrics is None:
             return self._collect()[1].raised
         values = metrics.to_dict() if isinstance(metrics, FFSystemMetricsDTO) else dict(metrics)
@@ -285,8 +361,7 @@ class FFMetricsCollectionManager:
         """Every stored alert, resolved ones included."""
         return await self.store.run_io(self._alerts.all)
 
-    async def acknowledge_alert(self, alert_id: str, acknowledged_by: str
-                                ) -> FFAnalyticsAlertDTO:
+    async def acknowledge_alert(self, alert_id: str, acknowledged_by: str) -> FFAnalyticsAlertDTO:
         return await self.store.run_io(self._acknowledge, alert_id, acknowledged_by)
 
     def _acknowledge(self, alert_id: Any, acknowledged_by: Any) -> FFAnalyticsAlertDTO:
@@ -299,19 +374,23 @@ class FFMetricsCollectionManager:
             require_open(alert, "acknowledge")
             alert.acknowledged, alert.acknowledged_at = True, now_iso
             alert.acknowledged_by = stored_by
+
         alert = self._alerts.update(alert_id, change)
         self._audit("alert_acknowledged", "success", {"alert_id": alert_id}, actor=by)
         return alert
 
-    async def resolve_alert(self, alert_id: str, resolution_notes: str = "", *,
-                            resolved_by: str | None = None) -> FFAnalyticsAlertDTO:
+    async def resolve_alert(
+        self, alert_id: str, resolution_notes: str = "", *, resolved_by: str | None = None
+    ) -> FFAnalyticsAlertDTO:
         return await self.store.run_io(self._resolve, alert_id, resolution_notes, resolved_by)
 
     def _resolve(self, alert_id: Any, notes: Any, resolved_by: Any) -> FFAnalyticsAlertDTO:
         validate_id(alert_id, "alert_id")
         if not isinstance(notes, str) or len(notes) > 2000:
-            raise ValidationError("resolution_notes must be a string of at most 2000 "
-                                  "characters", key="resolution_notes")
+            raise ValidationError(
+                "resolution_notes must be a string of at most 2000 characters",
+                key="resolution_notes",
+            )
         by = None if resolved_by is None else self._user_id(resolved_by, "resolved_by")
         _, now_iso = self._now()
 
@@ -319,9 +398,11 @@ class FFMetricsCollectionManager:
             require_open(alert, "resolve")
             alert.resolved, alert.resolved_at = True, now_iso
             alert.resolution_notes = self._scrub(
-                {"notes": notes}, [*([by] if by else []), *known_user_ids(self._ctx)])["notes"]
+                {"notes": notes}, [*([by] if by else []), *known_user_ids(self._ctx)]
+            )["notes"]
             if by is not None:
                 alert.resolved_by = next(iter(self.user_fields(by).values()))
+
         alert = self._alerts.update(alert_id, change)
         self._audit("alert_resolved", "success", {"alert_id": alert_id}, actor=by)
         return alert
@@ -347,16 +428,24 @@ class FFMetricsCollectionManager:
         await self.stop_continuous_collection()
 
     # -- traces and A/B records (prompt sandbox) -------------------------------------------
-    async def record_trace(self, user_id: str, session_id: str, name: str,
-                           events: list[dict[str, Any]], duration_ms: float,
-                           metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def record_trace(
+        self,
+        user_id: str,
+        session_id: str,
+        name: str,
+        events: list[dict[str, Any]],
+        duration_ms: float,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Append a trace of one prompt run to ``analytics/traces/traces.jsonl`` and an audit
         line; returns the stored trace (``trace_id``, events, ``duration_ms``)."""
-        return await self.store.run_io(self._record_trace, user_id, session_id, name, events,
-                                       duration_ms, metadata)
+        return await self.store.run_io(
+            self._record_trace, user_id, session_id, name, events, duration_ms, metadata
+        )
 
-    def _record_trace(self, user_id: Any, session_id: Any, name: Any, events: Any,
-                      duration_ms: Any, metadata: Any) -> dict[str, Any]:
+    def _record_trace(
+        self, user_id: Any, session_id: Any, name: Any, events: Any, duration_ms: Any, metadata: Any
+    ) -> dict[str, Any]:
         user_id = self._user_id(user_id)
         session_id = self._user_id(session_id, "session_id")
         if not isinstance(name, str) or not name.strip():
@@ -365,47 +454,77 @@ class FFMetricsCollectionManager:
         duration = traces.check_duration(duration_ms)
         raw = [user_id, session_id, *known_user_ids(self._ctx)]
         _, now_iso = self._now()
-        record = {"trace_id": self._ctx.ids.prefixed("trace", 12), "timestamp": now_iso,
-                  "name": name, **self.user_fields(user_id), **self.session_fields(session_id),
-                  "events": self._scrub({"events": clean_events}, raw)["events"],
-                  "duration_ms": duration, "metadata": self._scrub(dict(metadata or {}), raw)}
+        record = {
+            "trace_id": self._ctx.ids.prefixed("trace", 12),
+            "timestamp": now_iso,
+            "name": name,
+            **self.user_fields(user_id),
+            **self.session_fields(session_id),
+            "events": self._scrub({"events": clean_events}, raw)["events"],
+            "duration_ms": duration,
+            "metadata": self._scrub(dict(metadata or {}), raw),
+        }
         self._append(self.paths.jsonl("traces", "traces"), [record])
-        self._audit("trace_recorded", "success", {"trace_id": record["trace_id"],
-                                                  "name": name}, actor=user_id)
+        self._audit(
+            "trace_recorded",
+            "success",
+            {"trace_id": record["trace_id"], "name": name},
+            actor=user_id,
+        )
         return record
 
-    async def record_ab_test(self, user_id: str, experiment: str,
-                             variants: dict[str, dict[str, Any]],
-                             winner: str | None = None) -> dict[str, Any]:
+    async def record_ab_test(
+        self,
+        user_id: str,
+        experiment: str,
+        variants: dict[str, dict[str, Any]],
+        winner: str | None = None,
+    ) -> dict[str, Any]:
         """Append an A/B record naming every variant (prompt, scripted output, trace id)."""
-        return await self.store.run_io(self._record_ab_test, user_id, experiment, variants,
-                                       winner)
+        return await self.store.run_io(self._record_ab_test, user_id, experiment, variants, winner)
 
-    def _record_ab_test(self, user_id: Any, experiment: Any, variants: Any,
-                        winner: Any) -> dict[str, Any]:
+    def _record_ab_test(
+        self, user_id: Any, experiment: Any, variants: Any, winner: Any
+    ) -> dict[str, Any]:
         user_id = self._user_id(user_id)
         validate_id(experiment, "experiment")
         clean = traces.check_variants(variants, winner)
         _, now_iso = self._now()
-        record = {"ab_test_id": self._ctx.ids.prefixed("ab", 12), "timestamp": now_iso,
-                  "experiment": experiment, **self.user_fields(user_id),
-                  "variants": self._scrub(clean, [user_id, *known_user_ids(self._ctx)]),
-                  "variant_names": sorted(clean), "winner": winner}
+        record = {
+            "ab_test_id": self._ctx.ids.prefixed("ab", 12),
+            "timestamp": now_iso,
+            "experiment": experiment,
+            **self.user_fields(user_id),
+            "variants": self._scrub(clean, [user_id, *known_user_ids(self._ctx)]),
+            "variant_names": sorted(clean),
+            "winner": winner,
+        }
         self._append(self.paths.jsonl("traces", "experiments"), [record])
-        self._audit("ab_test_recorded", "success", {"ab_test_id": record["ab_test_id"],
-                                                    "variants": sorted(clean)}, actor=user_id)
+        self._audit(
+            "ab_test_recorded",
+            "success",
+            {"ab_test_id": record["ab_test_id"], "variants": sorted(clean)},
+            actor=user_id,
+        )
         return record
 
     # -- user analytics ------------------------------------------------------------------
-    async def record_user_analytics(self, user_id: str, session_id: str, event_type: str,
-                                    event_data: dict[str, Any] | None = None) -> bool:
+    async def record_user_analytics(
+        self,
+        user_id: str,
+        session_id: str,
+        event_type: str,
+        event_data: dict[str, Any] | None = None,
+    ) -> bool:
         """Record one event; False when privacy settings say not to (opt-out, consent,
         do-not-track, sampling, user analytics disabled); invalid input raises."""
-        return await self.store.run_io(self._record_event, user_id, session_id, event_type,
-                                       event_data)
+        return await self.store.run_io(
+            self._record_event, user_id, session_id, event_type, event_data
+        )
 
-    def _record_event(self, user_id: Any, session_id: Any, event_type: Any,
-                      event_data: Any) -> bool:
+    def _record_event(
+        self, user_id: Any, session_id: Any, event_type: Any, event_data: Any
+    ) -> bool:
         user_id = self._user_id(user_id)
         session_id = self._user_id(session_id, "session_id")
         data = validate_event(event_type, event_data, self.config.max_event_data_bytes)
@@ -417,15 +536,21 @@ class FFMetricsCollectionManager:
         excluded: list[str] = []
         clean = self._scrub(data, [user_id, session_id, *known_user_ids(self._ctx)], excluded)
         identity = {**self.user_fields(user_id), **self.session_fields(session_id)}
-        record = {"event_id": self._ctx.ids.prefixed("evt", 12), "timestamp": now_iso,
-                  "event_type": event_type, **identity, **labels(event_type, clean),
-                  "event_data": clean}
+        record = {
+            "event_id": self._ctx.ids.prefixed("evt", 12),
+            "timestamp": now_iso,
+            "event_type": event_type,
+            **identity,
+            **labels(event_type, clean),
+            "event_data": clean,
+        }
         if excluded:
             record["excluded_fields"] = sorted(set(excluded))
         self._append(self.paths.user(EVENT_FILES[event_type]), [record])
         if event_type == "session_end":
-            self._append(self.paths.user("engagement_metrics"),
-                         [self._engagement(identity, clean, now_iso)])
+            self._append(
+                self.paths.user("engagement_metrics"), [self._engagement(identity, clean, now_iso)]
+            )
         return True
 
     def _may_record(self, user_id: str, data: dict[str, Any]) -> bool:
@@ -444,8 +569,9 @@ class FFMetricsCollectionManager:
         fraction = int(self.pseudonymizer.session_hash(session_id)[:8], 16) / 0xFFFFFFFF
         return fraction < self.config.sampling_rate
 
-    def _engagement(self, identity: dict[str, str], data: dict[str, Any],
-                    now_iso: str) -> dict[str, Any]:
+    def _engagement(
+        self, identity: dict[str, str], data: dict[str, Any], now_iso: str
+    ) -> dict[str, Any]:
         """Per-session engagement at session_end: counters as reported plus what the other
         files say about the session (duration from its session_start, features, interactions).
         """
@@ -454,16 +580,23 @@ class FFMetricsCollectionManager:
 
         def of_session(name: str) -> list[dict[str, Any]]:
             return [r for r in fs.read_jsonl(self.paths.user(name)) if session_key(r) == key]
-        starts = [r for r in of_session("session_analytics")
-                  if r.get("event_type") == "session_start"]
+
+        starts = [
+            r for r in of_session("session_analytics") if r.get("event_type") == "session_start"
+        ]
         duration = data.get("session_duration_seconds")
         if duration is None and starts:
-            duration = (parse_timestamp(now_iso)
-                        - parse_timestamp(starts[0]["timestamp"])).total_seconds()
-        return {"timestamp": now_iso, **identity, "session_duration_seconds": duration,
-                **{c: int(data.get(c, 0)) for c in COUNTERS},
-                "features_used": len({r.get("feature") for r in of_session("feature_usage")}),
-                "content_interactions": len(of_session("behavior_patterns"))}
+            duration = (
+                parse_timestamp(now_iso) - parse_timestamp(starts[0]["timestamp"])
+            ).total_seconds()
+        return {
+            "timestamp": now_iso,
+            **identity,
+            "session_duration_seconds": duration,
+            **{c: int(data.get(c, 0)) for c in COUNTERS},
+            "features_used": len({r.get("feature") for r in of_session("feature_usage")}),
+            "content_interactions": len(of_session("behavior_patterns")),
+        }
 
     # -- consent -------------------------------------------------------------------------
     def _consent_key(self, user_id: str) -> str:
@@ -490,8 +623,9 @@ class FFMetricsCollectionManager:
             registry[self._consent_key(user_id)] = entry
             fs.write_json(path, registry)
         self._privacy_event(f"user_{entry['status']}", self.user_fields(user_id))
-        self._audit("analytics_consent_changed", "success", {"status": entry["status"]},
-                    actor=user_id)
+        self._audit(
+            "analytics_consent_changed", "success", {"status": entry["status"]}, actor=user_id
+        )
         return entry
 
     # -- business intelligence -----------------------------------------------------------
@@ -502,35 +636,51 @@ class FFMetricsCollectionManager:
 
     def _business_intelligence(self, period: Any) -> dict[str, Any]:
         if period not in PERIODS:
-            raise ValidationError(f"period {period!r} is not one of {list(PERIODS)}",
-                                  key="period", value=period)
+            raise ValidationError(
+                f"period {period!r} is not one of {list(PERIODS)}", key="period", value=period
+            )
         if not self.config.enable_business_intelligence:
-            raise ValidationError("business intelligence is disabled "
-                                  "(analytics.enable_business_intelligence)",
-                                  key="enable_business_intelligence")
+            raise ValidationError(
+                "business intelligence is disabled (analytics.enable_business_intelligence)",
+                key="enable_business_intelligence",
+            )
         fs = self._ctx.fs
         now, now_iso = self._now()
         hours = PERIODS[period]
         start, end = (now - timedelta(hours=hours)).timestamp(), now.timestamp()
         min_ops = self.config.alerting.min_operations_for_rates
         read = fs.read_jsonl
-        ops = [Operation.from_record(r) for r in
-               in_window(read(self.paths.system("performance")), start, end)]
-        trends = usage_trends(sessions=read(self.paths.user("session_analytics")),
-                              features=read(self.paths.user("feature_usage")),
-                              interactions=read(self.paths.user("behavior_patterns")),
-                              start=start, end=end)
-        capacity = capacity_planning(resources=read(self.paths.system("resource_usage")),
-                                     ops=ops, start=start, end=end, period_hours=hours,
-                                     min_ops=min_ops)
-        capacity["alerts"] = alerts_in_window([a.to_dict() for a in self._alerts.all()],
-                                              start, end)
-        insights = optimization_insights(ops=ops, capacity=capacity,
-                                         alerting=self.config.alerting, min_ops=min_ops)
-        header = {"report_id": self._ctx.ids.prefixed("bi", 12), "timestamp": now_iso,
-                  "period": period,
-                  "window_start": isoformat(now - timedelta(hours=hours)),
-                  "window_end": now_iso, "generated_at": now_iso}
+        ops = [
+            Operation.from_record(r)
+            for r in in_window(read(self.paths.system("performance")), start, end)
+        ]
+        trends = usage_trends(
+            sessions=read(self.paths.user("session_analytics")),
+            features=read(self.paths.user("feature_usage")),
+            interactions=read(self.paths.user("behavior_patterns")),
+            start=start,
+            end=end,
+        )
+        capacity = capacity_planning(
+            resources=read(self.paths.system("resource_usage")),
+            ops=ops,
+            start=start,
+            end=end,
+            period_hours=hours,
+            min_ops=min_ops,
+        )
+        capacity["alerts"] = alerts_in_window([a.to_dict() for a in self._alerts.all()], start, end)
+        insights = optimization_insights(
+            ops=ops, capacity=capacity, alerting=self.config.alerting, min_ops=min_ops
+        )
+        header = {
+            "report_id": self._ctx.ids.prefixed("bi", 12),
+            "timestamp": now_iso,
+            "period": period,
+            "window_start": isoformat(now - timedelta(hours=hours)),
+            "window_end": now_iso,
+            "generated_at": now_iso,
+        }
         self._append(self.paths.bi("usage_trends"), [{**header, **trends}])
         self._append(self.paths.bi("capacity_planning"), [{**header, **capacity}])
         self._append(self.paths.bi("optimization_insights"), [{**header, "insights": insights}])

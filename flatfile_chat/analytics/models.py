@@ -35,7 +35,7 @@ class FFSystemMetricsDTO(_Model):
     window_minutes: float
     operations_count: int = 0
     error_count: int = 0
-    error_rate_percent: float | None = None     # None: fewer ops than the minimum sample
+    error_rate_percent: float | None = None  # None: fewer ops than the minimum sample
     response_time_avg_ms: float | None = None
     response_time_p95_ms: float | None = None
 
@@ -54,12 +54,12 @@ class FFAnalyticsAlertDTO(_Model):
     last_observed_at: str
     occurrences: int = 1
     acknowledged: bool = False
-    acknowledged_by: str | None = None        # pseudonymised when anonymisation is on
+    acknowledged_by: str | None = None  # pseudonymised when anonymisation is on
     acknowledged_at: str | None = None
     resolved: bool = False
     resolved_at: str | None = None
     resolution_notes: str | None = None
-    resolved_by: str | None = None            # pseudonymised when anonymisation is on
+    resolved_by: str | None = None  # pseudonymised when anonymisation is on
     escalated: bool = False
     escalated_at: str | None = None
 

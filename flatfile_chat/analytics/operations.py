@@ -33,9 +33,12 @@ class Operation:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Operation:
-        return cls(parse_timestamp(record["timestamp"]).timestamp(),
-                   str(record.get("component", "")), float(record["duration_ms"]),
-                   bool(record["success"]))
+        return cls(
+            parse_timestamp(record["timestamp"]).timestamp(),
+            str(record.get("component", "")),
+            float(record["duration_ms"]),
+            bool(record["success"]),
+        )
 
 
 class OperationTail:
@@ -82,8 +85,9 @@ class OperationTail:
                 raw = self._fs.codec.open(raw, owner="", rel_path=rel)
             return json.loads(raw)
         except Exception as exc:
-            raise StorageCorrupted(f"unreadable operation record: {exc}", path=rel,
-                                   line=self._lines) from None
+            raise StorageCorrupted(
+                f"unreadable operation record: {exc}", path=rel, line=self._lines
+            ) from None
 
 
 def operation_stats(ops: Iterable[Operation], min_ops: int) -> dict[str, Any]:
@@ -93,11 +97,11 @@ def operation_stats(ops: Iterable[Operation], min_ops: int) -> dict[str, Any]:
     durations = np.array([op.duration_ms for op in ops], dtype=np.float64)
     enough = len(ops) >= max(1, min_ops)
     return {
-        "operations_count": len(ops), "error_count": errors,
+        "operations_count": len(ops),
+        "error_count": errors,
         "error_rate_percent": round(100.0 * errors / len(ops), 3) if enough else None,
         "response_time_avg_ms": round(float(durations.mean()), 3) if enough else None,
-        "response_time_p95_ms": round(float(np.percentile(durations, 95)), 3)
-        if enough else None,
+        "response_time_p95_ms": round(float(np.percentile(durations, 95)), 3) if enough else None,
     }
 
 

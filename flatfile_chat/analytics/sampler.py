@@ -52,6 +52,9 @@ class PsutilSampler:
             memory_percent=float(memory.percent),
             memory_used_mb=round(memory.used / MB, 1),
             memory_available_mb=round(memory.available / MB, 1),
-            disk_percent=float(disk.percent), disk_free_gb=round(disk.free / 1024 / MB, 2),
-            process_rss_mb=round(rss / MB, 1), process_threads=threads,
-            load_average_1m=load)
+            disk_percent=float(disk.percent),
+            disk_free_gb=round(disk.free / 1024 / MB, 2),
+            process_rss_mb=round(rss / MB, 1),
+            process_threads=threads,
+            load_average_1m=load,
+        )

@@ -47,7 +47,8 @@ class FFAnalyticsConfigDTO(ConfigSection):
     collection_interval_seconds: float = Field(60, gt=0)
     enable_real_time_metrics: bool = True
     aggregation_periods: list[Literal["hour", "day", "week", "month"]] = Field(
-        default_factory=lambda: ["hour", "day", "week"])
+        default_factory=lambda: ["hour", "day", "week"]
+    )
     aggregation_delay_minutes: float = 5
     enable_performance_metrics: bool = True
     enable_user_analytics: bool = True

@@ -28,8 +28,9 @@ class FFKnowledgeBaseConfigDTO(ConfigSection):
     max_documents_per_kb: int = Field(1000, gt=0)
     max_kb_size_mb: float = Field(500, gt=0)
     enable_kb_versioning: bool = True
-    chunking_strategy: Literal["fixed_size", "sentence_boundary", "paragraph_boundary",
-                               "semantic_chunking"] = "sentence_boundary"
+    chunking_strategy: Literal[
+        "fixed_size", "sentence_boundary", "paragraph_boundary", "semantic_chunking"
+    ] = "sentence_boundary"
     chunk_size: int = Field(512, gt=0)
     chunk_overlap: int = Field(64, ge=0)
     max_chunk_size: int = Field(1024, gt=0)
@@ -69,9 +70,12 @@ class FFKnowledgeBaseConfigDTO(ConfigSection):
         # An overlap as large as the chunk would never advance; a max below the target
         # size would split every chunk twice.
         if self.chunk_overlap >= self.chunk_size:
-            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than "
-                             f"chunk_size ({self.chunk_size})")
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than "
+                f"chunk_size ({self.chunk_size})"
+            )
         if self.max_chunk_size < self.chunk_size:
-            raise ValueError(f"max_chunk_size ({self.max_chunk_size}) must be >= chunk_size "
-                             f"({self.chunk_size})")
+            raise ValueError(
+                f"max_chunk_size ({self.max_chunk_size}) must be >= chunk_size ({self.chunk_size})"
+            )
         return self

@@ -42,8 +42,10 @@ def _read_source(path: Path) -> Any:
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}",  # type: ignore[attr-defined]
-                              path=str(path)) from None
+            raise ConfigError(
+                f"{path}:{exc.lineno}: invalid JSON: {exc.msg}",  # type: ignore[attr-defined]
+                path=str(path),
+            ) from None
         except RecursionError:
             raise ConfigError(f"{path}: JSON nested too deeply", path=str(path)) from None
     try:
@@ -54,8 +56,9 @@ def _read_source(path: Path) -> Any:
 
 def _preset_data(name: str) -> Any:
     if name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r} (allowed: {', '.join(PRESETS)})",
-                          key="preset", value=name)
+        raise ConfigError(
+            f"unknown preset {name!r} (allowed: {', '.join(PRESETS)})", key="preset", value=name
+        )
     text = resources.files("flatfile_chat.config").joinpath(f"presets/{name}.yaml").read_text()
     return load_yaml(text, source=f"preset:{name}")
 
@@ -86,8 +89,9 @@ def load_config(
         if document is None:
             document = {}
         if not isinstance(document, dict):
-            raise ConfigError(f"{origin}: top level must be a mapping, got "
-                              f"{type(document).__name__}", path=origin)
+            raise ConfigError(
+                f"{origin}: top level must be a mapping, got {type(document).__name__}", path=origin
+            )
         file_data = plain(document)
         preset = file_data.pop("preset", preset)
         data = file_data
@@ -98,13 +102,17 @@ def load_config(
     return validate_config(data, origin=origin, document=document)
 
 
-def validate_config(data: dict[str, Any], *, origin: str = "<config>",
-                    document: Any = None) -> FFConfigurationManagerConfigDTO:
+def validate_config(
+    data: dict[str, Any], *, origin: str = "<config>", document: Any = None
+) -> FFConfigurationManagerConfigDTO:
     try:
         return FFConfigurationManagerConfigDTO.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ConfigError(_describe(exc, origin, document), path=origin,
-                          key=".".join(map(str, exc.errors()[0]["loc"]))) from None
+        raise ConfigError(
+            _describe(exc, origin, document),
+            path=origin,
+            key=".".join(map(str, exc.errors()[0]["loc"])),
+        ) from None
 
 
 def _describe(exc: pydantic.ValidationError, origin: str, document: Any) -> str:

@@ -14,17 +14,35 @@ from flatfile_chat.config.base import ConfigSection
 
 LAYERS = ("immediate", "short_term", "medium_term", "long_term", "permanent")
 # promotion_thresholds key for the boundary leaving each layer (permanent has none).
-PROMOTION_KEYS = {"immediate": "immediate_to_short", "short_term": "short_to_medium",
-                  "medium_term": "medium_to_long", "long_term": "long_to_permanent"}
+PROMOTION_KEYS = {
+    "immediate": "immediate_to_short",
+    "short_term": "short_to_medium",
+    "medium_term": "medium_to_long",
+    "long_term": "long_to_permanent",
+}
 
 
 _DEFAULTS = {
-    "retention_policies": {"immediate": 2, "short_term": 24, "medium_term": 168,
-                           "long_term": 8760, "permanent": -1},
-    "compression_thresholds": {"immediate": 100, "short_term": 500, "medium_term": 1000,
-                               "long_term": 2000, "permanent": 5000},
-    "promotion_thresholds": {"immediate_to_short": 0.5, "short_to_medium": 0.6,
-                             "medium_to_long": 0.7, "long_to_permanent": 0.8},
+    "retention_policies": {
+        "immediate": 2,
+        "short_term": 24,
+        "medium_term": 168,
+        "long_term": 8760,
+        "permanent": -1,
+    },
+    "compression_thresholds": {
+        "immediate": 100,
+        "short_term": 500,
+        "medium_term": 1000,
+        "long_term": 2000,
+        "permanent": 5000,
+    },
+    "promotion_thresholds": {
+        "immediate_to_short": 0.5,
+        "short_to_medium": 0.6,
+        "medium_to_long": 0.7,
+        "long_to_permanent": 0.8,
+    },
 }
 
 
@@ -41,12 +59,15 @@ def _merged(name: str, value: object) -> object:
 class FFMemoryLayerConfigDTO(ConfigSection):
     # Retention in hours per layer; -1 means never expires.
     retention_policies: dict[str, float] = Field(
-        default_factory=lambda: dict(_DEFAULTS["retention_policies"]))
+        default_factory=lambda: dict(_DEFAULTS["retention_policies"])
+    )
     # Items per layer above which the layer is compressed.
     compression_thresholds: dict[str, int] = Field(
-        default_factory=lambda: dict(_DEFAULTS["compression_thresholds"]))
+        default_factory=lambda: dict(_DEFAULTS["compression_thresholds"])
+    )
     promotion_thresholds: dict[str, float] = Field(
-        default_factory=lambda: dict(_DEFAULTS["promotion_thresholds"]))
+        default_factory=lambda: dict(_DEFAULTS["promotion_thresholds"])
+    )
     enable_compression: bool = True
     compression_strategy: Literal["summarization", "clustering", "importance"] = "summarization"
     compression_ratio: float = Field(0.3, gt=0, le=1)
@@ -71,8 +92,9 @@ class FFMemoryLayerConfigDTO(ConfigSection):
     # Search caches kept per manager (one per user, least recently used dropped first).
     index_cache_users: int = Field(16, ge=1)
 
-    @field_validator("retention_policies", "compression_thresholds", "promotion_thresholds",
-                     mode="before")
+    @field_validator(
+        "retention_policies", "compression_thresholds", "promotion_thresholds", mode="before"
+    )
     @classmethod
     def _fill_defaults(cls, value: object, info) -> object:
         return _merged(info.field_name, value)

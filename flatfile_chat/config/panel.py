@@ -31,9 +31,19 @@ class FFPanelSessionConfigDTO(ConfigSection):
     enable_message_threading: bool = True
     enable_message_reactions: bool = True
     auto_capture_insights: bool = True
-    insight_detection_keywords: list[str] = Field(default_factory=lambda: [
-        "decision", "conclusion", "consensus", "agreement", "resolution", "action item",
-        "next step", "recommendation", "finding"])
+    insight_detection_keywords: list[str] = Field(
+        default_factory=lambda: [
+            "decision",
+            "conclusion",
+            "consensus",
+            "agreement",
+            "resolution",
+            "action item",
+            "next step",
+            "recommendation",
+            "finding",
+        ]
+    )
     enable_real_time_updates: bool = True
     max_concurrent_sessions: int = Field(10, gt=0)
     session_archive_days: int = 30

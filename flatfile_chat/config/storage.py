@@ -36,8 +36,20 @@ class FFStorageConfigDTO(ConfigSection):
     max_context_history_snapshots: int = Field(100, gt=0)
     message_pagination_default_limit: int = Field(100, gt=0)
     max_attachments_per_message: int = Field(5, ge=0)
-    allowed_document_extensions: list[str] = Field(default_factory=lambda: [
-        ".pdf", ".txt", ".md", ".json", ".csv", ".png", ".jpg", ".jpeg", ".gif", ".webp"])
+    allowed_document_extensions: list[str] = Field(
+        default_factory=lambda: [
+            ".pdf",
+            ".txt",
+            ".md",
+            ".json",
+            ".csv",
+            ".png",
+            ".jpg",
+            ".jpeg",
+            ".gif",
+            ".webp",
+        ]
+    )
     durability: Durability = Durability.FSYNC
     group_commit_interval_ms: float = Field(50.0, gt=0)
     enable_file_locking: Literal[True] = True

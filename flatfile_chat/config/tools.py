@@ -32,16 +32,20 @@ class FFToolSecurityPolicyDTO(ConfigSection):
         # The rate limit counts execution_history.jsonl rows and fails closed; turning the
         # history off would turn the limit off. See docs/decisions/tool_execution.md.
         if not value:
-            raise ValueError("cannot be false: every attempt is logged because the rate "
-                             "limit is counted from execution_history.jsonl")
+            raise ValueError(
+                "cannot be false: every attempt is logged because the rate "
+                "limit is counted from execution_history.jsonl"
+            )
         return value
 
 
 class FFToolSandboxConfigDTO(ConfigSection):
-    allowed_commands: list[str] = Field(default_factory=lambda: [
-        "ls", "cat", "head", "tail", "grep", "find", "wc"])
-    blocked_commands: list[str] = Field(default_factory=lambda: [
-        "rm", "del", "format", "dd", "chmod", "chown", "sudo", "su"])
+    allowed_commands: list[str] = Field(
+        default_factory=lambda: ["ls", "cat", "head", "tail", "grep", "find", "wc"]
+    )
+    blocked_commands: list[str] = Field(
+        default_factory=lambda: ["rm", "del", "format", "dd", "chmod", "chown", "sudo", "su"]
+    )
     max_memory_mb: int = Field(100, gt=0)
     max_cpu_time: int = Field(10, gt=0)
     max_processes: int = Field(5, gt=0)
@@ -87,8 +91,9 @@ class FFToolExecutionConfigDTO(ConfigSection):
     max_tool_result_length: int = Field(10_000, gt=0)
     cleanup_temp_files: bool = True
     temp_file_retention_hours: float = 2
-    translation_languages: list[str] = Field(default_factory=lambda: [
-        "en", "es", "fr", "de", "it", "pt", "zh", "ja"])
+    translation_languages: list[str] = Field(
+        default_factory=lambda: ["en", "es", "fr", "de", "it", "pt", "zh", "ja"]
+    )
     # Store measured memory/CPU figures in the history and metrics files. Off by default:
     # measured numbers differ run to run, and scenario runs must be byte-identical.
     record_measured_usage: bool = False

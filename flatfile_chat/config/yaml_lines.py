@@ -129,7 +129,8 @@ class _Budget:
         elif kind is yaml.AliasEvent:
             if event.anchor not in self.anchors:
                 raise yaml.composer.ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                )
             # An alias to a still-open anchor (recursive) counts 1; the constructor refuses it.
             size = self.sizes.get(event.anchor, 1)
             self.through_aliases = self.through_aliases or size > 1
@@ -150,15 +151,21 @@ class _Budget:
 
     def refuse_depth(self, line: int) -> None:
         depth = self.limits.max_depth
-        raise YAMLError(f"nesting deeper than {depth} levels; limit YAMLLimits(max_depth="
-                        f"{depth})", source=self.source, line=line)
+        raise YAMLError(
+            f"nesting deeper than {depth} levels; limit YAMLLimits(max_depth={depth})",
+            source=self.source,
+            line=line,
+        )
 
     def _define(self, event: yaml.NodeEvent) -> None:
         first = self.anchors.setdefault(event.anchor, event.start_mark)
         if first is not event.start_mark:
             raise yaml.composer.ComposerError(
-                f"found duplicate anchor {event.anchor!r}; first occurrence", first,
-                "second occurrence", event.start_mark)
+                f"found duplicate anchor {event.anchor!r}; first occurrence",
+                first,
+                "second occurrence",
+                event.start_mark,
+            )
 
     def _count(self, event: yaml.Event, size: int) -> None:
         self.total += size
@@ -166,8 +173,11 @@ class _Budget:
             self.open[-1][1] += size
         if self.total > self.limits.max_nodes:
             n = self.limits.max_nodes
-            what = (f"YAML expands to more than {n} nodes through aliases (an alias bomb?)"
-                    if self.through_aliases else f"YAML has more than {n} nodes")
+            what = (
+                f"YAML expands to more than {n} nodes through aliases (an alias bomb?)"
+                if self.through_aliases
+                else f"YAML has more than {n} nodes"
+            )
             self._refuse(event, f"{what}; limit YAMLLimits(max_nodes={n})")
 
     def _refuse(self, event: yaml.Event, message: str) -> None:
@@ -201,7 +211,7 @@ class _LineConstructor(yaml.constructor.SafeConstructor):
         for source in sources:  # one never built on its own ({<<: {a: 1, a: 2}}) is checked here
             for mapping in source.value if isinstance(source, yaml.SequenceNode) else [source]:
                 first_lines: dict[Any, int] = {}
-                for key_node, _ in mapping.value[self.merged.get(mapping, 0):]:
+                for key_node, _ in mapping.value[self.merged.get(mapping, 0) :]:
                     _written_key(self, key_node, first_lines)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -221,16 +231,20 @@ def _unbuildable(node: yaml.Node, exc: Exception) -> yaml.constructor.Constructo
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
     what = _clip(repr(node.value)) if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
     return yaml.constructor.ConstructorError(
-        None, None, f"cannot read {what} as {tag} ({type(exc).__name__}: {_clip(str(exc))})",
-        node.start_mark)
+        None,
+        None,
+        f"cannot read {what} as {tag} ({type(exc).__name__}: {_clip(str(exc))})",
+        node.start_mark,
+    )
 
 
 def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
-_PLAIN_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
-                               for name in ("str", "int", "float", "bool", "null"))
+_PLAIN_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")
+)
 
 
 def _construct(loader: _LineConstructor, node: yaml.Node) -> Any:
@@ -247,17 +261,20 @@ def _construct(loader: _LineConstructor, node: yaml.Node) -> Any:
     return loader.construct_object(node, deep=True)
 
 
-def _written_key(loader: _LineConstructor, key_node: yaml.Node,
-                 first_lines: dict[Any, int]) -> Any:
+def _written_key(loader: _LineConstructor, key_node: yaml.Node, first_lines: dict[Any, int]) -> Any:
     """A key written in a mapping: a plain scalar, not written before in that mapping."""
     key = _construct(loader, key_node)
     if not isinstance(key, str | int | float | bool) and key is not None:
         raise yaml.constructor.ConstructorError(
-            None, None, f"unsupported key type {type(key).__name__}", key_node.start_mark)
+            None, None, f"unsupported key type {type(key).__name__}", key_node.start_mark
+        )
     if key in first_lines:
         raise yaml.constructor.ConstructorError(
-            None, None, f"duplicate key {key!r} (first defined on line {first_lines[key]})",
-            key_node.start_mark)
+            None,
+            None,
+            f"duplicate key {key!r} (first defined on line {first_lines[key]})",
+            key_node.start_mark,
+        )
     first_lines[key] = key_node.start_mark.line + 1
     return key
 
@@ -303,6 +320,7 @@ class _PythonLoader(_LineConstructor, yaml.SafeLoader):
 _LOADERS: list[type[yaml.constructor.SafeConstructor]] = [_PythonLoader]
 
 if LIBYAML:
+
     class _LibyamlLoader(_LineConstructor, yaml.CSafeLoader):
         """libyaml's parser and composer (C) with our constructors; run after the guard pass."""
 
@@ -329,8 +347,11 @@ def load_yaml(text: str, source: str = "<string>", limits: YAMLLimits = DEFAULT_
     except yaml.YAMLError as exc:
         raise YAMLError(str(exc), source=source, line=None) from None
     except RecursionError:  # only if a caller set max_depth beyond what the stack can take
-        raise YAMLError(f"nested too deeply for the parser; lower YAMLLimits(max_depth="
-                        f"{limits.max_depth})", source=source, line=None) from None
+        raise YAMLError(
+            f"nested too deeply for the parser; lower YAMLLimits(max_depth={limits.max_depth})",
+            source=source,
+            line=None,
+        ) from None
 
 
 def _load(text: str, budget: _Budget) -> Any:
@@ -386,8 +407,13 @@ def _check_printable(text: str) -> None:
     """PyYAML's reader check, worded as it words it (libyaml says 'control characters')."""
     match = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if match:
-        raise yaml.reader.ReaderError("<unicode string>", match.start(), ord(match.group()),
-                                      "unicode", "special characters are not allowed")
+        raise yaml.reader.ReaderError(
+            "<unicode string>",
+            match.start(),
+            ord(match.group()),
+            "unicode",
+            "special characters are not allowed",
+        )
 
 
 def _guard(text: str, budget: _Budget) -> None:
@@ -411,8 +437,9 @@ def _guard(text: str, budget: _Budget) -> None:
         parser.dispose()
 
 
-def read_text_bounded(path: Path | str, limits: YAMLLimits = DEFAULT_LIMITS,
-                      source: str | None = None) -> str:
+def read_text_bounded(
+    path: Path | str, limits: YAMLLimits = DEFAULT_LIMITS, source: str | None = None
+) -> str:
     """A file's UTF-8 text, refusing one over ``limits.max_bytes`` before reading it whole.
 
     The size is checked on the open file and the read stops one byte past the limit, so a file
@@ -424,10 +451,13 @@ def read_text_bounded(path: Path | str, limits: YAMLLimits = DEFAULT_LIMITS,
         data = b"" if size > limits.max_bytes else handle.read(limits.max_bytes + 1)
     size = max(size, len(data))
     if size > limits.max_bytes:
-        raise YAMLError(f"file is {_mib(size)} ({size} bytes), over the "
-                        f"{_mib(limits.max_bytes)} limit ({limits.max_bytes} bytes); "
-                        f"{limits.raise_hint}",
-                        source=source, line=None)
+        raise YAMLError(
+            f"file is {_mib(size)} ({size} bytes), over the "
+            f"{_mib(limits.max_bytes)} limit ({limits.max_bytes} bytes); "
+            f"{limits.raise_hint}",
+            source=source,
+            line=None,
+        )
     return _decode(data, source)
 
 
@@ -441,13 +471,17 @@ def _decode(data: bytes, source: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise YAMLError(f"not UTF-8 text: byte offset {exc.start} (0x{data[exc.start]:02x}: "
-                        f"{exc.reason}); save the file as UTF-8", source=source,
-                        line=line) from None
+        raise YAMLError(
+            f"not UTF-8 text: byte offset {exc.start} (0x{data[exc.start]:02x}: "
+            f"{exc.reason}); save the file as UTF-8",
+            source=source,
+            line=line,
+        ) from None
 
 
-def load_yaml_file(path: Path | str, limits: YAMLLimits = DEFAULT_LIMITS,
-                   source: str | None = None) -> Any:
+def load_yaml_file(
+    path: Path | str, limits: YAMLLimits = DEFAULT_LIMITS, source: str | None = None
+) -> Any:
     """``load_yaml`` of a file read through ``read_text_bounded``; ``source`` names it in errors."""
     source = source or str(path)
     return load_yaml(read_text_bounded(path, limits, source), source=source, limits=limits)

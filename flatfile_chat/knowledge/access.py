@@ -31,7 +31,8 @@ class KBHandle:
 
 def may_read(config: Mapping[str, Any], reader: str) -> bool:
     return config["user_id"] == reader or (
-        bool(config.get("sharing_enabled")) and reader in config.get("access_permissions", []))
+        bool(config.get("sharing_enabled")) and reader in config.get("access_permissions", [])
+    )
 
 
 class KBAccess:
@@ -94,10 +95,21 @@ class KBAccess:
         return True
 
     def _deny(self, actor: str, handle: KBHandle, action: str, reason: str) -> None:
-        self._audit.record("kb_access_denied", component=COMPONENT, actor=actor,
-                           outcome="denied", details={"kb_id": handle.kb_id,
-                                                      "owner_id": handle.owner,
-                                                      "action": action, "reason": reason})
-        raise SecurityError(f"user {actor!r} may not {action} knowledge base "
-                            f"{handle.kb_id!r} of user {handle.owner!r}: {reason}",
-                            key="kb_id", value=handle.kb_id)
+        self._audit.record(
+            "kb_access_denied",
+            component=COMPONENT,
+            actor=actor,
+            outcome="denied",
+            details={
+                "kb_id": handle.kb_id,
+                "owner_id": handle.owner,
+                "action": action,
+                "reason": reason,
+            },
+        )
+        raise SecurityError(
+            f"user {actor!r} may not {action} knowledge base "
+            f"{handle.kb_id!r} of user {handle.owner!r}: {reason}",
+            key="kb_id",
+            value=handle.kb_id,
+        )

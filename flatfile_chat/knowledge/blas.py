@@ -30,10 +30,12 @@ import numpy as np
 # behaviour: every core).
 RETRIEVAL_THREADS: int | None = 1
 
-_SYMBOLS = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-            ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
-            ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-            ("openblas_get_num_threads", "openblas_set_num_threads"))
+_SYMBOLS = (
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def _find() -> _OpenBLAS | None:
 _lock = threading.Lock()
 _library: _OpenBLAS | None = None
 _searched = False
-_active = 0            # scopes inside limited() right now
+_active = 0  # scopes inside limited() right now
 _restore: int | None = None  # the count to put back when the last scope leaves
 
 

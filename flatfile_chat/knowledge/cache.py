@@ -97,8 +97,9 @@ class QueryCache:
         self._remember(shard, sig, entries)
         return entries
 
-    def _remember(self, shard: Path, sig: tuple[int, int, int] | None,
-                  entries: dict[str, Any]) -> None:
+    def _remember(
+        self, shard: Path, sig: tuple[int, int, int] | None, entries: dict[str, Any]
+    ) -> None:
         if sig is None:
             return
         with self._memo_lock:
@@ -111,8 +112,15 @@ class QueryCache:
         shards, _ = shard_layout(max_entries)
         return paths.cache_shards_dir / f"{int(key[:8], 16) % shards:02d}.json"
 
-    def get(self, paths: KBPaths, fingerprint: str, key: str, now: datetime,
-            ttl_hours: float, max_entries: int) -> list[Hit] | None:
+    def get(
+        self,
+        paths: KBPaths,
+        fingerprint: str,
+        key: str,
+        now: datetime,
+        ttl_hours: float,
+        max_entries: int,
+    ) -> list[Hit] | None:
         entry = self._read_shard(self._shard(paths, key, max_entries)).get(key)
         if entry is None or entry.get("fingerprint") != fingerprint:
             return None
@@ -120,8 +128,15 @@ class QueryCache:
             return None
         return entry["hits"]
 
-    def put(self, paths: KBPaths, fingerprint: str, key: str, hits: list[Hit],
-            now_iso: str, max_entries: int) -> None:
+    def put(
+        self,
+        paths: KBPaths,
+        fingerprint: str,
+        key: str,
+        hits: list[Hit],
+        now_iso: str,
+        max_entries: int,
+    ) -> None:
         fs = self._fs
         header = fs.read_json(paths.query_cache, default=None) or {}
         if header.get("fingerprint") != fingerprint:
@@ -130,8 +145,11 @@ class QueryCache:
         fs.ensure_dir(shard.parent)
         _, keep = shard_layout(max_entries)
         with fs.lock(shard):
-            entries = {k: e for k, e in self._read_shard(shard).items()
-                       if e.get("fingerprint") == fingerprint}  # older indexes' leftovers
+            entries = {
+                k: e
+                for k, e in self._read_shard(shard).items()
+                if e.get("fingerprint") == fingerprint
+            }  # older indexes' leftovers
             entries[key] = {"created_at": now_iso, "fingerprint": fingerprint, "hits": hits}
             while len(entries) > keep:  # evict the oldest (files keep keys sorted)
                 entries.pop(min(entries, key=lambda k: (entries[k]["created_at"], k == key, k)))
@@ -143,8 +161,9 @@ class QueryCache:
         fs = self._fs
         fs.ensure_dir(paths.cache_dir)
         with fs.lock(paths.query_cache):
-            fs.write_json(paths.query_cache, {"fingerprint": fingerprint,
-                                              "cleared_at": now_iso}, derived=True)
+            fs.write_json(
+                paths.query_cache, {"fingerprint": fingerprint, "cleared_at": now_iso}, derived=True
+            )
             try:
                 names = sorted(fs.listdir(paths.cache_shards_dir))
             except FileNotFoundError:
@@ -159,8 +178,9 @@ class QueryCache:
 _Pending = dict[Path, tuple[KBPaths, dict[str, Any]]]
 
 
-def _write_pending(fs: FileStore, pending: _Pending, lock: threading.Lock,
-                   root: Path | None = None) -> None:
+def _write_pending(
+    fs: FileStore, pending: _Pending, lock: threading.Lock, root: Path | None = None
+) -> None:
     with lock:
         roots = [root] if root is not None else list(pending)
         work = [pending.pop(r) for r in roots if r in pending]
@@ -173,8 +193,9 @@ def _write_pending(fs: FileStore, pending: _Pending, lock: threading.Lock,
             for name in ("query_count", "retrieval_count", "cache_hits", "cache_misses"):
                 stats[name] = stats.get(name, 0) + delta[name]
             if delta["last_query_at"] is not None:
-                stats["last_query_at"] = max(stats.get("last_query_at") or "",
-                                             delta["last_query_at"])
+                stats["last_query_at"] = max(
+                    stats.get("last_query_at") or "", delta["last_query_at"]
+                )
             fs.write_json(paths.performance_stats, stats, derived=True)
 
 
@@ -183,8 +204,7 @@ class QueryStats:
     every ``flush_every`` queries and on ``flush()`` only (see the module doc)."""
 
     def __init__(self, fs: FileStore, flush_every: int = 64) -> None:
-        if isinstance(flush_every, bool) or not isinstance(flush_every, int) \
-                or flush_every < 1:
+        if isinstance(flush_every, bool) or not isinstance(flush_every, int) or flush_every < 1:
             raise ValueError("flush_every must be a positive integer")
         self._fs = fs
         self.flush_every = flush_every
@@ -193,9 +213,19 @@ class QueryStats:
 
     def record(self, paths: KBPaths, returned: int, cache_hit: bool, now_iso: str) -> None:
         with self._lock:
-            _, delta = self._pending.setdefault(paths.root, (paths, {
-                "query_count": 0, "retrieval_count": 0, "cache_hits": 0, "cache_misses": 0,
-                "last_query_at": None}))
+            _, delta = self._pending.setdefault(
+                paths.root,
+                (
+                    paths,
+                    {
+                        "query_count": 0,
+                        "retrieval_count": 0,
+                        "cache_hits": 0,
+                        "cache_misses": 0,
+                        "last_query_at": None,
+                    },
+                ),
+            )
             delta["query_count"] += 1
             delta["retrieval_count"] += returned
             delta["cache_hits" if cache_hit else "cache_misses"] += 1
@@ -206,5 +236,6 @@ class QueryStats:
 
     def flush(self, paths: KBPaths | None = None) -> None:
         """Write pending counts (of one KB, or of all) to ``performance_stats.json``."""
-        _write_pending(self._fs, self._pending, self._lock,
-                       paths.root if paths is not None else None)
+        _write_pending(
+            self._fs, self._pending, self._lock, paths.root if paths is not None else None
+        )

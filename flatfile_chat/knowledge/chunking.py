@@ -47,11 +47,14 @@ class ChunkingConfig:
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
-            raise ValidationError(f"unknown chunking strategy {self.strategy!r} (allowed: "
-                                  f"{', '.join(STRATEGIES)})", key="chunking_strategy")
+            raise ValidationError(
+                f"unknown chunking strategy {self.strategy!r} (allowed: {', '.join(STRATEGIES)})",
+                key="chunking_strategy",
+            )
         if not 0 <= self.chunk_overlap < self.chunk_size <= self.max_chunk_size:
-            raise ValidationError("need 0 <= chunk_overlap < chunk_size <= max_chunk_size",
-                                  key="chunk_size")
+            raise ValidationError(
+                "need 0 <= chunk_overlap < chunk_size <= max_chunk_size", key="chunk_size"
+            )
 
 
 def chunk_text(text: str, config: ChunkingConfig) -> list[Chunk]:
@@ -114,20 +117,24 @@ def _pack(units: list[tuple[int, int]], config: ChunkingConfig) -> list[tuple[in
             # Step back over whole trailing units while they fit the overlap budget and the
             # next chunk still reaches the first new unit (so every chunk adds new text).
             back = i
-            while (back - 1 > first
-                   and units[i - 1][1] - units[back - 1][0] <= config.chunk_overlap
-                   and units[i][1] - units[back - 1][0] <= config.chunk_size):
+            while (
+                back - 1 > first
+                and units[i - 1][1] - units[back - 1][0] <= config.chunk_overlap
+                and units[i][1] - units[back - 1][0] <= config.chunk_size
+            ):
                 back -= 1
             i = back
     return _merge_small(chunks, config)
 
 
-def _merge_small(chunks: list[tuple[int, int]], config: ChunkingConfig
-                 ) -> list[tuple[int, int]]:
+def _merge_small(chunks: list[tuple[int, int]], config: ChunkingConfig) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in chunks:
-        if merged and end - start < config.min_chunk_size \
-                and end - merged[-1][0] <= config.max_chunk_size:
+        if (
+            merged
+            and end - start < config.min_chunk_size
+            and end - merged[-1][0] <= config.max_chunk_size
+        ):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))

@@ -50,7 +50,7 @@ class HashingEmbedder:
         self._words: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        parts = [self._embed_batch(texts[i:i + _BATCH]) for i in range(0, len(texts), _BATCH)]
+        parts = [self._embed_batch(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
         if not parts:
             return np.zeros((0, self.dimensions), dtype=DTYPE)
         return np.vstack(parts)
@@ -64,8 +64,9 @@ class HashingEmbedder:
         words: list[int] = []
         counts: list[int] = []
         for row, text in enumerate(texts):
-            for word, count in Counter(w for w in _WORD.findall(text.casefold())
-                                       if w not in STOPWORDS).items():
+            for word, count in Counter(
+                w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS
+            ).items():
                 rows.append(row)
                 words.append(vocab.setdefault(word, len(vocab)))
                 counts.append(count)
@@ -76,8 +77,8 @@ class HashingEmbedder:
             bucket_table = np.zeros((len(features), width), dtype=np.int64)
             weight_table = np.zeros((len(features), width))  # padding weighs 0
             for i, (buckets, signed) in enumerate(features):
-                bucket_table[i, :len(buckets)] = buckets
-                weight_table[i, :len(signed)] = signed
+                bucket_table[i, : len(buckets)] = buckets
+                weight_table[i, : len(signed)] = signed
             word_ids = np.array(words)
             flat = (np.array(rows)[:, None] * dims + bucket_table[word_ids]).ravel()
             weights = (weight_table[word_ids] * np.array(counts, dtype=float)[:, None]).ravel()
@@ -91,8 +92,9 @@ class HashingEmbedder:
         hit = self._words.get(word)
         if hit is None:
             padded = f"<{word}>"
-            features = [("w:" + word, 1.0)] + [("g:" + padded[i:i + 3], 0.5)
-                                               for i in range(len(padded) - 2)]
+            features = [("w:" + word, 1.0)] + [
+                ("g:" + padded[i : i + 3], 0.5) for i in range(len(padded) - 2)
+            ]
             buckets, weights = [], []
             for feature, weight in features:
                 digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()

@@ -36,38 +36,48 @@ def _field(context: FFRAGContextDTO | Mapping[str, Any], name: str) -> Any:
 
 
 def citation(context: FFRAGContextDTO | Mapping[str, Any], number: int) -> str:
-    return (f"[{number}] {_field(context, 'document_title')}, chunk "
-            f"{_field(context, 'chunk_index') + 1}/{_field(context, 'total_chunks')}, chars "
-            f"{_field(context, 'char_start')}-{_field(context, 'char_end')} "
-            f"({_field(context, 'kb_id')})")
+    return (
+        f"[{number}] {_field(context, 'document_title')}, chunk "
+        f"{_field(context, 'chunk_index') + 1}/{_field(context, 'total_chunks')}, chars "
+        f"{_field(context, 'char_start')}-{_field(context, 'char_end')} "
+        f"({_field(context, 'kb_id')})"
+    )
 
 
 def resolve_mode(mode: str, visibility: str | None) -> tuple[str, str]:
     canonical = _ALIASES.get(mode, mode)
     if canonical not in MODES:
-        raise ValidationError(f"unknown injection_mode {mode!r} (allowed: "
-                              f"{', '.join(MODES + tuple(_ALIASES))})", key="injection_mode",
-                              value=mode)
+        raise ValidationError(
+            f"unknown injection_mode {mode!r} (allowed: {', '.join(MODES + tuple(_ALIASES))})",
+            key="injection_mode",
+            value=mode,
+        )
     shown = visibility or _DEFAULT_VISIBILITY[canonical]
     if shown not in VISIBILITIES:
-        raise ValidationError(f"unknown context_visibility {visibility!r} (allowed: "
-                              f"{', '.join(VISIBILITIES)})", key="context_visibility",
-                              value=visibility)
+        raise ValidationError(
+            f"unknown context_visibility {visibility!r} (allowed: {', '.join(VISIBILITIES)})",
+            key="context_visibility",
+            value=visibility,
+        )
     return canonical, shown
 
 
-def format_contexts(contexts: Sequence[FFRAGContextDTO | Mapping[str, Any]], mode: str,
-                    include_citations: bool, visibility: str | None = None) -> str:
+def format_contexts(
+    contexts: Sequence[FFRAGContextDTO | Mapping[str, Any]],
+    mode: str,
+    include_citations: bool,
+    visibility: str | None = None,
+) -> str:
     canonical, shown = resolve_mode(mode, visibility)
     if isinstance(contexts, str | bytes | Mapping) or not isinstance(contexts, Sequence):
-        raise ValidationError(f"contexts must be a list of contexts, got "
-                              f"{type(contexts).__name__}", key="contexts")
+        raise ValidationError(
+            f"contexts must be a list of contexts, got {type(contexts).__name__}", key="contexts"
+        )
     if not contexts:
         return ""
     # mappings (e.g. contexts saved as JSON) must be whole contexts: a missing field would
     # otherwise surface as a TypeError while formatting a citation
-    contexts = [parse_input(FFRAGContextDTO, c, f"contexts[{n}]")
-                for n, c in enumerate(contexts)]
+    contexts = [parse_input(FFRAGContextDTO, c, f"contexts[{n}]") for n, c in enumerate(contexts)]
     blocks = []
     for number, context in enumerate(contexts, start=1):
         content = str(_field(context, "content")).strip()
@@ -76,8 +86,10 @@ def format_contexts(contexts: Sequence[FFRAGContextDTO | Mapping[str, Any]], mod
         if shown == "hidden":
             blocks.append(f"[Context {number}]: {content}{cite}")
         else:
-            blocks.append(f"**Relevant Information {number}** (Source: "
-                          f"{_field(context, 'document_title')}):\n{content}{cite}")
+            blocks.append(
+                f"**Relevant Information {number}** (Source: "
+                f"{_field(context, 'document_title')}):\n{content}{cite}"
+            )
     text = "\n\n".join(blocks)
     if canonical == "hybrid" and include_citations:
         sources = "\n".join(citation(c, n) for n, c in enumerate(contexts, start=1))

@@ -50,8 +50,7 @@ def decode_matrix(blob: bytes, *, where: str) -> np.ndarray:
     except (ValueError, OSError) as exc:
         raise StorageCorrupted(f"unreadable embeddings: {exc}", path=where) from None
     if matrix.ndim != 2:
-        raise StorageCorrupted(f"embeddings have shape {matrix.shape}, expected 2-D",
-                               path=where)
+        raise StorageCorrupted(f"embeddings have shape {matrix.shape}, expected 2-D", path=where)
     return matrix
 
 
@@ -80,15 +79,30 @@ def signature(paths: KBPaths) -> Signature:
     return tuple(result)
 
 
-def vector_rows(rows: Sequence[dict[str, Any]], model: str,
-                dimensions: int) -> list[dict[str, Any]]:
-    return [{"vector_index": i, "chunk_id": r["chunk_id"], "document_id": r["document_id"],
-             "chunk_index": r["chunk_index"], "embedding_model": model,
-             "dimensions": dimensions} for i, r in enumerate(rows)]
+def vector_rows(
+    rows: Sequence[dict[str, Any]], model: str, dimensions: int
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "vector_index": i,
+            "chunk_id": r["chunk_id"],
+            "document_id": r["document_id"],
+            "chunk_index": r["chunk_index"],
+            "embedding_model": model,
+            "dimensions": dimensions,
+        }
+        for i, r in enumerate(rows)
+    ]
 
 
-def write(fs: FileStore, paths: KBPaths, rows: Sequence[dict[str, Any]],
-          embeddings: np.ndarray, keyword: KeywordIndex, model: str) -> None:
+def write(
+    fs: FileStore,
+    paths: KBPaths,
+    rows: Sequence[dict[str, Any]],
+    embeddings: np.ndarray,
+    keyword: KeywordIndex,
+    model: str,
+) -> None:
     """Replace the group (caller holds the KB lock); vector_index.jsonl goes last."""
     if embeddings.shape[0] != len(rows) or keyword.num_docs != len(rows):
         raise ValueError("refusing to write misaligned index files")
@@ -106,23 +120,31 @@ def read(fs: FileStore, paths: KBPaths, dimensions: int) -> IndexSnapshot:
     vectors = fs.read_jsonl(paths.vector_index)
     expected = fingerprint(r["chunk_id"] for r in rows)
     if not rows and not vectors and not paths.embeddings.exists():
-        return IndexSnapshot([], np.zeros((0, dimensions), DTYPE),
-                             KeywordIndex(None, expected, 0), expected)
+        return IndexSnapshot(
+            [], np.zeros((0, dimensions), DTYPE), KeywordIndex(None, expected, 0), expected
+        )
     embeddings = decode_matrix(fs.read_blob(paths.embeddings), where=fs.rel(paths.embeddings))
     if not len(rows) == len(vectors) == embeddings.shape[0]:
         raise StorageCorrupted(
             f"index files disagree: chunk_index.jsonl has {len(rows)} lines, "
             f"vector_index.jsonl {len(vectors)}, embeddings.npy {embeddings.shape[0]} rows "
-            "(run_kb_maintenance rebuilds them)", path=fs.rel(paths.vectors_dir))
+            "(run_kb_maintenance rebuilds them)",
+            path=fs.rel(paths.vectors_dir),
+        )
     for i, (row, vector) in enumerate(zip(rows, vectors, strict=True)):
         if vector.get("vector_index") != i or vector.get("chunk_id") != row.get("chunk_id"):
-            raise StorageCorrupted(f"row {i} is {vector.get('vector_index')}/"
-                                   f"{vector.get('chunk_id')} in vector_index.jsonl but "
-                                   f"{row.get('chunk_id')} in chunk_index.jsonl",
-                                   path=fs.rel(paths.vector_index), line=i + 1)
+            raise StorageCorrupted(
+                f"row {i} is {vector.get('vector_index')}/"
+                f"{vector.get('chunk_id')} in vector_index.jsonl but "
+                f"{row.get('chunk_id')} in chunk_index.jsonl",
+                path=fs.rel(paths.vector_index),
+                line=i + 1,
+            )
     keyword = KeywordIndex.from_bytes(fs.read_blob(paths.bm25), where=fs.rel(paths.bm25))
     if keyword.fingerprint != expected or keyword.num_docs != len(rows):
-        raise StorageCorrupted(f"bm25 index covers other rows (fingerprint "
-                               f"{keyword.fingerprint}, expected {expected})",
-                               path=fs.rel(paths.bm25))
+        raise StorageCorrupted(
+            f"bm25 index covers other rows (fingerprint "
+            f"{keyword.fingerprint}, expected {expected})",
+            path=fs.rel(paths.bm25),
+        )
     return IndexSnapshot(rows, embeddings, keyword, expected)

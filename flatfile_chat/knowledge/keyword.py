@@ -34,15 +34,34 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from flatfile_chat.errors import StorageCorrupted
 
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
-QUERY_FILLER = frozenset({"tell", "say", "says", "said", "explain", "describe", "show", "give",
-                          "know", "please", "would", "could", "like", "want", "need", "find",
-                          "list", "summarize", "summarise"})
+QUERY_FILLER = frozenset(
+    {
+        "tell",
+        "say",
+        "says",
+        "said",
+        "explain",
+        "describe",
+        "show",
+        "give",
+        "know",
+        "please",
+        "would",
+        "could",
+        "like",
+        "want",
+        "need",
+        "find",
+        "list",
+        "summarize",
+        "summarise",
+    }
+)
 _PARAMS = ("k1", "b", "delta", "method", "idf_method", "dtype", "int_dtype", "backend")
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    return bm25s.tokenize(list(texts), stopwords="en_plus", return_ids=False,
-                          show_progress=False)
+    return bm25s.tokenize(list(texts), stopwords="en_plus", return_ids=False, show_progress=False)
 
 
 def query_terms(query: str) -> list[str]:
@@ -51,9 +70,9 @@ def query_terms(query: str) -> list[str]:
 
 @dataclass(frozen=True)
 class KeywordHits:
-    rows: np.ndarray       # chunk rows (= vector_index), best first
-    coverage: np.ndarray   # relevance in [0, 1]
-    bm25: np.ndarray       # raw BM25 scores (tie-break, diagnostics)
+    rows: np.ndarray  # chunk rows (= vector_index), best first
+    coverage: np.ndarray  # relevance in [0, 1]
+    bm25: np.ndarray  # raw BM25 scores (tie-break, diagnostics)
 
 
 def _sort_postings(scores: dict) -> None:
@@ -91,8 +110,11 @@ class KeywordIndex:
 
     # -- persistence ---------------------------------------------------------------------
     def to_bytes(self) -> bytes:
-        meta: dict[str, object] = {"fingerprint": self.fingerprint, "num_docs": self.num_docs,
-                                   "bm25s_version": bm25s.__version__}
+        meta: dict[str, object] = {
+            "fingerprint": self.fingerprint,
+            "num_docs": self.num_docs,
+            "bm25s_version": bm25s.__version__,
+        }
         arrays: dict[str, np.ndarray] = {}
         if self._retriever is not None:
             r = self._retriever
@@ -114,8 +136,12 @@ class KeywordIndex:
                 retriever = bm25s.BM25(**meta["params"])
                 retriever.vocab_dict = {k: int(v) for k, v in meta["vocab"].items()}
                 retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
-                retriever.scores = {"data": npz["data"], "indices": npz["indices"],
-                                    "indptr": npz["indptr"], "num_docs": meta["num_docs"]}
+                retriever.scores = {
+                    "data": npz["data"],
+                    "indices": npz["indices"],
+                    "indptr": npz["indptr"],
+                    "num_docs": meta["num_docs"],
+                }
                 retriever.nonoccurrence_array = None
         except (ValueError, KeyError, OSError) as exc:
             raise StorageCorrupted(f"unreadable bm25 index: {exc}", path=where) from None
@@ -150,7 +176,7 @@ class KeywordIndex:
             cut = rows.size - pool
             kth = np.partition(values, cut)[cut]  # the pool-th best score
             above = values > kth
-            tied = np.flatnonzero(values == kth)[:pool - int(above.sum())]
+            tied = np.flatnonzero(values == kth)[: pool - int(above.sum())]
             chosen = np.sort(np.concatenate([np.flatnonzero(above), tied]))
             rows, values = rows[chosen], values[chosen]
         rows = rows.astype(np.int64)
@@ -172,7 +198,7 @@ class KeywordIndex:
             token = r.vocab_dict.get(term)
             if token is None:
                 continue
-            postings = indices[indptr[token]:indptr[token + 1]]
+            postings = indices[indptr[token] : indptr[token + 1]]
             idf = float(np.log(1 + (n - postings.size + 0.5) / (postings.size + 0.5)))
             known.append(idf)
             if postings.size == 0:

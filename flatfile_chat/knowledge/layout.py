@@ -37,8 +37,11 @@ KB_ID = re.compile(r"kb_[0-9a-f]{12}\Z")
 def validate_kb_id(kb_id: object) -> str:
     validate_id(kb_id, "kb_id")
     if not KB_ID.match(str(kb_id)):
-        raise ValidationError(f"invalid kb_id {kb_id!r}: expected kb_ followed by 12 "
-                              "lowercase hex digits", key="kb_id", value=kb_id)
+        raise ValidationError(
+            f"invalid kb_id {kb_id!r}: expected kb_ followed by 12 lowercase hex digits",
+            key="kb_id",
+            value=kb_id,
+        )
     return str(kb_id)
 
 
@@ -108,8 +111,7 @@ class KBPaths:
     @cached_property
     def index_group(self) -> tuple[str, str, str, str]:
         """The index files as strings (for ``os.stat``), in ``index_files.signature`` order."""
-        return (str(self.chunk_index), str(self.embeddings), str(self.vector_index),
-                str(self.bm25))
+        return (str(self.chunk_index), str(self.embeddings), str(self.vector_index), str(self.bm25))
 
     def document_file(self, name: str) -> Path:
         return self.documents_dir / name
@@ -155,8 +157,9 @@ class KnowledgeLayout:
     fs: FileStore
     # (user_id, kb_id) -> KBPaths: ids validated and joined once (pure string work, no file
     # system state, so a memo can never be stale).
-    _kbs: dict[tuple[str, str], KBPaths] = field(default_factory=dict, init=False,
-                                                 repr=False, compare=False)
+    _kbs: dict[tuple[str, str], KBPaths] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def users_dir(self) -> Path:
         return self.fs.path("users")
@@ -178,5 +181,4 @@ class KnowledgeLayout:
         return paths
 
     def rag_session(self, user_id: str, session_id: str) -> RAGPaths:
-        return RAGPaths(self.fs.user_path(user_id, RAG_DIR,
-                                          validate_id(session_id, "session_id")))
+        return RAGPaths(self.fs.user_path(user_id, RAG_DIR, validate_id(session_id, "session_id")))

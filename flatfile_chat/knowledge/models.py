@@ -32,8 +32,6 @@ class ChunkingStrategy(StrEnum):
     SEMANTIC_CHUNKING = "semantic_chunking"
 
 
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

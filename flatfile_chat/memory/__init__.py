@@ -7,5 +7,9 @@ from flatfile_chat.memory.models import (
     MemoryLayerType,
 )
 
-__all__ = ["FFMemoryCompressionResultDTO", "FFMemoryContextDTO", "FFMemoryLayerManager",
-           "MemoryLayerType"]
+__all__ = [
+    "FFMemoryCompressionResultDTO",
+    "FFMemoryContextDTO",
+    "FFMemoryLayerManager",
+    "MemoryLayerType",
+]

@@ -33,9 +33,9 @@ Record = dict[str, Any]
 
 @dataclass
 class CompressionOutcome:
-    records: list[Record]          # the new layer content
-    compressed: list[Record]       # the originals that were replaced (go to the backup)
-    summaries: list[Record]        # the new compressed_summary items
+    records: list[Record]  # the new layer content
+    compressed: list[Record]  # the originals that were replaced (go to the backup)
+    summaries: list[Record]  # the new compressed_summary items
     groups: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -51,7 +51,7 @@ def group_keys(records: list[Record], config: FFMemoryLayerConfigDTO) -> list[st
     """The group key of each record (``None``: not a compression candidate)."""
     strategy = config.compression_strategy
     regular = [i for i, r in enumerate(records) if r.get("context_type") != "compressed_summary"]
-    candidates = regular[:max(0, len(regular) - config.compression_keep_recent)]
+    candidates = regular[: max(0, len(regular) - config.compression_keep_recent)]
     keys: list[str | None] = [None] * len(records)
     if strategy == "clustering":
         counts = Counter(t for i in candidates for t in set(records[i].get("topic_tags") or ()))
@@ -73,8 +73,9 @@ def group_keys(records: list[Record], config: FFMemoryLayerConfigDTO) -> list[st
     return keys
 
 
-def extractive_summary(contents: list[str], ratio: float, max_words: int,
-                       ranked: bool = True) -> str:
+def extractive_summary(
+    contents: list[str], ratio: float, max_words: int, ranked: bool = True
+) -> str:
     """Pick the most representative sentences; keep their order; cap the word count."""
     pool = list(dict.fromkeys(s for text in contents for s in sentences(text)))
     if not pool:
@@ -83,8 +84,10 @@ def extractive_summary(contents: list[str], ratio: float, max_words: int,
     shared = Counter(t for bag in bags for t in bag)
     wanted = max(1, math.ceil(ratio * len(pool)))
     if ranked:
+
         def centrality(i: int) -> float:
             return sum(shared[t] for t in bags[i]) / math.sqrt(1 + len(bags[i]))
+
         chosen = sorted(sorted(range(len(pool)), key=lambda i: (-centrality(i), i))[:wanted])
     else:
         chosen = list(range(min(wanted, len(pool))))
@@ -97,21 +100,41 @@ def extractive_summary(contents: list[str], ratio: float, max_words: int,
     return " ".join(words[:max_words])
 
 
-def summary_record(group: list[Record], *, key: str, layer: str, user_id: str, memory_id: str,
-                   now_iso: str, backup_name: str, config: FFMemoryLayerConfigDTO) -> Record:
+def summary_record(
+    group: list[Record],
+    *,
+    key: str,
+    layer: str,
+    user_id: str,
+    memory_id: str,
+    now_iso: str,
+    backup_name: str,
+    config: FFMemoryLayerConfigDTO,
+) -> Record:
     """One compressed_summary item that stands for ``group`` (kept as the stored DTO shape)."""
+
     def latest(field_name: str) -> str:
         values = [r.get(field_name) or r.get("created_at") for r in group]
         return max(values, key=lambda v: parse_timestamp(v))
-    sessions = _union(s for r in group
-                      for s in [*r.get("related_session_ids", []), r.get("session_id")])
+
+    sessions = _union(
+        s for r in group for s in [*r.get("related_session_ids", []), r.get("session_id")]
+    )
     own_sessions = {r.get("session_id") for r in group}
-    summary = extractive_summary([str(r.get("content", "")) for r in group],
-                                 config.compression_ratio, config.summarization_max_tokens,
-                                 ranked=config.summarization_enabled)
+    summary = extractive_summary(
+        [str(r.get("content", "")) for r in group],
+        config.compression_ratio,
+        config.summarization_max_tokens,
+        ranked=config.summarization_enabled,
+    )
     return FFMemoryContextDTO(
-        memory_id=memory_id, content=summary, context_type="compressed_summary",
-        timestamp=latest("timestamp"), layer=layer, created_at=now_iso, last_accessed=now_iso,
+        memory_id=memory_id,
+        content=summary,
+        context_type="compressed_summary",
+        timestamp=latest("timestamp"),
+        layer=layer,
+        created_at=now_iso,
+        last_accessed=now_iso,
         layer_entered_at=latest("layer_entered_at"),
         relevance_score=max(float(r.get("relevance_score", 0.0)) for r in group),
         importance_score=max(float(r.get("importance_score", 0.0)) for r in group),
@@ -120,19 +143,31 @@ def summary_record(group: list[Record], *, key: str, layer: str, user_id: str, m
         topic_tags=_union(t for r in group for t in r.get("topic_tags", [])),
         entity_mentions=_union(e for r in group for e in r.get("entity_mentions", [])),
         compression_metadata={
-            "original_count": len(group), "group_key": key,
+            "original_count": len(group),
+            "group_key": key,
             "compression_strategy": config.compression_strategy,
             "summary_method": "extractive" if config.summarization_enabled else "leading",
             "original_memory_ids": [r["memory_id"] for r in group],
-            "backup_file": backup_name, "compressed_at": now_iso},
-        promotion_history=[], source_layer=layer, user_id=user_id,
+            "backup_file": backup_name,
+            "compressed_at": now_iso,
+        },
+        promotion_history=[],
+        source_layer=layer,
+        user_id=user_id,
         session_id=own_sessions.pop() if len(own_sessions) == 1 else None,
     ).to_dict()
 
 
-def compress(records: list[Record], *, layer: str, user_id: str, now_iso: str,
-             backup_name: str, config: FFMemoryLayerConfigDTO,
-             new_id: Callable[[], str]) -> CompressionOutcome:
+def compress(
+    records: list[Record],
+    *,
+    layer: str,
+    user_id: str,
+    now_iso: str,
+    backup_name: str,
+    config: FFMemoryLayerConfigDTO,
+    new_id: Callable[[], str],
+) -> CompressionOutcome:
     """Replace every group of at least ``compression_min_group_size`` items by a summary,
     placed where the group's first item was."""
     keys = group_keys(records, config)
@@ -150,14 +185,26 @@ def compress(records: list[Record], *, layer: str, user_id: str, now_iso: str,
         if i in first_of:
             key = first_of[i]
             group = [records[j] for j in big[key]]
-            summary = summary_record(group, key=key, layer=layer, user_id=user_id,
-                                     memory_id=new_id(), now_iso=now_iso,
-                                     backup_name=backup_name, config=config)
+            summary = summary_record(
+                group,
+                key=key,
+                layer=layer,
+                user_id=user_id,
+                memory_id=new_id(),
+                now_iso=now_iso,
+                backup_name=backup_name,
+                config=config,
+            )
             outcome.records.append(summary)
             outcome.summaries.append(summary)
             outcome.compressed.extend(group)
-            outcome.groups.append({"group_key": key, "original_count": len(group),
-                                   "summary_memory_id": summary["memory_id"]})
+            outcome.groups.append(
+                {
+                    "group_key": key,
+                    "original_count": len(group),
+                    "summary_memory_id": summary["memory_id"],
+                }
+            )
         elif i not in replaced:
             outcome.records.append(record)
     return outcome

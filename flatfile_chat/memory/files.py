@@ -21,19 +21,25 @@ Record = dict[str, Any]
 HISTORY_IN_METADATA = 20  # layer_metadata.json keeps the latest entries; the file keeps all
 
 
-def check_records(fs: FileStore, path: Path, records: list[Record], user_id: str,
-                  layer: str) -> list[Record]:
+def check_records(
+    fs: FileStore, path: Path, records: list[Record], user_id: str, layer: str
+) -> list[Record]:
     """Refuse a layer file holding another user's item or an item of another layer."""
     for number, record in enumerate(records, start=1):
         if record.get("user_id") != user_id:
-            raise StorageCorrupted(f"memory item belongs to user {record.get('user_id')!r}, "
-                                   f"not {user_id!r}", path=fs.rel(path), line=number)
+            raise StorageCorrupted(
+                f"memory item belongs to user {record.get('user_id')!r}, not {user_id!r}",
+                path=fs.rel(path),
+                line=number,
+            )
         if record.get("layer") != layer:
-            raise StorageCorrupted(f"item has layer {record.get('layer')!r} in the {layer} "
-                                   "file", path=fs.rel(path), line=number)
+            raise StorageCorrupted(
+                f"item has layer {record.get('layer')!r} in the {layer} file",
+                path=fs.rel(path),
+                line=number,
+            )
         if not isinstance(record.get("memory_id"), str):
-            raise StorageCorrupted("memory item has no memory_id", path=fs.rel(path),
-                                   line=number)
+            raise StorageCorrupted("memory item has no memory_id", path=fs.rel(path), line=number)
     return records
 
 
@@ -108,14 +114,19 @@ class MemoryFiles:
 
 
 def new_metadata(user_id: str, now: str) -> Record:
-    return {"user_id": user_id, "created_at": now, "updated_at": now, "last_maintenance": None,
-            "layer_stats": {layer: {"item_count": 0, "last_compression": None}
-                            for layer in LAYERS},
-            "compression_history": []}
+    return {
+        "user_id": user_id,
+        "created_at": now,
+        "updated_at": now,
+        "last_maintenance": None,
+        "layer_stats": {layer: {"item_count": 0, "last_compression": None} for layer in LAYERS},
+        "compression_history": [],
+    }
 
 
-def refresh_counts(fs: FileStore, paths: MemoryPaths, metadata: Record,
-                   layers: Iterable[str] = LAYERS) -> Record:
+def refresh_counts(
+    fs: FileStore, paths: MemoryPaths, metadata: Record, layers: Iterable[str] = LAYERS
+) -> Record:
     """Set ``item_count`` from the files themselves (counts are never incremented blindly)."""
     stats = metadata.setdefault("layer_stats", {})
     for layer in layers:

@@ -76,13 +76,17 @@ class LayerIndex:
         for i, record in enumerate(self.records):
             for term in set(terms(searchable_text(record))):
                 lists.setdefault(term, []).append(i)
-        self._postings = {t: np.fromiter(ix, dtype=np.int32, count=len(ix))
-                          for t, ix in lists.items()}
-        self._epochs = np.fromiter((item_epoch(r) for r in self.records), dtype=np.float64,
-                                   count=len(self.records))
-        self._relevance = np.fromiter((float(r.get("relevance_score", 0.0))
-                                       for r in self.records), dtype=np.float64,
-                                      count=len(self.records))
+        self._postings = {
+            t: np.fromiter(ix, dtype=np.int32, count=len(ix)) for t, ix in lists.items()
+        }
+        self._epochs = np.fromiter(
+            (item_epoch(r) for r in self.records), dtype=np.float64, count=len(self.records)
+        )
+        self._relevance = np.fromiter(
+            (float(r.get("relevance_score", 0.0)) for r in self.records),
+            dtype=np.float64,
+            count=len(self.records),
+        )
 
     @property
     def postings(self) -> dict[str, np.ndarray]:
@@ -112,8 +116,14 @@ class Ranking:
     half_life_hours: float
 
 
-def search(indexes: Sequence[LayerIndex], query: Sequence[str], scope: set[str],
-           now_epoch: float, ranking: Ranking, limit: int) -> list[tuple[Record, float]]:
+def search(
+    indexes: Sequence[LayerIndex],
+    query: Sequence[str],
+    scope: set[str],
+    now_epoch: float,
+    ranking: Ranking,
+    limit: int,
+) -> list[tuple[Record, float]]:
     """Rank items of the layers in ``scope``; idf counts items of every given layer."""
     total_items = sum(ix.size for ix in indexes)
     weights = {}
@@ -137,7 +147,8 @@ def search(indexes: Sequence[LayerIndex], query: Sequence[str], scope: set[str],
         rows = np.flatnonzero(acc)
         age_hours = np.maximum(now_epoch - ix.epochs[rows], 0.0) / 3600.0
         recency = (1.0 - ranking.recency_weight) + ranking.recency_weight * np.exp2(
-            -age_hours / ranking.half_life_hours)
+            -age_hours / ranking.half_life_hours
+        )
         scores = acc[rows] / denominator * ix.relevance[rows] * recency
         positive = scores > 0
         rows, scores = rows[positive], scores[positive]
@@ -148,8 +159,7 @@ def search(indexes: Sequence[LayerIndex], query: Sequence[str], scope: set[str],
         rank = LAYERS.index(ix.layer)
         for row, score in zip(rows.tolist(), scores.tolist()):
             record = ix.records[row]
-            hits.append((score, float(ix.epochs[row]), rank, str(record.get("memory_id")),
-                         record))
+            hits.append((score, float(ix.epochs[row]), rank, str(record.get("memory_id")), record))
     hits.sort(key=lambda h: (-h[0], -h[1], -h[2], h[3]))
     results: list[tuple[Record, float]] = []
     seen: set[str] = set()
@@ -168,12 +178,12 @@ class IndexCache:
 
     def __init__(self, capacity_users: int) -> None:
         self._capacity = capacity_users * len(LAYERS)
-        self._entries: OrderedDict[tuple[str, str], tuple[Signature, LayerIndex]] = \
-            OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], tuple[Signature, LayerIndex]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, user_id: str, layer: str, path: Path,
-            load: Callable[[], list[Record]]) -> LayerIndex:
+    def get(
+        self, user_id: str, layer: str, path: Path, load: Callable[[], list[Record]]
+    ) -> LayerIndex:
         key = (user_id, layer)
         sig = signature(path)  # taken before reading: a later change always looks different
         with self._lock:
@@ -193,6 +203,7 @@ class IndexCache:
         """Drop cached layers of a user (all of them by default)."""
         wanted = None if layers is None else set(layers)
         with self._lock:
-            for key in [k for k in self._entries
-                        if k[0] == user_id and (wanted is None or k[1] in wanted)]:
+            for key in [
+                k for k in self._entries if k[0] == user_id and (wanted is None or k[1] in wanted)
+            ]:
                 del self._entries[key]

@@ -33,8 +33,7 @@ def register(checker: IntegrityChecker) -> None:
         checker.register(check_memory_layers)
 
 
-def check_memory_layers(ctx: StoreContext, changed: Changed = None
-                        ) -> Iterable[IntegrityIssue]:
+def check_memory_layers(ctx: StoreContext, changed: Changed = None) -> Iterable[IntegrityIssue]:
     """``changed``: written paths (only those users are checked) or None for every user."""
     for user, _folder in user_folders(ctx, MEMORY_DIR, changed):
         try:
@@ -69,25 +68,45 @@ def _check_user(ctx: StoreContext, paths: MemoryPaths) -> list[IntegrityIssue]:
         actual = fs.count_jsonl(path) if records is None else len(records)
         if metadata is None:
             if actual:
-                issues.append(IntegrityIssue("counter_mismatch", meta_rel,
-                                             f"missing, but {layer}.jsonl has {actual} lines"))
+                issues.append(
+                    IntegrityIssue(
+                        "counter_mismatch",
+                        meta_rel,
+                        f"missing, but {layer}.jsonl has {actual} lines",
+                    )
+                )
         elif stats.get(layer, {}).get("item_count") != actual:
-            issues.append(IntegrityIssue(
-                "counter_mismatch", meta_rel, f"layer_stats.{layer}.item_count is "
-                f"{stats.get(layer, {}).get('item_count')} but {layer}.jsonl has {actual} lines"))
+            issues.append(
+                IntegrityIssue(
+                    "counter_mismatch",
+                    meta_rel,
+                    f"layer_stats.{layer}.item_count is "
+                    f"{stats.get(layer, {}).get('item_count')} but {layer}.jsonl "
+                    f"has {actual} lines",
+                )
+            )
         if records is None:
             continue
         for line, record in enumerate(records, start=1):
             rel = fs.rel(path)
             if record.get("user_id") != paths.user_id:
-                issues.append(IntegrityIssue("memory_foreign_item", rel,
-                                             f"item of user {record.get('user_id')!r}", line))
+                issues.append(
+                    IntegrityIssue(
+                        "memory_foreign_item", rel, f"item of user {record.get('user_id')!r}", line
+                    )
+                )
             if record.get("layer") != layer:
-                issues.append(IntegrityIssue("memory_wrong_layer", rel,
-                                             f"item says layer {record.get('layer')!r}", line))
+                issues.append(
+                    IntegrityIssue(
+                        "memory_wrong_layer", rel, f"item says layer {record.get('layer')!r}", line
+                    )
+                )
             memory_id = str(record.get("memory_id"))
             if memory_id in seen:
-                issues.append(IntegrityIssue("memory_duplicate", rel,
-                                             f"{memory_id} is also in {seen[memory_id]}", line))
+                issues.append(
+                    IntegrityIssue(
+                        "memory_duplicate", rel, f"{memory_id} is also in {seen[memory_id]}", line
+                    )
+                )
             seen[memory_id] = f"{layer}.jsonl"
     return issues

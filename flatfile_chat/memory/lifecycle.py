@@ -50,8 +50,9 @@ def promoted_copy(record: Record, old: str, new: str, now_iso: str) -> Record:
     return {**record, "layer": new, "layer_entered_at": now_iso, "promotion_history": history}
 
 
-def plan_lifecycle(layers: dict[str, list[Record]], config: FFMemoryLayerConfigDTO,
-                   now: datetime, now_iso: str) -> LifecyclePlan:
+def plan_lifecycle(
+    layers: dict[str, list[Record]], config: FFMemoryLayerConfigDTO, now: datetime, now_iso: str
+) -> LifecyclePlan:
     plan = LifecyclePlan(layers={})
     seen: set[str] = set()
     kept: dict[str, list[Record]] = {}
@@ -75,8 +76,11 @@ def plan_lifecycle(layers: dict[str, list[Record]], config: FFMemoryLayerConfigD
                 continue
             plan.changed.add(layer)
             threshold = config.promotion_thresholds[PROMOTION_KEYS[layer]] if target else 1.0
-            if (target is not None and config.enable_auto_archival
-                    and float(record.get("relevance_score", 0.0)) > threshold):
+            if (
+                target is not None
+                and config.enable_auto_archival
+                and float(record.get("relevance_score", 0.0)) > threshold
+            ):
                 incoming[target].append(promoted_copy(record, layer, target, now_iso))
                 plan.changed.add(target)
                 plan.promoted += 1

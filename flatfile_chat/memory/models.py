@@ -23,12 +23,19 @@ class MemoryLayerType(StrEnum):
     PERMANENT = "permanent"
 
 
-ContextType = Literal["conversation", "insight", "preference", "pattern", "situational",
-                      "compressed_summary"]
+ContextType = Literal[
+    "conversation", "insight", "preference", "pattern", "situational", "compressed_summary"
+]
 CALLER_CONTEXT_TYPES = ("conversation", "insight", "preference", "pattern", "situational")
 # Assigned by the store; a caller that sets them is refused (like a profile's created_at).
-STORE_ASSIGNED = ("created_at", "last_accessed", "layer_entered_at", "promotion_history",
-                  "compression_metadata", "source_layer")
+STORE_ASSIGNED = (
+    "created_at",
+    "last_accessed",
+    "layer_entered_at",
+    "promotion_history",
+    "compression_metadata",
+    "source_layer",
+)
 
 
 class FFMemoryContextDTO(BaseModel):

@@ -22,8 +22,9 @@ STOPWORDS = frozenset(STOPWORDS_EN)
 def fold(text: str) -> str:
     """Case-, width- and accent-insensitive form of ``text``."""
     if not text.isascii():
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                       if not unicodedata.combining(ch))
+        text = "".join(
+            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+        )
     return text.casefold()
 
 

@@ -25,8 +25,17 @@ from flatfile_chat.migration.records import (
 )
 from flatfile_chat.migration.steps import RESERVED
 
-COLLECTIONS = ("users", "profiles", "sessions", "messages", "persona_messages", "documents",
-               "vectors", "personas", "contexts")
+COLLECTIONS = (
+    "users",
+    "profiles",
+    "sessions",
+    "messages",
+    "persona_messages",
+    "documents",
+    "vectors",
+    "personas",
+    "contexts",
+)
 
 
 @dataclass
@@ -43,8 +52,7 @@ class Census:
     duplicate_examples: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"counts": self.counts, "sessions": len(self.sessions),
-                "bad_lines": self.bad_lines}
+        return {"counts": self.counts, "sessions": len(self.sessions), "bad_lines": self.bad_lines}
 
     def compare(self, after: Census, *, quarantined: int = 0) -> list[str]:
         """Everything that differs, in words; ``quarantined`` lines are expected to leave."""
@@ -56,13 +64,17 @@ class Census:
             if before != now:
                 problems.append(f"{name}: {before} before, {now} after")
         if self.bad_lines - quarantined != after.bad_lines:
-            problems.append(f"malformed lines: {self.bad_lines} before, {quarantined} "
-                            f"quarantined, {after.bad_lines} left")
+            problems.append(
+                f"malformed lines: {self.bad_lines} before, {quarantined} "
+                f"quarantined, {after.bad_lines} left"
+            )
         for key in sorted(set(self.sessions) | set(after.sessions)):
             if self.sessions.get(key) != after.sessions.get(key):
-                problems.append(f"session {key}: message digest "
-                                f"{self.sessions.get(key, 'absent')[:12]} before, "
-                                f"{after.sessions.get(key, 'absent')[:12]} after")
+                problems.append(
+                    f"session {key}: message digest "
+                    f"{self.sessions.get(key, 'absent')[:12]} before, "
+                    f"{after.sessions.get(key, 'absent')[:12]} after"
+                )
                 if len(problems) > 20:
                     break
         return problems
@@ -91,8 +103,10 @@ def take(base: Path) -> Census:
             if name in RESERVED:
                 continue
             session = folder / name
-            if any((session / name).exists()
-                   for name in ("session.json", "messages.jsonl", "documents")):
+            if any(
+                (session / name).exists()
+                for name in ("session.json", "messages.jsonl", "documents")
+            ):
                 holds = True
                 _count_session(census, f"{user}/{name}", session)
         if holds:
@@ -155,12 +169,19 @@ def _count_vectors(census: Census, folder: Path) -> None:
 def _messages(census: Census, path: Path) -> Iterator[dict[str, Any]]:
     def bad() -> None:
         census.bad_lines += 1
+
     return good_messages(path, bad)
 
 
 def _fingerprint(obj: dict[str, Any]) -> bytes:
-    core = [message_key(obj), obj["role"], obj["content"], obj["timestamp"],
-            obj.get("attachments", []), obj.get("metadata", {})]
+    core = [
+        message_key(obj),
+        obj["role"],
+        obj["content"],
+        obj["timestamp"],
+        obj.get("attachments", []),
+        obj.get("metadata", {}),
+    ]
     try:
         return orjson.dumps(core, option=orjson.OPT_SORT_KEYS) + b"\n"
     except TypeError:  # what only ``json`` can write (integers past 64 bits)

@@ -69,18 +69,18 @@ KINDS = ("mapped", "renamed", "dropped_obsolete", "unknown", "invalid")
 
 @dataclass(frozen=True)
 class ConfigFinding:
-    key: str          # dotted old key, e.g. "storage.atomic_write_temp_suffix"
-    kind: str         # one of KINDS
-    detail: str       # where it went, or why not
+    key: str  # dotted old key, e.g. "storage.atomic_write_temp_suffix"
+    kind: str  # one of KINDS
+    detail: str  # where it went, or why not
     line: int | None  # 1-based line in the source file when known
 
 
 @dataclass(frozen=True)
 class ConfigMigration:
-    source: str                               # file path or "preset:<name>"
-    config: FFConfigurationManagerConfigDTO   # the validated result
+    source: str  # file path or "preset:<name>"
+    config: FFConfigurationManagerConfigDTO  # the validated result
     findings: list[ConfigFinding]
-    base: str = "defaults"                    # what unset keys come from: defaults | preset:<n>
+    base: str = "defaults"  # what unset keys come from: defaults | preset:<n>
 
     @property
     def unknown_keys(self) -> list[str]:
@@ -92,16 +92,25 @@ class ConfigMigration:
     def to_yaml(self) -> str:
         """Current-format YAML with only the values that differ from the built-in defaults."""
         counts = ", ".join(f"{n} {kind}" for kind, n in self.counts().items() if n)
-        header = [f"# Migrated from {_one_line(self.source)} by flatfile_chat.migration.config",
-                  f"# {len(self.findings)} old keys: {counts or 'none'}."]
+        header = [
+            f"# Migrated from {_one_line(self.source)} by flatfile_chat.migration.config",
+            f"# {len(self.findings)} old keys: {counts or 'none'}.",
+        ]
         if self.base != "defaults":
-            header.append(f"# Based on the current {self.base.split(':', 1)[1]!r} preset; "
-                          "its values are written out.")
-        header.append("# Only values that differ from the built-in defaults are listed; load "
-                      "with flatfile_chat.config.load_config(path).")
+            header.append(
+                f"# Based on the current {self.base.split(':', 1)[1]!r} preset; "
+                "its values are written out."
+            )
+        header.append(
+            "# Only values that differ from the built-in defaults are listed; load "
+            "with flatfile_chat.config.load_config(path)."
+        )
         diff = _non_default(self.config, FFConfigurationManagerConfigDTO())
-        body = (yaml.safe_dump(diff, sort_keys=False, allow_unicode=True,
-                               default_flow_style=False) if diff else "{}\n")
+        body = (
+            yaml.safe_dump(diff, sort_keys=False, allow_unicode=True, default_flow_style=False)
+            if diff
+            else "{}\n"
+        )
         return "\n".join(header) + "\n" + body
 
     def report(self) -> dict[str, Any]:
@@ -161,13 +170,38 @@ _Rule = _Move | _Gone | _Locking
 
 
 def _fixed(what: str, name: str) -> _Gone:
-    return _Gone(f"{what} is always named {name!r} (the layout is not configurable)", same=name,
-                 differs="the store does not read files under that name")
+    return _Gone(
+        f"{what} is always named {name!r} (the layout is not configurable)",
+        same=name,
+        differs="the store does not read files under that name",
+    )
 
 
-_DANGEROUS_EXTENSIONS = frozenset({
-    ".exe", ".dll", ".so", ".dylib", ".com", ".bat", ".cmd", ".msi", ".scr", ".ps1", ".vbs",
-    ".jar", ".sh", ".js", ".mjs", ".html", ".htm", ".xhtml", ".svg", ".hta", ".php"})
+_DANGEROUS_EXTENSIONS = frozenset(
+    {
+        ".exe",
+        ".dll",
+        ".so",
+        ".dylib",
+        ".com",
+        ".bat",
+        ".cmd",
+        ".msi",
+        ".scr",
+        ".ps1",
+        ".vbs",
+        ".jar",
+        ".sh",
+        ".js",
+        ".mjs",
+        ".html",
+        ".htm",
+        ".xhtml",
+        ".svg",
+        ".hta",
+        ".php",
+    }
+)
 
 
 def _extensions(value: Any) -> tuple[Any, str, str]:
@@ -180,9 +214,11 @@ def _extensions(value: Any) -> tuple[Any, str, str]:
     note = " (lower-cased)" if lowered != list(value) else ""
     refusal = ""
     if refused:
-        refusal = (f"storage.allowed_document_extensions: not applied: {refused} (executable or "
-                   "active content); allowing them would be a security downgrade, add them by "
-                   "hand if you must")
+        refusal = (
+            f"storage.allowed_document_extensions: not applied: {refused} (executable or "
+            "active content); allowing them would be a security downgrade, add them by "
+            "hand if you must"
+        )
     return kept, note, refusal
 
 
@@ -203,11 +239,17 @@ def _timestamp_format(value: Any) -> tuple[Any, str, str]:
 
 
 _CHUNKING = {
-    "optimized_summary": "sentence_boundary", "sentence_based": "sentence_boundary",
-    "sentence_short": "sentence_boundary", "sentence": "sentence_boundary",
-    "fixed_size": "fixed_size", "default_fixed": "fixed_size", "fixed": "fixed_size",
-    "semantic": "semantic_chunking", "semantic_chunking": "semantic_chunking",
-    "sentence_boundary": "sentence_boundary", "paragraph_boundary": "paragraph_boundary",
+    "optimized_summary": "sentence_boundary",
+    "sentence_based": "sentence_boundary",
+    "sentence_short": "sentence_boundary",
+    "sentence": "sentence_boundary",
+    "fixed_size": "fixed_size",
+    "default_fixed": "fixed_size",
+    "fixed": "fixed_size",
+    "semantic": "semantic_chunking",
+    "semantic_chunking": "semantic_chunking",
+    "sentence_boundary": "sentence_boundary",
+    "paragraph_boundary": "paragraph_boundary",
 }
 
 
@@ -215,62 +257,90 @@ def _chunking(value: Any) -> tuple[Any, str, str]:
     if isinstance(value, str) and value in _CHUNKING:
         new = _CHUNKING[value]
         return new, (f" (as {new!r})" if new != value else ""), ""
-    raise _Refused(f"no current chunking strategy for {value!r} (old names: "
-                   f"{', '.join(sorted(_CHUNKING))})")
+    raise _Refused(
+        f"no current chunking strategy for {value!r} (old names: {', '.join(sorted(_CHUNKING))})"
+    )
 
 
 # Reasons shared by v1 and v2 keys.
-_ATOMIC = _Gone("atomic writes always use a hidden temp name (.{name}.tmp-{pid}-{n}) in the "
-                "same folder, then os.replace")
-_BACKUP = _Gone("deletes are not backed up: a document delete removes its index entry first "
-                "(the commit point), then the bytes; keep your own backups if you relied on "
-                "the old copy-before-delete")
+_ATOMIC = _Gone(
+    "atomic writes always use a hidden temp name (.{name}.tmp-{pid}-{n}) in the "
+    "same folder, then os.replace"
+)
+_BACKUP = _Gone(
+    "deletes are not backed up: a document delete removes its index entry first "
+    "(the commit point), then the bytes; keep your own backups if you relied on "
+    "the old copy-before-delete"
+)
 _CLEANUP = _Gone("the store does not remove folders when their last file goes")
-_VALIDATE = _Gone("every record is validated when read; a bad file raises StorageCorrupted "
-                  "naming file:line", same=True,
-                  unsafe="asked to skip validation of files read from disk")
+_VALIDATE = _Gone(
+    "every record is validated when read; a bad file raises StorageCorrupted naming file:line",
+    same=True,
+    unsafe="asked to skip validation of files read from disk",
+)
 _PARENTS = _Gone("folders are always created as needed", same=True)
 _BUFFER = _Gone("JSONL files are read by the store itself; there is no read-buffer setting")
-_RETRIES = _Gone("file operations are not retried; only lock waits repeat, for up to "
-                 "storage.lock_timeout_seconds")
+_RETRIES = _Gone(
+    "file operations are not retried; only lock waits repeat, for up to "
+    "storage.lock_timeout_seconds"
+)
 _TEMP_LEN = _Gone("temp names are unique per process and call; no length setting")
-_SESSION_PREFIX = _Gone("session ids are '{type}_session_{timestamp}_{microseconds}' per "
-                        "session type (chat, panel, debate, problem_solving); existing ids "
-                        "stay valid", same="chat_session")
+_SESSION_PREFIX = _Gone(
+    "session ids are '{type}_session_{timestamp}_{microseconds}' per "
+    "session type (chat, panel, debate, problem_solving); existing ids "
+    "stay valid",
+    same="chat_session",
+)
 _PANEL_PREFIX = _Gone("panel ids are chosen by the caller (create_panel_session(panel_id, ...))")
-_SESSIONS_DIR = _Gone("sessions live directly in users/{user_id}/ (there is no 'sessions' "
-                      "folder)")
+_SESSIONS_DIR = _Gone("sessions live directly in users/{user_id}/ (there is no 'sessions' folder)")
 _SYSTEM_DIR = _Gone("the store keeps no system config folder")
 _LOCK_STRATEGY = _Gone("only file locks (flock on hidden .{name}.lock files)", same="file")
-_LOCK_RETRY = _Gone("lock waits back off exponentially from 1 ms until "
-                    "storage.lock_timeout_seconds; not configurable")
-_SEARCH_FIXED = _Gone("message search ranks by the share of query words found, then recency; "
-                      "not configurable")
+_LOCK_RETRY = _Gone(
+    "lock waits back off exponentially from 1 ms until "
+    "storage.lock_timeout_seconds; not configurable"
+)
+_SEARCH_FIXED = _Gone(
+    "message search ranks by the share of query words found, then recency; not configurable"
+)
 _SEARCH_LIMIT = _Gone("the result limit is an argument: search_messages(limit=20)")
 _SEARCH_WORDS = _Gone("message search matches whole words of any length, case-insensitively")
 _SEARCH_CONTENT = _Gone("message search always searches message content", same=True)
-_SEARCH_CONTEXT = _Gone("message search covers message content only (situational context is "
-                        "read with get_context)")
+_SEARCH_CONTEXT = _Gone(
+    "message search covers message content only (situational context is read with get_context)"
+)
 _SEARCH_METADATA = _Gone("message search covers message content only", same=False)
-_VECTOR_LAYOUT = _Gone("the old per-session vector files are gone; vectors live in knowledge "
-                       "bases (knowledge_bases/{kb_id}/...)")
-_EMBEDDING = _Gone("embeddings are computed locally (knowledge_base.embedding_model, "
-                   "embedding_dimensions); external providers are not supported")
-_CHUNK_TABLE = _Gone("per-strategy parameter tables are gone: knowledge_base.chunk_size, "
-                     "chunk_overlap, max_chunk_size and min_chunk_size apply to every strategy")
-_HYBRID = _Gone("hybrid retrieval fuses keyword and semantic scores as 1-(1-k)(1-s); there is "
-                "no weight")
+_VECTOR_LAYOUT = _Gone(
+    "the old per-session vector files are gone; vectors live in knowledge "
+    "bases (knowledge_bases/{kb_id}/...)"
+)
+_EMBEDDING = _Gone(
+    "embeddings are computed locally (knowledge_base.embedding_model, "
+    "embedding_dimensions); external providers are not supported"
+)
+_CHUNK_TABLE = _Gone(
+    "per-strategy parameter tables are gone: knowledge_base.chunk_size, "
+    "chunk_overlap, max_chunk_size and min_chunk_size apply to every strategy"
+)
+_HYBRID = _Gone(
+    "hybrid retrieval fuses keyword and semantic scores as 1-(1-k)(1-s); there is no weight"
+)
 _SPACY = _Gone("no NLP model: sentences are split by the built-in chunker")
 _MMAP = _Gone("embedding files are loaded whole; there is no memory-map mode")
 _PERSONA_LIMIT = _Gone("the store has no limit on the number of personas")
-_INSIGHT_RETENTION = _Gone("insights are kept as long as their panel "
-                           "(panel_session.session_archive_days applies to whole sessions)")
-_CONTEXT_FIXED = _Gone("situational context is checked by its model (at most 10 key points, "
-                       "confidence in [0, 1]); not configurable")
-_SNAPSHOT_FORMAT = _Gone("context snapshots are named context_{YYYYmmdd_HHMMSS}_{us}.json",
-                         same="%Y%m%d_%H%M%S")
-_ANALYSIS_DIR = _Gone("document analysis is kept in the document's metadata.json entry "
-                      "(update_document_analysis)")
+_INSIGHT_RETENTION = _Gone(
+    "insights are kept as long as their panel "
+    "(panel_session.session_archive_days applies to whole sessions)"
+)
+_CONTEXT_FIXED = _Gone(
+    "situational context is checked by its model (at most 10 key points, "
+    "confidence in [0, 1]); not configurable"
+)
+_SNAPSHOT_FORMAT = _Gone(
+    "context snapshots are named context_{YYYYmmdd_HHMMSS}_{us}.json", same="%Y%m%d_%H%M%S"
+)
+_ANALYSIS_DIR = _Gone(
+    "document analysis is kept in the document's metadata.json entry (update_document_analysis)"
+)
 
 _MAX_PARTICIPANTS = "panel_session.max_participants"
 _THREADING = "panel_session.enable_message_threading"
@@ -279,15 +349,17 @@ _THREADING = "panel_session.enable_message_threading"
 _V1: dict[str, _Rule] = {
     "storage_base_path": _Move("storage.base_path", "./data"),
     "user_data_directory_name": _Move("storage.user_data_directory_name", "users"),
-    "global_personas_directory_name": _Move("storage.global_personas_directory_name",
-                                            "personas_global"),
+    "global_personas_directory_name": _Move(
+        "storage.global_personas_directory_name", "personas_global"
+    ),
     "panel_sessions_directory_name": _fixed("the panel folder", "panel_sessions"),
     "session_data_directory_name": _SESSIONS_DIR,
     "system_config_directory_name": _SYSTEM_DIR,
     "session_id_prefix": _SESSION_PREFIX,
     "panel_id_prefix": _PANEL_PREFIX,
-    "session_timestamp_format": _Move("storage.session_timestamp_format", "%Y%m%d_%H%M%S",
-                                      convert=_timestamp_format),
+    "session_timestamp_format": _Move(
+        "storage.session_timestamp_format", "%Y%m%d_%H%M%S", convert=_timestamp_format
+    ),
     "context_snapshot_timestamp_format": _SNAPSHOT_FORMAT,
     "user_profile_filename": _fixed("the profile file", "profile.json"),
     "session_metadata_filename": _fixed("the session file", "session.json"),
@@ -302,8 +374,9 @@ _V1: dict[str, _Rule] = {
     "max_context_history_snapshots": _Move("storage.max_context_history_snapshots", 100),
     "message_id_length": _Move("storage.message_id_length", 12),
     "message_pagination_default_limit": _Move("storage.message_pagination_default_limit", 100),
-    "session_list_default_limit": _Gone("list_sessions returns every session unless the "
-                                        "caller passes limit="),
+    "session_list_default_limit": _Gone(
+        "list_sessions returns every session unless the caller passes limit="
+    ),
     "search_results_default_limit": _SEARCH_LIMIT,
     "jsonl_read_buffer_size": _BUFFER,
     "atomic_write_temp_suffix": _ATOMIC,
@@ -325,7 +398,8 @@ _V1: dict[str, _Rule] = {
     "allowed_document_extensions": _Move(
         "storage.allowed_document_extensions",
         [".pdf", ".txt", ".md", ".json", ".csv", ".png", ".jpg", ".jpeg", ".gif", ".webp"],
-        convert=_extensions),
+        convert=_extensions,
+    ),
     "document_storage_subdirectory_name": _fixed("a session's document folder", "documents"),
     "document_analysis_subdirectory_name": _ANALYSIS_DIR,
     "context_history_subdirectory_name": _fixed("the snapshot folder", "context_history"),
@@ -340,14 +414,18 @@ _V1: dict[str, _Rule] = {
     "vector_storage_subdirectory": _VECTOR_LAYOUT,
     "vector_index_filename": _VECTOR_LAYOUT,
     "embeddings_filename": _VECTOR_LAYOUT,
-    "default_chunking_strategy": _Move("knowledge_base.chunking_strategy", "optimized_summary",
-                                       convert=_chunking),
+    "default_chunking_strategy": _Move(
+        "knowledge_base.chunking_strategy", "optimized_summary", convert=_chunking
+    ),
     "chunking_strategies": _CHUNK_TABLE,
     "default_embedding_provider": _EMBEDDING,
     "embedding_providers": _EMBEDDING,
     "vector_search_top_k": _Move("knowledge_base.max_retrieval_results", 5),
-    "similarity_threshold": _Move("knowledge_base.min_relevance_threshold", 0.7,
-                                  note="; scores are now fused keyword+semantic relevance"),
+    "similarity_threshold": _Move(
+        "knowledge_base.min_relevance_threshold",
+        0.7,
+        note="; scores are now fused keyword+semantic relevance",
+    ),
     "hybrid_search_weight": _HYBRID,
     "spacy_model_name": _SPACY,
     "vector_batch_size": _Move("knowledge_base.batch_size", 32),
@@ -360,10 +438,13 @@ _V1: dict[str, _Rule] = {
 
 _LOCK_STATS = _Gone("no lock pool, cache or metrics settings")
 _STALE = _Gone("flock locks end with their process, so there are no stale locks to clean up")
-_DOC_PROCESSING = _Gone("the store does not process document contents; analysis is stored as "
-                        "given (update_document_analysis)")
-_DOC_INDEX = _Gone("the base store does not index documents; add them to a knowledge base for "
-                   "retrieval")
+_DOC_PROCESSING = _Gone(
+    "the store does not process document contents; analysis is stored as "
+    "given (update_document_analysis)"
+)
+_DOC_INDEX = _Gone(
+    "the base store does not index documents; add them to a knowledge base for retrieval"
+)
 _DOC_VERSIONS = _Gone("stored documents are not versioned")
 _DOC_COUNT = _Gone("no document count limit; storage.max_document_size_bytes bounds each file")
 _PANEL_FIXED = _Gone("panel behaviour beyond panel_session.* is not configurable")
@@ -378,8 +459,9 @@ _V2: dict[str, dict[str, _Rule]] = {
         "session_data_directory": _SESSIONS_DIR,
         "system_config_directory": _SYSTEM_DIR,
         "session_id_prefix": _SESSION_PREFIX,
-        "session_timestamp_format": _Move("storage.session_timestamp_format", "%Y%m%d_%H%M%S",
-                                          convert=_timestamp_format),
+        "session_timestamp_format": _Move(
+            "storage.session_timestamp_format", "%Y%m%d_%H%M%S", convert=_timestamp_format
+        ),
         "profile_filename": _fixed("the profile file", "profile.json"),
         "session_metadata_filename": _fixed("the session file", "session.json"),
         "messages_filename": _fixed("the messages file", "messages.jsonl"),
@@ -398,8 +480,9 @@ _V2: dict[str, dict[str, _Rule]] = {
         "message_id_length": _Move("storage.message_id_length", 12),
         "temp_file_suffix_length": _TEMP_LEN,
         # Current names whose values still need the migration's checks:
-        "allowed_document_extensions": _Move("storage.allowed_document_extensions",
-                                             convert=_extensions),
+        "allowed_document_extensions": _Move(
+            "storage.allowed_document_extensions", convert=_extensions
+        ),
         "enable_file_locking": _Locking(),
     },
     "search": {
@@ -434,8 +517,11 @@ _V2: dict[str, dict[str, _Rule]] = {
         "embeddings_filename": _VECTOR_LAYOUT,
         "metadata_filename": _VECTOR_LAYOUT,
         "search_top_k": _Move("knowledge_base.max_retrieval_results", 5),
-        "similarity_threshold": _Move("knowledge_base.min_relevance_threshold", 0.7,
-                                      note="; scores are now fused keyword+semantic relevance"),
+        "similarity_threshold": _Move(
+            "knowledge_base.min_relevance_threshold",
+            0.7,
+            note="; scores are now fused keyword+semantic relevance",
+        ),
         "hybrid_search_weight": _HYBRID,
         "distance_metric": _Gone("semantic scores are cosine similarities", same="cosine"),
         "batch_size": _Move("knowledge_base.batch_size", 32),
@@ -445,8 +531,9 @@ _V2: dict[str, dict[str, _Rule]] = {
         "use_gpu": _Gone("embeddings are computed on the CPU", same=False),
         "default_embedding_provider": _EMBEDDING,
         "embedding_providers": _EMBEDDING,
-        "default_chunking_strategy": _Move("knowledge_base.chunking_strategy",
-                                           "optimized_summary", convert=_chunking),
+        "default_chunking_strategy": _Move(
+            "knowledge_base.chunking_strategy", "optimized_summary", convert=_chunking
+        ),
         "chunking_strategies": _CHUNK_TABLE,
         "spacy_model_name": _SPACY,
         "download_spacy_model": _SPACY,
@@ -459,8 +546,25 @@ _V2: dict[str, dict[str, _Rule]] = {
         "metadata_filename": _fixed("the document index", "metadata.json"),
         "allowed_extensions": _Move(
             "storage.allowed_document_extensions",
-            [".pdf", ".txt", ".md", ".json", ".csv", ".doc", ".docx", ".rtf", ".odt", ".png",
-             ".jpg", ".jpeg", ".gif", ".webp", ".svg"], convert=_extensions),
+            [
+                ".pdf",
+                ".txt",
+                ".md",
+                ".json",
+                ".csv",
+                ".doc",
+                ".docx",
+                ".rtf",
+                ".odt",
+                ".png",
+                ".jpg",
+                ".jpeg",
+                ".gif",
+                ".webp",
+                ".svg",
+            ],
+            convert=_extensions,
+        ),
         "max_file_size_bytes": _Move("storage.max_document_size_bytes", 104_857_600),
         "max_files_per_session": _DOC_COUNT,
         "max_total_files": _DOC_COUNT,
@@ -481,10 +585,14 @@ _V2: dict[str, dict[str, _Rule]] = {
         "enable_versioning": _DOC_VERSIONS,
         "max_versions_per_document": _DOC_VERSIONS,
         "version_comparison_enabled": _DOC_VERSIONS,
-        "scan_for_malware": _Gone("uploads are not scanned for malware; only the extension "
-                                  "allowlist and size limit apply", same=False),
-        "allowed_mime_types": _Gone("only the file extension is checked "
-                                    "(storage.allowed_document_extensions)"),
+        "scan_for_malware": _Gone(
+            "uploads are not scanned for malware; only the extension "
+            "allowlist and size limit apply",
+            same=False,
+        ),
+        "allowed_mime_types": _Gone(
+            "only the file extension is checked (storage.allowed_document_extensions)"
+        ),
         "parallel_processing_threshold": _DOC_PROCESSING,
         "processing_timeout_seconds": _DOC_PROCESSING,
         "cache_processed_documents": _DOC_PROCESSING,
@@ -495,8 +603,9 @@ _V2: dict[str, dict[str, _Rule]] = {
         "strategy": _LOCK_STRATEGY,
         "lock_file_suffix": _Gone("lock files are hidden siblings .{name}.lock", same=".lock"),
         "timeout_seconds": _Move("storage.lock_timeout_seconds", 30.0),
-        "acquire_timeout_seconds": _Gone("storage.lock_timeout_seconds (from "
-                                         "locking.timeout_seconds) is the one wait limit"),
+        "acquire_timeout_seconds": _Gone(
+            "storage.lock_timeout_seconds (from locking.timeout_seconds) is the one wait limit"
+        ),
         "hold_timeout_seconds": _Gone("a lock is held for one operation; no hold limit"),
         "retry_enabled": _LOCK_RETRY,
         "retry_strategy": _LOCK_RETRY,
@@ -504,13 +613,16 @@ _V2: dict[str, dict[str, _Rule]] = {
         "retry_max_delay_seconds": _LOCK_RETRY,
         "retry_max_attempts": _LOCK_RETRY,
         "retry_multiplier": _LOCK_RETRY,
-        "deadlock_detection_enabled": _Gone("no deadlock detection setting; a wait ends with "
-                                            "LockTimeout after storage.lock_timeout_seconds"),
-        "deadlock_timeout_seconds": _Gone("no deadlock detection setting; a wait ends with "
-                                          "LockTimeout after storage.lock_timeout_seconds"),
+        "deadlock_detection_enabled": _Gone(
+            "no deadlock detection setting; a wait ends with "
+            "LockTimeout after storage.lock_timeout_seconds"
+        ),
+        "deadlock_timeout_seconds": _Gone(
+            "no deadlock detection setting; a wait ends with "
+            "LockTimeout after storage.lock_timeout_seconds"
+        ),
         "lock_ordering_enforced": _Gone("lock order is fixed by the code, not configured"),
-        "support_shared_locks": _Gone("shared and exclusive locks are always available",
-                                      same=True),
+        "support_shared_locks": _Gone("shared and exclusive locks are always available", same=True),
         "upgrade_locks_enabled": _Gone("locks are taken in the mode needed; no upgrades"),
         "lock_pool_size": _LOCK_STATS,
         "lock_cache_enabled": _LOCK_STATS,
@@ -524,18 +636,21 @@ _V2: dict[str, dict[str, _Rule]] = {
     },
     "panel": {
         "panel_sessions_directory": _fixed("the panel folder", "panel_sessions"),
-        "global_personas_directory": _Move("storage.global_personas_directory_name",
-                                           "personas_global"),
+        "global_personas_directory": _Move(
+            "storage.global_personas_directory_name", "personas_global"
+        ),
         "insights_subdirectory": _fixed("a panel's insights folder", "insights"),
         "personas_subdirectory": _fixed("a user's persona folder", "personas"),
         "panel_metadata_filename": _fixed("the panel file", "panel_config.json"),
         "panel_id_prefix": _PANEL_PREFIX,
         "max_personas_per_panel": _Move(_MAX_PARTICIPANTS, 10),
         "min_personas_per_panel": _Move("panel_session.min_participants", 2),
-        "max_messages_per_panel": _Gone("no per-panel message limit "
-                                        "(panel_session.max_message_length bounds each one)"),
-        "max_panels_per_user": _Gone("no per-user panel limit; "
-                                     "panel_session.max_concurrent_sessions bounds open panels"),
+        "max_messages_per_panel": _Gone(
+            "no per-panel message limit (panel_session.max_message_length bounds each one)"
+        ),
+        "max_panels_per_user": _Gone(
+            "no per-user panel limit; panel_session.max_concurrent_sessions bounds open panels"
+        ),
         "global_persona_limit": _PERSONA_LIMIT,
         "user_persona_limit": _PERSONA_LIMIT,
         "allow_custom_personas": _Gone("users can always store their own personas", same=True),
@@ -550,8 +665,10 @@ _V2: dict[str, dict[str, _Rule]] = {
         "voting_enabled": _Move("panel_session.enable_voting", True),
         "consensus_tracking": _Move("panel_session.enable_decision_tracking", True),
         "disagreement_highlighting": _PANEL_FIXED,
-        "panel_types": _Gone("panel types are fixed (multi_persona, ai_debate, focus_group, "
-                             "brainstorm, expert_consultation, decision_making)"),
+        "panel_types": _Gone(
+            "panel types are fixed (multi_persona, ai_debate, focus_group, "
+            "brainstorm, expert_consultation, decision_making)"
+        ),
         "default_personas": _Gone("no built-in personas: store them with store_persona"),
         "lazy_load_insights": _PANEL_FIXED,
         "cache_panel_state": _PANEL_FIXED,
@@ -560,34 +677,54 @@ _V2: dict[str, dict[str, _Rule]] = {
         "context_window_messages": _PANEL_FIXED,
         "context_summary_enabled": _PANEL_FIXED,
     },
-    "runtime": {name: _RUNTIME for name in (
-        "cache_size_limit", "cache_ttl_seconds", "file_retry_delay_ms",
-        "file_retry_max_delay_ms", "file_retry_attempts", "file_retry_backoff_factor",
-        "entity_patterns", "jsonl_page_size", "temp_dir_cleanup_interval_seconds",
-        "max_concurrent_operations")} | {
-        "default_encoding": _Gone("every file is UTF-8", same="utf-8")},
+    "runtime": {
+        name: _RUNTIME
+        for name in (
+            "cache_size_limit",
+            "cache_ttl_seconds",
+            "file_retry_delay_ms",
+            "file_retry_max_delay_ms",
+            "file_retry_attempts",
+            "file_retry_backoff_factor",
+            "entity_patterns",
+            "jsonl_page_size",
+            "temp_dir_cleanup_interval_seconds",
+            "max_concurrent_operations",
+        )
+    }
+    | {"default_encoding": _Gone("every file is UTF-8", same="utf-8")},
 }
 
 # Sections already in the current format (kept key by key, unknown keys reported).
-_CURRENT_SECTIONS = tuple(n for n in FFConfigurationManagerConfigDTO.model_fields
-                          if n != "storage")
+_CURRENT_SECTIONS = tuple(n for n in FFConfigurationManagerConfigDTO.model_fields if n != "storage")
 # Top-level parts of PrismMind integration files (configs/*.json next to ``flatfile_config``).
-_PRISMMIND_SECTIONS = ("document_processing", "handler_strategies", "integration_settings",
-                       "engine_selection")
+_PRISMMIND_SECTIONS = (
+    "document_processing",
+    "handler_strategies",
+    "integration_settings",
+    "engine_selection",
+)
 _SPECIAL = ("flatfile_config", "environment", "preset")
 
 # Old presets: upstream v1's DevelopmentConfig/ProductionConfig together with v2's
 # from_environment(), written in v2 shape (where both set a key they agree).
 OLD_PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "development": {
-        "storage": {"base_path": "./dev_data", "validate_json_on_read": True,
-                    "backup_before_delete": True, "max_messages_per_session": 10_000},
+        "storage": {
+            "base_path": "./dev_data",
+            "validate_json_on_read": True,
+            "backup_before_delete": True,
+            "max_messages_per_session": 10_000,
+        },
         "locking": {"deadlock_detection_enabled": True},
         "search": {"enable_search_cache": False},
     },
     "production": {
-        "storage": {"base_path": "/var/lib/chatdb/data", "validate_json_on_read": False,
-                    "jsonl_read_buffer_size": 16_384},
+        "storage": {
+            "base_path": "/var/lib/chatdb/data",
+            "validate_json_on_read": False,
+            "jsonl_read_buffer_size": 16_384,
+        },
         "search": {"default_page_size": 50, "default_limit": 10, "cache_ttl_seconds": 600},
         "locking": {"retry_max_attempts": 200},
     },
@@ -600,6 +737,7 @@ OLD_PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 
 
 # -- the migration --------------------------------------------------------------------------
+
 
 @dataclass
 class _Entry:
@@ -615,8 +753,7 @@ class _Entry:
 
 
 class _Migration:
-    def __init__(self, document: Mapping[Any, Any], origin: str,
-                 base_preset: str | None) -> None:
+    def __init__(self, document: Mapping[Any, Any], origin: str, base_preset: str | None) -> None:
         self.document, self.origin = document, origin
         self.entries: list[_Entry] = []
         self.base = "defaults"
@@ -625,17 +762,26 @@ class _Migration:
         if base_preset is not None:
             self.base = f"preset:{base_preset}"
         self.base_data: dict[str, Any] = (
-            load_config(preset=base_preset).model_dump(mode="json") if base_preset else {})
-        self.base_dump = FFConfigurationManagerConfigDTO.model_validate(
-            self.base_data).model_dump(mode="json")
+            load_config(preset=base_preset).model_dump(mode="json") if base_preset else {}
+        )
+        self.base_dump = FFConfigurationManagerConfigDTO.model_validate(self.base_data).model_dump(
+            mode="json"
+        )
 
     def _preset_key(self, value: Any, base_preset: str | None) -> str | None:
         if isinstance(value, str) and value in PRESETS:
-            self._add(("preset",), "mapped", f"current key: starts from the current {value!r} "
-                      "preset, whose values are written out")
+            self._add(
+                ("preset",),
+                "mapped",
+                f"current key: starts from the current {value!r} "
+                "preset, whose values are written out",
+            )
             return value
-        self._add(("preset",), "invalid", f"preset: expected one of {', '.join(PRESETS)} "
-                  f"(got {_clip(value)}); not applied")
+        self._add(
+            ("preset",),
+            "invalid",
+            f"preset: expected one of {', '.join(PRESETS)} (got {_clip(value)}); not applied",
+        )
         return base_preset
 
     # -- walking the old document ----------------------------------------------------------
@@ -649,30 +795,48 @@ class _Migration:
             elif key == "flatfile_config":
                 self._section(path, value, _V1, None, "v1 StorageConfig keys")
             elif key in _V2:
-                model = FFConfigurationManagerConfigDTO.model_fields["storage"].annotation \
-                    if key == "storage" else None
+                model = (
+                    FFConfigurationManagerConfigDTO.model_fields["storage"].annotation
+                    if key == "storage"
+                    else None
+                )
                 self._section(path, value, _V2[key], model, f"v2 {key} keys")
             elif key in _CURRENT_SECTIONS:
                 self._current(path, value, FFConfigurationManagerConfigDTO)
             elif key == "environment":
-                self._add(path, "dropped_obsolete",
-                          f"no equivalent: v2 recorded the environment name ({_clip(value)}) "
-                          "but used a loaded file's values as they were; to start from a "
-                          "current preset add 'preset: NAME'")
+                self._add(
+                    path,
+                    "dropped_obsolete",
+                    f"no equivalent: v2 recorded the environment name ({_clip(value)}) "
+                    "but used a loaded file's values as they were; to start from a "
+                    "current preset add 'preset: NAME'",
+                )
             elif key in _PRISMMIND_SECTIONS:
-                self._add(path, "dropped_obsolete",
-                          "no equivalent: PrismMind document-processing settings are not part "
-                          f"of the store's config ({_count_keys(value)} keys not carried over)")
+                self._add(
+                    path,
+                    "dropped_obsolete",
+                    "no equivalent: PrismMind document-processing settings are not part "
+                    f"of the store's config ({_count_keys(value)} keys not carried over)",
+                )
             else:
                 known = [*_V1, *_V2, *_CURRENT_SECTIONS, *_SPECIAL, *_PRISMMIND_SECTIONS]
                 self._unknown(path, "not a v1/v2 setting nor a current one", known)
         return self._finish()
 
-    def _section(self, path: tuple[Any, ...], value: Any, rules: Mapping[str, _Rule],
-                 current_model: Any, what: str) -> None:
+    def _section(
+        self,
+        path: tuple[Any, ...],
+        value: Any,
+        rules: Mapping[str, _Rule],
+        current_model: Any,
+        what: str,
+    ) -> None:
         if not isinstance(value, Mapping):
-            self._add(path, "invalid", f"{_dotted(path)}: expected a mapping of {what} "
-                      f"(got {_clip(value)}); not applied")
+            self._add(
+                path,
+                "invalid",
+                f"{_dotted(path)}: expected a mapping of {what} (got {_clip(value)}); not applied",
+            )
             return
         for key, item in value.items():
             sub = (*path, key)
@@ -684,23 +848,27 @@ class _Migration:
                 known = [*rules, *(current_model.model_fields if current_model else ())]
                 self._unknown(sub, f"not one of the {what}", known)
 
-    def _current(self, path: tuple[Any, ...], value: Any, parent: Any,
-                 field_name: Any = None) -> None:
+    def _current(
+        self, path: tuple[Any, ...], value: Any, parent: Any, field_name: Any = None
+    ) -> None:
         """A key in the current format: sections are walked, everything else kept as is."""
         name = path[-1] if field_name is None else field_name
         annotation = parent.model_fields[name].annotation
-        if (isinstance(annotation, type) and issubclass(annotation, BaseModel)
-                and isinstance(value, Mapping)):
+        if (
+            isinstance(annotation, type)
+            and issubclass(annotation, BaseModel)
+            and isinstance(value, Mapping)
+        ):
             for key, item in value.items():
                 sub = (*path, key)
                 if isinstance(key, str) and key in annotation.model_fields:
                     self._current(sub, item, annotation)
                 else:
-                    self._unknown(sub, f"not a current {_dotted(path)} key",
-                                  list(annotation.model_fields))
+                    self._unknown(
+                        sub, f"not a current {_dotted(path)} key", list(annotation.model_fields)
+                    )
             return
-        self._assign(path, "mapped", tuple(map(str, path)), plain(value),
-                     "current key, kept as is")
+        self._assign(path, "mapped", tuple(map(str, path)), plain(value), "current key, kept as is")
 
     def _rule(self, rule: _Rule, path: tuple[Any, ...], value: Any) -> None:
         value = plain(value)
@@ -708,11 +876,14 @@ class _Migration:
             self._add(path, "dropped_obsolete", _gone_detail(rule, value))
         elif isinstance(rule, _Locking):
             if value is False:
-                self._add(path, "dropped_obsolete",
-                          "no equivalent: file locking cannot be turned off "
-                          "(storage.enable_file_locking is always true). Not applied: your "
-                          "value False would let concurrent writers corrupt files, a security "
-                          "downgrade")
+                self._add(
+                    path,
+                    "dropped_obsolete",
+                    "no equivalent: file locking cannot be turned off "
+                    "(storage.enable_file_locking is always true). Not applied: your "
+                    "value False would let concurrent writers corrupt files, a security "
+                    "downgrade",
+                )
             else:
                 self._move(_Move(rule.target, True), path, value)
         else:
@@ -721,8 +892,13 @@ class _Migration:
     def _move(self, rule: _Move, path: tuple[Any, ...], value: Any) -> None:
         target = tuple(rule.target.split("."))
         kind = "mapped" if str(path[-1]) == target[-1] else "renamed"
-        verb = ("kept at" if _dotted(path) == rule.target
-                else "moved to" if kind == "mapped" else "renamed to")
+        verb = (
+            "kept at"
+            if _dotted(path) == rule.target
+            else "moved to"
+            if kind == "mapped"
+            else "renamed to"
+        )
         note, new, refused = rule.note, value, ""
         if rule.convert is not None:
             try:
@@ -733,24 +909,38 @@ class _Migration:
                 return
             note = extra + note
         base = _lookup(self.base_dump, target)
-        if (rule.old_default is not _UNSET and _same(value, rule.old_default)
-                and not _same(new, base)):
-            self._add(path, kind, f"{verb} {rule.target}{note}; {_clip(value)} was the old "
-                      f"default, so the current {_clip(base)} applies")
+        if (
+            rule.old_default is not _UNSET
+            and _same(value, rule.old_default)
+            and not _same(new, base)
+        ):
+            self._add(
+                path,
+                kind,
+                f"{verb} {rule.target}{note}; {_clip(value)} was the old "
+                f"default, so the current {_clip(base)} applies",
+            )
         else:
             self._assign(path, kind, target, new, f"{verb} {rule.target}{note}")
         if refused:
             self._add(path, "invalid", refused)
 
     # -- entries ---------------------------------------------------------------------------
-    def _add(self, path: tuple[Any, ...], kind: str, detail: str,
-             target: tuple[str, ...] | None = None, value: Any = None) -> _Entry:
+    def _add(
+        self,
+        path: tuple[Any, ...],
+        kind: str,
+        detail: str,
+        target: tuple[str, ...] | None = None,
+        value: Any = None,
+    ) -> _Entry:
         entry = _Entry(_dotted(path), path, kind, detail, target, value)
         self.entries.append(entry)
         return entry
 
-    def _assign(self, path: tuple[Any, ...], kind: str, target: tuple[str, ...], value: Any,
-                detail: str) -> None:
+    def _assign(
+        self, path: tuple[Any, ...], kind: str, target: tuple[str, ...], value: Any, detail: str
+    ) -> None:
         self._add(path, kind, detail, target=target, value=value)
 
     def _unknown(self, path: tuple[Any, ...], why: str, known: list[Any]) -> None:
@@ -771,13 +961,13 @@ class _Migration:
             if entry.failure:
                 kept = _lookup(dump, entry.target) if entry.target else None
                 target = ".".join(entry.target) if entry.target else entry.key
-                detail = (f"{target}: {entry.failure} (got {_clip(entry.value)}); kept "
-                          f"{_clip(kept)}")
+                detail = f"{target}: {entry.failure} (got {_clip(entry.value)}); kept {_clip(kept)}"
                 if _is_limit(entry.target, entry.value):
                     detail += "; a limit of 0 or less is refused, not read as 'unlimited'"
                 entry.kind = "invalid"
-            line = line_of(self.document, entry.path) if isinstance(
-                self.document, LineDict) else None
+            line = (
+                line_of(self.document, entry.path) if isinstance(self.document, LineDict) else None
+            )
             findings.append(ConfigFinding(entry.key, entry.kind, _one_line(detail), line))
         return ConfigMigration(self.origin, config, findings, self.base)
 
@@ -793,16 +983,19 @@ class _Migration:
         for target, group in by_target.items():
             if all(_same(e.value, group[0].value) for e in group):
                 continue
-            numbers = all(isinstance(e.value, int | float) and not isinstance(e.value, bool)
-                          for e in group)
+            numbers = all(
+                isinstance(e.value, int | float) and not isinstance(e.value, bool) for e in group
+            )
             if numbers and target[-1].startswith("max_"):
                 winner, why = min(group, key=lambda e: e.value), "the stricter limit"
             else:
                 winner, why = group[0], "the first in the file"
             for entry in group:
                 if entry is not winner and not _same(entry.value, winner.value):
-                    entry.failure = (f"conflicts with {winner.key} = {_clip(winner.value)}, "
-                                     f"which is kept ({why})")
+                    entry.failure = (
+                        f"conflicts with {winner.key} = {_clip(winner.value)}, "
+                        f"which is kept ({why})"
+                    )
 
     def _validate(self) -> FFConfigurationManagerConfigDTO:
         """Validate everything at once; blame each error on the assignment it is about, drop
@@ -816,36 +1009,38 @@ class _Migration:
                 return FFConfigurationManagerConfigDTO.model_validate(data)
             except pydantic.ValidationError as exc:
                 if not self._blame(exc, active):  # cannot happen: the base alone is valid
-                    raise ConfigError(f"{self.origin}: migrated config does not validate: "
-                                      f"{exc}", path=self.origin) from None
+                    raise ConfigError(
+                        f"{self.origin}: migrated config does not validate: {exc}", path=self.origin
+                    ) from None
 
     def _blame(self, exc: pydantic.ValidationError, active: list[_Entry]) -> bool:
         blamed = False
         for error in exc.errors():
             loc = tuple(error["loc"])
-            inside = [e for e in active if loc[:len(e.target)] == e.target]
+            inside = [e for e in active if loc[: len(e.target)] == e.target]
             culprit = max(inside, key=lambda e: len(e.target)) if inside else None
             if culprit is None:  # a section-level rule (e.g. chunk sizes): the last one in it
-                around = [e for e in active if e.target[:len(loc)] == loc]
+                around = [e for e in active if e.target[: len(loc)] == loc]
                 culprit = around[-1] if around else None
             if culprit is None:
                 continue
             message = error["msg"]
             if len(loc) > len(culprit.target):
-                message = f"{'.'.join(map(str, loc[len(culprit.target):]))}: {message}"
-            culprit.failure = (f"{culprit.failure}; {message}" if culprit.failure
-                               else message)
+                message = f"{'.'.join(map(str, loc[len(culprit.target) :]))}: {message}"
+            culprit.failure = f"{culprit.failure}; {message}" if culprit.failure else message
             blamed = True
         return blamed
 
 
 # -- public API -----------------------------------------------------------------------------
 
+
 def migrate_config_data(data: dict, *, origin: str = "<config>") -> ConfigMigration:
     """Migrate an old config already read into a mapping (a ``LineDict`` keeps its lines)."""
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{origin}: top level must be a mapping, got {type(data).__name__}",
-                          path=origin)
+        raise ConfigError(
+            f"{origin}: top level must be a mapping, got {type(data).__name__}", path=origin
+        )
     return _Migration(data, origin, None).run()
 
 
@@ -864,11 +1059,13 @@ def migrate_config_file(path: Path) -> ConfigMigration:
     except YAMLError as exc:  # too large, or not UTF-8
         raise ConfigError(str(exc), path=source, line=exc.line) from None
     except OSError as exc:
-        raise ConfigError(f"{source}: cannot read config file: {exc.strerror or exc}",
-                          path=source) from None
+        raise ConfigError(
+            f"{source}: cannot read config file: {exc.strerror or exc}", path=source
+        ) from None
     suffix = path.suffix.lower()
-    if suffix == ".json" or (suffix not in (".yaml", ".yml", ".toml")
-                             and text.lstrip().startswith("{")):
+    if suffix == ".json" or (
+        suffix not in (".yaml", ".yml", ".toml") and text.lstrip().startswith("{")
+    ):
         document = _read_json(text, source)
     elif suffix == ".toml":
         document = _read_toml(text, source)
@@ -881,17 +1078,22 @@ def migrate_config_file(path: Path) -> ConfigMigration:
         document = LineDict()
         document.line, document.key_lines = 1, {}
     if not isinstance(document, Mapping):
-        raise ConfigError(f"{source}: top level must be a mapping, got "
-                          f"{type(document).__name__}", path=source,
-                          line=getattr(document, "line", None))
+        raise ConfigError(
+            f"{source}: top level must be a mapping, got {type(document).__name__}",
+            path=source,
+            line=getattr(document, "line", None),
+        )
     return _Migration(document, source, None).run()
 
 
 def migrate_preset(name: str) -> ConfigMigration:
     """Migrate an old preset (development, production, test) onto the current one."""
     if name not in OLD_PRESETS:
-        raise ConfigError(f"unknown old preset {name!r} (allowed: {', '.join(OLD_PRESETS)})",
-                          key="preset", value=name)
+        raise ConfigError(
+            f"unknown old preset {name!r} (allowed: {', '.join(OLD_PRESETS)})",
+            key="preset",
+            value=name,
+        )
     return _Migration(OLD_PRESETS[name], f"preset:{name}", name).run()
 
 
@@ -905,8 +1107,9 @@ def _read_json(text: str, source: str) -> Any:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{source}:{exc.lineno}: invalid JSON: {exc.msg}", path=source,
-                          line=exc.lineno) from None
+        raise ConfigError(
+            f"{source}:{exc.lineno}: invalid JSON: {exc.msg}", path=source, line=exc.lineno
+        ) from None
     except RecursionError:
         raise ConfigError(f"{source}: JSON nested too deeply", path=source) from None
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
@@ -932,8 +1135,12 @@ def _read_json(text: str, source: str) -> Any:
         if isinstance(top, LineDict) and pending is None:
             key, pos = json.decoder.scanstring(text, pos + 1)
             if key in top.key_lines:
-                raise ConfigError(f"{source}:{line(pos)}: duplicate key {key!r} (first defined "
-                                  f"on line {top.key_lines[key]})", path=source, line=line(pos))
+                raise ConfigError(
+                    f"{source}:{line(pos)}: duplicate key {key!r} (first defined "
+                    f"on line {top.key_lines[key]})",
+                    path=source,
+                    line=line(pos),
+                )
             top.key_lines[key], pending = line(pos), key
             continue
         if ch == "{":
@@ -956,14 +1163,19 @@ def _read_json(text: str, source: str) -> Any:
         if isinstance(value, LineDict | LineList):
             stack.append(value)
             if len(stack) > _MAX_DEPTH:
-                raise ConfigError(f"{source}:{line(pos)}: nesting deeper than {_MAX_DEPTH} "
-                                  "levels", path=source, line=line(pos))
+                raise ConfigError(
+                    f"{source}:{line(pos)}: nesting deeper than {_MAX_DEPTH} levels",
+                    path=source,
+                    line=line(pos),
+                )
         pos = after
     return root
 
 
-_TOML_LINE = re.compile(r"""^\s*(\[\[?)?\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
-                        r"""(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*(\]\]?|=)""")
+_TOML_LINE = re.compile(
+    r"""^\s*(\[\[?)?\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
+    r"""(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*(\]\]?|=)"""
+)
 _TOML_PART = re.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
 
 
@@ -981,8 +1193,10 @@ def _read_toml(text: str, source: str) -> Any:
         match = _TOML_LINE.match(raw)
         if not match:
             continue
-        parts = tuple(next(p for p in m.groups() if p is not None)
-                      for m in _TOML_PART.finditer(match.group(2)))
+        parts = tuple(
+            next(p for p in m.groups() if p is not None)
+            for m in _TOML_PART.finditer(match.group(2))
+        )
         if match.group(1):  # [table] or [[array]]
             table = parts
             lines.setdefault(table, number)
@@ -1006,6 +1220,7 @@ def _with_lines(value: Any, lines: dict[tuple[str, ...], int], path: tuple[str, 
 
 # -- helpers --------------------------------------------------------------------------------
 
+
 def _gone_detail(rule: _Gone, value: Any) -> str:
     detail = f"no equivalent: {rule.reason}"
     if rule.same is _UNSET:
@@ -1013,8 +1228,9 @@ def _gone_detail(rule: _Gone, value: Any) -> str:
     if _same(value, rule.same):
         return f"{detail} (your value {_clip(value)} matches)"
     if rule.unsafe:
-        return (f"{detail}. Not applied: your value {_clip(value)} {rule.unsafe}, a security "
-                "downgrade")
+        return (
+            f"{detail}. Not applied: your value {_clip(value)} {rule.unsafe}, a security downgrade"
+        )
     return f"{detail} (your value {_clip(value)} differs: {rule.differs or 'not supported'})"
 
 
@@ -1032,8 +1248,13 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _is_limit(target: tuple[str, ...] | None, value: Any) -> bool:
-    return (target is not None and target[-1].startswith("max_")
-            and isinstance(value, int | float) and not isinstance(value, bool) and value <= 0)
+    return (
+        target is not None
+        and target[-1].startswith("max_")
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value <= 0
+    )
 
 
 def _lookup(data: Any, path: tuple[str, ...]) -> Any:
@@ -1075,7 +1296,7 @@ def _dotted(path: tuple[Any, ...]) -> str:
 
 def _clip(value: Any, width: int = 80) -> str:
     text = repr(plain(value))
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _one_line(text: str) -> str:

@@ -36,8 +36,13 @@ def detect(base: Path) -> Detection:
     applied = history.read(base)
     if applied:
         last = applied[-1]
-        return Detection(last.target, [f"{MIGRATION_DIR}/history.jsonl: last step "
-                                       f"{last.label} ({last.source} -> {last.target})"])
+        return Detection(
+            last.target,
+            [
+                f"{MIGRATION_DIR}/history.jsonl: last step "
+                f"{last.label} ({last.source} -> {last.target})"
+            ],
+        )
     if not base.is_dir() or not any(base.iterdir()):
         return Detection("empty", [f"{base} holds nothing"])
     if not (base / "users").is_dir():
@@ -46,8 +51,9 @@ def detect(base: Path) -> Detection:
     if stray.generation == "G0":
         # G0 user folders beside a users/ folder: either a G0 store with a user named
         # "users", or a half-moved store. Guessing would strand one half; say so instead.
-        return Detection("ambiguous", [*stray.evidence, "users/ exists as well"],
-                         mixed=stray.evidence)
+        return Detection(
+            "ambiguous", [*stray.evidence, "users/ exists as well"], mixed=stray.evidence
+        )
     return _detect_users_tree(base)
 
 
@@ -59,8 +65,9 @@ def _detect_g0(base: Path, skip: frozenset[str] = frozenset({MIGRATION_DIR})) ->
         folder = base / user
         if (folder / "profile.json").is_file():
             evidence.append(f"{user}/profile.json with no users/ level")
-        elif folder.is_dir() and any((folder / s / "session.json").is_file()
-                                     for s in os.listdir(folder)):
+        elif folder.is_dir() and any(
+            (folder / s / "session.json").is_file() for s in os.listdir(folder)
+        ):
             evidence.append(f"{user}/ holds sessions with no users/ level")
         if len(evidence) >= 3:
             break
@@ -101,12 +108,14 @@ def _detect_users_tree(base: Path) -> Detection:
         return Detection("G3", g3[:5])
     if new:
         return Detection("G2", new[:5])
-    return Detection("G2", ["users/ holds no session with field names to judge by; the "
-                            "G2/G3 layout is assumed"])
+    return Detection(
+        "G2", ["users/ holds no session with field names to judge by; the G2/G3 layout is assumed"]
+    )
 
 
-def _judge_session(base: Path, session: Path, old: list[str], new: list[str],
-                   g3: list[str]) -> None:
+def _judge_session(
+    base: Path, session: Path, old: list[str], new: list[str], g3: list[str]
+) -> None:
     rel = session.relative_to(base).as_posix()
     record = _read_json(session / "session.json")
     if "id" in record and "session_id" not in record:
@@ -155,4 +164,3 @@ def _head(path: Path) -> list[dict]:
     except OSError:
         pass
     return out
-

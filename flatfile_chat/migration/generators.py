@@ -52,10 +52,22 @@ _BASE_TIME = {
     "G3": datetime(2025, 8, 11, 18, 21, 42, 529412),
 }
 
-_USERS = (("alice", "Alice Johnson"), ("markly", "markly"), ("test_user", ""),
-          ("bob-k", "Bob Kim"), ("j.doe", "Jordan Doe"), ("carol_m", "Carol Martín"))
-_TITLES = ("Python Learning Session", "Chat Session", "Weekend planning", "Café notes ☕",
-           "Test Session", "Design review")
+_USERS = (
+    ("alice", "Alice Johnson"),
+    ("markly", "markly"),
+    ("test_user", ""),
+    ("bob-k", "Bob Kim"),
+    ("j.doe", "Jordan Doe"),
+    ("carol_m", "Carol Martín"),
+)
+_TITLES = (
+    "Python Learning Session",
+    "Chat Session",
+    "Weekend planning",
+    "Café notes ☕",
+    "Test Session",
+    "Design review",
+)
 _PROMPTS = (
     "How do I read a CSV file in Python?",
     "Can you explain what a closure is?",
@@ -75,29 +87,49 @@ _REPLIES = (
     "Start with one small project you can explain end to end:\n\n1. the problem\n2. your fix",
     "It can be: a naïve timestamp has no zone, so comparing it with an aware one fails.",
     'An idempotent call gives the same result however often you repeat it — "safe to retry".',
-    "In a normal string \\n is a newline escape; use a raw string r\"C:\\temp\\new\".",
+    'In a normal string \\n is a newline escape; use a raw string r"C:\\temp\\new".',
     "はい、扱えます。UTF-8 で保存してください。",
     "1. Lentil soup\n2. Grilled vegetables with tahini\n3. Chocolate–avocado mousse",
     "Three decisions, two open questions and one deadline (Friday).",
 )
 _DOCS = (
-    ("solar_panels", "Solar panels", (
-        "Photovoltaic cells turn sunlight straight into direct current.",
-        "An inverter changes that current into the alternating current a house uses.",
-        "Panels lose a little efficiency every year, usually under one percent.",
-        "Tilt and shade matter more than the brand of the panel.")),
-    ("urban_gardens", "Urban gardens", (
-        "Rooftop gardens cool buildings in summer and hold back storm water.",
-        "Raised beds avoid contaminated city soil.",
-        "Community plots turn empty lots into places where neighbours meet — and eat.")),
-    ("battery_storage", "Battery storage", (
-        "Home batteries store midday solar power for the evening peak.",
-        "Lithium iron phosphate cells trade some density for a much longer life.",
-        "A battery's usable capacity is smaller than the number on its label.")),
-    ("tidal_energy", "Tidal energy", (
-        "Tides are predictable decades ahead, unlike wind or sunshine.",
-        "Barrages and underwater turbines are the two main designs.",
-        "Salt water corrosion is the main maintenance cost.")),
+    (
+        "solar_panels",
+        "Solar panels",
+        (
+            "Photovoltaic cells turn sunlight straight into direct current.",
+            "An inverter changes that current into the alternating current a house uses.",
+            "Panels lose a little efficiency every year, usually under one percent.",
+            "Tilt and shade matter more than the brand of the panel.",
+        ),
+    ),
+    (
+        "urban_gardens",
+        "Urban gardens",
+        (
+            "Rooftop gardens cool buildings in summer and hold back storm water.",
+            "Raised beds avoid contaminated city soil.",
+            "Community plots turn empty lots into places where neighbours meet — and eat.",
+        ),
+    ),
+    (
+        "battery_storage",
+        "Battery storage",
+        (
+            "Home batteries store midday solar power for the evening peak.",
+            "Lithium iron phosphate cells trade some density for a much longer life.",
+            "A battery's usable capacity is smaller than the number on its label.",
+        ),
+    ),
+    (
+        "tidal_energy",
+        "Tidal energy",
+        (
+            "Tides are predictable decades ahead, unlike wind or sunshine.",
+            "Barrages and underwater turbines are the two main designs.",
+            "Salt water corrosion is the main maintenance cost.",
+        ),
+    ),
 )
 _PANEL = ("tom_okafor", "priya_natarajan")
 _DOTTED = "dr._sarah_wilson"
@@ -174,8 +206,10 @@ def _hand_json(obj: Any, depth: int = 0) -> str:
     """A hand-edited persona file: dicts indented, lists on one line (does not round-trip)."""
     if isinstance(obj, dict) and obj:
         pad = "  " * (depth + 1)
-        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {_hand_json(v, depth + 1)}"
-                 for k, v in obj.items()]
+        items = [
+            f"{pad}{json.dumps(k, ensure_ascii=False)}: {_hand_json(v, depth + 1)}"
+            for k, v in obj.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
     return json.dumps(obj, ensure_ascii=False)
 
@@ -213,16 +247,32 @@ def _user_ids(count: int) -> list[str]:
 # --- records -----------------------------------------------------------------------------
 
 
-def _message(ctx: _Ctx, role: str, content: str, at: datetime, *, bridge: bool = False,
-             metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+def _message(
+    ctx: _Ctx,
+    role: str,
+    content: str,
+    at: datetime,
+    *,
+    bridge: bool = False,
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A message line in the dataclass key order: role, content, id, timestamp, ..."""
     key = "message_id" if ctx.new_ids else "id"
     ident = "msg_" + _hex(ctx, 32 if bridge or metadata else 12)
     if bridge:
-        metadata = {"chat_optimized": True, "stored_via_bridge": True,
-                    "processing_time": ctx.rng.randint(5, 60) * 2.0 ** -21}
-    return {"role": role, "content": content, key: ident, "timestamp": at.isoformat(),
-            "attachments": [], "metadata": metadata or {}}
+        metadata = {
+            "chat_optimized": True,
+            "stored_via_bridge": True,
+            "processing_time": ctx.rng.randint(5, 60) * 2.0**-21,
+        }
+    return {
+        "role": role,
+        "content": content,
+        key: ident,
+        "timestamp": at.isoformat(),
+        "attachments": [],
+        "metadata": metadata or {},
+    }
 
 
 def _conversation(ctx: _Ctx, count: int, *, bridge: bool) -> list[dict[str, Any]]:
@@ -232,21 +282,37 @@ def _conversation(ctx: _Ctx, count: int, *, bridge: bool) -> list[dict[str, Any]
     for n in range(count):
         if n % 2 == 0:
             pick = ctx.rng.randrange(len(_PROMPTS))  # the reply answers this prompt
-            out.append(_message(ctx, "user", _PROMPTS[pick], ctx.clock.advance(4, 60),
-                                bridge=bridge))
+            out.append(
+                _message(ctx, "user", _PROMPTS[pick], ctx.clock.advance(4, 60), bridge=bridge)
+            )
         else:
-            out.append(_message(ctx, "assistant", _REPLIES[pick], ctx.clock.advance(0.3, 3),
-                                bridge=bridge))
+            out.append(
+                _message(ctx, "assistant", _REPLIES[pick], ctx.clock.advance(0.3, 3), bridge=bridge)
+            )
     return out
 
 
-def _session_record(ctx: _Ctx, user: str, sid: str, created: datetime, updated: str,
-                    count: int, *, title: str, metadata: dict[str, Any] | None = None,
-                    session_type: str | None = None) -> dict[str, Any]:
-    record: dict[str, Any] = {"created_at": created.isoformat(), "message_count": count,
-                              "metadata": metadata or {}, "title": title,
-                              "updated_at": updated, "user_id": user,
-                              ("session_id" if ctx.new_ids else "id"): sid}
+def _session_record(
+    ctx: _Ctx,
+    user: str,
+    sid: str,
+    created: datetime,
+    updated: str,
+    count: int,
+    *,
+    title: str,
+    metadata: dict[str, Any] | None = None,
+    session_type: str | None = None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "created_at": created.isoformat(),
+        "message_count": count,
+        "metadata": metadata or {},
+        "title": title,
+        "updated_at": updated,
+        "user_id": user,
+        ("session_id" if ctx.new_ids else "id"): sid,
+    }
     if session_type is not None:
         record["session_type"] = session_type
     return record
@@ -286,20 +352,28 @@ def _new_session(ctx: _Ctx, kind: str = "chat") -> tuple[str, datetime]:
 
 def _profile(ctx: _Ctx, user: str, display: str) -> dict[str, Any]:
     created = ctx.clock.advance(1, 30)
-    profile: dict[str, Any] = {"created_at": created.isoformat(), "metadata": {},
-                               "preferences": {}, "updated_at": (created + timedelta(
-                                   microseconds=ctx.rng.randint(2, 10))).isoformat(),
-                               "user_id": user, "username": display}
+    profile: dict[str, Any] = {
+        "created_at": created.isoformat(),
+        "metadata": {},
+        "preferences": {},
+        "updated_at": (created + timedelta(microseconds=ctx.rng.randint(2, 10))).isoformat(),
+        "user_id": user,
+        "username": display,
+    }
     if ctx.gen == "G0":
         profile["preferences"] = {"notifications": True, "theme": "default"}
     if ctx.gen == "G3":
-        profile["metadata"] = {"department": "Research", "role": "analyst",
-                               "expertise": ["data", "writing"]}
+        profile["metadata"] = {
+            "department": "Research",
+            "role": "analyst",
+            "expertise": ["data", "writing"],
+        }
     return profile
 
 
-def _write_user(ctx: _Ctx, index: int, user: str, display: str, sessions: int,
-                has_profile: bool) -> None:
+def _write_user(
+    ctx: _Ctx, index: int, user: str, display: str, sessions: int, has_profile: bool
+) -> None:
     folder = ctx.user_dir(user)
     if has_profile:
         _write(folder / "profile.json", _dump_json(_profile(ctx, user, display)))
@@ -315,10 +389,16 @@ def _regular_session(ctx: _Ctx, index: int, j: int, user: str) -> None:
     bridge = ctx.gen == "G3" and j % 2 == 1
     lines = _conversation(ctx, ctx.messages_per_session, bridge=bridge)
     stale = index == 0 and j == 0
-    record = _session_record(ctx, user, sid, created, _updated(ctx, lines, created),
-                             _count_field(ctx, len(lines), stale),
-                             title=_TITLES[ctx.rng.randrange(len(_TITLES))],
-                             session_type="chat" if bridge else None)
+    record = _session_record(
+        ctx,
+        user,
+        sid,
+        created,
+        _updated(ctx, lines, created),
+        _count_field(ctx, len(lines), stale),
+        title=_TITLES[ctx.rng.randrange(len(_TITLES))],
+        session_type="chat" if bridge else None,
+    )
     _write(folder / "session.json", _dump_json(record))
     _write_log(ctx, folder / "messages.jsonl", lines, regular=True)
     ctx.sessions += 1
@@ -334,15 +414,20 @@ def _regular_session(ctx: _Ctx, index: int, j: int, user: str) -> None:
 def _context(ctx: _Ctx, lines: list[dict[str, Any]]) -> dict[str, Any]:
     """G0's situational context snapshot (spec 3.2); message_range was always null."""
     first = lines[0]["content"] if lines else "nothing yet"
-    return {"confidence": round(0.6 + ctx.rng.random() * 0.35, 2),
-            "entities": {"topics": ["python", "data"], "skill_level": ["beginner"]},
-            "key_points": [f"User asked: {first}"], "message_range": None, "metadata": {},
-            "summary": f"A conversation of {len(lines)} messages.",
-            "timestamp": ctx.clock.advance(0.5, 2).isoformat()}
+    return {
+        "confidence": round(0.6 + ctx.rng.random() * 0.35, 2),
+        "entities": {"topics": ["python", "data"], "skill_level": ["beginner"]},
+        "key_points": [f"User asked: {first}"],
+        "message_range": None,
+        "metadata": {},
+        "summary": f"A conversation of {len(lines)} messages.",
+        "timestamp": ctx.clock.advance(0.5, 2).isoformat(),
+    }
 
 
-def _documents(ctx: _Ctx, user: str, sid: str, docs: tuple | list, *, uploads: int
-               ) -> list[tuple[str, str]]:
+def _documents(
+    ctx: _Ctx, user: str, sid: str, docs: tuple | list, *, uploads: int
+) -> list[tuple[str, str]]:
     """Stored documents and their metadata.json; returns (document_id, body) for vectors."""
     out = [(name, " ".join(sentences)) for name, _, sentences in docs]
     if not ctx.documents:
@@ -352,32 +437,45 @@ def _documents(ctx: _Ctx, user: str, sid: str, docs: tuple | list, *, uploads: i
     index: dict[str, Any] = {}
     for _ in range(uploads):
         for position, (name, title, sentences) in enumerate(docs):
-            body = f"# {title}\n\n" + "\n".join(sentences) + "\n" if ext == ".md" \
+            body = (
+                f"# {title}\n\n" + "\n".join(sentences) + "\n"
+                if ext == ".md"
                 else "\n".join(sentences)
+            )
             data = body.encode("utf-8")
             stored = f"{_hex(ctx, 8)}_{name}{ext}"
             _write(folder / stored, data)
             path = f"{user}/{sid}/documents/{stored}"
             at = ctx.clock.advance(1, 20)
             index[stored] = {
-                "analysis": {}, "filename": stored, "mime_type": mime,
+                "analysis": {},
+                "filename": stored,
+                "mime_type": mime,
                 "metadata": _doc_metadata(position, len(data), ext, name, title, at),
                 "original_name": name + ext,
-                "path": path if ctx.gen == "G0" else "users/" + path, "size": len(data),
-                "uploaded_at": (at + timedelta(microseconds=ctx.rng.randint(100, 3000))
-                                ).isoformat(),
-                "uploaded_by": user}
+                "path": path if ctx.gen == "G0" else "users/" + path,
+                "size": len(data),
+                "uploaded_at": (
+                    at + timedelta(microseconds=ctx.rng.randint(100, 3000))
+                ).isoformat(),
+                "uploaded_by": user,
+            }
     _write(folder / "metadata.json", _dump_json(index))
     ctx.document_count += len(index)
     return out
 
 
-def _doc_metadata(position: int, size: int, ext: str, name: str, title: str, at: datetime
-                  ) -> dict[str, Any]:
+def _doc_metadata(
+    position: int, size: int, ext: str, name: str, title: str, at: datetime
+) -> dict[str, Any]:
     """Free-form, as upstream had it: processor fields, caller-supplied tags, or nothing."""
     if position % 3 == 0:
-        return {"file_size": size, "file_type": ext, "original_filename": name + ext,
-                "processed_at": at.isoformat()}
+        return {
+            "file_size": size,
+            "file_type": ext,
+            "original_filename": name + ext,
+            "processed_at": at.isoformat(),
+        }
     if position % 3 == 1:
         return {"topic": title.lower(), "type": "overview"}
     return {}
@@ -389,7 +487,7 @@ def _doc_metadata(position: int, size: int, ext: str, name: str, title: str, at:
 def _chunks(body: str) -> list[str]:
     """Two sentences a chunk: enough to give documents more than one row."""
     sentences = [s.strip() + "." for s in body.split(".") if s.strip()]
-    return [" ".join(sentences[i:i + 2]) for i in range(0, len(sentences), 2)]
+    return [" ".join(sentences[i : i + 2]) for i in range(0, len(sentences), 2)]
 
 
 def _write_vectors(ctx: _Ctx, sid: str, docs: list[tuple[str, str]], ingestions: int) -> None:
@@ -398,21 +496,38 @@ def _write_vectors(ctx: _Ctx, sid: str, docs: list[tuple[str, str]], ingestions:
     Re-ingesting writes the same chunk ids (and the same vectors) again, rows still aligned.
     """
     lines: list[dict[str, Any]] = []
-    pieces = [(doc_id, i, len(chunks), text) for doc_id, body in docs
-              for chunks in [_chunks(body)] for i, text in enumerate(chunks)]
-    vectors = np.random.default_rng(ctx.rng.getrandbits(63)).normal(
-        size=(len(pieces), VECTOR_DIM))
+    pieces = [
+        (doc_id, i, len(chunks), text)
+        for doc_id, body in docs
+        for chunks in [_chunks(body)]
+        for i, text in enumerate(chunks)
+    ]
+    vectors = np.random.default_rng(ctx.rng.getrandbits(63)).normal(size=(len(pieces), VECTOR_DIM))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     for _ in range(ingestions):
         for doc_id, position, total, text in pieces:
-            lines.append({
-                "chunk_id": f"{doc_id}_chunk_{position}", "vector_index": len(lines),
-                "document_id": doc_id, "session_id": sid, "chunk_text": text,
-                "chunk_metadata": {"position": position, "total_chunks": total,
-                                   "char_count": len(text), "word_count": len(text.split())},
-                "embedding_metadata": {"provider": "nomic-ai", "model": "nomic-embed-text-v1.5",
-                                       "dimensions": VECTOR_DIM, "normalized": True,
-                                       "timestamp": ctx.clock.advance(0, 0.01).isoformat()}})
+            lines.append(
+                {
+                    "chunk_id": f"{doc_id}_chunk_{position}",
+                    "vector_index": len(lines),
+                    "document_id": doc_id,
+                    "session_id": sid,
+                    "chunk_text": text,
+                    "chunk_metadata": {
+                        "position": position,
+                        "total_chunks": total,
+                        "char_count": len(text),
+                        "word_count": len(text.split()),
+                    },
+                    "embedding_metadata": {
+                        "provider": "nomic-ai",
+                        "model": "nomic-embed-text-v1.5",
+                        "dimensions": VECTOR_DIM,
+                        "normalized": True,
+                        "timestamp": ctx.clock.advance(0, 0.01).isoformat(),
+                    },
+                }
+            )
     folder = ctx.root / "users" / "default" / "sessions" / sid / "vectors"
     _write(folder / "vector_index.jsonl", _dump_lines(lines))
     with (folder / "embeddings.npy").open("wb") as handle:
@@ -433,8 +548,9 @@ def _g1_traps(ctx: _Ctx, user: str) -> None:
     if ctx.vectors:
         ctx.vector_jobs.append(("demo_session", docs, 2))
     sid, created = _new_session(ctx)
-    record = _session_record(ctx, user, sid, created, _updated(ctx, [], created), 0,
-                             title="demo_session")
+    record = _session_record(
+        ctx, user, sid, created, _updated(ctx, [], created), 0, title="demo_session"
+    )
     _write(ctx.user_dir(user) / sid / "session.json", _dump_json(record))
     ctx.sessions += 1
 
@@ -442,11 +558,17 @@ def _g1_traps(ctx: _Ctx, user: str) -> None:
 def _g2_traps(ctx: _Ctx) -> None:
     """A folder with no session.json whose one message has a tz-suffixed timestamp."""
     user = "test_user_flatfile"
-    line = {"role": "user", "content": "Test message from the flatfile test",
-            "message_id": "msg_flatfile_test_001", "timestamp": "2024-01-01T12:00:00Z",
-            "attachments": [], "metadata": {}}
-    _write_log(ctx, ctx.user_dir(user) / "test_session_auto_001" / "messages.jsonl", [line],
-               regular=False)
+    line = {
+        "role": "user",
+        "content": "Test message from the flatfile test",
+        "message_id": "msg_flatfile_test_001",
+        "timestamp": "2024-01-01T12:00:00Z",
+        "attachments": [],
+        "metadata": {},
+    }
+    _write_log(
+        ctx, ctx.user_dir(user) / "test_session_auto_001" / "messages.jsonl", [line], regular=False
+    )
     ctx.users.add(user)
     ctx.sessions += 1
 
@@ -454,8 +576,7 @@ def _g2_traps(ctx: _Ctx) -> None:
 # --- G3 ----------------------------------------------------------------------------------
 
 
-def _persona_line(ctx: _Ctx, role: str, content: str, at: datetime, persona: str
-                  ) -> dict[str, Any]:
+def _persona_line(ctx: _Ctx, role: str, content: str, at: datetime, persona: str) -> dict[str, Any]:
     """complex_data's metadata; the assistant side wrote its keys in another order."""
     meta = {"conversation_entry": True, "multimodal": False, "persona": persona}
     if role == "assistant":
@@ -489,17 +610,26 @@ def _persona_session(ctx: _Ctx, user: str, personas: tuple[str, ...], *, panel: 
         pick = ctx.rng.randrange(len(_PROMPTS))
         for persona in personas:
             at = ctx.clock.advance(1, 15)
-            pair = [_persona_line(ctx, "user", _PROMPTS[pick], at, persona),
-                    _persona_line(ctx, "assistant", _REPLIES[pick], at, persona)]
+            pair = [
+                _persona_line(ctx, "user", _PROMPTS[pick], at, persona),
+                _persona_line(ctx, "assistant", _REPLIES[pick], at, persona),
+            ]
             per[persona] += pair
             union += pair
     metadata: dict[str, Any] = {"participants": list(personas)}
     if panel:
         metadata["session_type"] = "panel"
-    record = _session_record(ctx, user, sid, created, _updated(ctx, union, created),
-                             _count_field(ctx, len(union), stale=True),
-                             title="Panel Session" if panel else "Chat Session",
-                             metadata=metadata, session_type="panel" if panel else "chat")
+    record = _session_record(
+        ctx,
+        user,
+        sid,
+        created,
+        _updated(ctx, union, created),
+        _count_field(ctx, len(union), stale=True),
+        title="Panel Session" if panel else "Chat Session",
+        metadata=metadata,
+        session_type="panel" if panel else "chat",
+    )
     folder = ctx.user_dir(user) / sid
     _write(folder / "session.json", _dump_json(record))
     _write_log(ctx, folder / "messages.jsonl", union, regular=False)
@@ -512,41 +642,70 @@ def _typed_session(ctx: _Ctx, user: str, kind: str) -> None:
     """A bridge-written debate/problem_solving session with an explicit session_type."""
     sid, created = _new_session(ctx, kind)
     lines = _conversation(ctx, ctx.messages_per_session, bridge=True)
-    record = _session_record(ctx, user, sid, created, _updated(ctx, lines, created),
-                             _count_field(ctx, len(lines), stale=False),
-                             title=kind.replace("_", " ").title() + " Session",
-                             session_type=kind)
+    record = _session_record(
+        ctx,
+        user,
+        sid,
+        created,
+        _updated(ctx, lines, created),
+        _count_field(ctx, len(lines), stale=False),
+        title=kind.replace("_", " ").title() + " Session",
+        session_type=kind,
+    )
     folder = ctx.user_dir(user) / sid
     _write(folder / "session.json", _dump_json(record))
     _write_log(ctx, folder / "messages.jsonl", lines, regular=False)
     ctx.sessions += 1
 
 
-def _persona(pid: str, name: str, job: str, age: int | None, category: str, *,
-             prompt_last: bool = False, short_traits: bool = False,
-             expertise: bool = True, context_note: bool = False) -> dict[str, Any]:
+def _persona(
+    pid: str,
+    name: str,
+    job: str,
+    age: int | None,
+    category: str,
+    *,
+    prompt_last: bool = False,
+    short_traits: bool = False,
+    expertise: bool = True,
+    context_note: bool = False,
+) -> dict[str, Any]:
     """A persona in the G3 schema, keys in the order the external app wrote them."""
-    traits: dict[str, Any] = {"communication_style": "Clear and friendly",
-                              "decision_making": "Evidence first", "values": ["honesty", "care"]}
+    traits: dict[str, Any] = {
+        "communication_style": "Clear and friendly",
+        "decision_making": "Evidence first",
+        "values": ["honesty", "care"],
+    }
     if not short_traits:
         traits |= {"strengths": ["explaining", "listening"], "personality": "Calm and curious"}
     prompt = f"You are {name}, a {job}. Answer in your own voice and stay in character."
-    out: dict[str, Any] = {"persona_id": pid, "name": name,
-                           "description": f"{job} persona who prefers plain answers",
-                           "category": category}
+    out: dict[str, Any] = {
+        "persona_id": pid,
+        "name": name,
+        "description": f"{job} persona who prefers plain answers",
+        "category": category,
+    }
     if not prompt_last:
         out["system_prompt"] = prompt
-    out |= {"demographics": {"age": age, "occupation": job, "location": "Riverside"},
-            "behavioral_traits": traits, "capabilities": ["analytical", "educational"]}
+    out |= {
+        "demographics": {"age": age, "occupation": job, "location": "Riverside"},
+        "behavioral_traits": traits,
+        "capabilities": ["analytical", "educational"],
+    }
     if expertise:
         out["expertise_areas"] = [job.lower(), "teaching"]
-    out["llm_config_persona"] = {"llm_provider": "ollama_local", "temperature": 0.4,
-                                 "max_tokens": 2000}
+    out["llm_config_persona"] = {
+        "llm_provider": "ollama_local",
+        "temperature": 0.4,
+        "max_tokens": 2000,
+    }
     if prompt_last:
         out["system_prompt"] = prompt
     if context_note:
-        out |= {"enable_context_analysis": True,
-                "context_analysis_note": "Reads the whole thread before answering."}
+        out |= {
+            "enable_context_analysis": True,
+            "context_analysis_note": "Reads the whole thread before answering.",
+        }
     return out
 
 
@@ -554,19 +713,34 @@ def _write_personas(ctx: _Ctx) -> None:
     """personas_global/: unsorted keys, one hand-formatted file (neither round-trips)."""
     folder = ctx.root / "personas_global"
     machine = [
-        _persona(_DOTTED, "Dr. Sarah Wilson", "Data Scientist", 38, "professional",
-                 prompt_last=True, short_traits=True),
+        _persona(
+            _DOTTED,
+            "Dr. Sarah Wilson",
+            "Data Scientist",
+            38,
+            "professional",
+            prompt_last=True,
+            short_traits=True,
+        ),
         _persona("tom_okafor", "Tom Okafor", "Physics Teacher", 45, "educational"),
-        _persona("priya_natarajan", "Priya Natarajan", "Product Manager", 33, "professional",
-                 prompt_last=True),
-        _persona("context_analyst", "Context Analyst", "Analyst", 40, "professional",
-                 context_note=True),
+        _persona(
+            "priya_natarajan",
+            "Priya Natarajan",
+            "Product Manager",
+            33,
+            "professional",
+            prompt_last=True,
+        ),
+        _persona(
+            "context_analyst", "Context Analyst", "Analyst", 40, "professional", context_note=True
+        ),
     ]
     for persona in machine:
         text = json.dumps(persona, indent=2, ensure_ascii=False)
         _write(folder / f"{persona['persona_id']}.json", text.encode("utf-8"))
-    helper = _persona("general_helper", "General Helper", "AI Assistant", None, "professional",
-                      expertise=False)
+    helper = _persona(
+        "general_helper", "General Helper", "AI Assistant", None, "professional", expertise=False
+    )
     _write(folder / "general_helper.json", _hand_json(helper).encode("utf-8"))
 
 
@@ -591,8 +765,9 @@ _BROKEN = (
 def _append_malformed(ctx: _Ctx, count: int) -> list[tuple[str, int]]:
     """Broken lines appended round-robin to the regular messages.jsonl files."""
     if count and not ctx.logs:
-        raise ValidationError("malformed_lines needs messages_per_session > 0",
-                              key="malformed_lines", value=count)
+        raise ValidationError(
+            "malformed_lines needs messages_per_session > 0", key="malformed_lines", value=count
+        )
     targets = sorted(ctx.logs)
     added: dict[str, list[bytes]] = {}
     out = []
@@ -609,41 +784,79 @@ def _append_malformed(ctx: _Ctx, count: int) -> list[tuple[str, int]]:
 # --- entry point -------------------------------------------------------------------------
 
 
-def _check_args(generation: str, root: Path, users: int, sessions_per_user: int,
-                messages_per_session: int, malformed_lines: int) -> None:
+def _check_args(
+    generation: str,
+    root: Path,
+    users: int,
+    sessions_per_user: int,
+    messages_per_session: int,
+    malformed_lines: int,
+) -> None:
     if generation not in GENERATIONS:
-        raise ValidationError(f"generation must be one of {GENERATIONS}, got {generation!r}",
-                              key="generation", value=generation)
-    for key, value, least in (("users", users, 1), ("sessions_per_user", sessions_per_user, 1),
-                              ("messages_per_session", messages_per_session, 0),
-                              ("malformed_lines", malformed_lines, 0)):
+        raise ValidationError(
+            f"generation must be one of {GENERATIONS}, got {generation!r}",
+            key="generation",
+            value=generation,
+        )
+    for key, value, least in (
+        ("users", users, 1),
+        ("sessions_per_user", sessions_per_user, 1),
+        ("messages_per_session", messages_per_session, 0),
+        ("malformed_lines", malformed_lines, 0),
+    ):
         if value < least:
-            raise ValidationError(f"{key} must be at least {least}, got {value}", key=key,
-                                  value=value)
+            raise ValidationError(
+                f"{key} must be at least {least}, got {value}", key=key, value=value
+            )
     if malformed_lines and not messages_per_session:
-        raise ValidationError("malformed_lines needs messages_per_session > 0",
-                              key="malformed_lines", value=malformed_lines)
+        raise ValidationError(
+            "malformed_lines needs messages_per_session > 0",
+            key="malformed_lines",
+            value=malformed_lines,
+        )
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root} is not empty; a generated store needs a fresh folder")
 
 
-def generate(generation: str, root: Path, *, users: int = 2, sessions_per_user: int = 2,
-             messages_per_session: int = 4, seed: int = 0, documents: bool = True,
-             vectors: bool = True, traps: bool = True, malformed_lines: int = 0
-             ) -> GeneratedStore:
+def generate(
+    generation: str,
+    root: Path,
+    *,
+    users: int = 2,
+    sessions_per_user: int = 2,
+    messages_per_session: int = 4,
+    seed: int = 0,
+    documents: bool = True,
+    vectors: bool = True,
+    traps: bool = True,
+    malformed_lines: int = 0,
+) -> GeneratedStore:
     """Write an old store of ``generation`` into the empty folder ``root``; say what it holds."""
     root = Path(root)
-    _check_args(generation, root, users, sessions_per_user, messages_per_session,
-                malformed_lines)
+    _check_args(generation, root, users, sessions_per_user, messages_per_session, malformed_lines)
     rng = random.Random(f"{generation}:{seed}")
-    ctx = _Ctx(generation, root, rng, _Clock(rng, _BASE_TIME[generation]),
-               messages_per_session, documents, vectors, traps)
+    ctx = _Ctx(
+        generation,
+        root,
+        rng,
+        _Clock(rng, _BASE_TIME[generation]),
+        messages_per_session,
+        documents,
+        vectors,
+        traps,
+    )
     root.mkdir(parents=True, exist_ok=True)
     names = _user_ids(users)
     for index, user in enumerate(names):
         no_profile = traps and generation in ("G2", "G3") and users > 1 and index == users - 1
-        _write_user(ctx, index, user, _USERS[index % len(_USERS)][1], sessions_per_user,
-                    has_profile=not no_profile)
+        _write_user(
+            ctx,
+            index,
+            user,
+            _USERS[index % len(_USERS)][1],
+            sessions_per_user,
+            has_profile=not no_profile,
+        )
     if traps and generation != "G0":
         _g1_traps(ctx, names[0])
     if traps and generation in ("G2", "G3"):
@@ -653,5 +866,13 @@ def generate(generation: str, root: Path, *, users: int = 2, sessions_per_user: 
     for sid, docs, ingestions in ctx.vector_jobs:
         _write_vectors(ctx, sid, docs, ingestions)
     broken = _append_malformed(ctx, malformed_lines)
-    return GeneratedStore(root, generation, len(ctx.users), ctx.sessions, ctx.messages,
-                          ctx.document_count, ctx.vector_rows, broken)
+    return GeneratedStore(
+        root,
+        generation,
+        len(ctx.users),
+        ctx.sessions,
+        ctx.messages,
+        ctx.document_count,
+        ctx.vector_rows,
+        broken,
+    )

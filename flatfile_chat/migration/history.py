@@ -70,25 +70,33 @@ def validate(base: Path) -> list[str]:
     for entry in applied:
         step = by_version.get(entry.version)
         if step is None:
-            problems.append(f"{path}: {entry.label} was applied but this version of "
-                            "flatfile-chat has no such step")
+            problems.append(
+                f"{path}: {entry.label} was applied but this version of "
+                "flatfile-chat has no such step"
+            )
         elif entry.kind == "migrate" and entry.checksum != step.checksum():
-            problems.append(f"{path}: {entry.label} changed since it was applied: checksum "
-                            f"in history {entry.checksum}, in code {step.checksum()}")
+            problems.append(
+                f"{path}: {entry.label} changed since it was applied: checksum "
+                f"in history {entry.checksum}, in code {step.checksum()}"
+            )
     versions = [entry.version for entry in applied]
     if versions and versions != list(range(versions[0], versions[-1] + 1)):
         problems.append(f"{path}: steps applied out of order or with a gap: {versions}")
     if applied and applied[0].kind != "baseline" and applied[0].version != 1:
-        problems.append(f"{path}: history starts at {applied[0].label} with no baseline "
-                        f"before it (step V{applied[0].version - 1} is missing)")
+        problems.append(
+            f"{path}: history starts at {applied[0].label} with no baseline "
+            f"before it (step V{applied[0].version - 1} is missing)"
+        )
     return problems
 
 
 def check(base: Path) -> None:
     problems = validate(base)
     if problems:
-        raise HistoryMismatch("migration history does not match this code:\n  "
-                              + "\n  ".join(problems), path=str(Path(base) / HISTORY))
+        raise HistoryMismatch(
+            "migration history does not match this code:\n  " + "\n  ".join(problems),
+            path=str(Path(base) / HISTORY),
+        )
 
 
 def with_entry(base: Path, entry: Applied) -> bytes:

@@ -50,8 +50,10 @@ class Holder:
         return not _zombie(self.pid)
 
     def describe(self) -> str:
-        return (f"{self.command} by {self.owner} (pid {self.pid} on {self.host}), lease until "
-                f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(self.lease_until))}")
+        return (
+            f"{self.command} by {self.owner} (pid {self.pid} on {self.host}), lease until "
+            f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(self.lease_until))}"
+        )
 
 
 class Lease:
@@ -63,8 +65,14 @@ class Lease:
 
     def _holder(self, started: float) -> Holder:
         host = socket.gethostname()
-        return Holder(f"{os.getpid()}@{host}", os.getpid(), host, started,
-                      time.time() + self.seconds, self.command)
+        return Holder(
+            f"{os.getpid()}@{host}",
+            os.getpid(),
+            host,
+            started,
+            time.time() + self.seconds,
+            self.command,
+        )
 
     def acquire(self, *, break_stale: bool = False) -> Holder | None:
         """Take the lock; return the stale holder it replaced (only with ``break_stale``)."""
@@ -73,23 +81,28 @@ class Lease:
         current = read(self.path)
         if current is not None:
             if current.alive():
-                raise MigrationLocked(f"{self.path}: a migration is running: "
-                                      f"{current.describe()}", path=str(self.path))
+                raise MigrationLocked(
+                    f"{self.path}: a migration is running: {current.describe()}",
+                    path=str(self.path),
+                )
             if not break_stale:
                 raise MigrationLocked(
                     f"{self.path}: stale migration lock left by {current.describe()}; the "
                     "process is gone or its lease ran out. Run `flatfile-chat migrate recover "
                     "BASE` to finish or undo that run (it breaks the lock), or `flatfile-chat "
                     "migrate unlock BASE` if you know nothing is running",
-                    path=str(self.path), holder=asdict(current))
+                    path=str(self.path),
+                    holder=asdict(current),
+                )
             self.path.unlink()
             replaced = current
         body = json.dumps(asdict(self._holder(time.time()))).encode()
         try:
             atomic_write_bytes(self.path, body, fsync=True, exclusive=True)
         except FileExistsError as exc:
-            raise MigrationLocked(f"{self.path}: another migration took the lock just now",
-                                  path=str(self.path)) from exc
+            raise MigrationLocked(
+                f"{self.path}: another migration took the lock just now", path=str(self.path)
+            ) from exc
         self.held = True
         return replaced
 
@@ -97,8 +110,9 @@ class Lease:
         if self.held:
             current = read(self.path)
             started = current.started_at if current else time.time()
-            atomic_write_bytes(self.path, json.dumps(asdict(self._holder(started))).encode(),
-                               fsync=False)
+            atomic_write_bytes(
+                self.path, json.dumps(asdict(self._holder(started))).encode(), fsync=False
+            )
 
     def release(self) -> None:
         if self.held:

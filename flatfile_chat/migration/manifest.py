@@ -36,12 +36,15 @@ def sha256_file(path: Path) -> str:
 class TreeState:
     files: dict[str, str]  # relative posix path -> sha256
     sizes: dict[str, int]
-    dirs: list[str]        # every folder, so empty ones come back too
+    dirs: list[str]  # every folder, so empty ones come back too
 
     def to_dict(self) -> dict:
-        return {"files": {rel: {"sha256": h, "size": self.sizes[rel]}
-                          for rel, h in sorted(self.files.items())},
-                "dirs": sorted(self.dirs)}
+        return {
+            "files": {
+                rel: {"sha256": h, "size": self.sizes[rel]} for rel, h in sorted(self.files.items())
+            },
+            "dirs": sorted(self.dirs),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> TreeState:
@@ -61,7 +64,7 @@ class TreeState:
             if len(out) >= limit:
                 return out
         missing_dirs = sorted(set(self.dirs) - set(other.dirs))
-        out.extend(f"{rel}/: folder missing" for rel in missing_dirs[:limit - len(out)])
+        out.extend(f"{rel}/: folder missing" for rel in missing_dirs[: limit - len(out)])
         return out
 
 
@@ -80,9 +83,11 @@ def scan(root: Path, *, hashes: bool = True) -> TreeState:
             dirs.append(rel_dir)
         for name in dirnames + filenames:
             if (folder / name).is_symlink():
-                raise BackupInvalid(f"{folder / name}: is a symbolic link; a store must not "
-                                    "hold links (remove it, then migrate)",
-                                    path=str(folder / name))
+                raise BackupInvalid(
+                    f"{folder / name}: is a symbolic link; a store must not "
+                    "hold links (remove it, then migrate)",
+                    path=str(folder / name),
+                )
         for name in filenames:
             if is_sidecar(name):
                 continue  # a cache of the store's, rebuilt on demand: never backed up
@@ -106,15 +111,19 @@ def write_backup(source: Path, backup: Path, *, meta: dict) -> TreeState:
         target = files / rel
         shutil.copy2(source / rel, target)
         if sha256_file(target) != expected:
-            raise BackupInvalid(f"{target}: copy differs from {source / rel} (changed while "
-                                "the backup ran?)", path=str(target))
+            raise BackupInvalid(
+                f"{target}: copy differs from {source / rel} (changed while the backup ran?)",
+                path=str(target),
+            )
         with open(target, "rb") as handle:
             os.fsync(handle.fileno())
     body = json.dumps({**meta, **state.to_dict()}, indent=1, sort_keys=True).encode()
     atomic_write_bytes(backup / "manifest.json", body, fsync=True)
-    atomic_write_bytes(backup / "manifest.sha256",
-                       hashlib.sha256(body).hexdigest().encode() + b"  manifest.json\n",
-                       fsync=True)
+    atomic_write_bytes(
+        backup / "manifest.sha256",
+        hashlib.sha256(body).hexdigest().encode() + b"  manifest.json\n",
+        fsync=True,
+    )
     fsync_dir(backup)
     return state
 
@@ -126,12 +135,16 @@ def read_manifest(backup: Path) -> tuple[TreeState, dict]:
         body = body_path.read_bytes()
         recorded = sum_path.read_text().split()[0]
     except (OSError, IndexError) as exc:
-        raise BackupInvalid(f"{backup}: no complete backup manifest ({exc})",
-                            path=str(backup)) from exc
+        raise BackupInvalid(
+            f"{backup}: no complete backup manifest ({exc})", path=str(backup)
+        ) from exc
     actual = hashlib.sha256(body).hexdigest()
     if actual != recorded:
-        raise BackupInvalid(f"{body_path}: manifest sha256 is {actual} but {sum_path} says "
-                            f"{recorded}; the backup was altered", path=str(body_path))
+        raise BackupInvalid(
+            f"{body_path}: manifest sha256 is {actual} but {sum_path} says "
+            f"{recorded}; the backup was altered",
+            path=str(body_path),
+        )
     try:
         data = json.loads(body)
     except ValueError as exc:
@@ -152,8 +165,10 @@ def restore(backup: Path, target: Path) -> TreeState:
         shutil.copy2(files / rel, target / rel)
         actual = sha256_file(target / rel)
         if actual != expected:
-            raise BackupInvalid(f"{files / rel}: sha256 {actual} but the manifest says "
-                                f"{expected}", path=str(files / rel))
+            raise BackupInvalid(
+                f"{files / rel}: sha256 {actual} but the manifest says {expected}",
+                path=str(files / rel),
+            )
     return state
 
 

@@ -56,15 +56,15 @@ def undo_file(step: type[Step]) -> str:
 @dataclass
 class Checkpoint:
     file_index: int = 0
-    in_offset: int = 0       # bytes of the current message log already read
-    part_bytes: int = 0      # bytes of its .part output already written
+    in_offset: int = 0  # bytes of the current message log already read
+    part_bytes: int = 0  # bytes of its .part output already written
     notes_bytes: int = 0
     quarantine_bytes: int = 0
     records: int = 0
     batches: int = 0
-    quarantined: int = 0        # message lines
+    quarantined: int = 0  # message lines
     quarantined_files: int = 0  # whole JSON documents (copied to quarantine/files)
-    blank_lines: int = 0        # dropped: they hold nothing and the store cannot read them
+    blank_lines: int = 0  # dropped: they hold nothing and the store cannot read them
 
 
 @dataclass
@@ -160,8 +160,9 @@ def read_notes(src: Path, step: type[Step]) -> dict[str, Note]:
     return notes
 
 
-def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpoint,
-             ctx: PassContext) -> PassResult:
+def run_pass(
+    step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpoint, ctx: PassContext
+) -> PassResult:
     started = time.monotonic()
     findings = Findings()
     notes = read_notes(src, step) if direction == "down" else {}
@@ -171,8 +172,9 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
     dst.mkdir(parents=True, exist_ok=True)
     note_log = _Appender(dst / undo_file(step), cp.notes_bytes)
     # Only the first pass judges records; later ones carry its quarantine file as data.
-    quarantine = _Appender(dst / QUARANTINE, cp.quarantine_bytes) if ctx.first_pass \
-        else _NoAppender()
+    quarantine = (
+        _Appender(dst / QUARANTINE, cp.quarantine_bytes) if ctx.first_pass else _NoAppender()
+    )
     quarantined: list[dict[str, Any]] = []
     written: list[Path] = []
     since = 0  # records since the last checkpoint
@@ -194,7 +196,9 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
             raise MigrationTimeout(
                 f"migration_timeout_minutes passed during {step.label()} after batch "
                 f"{cp.batches}; the run stopped at a checkpoint: `flatfile-chat migrate "
-                "recover BASE` resumes it, `--restore` undoes it", batches=cp.batches)
+                "recover BASE` resumes it, `--restore` undoes it",
+                batches=cp.batches,
+            )
 
     def count(n: int = 1) -> bool:
         nonlocal since
@@ -206,9 +210,14 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
 
     def quarantine_line(rel: str, line: int, raw: bytes, reason: str) -> None:
         # The text for people, the exact bytes (base64) for putting the line back.
-        entry = {"path": rel, "line": line, "reason": reason, "step": step.label(),
-                 "raw": raw.decode("utf-8", "replace").rstrip("\n"),
-                 "raw_base64": base64.b64encode(raw).decode("ascii")}
+        entry = {
+            "path": rel,
+            "line": line,
+            "reason": reason,
+            "step": step.label(),
+            "raw": raw.decode("utf-8", "replace").rstrip("\n"),
+            "raw_base64": base64.b64encode(raw).decode("ascii"),
+        }
         quarantine.add(entry)
         quarantined.append({k: entry[k] for k in ("path", "line", "reason")})
         if raw:
@@ -224,10 +233,22 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
             out_rel = transform.path(rel)
             out = dst / out_rel
             out.parent.mkdir(parents=True, exist_ok=True)
-            if is_migrated_log(rel) and (ctx.first_pass or
-                                         type(transform).line is not Transform.line):
-                _migrate_log(src / rel, out, rel, out_rel, transform, cp, ctx, index,
-                             count, checkpoint, quarantine_line)
+            if is_migrated_log(rel) and (
+                ctx.first_pass or type(transform).line is not Transform.line
+            ):
+                _migrate_log(
+                    src / rel,
+                    out,
+                    rel,
+                    out_rel,
+                    transform,
+                    cp,
+                    ctx,
+                    index,
+                    count,
+                    checkpoint,
+                    quarantine_line,
+                )
             elif is_migrated_json(rel) and not is_engine_file(rel):
                 raw = (src / rel).read_bytes()
                 try:
@@ -236,9 +257,12 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
                     if not ctx.first_pass:
                         raise
                     _quarantine_file(src / rel, dst, rel)
-                    quarantine_line(rel, exc.lineno if hasattr(exc, "lineno") else 0,
-                                    b"", f"whole file is not JSON ({exc}); copied to "
-                                    f"{QUARANTINE_FILES}/{rel}")
+                    quarantine_line(
+                        rel,
+                        exc.lineno if hasattr(exc, "lineno") else 0,
+                        b"",
+                        f"whole file is not JSON ({exc}); copied to {QUARANTINE_FILES}/{rel}",
+                    )
                     continue
                 new, note = transform.json_file(out_rel, obj)
                 unchanged = note is None and (new is obj or new == obj)
@@ -266,13 +290,24 @@ def run_pass(step: type[Step], direction: str, src: Path, dst: Path, cp: Checkpo
     finally:
         note_log.close()
         quarantine.close()
-    return PassResult(cp.records, cp.batches, quarantined, findings.items,
-                      time.monotonic() - started)
+    return PassResult(
+        cp.records, cp.batches, quarantined, findings.items, time.monotonic() - started
+    )
 
 
-def _migrate_log(path: Path, out: Path, rel: str, out_rel: str, transform: Transform,
-                 cp: Checkpoint, ctx: PassContext, index: int, count: Callable[..., bool],
-                 checkpoint: Callable[..., None], quarantine_line: Callable[..., None]) -> None:
+def _migrate_log(
+    path: Path,
+    out: Path,
+    rel: str,
+    out_rel: str,
+    transform: Transform,
+    cp: Checkpoint,
+    ctx: PassContext,
+    index: int,
+    count: Callable[..., bool],
+    checkpoint: Callable[..., None],
+    quarantine_line: Callable[..., None],
+) -> None:
     """Stream one message log, checkpointing inside it every ``batch_size`` lines."""
     part = out.with_name(out.name + ".part")
     resume = cp.file_index == index and cp.in_offset > 0
@@ -291,15 +326,23 @@ def _migrate_log(path: Path, out: Path, rel: str, out_rel: str, transform: Trans
                 line_no += 1
                 if not raw.strip():
                     cp.blank_lines += 1
-                sink.write(_migrate_line(raw, rel, line_no, out_rel, transform, ctx,
-                                         quarantine_line))
+                sink.write(
+                    _migrate_line(raw, rel, line_no, out_rel, transform, ctx, quarantine_line)
+                )
                 if count():
                     checkpoint(index, offset, sink)
     os.replace(part, out)
 
 
-def _migrate_line(raw: bytes, rel: str, line_no: int, out_rel: str, transform: Transform,
-                  ctx: PassContext, quarantine_line: Callable[..., None]) -> bytes:
+def _migrate_line(
+    raw: bytes,
+    rel: str,
+    line_no: int,
+    out_rel: str,
+    transform: Transform,
+    ctx: PassContext,
+    quarantine_line: Callable[..., None],
+) -> bytes:
     if not raw.strip():
         return b""
     try:

@@ -15,8 +15,12 @@ from typing import Any
 import orjson
 
 MIGRATION_DIR = ".ffmigrate"  # inside a store: history, undo notes, quarantine
-SESSION_PREFIXES = {"panel_session_": "panel", "debate_session_": "debate",
-                    "problem_solving_session_": "problem_solving", "chat_session_": "chat"}
+SESSION_PREFIXES = {
+    "panel_session_": "panel",
+    "debate_session_": "debate",
+    "problem_solving_session_": "problem_solving",
+    "chat_session_": "chat",
+}
 
 
 def dump_json(data: Any) -> bytes:
@@ -90,8 +94,7 @@ def message_key(obj: dict[str, Any]) -> str:
     return str(obj.get("message_id", obj.get("id", "")))
 
 
-def good_messages(path: Path, on_bad: Callable[[], None] | None = None
-                  ) -> Iterator[dict[str, Any]]:
+def good_messages(path: Path, on_bad: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
     """The message lines of ``path`` the engine keeps, in file order; blank lines are skipped
     and every line it would quarantine calls ``on_bad``."""
     with path.open("rb") as handle:

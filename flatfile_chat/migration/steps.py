@@ -30,8 +30,19 @@ from flatfile_chat.migration.records import (
 )
 
 Note = dict[str, Any]
-RESERVED = frozenset({"personas", "memory_layers", "knowledge_bases", "rag_sessions", "tools",
-                      "analytics", "panel_sessions", "documents", "sessions"})
+RESERVED = frozenset(
+    {
+        "personas",
+        "memory_layers",
+        "knowledge_bases",
+        "rag_sessions",
+        "tools",
+        "analytics",
+        "panel_sessions",
+        "documents",
+        "sessions",
+    }
+)
 
 
 @dataclass
@@ -106,8 +117,9 @@ def _helpers(roots: tuple[type, ...]) -> list[Any]:
     for root in roots:
         for klass in root.__mro__:
             if klass.__module__.startswith("flatfile_chat.migration"):
-                todo += [v.__code__ for v in vars(klass).values()
-                         if isinstance(v, types.FunctionType)]
+                todo += [
+                    v.__code__ for v in vars(klass).values() if isinstance(v, types.FunctionType)
+                ]
     while todo:
         code = todo.pop()
         todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
@@ -116,8 +128,11 @@ def _helpers(roots: tuple[type, ...]) -> list[Any]:
             for owner in (module, sys.modules["flatfile_chat.migration.records"]):
                 value = getattr(owner, name, None)
                 key = f"{getattr(value, '__module__', '')}.{name}"
-                if (isinstance(value, types.FunctionType) and key not in seen
-                        and value.__module__.startswith("flatfile_chat.migration")):
+                if (
+                    isinstance(value, types.FunctionType)
+                    and key not in seen
+                    and value.__module__.startswith("flatfile_chat.migration")
+                ):
                     seen[key] = value
                     todo.append(value.__code__)
     return [seen[k] for k in sorted(seen)]
@@ -136,7 +151,7 @@ def _users_level_doc_paths(obj: Any, add: bool) -> Any:
             if add and not path.startswith("users/"):
                 entry = {**entry, "path": "users/" + path}
             elif not add and path.startswith("users/"):
-                entry = {**entry, "path": path[len("users/"):]}
+                entry = {**entry, "path": path[len("users/") :]}
         out[name] = entry
     return out
 
@@ -153,7 +168,7 @@ class _AddUsersLevel(Transform):
 
 class _RemoveUsersLevel(Transform):
     def path(self, rel: str) -> str:
-        return rel[len("users/"):] if rel.startswith("users/") else rel
+        return rel[len("users/") :] if rel.startswith("users/") else rel
 
     def json_file(self, rel_out: str, obj: Any) -> tuple[Any, Note | None]:
         if rel_out.endswith("documents/metadata.json"):
@@ -165,8 +180,10 @@ class V1UsersLevel(Step):
     version = 1
     name = "users_level"
     source, target = "G0", "G1"
-    description = ("move every user folder under users/ and rewrite documents/metadata.json "
-                   "paths to the users/... form")
+    description = (
+        "move every user folder under users/ and rewrite documents/metadata.json "
+        "paths to the users/... form"
+    )
     up = _AddUsersLevel
     down = _RemoveUsersLevel
 
@@ -193,8 +210,9 @@ class _IdFieldNames(Transform):
         owners: dict[str, str] = {}
         if not base.is_dir():
             return owners
-        users = sorted(p.name for p in (self.tree / "users").iterdir()
-                       if p.is_dir() and p.name != "default")
+        users = sorted(
+            p.name for p in (self.tree / "users").iterdir() if p.is_dir() and p.name != "default"
+        )
         for sid in sorted(os.listdir(base)):
             if not (base / sid / "vectors").is_dir():
                 continue
@@ -205,13 +223,18 @@ class _IdFieldNames(Transform):
                 why = "no user has" if not found else f"{len(found)} users have"
                 self.findings.items.append(
                     f"users/default/sessions/{sid}/vectors: {why} a session {sid!r}; the "
-                    "vectors stay where they are")
+                    "vectors stay where they are"
+                )
         return owners
 
     def path(self, rel: str) -> str:
         parts = PurePosixPath(rel).parts
-        if (len(parts) >= 6 and parts[:3] == ("users", "default", "sessions")
-                and parts[4] == "vectors" and parts[3] in self.owners):
+        if (
+            len(parts) >= 6
+            and parts[:3] == ("users", "default", "sessions")
+            and parts[4] == "vectors"
+            and parts[3] in self.owners
+        ):
             return "/".join(("users", self.owners[parts[3]], parts[3], *parts[4:]))
         return rel
 
@@ -227,8 +250,12 @@ class _IdFieldNames(Transform):
 class _OldIdFieldNames(Transform):
     def path(self, rel: str) -> str:
         parts = PurePosixPath(rel).parts
-        if (len(parts) >= 5 and parts[0] == "users" and parts[1] != "default"
-                and parts[3] == "vectors"):
+        if (
+            len(parts) >= 5
+            and parts[0] == "users"
+            and parts[1] != "default"
+            and parts[3] == "vectors"
+        ):
             return "/".join(("users", "default", "sessions", parts[2], *parts[3:]))
         return rel
 
@@ -245,8 +272,10 @@ class V2IdFieldNames(Step):
     version = 2
     name = "id_field_names"
     source, target = "G1", "G2"
-    description = ("rename id to session_id (session.json) and message_id (messages); move "
-                   "users/default/sessions/{sid}/vectors to the session's owner")
+    description = (
+        "rename id to session_id (session.json) and message_id (messages); move "
+        "users/default/sessions/{sid}/vectors to the session's owner"
+    )
     up = _IdFieldNames
     down = _OldIdFieldNames
 
@@ -256,8 +285,12 @@ class V2IdFieldNames(Step):
 
 class _ExplicitSessionType(Transform):
     def json_file(self, rel_out: str, obj: Any) -> tuple[Any, Note | None]:
-        if (PurePosixPath(rel_out).name == "session.json" and isinstance(obj, dict)
-                and "session_type" not in obj and _session_folder(rel_out)):
+        if (
+            PurePosixPath(rel_out).name == "session.json"
+            and isinstance(obj, dict)
+            and "session_type" not in obj
+            and _session_folder(rel_out)
+        ):
             sid = str(obj.get("session_id", PurePosixPath(rel_out).parent.name))
             return {**obj, "session_type": session_type_of(sid)}, {"added": "session_type"}
         return obj, None
@@ -314,7 +347,8 @@ class _Normalise(Transform):
                 rel = f"users/{user}/{name}/session.json"
                 self.counts[rel] = _count_lines(log) if log.is_file() else 0
                 if not (folder / "session.json").exists() and (
-                        log.is_file() or (folder / "documents").is_dir()):
+                    log.is_file() or (folder / "documents").is_dir()
+                ):
                     self.orphans.append((user, name))
 
     def json_file(self, rel_out: str, obj: Any) -> tuple[Any, Note | None]:
@@ -325,11 +359,15 @@ class _Normalise(Transform):
         note: Note = {}
         if obj.get("message_count") != count:
             changes["message_count"] = count
-            note.update({"message_count": obj["message_count"]} if "message_count" in obj
-                        else {"message_count_absent": True})
+            note.update(
+                {"message_count": obj["message_count"]}
+                if "message_count" in obj
+                else {"message_count_absent": True}
+            )
         if obj.get("session_type") is None:  # G3 wrote it for some sessions only
-            changes["session_type"] = session_type_of(str(obj.get(
-                "session_id", PurePosixPath(rel_out).parent.name)))
+            changes["session_type"] = session_type_of(
+                str(obj.get("session_id", PurePosixPath(rel_out).parent.name))
+            )
             note["session_type"] = obj.get("session_type", "absent")
         return ({**obj, **changes}, note) if changes else (obj, None)
 
@@ -339,15 +377,22 @@ class _Normalise(Transform):
             log = folder / "messages.jsonl"
             first, last = _first_last_timestamps(log) if log.is_file() else (None, None)
             stamp = first or _earliest_upload(folder) or "1970-01-01T00:00:00"
-            record = {"session_id": sid, "user_id": user, "title": sid,
-                      "created_at": stamp, "updated_at": last or stamp,
-                      "message_count": self.counts[f"users/{user}/{sid}/session.json"],
-                      "metadata": {"migrated_from": "a folder with no session.json"},
-                      "session_type": session_type_of(sid)}
-            self.findings.items.append(f"users/{user}/{sid}: no session.json; one was written "
-                                       "from the folder's messages")
-            yield Extra(f"users/{user}/{sid}/session.json", dump_json(record),
-                        {"synthesized": True})
+            record = {
+                "session_id": sid,
+                "user_id": user,
+                "title": sid,
+                "created_at": stamp,
+                "updated_at": last or stamp,
+                "message_count": self.counts[f"users/{user}/{sid}/session.json"],
+                "metadata": {"migrated_from": "a folder with no session.json"},
+                "session_type": session_type_of(sid),
+            }
+            self.findings.items.append(
+                f"users/{user}/{sid}: no session.json; one was written from the folder's messages"
+            )
+            yield Extra(
+                f"users/{user}/{sid}/session.json", dump_json(record), {"synthesized": True}
+            )
 
 
 def _earliest_upload(folder: Path) -> str | None:
@@ -356,8 +401,11 @@ def _earliest_upload(folder: Path) -> str | None:
         entries = json.loads(meta.read_bytes())
     except (OSError, ValueError):
         return None
-    stamps = sorted(e["uploaded_at"] for e in entries.values()
-                    if isinstance(e, dict) and isinstance(e.get("uploaded_at"), str))
+    stamps = sorted(
+        e["uploaded_at"]
+        for e in entries.values()
+        if isinstance(e, dict) and isinstance(e.get("uploaded_at"), str)
+    )
     return stamps[0] if stamps else None
 
 
@@ -385,9 +433,11 @@ class V4Normalise(Step):
     version = 4
     name = "normalise"
     source, target = "G3", "current"
-    description = ("recount message_count from messages.jsonl, write session_type where "
-                   "G3 left it out, and write a session.json for every folder that holds "
-                   "messages or documents without one")
+    description = (
+        "recount message_count from messages.jsonl, write session_type where "
+        "G3 left it out, and write a session.json for every folder that holds "
+        "messages or documents without one"
+    )
     up = _Normalise
     down = _Denormalise
 

@@ -38,11 +38,16 @@ def schema_problems(root: Path, *, logs: bool = True) -> list[str]:
             if (session / "session.json").is_file():
                 record = _check_json(session / "session.json", FFSessionDTO, root, problems)
                 log = session / "messages.jsonl"
-                lines = (_check_log(log, root, problems) if logs else _count(log)) \
-                    if log.is_file() else 0
+                lines = (
+                    (_check_log(log, root, problems) if logs else _count(log))
+                    if log.is_file()
+                    else 0
+                )
                 if record is not None and record.message_count != lines:
-                    problems.append(f"{_rel(session / 'session.json', root)}: message_count "
-                                    f"{record.message_count} but messages.jsonl has {lines}")
+                    problems.append(
+                        f"{_rel(session / 'session.json', root)}: message_count "
+                        f"{record.message_count} but messages.jsonl has {lines}"
+                    )
             for log_name in sorted(os.listdir(session)) if logs else ():
                 if is_message_log(log_name) and log_name != "messages.jsonl":
                     _check_log(session / log_name, root, problems)
@@ -51,13 +56,13 @@ def schema_problems(root: Path, *, logs: bool = True) -> list[str]:
     return problems
 
 
-def _check_json(path: Path, model: type[pydantic.BaseModel], root: Path,
-                problems: list[str]) -> Any:
+def _check_json(
+    path: Path, model: type[pydantic.BaseModel], root: Path, problems: list[str]
+) -> Any:
     try:
         return model.model_validate_json(path.read_bytes())
     except pydantic.ValidationError as exc:
-        problems.append(f"{_rel(path, root)}: not a valid {model.__name__}: "
-                        f"{_first_error(exc)}")
+        problems.append(f"{_rel(path, root)}: not a valid {model.__name__}: {_first_error(exc)}")
         return None
 
 
@@ -85,8 +90,9 @@ def _check_log(path: Path, root: Path, problems: list[str]) -> int:
                 FFMessageDTO.model_validate_json(raw)
                 count += 1
             except pydantic.ValidationError as exc:
-                problems.append(f"{_rel(path, root)}:{number}: not a valid FFMessageDTO: "
-                                f"{_first_error(exc)}")
+                problems.append(
+                    f"{_rel(path, root)}:{number}: not a valid FFMessageDTO: {_first_error(exc)}"
+                )
     return count
 
 
@@ -113,8 +119,12 @@ def read_back(root: Path) -> dict[str, int]:
             for session in store.sessions.list(user):
                 sessions += 1
                 messages += len(store.messages.list(user, session.session_id))
-        return {"users": len(users), "sessions": sessions, "messages": messages,
-                "integrity_issues": len(store.check_integrity())}
+        return {
+            "users": len(users),
+            "sessions": sessions,
+            "messages": messages,
+            "integrity_issues": len(store.check_integrity()),
+        }
     finally:
         store.close()
 
@@ -137,10 +147,12 @@ def read_back_problems(root: Path, files: census.Census) -> list[str]:
         finally:
             store.close()
     if (read["sessions"], read["messages"]) != (len(files.sessions), files.counts["messages"]):
-        problems.append(f"the store API reads {read['sessions']} sessions and "
-                        f"{read['messages']} messages; the files hold {len(files.sessions)} "
-                        f"and {files.counts['messages']} (a user or session id the current "
-                        "store refuses?)")
+        problems.append(
+            f"the store API reads {read['sessions']} sessions and "
+            f"{read['messages']} messages; the files hold {len(files.sessions)} "
+            f"and {files.counts['messages']} (a user or session id the current "
+            "store refuses?)"
+        )
     return problems
 
 
@@ -148,8 +160,10 @@ def verify_store(base: Path, state: dict[str, Any] | None) -> dict[str, Any]:
     problems = list(history.validate(base))
     found = detect(base)
     if found.generation != "current":
-        problems.append(f"{base}: generation is {found.generation}, not current "
-                        f"({'; '.join(found.evidence[:2])})")
+        problems.append(
+            f"{base}: generation is {found.generation}, not current "
+            f"({'; '.join(found.evidence[:2])})"
+        )
     problems += schema_problems(base)
     now = census.take(base)
     problems += read_back_problems(base, now)
@@ -158,13 +172,23 @@ def verify_store(base: Path, state: dict[str, Any] | None) -> dict[str, Any]:
     except FFError as exc:
         read = {"error": exc.message}
     compared = 0
-    if state and state.get("phase") == "done" and state.get("output") == str(base) \
-            and state.get("target_generation") == "current":
+    if (
+        state
+        and state.get("phase") == "done"
+        and state.get("output") == str(base)
+        and state.get("target_generation") == "current"
+    ):
         before = census.Census(**state["census_before"])
         quarantined = sum(p.get("quarantined", 0) for p in state.get("passes", []))
         problems += before.compare(now, quarantined=quarantined)
         compared = len(before.sessions)
-    return {"base": str(base), "ok": not problems, "problems": problems,
-            "generation": found.generation, "counts": now.counts, "read_back": read,
-            "sessions_compared_with_backup": compared,
-            "history": [json.loads(e.to_line()) for e in history.read(base)]}
+    return {
+        "base": str(base),
+        "ok": not problems,
+        "problems": problems,
+        "generation": found.generation,
+        "counts": now.counts,
+        "read_back": read,
+        "sessions_compared_with_backup": compared,
+        "history": [json.loads(e.to_line()) for e in history.read(base)],
+    }

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 from flatfile_chat.panel.models import ConsensusLevel
 
-_MAJORITY = frozenset({ConsensusLevel.UNANIMOUS, ConsensusLevel.STRONG_MAJORITY,
-                       ConsensusLevel.SIMPLE_MAJORITY})
+_MAJORITY = frozenset(
+    {ConsensusLevel.UNANIMOUS, ConsensusLevel.STRONG_MAJORITY, ConsensusLevel.SIMPLE_MAJORITY}
+)
 ACTION_MARKERS = ("action item:", "todo:", "task:", "follow up:", "next step:")
 _MARKER_RE = re.compile("|".join(re.escape(m) for m in ACTION_MARKERS), re.IGNORECASE)
 
@@ -63,9 +64,13 @@ def assess(positions: Mapping[str, str], threshold: float) -> ConsensusResult | 
         level = ConsensusLevel.NO_CONSENSUS
     leaders = [p for p, members in groups.items() if len(members) == sizes[0]]
     majority = leaders[0] if len(leaders) == 1 else None
-    return ConsensusResult(level=level, agreement_score=round(share, 4),
-                           consensus_reached=level in _MAJORITY and share >= threshold,
-                           majority_position=majority, groups=groups)
+    return ConsensusResult(
+        level=level,
+        agreement_score=round(share, 4),
+        consensus_reached=level in _MAJORITY and share >= threshold,
+        majority_position=majority,
+        groups=groups,
+    )
 
 
 def extract_action_items(text: str) -> list[str]:
@@ -74,7 +79,7 @@ def extract_action_items(text: str) -> list[str]:
     for line in text.splitlines():
         match = _MARKER_RE.search(line)
         if match:
-            item = line[match.end():].strip()
+            item = line[match.end() :].strip()
             if item:
                 items.append(item)
     return items

@@ -43,39 +43,57 @@ def check_panels(ctx: StoreContext, changed: Changed = None) -> Iterable[Integri
             yield IntegrityIssue("json_invalid", ctx.fs.rel(folder), str(exc))
 
 
-def _check_panel(ctx: StoreContext, layout: PanelLayout,
-                 panel_id: str) -> Iterable[IntegrityIssue]:
+def _check_panel(ctx: StoreContext, layout: PanelLayout, panel_id: str) -> Iterable[IntegrityIssue]:
     fs = ctx.fs
     config = fs.read_json(layout.config(panel_id), default=None)
     if config is None:
-        yield IntegrityIssue("orphan_file", fs.rel(layout.panel_dir(panel_id)),
-                             "panel folder has no panel_config.json")
+        yield IntegrityIssue(
+            "orphan_file",
+            fs.rel(layout.panel_dir(panel_id)),
+            "panel folder has no panel_config.json",
+        )
         return
     members = {p["participant_id"] for p in config["participants"]}
     messages = fs.read_jsonl(layout.messages(panel_id))
     rel = fs.rel(layout.messages(panel_id))
     for line, message in enumerate(messages, start=1):
         if message.get("conversation_turn") != line:
-            yield IntegrityIssue("counter_mismatch", rel, f"conversation_turn is "
-                                 f"{message.get('conversation_turn')}, expected {line}", line)
+            yield IntegrityIssue(
+                "counter_mismatch",
+                rel,
+                f"conversation_turn is {message.get('conversation_turn')}, expected {line}",
+                line,
+            )
         if message.get("participant_id") not in members:
-            yield IntegrityIssue("orphan_file", rel, f"participant_id "
-                                 f"{message.get('participant_id')!r} is not a participant", line)
+            yield IntegrityIssue(
+                "orphan_file",
+                rel,
+                f"participant_id {message.get('participant_id')!r} is not a participant",
+                line,
+            )
     state = fs.read_json(layout.metadata(panel_id))
     if state.get("current_turn") != len(messages):
-        yield IntegrityIssue("counter_mismatch", fs.rel(layout.metadata(panel_id)),
-                             f"current_turn is {state.get('current_turn')} but "
-                             f"panel_messages.jsonl has {len(messages)} lines")
+        yield IntegrityIssue(
+            "counter_mismatch",
+            fs.rel(layout.metadata(panel_id)),
+            f"current_turn is {state.get('current_turn')} but "
+            f"panel_messages.jsonl has {len(messages)} lines",
+        )
     for pid in sorted(members):
         if not layout.participant_context(panel_id, pid).is_file():
-            yield IntegrityIssue("document_missing", fs.rel(layout.participants_dir(panel_id)),
-                                 f"participant {pid!r} has no {pid}_context.json")
+            yield IntegrityIssue(
+                "document_missing",
+                fs.rel(layout.participants_dir(panel_id)),
+                f"participant {pid!r} has no {pid}_context.json",
+            )
     if config["config"].get("enable_decision_tracking"):
         insights = fs.read_jsonl(layout.insights(panel_id))
         wanted = [i["insight_id"] for i in insights if i.get("is_decision")]
         history = fs.read_json(layout.decision_history(panel_id), default={"decisions": []})
         listed = [d["insight_id"] for d in history.get("decisions", [])]
         if listed != wanted:
-            yield IntegrityIssue("counter_mismatch", fs.rel(layout.decision_history(panel_id)),
-                                 f"lists {len(listed)} decisions, insights.jsonl has "
-                                 f"{len(wanted)}")
+            yield IntegrityIssue(
+                "counter_mismatch",
+                fs.rel(layout.decision_history(panel_id)),
+                f"lists {len(listed)} decisions, insights.jsonl has {len(wanted)}",
+            )

@@ -20,8 +20,9 @@ def _terms(text: str) -> set[str]:
     return set(_WORD.findall(text.casefold()))
 
 
-def expertise_confidences(content: str, candidates: Sequence[FFPanelParticipantDTO]
-                          ) -> dict[str, float]:
+def expertise_confidences(
+    content: str, candidates: Sequence[FFPanelParticipantDTO]
+) -> dict[str, float]:
     words = _terms(content)
     result = {}
     for participant in candidates:
@@ -34,8 +35,9 @@ def expertise_confidences(content: str, candidates: Sequence[FFPanelParticipantD
     return result
 
 
-def choose(confidences: Mapping[str, float], order: Sequence[str], threshold: float,
-           fallback: str) -> tuple[str, float, bool]:
+def choose(
+    confidences: Mapping[str, float], order: Sequence[str], threshold: float, fallback: str
+) -> tuple[str, float, bool]:
     """(chosen participant, its confidence, fell back?)."""
     ranked = sorted(confidences, key=lambda p: (-confidences[p], order.index(p)))
     if ranked and confidences[ranked[0]] >= threshold:

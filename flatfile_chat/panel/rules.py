@@ -23,58 +23,77 @@ from flatfile_chat.errors import LimitExceeded, SecurityError, ValidationError
 from flatfile_chat.panel.models import FFPanelParticipantDTO, PanelSessionType
 
 
-def generate_session_rules(session_type: PanelSessionType,
-                           config: FFPanelSessionConfigDTO) -> dict[str, Any]:
+def generate_session_rules(
+    session_type: PanelSessionType, config: FFPanelSessionConfigDTO
+) -> dict[str, Any]:
     rules: dict[str, Any] = {
         "max_message_length": config.max_message_length,
         "enable_reactions": config.enable_message_reactions,
         "enable_threading": config.enable_message_threading,
         "enable_turn_taking": config.enable_turn_taking,
-        "max_consecutive_messages": (config.max_consecutive_messages_per_participant
-                                     if config.enable_turn_taking else None),
+        "max_consecutive_messages": (
+            config.max_consecutive_messages_per_participant if config.enable_turn_taking else None
+        ),
         "require_alternating_turns": False,
         "moderators_exempt_from_turn_limits": True,
     }
     if session_type is PanelSessionType.AI_DEBATE:
-        rules.update(require_alternating_turns=True, max_consecutive_messages=2,
-                     enable_position_tracking=True)
+        rules.update(
+            require_alternating_turns=True,
+            max_consecutive_messages=2,
+            enable_position_tracking=True,
+        )
     elif session_type is PanelSessionType.BRAINSTORM:
-        rules.update(encourage_rapid_fire=True, max_consecutive_messages=1,
-                     enable_idea_building=True)
+        rules.update(
+            encourage_rapid_fire=True, max_consecutive_messages=1, enable_idea_building=True
+        )
     elif session_type is PanelSessionType.DECISION_MAKING:
-        rules.update(require_consensus_check=True, enable_voting=True,
-                     track_decision_process=True)
+        rules.update(require_consensus_check=True, enable_voting=True, track_decision_process=True)
     return rules
 
 
-def check_membership(panel_id: str, participants: Mapping[str, FFPanelParticipantDTO],
-                     participant_id: str) -> FFPanelParticipantDTO:
+def check_membership(
+    panel_id: str, participants: Mapping[str, FFPanelParticipantDTO], participant_id: str
+) -> FFPanelParticipantDTO:
     member = participants.get(participant_id)
     if member is None:
-        raise SecurityError(f"participant {participant_id!r} is not a member of panel "
-                            f"{panel_id!r} (members: {', '.join(sorted(participants))})",
-                            key="participant_id", value=participant_id, panel_id=panel_id)
+        raise SecurityError(
+            f"participant {participant_id!r} is not a member of panel "
+            f"{panel_id!r} (members: {', '.join(sorted(participants))})",
+            key="participant_id",
+            value=participant_id,
+            panel_id=panel_id,
+        )
     if not member.is_active:
-        raise ValidationError(f"participant {participant_id!r} of panel {panel_id!r} is not "
-                              "active", key="participant_id", value=participant_id)
+        raise ValidationError(
+            f"participant {participant_id!r} of panel {panel_id!r} is not active",
+            key="participant_id",
+            value=participant_id,
+        )
     return member
 
 
 def check_content(rules: Mapping[str, Any], content: object) -> str:
     if not isinstance(content, str) or not content.strip():
-        raise ValidationError("panel message content must be a non-empty string",
-                              key="content")
+        raise ValidationError("panel message content must be a non-empty string", key="content")
     limit = rules.get("max_message_length")
     if limit is not None and len(content) > limit:
-        raise LimitExceeded(f"panel message is {len(content)} characters, over the "
-                            f"{limit}-character limit (session_rules.max_message_length)",
-                            key="max_message_length", size=len(content))
+        raise LimitExceeded(
+            f"panel message is {len(content)} characters, over the "
+            f"{limit}-character limit (session_rules.max_message_length)",
+            key="max_message_length",
+            size=len(content),
+        )
     return content
 
 
-def trailing_run(history: Sequence[Mapping[str, Any]], participant_id: str,
-                 participants: Mapping[str, FFPanelParticipantDTO], *,
-                 moderators_transparent: bool) -> int:
+def trailing_run(
+    history: Sequence[Mapping[str, Any]],
+    participant_id: str,
+    participants: Mapping[str, FFPanelParticipantDTO],
+    *,
+    moderators_transparent: bool,
+) -> int:
     """How many of the latest messages ``participant_id`` sent in a row (see module doc)."""
     run = 0
     for message in reversed(history):
@@ -89,20 +108,33 @@ def trailing_run(history: Sequence[Mapping[str, Any]], participant_id: str,
     return run
 
 
-def check_turn(rules: Mapping[str, Any], history: Sequence[Mapping[str, Any]],
-               member: FFPanelParticipantDTO,
-               participants: Mapping[str, FFPanelParticipantDTO]) -> None:
+def check_turn(
+    rules: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]],
+    member: FFPanelParticipantDTO,
+    participants: Mapping[str, FFPanelParticipantDTO],
+) -> None:
     limit = rules.get("max_consecutive_messages")
     if limit is None:
         return
     if member.moderates and rules.get("moderators_exempt_from_turn_limits", True):
         return
-    run = trailing_run(history, member.participant_id, participants,
-                       moderators_transparent=bool(rules.get("require_alternating_turns")))
+    run = trailing_run(
+        history,
+        member.participant_id,
+        participants,
+        moderators_transparent=bool(rules.get("require_alternating_turns")),
+    )
     if run >= limit:
-        alternating = " (require_alternating_turns: another debater must speak first)" \
-            if rules.get("require_alternating_turns") else ""
-        raise LimitExceeded(f"participant {member.participant_id!r} already sent {run} "
-                            f"consecutive messages; session_rules.max_consecutive_messages is "
-                            f"{limit}{alternating}", key="max_consecutive_messages",
-                            value=member.participant_id)
+        alternating = (
+            " (require_alternating_turns: another debater must speak first)"
+            if rules.get("require_alternating_turns")
+            else ""
+        )
+        raise LimitExceeded(
+            f"participant {member.participant_id!r} already sent {run} "
+            f"consecutive messages; session_rules.max_consecutive_messages is "
+            f"{limit}{alternating}",
+            key="max_consecutive_messages",
+            value=member.participant_id,
+        )

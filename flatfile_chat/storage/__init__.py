@@ -5,5 +5,12 @@ from flatfile_chat.storage.durability import Durability
 from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.paths import safe_join, validate_id
 
-__all__ = ["AesGcmCodec", "Codec", "Durability", "FileStore", "PlainCodec", "safe_join",
-           "validate_id"]
+__all__ = [
+    "AesGcmCodec",
+    "Codec",
+    "Durability",
+    "FileStore",
+    "PlainCodec",
+    "safe_join",
+    "validate_id",
+]

@@ -52,7 +52,7 @@ def write_all(fd: int, data: bytes) -> None:
     """``os.write`` until every byte is written (a write may take fewer than asked)."""
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def fsync_dir(directory: Path) -> None:
@@ -64,8 +64,9 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool, exclusive: bool = False,
-                       mode: int = 0o600) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, fsync: bool, exclusive: bool = False, mode: int = 0o600
+) -> None:
     """Replace ``path`` with ``data`` atomically.
 
     ``fsync`` flushes the file before the rename and the folder after it (power-loss safe).

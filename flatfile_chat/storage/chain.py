@@ -80,8 +80,9 @@ class ChainState:
     legacy: bool = False
 
 
-def seal_lines(codec: AesGcmCodec, lines: list[bytes], *, owner: str, rel: str,
-               state: ChainState) -> list[bytes]:
+def seal_lines(
+    codec: AesGcmCodec, lines: list[bytes], *, owner: str, rel: str, state: ChainState
+) -> list[bytes]:
     """Seal ``lines`` continuing ``state`` (updated in place)."""
     out = []
     for line in lines:
@@ -114,7 +115,7 @@ def last_line(path: Path) -> bytes | None:
             buf = os.pread(fd, step, pos) + buf
             cut = buf.rfind(b"\n")
             if cut != -1:
-                return buf[cut + 1:]
+                return buf[cut + 1 :]
         return buf
     finally:
         os.close(fd)
@@ -149,11 +150,11 @@ class ChainReader:
 
     def __call__(self, raw: bytes, line: int) -> bytes:
         try:
-            plain, chain, tag = self._codec.open_record(raw, owner=self._owner,
-                                                        rel_path=self._rel)
+            plain, chain, tag = self._codec.open_record(raw, owner=self._owner, rel_path=self._rel)
         except Undecryptable as exc:
-            raise SealRefused(exc.message, path=self._rel, line=line,
-                              kid=exc.context.get("value")) from None
+            raise SealRefused(
+                exc.message, path=self._rel, line=line, kid=exc.context.get("value")
+            ) from None
         except SecurityError as exc:
             raise StorageCorrupted(exc.message, path=self._rel, line=line) from None
         self._check(chain, tag, line)
@@ -165,41 +166,57 @@ class ChainReader:
         state, skipped, self._skipped = self.state, self._skipped, 0
         if chain is None:
             if state is not None and not state.legacy:
-                raise SealRefused("unchained (legacy) record inside a chained file",
-                                  path=self._rel, line=line)
+                raise SealRefused(
+                    "unchained (legacy) record inside a chained file", path=self._rel, line=line
+                )
             self.state = ChainState("", legacy=True)
             return
         seq, epoch = chain["seq"], chain["ep"]
         if state is not None and state.legacy:
-            raise SealRefused("chained record inside an unchained (legacy) file",
-                              path=self._rel, line=line)
+            raise SealRefused(
+                "chained record inside an unchained (legacy) file", path=self._rel, line=line
+            )
         self._expect(state, seq, epoch, chain["prev"], line, skipped)
         self.state = ChainState(epoch, seq + 1, tag)
 
-    def _expect(self, state: ChainState | None, seq: int, epoch: str, prev: str,
-                line: int, skipped: int = 0) -> None:
+    def _expect(
+        self, state: ChainState | None, seq: int, epoch: str, prev: str, line: int, skipped: int = 0
+    ) -> None:
         want = state.seq if state else 0
         if state is not None and epoch != state.epoch:
-            raise SealRefused(f"record from another copy of this file (epoch {epoch}, expected "
-                              f"{state.epoch}): spliced or replayed", path=self._rel, line=line)
+            raise SealRefused(
+                f"record from another copy of this file (epoch {epoch}, expected "
+                f"{state.epoch}): spliced or replayed",
+                path=self._rel,
+                line=line,
+            )
         if seq > want + skipped:
-            raise SealRefused(f"record seq {seq} where {want} was expected: records {want}.."
-                              f"{seq - 1} are missing", path=self._rel, line=line)
+            raise SealRefused(
+                f"record seq {seq} where {want} was expected: records {want}.."
+                f"{seq - 1} are missing",
+                path=self._rel,
+                line=line,
+            )
         if seq < want:
-            raise SealRefused(f"record seq {seq} where {want} was expected: duplicated or "
-                              "reordered", path=self._rel, line=line)
+            raise SealRefused(
+                f"record seq {seq} where {want} was expected: duplicated or reordered",
+                path=self._rel,
+                line=line,
+            )
         if seq > want:
             return  # the skipped broken line(s) held records want..seq-1: nothing to link to
         if state is not None and prev != link(state.tag):
-            raise SealRefused(f"record seq {seq} does not follow line {line - 1} (its link to "
-                              "the previous tag differs): spliced from another copy",
-                              path=self._rel, line=line)
+            raise SealRefused(
+                f"record seq {seq} does not follow line {line - 1} (its link to "
+                "the previous tag differs): spliced from another copy",
+                path=self._rel,
+                line=line,
+            )
 
 
 # -- head --------------------------------------------------------------------------------
 def head_record(state: ChainState) -> dict[str, Any]:
-    return {"epoch": state.epoch, "count": state.seq,
-            "tag": base64.b64encode(state.tag).decode()}
+    return {"epoch": state.epoch, "count": state.seq, "tag": base64.b64encode(state.tag).decode()}
 
 
 @dataclass(frozen=True)
@@ -214,34 +231,75 @@ def check_head(reader: ChainReader, head: dict[str, Any] | None, lines: int) -> 
     state = reader.state
     if state is not None and state.legacy:
         if head is not None:  # this file was chained once: an unchained copy is a rollback
-            return [HeadIssue("jsonl_chain_replayed", 1, "unchained records where a head "
-                              "says the file was chained: an older copy put back (a rekey "
-                              "would accept it)")]
-        return [HeadIssue("jsonl_chain_legacy", 1, "unchained records (written before "
-                          "chaining); rewrite with rekey to chain")]
+            return [
+                HeadIssue(
+                    "jsonl_chain_replayed",
+                    1,
+                    "unchained records where a head "
+                    "says the file was chained: an older copy put back (a rekey "
+                    "would accept it)",
+                )
+            ]
+        return [
+            HeadIssue(
+                "jsonl_chain_legacy",
+                1,
+                "unchained records (written before chaining); rewrite with rekey to chain",
+            )
+        ]
     if head is None:
         if lines:
-            return [HeadIssue("jsonl_chain_unsealed", 1, f"no head file: unsealed tail of "
-                              f"{lines} lines (crash before the first head write, or removed)")]
+            return [
+                HeadIssue(
+                    "jsonl_chain_unsealed",
+                    1,
+                    f"no head file: unsealed tail of "
+                    f"{lines} lines (crash before the first head write, or removed)",
+                )
+            ]
         return []
     count, epoch = head.get("count"), head.get("epoch")
     if not isinstance(count, int) or not isinstance(epoch, str):
         return [HeadIssue("jsonl_chain_head", 1, "head file has no count/epoch")]
     if state is not None and epoch != state.epoch:
-        return [HeadIssue("jsonl_chain_replayed", 1, f"file epoch {state.epoch} is not the "
-                          f"head's {epoch}: an older copy was put back (replayed), or a "
-                          "rewrite was interrupted before its head update")]
+        return [
+            HeadIssue(
+                "jsonl_chain_replayed",
+                1,
+                f"file epoch {state.epoch} is not the "
+                f"head's {epoch}: an older copy was put back (replayed), or a "
+                "rewrite was interrupted before its head update",
+            )
+        ]
     if count > lines:
-        return [HeadIssue("jsonl_chain_truncated", lines + 1, f"head records {count} records, "
-                          f"the file has {lines}: lines {lines + 1}..{count} are missing "
-                          "(truncated, or an older copy replayed)")]
+        return [
+            HeadIssue(
+                "jsonl_chain_truncated",
+                lines + 1,
+                f"head records {count} records, "
+                f"the file has {lines}: lines {lines + 1}..{count} are missing "
+                "(truncated, or an older copy replayed)",
+            )
+        ]
     if count and reader.tags[count - 1] != base64.b64decode(head.get("tag", "")):
-        return [HeadIssue("jsonl_chain_replayed", count, "record differs from the one the "
-                          "head sealed at this position (replayed or forked copy)")]
+        return [
+            HeadIssue(
+                "jsonl_chain_replayed",
+                count,
+                "record differs from the one the "
+                "head sealed at this position (replayed or forked copy)",
+            )
+        ]
     if count < lines:
-        return [HeadIssue("jsonl_chain_unsealed", count + 1, f"unsealed tail of "
-                          f"{lines - count} lines (head behind the log: crash between append "
-                          "and head update?)")]
+        return [
+            HeadIssue(
+                "jsonl_chain_unsealed",
+                count + 1,
+                f"unsealed tail of "
+                f"{lines - count} lines (head behind the log: crash between append "
+                "and head update?)",
+            )
+        ]
     return []
 
 
@@ -264,11 +322,15 @@ def head_mismatch(state: ChainState, head: dict[str, Any] | None) -> str | None:
     if state.seq == 0:
         return f"the log is empty but its head sealed {count} records (emptied or replaced)"
     if epoch != state.epoch:
-        return (f"the log's epoch {state.epoch} is not its head's {epoch} (an older copy put "
-                "back, or a rewrite interrupted before its head update)")
+        return (
+            f"the log's epoch {state.epoch} is not its head's {epoch} (an older copy put "
+            "back, or a rewrite interrupted before its head update)"
+        )
     if count > state.seq:
-        return (f"the head sealed {count} records, the log ends at {state.seq} (cut short, or "
-                "an older copy put back)")
+        return (
+            f"the head sealed {count} records, the log ends at {state.seq} (cut short, or "
+            "an older copy put back)"
+        )
     if count == state.seq and base64.b64decode(head.get("tag", "")) != state.tag:
         return "the last record is not the one the head sealed (replayed or forked copy)"
     return None

@@ -81,11 +81,15 @@ class AesGcmCodec:
     def __init__(self, keys: dict[str, bytes], active_key_id: str) -> None:
         for kid, key in keys.items():
             if len(key) not in (16, 24, 32):
-                raise ConfigError(f"encryption key {kid!r} must be 16, 24 or 32 bytes, got "
-                                  f"{len(key)}", key=f"storage.encryption.keys.{kid}")
+                raise ConfigError(
+                    f"encryption key {kid!r} must be 16, 24 or 32 bytes, got {len(key)}",
+                    key=f"storage.encryption.keys.{kid}",
+                )
         if active_key_id not in keys:
-            raise ConfigError(f"active encryption key {active_key_id!r} is not in the key ring "
-                              f"{sorted(keys)}", key="storage.encryption.active_key_id")
+            raise ConfigError(
+                f"active encryption key {active_key_id!r} is not in the key ring {sorted(keys)}",
+                key="storage.encryption.active_key_id",
+            )
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
         self._key_digests = {kid: _key_digest(key) for kid, key in keys.items()}
         self.active_key_id = active_key_id
@@ -109,7 +113,7 @@ class AesGcmCodec:
         """The ``kid`` a sealed document/line was written with (None if plaintext)."""
         if data.startswith(_BLOB_MAGIC):
             end = data.find(b"\x00", len(_BLOB_MAGIC))
-            return data[len(_BLOB_MAGIC):end].decode(errors="replace") if end != -1 else None
+            return data[len(_BLOB_MAGIC) : end].decode(errors="replace") if end != -1 else None
         try:
             envelope = json.loads(data)
         except ValueError:
@@ -122,14 +126,18 @@ class AesGcmCodec:
     def seal(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
         return self.seal_record(data, owner=owner, rel_path=rel_path)[0]
 
-    def seal_record(self, data: bytes, *, owner: str, rel_path: str,
-                    chain: dict[str, Any] | None = None) -> tuple[bytes, bytes]:
+    def seal_record(
+        self, data: bytes, *, owner: str, rel_path: str, chain: dict[str, Any] | None = None
+    ) -> tuple[bytes, bytes]:
         """The envelope (with ``chain`` fields, also bound as associated data) and its tag."""
         nonce = os.urandom(12)
-        ct = self._ciphers[self.active_key_id].encrypt(nonce, data,
-                                                       _aad(owner, rel_path, chain))
-        envelope = {"enc": ENVELOPE_TAG, "kid": self.active_key_id,
-                    "nonce": base64.b64encode(nonce).decode(), "ct": base64.b64encode(ct).decode()}
+        ct = self._ciphers[self.active_key_id].encrypt(nonce, data, _aad(owner, rel_path, chain))
+        envelope = {
+            "enc": ENVELOPE_TAG,
+            "kid": self.active_key_id,
+            "nonce": base64.b64encode(nonce).decode(),
+            "ct": base64.b64encode(ct).decode(),
+        }
         if chain is not None:
             envelope.update(chain)
         return json.dumps(envelope, separators=(",", ":")).encode(), ct[-TAG_BYTES:]
@@ -137,8 +145,9 @@ class AesGcmCodec:
     def open(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
         return self.open_record(data, owner=owner, rel_path=rel_path)[0]
 
-    def open_record(self, data: bytes, *, owner: str, rel_path: str
-                    ) -> tuple[bytes, dict[str, Any] | None, bytes]:
+    def open_record(
+        self, data: bytes, *, owner: str, rel_path: str
+    ) -> tuple[bytes, dict[str, Any] | None, bytes]:
         """Plaintext, the verified chain fields (None for an unchained record) and the tag.
 
         Raises ``SecurityError`` for something that is not an envelope (structurally broken)
@@ -146,11 +155,15 @@ class AesGcmCodec:
         try:
             envelope = json.loads(data)
         except ValueError:
-            raise SecurityError(f"{rel_path}: expected an encrypted envelope, found something "
-                                "that is not JSON", key="path", value=rel_path) from None
+            raise SecurityError(
+                f"{rel_path}: expected an encrypted envelope, found something that is not JSON",
+                key="path",
+                value=rel_path,
+            ) from None
         if not isinstance(envelope, dict) or envelope.get("enc") != ENVELOPE_TAG:
-            raise SecurityError(f"{rel_path}: plaintext found in an encrypted store",
-                                key="path", value=rel_path)
+            raise SecurityError(
+                f"{rel_path}: plaintext found in an encrypted store", key="path", value=rel_path
+            )
         chain = None
         try:
             if "seq" in envelope:
@@ -159,12 +172,15 @@ class AesGcmCodec:
                     raise ValueError("seq")
             kid, nonce = envelope["kid"], base64.b64decode(envelope["nonce"])
             ct = base64.b64decode(envelope["ct"])
-            if type(kid) is not str or (chain is not None and not (
-                    isinstance(chain["ep"], str) and isinstance(chain["prev"], str))):
+            if type(kid) is not str or (
+                chain is not None
+                and not (isinstance(chain["ep"], str) and isinstance(chain["prev"], str))
+            ):
                 raise TypeError("kid")
         except (KeyError, ValueError, TypeError):
-            raise SecurityError(f"{rel_path}: envelope fields are missing or malformed",
-                                key="path", value=rel_path) from None
+            raise SecurityError(
+                f"{rel_path}: envelope fields are missing or malformed", key="path", value=rel_path
+            ) from None
         plain = self._decrypt(kid, nonce, ct, owner, rel_path, chain)
         return plain, chain, ct[-TAG_BYTES:]
 
@@ -175,28 +191,41 @@ class AesGcmCodec:
 
     def open_blob(self, data: bytes, *, owner: str, rel_path: str) -> bytes:
         if not data.startswith(_BLOB_MAGIC):
-            raise SecurityError(f"{rel_path}: plaintext blob in an encrypted store",
-                                key="path", value=rel_path)
+            raise SecurityError(
+                f"{rel_path}: plaintext blob in an encrypted store", key="path", value=rel_path
+            )
         end = data.find(b"\x00", len(_BLOB_MAGIC))
         try:
-            kid = data[len(_BLOB_MAGIC):end].decode() if end != -1 else None
+            kid = data[len(_BLOB_MAGIC) : end].decode() if end != -1 else None
         except UnicodeDecodeError:
             kid = None
         if kid is None or len(data) < end + 13 + TAG_BYTES:
-            raise SecurityError(f"{rel_path}: encrypted blob header is malformed",
-                                key="path", value=rel_path)
-        nonce, ct = data[end + 1:end + 13], data[end + 13:]
+            raise SecurityError(
+                f"{rel_path}: encrypted blob header is malformed", key="path", value=rel_path
+            )
+        nonce, ct = data[end + 1 : end + 13], data[end + 13 :]
         return self._decrypt(kid, nonce, ct, owner, rel_path)
 
-    def _decrypt(self, kid: str, nonce: bytes, ct: bytes, owner: str, rel_path: str,
-                 chain: dict[str, Any] | None = None) -> bytes:
+    def _decrypt(
+        self,
+        kid: str,
+        nonce: bytes,
+        ct: bytes,
+        owner: str,
+        rel_path: str,
+        chain: dict[str, Any] | None = None,
+    ) -> bytes:
         cipher = self._ciphers.get(kid)
         if cipher is None:
-            raise Undecryptable(f"{rel_path}: sealed with unknown key id {kid!r}",
-                                key="kid", value=kid)
+            raise Undecryptable(
+                f"{rel_path}: sealed with unknown key id {kid!r}", key="kid", value=kid
+            )
         try:
             return cipher.decrypt(nonce, ct, _aad(owner, rel_path, chain))
         except InvalidTag:
-            raise Undecryptable(f"{rel_path}: authentication failed with key {kid!r} "
-                                "(wrong key, tampered, or moved from another file or owner)",
-                                key="kid", value=kid) from None
+            raise Undecryptable(
+                f"{rel_path}: authentication failed with key {kid!r} "
+                "(wrong key, tampered, or moved from another file or owner)",
+                key="kid",
+                value=kid,
+            ) from None

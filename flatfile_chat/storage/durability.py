@@ -57,8 +57,9 @@ class GroupCommitter:
         with self._lock:
             self._dirty.add(path)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="ffchat-group-commit",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="ffchat-group-commit", daemon=True
+                )
                 self._thread.start()
 
     def flush(self) -> int:
@@ -169,8 +170,9 @@ class SyncGroups:
                                 group.failed.append((first, target, error))
                             group.synced = max(group.synced, target)
                         group.cond.notify_all()
-                failure = next((e for first, last, e in group.failed
-                                if first <= ticket <= last), None)
+                failure = next(
+                    (e for first, last, e in group.failed if first <= ticket <= last), None
+                )
             finally:
                 group.users -= 1
                 if group.users == 0:

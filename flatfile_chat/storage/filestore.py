@@ -65,16 +65,27 @@ def writing(rel: str) -> Iterator[None]:
         raise  # callers turn these into AlreadyExists / NotFound
     except OSError as exc:
         if isinstance(exc, NotDurable):
-            raise StorageWriteError(f"{rel}: written, but its folder could not be flushed: "
-                                    f"{exc.strerror} (errno {exc.errno}); the new content may "
-                                    "not survive a power loss", path=rel, errno=exc.errno,
-                                    written=True) from exc
+            raise StorageWriteError(
+                f"{rel}: written, but its folder could not be flushed: "
+                f"{exc.strerror} (errno {exc.errno}); the new content may "
+                "not survive a power loss",
+                path=rel,
+                errno=exc.errno,
+                written=True,
+            ) from exc
         if exc.errno == errno.ELOOP:
-            raise UnsafePath(f"refusing {rel!r}: it is a symbolic link inside the store root; "
-                             "the store never follows links", key="path", value=rel) from None
-        raise StorageWriteError(f"{rel}: write failed, previous content kept: "
-                                f"{exc.strerror or exc} (errno {exc.errno})", path=rel,
-                                errno=exc.errno) from exc
+            raise UnsafePath(
+                f"refusing {rel!r}: it is a symbolic link inside the store root; "
+                "the store never follows links",
+                key="path",
+                value=rel,
+            ) from None
+        raise StorageWriteError(
+            f"{rel}: write failed, previous content kept: "
+            f"{exc.strerror or exc} (errno {exc.errno})",
+            path=rel,
+            errno=exc.errno,
+        ) from exc
 
 
 class FileStore:
@@ -102,8 +113,11 @@ class FileStore:
         self.lock_timeout = lock_timeout
         self.codec: Codec = codec or PlainCodec()
         self.clock = clock or SystemClock()
-        self._committer = (GroupCommitter(group_commit_interval_ms)
-                           if self.durability is Durability.BATCH else None)
+        self._committer = (
+            GroupCommitter(group_commit_interval_ms)
+            if self.durability is Durability.BATCH
+            else None
+        )
         # fsync mode: concurrent appends to one file share fsyncs (leader/follower)
         self._groups = SyncGroups() if self.durability is Durability.FSYNC else None
         self._pages = pages.PageCache()  # validated log prefixes, for O(page) reads
@@ -124,12 +138,18 @@ class FileStore:
         if owner is None and os.path.lexists(self._root_path_users / name):
             # Whose folder it is cannot be verified (profile lost, unreadable, or a creation
             # that died half-way): never hand it to whoever asks (a case variant would get it).
-            raise StorageCorrupted(f"users/{name} has no readable profile.json, so whose "
-                                   "folder it is cannot be verified; restore the profile "
-                                   "(or remove the folder)", path=f"users/{name}")
+            raise StorageCorrupted(
+                f"users/{name} has no readable profile.json, so whose "
+                "folder it is cannot be verified; restore the profile "
+                "(or remove the folder)",
+                path=f"users/{name}",
+            )
         if owner is not None and owner != user_id:
-            raise AlreadyExists(f"user id {user_id!r} differs only in case from existing "
-                                f"user {owner!r}", key="user_id", value=user_id)
+            raise AlreadyExists(
+                f"user id {user_id!r} differs only in case from existing user {owner!r}",
+                key="user_id",
+                value=user_id,
+            )
         return name
 
     def user_path(self, user_id: str, *parts: str) -> Path:
@@ -252,8 +272,9 @@ class FileStore:
             return default
         return self.decode_json(path, raw)
 
-    def write_json(self, path: Path, data: Any, *, derived: bool = False,
-                   exclusive: bool = False) -> bytes:
+    def write_json(
+        self, path: Path, data: Any, *, derived: bool = False, exclusive: bool = False
+    ) -> bytes:
         """Atomically replace ``path``.
 
         ``derived`` marks a file recomputable from a log (see :mod:`durability`): it is not
@@ -271,8 +292,13 @@ class FileStore:
                 return written
         try:
             with writing(self.rel(path)):
-                atomic_write_bytes(path, payload, fsync=self._fsync and not derived,
-                                   exclusive=exclusive, mode=self.file_mode)
+                atomic_write_bytes(
+                    path,
+                    payload,
+                    fsync=self._fsync and not derived,
+                    exclusive=exclusive,
+                    mode=self.file_mode,
+                )
         except FileExistsError:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         self._after_write(path)
@@ -303,8 +329,10 @@ class FileStore:
     def lock(self, path: Path, *, shared: bool = False) -> AbstractContextManager[None]:
         self.checked(path)
         if not shared and not os.path.isdir(path.parent):
-            raise NotFound(f"{self.rel(path.parent)} does not exist (cannot lock "
-                           f"{path.name} in it)", path=self.rel(path.parent))
+            raise NotFound(
+                f"{self.rel(path.parent)} does not exist (cannot lock {path.name} in it)",
+                path=self.rel(path.parent),
+            )
         return file_lock(path, self.lock_timeout, shared=shared)
 
     def _encode_lines(self, path: Path, records: Sequence[dict[str, Any]]) -> list[bytes]:
@@ -314,11 +342,17 @@ class FileStore:
             lines = [self.codec.seal(line, owner=owner, rel_path=rel) for line in lines]
         return lines
 
-    def _seal_chained(self, path: Path, records: Sequence[dict[str, Any]],
-                      state: chain.ChainState) -> list[bytes]:
+    def _seal_chained(
+        self, path: Path, records: Sequence[dict[str, Any]], state: chain.ChainState
+    ) -> list[bytes]:
         """Encrypted lines that continue ``state`` (see :mod:`.chain`); updates ``state``."""
-        return chain.seal_lines(self.codec, [jsonl.encode_record(r) for r in records],  # type: ignore[arg-type]
-                                owner=self.owner_of(path), rel=self.rel(path), state=state)
+        return chain.seal_lines(
+            self.codec,
+            [jsonl.encode_record(r) for r in records],  # type: ignore[arg-type]
+            owner=self.owner_of(path),
+            rel=self.rel(path),
+            state=state,
+        )
 
     def _write_head(self, path: Path, state: chain.ChainState) -> None:
         """Seal ``.{name}.head`` and overwrite it in place (caller holds the file's lock): one
@@ -328,8 +362,9 @@ class FileStore:
         if state.legacy:
             return
         head = chain.head_path(path)
-        payload = self.codec.seal(dump_json(chain.head_record(state)),
-                                  owner=self.owner_of(head), rel_path=self.rel(head))
+        payload = self.codec.seal(
+            dump_json(chain.head_record(state)), owner=self.owner_of(head), rel_path=self.rel(head)
+        )
         try:
             fd = os.open(head, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, self.file_mode)
             try:
@@ -342,26 +377,38 @@ class FileStore:
             # stored record as lost.
             return
 
-    def _append_locked(self, path: Path, records: Sequence[dict[str, Any]],
-                       lines: list[bytes] | None, *, defer: bool,
-                       page_adapter: Any = None) -> jsonl.PendingSync | None:
+    def _append_locked(
+        self,
+        path: Path,
+        records: Sequence[dict[str, Any]],
+        lines: list[bytes] | None,
+        *,
+        defer: bool,
+        page_adapter: Any = None,
+    ) -> jsonl.PendingSync | None:
         """Append under the caller's lock. ``defer``: return before the fsync (group commit
         after the lock is released); otherwise the fsync is waited for under the lock."""
         state = None
         if lines is None:
             # Encrypted: continue the chain from the last line (read from the tail).
-            state = chain.tail_state(self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
-                                     rel=self.rel(path))
+            state = chain.tail_state(
+                self.codec,
+                path,
+                owner=self.owner_of(path),  # type: ignore[arg-type]
+                rel=self.rel(path),
+            )
             self._refuse_unsealed_change(path, state)
             lines = self._seal_chained(path, records, state)
         pending = None
         with writing(self.rel(path)):
             if defer:
-                pending = jsonl.append_lines_pending(path, lines, groups=self._groups,
-                                                     mode=self.file_mode)
+                pending = jsonl.append_lines_pending(
+                    path, lines, groups=self._groups, mode=self.file_mode
+                )
             else:
-                jsonl.append_lines(path, lines, fsync=self._fsync, mode=self.file_mode,
-                                   groups=self._groups)
+                jsonl.append_lines(
+                    path, lines, fsync=self._fsync, mode=self.file_mode, groups=self._groups
+                )
         if state is not None:
             self._write_head(path, state)  # move the head along
         if page_adapter is not None and self.page_sidecars:
@@ -381,12 +428,14 @@ class FileStore:
             st = os.fstat(fd)
             entry = self._pages.get(path) or self._load_sidecar(path, fd)
             if entry is None or (entry.dev, entry.ino) != (st.st_dev, st.st_ino):
-                entry = pages.empty(st.st_dev, st.st_ino, encrypted=self.codec.encrypted,
-                                    codec=self.codec)
+                entry = pages.empty(
+                    st.st_dev, st.st_ino, encrypted=self.codec.encrypted, codec=self.codec
+                )
             if st.st_size - entry.size > appended + pages.PERSIST_EVERY_BYTES:
                 return  # validating that much here would stall the writer
-            grown = pages.refresh(path, fd, entry, adapter, lambda: self._line_decoder(path),
-                                  self.codec)
+            grown = pages.refresh(
+                path, fd, entry, adapter, lambda: self._line_decoder(path), self.codec
+            )
         except OSError:
             grown = None
         finally:
@@ -414,8 +463,7 @@ class FileStore:
             os.close(side_fd)
         if self.codec.encrypted:
             try:
-                raw = self.codec.open_blob(raw, owner=self.owner_of(side),
-                                           rel_path=self.rel(side))
+                raw = self.codec.open_blob(raw, owner=self.owner_of(side), rel_path=self.rel(side))
             except FFError:
                 return None  # forged, moved, or sealed with a key this ring lacks
         try:
@@ -435,8 +483,9 @@ class FileStore:
         side = pages.sidecar_path(path)
         payload = pages.dumps(entry, self.rel(path), self.codec.ring_id())
         if self.codec.encrypted:
-            payload = self.codec.seal_blob(payload, owner=self.owner_of(side),
-                                           rel_path=self.rel(side))
+            payload = self.codec.seal_blob(
+                payload, owner=self.owner_of(side), rel_path=self.rel(side)
+            )
         try:
             atomic_write_bytes(side, payload, fsync=False, mode=self.file_mode)
         except OSError:
@@ -458,10 +507,14 @@ class FileStore:
             pending.wait()
         except OSError as exc:
             rel = self.rel(path)
-            raise StorageWriteError(f"{rel}: appended, but the fsync failed: {exc.strerror or exc}"
-                                    f" (errno {exc.errno}); the record is in the log but may "
-                                    "not survive a power loss", path=rel, errno=exc.errno,
-                                    written=True) from exc
+            raise StorageWriteError(
+                f"{rel}: appended, but the fsync failed: {exc.strerror or exc}"
+                f" (errno {exc.errno}); the record is in the log but may "
+                "not survive a power loss",
+                path=rel,
+                errno=exc.errno,
+                written=True,
+            ) from exc
 
     def _refuse_unsealed_change(self, path: Path, state: chain.ChainState) -> None:
         """Refuse to append to a log that no longer matches its head (cut short, or an older
@@ -473,17 +526,28 @@ class FileStore:
         try:
             head = self.read_json(head_file, default=None)
         except FFError as exc:
-            raise StorageCorrupted(f"head {head_file.name} is unreadable ({exc}); refusing to "
-                                   "append", path=self.rel(path)) from None
+            raise StorageCorrupted(
+                f"head {head_file.name} is unreadable ({exc}); refusing to append",
+                path=self.rel(path),
+            ) from None
         problem = chain.head_mismatch(state, head)
         if problem:
-            raise StorageCorrupted(f"{problem}; refusing to append (the integrity check "
-                                   "reports it; rekey to accept the file as it is)",
-                                   path=self.rel(path), line=state.seq + 1)
+            raise StorageCorrupted(
+                f"{problem}; refusing to append (the integrity check "
+                "reports it; rekey to accept the file as it is)",
+                path=self.rel(path),
+                line=state.seq + 1,
+            )
 
-    def append_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
-                     locked: bool = False, sync_later: bool = False,
-                     page_adapter: Any = None) -> jsonl.PendingSync | None:
+    def append_jsonl(
+        self,
+        path: Path,
+        records: Sequence[dict[str, Any]],
+        *,
+        locked: bool = False,
+        sync_later: bool = False,
+        page_adapter: Any = None,
+    ) -> jsonl.PendingSync | None:
         """Append whole lines; takes the file's lock unless the caller already holds it.
 
         Durable (``fsync`` mode) when it returns, except with ``sync_later`` (only with
@@ -499,20 +563,23 @@ class FileStore:
         lines = None if self.codec.encrypted else self._encode_lines(path, records)
         defer = self._groups is not None and (sync_later or not locked)
         if locked:
-            pending = self._append_locked(path, records, lines, defer=defer,
-                                          page_adapter=page_adapter)
+            pending = self._append_locked(
+                path, records, lines, defer=defer, page_adapter=page_adapter
+            )
         else:
             with self.lock(path):
-                pending = self._append_locked(path, records, lines, defer=defer,
-                                              page_adapter=page_adapter)
+                pending = self._append_locked(
+                    path, records, lines, defer=defer, page_adapter=page_adapter
+                )
         self._after_write(path)
         if sync_later:
             return pending
         self.wait_durable(path, pending)
         return None
 
-    def rewrite_jsonl(self, path: Path, records: Sequence[dict[str, Any]], *,
-                      accept_current: bool = False) -> None:
+    def rewrite_jsonl(
+        self, path: Path, records: Sequence[dict[str, Any]], *, accept_current: bool = False
+    ) -> None:
         """Atomically replace a whole JSONL file (expiry, compaction, rotation).
 
         The caller holds the file's lock, so no append can slip in between read and replace.
@@ -521,12 +588,21 @@ class FileStore:
         """
         self.checked(path)
         if self.codec.encrypted and not accept_current:
-            self._refuse_unsealed_change(path, chain.tail_state(
-                self.codec, path, owner=self.owner_of(path),  # type: ignore[arg-type]
-                rel=self.rel(path)))
+            self._refuse_unsealed_change(
+                path,
+                chain.tail_state(
+                    self.codec,
+                    path,
+                    owner=self.owner_of(path),  # type: ignore[arg-type]
+                    rel=self.rel(path),
+                ),
+            )
         state = chain.ChainState(chain.new_epoch())  # a fresh epoch: old copies stop verifying
-        lines = (self._seal_chained(path, records, state) if self.codec.encrypted
-                 else self._encode_lines(path, records))
+        lines = (
+            self._seal_chained(path, records, state)
+            if self.codec.encrypted
+            else self._encode_lines(path, records)
+        )
         payload = b"".join(line + b"\n" for line in lines)
         with writing(self.rel(path)):
             atomic_write_bytes(path, payload, fsync=self._fsync, mode=self.file_mode)
@@ -542,8 +618,9 @@ class FileStore:
         """Records validated by a pydantic ``TypeAdapter(list[Model])`` (fast path for logs)."""
         return jsonl.read_models(self.checked(path), adapter, self._line_decoder(path))
 
-    def read_jsonl_models_page(self, path: Path, adapter: Any, *, offset: int = 0,
-                               limit: int | None = None) -> list[Any]:
+    def read_jsonl_models_page(
+        self, path: Path, adapter: Any, *, offset: int = 0, limit: int | None = None
+    ) -> list[Any]:
         """``read_jsonl_models(path, adapter)[offset:offset + limit]``, same result or error,
         in O(page + lines appended since) once this store, or the log's sidecar, knows a
         validated prefix (see :mod:`.pages`); otherwise it reads the file whole."""
@@ -556,8 +633,16 @@ class FileStore:
         try:
             entry = self._pages.get(path) or self._load_sidecar(path, fd)
             if entry is not None:
-                found = pages.read_page(path, fd, entry, adapter, offset, stop,
-                                        lambda: self._line_decoder(path), self.codec)
+                found = pages.read_page(
+                    path,
+                    fd,
+                    entry,
+                    adapter,
+                    offset,
+                    stop,
+                    lambda: self._line_decoder(path),
+                    self.codec,
+                )
                 if found is not None:
                     models, grown = found
                     if grown is not entry:
@@ -572,8 +657,15 @@ class FileStore:
         decoder = self._line_decoder(path)
         models, whole_json = jsonl.models_from_bytes(path, data, adapter, decoder)
         state = decoder.state if isinstance(decoder, chain.ChainReader) else None
-        entry = pages.fingerprint(st.st_dev, st.st_ino, data, len(models),
-                                  whole_json=whole_json, state=state, codec=self.codec)
+        entry = pages.fingerprint(
+            st.st_dev,
+            st.st_ino,
+            data,
+            len(models),
+            whole_json=whole_json,
+            state=state,
+            codec=self.codec,
+        )
         self._pages.put(path, entry)
         self._persist_page(path, entry)
         return models[offset:stop]
@@ -595,16 +687,25 @@ class FileStore:
                 owner, rel = self.owner_of(path), self.rel(path)
 
                 def reseal(good: list[bytes]) -> list[bytes]:  # already verified by ``reader``
-                    plain = [json.loads(self.codec.open(raw, owner=owner, rel_path=rel))
-                             for raw in good]
+                    plain = [
+                        json.loads(self.codec.open(raw, owner=owner, rel_path=rel)) for raw in good
+                    ]
                     return self._seal_chained(path, plain, state)
 
                 def verify() -> str | None:
                     head = self.read_json(chain.head_path(path), default=None)
                     return chain.head_mismatch(reader.state or chain.ChainState(""), head)
+
             with writing(self.rel(path)):
-                report = jsonl.repair(path, fsync=self._fsync, stamp=stamp, decode=reader,
-                                      reseal=reseal, verify=verify, mode=self.file_mode)
+                report = jsonl.repair(
+                    path,
+                    fsync=self._fsync,
+                    stamp=stamp,
+                    decode=reader,
+                    reseal=reseal,
+                    verify=verify,
+                    mode=self.file_mode,
+                )
             if report.moved:  # rewritten: re-validated by the next read
                 self._drop_sidecar(path)
             if reseal is not None and report.moved:
@@ -615,12 +716,16 @@ class FileStore:
         if not self.codec.encrypted:
             return None
         # Opens each line and checks its place in the chain (raises naming file and line).
-        return chain.ChainReader(self.codec, owner=self.owner_of(path),  # type: ignore[arg-type]
-                                 rel=self.rel(path))
+        return chain.ChainReader(
+            self.codec,
+            owner=self.owner_of(path),  # type: ignore[arg-type]
+            rel=self.rel(path),
+        )
 
     # -- blobs ---------------------------------------------------------------------------
-    def write_blob(self, path: Path, data: bytes, *, exclusive: bool = True,
-                   private: bool = False) -> None:
+    def write_blob(
+        self, path: Path, data: bytes, *, exclusive: bool = True, private: bool = False
+    ) -> None:
         """``private``: readable by the owner only (0600) from the first byte (key files),
         whatever ``owner_only`` says."""
         self.checked(path)
@@ -628,8 +733,13 @@ class FileStore:
             data = self.codec.seal_blob(data, owner=self.owner_of(path), rel_path=self.rel(path))
         try:
             with writing(self.rel(path)):
-                atomic_write_bytes(path, data, fsync=self._fsync, exclusive=exclusive,
-                                   mode=0o600 if private else self.file_mode)
+                atomic_write_bytes(
+                    path,
+                    data,
+                    fsync=self._fsync,
+                    exclusive=exclusive,
+                    mode=0o600 if private else self.file_mode,
+                )
         except FileExistsError:
             raise AlreadyExists(f"{self.rel(path)} already exists", path=self.rel(path)) from None
         self._after_write(path)
@@ -658,8 +768,11 @@ class FileStore:
             current = current.parent
         self.checked(current)  # the deepest existing part, re-checked just before creating
         if current != self.root and not os.path.isdir(current):
-            raise UnsafePath(f"refusing {self.rel(current)!r}: the store expects a folder here",
-                             key="path", value=self.rel(current))
+            raise UnsafePath(
+                f"refusing {self.rel(current)!r}: the store expects a folder here",
+                key="path",
+                value=self.rel(current),
+            )
         with writing(self.rel(path)):
             for folder in reversed(missing):
                 try:

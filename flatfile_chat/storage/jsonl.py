@@ -27,8 +27,14 @@ def encode_record(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
-def append_lines(path: Path, lines: Iterable[bytes], *, fsync: bool, mode: int = 0o600,
-                 groups: SyncGroups | None = None) -> int:
+def append_lines(
+    path: Path,
+    lines: Iterable[bytes],
+    *,
+    fsync: bool,
+    mode: int = 0o600,
+    groups: SyncGroups | None = None,
+) -> int:
     """Append already-encoded lines in one write; returns the number of bytes written.
 
     Refuses to append after a torn last line (it would glue a good record onto garbage), to a
@@ -80,8 +86,9 @@ class PendingSync:
             self.fd = -1
 
 
-def append_lines_pending(path: Path, lines: Iterable[bytes], *, groups: SyncGroups | None,
-                         mode: int = 0o600) -> PendingSync:
+def append_lines_pending(
+    path: Path, lines: Iterable[bytes], *, groups: SyncGroups | None, mode: int = 0o600
+) -> PendingSync:
     """Like :func:`append_lines` (under the caller's lock) but returns before any fsync;
     ``groups`` None means no fsync is wanted (``wait`` only closes the descriptor)."""
     pending = _write(path, lines, mode)
@@ -98,14 +105,19 @@ def _write(path: Path, lines: Iterable[bytes], mode: int) -> PendingSync:
     try:
         st = os.fstat(fd)
         if st.st_nlink != 1:
-            raise SecurityError(f"{path.name} has {st.st_nlink} hard links: refusing to append "
-                                "(the record would also land in the other name)",
-                                key="path", value=str(path))
+            raise SecurityError(
+                f"{path.name} has {st.st_nlink} hard links: refusing to append "
+                "(the record would also land in the other name)",
+                key="path",
+                value=str(path),
+            )
         size = st.st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             raise StorageCorrupted(
                 "last line is torn (no trailing newline); run repair before appending",
-                path=path, line=count_lines(path) + 1)
+                path=path,
+                line=count_lines(path) + 1,
+            )
         try:
             write_all(fd, payload)
         except OSError:
@@ -135,8 +147,9 @@ def read_records(path: Path, decode: LineDecoder | None = None) -> list[dict[str
     return records_from_bytes(path, data, decode)
 
 
-def records_from_bytes(path: Path, data: bytes,
-                       decode: LineDecoder | None = None) -> list[dict[str, Any]]:
+def records_from_bytes(
+    path: Path, data: bytes, decode: LineDecoder | None = None
+) -> list[dict[str, Any]]:
     """:func:`read_records` of bytes already read from ``path``."""
     if not data:
         return []
@@ -160,14 +173,19 @@ def _fast_parse(lines: list[bytes]) -> list[dict[str, Any]] | None:
     return records
 
 
-def _slow_parse(path: Path, lines: list[bytes], torn: bool,
-                decode: LineDecoder | None) -> list[dict[str, Any]]:
+def _slow_parse(
+    path: Path, lines: list[bytes], torn: bool, decode: LineDecoder | None
+) -> list[dict[str, Any]]:
     records = []
     for number, raw in enumerate(lines, start=1):
         records.append(_parse_line(path, number, raw, decode))
     if torn:
-        raise StorageCorrupted("torn last line (no trailing newline, partial write?)",
-                               path=path, line=len(lines) + 1, torn=True)
+        raise StorageCorrupted(
+            "torn last line (no trailing newline, partial write?)",
+            path=path,
+            line=len(lines) + 1,
+            torn=True,
+        )
     return records
 
 
@@ -180,11 +198,15 @@ def _parse_line(path: Path, number: int, raw: bytes, decode: LineDecoder | None)
         raise
     except ValueError as exc:
         snippet = raw[:60].decode("utf-8", "replace")
-        raise StorageCorrupted(f"invalid JSON line ({exc.__class__.__name__}: {exc}): "
-                               f"{snippet!r}", path=path, line=number) from None
+        raise StorageCorrupted(
+            f"invalid JSON line ({exc.__class__.__name__}: {exc}): {snippet!r}",
+            path=path,
+            line=number,
+        ) from None
     if type(record) is not dict:
-        raise StorageCorrupted(f"line is a JSON {type(record).__name__}, expected an object",
-                               path=path, line=number)
+        raise StorageCorrupted(
+            f"line is a JSON {type(record).__name__}, expected an object", path=path, line=number
+        )
     return record
 
 
@@ -199,8 +221,9 @@ def read_models(path: Path, adapter: Any, decode: LineDecoder | None = None) -> 
     return models_from_bytes(path, data, adapter, decode)[0]
 
 
-def models_from_bytes(path: Path, data: bytes, adapter: Any,
-                      decode: LineDecoder | None = None) -> tuple[list[Any], bool]:
+def models_from_bytes(
+    path: Path, data: bytes, adapter: Any, decode: LineDecoder | None = None
+) -> tuple[list[Any], bool]:
     """:func:`read_models` of bytes already read from ``path``; also whether the one-call
     parser took the whole file (else it was parsed line by line)."""
     if decode is None and data.endswith(b"\n"):
@@ -217,9 +240,11 @@ def models_from_bytes(path: Path, data: bytes, adapter: Any,
         try:
             models.append(adapter.validate_python([record])[0])
         except ValueError as exc:
-            raise StorageCorrupted(f"line does not match the expected record: "
-                                   f"{str(exc).splitlines()[0]}", path=path,
-                                   line=number) from None
+            raise StorageCorrupted(
+                f"line does not match the expected record: {str(exc).splitlines()[0]}",
+                path=path,
+                line=number,
+            ) from None
     return models, decode is None and not data
 
 
@@ -234,10 +259,16 @@ class RepairReport:
     refused: tuple[tuple[int, str], ...] = ()
 
 
-def repair(path: Path, *, fsync: bool, stamp: str, decode: LineDecoder | None = None,
-           reseal: Callable[[list[bytes]], list[bytes]] | None = None,
-           verify: Callable[[], str | None] | None = None,
-           mode: int = 0o600) -> RepairReport:
+def repair(
+    path: Path,
+    *,
+    fsync: bool,
+    stamp: str,
+    decode: LineDecoder | None = None,
+    reseal: Callable[[list[bytes]], list[bytes]] | None = None,
+    verify: Callable[[], str | None] | None = None,
+    mode: int = 0o600,
+) -> RepairReport:
     """Keep the valid lines (atomically rewritten) and move the bad ones to a side file.
 
     Only structurally broken lines (torn, not JSON, not an envelope) move. A line the decoder

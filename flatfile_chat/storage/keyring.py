@@ -31,8 +31,10 @@ def resolve_key(reference: str, *, name: str) -> bytes:
     elif scheme == "base64":
         encoded = rest
     else:
-        raise ConfigError(f"{name}: key reference must start with env:, file: or base64:, got "
-                          f"{scheme!r}", key=name)
+        raise ConfigError(
+            f"{name}: key reference must start with env:, file: or base64:, got {scheme!r}",
+            key=name,
+        )
     try:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
@@ -43,10 +45,14 @@ def codec_from_config(config: FFEncryptionConfigDTO) -> Codec:
     if not config.enabled:
         return PlainCodec()
     if not config.keys:
-        raise ConfigError("storage.encryption.enabled is true but no keys are configured",
-                          key="storage.encryption.keys")
-    keys = {kid: resolve_key(ref, name=f"storage.encryption.keys.{kid}")
-            for kid, ref in config.keys.items()}
+        raise ConfigError(
+            "storage.encryption.enabled is true but no keys are configured",
+            key="storage.encryption.keys",
+        )
+    keys = {
+        kid: resolve_key(ref, name=f"storage.encryption.keys.{kid}")
+        for kid, ref in config.keys.items()
+    }
     return AesGcmCodec(keys, config.active_key_id or next(iter(keys)))
 
 
@@ -56,10 +62,14 @@ def user_names_from_config(config: FFEncryptionConfigDTO) -> UserFolderNames | N
     if not config.names_key:
         return None
     if not config.enabled:
-        raise ConfigError("storage.encryption.names_key needs storage.encryption.enabled",
-                          key="storage.encryption.names_key")
+        raise ConfigError(
+            "storage.encryption.names_key needs storage.encryption.enabled",
+            key="storage.encryption.names_key",
+        )
     key = resolve_key(config.names_key, name="storage.encryption.names_key")
     if len(key) < 16:
-        raise ConfigError(f"storage.encryption.names_key must be at least 16 bytes, got "
-                          f"{len(key)}", key="storage.encryption.names_key")
+        raise ConfigError(
+            f"storage.encryption.names_key must be at least 16 bytes, got {len(key)}",
+            key="storage.encryption.names_key",
+        )
     return UserFolderNames(key)

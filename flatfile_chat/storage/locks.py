@@ -114,8 +114,11 @@ def _enter_gate(key: str, lock_file: Path, path: Path, timeout: float) -> list:
             gate[1] -= 1
             if gate[1] == 0:
                 del _gates[key]
-        raise LockTimeout(f"could not lock {path} within {timeout}s (another thread holds "
-                          f"{lock_file.name})", path=str(path), timeout=timeout)
+        raise LockTimeout(
+            f"could not lock {path} within {timeout}s (another thread holds {lock_file.name})",
+            path=str(path),
+            timeout=timeout,
+        )
     return gate
 
 
@@ -143,11 +146,18 @@ def _open(lock_file: Path, flags: int) -> int:
         raise
     except OSError as exc:
         if exc.errno != errno.ELOOP:  # read-only folder, no space for the inode, ...
-            raise StorageWriteError(f"cannot open lock file {lock_file.name!r}: "
-                                    f"{exc.strerror} (errno {exc.errno}); nothing was changed",
-                                    path=str(lock_file), errno=exc.errno) from exc
-        raise UnsafePath(f"refusing lock file {lock_file.name!r}: it is a symbolic link; the "
-                         "store never follows links", key="path", value=str(lock_file)) from None
+            raise StorageWriteError(
+                f"cannot open lock file {lock_file.name!r}: "
+                f"{exc.strerror} (errno {exc.errno}); nothing was changed",
+                path=str(lock_file),
+                errno=exc.errno,
+            ) from exc
+        raise UnsafePath(
+            f"refusing lock file {lock_file.name!r}: it is a symbolic link; the "
+            "store never follows links",
+            key="path",
+            value=str(lock_file),
+        ) from None
 
 
 def _acquire(fd: int, lock_file: Path, path: Path, timeout: float, mode: int) -> None:
@@ -160,9 +170,12 @@ def _acquire(fd: int, lock_file: Path, path: Path, timeout: float, mode: int) ->
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 os.close(fd)
-                raise LockTimeout(f"could not lock {path} within {timeout}s (another writer "
-                                  f"holds {lock_file.name})", path=str(path),
-                                  timeout=timeout) from None
+                raise LockTimeout(
+                    f"could not lock {path} within {timeout}s (another writer "
+                    f"holds {lock_file.name})",
+                    path=str(path),
+                    timeout=timeout,
+                ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
         except BaseException:

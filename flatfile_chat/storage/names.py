@@ -38,8 +38,9 @@ class UserFolderNames:
 
     def fingerprint(self) -> str:
         """Tells the key apart from another without revealing it."""
-        return hmac.new(self._key, b"prism-flatfile-chat/user-names", hashlib.sha256
-                        ).hexdigest()[:16]
+        return hmac.new(self._key, b"prism-flatfile-chat/user-names", hashlib.sha256).hexdigest()[
+            :16
+        ]
 
 
 def check_naming(fs: FileStore) -> None:
@@ -51,15 +52,20 @@ def check_naming(fs: FileStore) -> None:
     names = fs.user_names
     if names is None:
         if stored is not None:
-            raise ConfigError(f"{fs.root}: user folders are keyed pseudonyms; open the store "
-                              f"with {_KEY} set to the key it was created with", key=_KEY)
+            raise ConfigError(
+                f"{fs.root}: user folders are keyed pseudonyms; open the store "
+                f"with {_KEY} set to the key it was created with",
+                key=_KEY,
+            )
         return
     if stored is None:
         users = fs.root / "users"
         if users.is_dir() and any(not n.startswith(".") for n in os.listdir(users)):
-            raise ConfigError(f"{fs.root} was created without a names key (user folders are "
-                              f"named by id); {_KEY} can only be set for a new store", key=_KEY)
+            raise ConfigError(
+                f"{fs.root} was created without a names key (user folders are "
+                f"named by id); {_KEY} can only be set for a new store",
+                key=_KEY,
+            )
         fs.write_json(marker, {"fingerprint": names.fingerprint()})
     elif stored.get("fingerprint") != names.fingerprint():
-        raise ConfigError(f"{fs.root}: {_KEY} is not the key this store was created with",
-                          key=_KEY)
+        raise ConfigError(f"{fs.root}: {_KEY} is not the key this store was created with", key=_KEY)

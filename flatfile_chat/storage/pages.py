@@ -86,11 +86,27 @@ class Validated:
     codec: object  # the codec it was read with (a different one: read again)
 
 
-def fingerprint(dev: int, ino: int, data: bytes, count: int, *, whole_json: bool,
-                state: chain.ChainState | None, codec: object) -> Validated:
-    return Validated(dev, ino, len(data), count, data[:FINGERPRINT],
-                     data[max(0, len(data) - FINGERPRINT):], whole_json,
-                     None if state is None else replace(state), codec)
+def fingerprint(
+    dev: int,
+    ino: int,
+    data: bytes,
+    count: int,
+    *,
+    whole_json: bool,
+    state: chain.ChainState | None,
+    codec: object,
+) -> Validated:
+    return Validated(
+        dev,
+        ino,
+        len(data),
+        count,
+        data[:FINGERPRINT],
+        data[max(0, len(data) - FINGERPRINT) :],
+        whole_json,
+        None if state is None else replace(state),
+        codec,
+    )
 
 
 def empty(dev: int, ino: int, *, encrypted: bool, codec: object) -> Validated:
@@ -135,12 +151,18 @@ def due(entry: Validated, persisted: int | None) -> bool:
     """Whether ``entry`` should be (re)written to its sidecar: big enough to be worth one,
     and nothing persisted yet or enough new lines since."""
     return entry.size >= PERSIST_MIN_BYTES and (
-        persisted is None or entry.size - persisted >= PERSIST_EVERY_BYTES)
+        persisted is None or entry.size - persisted >= PERSIST_EVERY_BYTES
+    )
 
 
-def refresh(path: Path, fd: int, entry: Validated, adapter: Any,
-            decoder: Callable[[], chain.ChainReader | None],
-            codec: object) -> tuple[Validated, list[bytes]] | None:
+def refresh(
+    path: Path,
+    fd: int,
+    entry: Validated,
+    adapter: Any,
+    decoder: Callable[[], chain.ChainReader | None],
+    codec: object,
+) -> tuple[Validated, list[bytes]] | None:
     """The entry grown to the end of the file open as ``fd`` (the lines appended since its
     prefix validated as the full read would) and those new lines, or None when the prefix
     cannot vouch for the file."""
@@ -164,9 +186,16 @@ def refresh(path: Path, fd: int, entry: Validated, adapter: Any,
     return extended, new_lines
 
 
-def read_page(path: Path, fd: int, entry: Validated, adapter: Any, start: int,
-              stop: int | None, decoder: Callable[[], chain.ChainReader | None],
-              codec: object) -> tuple[list[Any], Validated] | None:
+def read_page(
+    path: Path,
+    fd: int,
+    entry: Validated,
+    adapter: Any,
+    start: int,
+    stop: int | None,
+    decoder: Callable[[], chain.ChainReader | None],
+    codec: object,
+) -> tuple[list[Any], Validated] | None:
     """Models ``[start:stop]`` of the file open as ``fd`` and the extended entry, or None
     when the remembered prefix cannot vouch for the file (the caller reads it whole)."""
     grown = refresh(path, fd, entry, adapter, decoder, codec)
@@ -188,8 +217,13 @@ def read_page(path: Path, fd: int, entry: Validated, adapter: Any, start: int,
     return models, extended
 
 
-def _validate_delta(path: Path, entry: Validated, lines: list[bytes], adapter: Any,
-                    decoder: Callable[[], chain.ChainReader | None]) -> Validated | None:
+def _validate_delta(
+    path: Path,
+    entry: Validated,
+    lines: list[bytes],
+    adapter: Any,
+    decoder: Callable[[], chain.ChainReader | None],
+) -> Validated | None:
     """The entry grown by ``lines`` (validated as the full read would), or None."""
     if not lines:
         return entry
@@ -215,19 +249,29 @@ def _validate_delta(path: Path, entry: Validated, lines: list[bytes], adapter: A
     added = b"".join(line + b"\n" for line in lines)
     tail = (entry.tail + added)[-FINGERPRINT:]
     head = entry.head if len(entry.head) >= FINGERPRINT else (entry.head + added)[:FINGERPRINT]
-    return Validated(entry.dev, entry.ino, entry.size + len(added), entry.count + len(lines),
-                     head, tail, entry.whole_json, state, entry.codec)  # not replace(): 4 us
+    return Validated(
+        entry.dev,
+        entry.ino,
+        entry.size + len(added),
+        entry.count + len(lines),
+        head,
+        tail,
+        entry.whole_json,
+        state,
+        entry.codec,
+    )  # not replace(): 4 us
 
 
-def _page_lines(fd: int, entry: Validated, new_lines: list[bytes], begin: int,
-                end: int, chained: bool) -> list[bytes] | None:
+def _page_lines(
+    fd: int, entry: Validated, new_lines: list[bytes], begin: int, end: int, chained: bool
+) -> list[bytes] | None:
     """Raw lines ``[begin, end)``, plus line ``begin - 1`` first when the page needs a chain
     predecessor (``chained``, ``begin > 0``): from the appended lines, else by scanning the
     validated prefix from its nearer end."""
     first = begin - 1 if chained and begin > 0 else begin
     out: list[bytes] = []
     if end > entry.count:  # part (or all) of the page was appended since
-        out = new_lines[max(first - entry.count, 0):end - entry.count]
+        out = new_lines[max(first - entry.count, 0) : end - entry.count]
         end = entry.count
     if first < end:
         prefix = _prefix_lines(fd, entry, first, end)
@@ -254,7 +298,7 @@ def _prefix_lines(fd: int, entry: Validated, first: int, end: int) -> list[bytes
             lines = lines[1:]  # a cut piece, or lines before ``first``
         if len(lines) < need:
             return None
-        return lines[len(lines) - need:][:end - first]
+        return lines[len(lines) - need :][: end - first]
     pos, chunks, newlines = 0, [], 0
     while newlines < end and pos < entry.size:
         step = min(_BLOCK, entry.size - pos)
@@ -268,8 +312,14 @@ def _prefix_lines(fd: int, entry: Validated, first: int, end: int) -> list[bytes
     return lines[first:end]
 
 
-def _parse_page(path: Path, entry: Validated, lines: list[bytes], begin: int,
-                adapter: Any, decoder: Callable[[], chain.ChainReader | None]) -> list[Any] | None:
+def _parse_page(
+    path: Path,
+    entry: Validated,
+    lines: list[bytes],
+    begin: int,
+    adapter: Any,
+    decoder: Callable[[], chain.ChainReader | None],
+) -> list[Any] | None:
     """Models of the page lines (with line ``begin - 1`` first when chained), parsed like
     the full read did for them; None on any surprise."""
     try:
@@ -280,8 +330,9 @@ def _parse_page(path: Path, entry: Validated, lines: list[bytes], begin: int,
         number = begin + 1
         if reader is not None and entry.state is not None and not entry.state.legacy:
             if begin > 0:  # open the line before the page: its tag links to the first
-                _plain, link, tag = reader._codec.open_record(lines[0], owner=reader._owner,
-                                                              rel_path=reader._rel)
+                _plain, link, tag = reader._codec.open_record(
+                    lines[0], owner=reader._owner, rel_path=reader._rel
+                )
                 if link is None or link["seq"] != begin - 1 or link["ep"] != entry.state.epoch:
                     return None
                 reader.state = chain.ChainState(entry.state.epoch, begin, tag)
@@ -316,14 +367,28 @@ def dumps(entry: Validated, log: str, ring: str) -> bytes:
     (the log's store-relative path) and ``ring`` (the codec's key ring). The prefix's first
     and last 4 KiB are kept as digests (small to read back; the log holds the bytes)."""
     state = entry.state
-    body = json.dumps({
-        "log": log, "ring": ring, "dev": entry.dev, "ino": entry.ino, "size": entry.size,
-        "count": entry.count, "head": _digest(entry.head), "tail": _digest(entry.tail),
-        "whole_json": entry.whole_json,
-        "state": None if state is None else {
-            "epoch": state.epoch, "seq": state.seq, "legacy": state.legacy,
-            "tag": base64.b64encode(state.tag).decode()},
-    }, separators=(",", ":")).encode()
+    body = json.dumps(
+        {
+            "log": log,
+            "ring": ring,
+            "dev": entry.dev,
+            "ino": entry.ino,
+            "size": entry.size,
+            "count": entry.count,
+            "head": _digest(entry.head),
+            "tail": _digest(entry.tail),
+            "whole_json": entry.whole_json,
+            "state": None
+            if state is None
+            else {
+                "epoch": state.epoch,
+                "seq": state.seq,
+                "legacy": state.legacy,
+                "tag": base64.b64encode(state.tag).decode(),
+            },
+        },
+        separators=(",", ":"),
+    ).encode()
     return _FORMAT + _digest(body).encode() + b"\n" + body
 
 
@@ -333,7 +398,7 @@ def loads(raw: bytes, log: str, ring: str, codec: object, fd: int) -> Validated 
     the prefix's first and last 4 KiB; else None."""
     if not raw.startswith(_FORMAT):
         return None
-    digest, _, body = raw[len(_FORMAT):].partition(b"\n")
+    digest, _, body = raw[len(_FORMAT) :].partition(b"\n")
     if digest != _digest(body).encode():
         return None
     try:
@@ -342,9 +407,16 @@ def loads(raw: bytes, log: str, ring: str, codec: object, fd: int) -> Validated 
             return None
         dev, ino, size, count = (data[k] for k in ("dev", "ino", "size", "count"))
         whole_json, raw_state = data["whole_json"], data["state"]
-        state = None if raw_state is None else chain.ChainState(
-            raw_state["epoch"], raw_state["seq"], base64.b64decode(raw_state["tag"]),
-            raw_state["legacy"])
+        state = (
+            None
+            if raw_state is None
+            else chain.ChainState(
+                raw_state["epoch"],
+                raw_state["seq"],
+                base64.b64decode(raw_state["tag"]),
+                raw_state["legacy"],
+            )
+        )
     except (ValueError, KeyError, TypeError):
         return None
     ints = (dev, ino, size, count) + (() if state is None else (state.seq,))

@@ -38,8 +38,9 @@ def validate_id(value: object, kind: str = "id") -> str:
     if type(value) is str and _valid_id(value):
         return value
     if not isinstance(value, str):
-        raise ValidationError(f"{kind} must be a string, got {type(value).__name__}",
-                              key=kind, value=value)
+        raise ValidationError(
+            f"{kind} must be a string, got {type(value).__name__}", key=kind, value=value
+        )
     if _valid_id(value):
         return value
     error = SecurityError if _looks_hostile(value) else ValidationError
@@ -49,22 +50,26 @@ def validate_id(value: object, kind: str = "id") -> str:
 @lru_cache(maxsize=8192)
 def _valid_id(value: str) -> bool:
     # Cached: ids repeat on every call of a hot path (user, session), invalid ones are rare.
-    return bool(_ID_RE.match(value)) and not value.endswith(".") \
-        and not _is_windows_device(value)
+    return bool(_ID_RE.match(value)) and not value.endswith(".") and not _is_windows_device(value)
 
 
 def _looks_hostile(value: str) -> bool:
     return (
-        "/" in value or "\\" in value or "\x00" in value or ".." in value
-        or value.startswith("~") or any(ord(ch) > 127 for ch in value)
+        "/" in value
+        or "\\" in value
+        or "\x00" in value
+        or ".." in value
+        or value.startswith("~")
+        or any(ord(ch) > 127 for ch in value)
         or _is_windows_device(value)
     )
 
 
 @lru_cache(maxsize=8192)
 def _valid_component(name: str) -> bool:
-    return bool(_COMPONENT_RE.match(name)) and name not in (".", "..") \
-        and not _is_windows_device(name)
+    return (
+        bool(_COMPONENT_RE.match(name)) and name not in (".", "..") and not _is_windows_device(name)
+    )
 
 
 def validate_component(name: str) -> str:
@@ -85,18 +90,25 @@ def safe_join(root: Path, *parts: str) -> Path:
     root_str = os.fspath(root)
     joined = os.path.normpath(os.sep.join((root_str, *parts)))
     if not (joined == root_str or joined.startswith(root_str.rstrip(os.sep) + os.sep)):
-        raise SecurityError(f"path {joined!r} leaves the store root {root_str!r}",
-                            key="path", value=joined)
+        raise SecurityError(
+            f"path {joined!r} leaves the store root {root_str!r}", key="path", value=joined
+        )
     return Path(joined)
 
 
 def ensure_inside(root: Path, path: Path) -> Path:
     """Defence in depth for writers: refuse any path that is not under ``root``."""
     path_str, root_str = os.fspath(path), os.fspath(root).rstrip(os.sep) + os.sep
-    if (not path_str.startswith(root_str) or f"{os.sep}..{os.sep}" in path_str
-            or path_str.endswith(f"{os.sep}..")):
-        raise SecurityError(f"refusing to touch {path_str!r}: outside store root {root_str!r}",
-                            key="path", value=path_str)
+    if (
+        not path_str.startswith(root_str)
+        or f"{os.sep}..{os.sep}" in path_str
+        or path_str.endswith(f"{os.sep}..")
+    ):
+        raise SecurityError(
+            f"refusing to touch {path_str!r}: outside store root {root_str!r}",
+            key="path",
+            value=path_str,
+        )
     return path
 
 
@@ -111,7 +123,7 @@ def refuse_links(root: str, path: str) -> None:
     and refuse a hard-linked file, so a link planted between the two is still refused.
     """
     current = root.rstrip(os.sep)
-    for part in path[len(current) + 1:].split(os.sep):
+    for part in path[len(current) + 1 :].split(os.sep):
         if not part:
             continue
         current = f"{current}{os.sep}{part}"
@@ -120,7 +132,10 @@ def refuse_links(root: str, path: str) -> None:
         except (FileNotFoundError, NotADirectoryError):
             return
         if stat.S_ISLNK(mode):
-            rel = current[len(root.rstrip(os.sep)) + 1:]
-            raise UnsafePath(f"refusing {rel!r}: it is a symbolic link inside the store root "
-                             f"(to {os.readlink(current)!r}); the store never follows links",
-                             key="path", value=rel)
+            rel = current[len(root.rstrip(os.sep)) + 1 :]
+            raise UnsafePath(
+                f"refusing {rel!r}: it is a symbolic link inside the store root "
+                f"(to {os.readlink(current)!r}); the store never follows links",
+                key="path",
+                value=rel,
+            )

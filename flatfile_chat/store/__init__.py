@@ -10,5 +10,12 @@ from flatfile_chat.store.models import (
     FFUserProfileDTO,
 )
 
-__all__ = ["FFDocumentDTO", "FFMessageDTO", "FFPersonaDTO", "FFSessionDTO",
-           "FFSituationalContextDTO", "FFStorageManager", "FFUserProfileDTO"]
+__all__ = [
+    "FFDocumentDTO",
+    "FFMessageDTO",
+    "FFPersonaDTO",
+    "FFSessionDTO",
+    "FFSituationalContextDTO",
+    "FFStorageManager",
+    "FFUserProfileDTO",
+]

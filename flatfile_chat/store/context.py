@@ -16,8 +16,9 @@ class ContextRepository:
         self._ctx = ctx
         self._sessions = sessions
 
-    def update(self, user_id: str, session_id: str,
-               context: FFSituationalContextDTO | dict[str, Any]) -> FFSituationalContextDTO:
+    def update(
+        self, user_id: str, session_id: str, context: FFSituationalContextDTO | dict[str, Any]
+    ) -> FFSituationalContextDTO:
         """Write the new context; the one it replaces goes to ``context_history/``."""
         data = context.to_dict() if isinstance(context, FFSituationalContextDTO) else dict(context)
         data["timestamp"] = data.get("timestamp") or self._ctx.now_iso()
@@ -51,8 +52,11 @@ class ContextRepository:
     def _snapshot_names(self, user_id: str, session_id: str) -> list[str]:
         folder = self._ctx.layout.context_history_dir(user_id, session_id)
         try:
-            names = [n for n in self._ctx.fs.listdir(folder) if n.startswith("context_")
-                     and n.endswith(".json")]
+            names = [
+                n
+                for n in self._ctx.fs.listdir(folder)
+                if n.startswith("context_") and n.endswith(".json")
+            ]
         except FileNotFoundError:
             return []
         # context_YYYYmmdd_HHMMSS_us[_n].json sorts by time, then by n.
@@ -63,20 +67,26 @@ class ContextRepository:
         data = self._ctx.fs.read_json(path, default=None)
         if data is None:
             self._sessions.get(user_id, session_id)
-            raise NotFound(f"session {session_id!r} has no situational context",
-                           key="session_id", value=session_id)
+            raise NotFound(
+                f"session {session_id!r} has no situational context",
+                key="session_id",
+                value=session_id,
+            )
         return FFSituationalContextDTO.model_validate(data)
 
-    def history(self, user_id: str, session_id: str,
-                limit: int | None = None) -> list[FFSituationalContextDTO]:
+    def history(
+        self, user_id: str, session_id: str, limit: int | None = None
+    ) -> list[FFSituationalContextDTO]:
         """Snapshots oldest first (the last ``limit`` when given)."""
         self._sessions.get(user_id, session_id)
         folder = self._ctx.layout.context_history_dir(user_id, session_id)
         names = self._snapshot_names(user_id, session_id)
         if limit is not None:
             names = names[-limit:] if limit else []
-        return [FFSituationalContextDTO.model_validate(self._ctx.fs.read_json(folder / n))
-                for n in names]
+        return [
+            FFSituationalContextDTO.model_validate(self._ctx.fs.read_json(folder / n))
+            for n in names
+        ]
 
     def snapshot_count(self, user_id: str, session_id: str) -> int:
         return len(self._snapshot_names(user_id, session_id))

@@ -31,18 +31,19 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def check_original_name(filename: object) -> str:
     """A plain file name: no folders, no control characters, not hidden traversal."""
     if not isinstance(filename, str) or not filename.strip():
-        raise ValidationError("filename must be a non-empty string", key="filename",
-                              value=filename)
-    if ("/" in filename or "\\" in filename or filename in (".", "..")
-            or _CONTROL.search(filename)):
-        raise SecurityError(f"filename {filename!r} must be a plain name (no folders, no "
-                            "control characters)", key="filename", value=filename)
+        raise ValidationError("filename must be a non-empty string", key="filename", value=filename)
+    if "/" in filename or "\\" in filename or filename in (".", "..") or _CONTROL.search(filename):
+        raise SecurityError(
+            f"filename {filename!r} must be a plain name (no folders, no control characters)",
+            key="filename",
+            value=filename,
+        )
     if len(filename.encode("utf-8")) > 255:
-        raise ValidationError("filename is longer than 255 bytes", key="filename",
-                              value=filename)
+        raise ValidationError("filename is longer than 255 bytes", key="filename", value=filename)
     if filename.endswith((".", " ")):
-        raise SecurityError(f"filename {filename!r} ends with a dot or space",
-                            key="filename", value=filename)
+        raise SecurityError(
+            f"filename {filename!r} ends with a dot or space", key="filename", value=filename
+        )
     return filename
 
 
@@ -70,24 +71,37 @@ class DocumentRepository:
         self._ctx = ctx
         self._sessions = sessions
 
-    def store(self, user_id: str, session_id: str, filename: str, content: bytes, *,
-              mime_type: str | None = None, metadata: dict[str, Any] | None = None,
-              uploaded_by: str | None = None) -> FFDocumentDTO:
+    def store(
+        self,
+        user_id: str,
+        session_id: str,
+        filename: str,
+        content: bytes,
+        *,
+        mime_type: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        uploaded_by: str | None = None,
+    ) -> FFDocumentDTO:
         storage = self._ctx.config.storage
         check_original_name(filename)
         extension = PurePosixPath(filename).suffix.lower()
         if extension not in storage.allowed_document_extensions:
             raise ValidationError(
                 f"extension {extension or '(none)'!r} of {filename!r} is not allowed (allowed: "
-                f"{', '.join(storage.allowed_document_extensions)})", key="filename",
-                value=filename)
+                f"{', '.join(storage.allowed_document_extensions)})",
+                key="filename",
+                value=filename,
+            )
         if not isinstance(content, bytes | bytearray):
             raise ValidationError("document content must be bytes", key="content")
         if len(content) > storage.max_document_size_bytes:
-            raise LimitExceeded(f"{filename!r} is {len(content)} bytes, over the "
-                                f"{storage.max_document_size_bytes}-byte limit "
-                                "(storage.max_document_size_bytes)", key="content",
-                                size=len(content))
+            raise LimitExceeded(
+                f"{filename!r} is {len(content)} bytes, over the "
+                f"{storage.max_document_size_bytes}-byte limit "
+                "(storage.max_document_size_bytes)",
+                key="content",
+                size=len(content),
+            )
         layout, fs = self._ctx.layout, self._ctx.fs
         self._sessions.get(user_id, session_id)
         docs_dir = fs.ensure_dir(layout.documents_dir(user_id, session_id))
@@ -95,11 +109,18 @@ class DocumentRepository:
         with fs.lock(meta_path):
             stored_path = self._write_blob(docs_dir, filename, bytes(content))
             record = FFDocumentDTO(
-                filename=stored_path.name, original_name=filename, path=fs.rel(stored_path),
-                mime_type=mime_type or mimetypes.guess_type(filename)[0]
+                filename=stored_path.name,
+                original_name=filename,
+                path=fs.rel(stored_path),
+                mime_type=mime_type
+                or mimetypes.guess_type(filename)[0]
                 or "application/octet-stream",
-                size=len(content), uploaded_at=self._ctx.now_iso(),
-                uploaded_by=uploaded_by or user_id, analysis={}, metadata=dict(metadata or {}))
+                size=len(content),
+                uploaded_at=self._ctx.now_iso(),
+                uploaded_by=uploaded_by or user_id,
+                analysis={},
+                metadata=dict(metadata or {}),
+            )
             try:
                 index = fs.read_json(meta_path, default={})
                 index[record.filename] = record.to_dict()
@@ -118,30 +139,36 @@ class DocumentRepository:
                 return path
             except AlreadyExists:
                 continue
-        raise AlreadyExists(f"could not allocate a stored name for {filename!r}",
-                            key="filename")
+        raise AlreadyExists(f"could not allocate a stored name for {filename!r}", key="filename")
 
     def list(self, user_id: str, session_id: str) -> list[FFDocumentDTO]:
         self._sessions.get(user_id, session_id)
-        index = self._ctx.fs.read_json(self._ctx.layout.documents_metadata(user_id, session_id),
-                                       default={})
+        index = self._ctx.fs.read_json(
+            self._ctx.layout.documents_metadata(user_id, session_id), default={}
+        )
         return [FFDocumentDTO.model_validate(v) for _, v in sorted(index.items())]
 
     def get(self, user_id: str, session_id: str, filename: str) -> FFDocumentDTO:
-        index = self._ctx.fs.read_json(self._ctx.layout.documents_metadata(user_id, session_id),
-                                       default={})
+        index = self._ctx.fs.read_json(
+            self._ctx.layout.documents_metadata(user_id, session_id), default={}
+        )
         if filename not in index:
-            raise NotFound(f"document {filename!r} not found in session {session_id!r}",
-                           key="filename", value=filename)
+            raise NotFound(
+                f"document {filename!r} not found in session {session_id!r}",
+                key="filename",
+                value=filename,
+            )
         return FFDocumentDTO.model_validate(index[filename])
 
     def read(self, user_id: str, session_id: str, filename: str) -> bytes:
         record = self.get(user_id, session_id, filename)
-        return self._ctx.fs.read_blob(self._ctx.layout.documents_dir(user_id, session_id)
-                                      / check_stored(record.filename))
+        return self._ctx.fs.read_blob(
+            self._ctx.layout.documents_dir(user_id, session_id) / check_stored(record.filename)
+        )
 
-    def update_analysis(self, user_id: str, session_id: str, filename: str,
-                        analysis: dict[str, Any]) -> FFDocumentDTO:
+    def update_analysis(
+        self, user_id: str, session_id: str, filename: str, analysis: dict[str, Any]
+    ) -> FFDocumentDTO:
         meta_path = self._ctx.layout.documents_metadata(user_id, session_id)
         with self._ctx.fs.lock(meta_path):
             record = self.get(user_id, session_id, filename)

@@ -57,8 +57,13 @@ Changed = frozenset[str] | None  # absolute paths written since the last check; 
 class IntegrityChecker:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
-        self._checks: list[Check] = [check_links, check_user_folders, check_jsonl_files,
-                                     check_session_counters, check_documents]
+        self._checks: list[Check] = [
+            check_links,
+            check_user_folders,
+            check_jsonl_files,
+            check_session_counters,
+            check_documents,
+        ]
 
     def register(self, check: Check) -> None:
         """Add a manager's own check ``check(ctx, changed)`` (e.g. KB counts equal what is
@@ -84,8 +89,9 @@ def affected(changed: Changed, folder: Path) -> bool:
     return any(p == prefix or p.startswith(prefix + os.sep) for p in changed)
 
 
-def user_folders(ctx: StoreContext, subfolder: str, changed: Changed = None
-                 ) -> Iterable[tuple[str, Path]]:
+def user_folders(
+    ctx: StoreContext, subfolder: str, changed: Changed = None
+) -> Iterable[tuple[str, Path]]:
     """``(user_id, users/{u}/{subfolder})`` for each user that has that folder and, when
     ``changed`` is given, had something written inside it; names that are not valid ids (not
     written by the store) are skipped."""
@@ -100,28 +106,32 @@ def user_folders(ctx: StoreContext, subfolder: str, changed: Changed = None
             yield user_id, folder
 
 
-def iter_sessions(ctx: StoreContext, changed: Changed = None
-                  ) -> Iterable[tuple[str, str, Path]]:
+def iter_sessions(ctx: StoreContext, changed: Changed = None) -> Iterable[tuple[str, str, Path]]:
     """Session folders, or only those with a changed path inside (or above) them."""
     users_dir = ctx.layout.users_dir()
-    found = (_changed_sessions(users_dir, changed) if changed is not None else
-             ((user, name, users_dir / user / name) for user in _listdir(users_dir)
-              for name in _listdir(users_dir / user)
-              if (users_dir / user / name / "session.json").is_file()))
+    found = (
+        _changed_sessions(users_dir, changed)
+        if changed is not None
+        else (
+            (user, name, users_dir / user / name)
+            for user in _listdir(users_dir)
+            for name in _listdir(users_dir / user)
+            if (users_dir / user / name / "session.json").is_file()
+        )
+    )
     for folder_name, name, folder in found:  # folder names are user ids, or their pseudonyms
         user_id = ctx.fs.user_of_folder(folder_name)
         if user_id is not None:
             yield user_id, name, folder
 
 
-def _changed_sessions(users_dir: Path, changed: frozenset[str]
-                      ) -> Iterable[tuple[str, str, Path]]:
+def _changed_sessions(users_dir: Path, changed: frozenset[str]) -> Iterable[tuple[str, str, Path]]:
     prefix = str(users_dir) + os.sep
     seen: set[tuple[str, str]] = set()
     for path in changed:
         if not path.startswith(prefix):
             continue
-        parts = path[len(prefix):].split(os.sep)
+        parts = path[len(prefix) :].split(os.sep)
         if len(parts) == 1:  # a whole user folder (created or removed)
             for name in _listdir(users_dir / parts[0]):
                 seen.add((parts[0], name))
@@ -147,20 +157,31 @@ def check_links(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]
     reported (never followed, never removed: what it points at may matter to someone)."""
     root = ctx.fs.root
     if changed is None:
-        links = [Path(dirpath, name) for dirpath, dirs, files in os.walk(root)
-                 for name in (*dirs, *files) if os.path.islink(os.path.join(dirpath, name))]
+        links = [
+            Path(dirpath, name)
+            for dirpath, dirs, files in os.walk(root)
+            for name in (*dirs, *files)
+            if os.path.islink(os.path.join(dirpath, name))
+        ]
     else:  # the written paths, their folders up to the root, and their siblings
-        near = {parent for p in changed for parent in (Path(p), *Path(p).parents)
-                if root in parent.parents}
+        near = {
+            parent
+            for p in changed
+            for parent in (Path(p), *Path(p).parents)
+            if root in parent.parents
+        }
         for folder in {Path(p).parent for p in changed}:
             if root in folder.parents and not os.path.islink(folder):
                 with contextlib.suppress(OSError), os.scandir(folder) as entries:
                     near.update(Path(e.path) for e in entries if e.is_symlink())
         links = [p for p in near if os.path.islink(p)]
     for path in sorted(links):
-        yield IntegrityIssue("unsafe_link", ctx.fs.rel(path),
-                             f"symbolic link to {os.readlink(path)!r} inside the store: "
-                             "every read and write through it is refused; remove it")
+        yield IntegrityIssue(
+            "unsafe_link",
+            ctx.fs.rel(path),
+            f"symbolic link to {os.readlink(path)!r} inside the store: "
+            "every read and write through it is refused; remove it",
+        )
 
 
 def check_user_folders(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
@@ -171,16 +192,27 @@ def check_user_folders(ctx: StoreContext, changed: Changed) -> Iterable[Integrit
     users_dir = ctx.layout.users_dir()
     for name in _listdir(users_dir):
         folder = users_dir / name
-        if (not name.startswith(".") and folder.is_dir() and not folder.is_symlink()
-                and affected(changed, folder) and ctx.fs.user_of_folder(name) is None):
-            yield IntegrityIssue("user_unverifiable", ctx.fs.rel(folder),
-                                 "no readable profile.json: whose folder this is cannot be "
-                                 "verified; its data is skipped until the profile is restored")
+        if (
+            not name.startswith(".")
+            and folder.is_dir()
+            and not folder.is_symlink()
+            and affected(changed, folder)
+            and ctx.fs.user_of_folder(name) is None
+        ):
+            yield IntegrityIssue(
+                "user_unverifiable",
+                ctx.fs.rel(folder),
+                "no readable profile.json: whose folder this is cannot be "
+                "verified; its data is skipped until the profile is restored",
+            )
 
 
 def check_jsonl_files(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
-    paths = ctx.fs.iter_files(".jsonl") if changed is None else \
-        (Path(p) for p in sorted(changed) if p.endswith(".jsonl") and os.path.isfile(p))
+    paths = (
+        ctx.fs.iter_files(".jsonl")
+        if changed is None
+        else (Path(p) for p in sorted(changed) if p.endswith(".jsonl") and os.path.isfile(p))
+    )
     for path in paths:
         if ctx.fs.codec.encrypted:
             yield from check_chain(ctx, path)
@@ -237,14 +269,19 @@ def check_session_counters(ctx: StoreContext, changed: Changed) -> Iterable[Inte
             continue
         owner = (record.get("user_id"), record.get("session_id"))
         if owner != (user, sid):
-            yield IntegrityIssue("session_foreign", ctx.fs.rel(folder / "session.json"),
-                                 f"record says user {owner[0]!r}, session {owner[1]!r}; "
-                                 f"the folder is {user!r}/{sid!r}")
+            yield IntegrityIssue(
+                "session_foreign",
+                ctx.fs.rel(folder / "session.json"),
+                f"record says user {owner[0]!r}, session {owner[1]!r}; "
+                f"the folder is {user!r}/{sid!r}",
+            )
         stored = record.get("message_count")
         if stored != actual:
-            yield IntegrityIssue("counter_mismatch", ctx.fs.rel(folder / "session.json"),
-                                 f"message_count is {stored} but messages.jsonl has "
-                                 f"{actual} lines")
+            yield IntegrityIssue(
+                "counter_mismatch",
+                ctx.fs.rel(folder / "session.json"),
+                f"message_count is {stored} but messages.jsonl has {actual} lines",
+            )
 
 
 def check_documents(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIssue]:
@@ -265,24 +302,30 @@ def check_documents(ctx: StoreContext, changed: Changed) -> Iterable[IntegrityIs
             if blob.is_symlink():
                 continue  # check_links reports it; its target's size is not ours to read
             if not blob.is_file():
-                yield IntegrityIssue("document_missing", ctx.fs.rel(meta_path),
-                                     f"entry {name!r} has no file")
+                yield IntegrityIssue(
+                    "document_missing", ctx.fs.rel(meta_path), f"entry {name!r} has no file"
+                )
             elif not ctx.fs.codec.encrypted and blob.stat().st_size != entry.get("size"):
-                yield IntegrityIssue("counter_mismatch", ctx.fs.rel(meta_path),
-                                     f"{name!r} size is {entry.get('size')} in metadata but "
-                                     f"{blob.stat().st_size} on disk")
+                yield IntegrityIssue(
+                    "counter_mismatch",
+                    ctx.fs.rel(meta_path),
+                    f"{name!r} size is {entry.get('size')} in metadata but "
+                    f"{blob.stat().st_size} on disk",
+                )
         for name in _listdir(docs):
             if name != "metadata.json" and name not in index and not _is_side_file(name):
-                yield IntegrityIssue("orphan_file", ctx.fs.rel(docs / name),
-                                     "file has no metadata.json entry")
+                yield IntegrityIssue(
+                    "orphan_file", ctx.fs.rel(docs / name), "file has no metadata.json entry"
+                )
 
 
 def _is_side_file(name: str) -> bool:
     return name.endswith(".lock") or is_temp_file(name)
 
 
-def repair(ctx: StoreContext, recount: Callable[[str, str], tuple[int, int]],
-           stale_after_seconds: float) -> RepairSummary:
+def repair(
+    ctx: StoreContext, recount: Callable[[str, str], tuple[int, int]], stale_after_seconds: float
+) -> RepairSummary:
     summary = RepairSummary()
     for path in list(ctx.fs.iter_files(".jsonl")):
         report = ctx.fs.repair_jsonl(path)
@@ -296,8 +339,9 @@ def repair(ctx: StoreContext, recount: Callable[[str, str], tuple[int, int]],
         except UnsafePath:
             continue  # a planted symlink: never repaired through, reported by check_links
         if old != new:
-            summary.counters_fixed.append({"user_id": user, "session_id": sid,
-                                           "was": old, "now": new})
+            summary.counters_fixed.append(
+                {"user_id": user, "session_id": sid, "was": old, "now": new}
+            )
     cutoff = time.time() - stale_after_seconds
     for dirpath, _dirs, files in os.walk(ctx.fs.root):
         for name in files:

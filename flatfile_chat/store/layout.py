@@ -22,10 +22,19 @@ from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.paths import validate_id
 
 # Folders a user directory holds besides sessions; a session may never take one of these names.
-RESERVED_USER_DIRS = frozenset({
-    "personas", "memory_layers", "knowledge_bases", "rag_sessions", "tools", "analytics",
-    "panel_sessions", "documents", "sessions",
-})
+RESERVED_USER_DIRS = frozenset(
+    {
+        "personas",
+        "memory_layers",
+        "knowledge_bases",
+        "rag_sessions",
+        "tools",
+        "analytics",
+        "panel_sessions",
+        "documents",
+        "sessions",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -33,10 +42,12 @@ class Layout:
     fs: FileStore
     # Validated session folders by (user, session): every message append needs one, and
     # building it (two id checks, a safe join) is a measurable share of an append.
-    _session_dirs: dict[tuple[str, str], Path] = field(default_factory=dict, repr=False,
-                                                       compare=False)
-    _session_files: dict[tuple[str, str], Path] = field(default_factory=dict, repr=False,
-                                                        compare=False)
+    _session_dirs: dict[tuple[str, str], Path] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _session_files: dict[tuple[str, str], Path] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def users_dir(self) -> Path:
         return self.fs.path("users")

@@ -98,12 +98,14 @@ class MessageRepository:
         self._queues: dict[tuple[str, str], _Queue] = {}
         self._queues_lock = threading.Lock()
 
-    def add(self, user_id: str, session_id: str,
-            message: FFMessageDTO | dict[str, Any]) -> FFMessageDTO:
+    def add(
+        self, user_id: str, session_id: str, message: FFMessageDTO | dict[str, Any]
+    ) -> FFMessageDTO:
         return self.add_many(user_id, session_id, [message])[0]
 
-    def add_many(self, user_id: str, session_id: str,
-                 messages: list[FFMessageDTO | dict[str, Any]]) -> list[FFMessageDTO]:
+    def add_many(
+        self, user_id: str, session_id: str, messages: list[FFMessageDTO | dict[str, Any]]
+    ) -> list[FFMessageDTO]:
         """Append several messages in one write, one lock and one counter update.
 
         Concurrent calls for one session (threads) are committed together: the first to find
@@ -144,12 +146,16 @@ class MessageRepository:
         if entry.error is not None:
             raise entry.error
         if not entry.durable:
-            raise StorageWriteError(f"session {session_id!r}: the append was interrupted before "
-                                    "it was confirmed durable", path=session_id)
+            raise StorageWriteError(
+                f"session {session_id!r}: the append was interrupted before "
+                "it was confirmed durable",
+                path=session_id,
+            )
         return records
 
-    def _lead(self, key: tuple[str, str], queue: _Queue, batch: list[_Queued],
-              session_file: Path) -> None:
+    def _lead(
+        self, key: tuple[str, str], queue: _Queue, batch: list[_Queued], session_file: Path
+    ) -> None:
         """Write ``batch`` under the session lock, hand the lead on, then wait for the fsync."""
         user_id, session_id = key
         messages_file = session_file.with_name("messages.jsonl")
@@ -157,8 +163,7 @@ class MessageRepository:
         try:
             try:
                 with self._sessions.lock(user_id, session_id):
-                    pending = self._add_locked(key, session_id, batch, session_file,
-                                               messages_file)
+                    pending = self._add_locked(key, session_id, batch, session_file, messages_file)
             finally:
                 with queue.cond:  # the next leader may write while this batch syncs
                     queue.leading = False
@@ -194,8 +199,14 @@ class MessageRepository:
         with self._queues_lock:
             queue.users -= 1  # kept while idle: a Condition costs more than the whole check
 
-    def _add_locked(self, key: tuple[str, str], session_id: str, batch: list[_Queued],
-                    session_file: Path, messages_file: Path) -> PendingSync | None:
+    def _add_locked(
+        self,
+        key: tuple[str, str],
+        session_id: str,
+        batch: list[_Queued],
+        session_file: Path,
+        messages_file: Path,
+    ) -> PendingSync | None:
         """Check each queued call as if alone (setting its ``error``), append the accepted
         ones in one write and update the counter; returns the append's pending fsync (waited
         for by the caller once the lock is released)."""
@@ -207,21 +218,30 @@ class MessageRepository:
         for queued in batch:
             clash = [i for i in queued.explicit if i in taken]
             if clash:
-                queued.error = AlreadyExists(f"message_id {clash[0]!r} already exists in "
-                                             f"{fs.rel(messages_file)}", key="message_id",
-                                             value=clash[0])
+                queued.error = AlreadyExists(
+                    f"message_id {clash[0]!r} already exists in {fs.rel(messages_file)}",
+                    key="message_id",
+                    value=clash[0],
+                )
             elif count + len(accepted) + len(queued.records) > limit:
-                queued.error = LimitExceeded(f"session {session_id!r} would exceed {limit} "
-                                             "messages (storage.max_messages_per_session)",
-                                             key="max_messages_per_session")
+                queued.error = LimitExceeded(
+                    f"session {session_id!r} would exceed {limit} "
+                    "messages (storage.max_messages_per_session)",
+                    key="max_messages_per_session",
+                )
             else:
                 accepted.extend(queued.records)
                 taken.update(r.message_id for r in queued.records)
         if not accepted:
             return None
         self._known.pop(key, None)  # until both files are written again
-        pending = fs.append_jsonl(messages_file, [r.to_dict() for r in accepted], locked=True,
-                                  sync_later=True, page_adapter=_MESSAGE_LIST)
+        pending = fs.append_jsonl(
+            messages_file,
+            [r.to_dict() for r in accepted],
+            locked=True,
+            sync_later=True,
+            page_adapter=_MESSAGE_LIST,
+        )
         try:
             self._count_appended(key, session, count + len(accepted), accepted, messages_file)
         except BaseException:
@@ -229,8 +249,14 @@ class MessageRepository:
             raise
         return pending
 
-    def _count_appended(self, key: tuple[str, str], session: FFSessionDTO, count: int,
-                        records: list[FFMessageDTO], messages_file: Path) -> None:
+    def _count_appended(
+        self,
+        key: tuple[str, str],
+        session: FFSessionDTO,
+        count: int,
+        records: list[FFMessageDTO],
+        messages_file: Path,
+    ) -> None:
         log_size = os.stat(messages_file).st_size
         latest = max((r.timestamp for r in records), key=parse_timestamp)
         updated = max(self._ctx.now_iso(), latest, session.updated_at, key=parse_timestamp)
@@ -246,8 +272,9 @@ class MessageRepository:
             self._known.clear()  # a cache, not state: a miss only costs one line count
         self._known[key] = _Known(log_size, count, raw, session)
 
-    def _current(self, key: tuple[str, str], session_file: Path,
-                 messages_file: Path) -> tuple[FFSessionDTO, int]:
+    def _current(
+        self, key: tuple[str, str], session_file: Path, messages_file: Path
+    ) -> tuple[FFSessionDTO, int]:
         """The session record and the exact line count, cheaply when nothing changed."""
         try:
             log_size = os.stat(messages_file).st_size
@@ -268,11 +295,13 @@ class MessageRepository:
         caller-chosen ones are checked against the log)."""
         if not any(queued.explicit for queued in batch):
             return set()
-        return {m["message_id"] for m in self._ctx.fs.read_jsonl(messages_file)
-                if "message_id" in m}
+        return {
+            m["message_id"] for m in self._ctx.fs.read_jsonl(messages_file) if "message_id" in m
+        }
 
-    def _prepare(self, user_id: str, session_id: str,
-                 message: FFMessageDTO | dict[str, Any]) -> FFMessageDTO:
+    def _prepare(
+        self, user_id: str, session_id: str, message: FFMessageDTO | dict[str, Any]
+    ) -> FFMessageDTO:
         if isinstance(message, FFMessageDTO):
             message = message.to_dict()
         data = dict(message)
@@ -284,22 +313,33 @@ class MessageRepository:
         data.setdefault("timestamp", self._ctx.now_iso())
         record = parse_input(FFMessageDTO, data, "message")
         if record.role not in MESSAGE_ROLES:
-            raise ValidationError(f"unknown role {record.role!r} (allowed: "
-                                  f"{', '.join(MESSAGE_ROLES)})", key="role", value=record.role)
+            raise ValidationError(
+                f"unknown role {record.role!r} (allowed: {', '.join(MESSAGE_ROLES)})",
+                key="role",
+                value=record.role,
+            )
         size = len(record.content.encode("utf-8"))
         if size > storage.max_message_size_bytes:
-            raise LimitExceeded(f"message content is {size} bytes, over the "
-                                f"{storage.max_message_size_bytes}-byte limit "
-                                "(storage.max_message_size_bytes)", key="content", size=size)
+            raise LimitExceeded(
+                f"message content is {size} bytes, over the "
+                f"{storage.max_message_size_bytes}-byte limit "
+                "(storage.max_message_size_bytes)",
+                key="content",
+                size=size,
+            )
         if len(record.attachments) > storage.max_attachments_per_message:
-            raise LimitExceeded(f"{len(record.attachments)} attachments, at most "
-                                f"{storage.max_attachments_per_message} allowed "
-                                "(storage.max_attachments_per_message)", key="attachments")
+            raise LimitExceeded(
+                f"{len(record.attachments)} attachments, at most "
+                f"{storage.max_attachments_per_message} allowed "
+                "(storage.max_attachments_per_message)",
+                key="attachments",
+            )
         try:
             parse_timestamp(record.timestamp)
         except ValueError:
-            raise ValidationError(f"timestamp {record.timestamp!r} is not ISO 8601",
-                                  key="timestamp") from None
+            raise ValidationError(
+                f"timestamp {record.timestamp!r} is not ISO 8601", key="timestamp"
+            ) from None
         if record.attachments:
             self._check_attachments(user_id, session_id, record.attachments)
         return record
@@ -309,11 +349,15 @@ class MessageRepository:
         stored = self._ctx.fs.read_json(meta_path, default={})
         missing = [n for n in names if n not in stored]
         if missing:
-            raise NotFound(f"attachments {missing} are not documents of session "
-                           f"{session_id!r} (upload them first)", key="attachments")
+            raise NotFound(
+                f"attachments {missing} are not documents of session "
+                f"{session_id!r} (upload them first)",
+                key="attachments",
+            )
 
-    def list(self, user_id: str, session_id: str, *, limit: int | None = None,
-             offset: int = 0) -> list[FFMessageDTO]:
+    def list(
+        self, user_id: str, session_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[FFMessageDTO]:
         """Messages in send order (file order), ``offset`` from the first."""
         if offset < 0 or (limit is not None and limit < 0):
             raise ValidationError("offset and limit must be >= 0", key="offset")
@@ -322,8 +366,9 @@ class MessageRepository:
         try:
             # O(page) once this process, or the log's sidecar, knows a validated prefix
             # (see storage/pages.py)
-            return self._ctx.fs.read_jsonl_models_page(path, _MESSAGE_LIST, offset=offset,
-                                                       limit=limit)
+            return self._ctx.fs.read_jsonl_models_page(
+                path, _MESSAGE_LIST, offset=offset, limit=limit
+            )
         except StorageCorrupted as exc:
             if exc.line is not None and not self._ctx.fs.codec.encrypted:
                 old_format.check_message_line(path, exc.line, self._ctx.fs.root)
@@ -333,11 +378,21 @@ class MessageRepository:
         for message in self.list(user_id, session_id):
             if message.message_id == message_id:
                 return message
-        raise NotFound(f"message {message_id!r} not found in session {session_id!r}",
-                       key="message_id", value=message_id)
+        raise NotFound(
+            f"message {message_id!r} not found in session {session_id!r}",
+            key="message_id",
+            value=message_id,
+        )
 
-    def search(self, user_id: str, query: str, *, session_ids: list[str] | None = None,
-               limit: int = 20, match_all: bool = False) -> list[FFMessageSearchHitDTO]:
+    def search(
+        self,
+        user_id: str,
+        query: str,
+        *,
+        session_ids: list[str] | None = None,
+        limit: int = 20,
+        match_all: bool = False,
+    ) -> list[FFMessageSearchHitDTO]:
         """Rank messages by the share of query terms they contain, then by recency."""
         wanted = set(terms(query))
         if not wanted:
@@ -348,8 +403,7 @@ class MessageRepository:
                 found = wanted.intersection(terms(message.content))
                 score = len(found) / len(wanted)
                 if found and (score == 1.0 or not match_all):
-                    hits.append(FFMessageSearchHitDTO(session_id=sid, score=score,
-                                                      message=message))
+                    hits.append(FFMessageSearchHitDTO(session_id=sid, score=score, message=message))
         hits.sort(key=lambda h: (h.score, parse_timestamp(h.message.timestamp)), reverse=True)
         return hits[:limit]
 
@@ -357,10 +411,10 @@ class MessageRepository:
         """Set ``message_count`` from the log; returns (old, new)."""
         with self._sessions.lock(user_id, session_id):
             session = self._sessions.get(user_id, session_id)
-            actual = self._ctx.fs.count_jsonl(self._ctx.layout.messages_file(user_id,
-                                                                               session_id))
+            actual = self._ctx.fs.count_jsonl(self._ctx.layout.messages_file(user_id, session_id))
             if actual != session.message_count:
-                self._sessions.write(session.model_copy(update={"message_count": actual}),
-                                     derived=False)
+                self._sessions.write(
+                    session.model_copy(update={"message_count": actual}), derived=False
+                )
             self._known.pop((user_id, session_id), None)
             return session.message_count, actual

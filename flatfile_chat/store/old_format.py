@@ -18,8 +18,10 @@ PEEK = 50  # top-level entries looked at when a store opens: enough to tell a G0
 
 
 def _how(root: Path) -> str:
-    return (f"migrate it first: `flatfile-chat migrate plan {root}` shows what would change, "
-            f"`flatfile-chat migrate apply {root}` migrates it (with a backup and rollback)")
+    return (
+        f"migrate it first: `flatfile-chat migrate plan {root}` shows what would change, "
+        f"`flatfile-chat migrate apply {root}` migrates it (with a backup and rollback)"
+    )
 
 
 def refuse_g0(root: Path) -> None:
@@ -33,14 +35,20 @@ def refuse_g0(root: Path) -> None:
     for name in sorted(names)[:PEEK]:
         if os.path.isfile(os.path.join(root, name, "profile.json")):
             raise OldStoreFormat(
-                f"{root} is a G0 store ({name}/profile.json with no users/ level); "
-                + _how(root), path=str(root), generation="G0")
+                f"{root} is a G0 store ({name}/profile.json with no users/ level); " + _how(root),
+                path=str(root),
+                generation="G0",
+            )
 
 
 def check_session_record(path: Path, data: Any, root: Path) -> None:
     if isinstance(data, dict) and "id" in data and "session_id" not in data:
-        raise OldStoreFormat(f"{path}: session record in the G0/G1 format ('id' instead of "
-                             f"'session_id'); " + _how(root), path=str(path), generation="G1")
+        raise OldStoreFormat(
+            f"{path}: session record in the G0/G1 format ('id' instead of "
+            f"'session_id'); " + _how(root),
+            path=str(path),
+            generation="G1",
+        )
 
 
 def check_message_line(path: Path, line: int, root: Path) -> None:
@@ -56,9 +64,13 @@ def check_message_line(path: Path, line: int, root: Path) -> None:
     except (OSError, ValueError):
         return
     if isinstance(record, dict) and "id" in record and "message_id" not in record:
-        raise OldStoreFormat(f"{path}:{line}: message in the G0/G1 format ('id' instead of "
-                             f"'message_id'); " + _how(root), path=str(path), line=line,
-                             generation="G1")
+        raise OldStoreFormat(
+            f"{path}:{line}: message in the G0/G1 format ('id' instead of "
+            f"'message_id'); " + _how(root),
+            path=str(path),
+            line=line,
+            generation="G1",
+        )
 
 
 def _real_dir(path: Path) -> bool:

@@ -21,10 +21,14 @@ class PersonaRepository:
         self._ctx = ctx
         self._users = users
 
-    def store(self, persona: FFPersonaDTO | dict[str, Any],
-              user_id: str | None = None) -> FFPersonaDTO:
-        record = (persona if isinstance(persona, FFPersonaDTO)
-                  else parse_input(FFPersonaDTO, persona, "persona"))
+    def store(
+        self, persona: FFPersonaDTO | dict[str, Any], user_id: str | None = None
+    ) -> FFPersonaDTO:
+        record = (
+            persona
+            if isinstance(persona, FFPersonaDTO)
+            else parse_input(FFPersonaDTO, persona, "persona")
+        )
         validate_id(record.persona_id, "persona_id")
         if user_id is not None:
             self._users.require(user_id)
@@ -43,8 +47,9 @@ class PersonaRepository:
             if data is not None:
                 return FFPersonaDTO.model_validate(data)
         scope = f"user {user_id!r} or global" if user_id else "global"
-        raise NotFound(f"persona {persona_id!r} not found ({scope})", key="persona_id",
-                       value=persona_id)
+        raise NotFound(
+            f"persona {persona_id!r} not found ({scope})", key="persona_id", value=persona_id
+        )
 
     def list(self, user_id: str | None = None, *, include_global: bool = True) -> list[str]:
         folders = []
@@ -55,8 +60,11 @@ class PersonaRepository:
         ids: set[str] = set()
         for folder in folders:
             try:
-                ids.update(n[:-5] for n in self._ctx.fs.listdir(folder) if n.endswith(".json")
-                           and not n.startswith("."))
+                ids.update(
+                    n[:-5]
+                    for n in self._ctx.fs.listdir(folder)
+                    if n.endswith(".json") and not n.startswith(".")
+                )
             except FileNotFoundError:
                 continue
         return sorted(ids)

@@ -20,9 +20,13 @@ def reencrypt_all(fs: FileStore) -> int:
     count = 0
     for dirpath, _dirs, files in os.walk(fs.root):
         for name in files:
-            if (name.endswith(LOCK_SUFFIX) or is_temp_file(name) or ".rejected-" in name
-                    or is_head_file(name)  # heads are rewritten with their JSONL file
-                    or is_sidecar(name)):  # page caches: the rewrite removes them
+            if (
+                name.endswith(LOCK_SUFFIX)
+                or is_temp_file(name)
+                or ".rejected-" in name
+                or is_head_file(name)  # heads are rewritten with their JSONL file
+                or is_sidecar(name)
+            ):  # page caches: the rewrite removes them
                 continue
             path = Path(dirpath, name)
             if os.path.islink(path):

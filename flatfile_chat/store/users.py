@@ -23,29 +23,34 @@ class UserRepository:
         fields = dict(profile or {})
         bad = sorted(_IMMUTABLE & fields.keys())
         if bad:
-            raise ValidationError(f"profile may not set {bad} (assigned by the store)",
-                                  key=bad[0])
+            raise ValidationError(f"profile may not set {bad} (assigned by the store)", key=bad[0])
         now = self._ctx.now_iso()
         record = parse_input(
             FFUserProfileDTO,
             {"username": "", **fields, "user_id": user_id, "created_at": now, "updated_at": now},
-            "profile")
+            "profile",
+        )
         fs.ensure_dir(layout.users_dir())
         # One creator at a time, so two processes cannot both create "Alice" and "alice".
         with fs.lock(layout.users_dir() / "_users"):
             clash = fs.case_variant(user_dir)
             if clash is not None:
-                raise AlreadyExists(f"user_id {user_id!r} differs only in case from existing "
-                                    f"user {clash!r}; both would be one folder on "
-                                    "case-insensitive disks", key="user_id", value=user_id)
+                raise AlreadyExists(
+                    f"user_id {user_id!r} differs only in case from existing "
+                    f"user {clash!r}; both would be one folder on "
+                    "case-insensitive disks",
+                    key="user_id",
+                    value=user_id,
+                )
             fs.ensure_dir(user_dir)
             try:
                 # user_dir / ..., not layout.profile(): with pseudonymous folders, a folder
                 # without its profile yet is refused to every later lookup
                 fs.write_json(user_dir / "profile.json", record.to_dict(), exclusive=True)
             except AlreadyExists:
-                raise AlreadyExists(f"user {user_id!r} already exists", key="user_id",
-                                    value=user_id) from None
+                raise AlreadyExists(
+                    f"user {user_id!r} already exists", key="user_id", value=user_id
+                ) from None
         return record
 
     def exists(self, user_id: str) -> bool:
@@ -63,8 +68,7 @@ class UserRepository:
         data = self._ctx.fs.read_json(path, default=None)
         if data is None:
             self.require(user_id)
-            raise NotFound(f"user {user_id!r} has no profile.json", key="user_id",
-                           value=user_id)
+            raise NotFound(f"user {user_id!r} has no profile.json", key="user_id", value=user_id)
         return FFUserProfileDTO.model_validate(data)
 
     def update_profile(self, user_id: str, updates: dict[str, Any]) -> FFUserProfileDTO:
@@ -86,8 +90,13 @@ class UserRepository:
         except FileNotFoundError:
             return []
         fs = self._ctx.fs
-        return sorted(user for n in names if fs.is_dir(users_dir / n)
-                      and (user := fs.user_of_folder(n)) is not None and _is_id(user))
+        return sorted(
+            user
+            for n in names
+            if fs.is_dir(users_dir / n)
+            and (user := fs.user_of_folder(n)) is not None
+            and _is_id(user)
+        )
 
 
 def _is_id(name: str) -> bool:

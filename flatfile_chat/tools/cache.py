@@ -40,8 +40,9 @@ def parameters_hash(parameters: dict[str, Any]) -> str:
 
 
 def cache_key(definition: FFToolDefinitionDTO, parameters: dict[str, Any]) -> str:
-    material = canonical_json({"tool_id": definition.tool_id, "version": definition.version,
-                               "parameters": parameters})
+    material = canonical_json(
+        {"tool_id": definition.tool_id, "version": definition.version, "parameters": parameters}
+    )
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
@@ -67,7 +68,7 @@ class ResultCache:
 
     def _entries(self, path: Path) -> list[dict[str, Any]]:
         """The file's entries, parsed once per stat signature (treat as read-only)."""
-        sig = _stat(path)          # before the read: a racing append makes the memo re-read
+        sig = _stat(path)  # before the read: a racing append makes the memo re-read
         if sig is None:
             self._forget(path)
             return []
@@ -79,8 +80,7 @@ class ResultCache:
         self._remember(path, sig, entries)
         return entries
 
-    def _remember(self, path: Path, sig: _Signature | None,
-                  entries: list[dict[str, Any]]) -> None:
+    def _remember(self, path: Path, sig: _Signature | None, entries: list[dict[str, Any]]) -> None:
         if sig is None:
             return
         with self._memo_lock:
@@ -92,8 +92,7 @@ class ResultCache:
         with self._memo_lock:
             self._memo.pop(path, None)
 
-    def lookup(self, user_id: str, tool_id: str, key: str,
-               now: datetime) -> dict[str, Any] | None:
+    def lookup(self, user_id: str, tool_id: str, key: str, now: datetime) -> dict[str, Any] | None:
         """The newest unexpired entry for ``key``, or None (a copy: the memo stays intact)."""
         path = self._paths.cache_file(user_id, tool_id)
         for entry in reversed(self._entries(path)):
@@ -101,18 +100,35 @@ class ResultCache:
                 return copy.deepcopy(entry)
         return None
 
-    def store(self, user_id: str, tool_id: str, key: str, *, execution_id: str,
-              result_data: Any, result_type: str, result_hash: str, result_size_bytes: int,
-              truncated: bool, now: datetime, expiry_hours: float) -> None:
+    def store(
+        self,
+        user_id: str,
+        tool_id: str,
+        key: str,
+        *,
+        execution_id: str,
+        result_data: Any,
+        result_type: str,
+        result_hash: str,
+        result_size_bytes: int,
+        truncated: bool,
+        now: datetime,
+        expiry_hours: float,
+    ) -> None:
         fs, path = self._ctx.fs, self._paths.cache_file(user_id, tool_id)
         fs.ensure_dir(path.parent)
         record = {
-            "cache_key": key, "tool_id": tool_id, "execution_id": execution_id,
+            "cache_key": key,
+            "tool_id": tool_id,
+            "execution_id": execution_id,
             "created_at": isoformat(now),
             "expires_at": isoformat(now + timedelta(hours=expiry_hours)),
-            "result_data": result_data, "result_type": result_type,
-            "result_hash": result_hash, "result_size_bytes": result_size_bytes,
-            "truncated": truncated}
+            "result_data": result_data,
+            "result_type": result_type,
+            "result_hash": result_hash,
+            "result_size_bytes": result_size_bytes,
+            "truncated": truncated,
+        }
         with fs.lock(path):
             before = _stat(path)
             fs.append_jsonl(path, [record], locked=True)

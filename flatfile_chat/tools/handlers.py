@@ -83,30 +83,46 @@ class UnitConverterHandler(_PureHandler):
 
     def run(self, params: dict[str, Any], env: HandlerEnv) -> HandlerOutput:
         result = units.convert(float(params["value"]), params["from_unit"], params["to_unit"])
-        return HandlerOutput({"value": params["value"], "from_unit": params["from_unit"],
-                              "to_unit": params["to_unit"], "result": result})
+        return HandlerOutput(
+            {
+                "value": params["value"],
+                "from_unit": params["from_unit"],
+                "to_unit": params["to_unit"],
+                "result": result,
+            }
+        )
 
 
 class TranslationHandler(_PureHandler):
     def validate(self, params: dict[str, Any], env: HandlerEnv) -> None:
-        translation.check_languages(params.get("source_language", "en"),
-                                    params["target_language"], env.config.translation_languages)
+        translation.check_languages(
+            params.get("source_language", "en"),
+            params["target_language"],
+            env.config.translation_languages,
+        )
 
     def run(self, params: dict[str, Any], env: HandlerEnv) -> HandlerOutput:
-        return HandlerOutput(translation.translate(
-            params["text"], params.get("source_language", "en"), params["target_language"],
-            env.config.translation_languages))
+        return HandlerOutput(
+            translation.translate(
+                params["text"],
+                params.get("source_language", "en"),
+                params["target_language"],
+                env.config.translation_languages,
+            )
+        )
 
 
 class TextUtilsHandler(_PureHandler):
     def validate(self, params: dict[str, Any], env: HandlerEnv) -> None:
         if params["operation"] not in textutils.OPERATIONS:
-            raise ValidationError(f"text_utils: unknown operation {params['operation']!r}",
-                                  key="operation")
+            raise ValidationError(
+                f"text_utils: unknown operation {params['operation']!r}", key="operation"
+            )
 
     def run(self, params: dict[str, Any], env: HandlerEnv) -> HandlerOutput:
-        return HandlerOutput(textutils.run(params["operation"], params["text"],
-                                           int(params.get("sentences", 2))))
+        return HandlerOutput(
+            textutils.run(params["operation"], params["text"], int(params.get("sentences", 2)))
+        )
 
 
 class CalendarHandler:
@@ -153,7 +169,8 @@ class CommandHandler(_PureHandler):
         command = self.command or params.get("command")
         args = [*self.fixed_args, *params.get("args", [])]
         return CommandPolicy(env.config.sandbox).validate(
-            command, args, read_only=env.mode is ToolExecutionMode.READ_ONLY)
+            command, args, read_only=env.mode is ToolExecutionMode.READ_ONLY
+        )
 
     def validate(self, params: dict[str, Any], env: HandlerEnv) -> None:
         self._vet(params, env)
@@ -167,30 +184,41 @@ class CommandHandler(_PureHandler):
             cpu_seconds=max(1, min(box.max_cpu_time, math.ceil(env.timeout_seconds))),
             memory_mb=min(box.max_memory_mb, policy.max_memory_mb),
             file_size_mb=min(box.max_file_size_mb, policy.max_disk_space_mb),
-            open_files=box.max_open_files, processes=box.max_processes,
-            output_bytes=box.max_output_bytes)
+            open_files=box.max_open_files,
+            processes=box.max_processes,
+            output_bytes=box.max_output_bytes,
+        )
         run = env.sandbox.run(vetted, params.get("files", {}), limits)
-        debug = {"sandbox_layers": run.layers, "sandbox_dir": run.sandbox_dir,
-                 "sandbox_dir_removed": run.sandbox_dir_removed, "sandbox_uid": run.uid,
-                 "wall_time_seconds": round(run.wall_seconds, 6),
-                 "signal": signal.Signals(run.signal).name if run.signal else None,
-                 "stderr": run.stderr[-2000:]}
+        debug = {
+            "sandbox_layers": run.layers,
+            "sandbox_dir": run.sandbox_dir,
+            "sandbox_dir_removed": run.sandbox_dir_removed,
+            "sandbox_uid": run.uid,
+            "wall_time_seconds": round(run.wall_seconds, 6),
+            "signal": signal.Signals(run.signal).name if run.signal else None,
+            "stderr": run.stderr[-2000:],
+        }
         if env.include_debug_info:
-            debug.update(argv=run.argv, input_files=run.files,
-                         limits=limits.__dict__)
-        out = HandlerOutput(data=run.stdout, result_type="text", success=run.ok,
-                            exit_code=run.exit_code, memory_used_mb=run.max_rss_mb,
-                            cpu_seconds=run.cpu_seconds,
-                            resource_violations=list(run.resource_violations),
-                            sandbox_breaches=list(run.breaches), debug=debug)
+            debug.update(argv=run.argv, input_files=run.files, limits=limits.__dict__)
+        out = HandlerOutput(
+            data=run.stdout,
+            result_type="text",
+            success=run.ok,
+            exit_code=run.exit_code,
+            memory_used_mb=run.max_rss_mb,
+            cpu_seconds=run.cpu_seconds,
+            resource_violations=list(run.resource_violations),
+            sandbox_breaches=list(run.breaches),
+            debug=debug,
+        )
         if run.timed_out:
             out.error_type = TIMEOUT_ERROR
-            out.error_message = (f"Execution exceeded {env.timeout_seconds:g}s timeout; "
-                                 "process group killed")
+            out.error_message = (
+                f"Execution exceeded {env.timeout_seconds:g}s timeout; process group killed"
+            )
         elif run.output_limited:
             out.error_type = SANDBOX_EXECUTION_ERROR
-            out.error_message = (f"Output exceeded {limits.output_bytes} bytes; "
-                                 "process group killed")
+            out.error_message = f"Output exceeded {limits.output_bytes} bytes; process group killed"
         elif run.signal is not None:
             out.error_type = SANDBOX_EXECUTION_ERROR
             out.error_message = f"Command killed by {signal.Signals(run.signal).name}"
@@ -200,8 +228,9 @@ class CommandHandler(_PureHandler):
             out.error_message = f"Command exited with code {run.exit_code}: {tail[0][:300]}"
         if not run.ok and run.resource_violations and out.error_type == EXECUTION_ERROR:
             out.error_type = SANDBOX_EXECUTION_ERROR
-            out.error_message = (f"{out.error_message} (limit hit: "
-                                 f"{', '.join(run.resource_violations)})")
+            out.error_message = (
+                f"{out.error_message} (limit hit: {', '.join(run.resource_violations)})"
+            )
         return out
 
 
@@ -241,8 +270,13 @@ def handler_for(implementation: FFToolImplementationDTO) -> ToolHandler:
         return CommandHandler(implementation.command, implementation.fixed_args)
     name = implementation.handler or ""
     if name not in BUILTIN_HANDLERS:
-        raise ValidationError(f"unknown built-in handler {name!r} (known: "
-                              f"{', '.join(sorted(BUILTIN_HANDLERS))})", key="handler")
+        raise ValidationError(
+            f"unknown built-in handler {name!r} (known: {', '.join(sorted(BUILTIN_HANDLERS))})",
+            key="handler",
+        )
     inner: ToolHandler = BUILTIN_HANDLERS[name]()
-    return _FixedParameters(inner, implementation.fixed_parameters) \
-        if implementation.fixed_parameters else inner
+    return (
+        _FixedParameters(inner, implementation.fixed_parameters)
+        if implementation.fixed_parameters
+        else inner
+    )

@@ -24,35 +24,51 @@ from flatfile_chat.tools.models import FFToolExecutionResultDTO
 from flatfile_chat.tools.paths import ToolPaths
 
 
-def history_line(result: FFToolExecutionResultDTO, *, record_usage: bool,
-                 extra: dict[str, Any]) -> dict[str, Any]:
+def history_line(
+    result: FFToolExecutionResultDTO, *, record_usage: bool, extra: dict[str, Any]
+) -> dict[str, Any]:
     line = {
-        "execution_id": result.execution_id, "tool_id": result.tool_id,
-        "user_id": result.user_id, "session_id": result.session_id,
-        "success": result.success, "execution_time_seconds": result.execution_time_seconds,
-        "start_timestamp": result.start_timestamp, "end_timestamp": result.end_timestamp,
-        "error_message": result.error_message, "error_type": result.error_type,
-        "result_size_bytes": result.result_size_bytes, "result_hash": result.result_hash,
-        "cached_result": result.cached_result, "execution_mode": result.execution_mode,
-        "denial_reason": result.denial_reason, "truncated": result.truncated,
+        "execution_id": result.execution_id,
+        "tool_id": result.tool_id,
+        "user_id": result.user_id,
+        "session_id": result.session_id,
+        "success": result.success,
+        "execution_time_seconds": result.execution_time_seconds,
+        "start_timestamp": result.start_timestamp,
+        "end_timestamp": result.end_timestamp,
+        "error_message": result.error_message,
+        "error_type": result.error_type,
+        "result_size_bytes": result.result_size_bytes,
+        "result_hash": result.result_hash,
+        "cached_result": result.cached_result,
+        "execution_mode": result.execution_mode,
+        "denial_reason": result.denial_reason,
+        "truncated": result.truncated,
         "exit_code": result.exit_code,
         "resource_violations": result.resource_violations,
     }
     if record_usage:
-        line.update(memory_used_mb=result.memory_used_mb,
-                    cpu_usage_percent=result.cpu_usage_percent)
+        line.update(
+            memory_used_mb=result.memory_used_mb, cpu_usage_percent=result.cpu_usage_percent
+        )
     line.update(extra)
     return line
 
 
 def metrics_line(result: FFToolExecutionResultDTO, *, record_usage: bool) -> dict[str, Any]:
-    return {"tool_id": result.tool_id, "user_id": result.user_id,
-            "execution_id": result.execution_id, "timestamp": result.end_timestamp,
-            "execution_time_seconds": result.execution_time_seconds,
-            "memory_used_mb": result.memory_used_mb if record_usage else 0.0,
-            "cpu_usage_percent": result.cpu_usage_percent if record_usage else 0.0,
-            "success": result.success, "result_size_bytes": result.result_size_bytes,
-            "cached_result": result.cached_result, "denial_reason": result.denial_reason}
+    return {
+        "tool_id": result.tool_id,
+        "user_id": result.user_id,
+        "execution_id": result.execution_id,
+        "timestamp": result.end_timestamp,
+        "execution_time_seconds": result.execution_time_seconds,
+        "memory_used_mb": result.memory_used_mb if record_usage else 0.0,
+        "cpu_usage_percent": result.cpu_usage_percent if record_usage else 0.0,
+        "success": result.success,
+        "result_size_bytes": result.result_size_bytes,
+        "cached_result": result.cached_result,
+        "denial_reason": result.denial_reason,
+    }
 
 
 def sampled(execution_id: str, rate: float) -> bool:
@@ -73,8 +89,9 @@ class ExecutionLog:
     def read(self, user_id: str) -> list[dict[str, Any]]:
         return self._ctx.fs.read_jsonl(self._paths.history(user_id))
 
-    def append(self, user_id: str, line: dict[str, Any], *,
-               keep_after: datetime | None = None) -> None:
+    def append(
+        self, user_id: str, line: dict[str, Any], *, keep_after: datetime | None = None
+    ) -> None:
         """Append the attempt's line; with ``keep_after`` (now minus the policy's
         ``retain_execution_history_days``) also drop the lines that started before it."""
         path = self._paths.history(user_id)
@@ -104,16 +121,16 @@ class ExecutionLog:
                 self._expire_locked(metrics, "timestamp", keep_after)
         return len(removed)
 
-    def append_metrics(self, user_id: str, line: dict[str, Any], *,
-                       keep_after: datetime | None = None) -> None:
+    def append_metrics(
+        self, user_id: str, line: dict[str, Any], *, keep_after: datetime | None = None
+    ) -> None:
         path = self._paths.metrics(user_id)
         with self._ctx.fs.lock(path):
             self._ctx.fs.append_jsonl(path, [line], locked=True)
             if keep_after is not None:
                 self._expire_locked(path, "timestamp", keep_after)
 
-    def _expire_locked(self, path: Path, field: str,
-                       keep_after: datetime) -> list[dict[str, Any]]:
+    def _expire_locked(self, path: Path, field: str, keep_after: datetime) -> list[dict[str, Any]]:
         """Rewrite ``path`` without lines older than ``keep_after`` (ASVS 14.2.7: data is not
         kept past its retention); returns the removed lines. The caller holds the file's lock.
         Best effort after the append (the line just appended is stored, so the attempt must
@@ -145,8 +162,9 @@ class ExecutionLog:
         path = self._paths.expired(user_id)
         counts = self._ctx.fs.read_json(path, default={})
         for line in removed:
-            entry = counts.setdefault(line["tool_id"], {"total_executions": 0,
-                                                        "successful_executions": 0})
+            entry = counts.setdefault(
+                line["tool_id"], {"total_executions": 0, "successful_executions": 0}
+            )
             entry["total_executions"] += 1
             entry["successful_executions"] += bool(line["success"])
         with contextlib.suppress(StorageWriteError):
@@ -167,29 +185,42 @@ def _when(line: dict[str, Any], field: str) -> datetime | None:
         return None
 
 
-def summarize(lines: list[dict[str, Any]], tool_id: str | None, now: datetime,
-              days: float) -> dict[str, Any]:
+def summarize(
+    lines: list[dict[str, Any]], tool_id: str | None, now: datetime, days: float
+) -> dict[str, Any]:
     since = now - timedelta(days=days)
-    rows = [r for r in lines if (tool_id is None or r.get("tool_id") == tool_id)
-            and parse_timestamp(r["timestamp"]) >= since]
+    rows = [
+        r
+        for r in lines
+        if (tool_id is None or r.get("tool_id") == tool_id)
+        and parse_timestamp(r["timestamp"]) >= since
+    ]
     ran = [r for r in rows if not r.get("denial_reason")]
     times = sorted(float(r["execution_time_seconds"]) for r in ran)
     total = len(rows)
     return {
-        "tool_id": tool_id, "time_period_days": days, "total_attempts": total,
+        "tool_id": tool_id,
+        "time_period_days": days,
+        "total_attempts": total,
         "executions": len(ran),
         "successful_executions": sum(1 for r in rows if r["success"]),
         "denied_attempts": total - len(ran),
         "success_rate": round(sum(1 for r in rows if r["success"]) / total, 6) if total else 0.0,
         "cache_hits": sum(1 for r in rows if r.get("cached_result")),
         "cache_hit_rate": round(sum(1 for r in ran if r.get("cached_result")) / len(ran), 6)
-        if ran else 0.0,
+        if ran
+        else 0.0,
         "average_execution_time_seconds": round(statistics.fmean(times), 6) if times else 0.0,
         "max_execution_time_seconds": times[-1] if times else 0.0,
         "p95_execution_time_seconds": times[min(len(times) - 1, int(0.95 * len(times)))]
-        if times else 0.0,
-        "average_result_size_bytes": round(statistics.fmean(
-            r["result_size_bytes"] for r in ran), 3) if ran else 0.0,
-        "average_memory_used_mb": round(statistics.fmean(
-            float(r.get("memory_used_mb") or 0.0) for r in ran), 3) if ran else 0.0,
+        if times
+        else 0.0,
+        "average_result_size_bytes": round(statistics.fmean(r["result_size_bytes"] for r in ran), 3)
+        if ran
+        else 0.0,
+        "average_memory_used_mb": round(
+            statistics.fmean(float(r.get("memory_used_mb") or 0.0) for r in ran), 3
+        )
+        if ran
+        else 0.0,
     }

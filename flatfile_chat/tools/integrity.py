@@ -18,14 +18,26 @@ from flatfile_chat.errors import FFError
 from flatfile_chat.store.integrity import IntegrityIssue, user_folders
 from flatfile_chat.store.layout import StoreContext
 
-HISTORY_FIELDS = ("execution_id", "tool_id", "user_id", "success", "execution_time_seconds",
-                  "start_timestamp", "end_timestamp", "error_message", "error_type",
-                  "result_size_bytes", "cached_result", "execution_mode")
+HISTORY_FIELDS = (
+    "execution_id",
+    "tool_id",
+    "user_id",
+    "success",
+    "execution_time_seconds",
+    "start_timestamp",
+    "end_timestamp",
+    "error_message",
+    "error_type",
+    "result_size_bytes",
+    "cached_result",
+    "execution_mode",
+)
 _HASH_RE = re.compile(r"[0-9a-f]{16}\Z")
 
 
-def check_tool_files(ctx: StoreContext,
-                     changed: frozenset[str] | None = None) -> Iterable[IntegrityIssue]:
+def check_tool_files(
+    ctx: StoreContext, changed: frozenset[str] | None = None
+) -> Iterable[IntegrityIssue]:
     """``changed``: absolute paths written since the last check (None: check everything)."""
     for _user, tools in user_folders(ctx, "tools", changed):
         yield from _check_user(ctx, tools)
@@ -47,8 +59,9 @@ def _check_user(ctx: StoreContext, tools: Path) -> Iterable[IntegrityIssue]:
             yield IntegrityIssue("json_invalid", rel, f"history line lacks {missing}", number)
             continue
         if line["success"] and not _HASH_RE.match(str(line.get("result_hash", ""))):
-            yield IntegrityIssue("json_invalid", rel,
-                                 "successful attempt without a 16-hex result_hash", number)
+            yield IntegrityIssue(
+                "json_invalid", rel, "successful attempt without a 16-hex result_hash", number
+            )
         attempts[line["tool_id"]] += 1
         successes[line["tool_id"]] += bool(line["success"])
     try:
@@ -65,12 +78,13 @@ def _check_user(ctx: StoreContext, tools: Path) -> Iterable[IntegrityIssue]:
         yield IntegrityIssue("json_invalid", ctx.fs.rel(expired_path), str(exc))
         return
     for tool_id, stats in registry.get("tool_statistics", {}).items():
-        for key, counter in (("total_executions", attempts),
-                             ("successful_executions", successes)):
+        for key, counter in (("total_executions", attempts), ("successful_executions", successes)):
             gone = expired.get(tool_id, {}).get(key, 0)
             if stats.get(key) != counter[tool_id] + gone:
                 yield IntegrityIssue(
-                    "counter_mismatch", ctx.fs.rel(registry_path),
+                    "counter_mismatch",
+                    ctx.fs.rel(registry_path),
                     f"tool_statistics[{tool_id!r}].{key} is {stats.get(key)} but "
                     f"execution_history.jsonl has {counter[tool_id]}"
-                    + (f" (+{gone} expired by retention)" if gone else ""))
+                    + (f" (+{gone} expired by retention)" if gone else ""),
+                )

@@ -62,8 +62,9 @@ class Cooldowns:
         self._ctx = ctx
         self._paths = paths
 
-    def last_start(self, user_id: str, tool_id: str,
-                   history: Callable[[], list[dict[str, Any]]]) -> datetime | None:
+    def last_start(
+        self, user_id: str, tool_id: str, history: Callable[[], list[dict[str, Any]]]
+    ) -> datetime | None:
         """Last start of ``tool_id`` that ran; the file is rebuilt from ``history()`` (the
         execution history) when it is missing."""
         fs, path = self._ctx.fs, self._paths.cooldown(user_id)

@@ -56,9 +56,9 @@ class FFToolImplementationDTO(_Model):
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["builtin", "command"]
-    handler: str | None = None            # builtin: handler name (see builtins.HANDLERS)
+    handler: str | None = None  # builtin: handler name (see builtins.HANDLERS)
     fixed_parameters: dict[str, Any] = Field(default_factory=dict)
-    command: str | None = None            # command: allow-listed command, or None = from params
+    command: str | None = None  # command: allow-listed command, or None = from params
     fixed_args: list[str] = Field(default_factory=list)
 
 
@@ -71,10 +71,12 @@ class FFToolDefinitionDTO(_Model):
     security_risk_level: RiskLevel = "low"
     estimated_duration_seconds: float = Field(1.0, ge=0)
     parameters_schema: dict[str, Any] = Field(
-        default_factory=lambda: {"type": "object", "properties": {}})
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
     implementation: FFToolImplementationDTO
     supported_modes: list[ToolExecutionMode] = Field(
-        default_factory=lambda: list(ToolExecutionMode))
+        default_factory=lambda: list(ToolExecutionMode)
+    )
     cacheable: bool = False
     builtin: bool = False
     is_active: bool = True
@@ -159,7 +161,7 @@ class FFToolApprovalDTO(_Model):
     approval_id: str
     tool_id: str
     status: Literal["pending", "approved", "consumed", "rejected"]
-    parameters_hash: str | None = None   # None: any parameters
+    parameters_hash: str | None = None  # None: any parameters
     parameters: dict[str, Any] | None = None
     requested_at: str | None = None
     requested_by: str | None = None
@@ -180,5 +182,5 @@ class FFToolChainResultDTO(_Model):
     steps: list[FFToolExecutionResultDTO] = Field(default_factory=list)
     completed_steps: int = 0
     total_steps: int = 0
-    failed_step: int | None = None     # 1-based index of the step that failed
+    failed_step: int | None = None  # 1-based index of the step that failed
     stopped_early: bool = False

@@ -91,16 +91,24 @@ class PersonalData:
     def calendar(self, user_id: str, params: dict[str, Any]) -> dict[str, Any]:
         action = params["action"]
         if action == "add_event":
-            event = {"event_id": self._ctx.ids.prefixed("evt", 12), "title": params["title"],
-                     "start": params["start"], "end": params.get("end"),
-                     "location": params.get("location", ""),
-                     "notes": params.get("notes", ""), "created_at": self._ctx.now_iso()}
+            event = {
+                "event_id": self._ctx.ids.prefixed("evt", 12),
+                "title": params["title"],
+                "start": params["start"],
+                "end": params.get("end"),
+                "location": params.get("location", ""),
+                "notes": params.get("notes", ""),
+                "created_at": self._ctx.now_iso(),
+            }
 
             def add(events: dict[str, Any]) -> dict[str, Any]:
                 events[event["event_id"]] = event
                 return event
-            return {"action": action, "event": self._update(user_id, "calendar.json",
-                                                            "events", add)}
+
+            return {
+                "action": action,
+                "event": self._update(user_id, "calendar.json", "events", add),
+            }
         if action == "delete_event":
             event_id = params["event_id"]
 
@@ -108,28 +116,42 @@ class PersonalData:
                 if event_id not in events:
                     raise NotFound(f"calendar event {event_id!r} not found", key="event_id")
                 return events.pop(event_id)
-            return {"action": action, "event": self._update(user_id, "calendar.json",
-                                                            "events", delete)}
-        events = sorted(self._read(user_id, "calendar.json", "events").values(),
-                        key=lambda e: (parse_timestamp(e["start"]), e["event_id"]))
+
+            return {
+                "action": action,
+                "event": self._update(user_id, "calendar.json", "events", delete),
+            }
+        events = sorted(
+            self._read(user_id, "calendar.json", "events").values(),
+            key=lambda e: (parse_timestamp(e["start"]), e["event_id"]),
+        )
         low = _timestamp(params["date_from"], "date_from") if params.get("date_from") else None
         high = _timestamp(params["date_to"], "date_to") if params.get("date_to") else None
-        events = [e for e in events
-                  if (low is None or parse_timestamp(e["start"]) >= low)
-                  and (high is None or parse_timestamp(e["start"]) <= high)]
+        events = [
+            e
+            for e in events
+            if (low is None or parse_timestamp(e["start"]) >= low)
+            and (high is None or parse_timestamp(e["start"]) <= high)
+        ]
         return {"action": action, "events": events, "count": len(events)}
 
     # -- tasks ---------------------------------------------------------------------------
     def tasks(self, user_id: str, params: dict[str, Any]) -> dict[str, Any]:
         action = params["action"]
         if action == "add_task":
-            task = {"task_id": self._ctx.ids.prefixed("task", 12), "title": params["title"],
-                    "due": params.get("due"), "status": "open",
-                    "created_at": self._ctx.now_iso(), "completed_at": None}
+            task = {
+                "task_id": self._ctx.ids.prefixed("task", 12),
+                "title": params["title"],
+                "due": params.get("due"),
+                "status": "open",
+                "created_at": self._ctx.now_iso(),
+                "completed_at": None,
+            }
 
             def add(tasks: dict[str, Any]) -> dict[str, Any]:
                 tasks[task["task_id"]] = task
                 return task
+
             return {"action": action, "task": self._update(user_id, "tasks.json", "tasks", add)}
         if action in ("complete_task", "delete_task"):
             task_id = params["task_id"]
@@ -141,10 +163,12 @@ class PersonalData:
                     return tasks.pop(task_id)
                 tasks[task_id].update(status="done", completed_at=self._ctx.now_iso())
                 return tasks[task_id]
-            return {"action": action, "task": self._update(user_id, "tasks.json", "tasks",
-                                                           change)}
-        tasks = sorted(self._read(user_id, "tasks.json", "tasks").values(),
-                       key=lambda t: (t["created_at"], t["task_id"]))
+
+            return {"action": action, "task": self._update(user_id, "tasks.json", "tasks", change)}
+        tasks = sorted(
+            self._read(user_id, "tasks.json", "tasks").values(),
+            key=lambda t: (t["created_at"], t["task_id"]),
+        )
         status = params.get("status_filter")
         if status:
             tasks = [t for t in tasks if t["status"] == status]
@@ -152,9 +176,13 @@ class PersonalData:
 
     # -- outbox --------------------------------------------------------------------------
     def send(self, user_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        record = {"message_id": self._ctx.ids.prefixed("out", 12),
-                  "recipient": params["recipient"], "channel": params.get("channel", "email"),
-                  "message": params["message"], "queued_at": self._ctx.now_iso()}
+        record = {
+            "message_id": self._ctx.ids.prefixed("out", 12),
+            "recipient": params["recipient"],
+            "channel": params.get("channel", "email"),
+            "message": params["message"],
+            "queued_at": self._ctx.now_iso(),
+        }
         path = self._doc_path(user_id, "outbox.jsonl")
         self._ctx.fs.ensure_dir(path.parent)
         self._ctx.fs.append_jsonl(path, [record])

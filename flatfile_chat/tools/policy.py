@@ -35,7 +35,7 @@ MODE_MAX_RISK: dict[ToolExecutionMode, str] = {
 
 @dataclass(frozen=True)
 class Denial:
-    reason: str      # not_found|blocked|category|approval_required|parameters|execution_mode|
+    reason: str  # not_found|blocked|category|approval_required|parameters|execution_mode|
     #                  command_policy|rate_limit|concurrency|cooldown|timeout_limit
     message: str
     error_type: str = VALIDATION_ERROR
@@ -54,29 +54,39 @@ def check_blocked(policy: FFToolSecurityPolicyDTO, tool_id: str) -> Denial | Non
     return None
 
 
-def check_category(policy: FFToolSecurityPolicyDTO,
-                   definition: FFToolDefinitionDTO) -> Denial | None:
+def check_category(
+    policy: FFToolSecurityPolicyDTO, definition: FFToolDefinitionDTO
+) -> Denial | None:
     category = definition.category.value
     if category not in policy.allowed_categories:
         return Denial("category", f"Tool category {category} not allowed")
     return None
 
 
-def check_parameters(definition: FFToolDefinitionDTO, handler: ToolHandler,
-                     params: dict[str, Any], env: HandlerEnv,
-                     async_execution: bool) -> Denial | None:
+def check_parameters(
+    definition: FFToolDefinitionDTO,
+    handler: ToolHandler,
+    params: dict[str, Any],
+    env: HandlerEnv,
+    async_execution: bool,
+) -> Denial | None:
     """Required parameters, the JSON Schema, the execution mode, then the tool's own check."""
     for name in definition.required_parameters:
         if name not in params:
             return Denial("parameters", f"Required parameter '{name}' missing")
-    errors = sorted(jsonschema.Draft202012Validator(definition.parameters_schema)
-                    .iter_errors(params), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        jsonschema.Draft202012Validator(definition.parameters_schema).iter_errors(params),
+        key=lambda e: list(e.absolute_path),
+    )
     if errors:
         where = "/".join(map(str, errors[0].absolute_path)) or "parameters"
         return Denial("parameters", f"Invalid parameter '{where}': {errors[0].message}")
     if async_execution:
-        return Denial("parameters", "async_execution is not supported: every execution "
-                      "completes before execute_tool returns")
+        return Denial(
+            "parameters",
+            "async_execution is not supported: every execution "
+            "completes before execute_tool returns",
+        )
     denial = check_mode(definition, handler, params, env.mode)
     if denial is not None:
         return denial
@@ -89,23 +99,32 @@ def check_parameters(definition: FFToolDefinitionDTO, handler: ToolHandler,
     return None
 
 
-def check_mode(definition: FFToolDefinitionDTO, handler: ToolHandler, params: dict[str, Any],
-               mode: ToolExecutionMode) -> Denial | None:
+def check_mode(
+    definition: FFToolDefinitionDTO,
+    handler: ToolHandler,
+    params: dict[str, Any],
+    mode: ToolExecutionMode,
+) -> Denial | None:
     tool_id = definition.tool_id
     if mode not in definition.supported_modes:
         return Denial("execution_mode", f"Tool {tool_id} does not support {mode.value} mode")
-    if RISK_LEVELS.index(definition.security_risk_level) > RISK_LEVELS.index(
-            MODE_MAX_RISK[mode]):
-        return Denial("execution_mode", f"Tool {tool_id} has {definition.security_risk_level} "
-                      f"risk, above what {mode.value} mode allows ({MODE_MAX_RISK[mode]})")
+    if RISK_LEVELS.index(definition.security_risk_level) > RISK_LEVELS.index(MODE_MAX_RISK[mode]):
+        return Denial(
+            "execution_mode",
+            f"Tool {tool_id} has {definition.security_risk_level} "
+            f"risk, above what {mode.value} mode allows ({MODE_MAX_RISK[mode]})",
+        )
     if mode is ToolExecutionMode.READ_ONLY and handler.has_side_effects(params):
-        return Denial("execution_mode", f"Tool {tool_id} would change data, which read_only "
-                      "mode does not allow")
+        return Denial(
+            "execution_mode",
+            f"Tool {tool_id} would change data, which read_only mode does not allow",
+        )
     return None
 
 
-def check_rate(attempts_in_window: int, in_flight: int,
-               policy: FFToolSecurityPolicyDTO) -> Denial | None:
+def check_rate(
+    attempts_in_window: int, in_flight: int, policy: FFToolSecurityPolicyDTO
+) -> Denial | None:
     if attempts_in_window + in_flight >= policy.max_executions_per_hour:
         return Denial("rate_limit", "Rate limit exceeded")
     return None
@@ -118,20 +137,26 @@ def rate_unreadable(detail: str) -> Denial:
 
 def check_concurrency(claimed: bool, policy: FFToolSecurityPolicyDTO) -> Denial | None:
     if not claimed:
-        return Denial("concurrency", "Maximum concurrent executions "
-                      f"({policy.max_concurrent_executions}) reached")
+        return Denial(
+            "concurrency",
+            f"Maximum concurrent executions ({policy.max_concurrent_executions}) reached",
+        )
     return None
 
 
-def check_cooldown(tool_id: str, last_start: datetime | None, now: datetime,
-                   policy: FFToolSecurityPolicyDTO) -> Denial | None:
+def check_cooldown(
+    tool_id: str, last_start: datetime | None, now: datetime, policy: FFToolSecurityPolicyDTO
+) -> Denial | None:
     if last_start is None or policy.cooldown_seconds <= 0:
         return None
     ready = last_start + timedelta(seconds=policy.cooldown_seconds)
     if now < ready:
         remaining = (ready - now).total_seconds()
-        return Denial("cooldown", f"Tool {tool_id} is cooling down: {remaining:g}s of "
-                      f"{policy.cooldown_seconds:g}s cooldown remaining")
+        return Denial(
+            "cooldown",
+            f"Tool {tool_id} is cooling down: {remaining:g}s of "
+            f"{policy.cooldown_seconds:g}s cooldown remaining",
+        )
     return None
 
 

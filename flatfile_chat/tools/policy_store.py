@@ -32,11 +32,18 @@ class PolicyStore:
         with fs.lock(path):
             if path.is_file():
                 return
-            fs.write_json(path, {
-                "user_id": user_id, "created_at": self._ctx.now_iso(),
-                "security_policy": self._ctx.config.tool_execution.security_policy.model_dump(
-                    mode="json"),
-                "custom_policies": {}, "security_events": []})
+            fs.write_json(
+                path,
+                {
+                    "user_id": user_id,
+                    "created_at": self._ctx.now_iso(),
+                    "security_policy": self._ctx.config.tool_execution.security_policy.model_dump(
+                        mode="json"
+                    ),
+                    "custom_policies": {},
+                    "security_events": [],
+                },
+            )
 
     def get(self, user_id: str) -> FFToolSecurityPolicyDTO:
         doc = self._ctx.fs.read_json(self._paths.policies(user_id), default=None)
@@ -44,8 +51,9 @@ class PolicyStore:
             return self._ctx.config.tool_execution.security_policy
         return FFToolSecurityPolicyDTO.model_validate(doc["security_policy"])
 
-    def update(self, user_id: str, changes: dict[str, Any], *,
-               changed_by: str) -> FFToolSecurityPolicyDTO:
+    def update(
+        self, user_id: str, changes: dict[str, Any], *, changed_by: str
+    ) -> FFToolSecurityPolicyDTO:
         """Validate the merged policy first; a refused change writes nothing."""
         if not isinstance(changes, dict) or not changes:
             raise ValidationError("policy changes must be a non-empty mapping", key="changes")
@@ -53,12 +61,17 @@ class PolicyStore:
         fs, path = self._ctx.fs, self._paths.policies(user_id)
         with fs.lock(path):
             doc = fs.read_json(path)
-            policy = parse_input(FFToolSecurityPolicyDTO, {**doc["security_policy"], **changes},
-                                 "security policy")
+            policy = parse_input(
+                FFToolSecurityPolicyDTO, {**doc["security_policy"], **changes}, "security policy"
+            )
             doc["security_policy"] = policy.model_dump(mode="json")
-            doc["security_events"].append({"timestamp": self._ctx.now_iso(),
-                                           "event_type": "policy_updated",
-                                           "changed_by": changed_by,
-                                           "changes": changes})
+            doc["security_events"].append(
+                {
+                    "timestamp": self._ctx.now_iso(),
+                    "event_type": "policy_updated",
+                    "changed_by": changed_by,
+                    "changes": changes,
+                }
+            )
             fs.write_json(path, doc)
         return policy

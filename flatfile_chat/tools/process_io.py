@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass
 
 _POLL_SECONDS = 0.05
-_GRACE_SECONDS = 1.0   # after a kill, how long to wait for the pipes to close
+_GRACE_SECONDS = 1.0  # after a kill, how long to wait for the pipes to close
 
 
 @dataclass
 class ProcessOutcome:
-    exit_code: int | None          # None when killed by a signal
+    exit_code: int | None  # None when killed by a signal
     signal: int | None
     stdout: bytes
     stderr: bytes
@@ -56,8 +56,9 @@ def _read(fd: int) -> bytes | None:
         return None
 
 
-def communicate(proc: subprocess.Popen[bytes], *, timeout: float, max_output: int
-                ) -> ProcessOutcome:
+def communicate(
+    proc: subprocess.Popen[bytes], *, timeout: float, max_output: int
+) -> ProcessOutcome:
     """Drain stdout/stderr up to ``max_output`` bytes in total, enforce ``timeout``, reap."""
     assert proc.stdout is not None and proc.stderr is not None
     started = time.monotonic()
@@ -79,7 +80,7 @@ def communicate(proc: subprocess.Popen[bytes], *, timeout: float, max_output: in
                 kill_group(proc.pid)
                 killed_at = now
             if killed_at is not None and now - killed_at > _GRACE_SECONDS:
-                break   # something outside the group holds the pipe; the uid sweep gets it
+                break  # something outside the group holds the pipe; the uid sweep gets it
             until = deadline if killed_at is None else killed_at + _GRACE_SECONDS
             for key, _ in selector.select(timeout=max(0.001, min(_POLL_SECONDS, until - now))):
                 chunk = _read(key.fd)
@@ -98,7 +99,7 @@ def communicate(proc: subprocess.Popen[bytes], *, timeout: float, max_output: in
                     killed_at = time.monotonic()
             if not exited and _leader_exited(proc.pid):
                 exited = True
-                kill_group(proc.pid)   # background children left in the group
+                kill_group(proc.pid)  # background children left in the group
         while not _leader_exited(proc.pid):
             if killed_at is None and time.monotonic() >= deadline:
                 timed_out = True
@@ -109,7 +110,7 @@ def communicate(proc: subprocess.Popen[bytes], *, timeout: float, max_output: in
         _, status, usage = os.wait4(proc.pid, 0)
         reaped = True
     finally:
-        if not reaped:   # interrupted: never leave the process running
+        if not reaped:  # interrupted: never leave the process running
             kill_group(proc.pid)
             proc.wait()
         selector.close()
@@ -118,8 +119,14 @@ def communicate(proc: subprocess.Popen[bytes], *, timeout: float, max_output: in
     proc.returncode = os.waitstatus_to_exitcode(status)
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     return ProcessOutcome(
-        exit_code=None if sig is not None else os.WEXITSTATUS(status), signal=sig,
-        stdout=bytes(data["stdout"]), stderr=bytes(data["stderr"]), timed_out=timed_out,
-        output_limited=output_limited, output_bytes_seen=total,
+        exit_code=None if sig is not None else os.WEXITSTATUS(status),
+        signal=sig,
+        stdout=bytes(data["stdout"]),
+        stderr=bytes(data["stderr"]),
+        timed_out=timed_out,
+        output_limited=output_limited,
+        output_bytes_seen=total,
         wall_seconds=time.monotonic() - started,
-        cpu_seconds=usage.ru_utime + usage.ru_stime, max_rss_kb=usage.ru_maxrss)
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        max_rss_kb=usage.ru_maxrss,
+    )

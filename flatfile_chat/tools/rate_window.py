@@ -55,8 +55,9 @@ class RateWindow:
             starts = self._valid(user_id, cap)["starts_us"]
         return len(starts) - bisect.bisect_right(starts, _micros(now - WINDOW))
 
-    def record(self, user_id: str, start_timestamp: str, cap: int,
-               append: Callable[[], None]) -> None:
+    def record(
+        self, user_id: str, start_timestamp: str, cap: int, append: Callable[[], None]
+    ) -> None:
         """Run ``append`` (the history write) and add its start to the window, atomically
         with respect to every other writer of this user's history."""
         fs, path = self._ctx.fs, self._path(user_id)
@@ -75,14 +76,16 @@ class RateWindow:
             doc = self._ctx.fs.read_json(self._path(user_id), default=None)
         except StorageCorrupted:
             doc = None
-        if (isinstance(doc, dict) and doc.get("cap", 0) >= cap
-                and doc.get("history") == self._identity(user_id)
-                and isinstance(doc.get("starts_us"), list)):
+        if (
+            isinstance(doc, dict)
+            and doc.get("cap", 0) >= cap
+            and doc.get("history") == self._identity(user_id)
+            and isinstance(doc.get("starts_us"), list)
+        ):
             return doc
-        lines = self._log.read(user_id)           # StorageCorrupted -> caller fails closed
+        lines = self._log.read(user_id)  # StorageCorrupted -> caller fails closed
         starts = sorted(_micros(parse_timestamp(line["start_timestamp"])) for line in lines)
-        return {"cap": cap, "starts_us": _prune(starts, cap),
-                "history": self._identity(user_id)}
+        return {"cap": cap, "starts_us": _prune(starts, cap), "history": self._identity(user_id)}
 
     def _identity(self, user_id: str) -> int | None:
         try:
@@ -100,4 +103,4 @@ def _prune(starts: list[int], cap: int) -> list[int]:
     if not starts:
         return []
     kept = starts[-cap:]
-    return kept[bisect.bisect_right(kept, kept[-1] - _WINDOW_US):]
+    return kept[bisect.bisect_right(kept, kept[-1] - _WINDOW_US) :]

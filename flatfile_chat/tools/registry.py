@@ -44,9 +44,9 @@ class FFToolRegistryManager:
     async def initialize_user_tools(self, user_id: str) -> dict[str, Any]:
         return await self.store.run_io(self.ensure_initialized, user_id)
 
-    async def register_tool(self, user_id: str,
-                            tool_definition: FFToolDefinitionDTO | dict[str, Any]
-                            ) -> FFToolDefinitionDTO:
+    async def register_tool(
+        self, user_id: str, tool_definition: FFToolDefinitionDTO | dict[str, Any]
+    ) -> FFToolDefinitionDTO:
         return await self.store.run_io(self._register, user_id, tool_definition)
 
     async def unregister_tool(self, user_id: str, tool_id: str) -> FFToolDefinitionDTO:
@@ -55,11 +55,10 @@ class FFToolRegistryManager:
     async def get_tool(self, user_id: str, tool_id: str) -> FFToolDefinitionDTO:
         return await self.store.run_io(self._get_required, user_id, tool_id)
 
-    async def get_available_tools(self, user_id: str, category_filter: str | None = None,
-                                  security_level: str | None = None
-                                  ) -> list[FFToolDefinitionDTO]:
-        return await self.store.run_io(self._available, user_id, category_filter,
-                                       security_level)
+    async def get_available_tools(
+        self, user_id: str, category_filter: str | None = None, security_level: str | None = None
+    ) -> list[FFToolDefinitionDTO]:
+        return await self.store.run_io(self._available, user_id, category_filter, security_level)
 
     async def validate_tool_request(self, user_id: str, request: Any) -> tuple[bool, str]:
         """Dry run of the policy checks (nothing is run, claimed or written)."""
@@ -70,8 +69,9 @@ class FFToolRegistryManager:
     async def get_security_policy(self, user_id: str) -> Any:
         return await self.store.run_io(self.get_policy, user_id)
 
-    async def update_security_policy(self, user_id: str, changes: dict[str, Any], *,
-                                     changed_by: str = "system") -> Any:
+    async def update_security_policy(
+        self, user_id: str, changes: dict[str, Any], *, changed_by: str = "system"
+    ) -> Any:
         return await self.store.run_io(self._update_policy, user_id, changes, changed_by)
 
     async def recompute_statistics(self, user_id: str) -> dict[str, Any]:
@@ -87,16 +87,22 @@ class FFToolRegistryManager:
         self.policies.ensure(user_id)
         current = self._builtins()
         doc = fs.read_json(path, default=None)
-        if doc is not None and all(doc["registered_tools"].get(k, {}) | {"registered_at": ""}
-                                   == v for k, v in current.items()):
+        if doc is not None and all(
+            doc["registered_tools"].get(k, {}) | {"registered_at": ""} == v
+            for k, v in current.items()
+        ):
             return doc
         with fs.lock(path):
             now = self._ctx.now_iso()
             doc = fs.read_json(path, default=None) or {
-                "user_id": user_id, "created_at": now, "last_updated": now,
-                "registered_tools": {}, "tool_statistics": {}}
+                "user_id": user_id,
+                "created_at": now,
+                "last_updated": now,
+                "registered_tools": {},
+                "tool_statistics": {},
+            }
             for tool_id, built in current.items():
-                definition = copy.deepcopy(built)   # the memo is shared: never hand it out
+                definition = copy.deepcopy(built)  # the memo is shared: never hand it out
                 old = doc["registered_tools"].get(tool_id, {})
                 definition["registered_at"] = old.get("registered_at") or now
                 doc["registered_tools"][tool_id] = definition
@@ -112,17 +118,22 @@ class FFToolRegistryManager:
         languages = tuple(self.config.translation_languages)
         memo = self._builtins_memo
         if memo is None or memo[0] != languages:
-            memo = self._builtins_memo = (languages, {
-                d.tool_id: d.to_dict() | {"registered_at": ""}
-                for d in builtin_definitions(self.config)})
+            memo = self._builtins_memo = (
+                languages,
+                {
+                    d.tool_id: d.to_dict() | {"registered_at": ""}
+                    for d in builtin_definitions(self.config)
+                },
+            )
         return memo[1]
 
     def read_registry(self, user_id: str) -> dict[str, Any]:
         doc = self._ctx.fs.read_json(self.paths.registry(user_id), default=None)
         return doc if doc is not None else self.ensure_initialized(user_id)
 
-    def lookup(self, user_id: str, tool_id: str,
-               registry: dict[str, Any] | None = None) -> FFToolDefinitionDTO | None:
+    def lookup(
+        self, user_id: str, tool_id: str, registry: dict[str, Any] | None = None
+    ) -> FFToolDefinitionDTO | None:
         """The active definition, or None (unknown, inactive, or an invalid id).
         ``registry``: an already loaded registry document, to save a read."""
         if not isinstance(tool_id, str) or not tool_id:
@@ -137,8 +148,9 @@ class FFToolRegistryManager:
     def _get_required(self, user_id: str, tool_id: str) -> FFToolDefinitionDTO:
         definition = self.lookup(user_id, tool_id)
         if definition is None:
-            raise NotFound(f"Tool {tool_id} not found or not available", key="tool_id",
-                           value=tool_id)
+            raise NotFound(
+                f"Tool {tool_id} not found or not available", key="tool_id", value=tool_id
+            )
         return definition
 
     def get_policy(self, user_id: str) -> Any:
@@ -149,16 +161,22 @@ class FFToolRegistryManager:
         self.ensure_initialized(user_id)
         policy = self.policies.update(user_id, changes, changed_by=changed_by)
         if self.audit is not None:
-            self.audit.record("tool_policy_updated", component=COMPONENT, actor=user_id,
-                              details={"changed_by": changed_by, "changes": changes})
+            self.audit.record(
+                "tool_policy_updated",
+                component=COMPONENT,
+                actor=user_id,
+                details={"changed_by": changed_by, "changes": changes},
+            )
         return policy
 
-    def _available(self, user_id: str, category_filter: str | None,
-                   security_level: str | None) -> list[FFToolDefinitionDTO]:
+    def _available(
+        self, user_id: str, category_filter: str | None, security_level: str | None
+    ) -> list[FFToolDefinitionDTO]:
         """Tools compatible with the policy: category allowed, not blocked, fast enough."""
         if security_level is not None and security_level not in RISK_LEVELS:
-            raise ValidationError(f"security_level must be one of {', '.join(RISK_LEVELS)}",
-                                  key="security_level")
+            raise ValidationError(
+                f"security_level must be one of {', '.join(RISK_LEVELS)}", key="security_level"
+            )
         policy = self.get_policy(user_id)
         tools = []
         for raw in self.read_registry(user_id)["registered_tools"].values():
@@ -171,14 +189,17 @@ class FFToolRegistryManager:
                 continue
             if category_filter is not None and definition.category.value != category_filter:
                 continue
-            if security_level is not None and (RISK_LEVELS.index(
-                    definition.security_risk_level) > RISK_LEVELS.index(security_level)):
+            if security_level is not None and (
+                RISK_LEVELS.index(definition.security_risk_level)
+                > RISK_LEVELS.index(security_level)
+            ):
                 continue
             tools.append(definition)
         return sorted(tools, key=lambda d: d.tool_id)
 
-    def _register(self, user_id: str,
-                  tool_definition: FFToolDefinitionDTO | dict[str, Any]) -> FFToolDefinitionDTO:
+    def _register(
+        self, user_id: str, tool_definition: FFToolDefinitionDTO | dict[str, Any]
+    ) -> FFToolDefinitionDTO:
         definition = self._validate_definition(tool_definition)
         self.ensure_initialized(user_id)
         fs, path = self._ctx.fs, self.paths.registry(user_id)
@@ -186,23 +207,30 @@ class FFToolRegistryManager:
             doc = fs.read_json(path)
             now = self._ctx.now_iso()
             old = doc["registered_tools"].get(definition.tool_id)
-            stored = definition.model_copy(update={
-                "builtin": False,
-                "registered_at": (old or {}).get("registered_at") or now})
+            stored = definition.model_copy(
+                update={"builtin": False, "registered_at": (old or {}).get("registered_at") or now}
+            )
             doc["registered_tools"][definition.tool_id] = stored.to_dict()
             doc["tool_statistics"].setdefault(definition.tool_id, _new_stats(now))
             doc["last_updated"] = now
             fs.write_json(path, doc)
         if self.audit is not None:
-            self.audit.record("tool_registered", component=COMPONENT, actor=user_id,
-                              details={"tool_id": definition.tool_id,
-                                       "category": definition.category.value,
-                                       "security_risk_level": definition.security_risk_level,
-                                       "replaced": old is not None})
+            self.audit.record(
+                "tool_registered",
+                component=COMPONENT,
+                actor=user_id,
+                details={
+                    "tool_id": definition.tool_id,
+                    "category": definition.category.value,
+                    "security_risk_level": definition.security_risk_level,
+                    "replaced": old is not None,
+                },
+            )
         return stored
 
-    def _validate_definition(self, raw: FFToolDefinitionDTO | dict[str, Any]
-                             ) -> FFToolDefinitionDTO:
+    def _validate_definition(
+        self, raw: FFToolDefinitionDTO | dict[str, Any]
+    ) -> FFToolDefinitionDTO:
         data = raw.to_dict() if isinstance(raw, FFToolDefinitionDTO) else dict(raw)
         tool_id, name = data.get("tool_id"), data.get("name")
         if not isinstance(tool_id, str) or not tool_id.strip():
@@ -211,52 +239,66 @@ class FFToolRegistryManager:
             raise ValidationError("name must not be empty", key="name")
         validate_id(tool_id, "tool_id")
         if tool_id in BUILTIN_TOOL_IDS:
-            raise AlreadyExists(f"tool_id {tool_id!r} is a built-in tool", key="tool_id",
-                                value=tool_id)
+            raise AlreadyExists(
+                f"tool_id {tool_id!r} is a built-in tool", key="tool_id", value=tool_id
+            )
         risk = data.get("security_risk_level", "low")
         if risk not in RISK_LEVELS:
-            raise ValidationError(f"security_risk_level {risk!r} must be one of "
-                                  f"{', '.join(RISK_LEVELS)}", key="security_risk_level")
+            raise ValidationError(
+                f"security_risk_level {risk!r} must be one of {', '.join(RISK_LEVELS)}",
+                key="security_risk_level",
+            )
         category = data.get("category", "custom")
         if category not in {c.value for c in ToolCategory}:
-            raise ValidationError(f"category {category!r} must be one of "
-                                  f"{', '.join(c.value for c in ToolCategory)}", key="category")
+            raise ValidationError(
+                f"category {category!r} must be one of {', '.join(c.value for c in ToolCategory)}",
+                key="category",
+            )
         definition = parse_input(FFToolDefinitionDTO, data, "tool definition")
         _check_schema(definition.parameters_schema)
-        handler_for(definition.implementation)       # unknown handler -> ValidationError
+        handler_for(definition.implementation)  # unknown handler -> ValidationError
         impl = definition.implementation
         if impl.kind == "command":
             if impl.command is None:
-                raise ValidationError("a command tool must name its command",
-                                      key="implementation.command")
+                raise ValidationError(
+                    "a command tool must name its command", key="implementation.command"
+                )
             CommandPolicy(self.config.sandbox).validate(impl.command, impl.fixed_args)
         return definition
 
     def _unregister(self, user_id: str, tool_id: str) -> FFToolDefinitionDTO:
         validate_id(tool_id, "tool_id")
         if tool_id in BUILTIN_TOOL_IDS:
-            raise ValidationError(f"built-in tool {tool_id!r} cannot be unregistered; block "
-                                  "it in the security policy instead", key="tool_id")
+            raise ValidationError(
+                f"built-in tool {tool_id!r} cannot be unregistered; block "
+                "it in the security policy instead",
+                key="tool_id",
+            )
         self.ensure_initialized(user_id)
         fs, path = self._ctx.fs, self.paths.registry(user_id)
         with fs.lock(path):
             doc = fs.read_json(path)
             raw = doc["registered_tools"].get(tool_id)
             if raw is None or not raw.get("is_active", True):
-                raise NotFound(f"Tool {tool_id} not found or not available", key="tool_id",
-                               value=tool_id)
-            raw["is_active"] = False      # kept, so history and statistics still resolve
+                raise NotFound(
+                    f"Tool {tool_id} not found or not available", key="tool_id", value=tool_id
+                )
+            raw["is_active"] = False  # kept, so history and statistics still resolve
             doc["last_updated"] = self._ctx.now_iso()
             fs.write_json(path, doc)
         return FFToolDefinitionDTO.model_validate(raw)
 
     # -- statistics (derived from execution_history.jsonl) --------------------------------
-    def record_statistics(self, user_id: str, tool_id: str, *, success: bool,
-                          execution_time: float, timestamp: str) -> None:
+    def record_statistics(
+        self, user_id: str, tool_id: str, *, success: bool, execution_time: float, timestamp: str
+    ) -> None:
         """Count one execution; a tool the registry does not hold (any string) is skipped."""
         if not isinstance(tool_id, str):
-            raise ValidationError(f"tool_id must be a string, got {type(tool_id).__name__}",
-                                  key="tool_id", value=tool_id)
+            raise ValidationError(
+                f"tool_id must be a string, got {type(tool_id).__name__}",
+                key="tool_id",
+                value=tool_id,
+            )
         fs, path = self._ctx.fs, self.paths.registry(user_id)
         with fs.lock(path):
             doc = fs.read_json(path, default=None)
@@ -271,32 +313,47 @@ class FFToolRegistryManager:
         fs, path = self._ctx.fs, self.paths.registry(user_id)
         with fs.lock(path):
             doc = fs.read_json(path)
-            fresh = {tool_id: _new_stats(doc["tool_statistics"].get(tool_id, {}).get(
-                "registered_at") or doc["created_at"]) for tool_id in doc["registered_tools"]}
+            fresh = {
+                tool_id: _new_stats(
+                    doc["tool_statistics"].get(tool_id, {}).get("registered_at")
+                    or doc["created_at"]
+                )
+                for tool_id in doc["registered_tools"]
+            }
             for line in fs.read_jsonl(self.paths.history(user_id)):
                 if line.get("tool_id") in fresh:
-                    _add_to_stats(fresh[line["tool_id"]], bool(line.get("success")),
-                                  float(line.get("execution_time_seconds") or 0.0),
-                                  line.get("start_timestamp"))
+                    _add_to_stats(
+                        fresh[line["tool_id"]],
+                        bool(line.get("success")),
+                        float(line.get("execution_time_seconds") or 0.0),
+                        line.get("start_timestamp"),
+                    )
             doc["tool_statistics"] = fresh
             fs.write_json(path, doc)
         return fresh
 
 
 def _new_stats(now: str) -> dict[str, Any]:
-    return {"registered_at": now, "total_executions": 0, "successful_executions": 0,
-            "last_execution": None, "average_execution_time": 0.0}
+    return {
+        "registered_at": now,
+        "total_executions": 0,
+        "successful_executions": 0,
+        "last_execution": None,
+        "average_execution_time": 0.0,
+    }
 
 
-def _add_to_stats(stats: dict[str, Any], success: bool, seconds: float,
-                  timestamp: str | None) -> None:
+def _add_to_stats(
+    stats: dict[str, Any], success: bool, seconds: float, timestamp: str | None
+) -> None:
     """Every attempt counts in ``total_executions``; the average is over successful runs."""
     stats["total_executions"] += 1
     stats["last_execution"] = timestamp
     if success:
         n = stats["successful_executions"] + 1
         stats["average_execution_time"] = round(
-            stats["average_execution_time"] + (seconds - stats["average_execution_time"]) / n, 6)
+            stats["average_execution_time"] + (seconds - stats["average_execution_time"]) / n, 6
+        )
         stats["successful_executions"] = n
 
 
@@ -304,13 +361,14 @@ def _check_schema(schema: dict[str, Any]) -> None:
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        raise ValidationError(f"parameters_schema is not a valid JSON Schema: {exc.message}",
-                              key="parameters_schema") from None
+        raise ValidationError(
+            f"parameters_schema is not a valid JSON Schema: {exc.message}", key="parameters_schema"
+        ) from None
     if schema.get("type") != "object":
-        raise ValidationError("parameters_schema must have type 'object'",
-                              key="parameters_schema")
+        raise ValidationError("parameters_schema must have type 'object'", key="parameters_schema")
     required = schema.get("required", [])
     missing = [p for p in required if p not in schema.get("properties", {})]
     if missing:
-        raise ValidationError(f"parameters_schema requires undeclared {missing}",
-                              key="parameters_schema")
+        raise ValidationError(
+            f"parameters_schema requires undeclared {missing}", key="parameters_schema"
+        )

@@ -28,7 +28,7 @@ class FinalResult:
     result_hash: str
     size_bytes: int
     truncated: bool
-    masked: list[str] = field(default_factory=list)   # kinds of data that were masked
+    masked: list[str] = field(default_factory=list)  # kinds of data that were masked
 
 
 def result_text(data: Any) -> str:
@@ -50,10 +50,14 @@ def finalize(data: Any, result_type: str, *, max_length: int, scan: bool) -> Fin
     if len(text) > max_length:
         data, result_type, truncated = text[:max_length] + TRUNCATION_SUFFIX, "text", True
     final_text = result_text(data)
-    return FinalResult(data=data, result_type=result_type if data is not None else "none",
-                       result_hash=result_hash(data),
-                       size_bytes=len(final_text.encode("utf-8")), truncated=truncated,
-                       masked=sorted(set(masked)))
+    return FinalResult(
+        data=data,
+        result_type=result_type if data is not None else "none",
+        result_hash=result_hash(data),
+        size_bytes=len(final_text.encode("utf-8")),
+        truncated=truncated,
+        masked=sorted(set(masked)),
+    )
 
 
 def _mask(value: Any, found: list[str]) -> Any:

@@ -53,16 +53,16 @@ class SandboxLimits:
     memory_mb: int = 100
     file_size_mb: int = 10
     open_files: int = 100
-    processes: int = 5            # alive at once, the command itself included
+    processes: int = 5  # alive at once, the command itself included
     output_bytes: int = 1_048_576
 
 
 @dataclass(frozen=True)
 class _Plan:
     drop_uid: bool
-    bubblewrap: str | None        # path of bwrap when that layer runs
-    unshare: str | None           # path of unshare when the pid-namespace layer runs
-    namespaces: bool = False      # unshare also makes mount/net/ipc/uts ns, private proc/tmp
+    bubblewrap: str | None  # path of bwrap when that layer runs
+    unshare: str | None  # path of unshare when the pid-namespace layer runs
+    namespaces: bool = False  # unshare also makes mount/net/ipc/uts ns, private proc/tmp
 
     def layers(self) -> list[str]:
         names = ["argv_policy", "scrubbed_env", "temp_dir", "process_group", "rlimits"]
@@ -112,15 +112,14 @@ class Sandbox:
     # (plan, temp root) -> (problem or None, monotonic time of the probe)
     _probe_cache: ClassVar[dict[tuple[_Plan, str], tuple[str | None, float]]] = {}
     _probe_lock: ClassVar[threading.Lock] = threading.Lock()
-    _PROBE_RETRY_SECONDS = 60.0   # a failed probe is retried after this long
+    _PROBE_RETRY_SECONDS = 60.0  # a failed probe is retried after this long
 
     def __init__(self, config: FFToolSandboxConfigDTO, *, cleanup: bool = True) -> None:
         self.config = config
         self.cleanup = cleanup
         self.temp_root = Path(config.temp_root or tempfile.gettempdir())
         self.is_root = os.geteuid() == 0
-        self._uids = UidPool(UID_LOCK_DIR, config.uid_base,
-                             config.uid_pool_size)
+        self._uids = UidPool(UID_LOCK_DIR, config.uid_base, config.uid_pool_size)
 
     @property
     def uid_lock_dir(self) -> Path:
@@ -133,10 +132,10 @@ class Sandbox:
         drop = self.is_root and self.config.drop_privileges
         unshare = self._unshare()
         bubblewrap = self._bubblewrap(drop, unshare)
-        namespaces = (bubblewrap is None and unshare is not None
-                      and self._namespaces_work(unshare, drop))
-        return _Plan(drop_uid=drop, bubblewrap=bubblewrap, unshare=unshare,
-                     namespaces=namespaces)
+        namespaces = (
+            bubblewrap is None and unshare is not None and self._namespaces_work(unshare, drop)
+        )
+        return _Plan(drop_uid=drop, bubblewrap=bubblewrap, unshare=unshare, namespaces=namespaces)
 
     def _unshare(self) -> str | None:
         """As root, the command (or bwrap) runs in a pid namespace of its own: when it ends,
@@ -148,8 +147,10 @@ class Sandbox:
     def _namespaces_work(self, unshare: str, drop: bool) -> bool:
         """Whether the full namespace layer runs here (a container may forbid mounts or new
         network namespaces); if not, the pid namespace alone is used, as before."""
-        return self._probe(_Plan(drop_uid=drop, bubblewrap=None, unshare=unshare,
-                                 namespaces=True)) is None
+        return (
+            self._probe(_Plan(drop_uid=drop, bubblewrap=None, unshare=unshare, namespaces=True))
+            is None
+        )
 
     def layers(self) -> list[str]:
         return self.plan().layers()
@@ -159,14 +160,19 @@ class Sandbox:
         if mode == "never":
             return None
         path = sandbox_layers.find_executable("bwrap")
-        problem = ("bwrap is not installed" if path is None
-                   else self._probe(_Plan(drop_uid=drop, bubblewrap=path, unshare=unshare)))
+        problem = (
+            "bwrap is not installed"
+            if path is None
+            else self._probe(_Plan(drop_uid=drop, bubblewrap=path, unshare=unshare))
+        )
         if problem is None:
             return path
         if mode == "always":
-            raise ConfigError(f"tool_execution.sandbox.use_bubblewrap is 'always' but "
-                              f"bubblewrap cannot run here: {problem}",
-                              key="tool_execution.sandbox.use_bubblewrap")
+            raise ConfigError(
+                f"tool_execution.sandbox.use_bubblewrap is 'always' but "
+                f"bubblewrap cannot run here: {problem}",
+                key="tool_execution.sandbox.use_bubblewrap",
+            )
         return None
 
     def _probe(self, plan: _Plan) -> str | None:
@@ -174,16 +180,21 @@ class Sandbox:
         key = (plan, str(self.temp_root))
         with self._probe_lock:
             cached = self._probe_cache.get(key)
-            if cached is not None and (cached[0] is None or
-                                       time.monotonic() - cached[1] < self._PROBE_RETRY_SECONDS):
+            if cached is not None and (
+                cached[0] is None or time.monotonic() - cached[1] < self._PROBE_RETRY_SECONDS
+            ):
                 return cached[0]
         true = sandbox_layers.find_executable("true") or "/bin/true"
-        probe = ValidatedCommand(command="true", argv=[true], path_operands=[],
-                                 ok_exit_codes=frozenset({0}))
+        probe = ValidatedCommand(
+            command="true", argv=[true], path_operands=[], ok_exit_codes=frozenset({0})
+        )
         try:
             result = self._run(probe, {}, SandboxLimits(timeout_seconds=10), plan, true)
-            problem = None if result.exit_code == 0 else (
-                result.stderr.strip() or f"exit code {result.exit_code}")
+            problem = (
+                None
+                if result.exit_code == 0
+                else (result.stderr.strip() or f"exit code {result.exit_code}")
+            )
         except OSError as exc:
             problem = str(exc)
         with self._probe_lock:
@@ -191,13 +202,17 @@ class Sandbox:
         return problem
 
     # -- running -------------------------------------------------------------------------
-    def run(self, command: ValidatedCommand, files: dict[str, str | bytes],
-            limits: SandboxLimits) -> SandboxResult:
+    def run(
+        self, command: ValidatedCommand, files: dict[str, str | bytes], limits: SandboxLimits
+    ) -> SandboxResult:
         """Run a command already vetted by :class:`CommandPolicy`."""
         executable = sandbox_layers.find_executable(command.command)
         if executable is None:
-            raise ValidationError(f"Command {command.command} is not installed "
-                                  f"(looked in {sandbox_layers.SAFE_PATH})", key="command")
+            raise ValidationError(
+                f"Command {command.command} is not installed "
+                f"(looked in {sandbox_layers.SAFE_PATH})",
+                key="command",
+            )
         self.check_files(files)
         plan = self.plan()
         self._check_isolation(command.command, executable, plan)
@@ -220,12 +235,14 @@ class Sandbox:
                 f"{'' if plan.bubblewrap else ' and bubblewrap does not run either'} "
                 f"(the namespaces need root and util-linux unshare). Set tool_execution."
                 f"sandbox.allow_interpreters_without_isolation to run it anyway",
-                key="command", value=command, missing_layers=missing)
+                key="command",
+                value=command,
+                missing_layers=missing,
+            )
 
     def check_files(self, files: dict[str, str | bytes]) -> None:
         if len(files) > self.config.max_input_files:
-            raise LimitExceeded(f"at most {self.config.max_input_files} input files",
-                                key="files")
+            raise LimitExceeded(f"at most {self.config.max_input_files} input files", key="files")
         total = 0
         for name, content in files.items():
             _check_file_name(name)
@@ -233,11 +250,19 @@ class Sandbox:
                 raise ValidationError(f"content of file {name!r} must be text", key="files")
             total += len(content.encode() if isinstance(content, str) else content)
         if total > self.config.max_file_size_mb * _MB:
-            raise LimitExceeded(f"input files total {total} bytes, more than "
-                                f"{self.config.max_file_size_mb} MB", key="files")
+            raise LimitExceeded(
+                f"input files total {total} bytes, more than {self.config.max_file_size_mb} MB",
+                key="files",
+            )
 
-    def _run(self, command: ValidatedCommand, files: dict[str, str | bytes],
-             limits: SandboxLimits, plan: _Plan, executable: str) -> SandboxResult:
+    def _run(
+        self,
+        command: ValidatedCommand,
+        files: dict[str, str | bytes],
+        limits: SandboxLimits,
+        plan: _Plan,
+        executable: str,
+    ) -> SandboxResult:
         slot: UidSlot | None = self._uids.claim() if plan.drop_uid else None
         uid = slot.uid if slot is not None else None
         workdir: str | None = None
@@ -256,57 +281,96 @@ class Sandbox:
                 slot.release()
         return replace(result, sandbox_dir_removed=not os.path.exists(workdir))
 
-    def _spawn(self, command: ValidatedCommand, executable: str, limits: SandboxLimits,
-               plan: _Plan, workdir: str, uid: int | None, written: list[str]
-               ) -> SandboxResult:
+    def _spawn(
+        self,
+        command: ValidatedCommand,
+        executable: str,
+        limits: SandboxLimits,
+        plan: _Plan,
+        workdir: str,
+        uid: int | None,
+        written: list[str],
+    ) -> SandboxResult:
         argv = [executable, *command.argv[1:]]
         popen_user: dict[str, object] = {}
         if plan.bubblewrap:
             argv = sandbox_layers.bwrap_argv(plan.bubblewrap, workdir, argv)
         if plan.unshare and plan.namespaces:
-            argv = sandbox_layers.namespaces_argv(plan.unshare, argv, uid, workdir,
-                                                  limits.file_size_mb)   # sets the uid
+            argv = sandbox_layers.namespaces_argv(
+                plan.unshare, argv, uid, workdir, limits.file_size_mb
+            )  # sets the uid
         elif plan.unshare:
-            argv = sandbox_layers.unshare_argv(plan.unshare, argv, uid)   # sets the uid
+            argv = sandbox_layers.unshare_argv(plan.unshare, argv, uid)  # sets the uid
         elif uid is not None:
             popen_user = {"user": uid, "group": uid, "extra_groups": []}
-        overhead = 2 if plan.bubblewrap else 0          # bwrap + its pid-1 reaper
+        overhead = 2 if plan.bubblewrap else 0  # bwrap + its pid-1 reaper
         nproc = limits.processes + overhead
         if uid is None:
-            nproc += len(real_uid_pids(os.getuid()))   # not root: the limit is per uid
-        env = {"PATH": sandbox_layers.SAFE_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-               "HOME": workdir, "TMPDIR": workdir}
+            nproc += len(real_uid_pids(os.getuid()))  # not root: the limit is per uid
+        env = {
+            "PATH": sandbox_layers.SAFE_PATH,
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": workdir,
+            "TMPDIR": workdir,
+        }
         proc = subprocess.Popen(  # argv vetted by CommandPolicy; never a shell
-            argv, cwd=workdir, env=env, shell=False, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
-            start_new_session=True, umask=0o077,
-            preexec_fn=_rlimit_setter(limits, nproc), **popen_user)  # type: ignore[arg-type]
+            argv,
+            cwd=workdir,
+            env=env,
+            shell=False,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            close_fds=True,
+            start_new_session=True,
+            umask=0o077,
+            preexec_fn=_rlimit_setter(limits, nproc),
+            **popen_user,
+        )  # type: ignore[arg-type]
         try:
-            outcome = communicate(proc, timeout=limits.timeout_seconds,
-                                  max_output=limits.output_bytes)
+            outcome = communicate(
+                proc, timeout=limits.timeout_seconds, max_output=limits.output_bytes
+            )
         except BaseException:
             kill_group(proc.pid)
             raise
         breaches = []
         if uid is not None:  # whatever the layers: nothing of this uid may outlive the run
-            breaches = [f"process {pid} left the process group and was killed"
-                        for pid in sweep(uid)]
+            breaches = [
+                f"process {pid} left the process group and was killed" for pid in sweep(uid)
+            ]
         stderr = outcome.stderr.decode("utf-8", "replace")
         exit_code, sig = outcome.exit_code, outcome.signal
         if plan.bubblewrap and exit_code is not None and 128 < exit_code < 128 + 65:
-            exit_code, sig = None, exit_code - 128    # bwrap reports a signal as 128 + n
-        ok = (exit_code in command.ok_exit_codes and not outcome.timed_out
-              and not outcome.output_limited)
+            exit_code, sig = None, exit_code - 128  # bwrap reports a signal as 128 + n
+        ok = (
+            exit_code in command.ok_exit_codes
+            and not outcome.timed_out
+            and not outcome.output_limited
+        )
         return SandboxResult(
-            exit_code=exit_code, signal=sig,
-            stdout=outcome.stdout.decode("utf-8", "replace"), stderr=stderr, ok=ok,
-            timed_out=outcome.timed_out, output_limited=outcome.output_limited,
-            layers=plan.layers(), sandbox_dir=workdir, sandbox_dir_removed=False, uid=uid,
-            wall_seconds=outcome.wall_seconds, cpu_seconds=outcome.cpu_seconds,
+            exit_code=exit_code,
+            signal=sig,
+            stdout=outcome.stdout.decode("utf-8", "replace"),
+            stderr=stderr,
+            ok=ok,
+            timed_out=outcome.timed_out,
+            output_limited=outcome.output_limited,
+            layers=plan.layers(),
+            sandbox_dir=workdir,
+            sandbox_dir_removed=False,
+            uid=uid,
+            wall_seconds=outcome.wall_seconds,
+            cpu_seconds=outcome.cpu_seconds,
             max_rss_mb=round(outcome.max_rss_kb / 1024, 3),
-            resource_violations=_violations(outcome.timed_out, outcome.output_limited, sig,
-                                            outcome.cpu_seconds, stderr, limits),
-            breaches=breaches, argv=argv, files=written)
+            resource_violations=_violations(
+                outcome.timed_out, outcome.output_limited, sig, outcome.cpu_seconds, stderr, limits
+            ),
+            breaches=breaches,
+            argv=argv,
+            files=written,
+        )
 
 
 def _rlimit_setter(limits: SandboxLimits, nproc: int) -> Callable[[], None]:
@@ -319,9 +383,10 @@ def _rlimit_setter(limits: SandboxLimits, nproc: int) -> Callable[[], None]:
         (resource.RLIMIT_CORE, (0, 0)),
     ]
 
-    def set_limits() -> None:   # runs in the child between fork and exec: keep it tiny
+    def set_limits() -> None:  # runs in the child between fork and exec: keep it tiny
         for which, value in settings:
             resource.setrlimit(which, value)
+
     return set_limits
 
 
@@ -335,8 +400,9 @@ def _check_file_name(name: object) -> None:
         try:
             validate_component(part)
         except SecurityError:
-            raise SecurityError(f"Path {name!r} is outside the sandbox directory",
-                                key="files", value=name) from None
+            raise SecurityError(
+                f"Path {name!r} is outside the sandbox directory", key="files", value=name
+            ) from None
 
 
 def _write_inputs(root: Path, files: dict[str, str | bytes], uid: int | None) -> list[str]:
@@ -349,7 +415,7 @@ def _write_inputs(root: Path, files: dict[str, str | bytes], uid: int | None) ->
                 if uid is not None:
                     os.chown(folder, uid, uid)
         data = content.encode("utf-8") if isinstance(content, str) else content
-        with open(target, "xb") as fh:   # workspace file, not store data
+        with open(target, "xb") as fh:  # workspace file, not store data
             fh.write(data)
         if uid is not None:
             os.chown(target, uid, uid)
@@ -362,25 +428,37 @@ def _confine(workdir: str, operands: list[str]) -> None:
     for operand in operands:
         real = os.path.realpath(os.path.join(root, operand))
         if real != root and not real.startswith(root + os.sep):
-            raise SecurityError(f"Path {operand!r} is outside the sandbox directory "
-                                f"(resolves to {real})", key="args", value=operand)
+            raise SecurityError(
+                f"Path {operand!r} is outside the sandbox directory (resolves to {real})",
+                key="args",
+                value=operand,
+            )
 
 
-_MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "memory exhausted",
-                   "out of memory")
-_PROCESS_MARKERS = ("Resource temporarily unavailable", "BlockingIOError", "fork: retry",
-                    "Cannot fork")
+_MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "memory exhausted", "out of memory")
+_PROCESS_MARKERS = (
+    "Resource temporarily unavailable",
+    "BlockingIOError",
+    "fork: retry",
+    "Cannot fork",
+)
 
 
-def _violations(timed_out: bool, output_limited: bool, sig: int | None, cpu: float,
-                stderr: str, limits: SandboxLimits) -> list[str]:
+def _violations(
+    timed_out: bool,
+    output_limited: bool,
+    sig: int | None,
+    cpu: float,
+    stderr: str,
+    limits: SandboxLimits,
+) -> list[str]:
     """Which limit the process hit, from its fate and (heuristically) its error output."""
     found = []
     if timed_out:
         found.append("wall_time")
     if output_limited:
         found.append("output")
-    if sig == signal.SIGXCPU or cpu >= limits.cpu_seconds * 0.95:   # or the hard-limit KILL
+    if sig == signal.SIGXCPU or cpu >= limits.cpu_seconds * 0.95:  # or the hard-limit KILL
         found.append("cpu_time")
     if sig == signal.SIGXFSZ or "File too large" in stderr:
         found.append("file_size")

@@ -32,8 +32,14 @@ _TOP_LEVEL = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # The world-writable folders of a usual Linux host: the sandbox uid could leave files there
 # for other users (or read theirs). Each gets a private tmpfs inside the mount namespace.
 PRIVATE_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-NAMESPACE_LAYERS = ("mount_namespace", "net_namespace", "ipc_namespace", "uts_namespace",
-                    "private_proc", "private_tmp")
+NAMESPACE_LAYERS = (
+    "mount_namespace",
+    "net_namespace",
+    "ipc_namespace",
+    "uts_namespace",
+    "private_proc",
+    "private_tmp",
+)
 
 # Runs as root inside the new namespaces; "$@" is the command's argv, never parsed by the
 # shell. $1 sandbox uid ("" = keep root), $2 sandbox dir (also our cwd), $3 tmpfs size in MB,
@@ -85,7 +91,8 @@ _INTERPRETER_RE = re.compile(
     r"|awk|gawk|mawk|nawk|sed|gsed"
     r"|env|xargs|nice|ionice|nohup|timeout|stdbuf|setsid|time|chroot|unshare|nsenter"
     r"|setpriv|runuser|su|sudo|doas|flock|taskset|chrt|prlimit|script|watch|make|vi|vim|ed)"
-    r"[0-9.]*\Z")
+    r"[0-9.]*\Z"
+)
 # Multi-call binaries run the applet named by argv[0] (ls -> busybox is just ls).
 _MULTI_CALL = frozenset({"busybox", "toybox"})
 
@@ -113,8 +120,21 @@ def bwrap_argv(bwrap: str, sandbox_dir: str, argv: list[str]) -> list[str]:
             wrapped += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             wrapped += ["--ro-bind", top, top]
-    wrapped += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                "--bind", sandbox_dir, sandbox_dir, "--chdir", sandbox_dir, "--", *argv]
+    wrapped += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--bind",
+        sandbox_dir,
+        sandbox_dir,
+        "--chdir",
+        sandbox_dir,
+        "--",
+        *argv,
+    ]
     return wrapped
 
 
@@ -125,11 +145,31 @@ def unshare_argv(unshare: str, argv: list[str], uid: int | None) -> list[str]:
     return [*wrapped, "--", *argv]
 
 
-def namespaces_argv(unshare: str, argv: list[str], uid: int | None, sandbox_dir: str,
-                    tmpfs_mb: int) -> list[str]:
+def namespaces_argv(
+    unshare: str, argv: list[str], uid: int | None, sandbox_dir: str, tmpfs_mb: int
+) -> list[str]:
     """The full namespace layer; must be spawned with ``cwd=sandbox_dir`` (see _SETUP)."""
     shell = find_executable("sh") or "/bin/sh"
-    return [unshare, "--pid", "--fork", "--kill-child", "--mount", "--net", "--ipc", "--uts",
-            "--mount-proc", "--propagation", "private", "--",
-            shell, "-c", _SETUP, "ffsbx-setup", "" if uid is None else str(uid), sandbox_dir,
-            str(tmpfs_mb), " ".join(PRIVATE_TMP_DIRS), *argv]
+    return [
+        unshare,
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount",
+        "--net",
+        "--ipc",
+        "--uts",
+        "--mount-proc",
+        "--propagation",
+        "private",
+        "--",
+        shell,
+        "-c",
+        _SETUP,
+        "ffsbx-setup",
+        "" if uid is None else str(uid),
+        sandbox_dir,
+        str(tmpfs_mb),
+        " ".join(PRIVATE_TMP_DIRS),
+        *argv,
+    ]

@@ -10,23 +10,37 @@ from typing import Any
 
 from flatfile_chat.errors import ValidationError
 
-OPERATIONS = ("word_count", "upper", "lower", "title", "summarize", "extract_action_items",
-              "grammar_check")
+OPERATIONS = (
+    "word_count",
+    "upper",
+    "lower",
+    "title",
+    "summarize",
+    "extract_action_items",
+    "grammar_check",
+)
 # A sentence ends at . ! ? followed by whitespace (or the end of the text), so a point inside
 # a token (59.97, v1.2) does not end it. A fixed-width lookbehind split: linear time.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 _ACTION_RE = re.compile(
-    r"(?i)\b(action item|todo|to-do|task|follow[ -]up|next step)s?\s*:\s*(?P<item>\S.*)$")
+    r"(?i)\b(action item|todo|to-do|task|follow[ -]up|next step)s?\s*:\s*(?P<item>\S.*)$"
+)
 _WORD_RE = re.compile(r"\b\w+\b", re.UNICODE)
 
 
 def run(operation: str, text: str, sentences: int = 2) -> dict[str, Any]:
     if operation not in OPERATIONS:
-        raise ValidationError(f"text_utils: unknown operation {operation!r} "
-                              f"(known: {', '.join(OPERATIONS)})", key="operation")
+        raise ValidationError(
+            f"text_utils: unknown operation {operation!r} (known: {', '.join(OPERATIONS)})",
+            key="operation",
+        )
     if operation == "word_count":
-        return {"words": len(_WORD_RE.findall(text)), "characters": len(text),
-                "lines": len(text.splitlines()), "sentences": len(split_sentences(text))}
+        return {
+            "words": len(_WORD_RE.findall(text)),
+            "characters": len(text),
+            "lines": len(text.splitlines()),
+            "sentences": len(split_sentences(text)),
+        }
     if operation in ("upper", "lower", "title"):
         return {"text": getattr(text, operation)()}
     if operation == "summarize":
@@ -43,7 +57,7 @@ def split_sentences(text: str) -> list[str]:
 
 def summarize(text: str, sentences: int) -> str:
     """The first ``sentences`` sentences (extractive; no model)."""
-    return " ".join(split_sentences(text)[:max(1, sentences)])
+    return " ".join(split_sentences(text)[: max(1, sentences)])
 
 
 def extract_action_items(text: str) -> list[dict[str, Any]]:
@@ -53,8 +67,7 @@ def extract_action_items(text: str) -> list[dict[str, Any]]:
         match = _ACTION_RE.search(line)
         if match:
             marker = match.group(1).lower().replace("-", " ")
-            items.append({"item": match.group("item").strip(), "marker": marker,
-                          "line": number})
+            items.append({"item": match.group("item").strip(), "marker": marker, "line": number})
     return items
 
 
@@ -68,13 +81,15 @@ def grammar_check(text: str) -> dict[str, Any]:
             if new != match.group(0):
                 corrections.append({"rule": rule, "from": match.group(0), "to": new})
             return new
+
         return re.sub(pattern, sub, source)
 
     out = fix(r" {2,}", " ", "double_space", text)
     out = fix(r"\bi\b", "I", "capital_i", out)
     out = fix(r"\b(a) ([aeiouAEIOU]\w*)", r"an \2", "a_an", out)
-    out = fix(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(),
-              "sentence_capital", out)
+    out = fix(
+        r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), "sentence_capital", out
+    )
     out = fix(r"\b(\w+) \1\b", r"\1", "repeated_word", out)
     if out and out.rstrip()[-1:] not in ".!?":
         corrections.append({"rule": "final_punctuation", "from": "", "to": "."})

@@ -59,8 +59,10 @@ class UidPool:
                 stack.close()
                 continue
             return UidSlot(self.base + index, stack)
-        raise LimitExceeded(f"all {self.size} sandbox uids are in use "
-                            f"({self.base}..{self.base + self.size - 1})", key="uid_pool")
+        raise LimitExceeded(
+            f"all {self.size} sandbox uids are in use ({self.base}..{self.base + self.size - 1})",
+            key="uid_pool",
+        )
 
 
 def process_owners() -> set[int]:
@@ -92,7 +94,7 @@ def real_uid_pids(uid: int) -> list[int]:
         except OSError:
             continue
         at = status.find(b"\nUid:")
-        if at >= 0 and status[at + 5:].split(None, 1)[0] == wanted:
+        if at >= 0 and status[at + 5 :].split(None, 1)[0] == wanted:
             pids.append(int(name))
     return pids
 
@@ -106,7 +108,7 @@ def sweep(uid: int) -> list[int]:
             proc = psutil.Process(pid)
             if proc.status() == psutil.STATUS_ZOMBIE:
                 continue
-            proc.kill()   # psutil re-checks the process identity: no kill of a reused pid
+            proc.kill()  # psutil re-checks the process identity: no kill of a reused pid
             killed.append(pid)
         except psutil.NoSuchProcess:
             continue

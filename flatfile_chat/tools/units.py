@@ -8,15 +8,35 @@ from flatfile_chat.errors import ValidationError
 
 # dimension -> unit -> factor to the dimension's base unit
 _FACTORS: dict[str, dict[str, float]] = {
-    "length": {"m": 1.0, "km": 1000.0, "cm": 0.01, "mm": 0.001, "mi": 1609.344,
-               "yd": 0.9144, "ft": 0.3048, "in": 0.0254},
+    "length": {
+        "m": 1.0,
+        "km": 1000.0,
+        "cm": 0.01,
+        "mm": 0.001,
+        "mi": 1609.344,
+        "yd": 0.9144,
+        "ft": 0.3048,
+        "in": 0.0254,
+    },
     "mass": {"kg": 1.0, "g": 0.001, "mg": 1e-6, "lb": 0.45359237, "oz": 0.028349523125},
-    "time": {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0, "day": 86400.0,
-             "week": 604800.0},
-    "volume": {"l": 1.0, "ml": 0.001, "m3": 1000.0, "gal": 3.785411784, "qt": 0.946352946,
-               "cup": 0.2365882365},
-    "data": {"B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1024.0, "MiB": 1024.0**2,
-             "GiB": 1024.0**3},
+    "time": {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0, "day": 86400.0, "week": 604800.0},
+    "volume": {
+        "l": 1.0,
+        "ml": 0.001,
+        "m3": 1000.0,
+        "gal": 3.785411784,
+        "qt": 0.946352946,
+        "cup": 0.2365882365,
+    },
+    "data": {
+        "B": 1.0,
+        "KB": 1e3,
+        "MB": 1e6,
+        "GB": 1e9,
+        "KiB": 1024.0,
+        "MiB": 1024.0**2,
+        "GiB": 1024.0**3,
+    },
     "speed": {"m/s": 1.0, "km/h": 1000.0 / 3600.0, "mph": 1609.344 / 3600.0},
 }
 _TEMPERATURE = ("C", "F", "K")
@@ -29,16 +49,19 @@ def _dimension(unit: str) -> str:
         if unit in units:
             return dimension
     known = sorted({u for units in _FACTORS.values() for u in units} | set(_TEMPERATURE))
-    raise ValidationError(f"unit_converter: unknown unit {unit!r} (known: {', '.join(known)})",
-                          key="from_unit")
+    raise ValidationError(
+        f"unit_converter: unknown unit {unit!r} (known: {', '.join(known)})", key="from_unit"
+    )
 
 
 def validate(from_unit: str, to_unit: str) -> str:
     """The shared dimension of both units, or ``ValidationError``."""
     source, target = _dimension(from_unit), _dimension(to_unit)
     if source != target:
-        raise ValidationError(f"unit_converter: cannot convert {source} ({from_unit}) to "
-                              f"{target} ({to_unit})", key="to_unit")
+        raise ValidationError(
+            f"unit_converter: cannot convert {source} ({from_unit}) to {target} ({to_unit})",
+            key="to_unit",
+        )
     return source
 
 
@@ -57,8 +80,7 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
 def _to_kelvin(value: float, unit: str) -> float:
     kelvin = {"C": value + 273.15, "F": (value - 32) * 5 / 9 + 273.15, "K": value}[unit]
     if kelvin < 0:
-        raise ValidationError(f"unit_converter: {value} {unit} is below absolute zero",
-                              key="value")
+        raise ValidationError(f"unit_converter: {value} {unit} is below absolute zero", key="value")
     return kelvin
 
 

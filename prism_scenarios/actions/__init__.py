@@ -10,5 +10,4 @@ from prism_scenarios.actions.registry import (
     load_actions,
 )
 
-__all__ = ["COMPONENTS", "REGISTRY", "Action", "ActionRegistry", "Params", "action",
-           "load_actions"]
+__all__ = ["COMPONENTS", "REGISTRY", "Action", "ActionRegistry", "Params", "action", "load_actions"]

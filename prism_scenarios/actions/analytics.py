@@ -51,9 +51,12 @@ class AnalyticsNoParams(Params):
 
 
 class AnalyticsInit(Params):
-    start_collection: bool | None = Field(None, description="start background collection "
-                                                            "(default: enable_real_time_metrics,"
-                                                            " off in scenarios)")
+    start_collection: bool | None = Field(
+        None,
+        description="start background collection "
+        "(default: enable_real_time_metrics,"
+        " off in scenarios)",
+    )
 
 
 @closed
@@ -64,11 +67,17 @@ class AnalyticsMetadata(TypedDict):
     initialized_at: str
     last_initialized_at: str
     analytics_level: str
-    privacy_config: Annotated[dict[str, JSONValue], Field(
-        description="the privacy settings in effect (analytics.privacy; anonymization_key "
-                    "shown only as {source})")]
-    collection_config: Annotated[dict[str, JSONValue], Field(
-        description="the other analytics settings (analytics, without privacy and alerting)")]
+    privacy_config: Annotated[
+        dict[str, JSONValue],
+        Field(
+            description="the privacy settings in effect (analytics.privacy; anonymization_key "
+            "shown only as {source})"
+        ),
+    ]
+    collection_config: Annotated[
+        dict[str, JSONValue],
+        Field(description="the other analytics settings (analytics, without privacy and alerting)"),
+    ]
     alerting_config: FFAnalyticsAlertingConfigDTO
 
 
@@ -93,8 +102,9 @@ class RecordOperation(Params):
     duration_ms: float
     success: bool = True
     error_type: str | None = None
-    times: int = Field(1, ge=1, json_schema_extra=fuzz_max(5),
-                       description="record this many identical operations")
+    times: int = Field(
+        1, ge=1, json_schema_extra=fuzz_max(5), description="record this many identical operations"
+    )
 
 
 @closed
@@ -113,14 +123,19 @@ async def analytics_record_operation(world, p: RecordOperation) -> list[Operatio
     """Record observed operations (``system_metrics/performance.jsonl``), which feed the
     error-rate and response-time thresholds; returns the recorded lines."""
     manager = _manager(world)
-    return [await manager.record_operation(p.component, p.duration_ms, p.success,
-                                           error_type=p.error_type) for _ in range(p.times)]
+    return [
+        await manager.record_operation(
+            p.component, p.duration_ms, p.success, error_type=p.error_type
+        )
+        for _ in range(p.times)
+    ]
 
 
 class EvaluateAlerts(Params):
-    metrics: dict[str, Any] | None = Field(None, description="a sample to check, e.g. "
-                                                             "{cpu_percent: 97}; a fresh "
-                                                             "psutil sample if unset")
+    metrics: dict[str, Any] | None = Field(
+        None,
+        description="a sample to check, e.g. {cpu_percent: 97}; a fresh psutil sample if unset",
+    )
 
 
 @action("analytics.evaluate_alerts", component="analytics")
@@ -180,8 +195,9 @@ async def analytics_health(world, p: AnalyticsNoParams) -> FFSystemHealthDTO:
 
 # -- background collection --------------------------------------------------------------
 def _collector_tasks() -> int:
-    return sum(1 for task in asyncio.all_tasks()
-               if task.get_name() == COLLECTOR_TASK and not task.done())
+    return sum(
+        1 for task in asyncio.all_tasks() if task.get_name() == COLLECTOR_TASK and not task.done()
+    )
 
 
 @closed
@@ -204,8 +220,11 @@ async def analytics_start_collection(world, p: AnalyticsNoParams) -> CollectionS
     steps run); returns ``{started, collecting, collector_tasks}``."""
     manager = _manager(world)
     started = await manager.start_continuous_collection()
-    return {"started": started, "collecting": manager.collecting,
-            "collector_tasks": _collector_tasks()}
+    return {
+        "started": started,
+        "collecting": manager.collecting,
+        "collector_tasks": _collector_tasks(),
+    }
 
 
 @action("analytics.stop_collection", component="analytics")
@@ -214,15 +233,21 @@ async def analytics_stop_collection(world, p: AnalyticsNoParams) -> CollectionSt
     collector_tasks}`` (``collector_tasks``: collector tasks still alive on the loop)."""
     manager = _manager(world)
     stopped = await manager.stop_continuous_collection()
-    return {"stopped": stopped, "collecting": manager.collecting,
-            "collector_tasks": _collector_tasks()}
+    return {
+        "stopped": stopped,
+        "collecting": manager.collecting,
+        "collector_tasks": _collector_tasks(),
+    }
 
 
 class AwaitSamples(Params):
     count: int = Field(description="wait until resource_usage.jsonl has this many lines")
-    within_seconds: float = Field(5.0, ge=0, json_schema_extra=REAL_TIME_WAIT,
-                                  description="real-time limit (WaitTimedOut, a "
-                                              "TimeoutError, after)")
+    within_seconds: float = Field(
+        5.0,
+        ge=0,
+        json_schema_extra=REAL_TIME_WAIT,
+        description="real-time limit (WaitTimedOut, a TimeoutError, after)",
+    )
 
 
 @action("analytics.await_samples", component="analytics")
@@ -236,8 +261,10 @@ async def analytics_await_samples(world, p: AwaitSamples) -> int:
     deadline = time.monotonic() + p.within_seconds
     while (lines := fs.count_jsonl(path)) < p.count:
         if time.monotonic() >= deadline:
-            raise WaitTimedOut(f"{fs.rel(path)} has {lines} samples after "
-                               f"{p.within_seconds:g} s, expected {p.count}")
+            raise WaitTimedOut(
+                f"{fs.rel(path)} has {lines} samples after "
+                f"{p.within_seconds:g} s, expected {p.count}"
+            )
         await asyncio.sleep(0.005)
     return lines
 
@@ -246,11 +273,12 @@ async def analytics_await_samples(world, p: AwaitSamples) -> int:
 class RecordEvent(Params):
     user_id: str
     session_id: str
-    event_type: str = Field(description="session_start, session_end, feature_usage or "
-                                        "content_interaction")
-    event_data: dict[str, Any] | None = Field(None, description="feature_usage needs "
-                                                                "'feature', content_interaction"
-                                                                " 'interaction_type'")
+    event_type: str = Field(
+        description="session_start, session_end, feature_usage or content_interaction"
+    )
+    event_data: dict[str, Any] | None = Field(
+        None, description="feature_usage needs 'feature', content_interaction 'interaction_type'"
+    )
 
 
 @action("analytics.record_event", component="analytics")
@@ -258,8 +286,9 @@ async def analytics_record_event(world, p: RecordEvent) -> bool:
     """Record one user analytics event (``user_analytics/{session_analytics,feature_usage,
     behavior_patterns}.jsonl``; a session_end also writes ``engagement_metrics.jsonl``).
     Returns false when privacy settings skip it (opt-out, consent, do-not-track, sampling)."""
-    return await _manager(world).record_user_analytics(p.user_id, p.session_id, p.event_type,
-                                                       p.event_data)
+    return await _manager(world).record_user_analytics(
+        p.user_id, p.session_id, p.event_type, p.event_data
+    )
 
 
 class Consent(Params):
@@ -400,8 +429,9 @@ class BIReport(TypedDict):
     insights: list[Insight]
 
 
-RemovedLines = Annotated[dict[str, int], Field(description="file path -> lines removed "
-                                                           "(only files that lost lines)")]
+RemovedLines = Annotated[
+    dict[str, int], Field(description="file path -> lines removed (only files that lost lines)")
+]
 
 
 class BusinessIntelligence(Params):
@@ -431,22 +461,28 @@ class AuditEntry(TypedDict):
     timestamp: str
     event_type: str
     component: str
-    actor_hash: NotRequired[Annotated[str | None, Field(
-        description="when anonymising: the actor's keyed hash")]]
-    actor: NotRequired[Annotated[str | None, Field(
-        description="when not anonymising: the actor's id")]]
+    actor_hash: NotRequired[
+        Annotated[str | None, Field(description="when anonymising: the actor's keyed hash")]
+    ]
+    actor: NotRequired[
+        Annotated[str | None, Field(description="when not anonymising: the actor's id")]
+    ]
     outcome: Annotated[str, Field(description="success, denied or failure")]
-    details: Annotated[dict[str, JSONValue], Field(description="as recorded (identity keys "
-                                                               "hashed when anonymising)")]
+    details: Annotated[
+        dict[str, JSONValue],
+        Field(description="as recorded (identity keys hashed when anonymising)"),
+    ]
 
 
 class AuditRecord(Params):
     event_type: str
     component: str = Field(description="the component reporting the event")
-    actor: str | None = Field(None, description="user id (stored as actor_hash when "
-                                                "anonymising)")
-    outcome: str = Field("success", description="success, denied or failure (denied and "
-                                                "failure also go to security_events.jsonl)")
+    actor: str | None = Field(None, description="user id (stored as actor_hash when anonymising)")
+    outcome: str = Field(
+        "success",
+        description="success, denied or failure (denied and "
+        "failure also go to security_events.jsonl)",
+    )
     details: dict[str, Any] | None = None
 
 
@@ -454,8 +490,9 @@ class AuditRecord(Params):
 async def audit_record(world, p: AuditRecord) -> AuditEntry:
     """Append one entry to ``analytics/compliance/audit_logs.jsonl`` (the world's shared audit
     log, the one every manager writes to); returns it."""
-    return world.audit.record(p.event_type, component=p.component, actor=p.actor,
-                              outcome=p.outcome, details=p.details)
+    return world.audit.record(
+        p.event_type, component=p.component, actor=p.actor, outcome=p.outcome, details=p.details
+    )
 
 
 class AuditEntries(Params):
@@ -478,8 +515,7 @@ class GrepHit(TypedDict):
 
 class FilesGrep(Params):
     text: str = Field(description="what to look for, e.g. a raw user id")
-    path: str = Field("analytics", description="folder under the store root, searched "
-                                               "recursively")
+    path: str = Field("analytics", description="folder under the store root, searched recursively")
     whole_word: bool = Field(False, description="only where not glued to letters/digits")
 
 
@@ -487,8 +523,9 @@ def grep(root, folder, text: str, whole_word: bool) -> list[dict[str, Any]]:
     """``[{path, line}]`` of every line of every file under ``folder`` that mentions
     ``text`` (bytes compared, so any file type; lock and temp files skipped)."""
     needle = re.escape(text.encode("utf-8"))
-    pattern = re.compile(rb"(?<![A-Za-z0-9])" + needle + rb"(?![A-Za-z0-9])" if whole_word
-                         else needle)
+    pattern = re.compile(
+        rb"(?<![A-Za-z0-9])" + needle + rb"(?![A-Za-z0-9])" if whole_word else needle
+    )
     hits: list[dict[str, Any]] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames.sort()
@@ -499,8 +536,12 @@ def grep(root, folder, text: str, whole_word: bool) -> list[dict[str, Any]]:
             with open(path, "rb") as fh:
                 for number, line in enumerate(fh, start=1):
                     if pattern.search(line):
-                        hits.append({"path": os.path.relpath(path, root).replace(os.sep, "/"),
-                                     "line": number})
+                        hits.append(
+                            {
+                                "path": os.path.relpath(path, root).replace(os.sep, "/"),
+                                "line": number,
+                            }
+                        )
     return hits
 
 
@@ -545,15 +586,15 @@ class TraceRecord(Params):
 async def analytics_trace(world, p: TraceRecord) -> Trace:
     """Append a trace to ``analytics/traces/traces.jsonl`` (``trace_id``, events,
     ``duration_ms``) and an audit line."""
-    return await _manager(world).record_trace(p.user_id, p.session_id, p.name, p.events,
-                                              p.duration_ms, p.metadata)
+    return await _manager(world).record_trace(
+        p.user_id, p.session_id, p.name, p.events, p.duration_ms, p.metadata
+    )
 
 
 class AbTest(Params):
     user_id: str
     experiment: str
-    variants: dict[str, dict[str, Any]] = Field(description="name -> {prompt, output, "
-                                                            "trace_id?}")
+    variants: dict[str, dict[str, Any]] = Field(description="name -> {prompt, output, trace_id?}")
     winner: str | None = None
 
 
@@ -566,8 +607,10 @@ class ABRecord(TypedDict):
     experiment: str
     user_hash: NotRequired[str]
     user_id: NotRequired[str]
-    variants: Annotated[dict[str, dict[str, JSONValue]], Field(
-        description="name -> the variant as given ({prompt, output, trace_id?})")]
+    variants: Annotated[
+        dict[str, dict[str, JSONValue]],
+        Field(description="name -> the variant as given ({prompt, output, trace_id?})"),
+    ]
     variant_names: list[str]
     winner: str | None
 
@@ -598,12 +641,23 @@ class SandboxRun(TypedDict):
 async def prompt_run(world, p: PromptRun) -> SandboxRun:
     """One prompt-sandbox run: the prompt and its scripted output are stored in the session
     (``metadata.variant``) and a trace with its events goes to analytics; returns both."""
-    user, assistant = await world.store.add_messages(p.user_id, p.session_id, [
-        {"role": "user", "content": p.prompt, "metadata": {"variant": p.variant}},
-        {"role": "assistant", "content": p.output, "metadata": {"variant": p.variant}}])
+    user, assistant = await world.store.add_messages(
+        p.user_id,
+        p.session_id,
+        [
+            {"role": "user", "content": p.prompt, "metadata": {"variant": p.variant}},
+            {"role": "assistant", "content": p.output, "metadata": {"variant": p.variant}},
+        ],
+    )
     trace = await _manager(world).record_trace(
-        p.user_id, p.session_id, f"prompt:{p.variant}",
-        [{"event": "prompt_received", "message_id": user.message_id},
-         {"event": "output_returned", "message_id": assistant.message_id}],
-        p.latency_ms, {"variant": p.variant})
+        p.user_id,
+        p.session_id,
+        f"prompt:{p.variant}",
+        [
+            {"event": "prompt_received", "message_id": user.message_id},
+            {"event": "output_returned", "message_id": assistant.message_id},
+        ],
+        p.latency_ms,
+        {"variant": p.variant},
+    )
     return {"prompt_message": user, "output_message": assistant, "trace": trace}

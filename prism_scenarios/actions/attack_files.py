@@ -18,8 +18,10 @@ from prism_scenarios.errors import ScenarioError
 
 class SymlinkParams(Params):
     path: str = Field(description="where the link goes, relative to the store root")
-    target: str = Field(description="what it points to: any path, e.g. ${canary} (the "
-                                    "attack world's file beside the store root)")
+    target: str = Field(
+        description="what it points to: any path, e.g. ${canary} (the "
+        "attack world's file beside the store root)"
+    )
 
 
 class CopyParams(Params):
@@ -49,11 +51,14 @@ async def files_copy(world, p: CopyParams) -> str:
     source = store_file(world, p.source, "source", must_exist=True)
     target = store_file(world, p.path)
     if target.exists() and os.path.samefile(source, target):
-        raise ScenarioError(f"files.copy: source {p.source!r} and path {p.path!r} are the same "
-                            "file")
+        raise ScenarioError(
+            f"files.copy: source {p.source!r} and path {p.path!r} are the same file"
+        )
     if not target.parent.is_dir():
-        raise ScenarioError(f"files.copy: the folder of path {p.path!r} does not exist (copy "
-                            "over a stored file, or beside one)")
+        raise ScenarioError(
+            f"files.copy: the folder of path {p.path!r} does not exist (copy "
+            "over a stored file, or beside one)"
+        )
     with write_audit.paused():
         shutil.copyfile(source, target)
     return p.path
@@ -67,5 +72,7 @@ def _require_folder(world, folder, key: str, given: str) -> None:
         if ancestor == root:
             return
         if ancestor.exists() and not ancestor.is_dir():
-            raise ScenarioError(f"files.symlink: {key} {given!r} goes through "
-                                f"{world.store.fs.rel(ancestor)!r}, which is a file")
+            raise ScenarioError(
+                f"files.symlink: {key} {given!r} goes through "
+                f"{world.store.fs.rel(ancestor)!r}, which is a file"
+            )

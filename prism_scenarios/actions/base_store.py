@@ -39,9 +39,9 @@ class UserCreate(Params):
 async def user_create(world, p: UserCreate) -> FFUserProfileDTO:
     """Create a user: writes ``users/{user_id}/profile.json``; a taken id (or one differing
     only in case) raises AlreadyExists."""
-    return await world.store.create_user(p.user_id, {"username": p.username,
-                                                      "preferences": p.preferences,
-                                                      "metadata": p.metadata})
+    return await world.store.create_user(
+        p.user_id, {"username": p.username, "preferences": p.preferences, "metadata": p.metadata}
+    )
 
 
 class UserRef(Params):
@@ -56,8 +56,9 @@ async def user_get(world, p: UserRef) -> FFUserProfileDTO:
 
 class UserUpdate(Params):
     user_id: str
-    updates: dict[str, Any] = Field(description="fields to change (username, preferences, "
-                                                "metadata, ...)")
+    updates: dict[str, Any] = Field(
+        description="fields to change (username, preferences, metadata, ...)"
+    )
 
 
 @action("user.update", component="storage")
@@ -82,15 +83,17 @@ class SessionCreate(Params):
     title: str | None = Field(None, description="defaults to '<Type> Session'")
     session_type: SessionType = "chat"
     metadata: dict[str, Any] = Field(default_factory=dict)
-    session_id: str | None = Field(None, description="explicit id; generated "
-                                                     "'{type}_session_YYYYmmdd_HHMMSS_us' if unset")
+    session_id: str | None = Field(
+        None, description="explicit id; generated '{type}_session_YYYYmmdd_HHMMSS_us' if unset"
+    )
 
 
 @action("session.create", component="storage")
 async def session_create(world, p: SessionCreate) -> FFSessionDTO:
     """Create a session folder with ``session.json`` (message_count 0)."""
-    return await world.store.create_session(p.user_id, p.title, p.session_type, p.metadata,
-                                            p.session_id)
+    return await world.store.create_session(
+        p.user_id, p.title, p.session_type, p.metadata, p.session_id
+    )
 
 
 class SessionRef(Params):
@@ -121,8 +124,7 @@ class SessionUpdate(Params):
     user_id: str
     session_id: str
     title: str | None = None
-    metadata: dict[str, Any] | None = Field(None, description="merged into the existing "
-                                                              "metadata")
+    metadata: dict[str, Any] | None = Field(None, description="merged into the existing metadata")
 
 
 @action("session.update", component="storage")
@@ -147,8 +149,9 @@ class SessionAppendUnique(Params):
 async def session_append_unique(world, p: SessionAppendUnique) -> FFSessionDTO:
     """Extend the list ``metadata[key]`` of ``session.json`` with the values not already in
     it (order kept; e.g. the language tutor's vocabulary), under the session lock."""
-    return await world.store.append_session_metadata_unique(p.user_id, p.session_id, p.key,
-                                                            p.values)
+    return await world.store.append_session_metadata_unique(
+        p.user_id, p.session_id, p.key, p.values
+    )
 
 
 @action("session.stats", component="storage")
@@ -163,8 +166,7 @@ class MessageAdd(Params):
     session_id: str
     role: Literal["user", "assistant", "system", "memory", "tool"]
     content: str
-    attachments: list[str] = Field(default_factory=list, description="stored document "
-                                                                     "filenames")
+    attachments: list[str] = Field(default_factory=list, description="stored document filenames")
     metadata: dict[str, Any] = Field(default_factory=dict)
     message_id: str | None = None
 
@@ -172,8 +174,12 @@ class MessageAdd(Params):
 @action("message.add", component="storage")
 async def message_add(world, p: MessageAdd) -> FFMessageDTO:
     """Append one message to ``messages.jsonl`` (and bump ``message_count``)."""
-    data: dict[str, Any] = {"role": p.role, "content": p.content,
-                            "attachments": p.attachments, "metadata": p.metadata}
+    data: dict[str, Any] = {
+        "role": p.role,
+        "content": p.content,
+        "attachments": p.attachments,
+        "metadata": p.metadata,
+    }
     if p.message_id:
         data["message_id"] = p.message_id
     return await world.store.add_message(p.user_id, p.session_id, data)
@@ -185,18 +191,24 @@ class ChatTurn(Params):
     text: str = Field(description="what the user says")
     reply: str = Field(description="the scripted assistant reply (no LLM here)")
     attachments: list[str] = Field(default_factory=list)
-    persona: str | None = Field(None, description="persona id recorded in the reply's "
-                                                  "metadata.persona")
+    persona: str | None = Field(
+        None, description="persona id recorded in the reply's metadata.persona"
+    )
     user_metadata: dict[str, Any] = Field(default_factory=dict)
     reply_metadata: dict[str, Any] = Field(default_factory=dict)
-    remember: bool = Field(False, description="also add the user's message to the immediate "
-                                              "memory layer (memory_layer integration)")
+    remember: bool = Field(
+        False,
+        description="also add the user's message to the immediate "
+        "memory layer (memory_layer integration)",
+    )
     relevance: float = Field(0.5, description="relevance_score of the remembered item")
-    topic_tags: list[str] = Field(default_factory=list, description="tags of the remembered "
-                                                                    "item")
-    context_window: int | None = Field(None, description="record the ids of the last N "
-                                                         "earlier messages the reply used in "
-                                                         "its metadata.context_messages")
+    topic_tags: list[str] = Field(default_factory=list, description="tags of the remembered item")
+    context_window: int | None = Field(
+        None,
+        description="record the ids of the last N "
+        "earlier messages the reply used in "
+        "its metadata.context_messages",
+    )
 
 
 @closed
@@ -205,8 +217,12 @@ class ChatExchange(TypedDict):
 
     user_message: FFMessageDTO
     assistant_message: FFMessageDTO
-    memory: NotRequired[Annotated[FFMemoryContextDTO, Field(
-        description="only with remember: the memory item added for the user's message")]]
+    memory: NotRequired[
+        Annotated[
+            FFMemoryContextDTO,
+            Field(description="only with remember: the memory item added for the user's message"),
+        ]
+    ]
 
 
 @action("chat.turn", component="storage")
@@ -222,14 +238,26 @@ async def chat_turn(world, p: ChatTurn) -> ChatExchange:
         world.touch("documents")
     if p.remember:
         world.touch("memory_layer")
-    service = FFChatService(world.store,
-                            world.manager("memory_layer") if p.remember else None)
-    result = await service.turn(p.user_id, p.session_id, p.text, p.reply, TurnOptions(
-        persona=p.persona, attachments=p.attachments, user_metadata=p.user_metadata,
-        reply_metadata=p.reply_metadata, remember=p.remember, relevance=p.relevance,
-        topic_tags=p.topic_tags, context_window=p.context_window))
-    data = ChatExchange(user_message=result.user_message,
-                        assistant_message=result.assistant_message)
+    service = FFChatService(world.store, world.manager("memory_layer") if p.remember else None)
+    result = await service.turn(
+        p.user_id,
+        p.session_id,
+        p.text,
+        p.reply,
+        TurnOptions(
+            persona=p.persona,
+            attachments=p.attachments,
+            user_metadata=p.user_metadata,
+            reply_metadata=p.reply_metadata,
+            remember=p.remember,
+            relevance=p.relevance,
+            topic_tags=p.topic_tags,
+            context_window=p.context_window,
+        ),
+    )
+    data = ChatExchange(
+        user_message=result.user_message, assistant_message=result.assistant_message
+    )
     if p.remember:
         data["memory"] = result.memory
     return data
@@ -271,8 +299,9 @@ class MessagesSearch(Params):
 @action("messages.search", component="storage")
 async def messages_search(world, p: MessagesSearch) -> list[FFMessageSearchHitDTO]:
     """Search a user's messages (case/punctuation-insensitive terms, best first)."""
-    return await world.store.search_messages(p.user_id, p.query, p.session_ids, p.limit,
-                                             p.match_all)
+    return await world.store.search_messages(
+        p.user_id, p.query, p.session_ids, p.limit, p.match_all
+    )
 
 
 # -- documents --------------------------------------------------------------------------
@@ -288,9 +317,13 @@ class DocumentUpload(Params):
     filename: str = Field(description="original file name (its extension must be allowed)")
     text: str | None = Field(None, description="content as UTF-8 text")
     base64: str | None = Field(None, description="content as base64")
-    size: int | None = Field(None, ge=0, le=MAX_GENERATED_BYTES,
-                             json_schema_extra=fuzz_max(65536),
-                             description="generate this many bytes instead (at most 256 MiB)")
+    size: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_GENERATED_BYTES,
+        json_schema_extra=fuzz_max(65536),
+        description="generate this many bytes instead (at most 256 MiB)",
+    )
     mime_type: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
@@ -320,8 +353,9 @@ async def documents_upload(world, p: DocumentUpload) -> FFDocumentDTO:
     else:
         size = p.size or 0
         content = (_FILLER * (size // len(_FILLER) + 1))[:size]
-    return await world.store.store_document(p.user_id, p.session_id, p.filename, content,
-                                            mime_type=p.mime_type, metadata=p.metadata)
+    return await world.store.store_document(
+        p.user_id, p.session_id, p.filename, content, mime_type=p.mime_type, metadata=p.metadata
+    )
 
 
 @action("documents.list", component="documents")
@@ -346,7 +380,8 @@ async def documents_get(world, p: DocumentRef) -> FFDocumentDTO:
 async def documents_read(world, p: DocumentRef) -> str:
     """A document's content, decoded as UTF-8 text."""
     return (await world.store.read_document(p.user_id, p.session_id, p.filename)).decode(
-        "utf-8", "replace")
+        "utf-8", "replace"
+    )
 
 
 class DocumentAnalysis(Params):
@@ -359,8 +394,9 @@ class DocumentAnalysis(Params):
 @action("documents.analyze", component="documents")
 async def documents_analyze(world, p: DocumentAnalysis) -> FFDocumentDTO:
     """Merge an analysis result into the document's metadata entry."""
-    return await world.store.update_document_analysis(p.user_id, p.session_id, p.filename,
-                                                      p.analysis)
+    return await world.store.update_document_analysis(
+        p.user_id, p.session_id, p.filename, p.analysis
+    )
 
 
 @action("documents.delete", component="documents")
@@ -371,8 +407,9 @@ async def documents_delete(world, p: DocumentRef) -> FFDocumentDTO:
 
 # -- personas ---------------------------------------------------------------------------
 class PersonaStore(Params):
-    persona: dict[str, Any] = Field(description="persona fields: persona_id, name, "
-                                                "description, ... (extra fields kept)")
+    persona: dict[str, Any] = Field(
+        description="persona fields: persona_id, name, description, ... (extra fields kept)"
+    )
     user_id: str | None = Field(None, description="store for this user only; global if unset")
 
 
@@ -409,8 +446,7 @@ class ContextUpdate(Params):
     user_id: str
     session_id: str
     summary: str
-    key_points: list[str] = Field(default_factory=list, description="at most 10 (the store "
-                                                                    "checks)")
+    key_points: list[str] = Field(default_factory=list, description="at most 10 (the store checks)")
     entities: dict[str, Any] = Field(default_factory=dict)
     confidence: float = Field(0.5, description="0..1 (the store checks)")
     message_range: Any = None
@@ -420,8 +456,9 @@ class ContextUpdate(Params):
 @action("context.update", component="storage")
 async def context_update(world, p: ContextUpdate) -> FFSituationalContextDTO:
     """Replace ``situational_context.json``; the old one goes to ``context_history/``."""
-    return await world.store.update_context(p.user_id, p.session_id, p.model_dump(
-        exclude={"user_id", "session_id"}))
+    return await world.store.update_context(
+        p.user_id, p.session_id, p.model_dump(exclude={"user_id", "session_id"})
+    )
 
 
 @action("context.get", component="storage")

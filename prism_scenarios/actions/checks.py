@@ -21,8 +21,9 @@ GivenValue = Annotated[JSONValue, FreeForm("each value as given")]
 
 
 class FilePath(Params):
-    path: str = Field(description="relative to the store root, e.g. "
-                                  "'users/alice/${s1}/session.json'")
+    path: str = Field(
+        description="relative to the store root, e.g. 'users/alice/${s1}/session.json'"
+    )
 
 
 def store_path(world, relative: str):
@@ -85,8 +86,13 @@ class NoParams(Params):
 class StoreIssue(TypedDict):
     """One integrity problem (``flatfile_chat.store.integrity.IntegrityIssue``)."""
 
-    kind: Annotated[str, Field(description="jsonl_invalid, json_invalid, counter_mismatch, "
-                                           "document_missing, orphan_file, ...")]
+    kind: Annotated[
+        str,
+        Field(
+            description="jsonl_invalid, json_invalid, counter_mismatch, "
+            "document_missing, orphan_file, ..."
+        ),
+    ]
     path: str
     detail: str
     line: int | None
@@ -101,9 +107,13 @@ class RepairedFile(TypedDict):
     moved: int
     rejected_file: Annotated[str | None, Field(description="where the bad lines went")]
     bad_lines: list[int]
-    refused: Annotated[list[tuple[int, str]],
-                       Field(description="(line, why) left in place: it did not decrypt or "
-                                         "verify, so the key ring may be what is wrong")]
+    refused: Annotated[
+        list[tuple[int, str]],
+        Field(
+            description="(line, why) left in place: it did not decrypt or "
+            "verify, so the key ring may be what is wrong"
+        ),
+    ]
 
 
 @closed
@@ -123,9 +133,10 @@ class StoreRepair(TypedDict):
     jsonl_repaired: list[RepairedFile]
     counters_fixed: list[CounterFix]
     temp_files_removed: list[str]
-    jsonl_refused: Annotated[list[RepairedFile],
-                             Field(description="files left byte-identical because lines did "
-                                               "not decrypt or verify")]
+    jsonl_refused: Annotated[
+        list[RepairedFile],
+        Field(description="files left byte-identical because lines did not decrypt or verify"),
+    ]
 
 
 @action("store.check", component="runner")
@@ -181,7 +192,8 @@ async def check_ordered(world, p: Values) -> Ordered:
             raise ScenarioError(
                 f"check.ordered: values[{n}] ({p.values[n]!r:.60}) and values[{n + 1}] "
                 f"({p.values[n + 1]!r:.60}) cannot be compared: give numbers, texts or ISO "
-                "timestamps, one kind per list") from None
+                "timestamps, one kind per list"
+            ) from None
     return {"ordered": ordered, "values": p.values}
 
 

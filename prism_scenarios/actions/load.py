@@ -13,8 +13,9 @@ from prism_scenarios.actions.outputs import FreeForm, JSONValue
 from prism_scenarios.actions.registry import Params, action
 from prism_scenarios.errors import ScenarioError
 
-LoadReport = dict[str, Annotated[JSONValue, FreeForm("the fields of load_report.json "
-                                                     "(docs/load.md)")]]
+LoadReport = dict[
+    str, Annotated[JSONValue, FreeForm("the fields of load_report.json (docs/load.md)")]
+]
 
 
 class Mix(Params):
@@ -25,18 +26,23 @@ class Mix(Params):
 
 
 class LoadRun(Params):
-    file: str | None = Field(None, description="a load file (relative to the project root); "
-                             "or give mix and a rate or users here")
+    file: str | None = Field(
+        None,
+        description="a load file (relative to the project root); "
+        "or give mix and a rate or users here",
+    )
     profile: str | None = Field(None, description="with file: a named profile ('quick' ...)")
-    mix: list[Mix] | None = Field(None, min_length=1, description="scenarios by name, tag or "
-                                  "file, with weights")
+    mix: list[Mix] | None = Field(
+        None, min_length=1, description="scenarios by name, tag or file, with weights"
+    )
     rate: float | None = Field(None, gt=0, description="open model: arrivals per second")
     users: int | None = Field(None, ge=1, description="closed model: looping users")
     duration: float | str = Field("3s", description="seconds, or '30s', '2m' ...")
     max_in_flight: int = Field(32, ge=1)
     volume: Literal["none", "small", "medium", "large", "xl"] = "none"
-    thresholds: dict[str, list[str]] = Field(default_factory=dict,
-                                             description="metric -> k6-style expressions")
+    thresholds: dict[str, list[str]] = Field(
+        default_factory=dict, description="metric -> k6-style expressions"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> LoadRun:
@@ -63,13 +69,26 @@ async def load_run(world, p: LoadRun) -> LoadReport:
             plan = load_plan(project_root() / p.file, profile=p.profile)
         else:
             model: dict[str, Any] = (
-                {"type": "open", "rate": p.rate, "duration": p.duration,
-                 "max_in_flight": p.max_in_flight} if p.rate is not None
-                else {"type": "closed", "users": p.users, "duration": p.duration})
-            plan = plan_from_mapping({
-                "name": "load.run", "mix": [m.model_dump(exclude_none=True) for m in p.mix or []],
-                "model": model, "data": {"volume": p.volume},
-                "thresholds": p.thresholds}, source="load.run", root=project_root())
+                {
+                    "type": "open",
+                    "rate": p.rate,
+                    "duration": p.duration,
+                    "max_in_flight": p.max_in_flight,
+                }
+                if p.rate is not None
+                else {"type": "closed", "users": p.users, "duration": p.duration}
+            )
+            plan = plan_from_mapping(
+                {
+                    "name": "load.run",
+                    "mix": [m.model_dump(exclude_none=True) for m in p.mix or []],
+                    "model": model,
+                    "data": {"volume": p.volume},
+                    "thresholds": p.thresholds,
+                },
+                source="load.run",
+                root=project_root(),
+            )
     except LoadFileError as exc:
         raise ScenarioError("load.run: " + "; ".join(exc.problems)) from None
     return summary(run_plan(plan, progress=False))
@@ -80,11 +99,17 @@ _exclusive = threading.Lock()
 
 class WallSleep(Params):
     ms: float = Field(ge=0, le=60_000, description="milliseconds of real time")
-    exclusive: bool = Field(False, description="hold one process-wide lock while sleeping: "
-                            "a stalled shared resource that every other caller queues behind")
-    freeze: bool = Field(False, description="sleep holding the interpreter lock: the whole "
-                         "process stops (a long GC pause, a blocking C call), the load "
-                         "generator's own clock thread included")
+    exclusive: bool = Field(
+        False,
+        description="hold one process-wide lock while sleeping: "
+        "a stalled shared resource that every other caller queues behind",
+    )
+    freeze: bool = Field(
+        False,
+        description="sleep holding the interpreter lock: the whole "
+        "process stops (a long GC pause, a blocking C call), the load "
+        "generator's own clock thread included",
+    )
 
 
 @action("wall.sleep", component="runner")

@@ -40,22 +40,26 @@ async def memory_init(world, p: MemoryUser) -> bool:
 class MemoryAdd(Params):
     user_id: str
     content: str = Field(description="what is remembered")
-    layer: str = Field("immediate", description="target layer: immediate, short_term, "
-                                                "medium_term, long_term or permanent")
-    context_type: str | None = Field(None, description="conversation (default), insight, "
-                                                       "preference, pattern, situational")
-    relevance_score: float | None = Field(None, description="0..1; promotion needs more than "
-                                                            "the boundary's threshold")
+    layer: str = Field(
+        "immediate",
+        description="target layer: immediate, short_term, medium_term, long_term or permanent",
+    )
+    context_type: str | None = Field(
+        None, description="conversation (default), insight, preference, pattern, situational"
+    )
+    relevance_score: float | None = Field(
+        None, description="0..1; promotion needs more than the boundary's threshold"
+    )
     importance_score: float | None = Field(None, description="0..1")
     topic_tags: list[str] | None = None
     entity_mentions: list[str] | None = None
     session_id: str | None = None
     related_session_ids: list[str] | None = None
     timestamp: str | None = Field(None, description="event time (ISO 8601; defaults to now)")
-    memory_id: str | None = Field(None, description="explicit id (unique per user); "
-                                                    "'mem_' + 12 hex if unset")
-    metadata: dict[str, Any] | None = Field(None, description="structured facts kept with "
-                                                              "the item")
+    memory_id: str | None = Field(
+        None, description="explicit id (unique per user); 'mem_' + 12 hex if unset"
+    )
+    metadata: dict[str, Any] | None = Field(None, description="structured facts kept with the item")
 
 
 @action("memory.add", component="memory_layer")
@@ -64,8 +68,11 @@ async def memory_add(world, p: MemoryAdd) -> FFMemoryContextDTO:
     (``memory_id``, timestamps); compresses the layer when it now holds more than its
     ``compression_thresholds`` items. Only the fields given are sent; the manager fills in
     and checks the rest."""
-    context = {name: value for name, value in p.model_dump(exclude={"user_id", "layer"}).items()
-               if name in p.model_fields_set}
+    context = {
+        name: value
+        for name, value in p.model_dump(exclude={"user_id", "layer"}).items()
+        if name in p.model_fields_set
+    }
     return await _manager(world).add_memory_context(p.user_id, context, p.layer)
 
 
@@ -80,23 +87,24 @@ async def memory_from_context(world, p: MemoryFromContext) -> FFMemoryContextDTO
     """Remember a session's current situational context (``context.update``): content ←
     summary and key points, relevance ← confidence, topic_tags ← entities.topics."""
     context = await world.store.get_context(p.user_id, p.session_id)
-    return await _manager(world).add_situational_context(p.user_id, p.session_id, context,
-                                                         p.layer)
+    return await _manager(world).add_situational_context(p.user_id, p.session_id, context, p.layer)
 
 
 class MemoryList(Params):
     user_id: str
     layers: list[str] | None = Field(None, description="layers to read (all if unset)")
-    relevance_threshold: float = Field(0.0, description="keep items with relevance_score at "
-                                                        "least this (0..1)")
+    relevance_threshold: float = Field(
+        0.0, description="keep items with relevance_score at least this (0..1)"
+    )
     max_results: int | None = Field(None, description="at most this many (all if unset)")
 
 
 @action("memory.list", component="memory_layer")
 async def memory_list(world, p: MemoryList) -> list[FFMemoryContextDTO]:
     """A user's memory items, by relevance then last_accessed, both descending."""
-    return await _manager(world).get_memory_contexts(p.user_id, p.layers, p.max_results,
-                                                     p.relevance_threshold)
+    return await _manager(world).get_memory_contexts(
+        p.user_id, p.layers, p.max_results, p.relevance_threshold
+    )
 
 
 class MemoryHit(FFMemoryContextDTO):
@@ -107,8 +115,7 @@ class MemoryHit(FFMemoryContextDTO):
 
 class MemorySearch(Params):
     user_id: str
-    query: str = Field(description="words to look for (case, accents and punctuation "
-                                   "ignored)")
+    query: str = Field(description="words to look for (case, accents and punctuation ignored)")
     layers: list[str] | None = None
     max_results: int = Field(20, description="capped at memory_layer.max_memory_search_results")
 
@@ -127,8 +134,7 @@ class MaintenanceDetails(TypedDict):
     promoted: int
     deduplicated: int
     compressed_items: int
-    backups: Annotated[list[str], Field(description="backup file names, one per compressed "
-                                                    "layer")]
+    backups: Annotated[list[str], Field(description="backup file names, one per compressed layer")]
 
 
 @closed
@@ -138,12 +144,16 @@ class MemoryMaintenance(TypedDict):
     user_id: str
     start_time: str
     end_time: str
-    tasks_completed: Annotated[list[str], Field(description="e.g. cleaned_2_expired, "
-                                                            "promoted_1_memories")]
+    tasks_completed: Annotated[
+        list[str], Field(description="e.g. cleaned_2_expired, promoted_1_memories")
+    ]
     errors: list[str]
     success: bool
-    details: NotRequired[Annotated[MaintenanceDetails, Field(
-        description="absent when the run failed before finishing")]]
+    details: NotRequired[
+        Annotated[
+            MaintenanceDetails, Field(description="absent when the run failed before finishing")
+        ]
+    ]
 
 
 @action("memory.maintain", component="memory_layer")
@@ -192,8 +202,10 @@ class LayerMetadata(TypedDict):
     updated_at: str
     last_maintenance: str | None
     layer_stats: Annotated[dict[str, LayerStats], Field(description="by layer name")]
-    compression_history: Annotated[list[CompressionEntry], Field(
-        description="the latest compressions (all of them are in compression_history.json)")]
+    compression_history: Annotated[
+        list[CompressionEntry],
+        Field(description="the latest compressions (all of them are in compression_history.json)"),
+    ]
 
 
 @action("memory.metadata", component="memory_layer")

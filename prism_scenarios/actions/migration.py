@@ -46,14 +46,23 @@ from prism_scenarios.dto import FFMigrationTestConfigDTO
 
 Generation = Literal["G0", "G1", "G2", "G3", "current"]
 OldGeneration = Literal["G0", "G1", "G2", "G3"]
-StoreName = Annotated[str, Field(description="the legacy store: folder legacy/{store} under "
-                                             "the store root")]
-Counts = Annotated[dict[str, int], Field(
-    description="records per collection: users, profiles, sessions, messages, "
-                "persona_messages, documents, vectors, personas, contexts")]
-HistoryEntry = Annotated[JSONValue, FreeForm(
-    "one line of .ffmigrate/history.jsonl: version, name, source, target, checksum, "
-    "applied_at, kind, records, quarantined, seconds")]
+StoreName = Annotated[
+    str, Field(description="the legacy store: folder legacy/{store} under the store root")
+]
+Counts = Annotated[
+    dict[str, int],
+    Field(
+        description="records per collection: users, profiles, sessions, messages, "
+        "persona_messages, documents, vectors, personas, contexts"
+    ),
+]
+HistoryEntry = Annotated[
+    JSONValue,
+    FreeForm(
+        "one line of .ffmigrate/history.jsonl: version, name, source, target, checksum, "
+        "applied_at, kind, records, quarantined, seconds"
+    ),
+]
 
 
 # -- where legacy stores live -------------------------------------------------------------
@@ -104,16 +113,23 @@ class Generate(Params):
     users: int = Field(2, json_schema_extra=fuzz_max(3))
     sessions_per_user: int = Field(2, json_schema_extra=fuzz_max(3))
     messages_per_session: int = Field(4, json_schema_extra=fuzz_max(10))
-    seed: int | None = Field(None, description="default: the scenario's seed (same seed, same "
-                                               "bytes)")
+    seed: int | None = Field(
+        None, description="default: the scenario's seed (same seed, same bytes)"
+    )
     documents: bool = True
     vectors: bool = True
-    traps: bool = Field(True, description="the oddities real old stores have (stale counters, "
-                                          "orphan vectors, folders without session.json ...)")
-    malformed_lines: int = Field(0, json_schema_extra=fuzz_max(5),
-                                 description="message lines no migration can read (they "
-                                             "must be quarantined with file:line); this "
-                                             "breaks the jsonl invariant by design")
+    traps: bool = Field(
+        True,
+        description="the oddities real old stores have (stale counters, "
+        "orphan vectors, folders without session.json ...)",
+    )
+    malformed_lines: int = Field(
+        0,
+        json_schema_extra=fuzz_max(5),
+        description="message lines no migration can read (they "
+        "must be quarantined with file:line); this "
+        "breaks the jsonl invariant by design",
+    )
 
 
 @closed
@@ -131,8 +147,9 @@ class Generated(TypedDict):
     generation: str
     users: int
     sessions: int
-    messages: Annotated[int, Field(description="well-formed message lines (malformed ones "
-                                               "not counted)")]
+    messages: Annotated[
+        int, Field(description="well-formed message lines (malformed ones not counted)")
+    ]
     documents: int
     vectors: int
     malformed_lines: list[MalformedLine]
@@ -154,20 +171,37 @@ async def migration_generate(world, p: Generate) -> Generated:
     if base.exists():
         from flatfile_chat.errors import AlreadyExists
 
-        raise AlreadyExists(f"{_shown(world, base)} exists; generate into a new store name",
-                            path=_shown(world, base))
-    made = generate(p.generation, base, users=p.users, sessions_per_user=p.sessions_per_user,
-                    messages_per_session=p.messages_per_session,
-                    seed=world.seed if p.seed is None else p.seed, documents=p.documents,
-                    vectors=p.vectors, traps=p.traps, malformed_lines=p.malformed_lines)
+        raise AlreadyExists(
+            f"{_shown(world, base)} exists; generate into a new store name",
+            path=_shown(world, base),
+        )
+    made = generate(
+        p.generation,
+        base,
+        users=p.users,
+        sessions_per_user=p.sessions_per_user,
+        messages_per_session=p.messages_per_session,
+        seed=world.seed if p.seed is None else p.seed,
+        documents=p.documents,
+        vectors=p.vectors,
+        traps=p.traps,
+        malformed_lines=p.malformed_lines,
+    )
     _track(world, base)
-    return {"store": p.store, "base": _shown(world, base), "generation": made.generation,
-            "users": _number(made.users), "sessions": _number(made.sessions),
-            "messages": _number(made.messages), "documents": _number(made.documents),
-            "vectors": _number(made.vectors),
-            "malformed_lines": [{"path": str(rel), "line": int(line)}
-                                for rel, line in made.malformed_lines],
-            "files": len(manifest.scan(base).files)}
+    return {
+        "store": p.store,
+        "base": _shown(world, base),
+        "generation": made.generation,
+        "users": _number(made.users),
+        "sessions": _number(made.sessions),
+        "messages": _number(made.messages),
+        "documents": _number(made.documents),
+        "vectors": _number(made.vectors),
+        "malformed_lines": [
+            {"path": str(rel), "line": int(line)} for rel, line in made.malformed_lines
+        ],
+        "files": len(manifest.scan(base).files),
+    }
 
 
 # -- detect / plan / status ---------------------------------------------------------------
@@ -189,16 +223,26 @@ async def migration_detect(world, p: StoreRef) -> Detected:
 
 class PlanParams(Params):
     store: StoreName = "old"
-    to: Generation = Field("current", description="target generation; an older one than the "
-                                                   "store's migrates down")
+    to: Generation = Field(
+        "current", description="target generation; an older one than the store's migrates down"
+    )
     batch_size: int = 1000
 
 
-StepRow = closed(TypedDict("StepRow", {
-    "step": Annotated[str, Field(description="V1__users_level ... V4__normalise")],
-    "from": str, "to": str, "description": str,
-    "checksum": Annotated[str, Field(description="sha256 of the step's code (the history "
-                                                 "checks it)")]}))
+StepRow = closed(
+    TypedDict(
+        "StepRow",
+        {
+            "step": Annotated[str, Field(description="V1__users_level ... V4__normalise")],
+            "from": str,
+            "to": str,
+            "description": str,
+            "checksum": Annotated[
+                str, Field(description="sha256 of the step's code (the history checks it)")
+            ],
+        },
+    )
+)
 StepRow.__doc__ = "One versioned migration step."
 
 
@@ -229,8 +273,11 @@ async def migration_plan(world, p: PlanParams) -> Plan:
     the legacy store to ``to``. Writes nothing, not even the work folder."""
     base = legacy_path(world, p.store)
     plan = _migrator(world, base, batch_size=p.batch_size).plan(p.to)
-    return {**plan, "base": _shown(world, plan["base"]),
-            "work_dir": _shown(world, plan["work_dir"])}
+    return {
+        **plan,
+        "base": _shown(world, plan["base"]),
+        "work_dir": _shown(world, plan["work_dir"]),
+    }
 
 
 @closed
@@ -241,13 +288,20 @@ class Status(TypedDict):
     work_dir: str
     detected: Detected | None
     history: list[HistoryEntry]
-    run: Annotated[JSONValue, FreeForm(
-        "null, or the last run: run_id, phase (backup, migrate, verify, cutover, done, "
-        "failed, rollback, rolled_back), source_generation, target_generation, step_index, "
-        "steps, checkpoint")]
-    lock: Annotated[JSONValue, FreeForm(
-        "null, or who holds the lock: owner, pid, host, started_at, lease_until, command, "
-        "alive")]
+    run: Annotated[
+        JSONValue,
+        FreeForm(
+            "null, or the last run: run_id, phase (backup, migrate, verify, cutover, done, "
+            "failed, rollback, rolled_back), source_generation, target_generation, step_index, "
+            "steps, checkpoint"
+        ),
+    ]
+    lock: Annotated[
+        JSONValue,
+        FreeForm(
+            "null, or who holds the lock: owner, pid, host, started_at, lease_until, command, alive"
+        ),
+    ]
 
 
 @action("migration.status", component="migration")
@@ -256,31 +310,50 @@ async def migration_status(world, p: StoreRef) -> Status:
     store's migration history."""
     base = legacy_path(world, p.store)
     status = _migrator(world, base).status()
-    return {**status, "base": _shown(world, status["base"]),
-            "work_dir": _shown(world, status["work_dir"])}
+    return {
+        **status,
+        "base": _shown(world, status["base"]),
+        "work_dir": _shown(world, status["work_dir"]),
+    }
 
 
 # -- apply --------------------------------------------------------------------------------
 class Apply(Params):
     store: StoreName = "old"
-    to: Generation = Field("current", description="target generation; an older one migrates "
-                                                   "down (the stairway)")
+    to: Generation = Field(
+        "current", description="target generation; an older one migrates down (the stairway)"
+    )
     batch_size: int = Field(1000, description="records per batch, checkpointed after each")
     timeout_minutes: float = 60.0
-    preserve_original_data: bool = Field(True, description="keep the original tree in the "
-                                                           "work folder after the cut-over")
+    preserve_original_data: bool = Field(
+        True, description="keep the original tree in the work folder after the cut-over"
+    )
     create_migration_logs: bool = True
-    output: str | None = Field(None, description="write the migrated store to "
-                                                 "legacy/{output} and leave the source alone")
+    output: str | None = Field(
+        None, description="write the migrated store to legacy/{output} and leave the source alone"
+    )
 
 
-PassRow = closed(TypedDict("PassRow", {
-    "step": str, "from": str, "to": str, "description": str, "checksum": str,
-    "records": int, "batches": int, "seconds": float,
-    "quarantined": Annotated[int, Field(description="lines this pass quarantined")],
-    "quarantined_files": Annotated[int, Field(description="whole JSON documents this pass "
-                                                          "quarantined")],
-    "findings": list[str]}))
+PassRow = closed(
+    TypedDict(
+        "PassRow",
+        {
+            "step": str,
+            "from": str,
+            "to": str,
+            "description": str,
+            "checksum": str,
+            "records": int,
+            "batches": int,
+            "seconds": float,
+            "quarantined": Annotated[int, Field(description="lines this pass quarantined")],
+            "quarantined_files": Annotated[
+                int, Field(description="whole JSON documents this pass quarantined")
+            ],
+            "findings": list[str],
+        },
+    )
+)
 PassRow.__doc__ = "One step as the run performed it."
 
 
@@ -316,15 +389,19 @@ class Report(TypedDict):
     steps: list[PassRow]
     counts_before: Counts
     counts_after: Counts
-    sessions_compared: Annotated[int, Field(description="sessions whose message digests were "
-                                                        "compared before and after")]
+    sessions_compared: Annotated[
+        int, Field(description="sessions whose message digests were compared before and after")
+    ]
     problems: list[str]
     quarantined: list[Quarantined]
-    findings: Annotated[list[str], Field(description="what the run noticed and reports "
-                                                     "(e.g. a session.json it had to write)")]
+    findings: Annotated[
+        list[str],
+        Field(description="what the run noticed and reports (e.g. a session.json it had to write)"),
+    ]
     backup: Backup
-    preserved_original: Annotated[str | None, Field(
-        description="the original tree, kept aside (preserve_original_data)")]
+    preserved_original: Annotated[
+        str | None, Field(description="the original tree, kept aside (preserve_original_data)")
+    ]
     records: int
     batches: int
     seconds: float
@@ -339,10 +416,15 @@ async def migration_apply(world, p: Apply) -> Report:
     already at ``to`` is a no-op that writes nothing."""
     base = legacy_path(world, p.store)
     output = legacy_path(world, p.output) if p.output else None
-    migrator = _migrator(world, base, batch_size=p.batch_size,
-                         timeout_minutes=p.timeout_minutes,
-                         preserve_original_data=p.preserve_original_data,
-                         create_migration_logs=p.create_migration_logs, output=output)
+    migrator = _migrator(
+        world,
+        base,
+        batch_size=p.batch_size,
+        timeout_minutes=p.timeout_minutes,
+        preserve_original_data=p.preserve_original_data,
+        create_migration_logs=p.create_migration_logs,
+        output=output,
+    )
     try:
         report = migrator.apply(p.to).to_dict()
     finally:
@@ -354,9 +436,13 @@ def _shown_report(world, report: dict[str, Any]) -> dict[str, Any]:
     backup = dict(report["backup"])
     if "path" in backup:
         backup["path"] = _shown(world, backup["path"])
-    return {**report, "base": _shown(world, report["base"]),
-            "output": _shown(world, report["output"]), "backup": backup,
-            "preserved_original": _shown(world, report["preserved_original"])}
+    return {
+        **report,
+        "base": _shown(world, report["base"]),
+        "output": _shown(world, report["output"]),
+        "backup": backup,
+        "preserved_original": _shown(world, report["preserved_original"]),
+    }
 
 
 # -- verify / history ---------------------------------------------------------------------
@@ -377,8 +463,7 @@ class Verified(TypedDict):
     problems: Annotated[list[str], Field(description="path[:line]: what is wrong")]
     generation: str
     counts: Counts
-    read_back: Annotated[ReadBackCounts, Field(description="what the current store's API "
-                                                           "reads")]
+    read_back: Annotated[ReadBackCounts, Field(description="what the current store's API reads")]
     sessions_compared_with_backup: int
     history: list[HistoryEntry]
 
@@ -409,8 +494,11 @@ async def migration_history(world, p: StoreRef) -> HistoryCheck:
 
     base = legacy_path(world, p.store)
     problems = history.validate(base)
-    return {"ok": not problems, "problems": [_relative_text(world, t) for t in problems],
-            "applied": [entry.label for entry in history.read(base)]}
+    return {
+        "ok": not problems,
+        "problems": [_relative_text(world, t) for t in problems],
+        "applied": [entry.label for entry in history.read(base)],
+    }
 
 
 def _relative_text(world, text: str) -> str:
@@ -420,8 +508,9 @@ def _relative_text(world, text: str) -> str:
 # -- rollback / recover -------------------------------------------------------------------
 class Rollback(Params):
     store: StoreName = "old"
-    force: bool = Field(False, description="roll back even though the store changed after "
-                                           "the migration")
+    force: bool = Field(
+        False, description="roll back even though the store changed after the migration"
+    )
 
 
 @closed
@@ -458,14 +547,16 @@ class Recovered(TypedDict):
 
     action: Annotated[str, Field(description="resumed, restored, rolled_back or none")]
     detail: NotRequired[str]
-    stale_lock: NotRequired[Annotated[str | None, Field(
-        description="the dead run's lock that was broken, if any")]]
+    stale_lock: NotRequired[
+        Annotated[str | None, Field(description="the dead run's lock that was broken, if any")]
+    ]
     base: NotRequired[str]
     files_verified: NotRequired[int]
     byte_identical: NotRequired[bool | None]
     run_id: NotRequired[str]
-    report: NotRequired[Annotated[Report, Field(description="after resuming: the finished "
-                                                            "run's report")]]
+    report: NotRequired[
+        Annotated[Report, Field(description="after resuming: the finished run's report")]
+    ]
 
 
 @action("migration.recover", component="migration")
@@ -536,10 +627,13 @@ async def migration_snapshot(world, p: StoreRef) -> SnapshotData:
 class Compare(Params):
     store: StoreName = "old"
     snapshot: SnapshotData = Field(description="a saved migration.snapshot, e.g. '${before}'")
-    ignore: list[str] = Field(default_factory=list, description="files to leave out on both "
-                                                                "sides (paths in the store, "
-                                                                "shell patterns allowed); say "
-                                                                "why in a comment")
+    ignore: list[str] = Field(
+        default_factory=list,
+        description="files to leave out on both "
+        "sides (paths in the store, "
+        "shell patterns allowed); say "
+        "why in a comment",
+    )
 
 
 @action("migration.compare", component="runner")
@@ -551,10 +645,12 @@ async def migration_compare(world, p: Compare) -> list[str]:
     from flatfile_chat.migration import manifest
 
     def kept(state: manifest.TreeState) -> manifest.TreeState:
-        files = {rel: h for rel, h in state.files.items()
-                 if not any(fnmatchcase(rel, pattern) for pattern in p.ignore)}
-        return manifest.TreeState(files, {rel: state.sizes[rel] for rel in files},
-                                  state.dirs)
+        files = {
+            rel: h
+            for rel, h in state.files.items()
+            if not any(fnmatchcase(rel, pattern) for pattern in p.ignore)
+        }
+        return manifest.TreeState(files, {rel: state.sizes[rel] for rel in files}, state.dirs)
 
     base = legacy_path(world, p.store)
     expected = manifest.TreeState.from_dict(p.snapshot.model_dump())
@@ -568,8 +664,9 @@ async def migration_compare(world, p: Compare) -> list[str]:
 class SessionReadBack(TypedDict):
     user_id: str
     session_id: str
-    session_type: Annotated[str | None, Field(description="null where the old store wrote "
-                                                          "null (G3 chat sessions)")]
+    session_type: Annotated[
+        str | None, Field(description="null where the old store wrote null (G3 chat sessions)")
+    ]
     title: str
     message_count: Annotated[int, Field(description="the counter in session.json")]
     messages_read: Annotated[int, Field(description="messages get_messages returned")]
@@ -583,8 +680,10 @@ class ReadBack(TypedDict):
     sessions: list[SessionReadBack]
     session_count: int
     message_count: Annotated[int, Field(description="messages read, all sessions")]
-    complete: Annotated[bool, Field(description="every session read back exactly as many "
-                                                "messages as its counter says")]
+    complete: Annotated[
+        bool,
+        Field(description="every session read back exactly as many messages as its counter says"),
+    ]
     integrity_issues: list[str]
 
 
@@ -605,25 +704,35 @@ async def migration_read_back(world, p: StoreRef) -> ReadBack:
         for user in users:
             for session in await store.list_sessions(user):
                 messages = await store.get_messages(user, session.session_id)
-                rows.append({"user_id": user, "session_id": session.session_id,
-                             "session_type": session.session_type, "title": session.title,
-                             "message_count": session.message_count,
-                             "messages_read": len(messages)})
+                rows.append(
+                    {
+                        "user_id": user,
+                        "session_id": session.session_id,
+                        "session_type": session.session_type,
+                        "title": session.title,
+                        "message_count": session.message_count,
+                        "messages_read": len(messages),
+                    }
+                )
         issues = [str(issue) for issue in store.check_integrity()]
     finally:
         store.close()
-    return {"users": users, "sessions": rows, "session_count": len(rows),
-            "message_count": sum(r["messages_read"] for r in rows),
-            "complete": all(r["messages_read"] == r["message_count"] for r in rows),
-            "integrity_issues": issues}
+    return {
+        "users": users,
+        "sessions": rows,
+        "session_count": len(rows),
+        "message_count": sum(r["messages_read"] for r in rows),
+        "complete": all(r["messages_read"] == r["message_count"] for r in rows),
+        "integrity_issues": issues,
+    }
 
 
 # -- configuration ------------------------------------------------------------------------
 class ConfigParams(Params):
-    config: dict[str, Any] | None = Field(None, description="an old (upstream v1/v2) config "
-                                                            "as a mapping")
-    preset: str | None = Field(None, description="or an old preset: development, production, "
-                                                 "test")
+    config: dict[str, Any] | None = Field(
+        None, description="an old (upstream v1/v2) config as a mapping"
+    )
+    preset: str | None = Field(None, description="or an old preset: development, production, test")
 
     @model_validator(mode="after")
     def _one_source(self) -> ConfigParams:
@@ -635,8 +744,7 @@ class ConfigParams(Params):
 @closed
 class ConfigFinding(TypedDict):
     key: Annotated[str, Field(description="the old key, dotted")]
-    kind: Annotated[str, Field(description="mapped, renamed, dropped_obsolete, unknown or "
-                                           "invalid")]
+    kind: Annotated[str, Field(description="mapped, renamed, dropped_obsolete, unknown or invalid")]
     detail: str
     line: int | None
 
@@ -650,8 +758,9 @@ class ConfigReport(TypedDict):
     counts: Annotated[dict[str, int], Field(description="findings per kind")]
     unknown_keys: list[str]
     findings: list[ConfigFinding]
-    config: Annotated[JSONValue, FreeForm("the current config's values that differ from the "
-                                          "built-in defaults")]
+    config: Annotated[
+        JSONValue, FreeForm("the current config's values that differ from the built-in defaults")
+    ]
 
 
 @action("migration.config", component="migration")
@@ -661,27 +770,33 @@ async def migration_config(world, p: ConfigParams) -> ConfigReport:
     invalid); the result validates."""
     from flatfile_chat.migration import config as config_migration
 
-    result = (config_migration.migrate_preset(p.preset) if p.preset is not None
-              else config_migration.migrate_config_data(p.config, origin="scenario config"))
+    result = (
+        config_migration.migrate_preset(p.preset)
+        if p.preset is not None
+        else config_migration.migrate_config_data(p.config, origin="scenario config")
+    )
     return result.report()
 
 
 # -- the seed's validator -----------------------------------------------------------------
 class ValidateExisting(Params):
     store: StoreName = "old"
-    config: FFMigrationTestConfigDTO = Field(default_factory=FFMigrationTestConfigDTO,
-                                             description="the seed's migration test config: "
-                                                         "batch size, timeout, flags")
-    generation: OldGeneration = Field("G0", description="what to generate when the store "
-                                                        "holds nothing")
+    config: FFMigrationTestConfigDTO = Field(
+        default_factory=FFMigrationTestConfigDTO,
+        description="the seed's migration test config: batch size, timeout, flags",
+    )
+    generation: OldGeneration = Field(
+        "G0", description="what to generate when the store holds nothing"
+    )
     seed: int | None = Field(None, description="default: the scenario's seed")
 
 
 @closed
 class MigrationStatistics(TypedDict):
     migration_duration_seconds: Annotated[float | None, Field(description="measured")]
-    data_integrity_score: Annotated[float | None, Field(
-        description="share of the integrity checks that passed")]
+    data_integrity_score: Annotated[
+        float | None, Field(description="share of the integrity checks that passed")
+    ]
     rollback_test_success: bool | None
     performance_score: float | None
 
@@ -706,10 +821,13 @@ async def migration_validate_existing_data(world, p: ValidateExisting) -> Migrat
     roll back, compare bytes. The legacy store itself is left as it was."""
     from prism_scenarios.migration_validator import FFMigrationValidator
 
-    validator = FFMigrationValidator(p.config, legacy_path(world, p.store),
-                                     generation=p.generation,
-                                     seed=world.seed if p.seed is None else p.seed,
-                                     clock=world.clock)
+    validator = FFMigrationValidator(
+        p.config,
+        legacy_path(world, p.store),
+        generation=p.generation,
+        seed=world.seed if p.seed is None else p.seed,
+        clock=world.clock,
+    )
     result = await validator.validate_existing_data_migration()
     result["issues_found"] = [_relative_text(world, t) for t in result["issues_found"]]
     return result
@@ -717,8 +835,9 @@ async def migration_validate_existing_data(world, p: ValidateExisting) -> Migrat
 
 class ValidateConfiguration(Params):
     config: FFMigrationTestConfigDTO = Field(default_factory=FFMigrationTestConfigDTO)
-    old_config: dict[str, Any] | None = Field(None, description="an old config; default: "
-                                                                "every old preset")
+    old_config: dict[str, Any] | None = Field(
+        None, description="an old config; default: every old preset"
+    )
 
 
 @closed
@@ -733,8 +852,9 @@ class ConfigurationValidation(TypedDict):
 
 
 @action("migration.validate_configuration", component="migration")
-async def migration_validate_configuration(world, p: ValidateConfiguration
-                                           ) -> ConfigurationValidation:
+async def migration_validate_configuration(
+    world, p: ValidateConfiguration
+) -> ConfigurationValidation:
     """Run ``FFMigrationValidator.validate_configuration_migration`` on an old config (or
     every old preset)."""
     from prism_scenarios.migration_validator import FFMigrationValidator

@@ -59,8 +59,9 @@ class OutputField:
 
 def is_model(t: Any) -> bool:
     """A type with named fields: pydantic model, TypedDict or dataclass."""
-    return isinstance(t, type) and (issubclass(t, BaseModel) or is_typeddict(t)
-                                    or dataclasses.is_dataclass(t))
+    return isinstance(t, type) and (
+        issubclass(t, BaseModel) or is_typeddict(t) or dataclasses.is_dataclass(t)
+    )
 
 
 def _strip(t: Any) -> Any:
@@ -96,27 +97,33 @@ def notes(t: Any) -> list[str]:
 
 
 def _description(t: Any) -> str:
-    described = [m.description for m in _metadata(t)
-                 if isinstance(m, FieldInfo) and m.description]
+    described = [m.description for m in _metadata(t) if isinstance(m, FieldInfo) and m.description]
     return described[0] if described else free_form(t) or ""
 
 
 def fields(model: type) -> list[OutputField]:
     """The named fields of a model, in declaration order."""
     if issubclass(model, BaseModel):
-        return [OutputField(name, info.annotation, True,
-                            info.description or "; ".join(notes(info.annotation)))
-                for name, info in model.model_fields.items()]
+        return [
+            OutputField(
+                name, info.annotation, True, info.description or "; ".join(notes(info.annotation))
+            )
+            for name, info in model.model_fields.items()
+        ]
     if is_typeddict(model):
         # Read NotRequired from the hints: with postponed annotations __required_keys__ is
         # wrong on Python 3.11 (pydantic reads the hints too).
         hints = typing.get_type_hints(model, include_extras=True)
         total = getattr(model, "__total__", True)
-        return [OutputField(name, hint, _always(hint, total), "; ".join(notes(hint)))
-                for name, hint in hints.items()]
+        return [
+            OutputField(name, hint, _always(hint, total), "; ".join(notes(hint)))
+            for name, hint in hints.items()
+        ]
     hints = typing.get_type_hints(model, include_extras=True)
-    return [OutputField(f.name, hints[f.name], True, "; ".join(notes(hints[f.name])))
-            for f in dataclasses.fields(model)]
+    return [
+        OutputField(f.name, hints[f.name], True, "; ".join(notes(hints[f.name])))
+        for f in dataclasses.fields(model)
+    ]
 
 
 def _always(hint: Any, total: bool) -> bool:
@@ -174,8 +181,11 @@ def principal_model(t: Any) -> type | None:
             return principal_model(present[0])
         # A model or its extensions (e.g. a result, or the result plus what was remembered):
         # the base is what every variant has.
-        bases = [m for m in present if is_model(m)
-                 and all(is_model(o) and issubclass(o, m) for o in present)]
+        bases = [
+            m
+            for m in present
+            if is_model(m) and all(is_model(o) and issubclass(o, m) for o in present)
+        ]
         return bases[0] if bases else None
     if origin in (list, tuple, set, frozenset) and args:
         return principal_model(args[0]) if len(set(args) - {Ellipsis}) == 1 else None
@@ -202,8 +212,11 @@ def models_in(t: Any) -> list[type]:
 def variants(t: Any) -> list[type]:
     """The other models of a union whose principal model they extend."""
     principal = principal_model(t)
-    return [m for m in models_in(t) if principal is not None and m is not principal
-            and issubclass(m, principal)]
+    return [
+        m
+        for m in models_in(t)
+        if principal is not None and m is not principal and issubclass(m, principal)
+    ]
 
 
 def added_fields(model: type, base: type) -> list[OutputField]:

@@ -26,8 +26,12 @@ from prism_scenarios.world import component_factory
 
 @component_factory("panel_session")
 def _panels(world) -> FFPanelSessionManager:
-    return FFPanelSessionManager(world.store, memory=world.manager("memory_layer"),
-                                 audit=world.audit, metrics=world.manager("analytics"))
+    return FFPanelSessionManager(
+        world.store,
+        memory=world.manager("memory_layer"),
+        audit=world.audit,
+        metrics=world.manager("analytics"),
+    )
 
 
 def _manager(world) -> FFPanelSessionManager:
@@ -52,15 +56,20 @@ class PanelConfig(TypedDict):
     status: Annotated[str, Field(description="active or ended")]
     ended_at: str | None
     owner_user_id: str | None
-    metadata: Annotated[dict[str, JSONValue], Field(
-        description="session_config keys that are not settings (title, topic, description)")]
+    metadata: Annotated[
+        dict[str, JSONValue],
+        Field(description="session_config keys that are not settings (title, topic, description)"),
+    ]
     participants: list[FFPanelParticipantDTO]
-    config: Annotated[FFPanelSessionConfigDTO, Field(description="the settings pinned at "
-                                                                 "creation")]
-    session_rules: Annotated[dict[str, bool | int | None], Field(
-        description="rules derived from the session type: max_message_length, "
-                    "enable_turn_taking, max_consecutive_messages, require_alternating_turns, "
-                    "... (a debate, brainstorm or decision adds its own)")]
+    config: Annotated[FFPanelSessionConfigDTO, Field(description="the settings pinned at creation")]
+    session_rules: Annotated[
+        dict[str, bool | int | None],
+        Field(
+            description="rules derived from the session type: max_message_length, "
+            "enable_turn_taking, max_consecutive_messages, require_alternating_turns, "
+            "... (a debate, brainstorm or decision adds its own)"
+        ),
+    ]
 
 
 @closed
@@ -69,25 +78,32 @@ class PanelEnd(TypedDict):
     panel_id: str
     ended_at: str
     final_analytics: FFPanelAnalyticsDTO
-    session_summary: Annotated[str | None, Field(
-        description="null unless generate_session_summaries")]
+    session_summary: Annotated[
+        str | None, Field(description="null unless generate_session_summaries")
+    ]
 
 
 class PanelCreate(Params):
     panel_id: str = Field(description="the new panel's id (folder panel_sessions/{panel_id}/)")
-    session_type: str = Field(description="multi_persona, ai_debate, focus_group, brainstorm, "
-                                          "expert_consultation or decision_making")
+    session_type: str = Field(
+        description="multi_persona, ai_debate, focus_group, brainstorm, "
+        "expert_consultation or decision_making"
+    )
     participants: list[dict[str, Any]] = Field(
         description="participant records: participant_id, display_name, role (moderator, "
-                    "expert, advocate, critic, observer, facilitator), can_moderate, can_vote, "
-                    "expertise_areas, persona_id, kb_ids ...")
-    owner_user_id: str | None = Field(None, description="user whose memory layer receives "
-                                                        "the insights (stored in "
-                                                        "panel_config.json)")
+        "expert, advocate, critic, observer, facilitator), can_moderate, can_vote, "
+        "expertise_areas, persona_id, kb_ids ..."
+    )
+    owner_user_id: str | None = Field(
+        None,
+        description="user whose memory layer receives the insights (stored in panel_config.json)",
+    )
     session_config: dict[str, Any] = Field(
-        default_factory=dict, description="overrides of any panel_session setting "
-                                          "(consensus_threshold, auto_capture_insights ...) "
-                                          "plus title, topic, description")
+        default_factory=dict,
+        description="overrides of any panel_session setting "
+        "(consensus_threshold, auto_capture_insights ...) "
+        "plus title, topic, description",
+    )
 
 
 @action("panel.create", component="panel_session")
@@ -134,11 +150,13 @@ class PanelSay(Params):
     participant_id: str
     content: str
     message_type: str = "conversation"
-    reply_to: str | None = Field(None, description="message_id this message replies to "
-                                                   "(same thread)")
-    metadata: dict[str, Any] = Field(default_factory=dict,
-                                     description="topic_tags, urgency_level, position, "
-                                                 "routing_id (reply to a delegation) ...")
+    reply_to: str | None = Field(
+        None, description="message_id this message replies to (same thread)"
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="topic_tags, urgency_level, position, routing_id (reply to a delegation) ...",
+    )
 
 
 @action("panel.say", component="panel_session")
@@ -147,10 +165,14 @@ async def panel_say(world, p: PanelSay) -> FFPanelMessageDTO:
     pass (a refusal writes nothing). A message naming a detection keyword is also captured as
     an insight (and copied to the owner's memory)."""
     manager = _manager(world)
-    message = await manager.add_panel_message(p.panel_id, p.participant_id, p.content,
-                                              p.message_type, p.reply_to, p.metadata)
-    auto = [i for i in await manager.get_panel_insights(p.panel_id)
-            if i.metadata.get("source_message_id") == message.message_id]
+    message = await manager.add_panel_message(
+        p.panel_id, p.participant_id, p.content, p.message_type, p.reply_to, p.metadata
+    )
+    auto = [
+        i
+        for i in await manager.get_panel_insights(p.panel_id)
+        if i.metadata.get("source_message_id") == message.message_id
+    ]
     for insight in auto:
         _memory_copied(world, insight)
     return message
@@ -167,8 +189,9 @@ class PanelMessages(Params):
 @action("panel.messages", component="panel_session")
 async def panel_messages(world, p: PanelMessages) -> list[FFPanelMessageDTO]:
     """The last ``limit`` matching messages, oldest first (``response_count`` computed)."""
-    return await _manager(world).get_panel_messages(p.panel_id, p.limit, p.participant,
-                                                    p.message_type, p.thread_id)
+    return await _manager(world).get_panel_messages(
+        p.panel_id, p.limit, p.participant, p.message_type, p.thread_id
+    )
 
 
 # -- insights ---------------------------------------------------------------------------
@@ -177,13 +200,16 @@ class PanelInsight(Params):
     content: str
     insight_type: str = Field("insight", description="decision and consensus are decisions")
     context_message_ids: list[str] = Field(default_factory=list)
-    positions: dict[str, str] = Field(default_factory=dict,
-                                      description="participant_id -> stated position "
-                                                  "(consensus is computed from these)")
-    metadata: dict[str, Any] = Field(default_factory=dict,
-                                     description="impact_level, deadline, summary, "
-                                                 "decision_text, related_insights, "
-                                                 "follow_up_required")
+    positions: dict[str, str] = Field(
+        default_factory=dict,
+        description="participant_id -> stated position (consensus is computed from these)",
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="impact_level, deadline, summary, "
+        "decision_text, related_insights, "
+        "follow_up_required",
+    )
 
 
 @action("panel.insight", component="panel_session")
@@ -192,8 +218,13 @@ async def panel_insight(world, p: PanelInsight) -> FFPanelInsightDTO:
     decisions, decision_history.json), then copy it into the owner's memory layer
     (``users/{owner}/memory_layers/{memory_layer_for_insights}.jsonl``)."""
     insight = await _manager(world).capture_panel_insight(
-        p.panel_id, p.content, p.insight_type, p.context_message_ids, p.positions,
-        metadata=p.metadata)
+        p.panel_id,
+        p.content,
+        p.insight_type,
+        p.context_message_ids,
+        p.positions,
+        metadata=p.metadata,
+    )
     _memory_copied(world, insight)
     return insight
 
@@ -207,8 +238,7 @@ class PanelInsights(Params):
 @action("panel.insights", component="panel_session")
 async def panel_insights(world, p: PanelInsights) -> list[FFPanelInsightDTO]:
     """Stored insights, in capture order."""
-    return await _manager(world).get_panel_insights(p.panel_id, p.insight_type,
-                                                    p.decisions_only)
+    return await _manager(world).get_panel_insights(p.panel_id, p.insight_type, p.decisions_only)
 
 
 @action("panel.analytics", component="panel_session")
@@ -222,11 +252,14 @@ class PanelRoute(Params):
     panel_id: str
     content: str = Field(description="the message to delegate")
     confidences: dict[str, float] | None = Field(
-        None, description="participant_id -> confidence (scripted judgement); derived from "
-                          "expertise_areas if unset")
+        None,
+        description="participant_id -> confidence (scripted judgement); derived from "
+        "expertise_areas if unset",
+    )
     message_id: str | None = None
-    threshold: float | None = Field(None, description="defaults to the panel's "
-                                                      "delegation_confidence_threshold")
+    threshold: float | None = Field(
+        None, description="defaults to the panel's delegation_confidence_threshold"
+    )
 
 
 @action("panel.route", component="panel_session")
@@ -234,8 +267,12 @@ async def panel_route(world, p: PanelRoute) -> FFPanelRoutingDTO:
     """Choose who answers (the best expert at or above the threshold, else the fallback
     participant) and append the decision to ``routing/routing_decisions.jsonl``."""
     return await _manager(world).route_panel_message(
-        p.panel_id, p.content, confidences=p.confidences, message_id=p.message_id,
-        threshold=p.threshold)
+        p.panel_id,
+        p.content,
+        confidences=p.confidences,
+        message_id=p.message_id,
+        threshold=p.threshold,
+    )
 
 
 @action("panel.routes", component="panel_session")

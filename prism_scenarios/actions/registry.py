@@ -37,8 +37,18 @@ from pydantic import BaseModel, ConfigDict
 ENTRY_POINT_GROUP = "prism_scenarios.actions"
 
 # The SUT components an action can exercise (use-case bookkeeping counts these).
-COMPONENTS = ("storage", "documents", "personas", "memory_layer", "knowledge_base",
-              "panel_session", "tool_execution", "analytics", "migration", "runner")
+COMPONENTS = (
+    "storage",
+    "documents",
+    "personas",
+    "memory_layer",
+    "knowledge_base",
+    "panel_session",
+    "tool_execution",
+    "analytics",
+    "migration",
+    "runner",
+)
 
 
 class Params(BaseModel):
@@ -68,8 +78,9 @@ def exactly_one(params: BaseModel, *keys: str) -> None:
     The ``ValueError`` becomes a bad-parameters scenario error naming the keys."""
     given = [key for key in keys if getattr(params, key) is not None]
     if len(given) != 1:
-        raise ValueError(f"give exactly one of {', '.join(keys)} (given: "
-                         f"{', '.join(given) or 'none'})")
+        raise ValueError(
+            f"give exactly one of {', '.join(keys)} (given: {', '.join(given) or 'none'})"
+        )
 
 
 ActionFn = Callable[[Any, Any], Awaitable[Any]]
@@ -100,8 +111,9 @@ class ActionRegistry:
     def register(self, action: Action) -> None:
         existing = self._actions.get(action.name)
         if existing is not None and existing.fn is not action.fn:
-            raise ValueError(f"action {action.name!r} is defined twice: in {existing.module} "
-                             f"and {action.module}")
+            raise ValueError(
+                f"action {action.name!r} is defined twice: in {existing.module} and {action.module}"
+            )
         self._actions[action.name] = action
 
     def get(self, name: str) -> Action | None:
@@ -125,8 +137,9 @@ _loaded = False
 _NOT_ACTION_MODULES = frozenset({"registry", "outputs"})
 
 
-def action(name: str, *, component: str, also: Iterable[str] = (),
-           registry: ActionRegistry | None = None) -> Callable[[ActionFn], ActionFn]:
+def action(
+    name: str, *, component: str, also: Iterable[str] = (), registry: ActionRegistry | None = None
+) -> Callable[[ActionFn], ActionFn]:
     """Register ``fn`` as action ``name``; its second parameter's annotation is the model."""
     if component not in COMPONENTS:
         raise ValueError(f"unknown component {component!r} (allowed: {', '.join(COMPONENTS)})")
@@ -140,15 +153,27 @@ def action(name: str, *, component: str, also: Iterable[str] = (),
         if not (isinstance(params, type) and issubclass(params, Params)):
             raise TypeError(f"action {name!r}: signature must be (world, params: <Params model>)")
         if "return" not in hints:
-            raise TypeError(f"action {name!r} needs a return annotation (its output model, "
-                            "shown in the catalog; '-> None' if it returns nothing)")
+            raise TypeError(
+                f"action {name!r} needs a return annotation (its output model, "
+                "shown in the catalog; '-> None' if it returns nothing)"
+            )
         doc = inspect.cleandoc(fn.__doc__ or "").strip()
         if not doc:
             raise TypeError(f"action {name!r} needs a docstring (it becomes its documentation)")
-        (registry if registry is not None else REGISTRY).register(Action(
-            name=name, fn=fn, params=params, component=component, description=doc,
-            module=fn.__module__, extra_components=tuple(also), output=hints["return"]))
+        (registry if registry is not None else REGISTRY).register(
+            Action(
+                name=name,
+                fn=fn,
+                params=params,
+                component=component,
+                description=doc,
+                module=fn.__module__,
+                extra_components=tuple(also),
+                output=hints["return"],
+            )
+        )
         return fn
+
     return decorate
 
 

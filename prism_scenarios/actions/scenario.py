@@ -33,13 +33,13 @@ class ClockAdvance(Params):
 async def clock_advance(world, p: ClockAdvance) -> str:
     """Move the scenario clock forward ("25 hours pass"); returns the new time."""
     try:
-        when = world.clock.advance(days=p.days, hours=p.hours, minutes=p.minutes,
-                                   seconds=p.seconds)
+        when = world.clock.advance(days=p.days, hours=p.hours, minutes=p.minutes, seconds=p.seconds)
     except OverflowError:  # timedelta or datetime out of range (year 9999 at most)
         raise ScenarioError(
             f"clock.advance: days={p.days}, hours={p.hours}, minutes={p.minutes}, "
             f"seconds={p.seconds} would move the clock from "
-            f"{world.clock.now().isoformat()} past the largest time (year 9999)") from None
+            f"{world.clock.now().isoformat()} past the largest time (year 9999)"
+        ) from None
     return when.isoformat(timespec="microseconds")
 
 
@@ -110,22 +110,24 @@ MAX_REPEAT_LENGTH = 16 * 1024 * 1024  # a runner-side cap: no scenario needs mor
 
 class TextRepeat(Params):
     text: str = Field(min_length=1, description="the piece to repeat")
-    length: int = Field(ge=0, le=MAX_REPEAT_LENGTH, json_schema_extra=fuzz_max(65536),
-                        description="exact length of the returned text, in characters (at "
-                                    "most 16 Mi)")
+    length: int = Field(
+        ge=0,
+        le=MAX_REPEAT_LENGTH,
+        json_schema_extra=fuzz_max(65536),
+        description="exact length of the returned text, in characters (at most 16 Mi)",
+    )
 
 
 @action("text.repeat", component="runner")
 async def text_repeat(world, p: TextRepeat) -> str:
     """A deterministic text of exactly ``length`` characters made of ``text`` repeated (to
     save and feed to a tool, e.g. past ``max_tool_result_length``)."""
-    return (p.text * (p.length // len(p.text) + 1))[:p.length]
+    return (p.text * (p.length // len(p.text) + 1))[: p.length]
 
 
 @closed
 class Restarted(TypedDict):
-    dropped: Annotated[list[str], Field(description="the components whose managers were "
-                                                    "dropped")]
+    dropped: Annotated[list[str], Field(description="the components whose managers were dropped")]
 
 
 @action("world.restart", component="runner")

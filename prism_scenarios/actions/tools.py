@@ -68,8 +68,7 @@ class ToolStatistics(TypedDict):
     total_executions: Annotated[int, Field(description="every attempt, refusals included")]
     successful_executions: int
     last_execution: str | None
-    average_execution_time: Annotated[float, Field(description="seconds, over successful "
-                                                               "runs")]
+    average_execution_time: Annotated[float, Field(description="seconds, over successful runs")]
 
 
 @closed
@@ -94,11 +93,13 @@ async def tools_init(world, p: ToolsUser) -> ToolRegistryDocument:
 
 class ToolsRegister(Params):
     user_id: str
-    tool: dict[str, Any] = Field(description="the definition: tool_id, name, category, "
-                                             "security_risk_level, parameters_schema (JSON "
-                                             "Schema), implementation {kind: builtin|command, "
-                                             "handler, fixed_parameters, command, fixed_args}, "
-                                             "supported_modes, cacheable ...")
+    tool: dict[str, Any] = Field(
+        description="the definition: tool_id, name, category, "
+        "security_risk_level, parameters_schema (JSON "
+        "Schema), implementation {kind: builtin|command, "
+        "handler, fixed_parameters, command, fixed_args}, "
+        "supported_modes, cacheable ..."
+    )
 
 
 @action("tools.register", component="tool_execution")
@@ -129,16 +130,18 @@ async def tools_get(world, p: ToolsRef) -> FFToolDefinitionDTO:
 class ToolsAvailable(Params):
     user_id: str
     category_filter: str | None = Field(None, description="only this category")
-    security_level: str | None = Field(None, description="highest security_risk_level "
-                                                         "(low, medium, high, critical)")
+    security_level: str | None = Field(
+        None, description="highest security_risk_level (low, medium, high, critical)"
+    )
 
 
 @action("tools.available", component="tool_execution")
 async def tools_available(world, p: ToolsAvailable) -> list[FFToolDefinitionDTO]:
     """Tools the user's policy lets run (category allowed, not blocked, estimated duration
     within ``max_execution_time_seconds``), sorted by id."""
-    return await _registry(world).get_available_tools(p.user_id, p.category_filter,
-                                                      p.security_level)
+    return await _registry(world).get_available_tools(
+        p.user_id, p.category_filter, p.security_level
+    )
 
 
 @action("tools.policy", component="tool_execution")
@@ -149,11 +152,13 @@ async def tools_policy(world, p: ToolsUser) -> FFToolSecurityPolicyDTO:
 
 class ToolsUpdatePolicy(Params):
     user_id: str
-    changes: dict[str, Any] = Field(description="policy fields to change: allowed_categories, "
-                                                "blocked_tools, require_approval, "
-                                                "max_executions_per_hour, cooldown_seconds, "
-                                                "max_concurrent_executions, "
-                                                "max_execution_time_seconds ...")
+    changes: dict[str, Any] = Field(
+        description="policy fields to change: allowed_categories, "
+        "blocked_tools, require_approval, "
+        "max_executions_per_hour, cooldown_seconds, "
+        "max_concurrent_executions, "
+        "max_execution_time_seconds ..."
+    )
     changed_by: str = "scenario"
 
 
@@ -162,8 +167,9 @@ async def tools_update_policy(world, p: ToolsUpdatePolicy) -> FFToolSecurityPoli
     """Change the user's policy (validated as a whole; a refused change writes nothing); the
     change is appended to ``security_events`` in ``security_policies.json`` and audited.
     Returns the new policy."""
-    return await _registry(world).update_security_policy(p.user_id, p.changes,
-                                                         changed_by=p.changed_by)
+    return await _registry(world).update_security_policy(
+        p.user_id, p.changes, changed_by=p.changed_by
+    )
 
 
 # -- execution --------------------------------------------------------------------------------
@@ -172,11 +178,15 @@ class ToolRequest(Params):
     tool_id: str
     parameters: dict[str, Any] = Field(default_factory=dict)
     session_id: str | None = None
-    execution_mode: str | None = Field(None, description="sandbox (default), restricted, "
-                                                         "trusted or read_only")
-    timeout_seconds: float | None = Field(None, description="wall-clock limit of a command "
-                                                            "(checked against the policy's "
-                                                            "max_execution_time_seconds)")
+    execution_mode: str | None = Field(
+        None, description="sandbox (default), restricted, trusted or read_only"
+    )
+    timeout_seconds: float | None = Field(
+        None,
+        description="wall-clock limit of a command "
+        "(checked against the policy's "
+        "max_execution_time_seconds)",
+    )
     cache_result: bool | None = None
     include_debug_info: bool | None = None
     async_execution: bool | None = None
@@ -186,20 +196,36 @@ class ToolRequest(Params):
     conversation_context: list[dict[str, Any]] | None = None
     previous_tool_results: list[dict[str, Any]] | None = None
     execution_id: str | None = None
-    request_user_id: str | None = Field(None, description="user_id written inside the request "
-                                                          "(a different one is refused)")
+    request_user_id: str | None = Field(
+        None, description="user_id written inside the request (a different one is refused)"
+    )
 
 
-_REQUEST_FIELDS = ("tool_id", "parameters", "session_id", "execution_mode", "timeout_seconds",
-                   "cache_result", "include_debug_info", "async_execution", "requested_by",
-                   "priority", "user_intent", "conversation_context", "previous_tool_results",
-                   "execution_id")
+_REQUEST_FIELDS = (
+    "tool_id",
+    "parameters",
+    "session_id",
+    "execution_mode",
+    "timeout_seconds",
+    "cache_result",
+    "include_debug_info",
+    "async_execution",
+    "requested_by",
+    "priority",
+    "user_intent",
+    "conversation_context",
+    "previous_tool_results",
+    "execution_id",
+)
 
 
 def _request(p: ToolRequest) -> dict[str, Any]:
     """Only the fields the scenario gave, so the executor applies its own defaults."""
-    request = {name: getattr(p, name) for name in _REQUEST_FIELDS
-               if name in p.model_fields_set or name in ("tool_id", "parameters")}
+    request = {
+        name: getattr(p, name)
+        for name in _REQUEST_FIELDS
+        if name in p.model_fields_set or name in ("tool_id", "parameters")
+    }
     if p.request_user_id is not None:
         request["user_id"] = p.request_user_id
     return request
@@ -207,10 +233,12 @@ def _request(p: ToolRequest) -> dict[str, Any]:
 
 class ToolsExecute(ToolRequest):
     remember: dict[str, Any] | None = Field(
-        None, description="on success, also add a memory item about the result: layer "
-                          "(default short_term), content (default the result text), "
-                          "context_type (default insight), relevance_score, topic_tags ...; "
-                          "metadata gets tool_id, execution_id and result_hash")
+        None,
+        description="on success, also add a memory item about the result: layer "
+        "(default short_term), content (default the result text), "
+        "context_type (default insight), relevance_score, topic_tags ...; "
+        "metadata gets tool_id, execution_id and result_hash",
+    )
 
 
 def result_text(data: Any) -> str:
@@ -223,13 +251,17 @@ def result_text(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-async def _remember(world, p: ToolsExecute,
-                    result: FFToolExecutionResultDTO) -> FFMemoryContextDTO:
+async def _remember(world, p: ToolsExecute, result: FFToolExecutionResultDTO) -> FFMemoryContextDTO:
     world.touch("memory_layer")
     spec = dict(p.remember or {})
     return await _executor(world).remember_result(
-        p.user_id, result, world.manager("memory_layer"),
-        layer=spec.pop("layer", "short_term"), session_id=p.session_id, **spec)
+        p.user_id,
+        result,
+        world.manager("memory_layer"),
+        layer=spec.pop("layer", "short_term"),
+        session_id=p.session_id,
+        **spec,
+    )
 
 
 class RememberedExecution(FFToolExecutionResultDTO):
@@ -239,8 +271,7 @@ class RememberedExecution(FFToolExecutionResultDTO):
 
 
 @action("tools.execute", component="tool_execution")
-async def tools_execute(world, p: ToolsExecute
-                        ) -> FFToolExecutionResultDTO | RememberedExecution:
+async def tools_execute(world, p: ToolsExecute) -> FFToolExecutionResultDTO | RememberedExecution:
     """Run one tool request through the policy checks (not found, blocked, category,
     approval, parameters, rate limit, concurrency, cooldown, timeout limit), the cache and the
     handler (built-ins in-process, commands in the sandbox). Every attempt, denied ones too,
@@ -275,12 +306,13 @@ async def tools_validate(world, p: ToolsValidate) -> RequestCheck:
 class ToolsRepeat(Params):
     user_id: str
     tool_id: str
-    parameters: dict[str, Any] = Field(default_factory=dict, description="'{n}' in a string "
-                                                                         "value becomes the "
-                                                                         "repetition number")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="'{n}' in a string value becomes the repetition number"
+    )
     times: int = Field(description="how many executions", json_schema_extra=fuzz_max(5))
-    advance_seconds: float = Field(0, description="move the scenario clock this far after "
-                                                  "each execution (e.g. the cooldown)")
+    advance_seconds: float = Field(
+        0, description="move the scenario clock this far after each execution (e.g. the cooldown)"
+    )
     session_id: str | None = None
 
 
@@ -325,29 +357,40 @@ async def tools_repeat(world, p: ToolsRepeat) -> Repetitions:
         if p.session_id is not None:
             request["session_id"] = p.session_id
         result = await executor.execute_tool(p.user_id, request)
-        executions.append({"n": n, "execution_id": result.execution_id,
-                           "success": result.success,
-                           "cached_result": result.cached_result,
-                           "error_message": result.error_message})
+        executions.append(
+            {
+                "n": n,
+                "execution_id": result.execution_id,
+                "success": result.success,
+                "cached_result": result.cached_result,
+                "error_message": result.error_message,
+            }
+        )
         if p.advance_seconds:
             world.clock.advance(seconds=p.advance_seconds)
-    return {"attempts": len(executions),
-            "succeeded": sum(1 for e in executions if e["success"]),
-            "failed": sum(1 for e in executions if not e["success"]),
-            "cached": sum(1 for e in executions if e["cached_result"]),
-            "error_messages": sorted({e["error_message"] for e in executions
-                                      if e["error_message"]}),
-            "executions": executions}
+    return {
+        "attempts": len(executions),
+        "succeeded": sum(1 for e in executions if e["success"]),
+        "failed": sum(1 for e in executions if not e["success"]),
+        "cached": sum(1 for e in executions if e["cached_result"]),
+        "error_messages": sorted({e["error_message"] for e in executions if e["error_message"]}),
+        "executions": executions,
+    }
 
 
 class ToolsConcurrently(Params):
     user_id: str
-    requests: list[dict[str, Any]] = Field(description="tool requests (tool_id, parameters, "
-                                                       "timeout_seconds ...); the first "
-                                                       "should run long enough to overlap")
-    overlap_within_seconds: float = Field(5.0, ge=0, json_schema_extra=REAL_TIME_WAIT,
-                                          description="real-time limit for a request to "
-                                                      "take its execution slot")
+    requests: list[dict[str, Any]] = Field(
+        description="tool requests (tool_id, parameters, "
+        "timeout_seconds ...); the first "
+        "should run long enough to overlap"
+    )
+    overlap_within_seconds: float = Field(
+        5.0,
+        ge=0,
+        json_schema_extra=REAL_TIME_WAIT,
+        description="real-time limit for a request to take its execution slot",
+    )
 
 
 def _slots_held(executor: FFToolExecutionManager, user_id: str, limit: int) -> int:
@@ -361,8 +404,7 @@ def _slots_held(executor: FFToolExecutionManager, user_id: str, limit: int) -> i
 
 
 @action("tools.execute_concurrently", component="tool_execution")
-async def tools_execute_concurrently(world, p: ToolsConcurrently
-                                     ) -> list[FFToolExecutionResultDTO]:
+async def tools_execute_concurrently(world, p: ToolsConcurrently) -> list[FFToolExecutionResultDTO]:
     """Run requests at the same time, each in its own thread, starting each one only once
     the previous one holds an execution slot (or has finished), so the overlap is certain;
     returns the results in request order."""
@@ -371,19 +413,24 @@ async def tools_execute_concurrently(world, p: ToolsConcurrently
     tasks: list[asyncio.Future[Any]] = []
     for request in p.requests:
         held = _slots_held(executor, p.user_id, limit)
-        tasks.append(asyncio.ensure_future(
-            asyncio.to_thread(executor.execute_sync, p.user_id, request)))
+        tasks.append(
+            asyncio.ensure_future(asyncio.to_thread(executor.execute_sync, p.user_id, request))
+        )
         deadline = time.monotonic() + p.overlap_within_seconds
-        while (not tasks[-1].done() and _slots_held(executor, p.user_id, limit) <= held
-               and time.monotonic() < deadline):
+        while (
+            not tasks[-1].done()
+            and _slots_held(executor, p.user_id, limit) <= held
+            and time.monotonic() < deadline
+        ):
             await asyncio.sleep(0.01)
     return list(await asyncio.gather(*tasks))
 
 
 class ToolsChain(Params):
     user_id: str
-    steps: list[dict[str, Any]] = Field(description="tool requests in order (tool_id, "
-                                                    "parameters, session_id ...)")
+    steps: list[dict[str, Any]] = Field(
+        description="tool requests in order (tool_id, parameters, session_id ...)"
+    )
     chain_id: str | None = None
 
 
@@ -401,23 +448,31 @@ class ToolsApprove(Params):
     user_id: str
     approval_id: str | None = Field(None, description="a pending request to approve")
     tool_id: str | None = Field(None, description="grant this tool up front instead")
-    parameters: dict[str, Any] | None = Field(None, description="pin the grant to these "
-                                                                "parameters (any if unset)")
+    parameters: dict[str, Any] | None = Field(
+        None, description="pin the grant to these parameters (any if unset)"
+    )
     approved_by: str = "scenario"
     uses: int | None = Field(None, description="executions allowed (default 1)")
-    ttl_seconds: float | None = Field(None, description="validity by the scenario clock "
-                                                        "(default 3600)")
+    ttl_seconds: float | None = Field(
+        None, description="validity by the scenario clock (default 3600)"
+    )
 
 
 @action("tools.approve", component="tool_execution")
 async def tools_approve(world, p: ToolsApprove) -> FFToolApprovalDTO:
     """Approve a pending request (``approval_id``) or grant ``tool_id`` up front, in
     ``users/{u}/tools/approvals.json``; audited (``tool_approval_granted``)."""
-    extra = {name: getattr(p, name) for name in ("uses", "ttl_seconds")
-             if getattr(p, name) is not None}
-    return await _executor(world).approve(p.user_id, p.approval_id, tool_id=p.tool_id,
-                                          parameters=p.parameters, approved_by=p.approved_by,
-                                          **extra)
+    extra = {
+        name: getattr(p, name) for name in ("uses", "ttl_seconds") if getattr(p, name) is not None
+    }
+    return await _executor(world).approve(
+        p.user_id,
+        p.approval_id,
+        tool_id=p.tool_id,
+        parameters=p.parameters,
+        approved_by=p.approved_by,
+        **extra,
+    )
 
 
 class ToolsReject(Params):
@@ -429,8 +484,9 @@ class ToolsReject(Params):
 @action("tools.reject", component="tool_execution")
 async def tools_reject(world, p: ToolsReject) -> FFToolApprovalDTO:
     """Reject an approval request (status ``rejected``, no uses left); audited."""
-    return await _executor(world).reject_approval(p.user_id, p.approval_id,
-                                                  rejected_by=p.rejected_by)
+    return await _executor(world).reject_approval(
+        p.user_id, p.approval_id, rejected_by=p.rejected_by
+    )
 
 
 class ToolsApprovals(Params):
@@ -473,12 +529,18 @@ class HistoryLine(TypedDict):
     truncated: bool
     exit_code: int | None
     resource_violations: list[str]
-    memory_used_mb: NotRequired[Annotated[float, Field(
-        description="with tool_execution.record_measured_usage")]]
-    cpu_usage_percent: NotRequired[Annotated[float, Field(
-        description="with tool_execution.record_measured_usage")]]
-    output_preview: NotRequired[Annotated[str, Field(
-        description="with the policy's log_tool_outputs: the start of the result text")]]
+    memory_used_mb: NotRequired[
+        Annotated[float, Field(description="with tool_execution.record_measured_usage")]
+    ]
+    cpu_usage_percent: NotRequired[
+        Annotated[float, Field(description="with tool_execution.record_measured_usage")]
+    ]
+    output_preview: NotRequired[
+        Annotated[
+            str,
+            Field(description="with the policy's log_tool_outputs: the start of the result text"),
+        ]
+    ]
     approval_id: NotRequired[Annotated[str, Field(description="the approval it consumed")]]
     chain_id: NotRequired[str]
     chain_step: NotRequired[int]
@@ -523,8 +585,7 @@ class ToolMetrics(TypedDict):
 async def tools_metrics(world, p: ToolsMetrics) -> ToolMetrics:
     """Performance summary from ``performance_metrics.jsonl`` (attempts, executions, denied,
     success and cache-hit rates, times, sizes) over the period (default 30 days)."""
-    extra = ({"time_period_days": p.time_period_days}
-             if p.time_period_days is not None else {})
+    extra = {"time_period_days": p.time_period_days} if p.time_period_days is not None else {}
     return await _executor(world).get_performance_metrics(p.user_id, p.tool_id, **extra)
 
 
@@ -544,10 +605,10 @@ async def tools_statistics(world, p: ToolsUser) -> dict[str, ToolStatistics]:
 
 # -- evidence outside the store: sandbox folders, processes, hashes ----------------------------
 class SandboxDirs(Params):
-    exclude: list[str] = Field(default_factory=list, description="names to leave out, "
-                                                                 "typically the entries "
-                                                                 "saved earlier ('what is "
-                                                                 "new since')")
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="names to leave out, typically the entries saved earlier ('what is new since')",
+    )
 
 
 @closed
@@ -566,21 +627,33 @@ async def tools_sandbox_dirs(world, p: SandboxDirs) -> SandboxListing:
     root = world.sandbox_root
     if not root.is_dir():
         return {"exists": False, "entries": []}
-    return {"exists": True,
-            "entries": sorted(n for n in os.listdir(root)
-                              if not n.startswith(".") and n not in p.exclude)}
+    return {
+        "exists": True,
+        "entries": sorted(
+            n for n in os.listdir(root) if not n.startswith(".") and n not in p.exclude
+        ),
+    }
 
 
 class ToolsProcesses(Params):
-    cmdline: list[str] = Field(min_length=1, description="exact argument vector, e.g. "
-                                                         "[sleep, '9.137'] (kernel threads, "
-                                                         "whose vector is empty, never match)")
-    uid: int | None = Field(None, description="only processes of this real uid, e.g. the "
-                                              "run's debug_information.sandbox_uid (any uid "
-                                              "if null)")
-    wait_seconds: float = Field(3.0, ge=0, json_schema_extra=REAL_TIME_WAIT,
-                                description="wait up to this long (real time) for matching "
-                                            "processes to go away")
+    cmdline: list[str] = Field(
+        min_length=1,
+        description="exact argument vector, e.g. "
+        "[sleep, '9.137'] (kernel threads, "
+        "whose vector is empty, never match)",
+    )
+    uid: int | None = Field(
+        None,
+        description="only processes of this real uid, e.g. the "
+        "run's debug_information.sandbox_uid (any uid "
+        "if null)",
+    )
+    wait_seconds: float = Field(
+        3.0,
+        ge=0,
+        json_schema_extra=REAL_TIME_WAIT,
+        description="wait up to this long (real time) for matching processes to go away",
+    )
 
 
 @closed
@@ -602,8 +675,11 @@ async def tools_processes(world, p: ToolsProcesses) -> list[ProcessInfo]:
             info = proc.info
             uids = info.get("uids")
             uid = uids.real if uids else None
-            if (info.get("cmdline") == p.cmdline and info.get("status") != psutil.STATUS_ZOMBIE
-                    and (p.uid is None or uid == p.uid)):
+            if (
+                info.get("cmdline") == p.cmdline
+                and info.get("status") != psutil.STATUS_ZOMBIE
+                and (p.uid is None or uid == p.uid)
+            ):
                 found.append({"pid": info["pid"], "uid": uid, "cmdline": info["cmdline"]})
         if not found or time.monotonic() >= deadline:
             return found

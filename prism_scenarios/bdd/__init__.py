@@ -14,8 +14,11 @@ import pkgutil
 
 def step_modules() -> list[str]:
     """All step-definition modules, generic vocabulary first."""
-    names = sorted(info.name for info in pkgutil.iter_modules(__path__)
-                   if not info.name.startswith("_") and info.name != "hooks")
+    names = sorted(
+        info.name
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_") and info.name != "hooks"
+    )
     names.sort(key=lambda n: n != "steps")
     return [f"{__name__}.{name}" for name in names]
 

@@ -31,8 +31,9 @@ _REGISTRIES = ("_arg2node2fixturedefs", "_arg2nodeid2fixturedefs", "_arg2fixture
 _original: Callable[..., Iterable[Any]] | None = None
 _users = 0
 # fixture manager -> (fixture-name counts when filled, {(type, text, parent id): defs})
-_memo: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], dict[tuple[Any, ...], list[Any]]]] = \
+_memo: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], dict[tuple[Any, ...], list[Any]]]] = (
     weakref.WeakKeyDictionary()
+)
 
 
 def _generation(fixturemanager: Any) -> tuple[int, ...]:
@@ -64,7 +65,7 @@ def install() -> None:
     if _users == 0:
         try:
             scenario = importlib.import_module("pytest_bdd.scenario")  # the module, not the
-        except ImportError:                                             # function of that name
+        except ImportError:  # function of that name
             return
         current = getattr(scenario, "find_fixturedefs_for_step", None)
         if current is None or not hasattr(scenario, "inject_fixturedefs_for_step"):

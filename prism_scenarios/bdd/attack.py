@@ -22,8 +22,10 @@ def attack_world(scenario_run: ScenarioRun, request, corpus: str, payload: str) 
     from prism_scenarios.errors import ScenarioError
 
     if corpus not in corpus_names():
-        raise ScenarioError(f"{where(request)}: unknown payload corpus {corpus!r} (known: "
-                            f"{', '.join(corpus_names())})")
+        raise ScenarioError(
+            f"{where(request)}: unknown payload corpus {corpus!r} (known: "
+            f"{', '.join(corpus_names())})"
+        )
     # line 0: the payload comes from the Examples table, not from a corpus file line
     scenario_run.arm_attack(AttackPoint("payload", Payload(corpus, 0, payload)))
 
@@ -36,8 +38,9 @@ def refused(scenario_run: ScenarioRun, request) -> None:
     error = scenario_run.last_error
     if not isinstance(error, FFError):
         shown = "it succeeded" if error is None else f"raised {type(error).__name__}: {error}"
-        raise ExpectationFailed(f"{where(request)}: expected a domain error (FFError) for the "
-                                f"payload, but {shown}")
+        raise ExpectationFailed(
+            f"{where(request)}: expected a domain error (FFError) for the payload, but {shown}"
+        )
 
 
 @given("the store is configured with:")

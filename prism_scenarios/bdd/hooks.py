@@ -28,8 +28,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Settings ([tool.prism-scenarios]) belong to the project pytest found, wherever it ran
     # from; they are read when first needed (a YAML file, an action module), not here.
     project.set_project_root(project.project_root(config.rootpath))
-    config.addinivalue_line("markers", "telemetry: every SUT action of this Gherkin scenario "
-                                       "also leaves telemetry in analytics/ (prism-scenarios)")
+    config.addinivalue_line(
+        "markers",
+        "telemetry: every SUT action of this Gherkin scenario "
+        "also leaves telemetry in analytics/ (prism-scenarios)",
+    )
     _CONFIGS.append(config)
     _lookup.install()  # pytest-bdd's step lookup, memoised: see _lookup
 
@@ -65,8 +68,12 @@ def pytest_make_collect_report(collector: pytest.Collector):
     """pytest-bdd reads feature files while importing the module that binds them; a file that
     is not UTF-8 surfaces as a bare UnicodeDecodeError traceback naming no file. Name it."""
     report = yield
-    if report.failed and "UnicodeDecodeError" in str(report.longrepr) \
-            and "pytest_bdd" in str(report.longrepr) and collector.path is not None:
+    if (
+        report.failed
+        and "UnicodeDecodeError" in str(report.longrepr)
+        and "pytest_bdd" in str(report.longrepr)
+        and collector.path is not None
+    ):
         from prism_scenarios.validate import FeatureFileError, parse_feature
 
         unreadable = []
@@ -76,8 +83,10 @@ def pytest_make_collect_report(collector: pytest.Collector):
             except FeatureFileError as exc:
                 unreadable.append(str(exc))
         if unreadable:
-            report.longrepr = (f"{collector.nodeid}: pytest-bdd cannot read the feature "
-                               "files it binds:\n  " + "\n  ".join(unreadable))
+            report.longrepr = (
+                f"{collector.nodeid}: pytest-bdd cannot read the feature "
+                "files it binds:\n  " + "\n  ".join(unreadable)
+            )
     return report
 
 
@@ -105,11 +114,16 @@ def _adopt(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     node.prism_name = scenario.name
     if getattr(getattr(node, "function", None), "__allure_display_name__", None) is None:
         allure.dynamic.title(scenario.name)  # a project's own @allure.title stays
-    label_test(parent_suite="Gherkin features",
-               suite=Path(feature.rel_filename).parent.name or "features",
-               feature=use_case or feature.name, use_case=use_case, components=components,
-               tags=tags, severity=severity_tag(tags),
-               description=scenario.description or None)
+    label_test(
+        parent_suite="Gherkin features",
+        suite=Path(feature.rel_filename).parent.name or "features",
+        feature=use_case or feature.name,
+        use_case=use_case,
+        components=components,
+        tags=tags,
+        severity=severity_tag(tags),
+        description=scenario.description or None,
+    )
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
@@ -120,19 +134,22 @@ def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
     request.node.prism_where = f"{feature.rel_filename}:{step.line_number}"
 
 
-def pytest_bdd_before_step_call(request, feature, scenario, step, step_func,
-                                step_func_args) -> None:
+def pytest_bdd_before_step_call(
+    request, feature, scenario, step, step_func, step_func_args
+) -> None:
     if not getattr(request.node, "prism_scenario", False) or not _allure_listens():
         return
     # The sentence's own arguments as parameters; fixtures (scenario_run, request) left out.
-    params = {k: v for k, v in step_func_args.items()
-              if isinstance(v, str | int | float | bool) and k != "docstring"}
+    params = {
+        k: v
+        for k, v in step_func_args.items()
+        if isinstance(v, str | int | float | bool) and k != "docstring"
+    }
     if step.docstring:
         params["docstring"] = step.docstring
     from prism_scenarios import allure_bridge
 
-    request.node.prism_bdd_step = allure_bridge.start_step(f"{step.keyword} {step.name}",
-                                                           params)
+    request.node.prism_bdd_step = allure_bridge.start_step(f"{step.keyword} {step.name}", params)
 
 
 def _allure_listens() -> bool:
@@ -157,6 +174,7 @@ def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func
     _stop(request)
 
 
-def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args,
-                          exception) -> None:
+def pytest_bdd_step_error(
+    request, feature, scenario, step, step_func, step_func_args, exception
+) -> None:
     _stop(request, exception)

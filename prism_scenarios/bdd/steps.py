@@ -19,19 +19,26 @@ if TYPE_CHECKING:  # the engine loads when a scenario first runs, not with the p
     from prism_scenarios.engine import ScenarioRun
 
 MATCHER_PHRASES = {
-    "equals": "equals", "does not equal": "not_equals", "contains": "contains",
-    "does not contain": "not_contains", "matches": "matches", "has length": "length",
-    "is greater than": "gt", "is at least": "ge", "is less than": "lt", "is at most": "le",
+    "equals": "equals",
+    "does not equal": "not_equals",
+    "contains": "contains",
+    "does not contain": "not_contains",
+    "matches": "matches",
+    "has length": "length",
+    "is greater than": "gt",
+    "is at least": "ge",
+    "is less than": "lt",
+    "is at most": "le",
     "is of type": "type",
 }
 _PHRASES = "|".join(sorted(MATCHER_PHRASES, key=len, reverse=True))
 # A list in a sentence: items separated by ",", "and" or ", and"; quoted items may hold
 # anything but a quote, unquoted ones are words (not the word "and").
-_SEPARATOR = r'(?:\s*,\s*(?:and\s+)?|\s+and\s+)'
+_SEPARATOR = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
 _QUOTED_ITEM = r'"[^"]*"'
 _WORD_ITEM = r'[^",\s]+(?:\s+(?!and(?:\s|$))[^",\s]+)*'
-_QUOTED_LIST = re.compile(rf'{_QUOTED_ITEM}(?:{_SEPARATOR}{_QUOTED_ITEM})*')
-_WORD_LIST = re.compile(rf'{_WORD_ITEM}(?:{_SEPARATOR}{_WORD_ITEM})*')
+_QUOTED_LIST = re.compile(rf"{_QUOTED_ITEM}(?:{_SEPARATOR}{_QUOTED_ITEM})*")
+_WORD_LIST = re.compile(rf"{_WORD_ITEM}(?:{_SEPARATOR}{_WORD_ITEM})*")
 
 
 @pytest.fixture
@@ -41,13 +48,20 @@ def scenario_run(request: pytest.FixtureRequest):
     from prism_scenarios.engine import ScenarioRun
     from prism_scenarios.pytest_plugin import record_outcome
 
-    run = ScenarioRun(reporter=AllureReporter(),
-                      keep=request.config.getoption("keep_stores", False),
-                      telemetry=request.node.get_closest_marker("telemetry") is not None)
+    run = ScenarioRun(
+        reporter=AllureReporter(),
+        keep=request.config.getoption("keep_stores", False),
+        telemetry=request.node.get_closest_marker("telemetry") is not None,
+    )
     yield run
-    record_outcome(request.node, run, getattr(request.node, "prism_use_case", None),
-                   str(request.node.path), getattr(request.node, "prism_name", None),
-                   getattr(request.node, "prism_tags", None))
+    record_outcome(
+        request.node,
+        run,
+        getattr(request.node, "prism_use_case", None),
+        str(request.node.path),
+        getattr(request.node, "prism_name", None),
+        getattr(request.node, "prism_tags", None),
+    )
     run.close()
 
 
@@ -77,8 +91,10 @@ def sentence_list(text: str, where: str, what: str = "items") -> list[str]:
     else:
         items = []
     if not items or not all(item.strip() for item in items):
-        raise ScenarioError(f'{where}: cannot read the {what} {text!r}: write a list as '
-                            f'"a", "b" and "c" or as a, b and c')
+        raise ScenarioError(
+            f"{where}: cannot read the {what} {text!r}: write a list as "
+            f'"a", "b" and "c" or as a, b and c'
+        )
     return items
 
 
@@ -116,26 +132,29 @@ def fails_with(scenario_run: ScenarioRun, request, error: str, text: str | None)
 
 
 @then(parsers.re(rf'the result at "(?P<path>[^"]*)" (?P<phrase>{_PHRASES}) (?P<value>.+)$'))
-def result_matches(scenario_run: ScenarioRun, request, path: str, phrase: str,
-                   value: str) -> None:
+def result_matches(scenario_run: ScenarioRun, request, path: str, phrase: str, value: str) -> None:
     matcher = MATCHER_PHRASES[phrase]
-    scenario_run.check(where=where(request), label=f'result at "{path}" {phrase} {value}',
-                       expect=[{"path": path, matcher: scalar(value)}])
+    scenario_run.check(
+        where=where(request),
+        label=f'result at "{path}" {phrase} {value}',
+        expect=[{"path": path, matcher: scalar(value)}],
+    )
 
 
 @then(parsers.re(r'the result at "(?P<path>[^"]*)" is (?P<negation>not )?null$'))
 def result_null(scenario_run: ScenarioRun, request, path: str, negation: str | None) -> None:
-    scenario_run.check(where=where(request), label=f'result at "{path}" is '
-                       f'{"not " if negation else ""}null',
-                       expect=[{"path": path, "is_null": not negation}])
+    scenario_run.check(
+        where=where(request),
+        label=f'result at "{path}" is {"not " if negation else ""}null',
+        expect=[{"path": path, "is_null": not negation}],
+    )
 
 
 @given(parsers.re(r'I save "(?P<path>[^"]*)" as "(?P<name>\w+)"'))
 @when(parsers.re(r'I save "(?P<path>[^"]*)" as "(?P<name>\w+)"'))
 @then(parsers.re(r'I save "(?P<path>[^"]*)" as "(?P<name>\w+)"'))
 def save_as(scenario_run: ScenarioRun, request, path: str, name: str) -> None:
-    scenario_run.check(where=where(request), label=f'save "{path}" as {name}',
-                       save={name: path})
+    scenario_run.check(where=where(request), label=f'save "{path}" as {name}', save={name: path})
 
 
 @given(parsers.re(r'the "(?P<name>\w+)" invariant is off because (?P<reason>\S.*)$'))
@@ -145,8 +164,9 @@ def invariant_off(scenario_run: ScenarioRun, request, name: str, reason: str) ->
     from prism_scenarios.schema import INVARIANTS
 
     if name not in INVARIANTS:
-        raise ScenarioError(f"{where(request)}: unknown invariant {name!r} (allowed: "
-                            f"{', '.join(INVARIANTS)})")
+        raise ScenarioError(
+            f"{where(request)}: unknown invariant {name!r} (allowed: {', '.join(INVARIANTS)})"
+        )
     scenario_run.invariants[name] = False
 
 
@@ -156,57 +176,101 @@ def user_exists(scenario_run: ScenarioRun, request, user: str) -> None:
     scenario_run.step("user.create", {"user_id": user}, where=where(request))
 
 
-@given(parsers.re(r'"(?P<user>[^"]+)" has an? (?P<kind>chat|panel|debate|problem_solving) '
-                  r'session "(?P<name>\w+)"$'))
-def user_has_session(scenario_run: ScenarioRun, request, user: str, kind: str,
-                     name: str) -> None:
-    scenario_run.step("session.create", {"user_id": user, "title": name, "session_type": kind},
-                      where=where(request), save={name: "session_id"})
+@given(
+    parsers.re(
+        r'"(?P<user>[^"]+)" has an? (?P<kind>chat|panel|debate|problem_solving) '
+        r'session "(?P<name>\w+)"$'
+    )
+)
+def user_has_session(scenario_run: ScenarioRun, request, user: str, kind: str, name: str) -> None:
+    scenario_run.step(
+        "session.create",
+        {"user_id": user, "title": name, "session_type": kind},
+        where=where(request),
+        save={name: "session_id"},
+    )
 
 
-@when(parsers.re(r'"(?P<user>[^"]+)" says "(?P<text>[^"]*)" in "(?P<session>\w+)" and the '
-                 r'assistant replies "(?P<reply>[^"]*)"$'))
-def chat_turn(scenario_run: ScenarioRun, request, user: str, text: str, session: str,
-              reply: str) -> None:
-    scenario_run.step("chat.turn", {"user_id": user, "session_id": f"${{{session}}}",
-                                    "text": text, "reply": reply}, where=where(request))
+@when(
+    parsers.re(
+        r'"(?P<user>[^"]+)" says "(?P<text>[^"]*)" in "(?P<session>\w+)" and the '
+        r'assistant replies "(?P<reply>[^"]*)"$'
+    )
+)
+def chat_turn(
+    scenario_run: ScenarioRun, request, user: str, text: str, session: str, reply: str
+) -> None:
+    scenario_run.step(
+        "chat.turn",
+        {"user_id": user, "session_id": f"${{{session}}}", "text": text, "reply": reply},
+        where=where(request),
+    )
 
 
-@when(parsers.re(r'(?P<amount>\d+) (?P<unit>minute|hour|day)s? pass(?:es)?$'))
+@when(parsers.re(r"(?P<amount>\d+) (?P<unit>minute|hour|day)s? pass(?:es)?$"))
 def time_passes(scenario_run: ScenarioRun, request, amount: str, unit: str) -> None:
     scenario_run.step("clock.advance", {f"{unit}s": int(amount)}, where=where(request))
 
 
-@then(parsers.re(r'session "(?P<session>\w+)" of "(?P<user>[^"]+)" holds (?P<n>\d+) '
-                 r'messages on disk$'))
+@then(
+    parsers.re(
+        r'session "(?P<session>\w+)" of "(?P<user>[^"]+)" holds (?P<n>\d+) '
+        r"messages on disk$"
+    )
+)
 def session_holds(scenario_run: ScenarioRun, request, session: str, user: str, n: str) -> None:
     folder = f"users/{user}/${{{session}}}"
-    scenario_run.step("files.read_json", {"path": f"{folder}/session.json"},
-                      where=where(request), expect=[{"path": "message_count", "equals": int(n)}])
-    scenario_run.step("files.count_lines", {"path": f"{folder}/messages.jsonl"},
-                      where=where(request), expect=[{"equals": int(n)}])
+    scenario_run.step(
+        "files.read_json",
+        {"path": f"{folder}/session.json"},
+        where=where(request),
+        expect=[{"path": "message_count", "equals": int(n)}],
+    )
+    scenario_run.step(
+        "files.count_lines",
+        {"path": f"{folder}/messages.jsonl"},
+        where=where(request),
+        expect=[{"equals": int(n)}],
+    )
 
 
-@when(parsers.re(r'"(?P<user>[^"]+)" uploads "(?P<filename>[^"]+)" to "(?P<session>\w+)" '
-                 r'with text "(?P<text>[^"]*)"$'))
-def upload(scenario_run: ScenarioRun, request, user: str, filename: str, session: str,
-           text: str) -> None:
-    scenario_run.step("documents.upload", {"user_id": user, "session_id": f"${{{session}}}",
-                                           "filename": filename, "text": text},
-                      where=where(request), save={"last_document": "filename"})
+@when(
+    parsers.re(
+        r'"(?P<user>[^"]+)" uploads "(?P<filename>[^"]+)" to "(?P<session>\w+)" '
+        r'with text "(?P<text>[^"]*)"$'
+    )
+)
+def upload(
+    scenario_run: ScenarioRun, request, user: str, filename: str, session: str, text: str
+) -> None:
+    scenario_run.step(
+        "documents.upload",
+        {"user_id": user, "session_id": f"${{{session}}}", "filename": filename, "text": text},
+        where=where(request),
+        save={"last_document": "filename"},
+    )
 
 
-@when(parsers.re(r'"(?P<user>[^"]+)" tries to upload "(?P<filename>[^"]+)" to '
-                 r'"(?P<session>\w+)"$'))
-def try_upload(scenario_run: ScenarioRun, request, user: str, filename: str,
-               session: str) -> None:
-    scenario_run.step("documents.upload", {"user_id": user, "session_id": f"${{{session}}}",
-                                           "filename": filename, "text": "payload"},
-                      where=where(request), capture_error=True)
+@when(
+    parsers.re(
+        r'"(?P<user>[^"]+)" tries to upload "(?P<filename>[^"]+)" to '
+        r'"(?P<session>\w+)"$'
+    )
+)
+def try_upload(scenario_run: ScenarioRun, request, user: str, filename: str, session: str) -> None:
+    scenario_run.step(
+        "documents.upload",
+        {"user_id": user, "session_id": f"${{{session}}}", "filename": filename, "text": "payload"},
+        where=where(request),
+        capture_error=True,
+    )
 
 
 @then(parsers.re(r'"(?P<user>[^"]+)" has (?P<n>\d+) documents? in "(?P<session>\w+)"$'))
-def has_documents(scenario_run: ScenarioRun, request, user: str, n: str,
-                  session: str) -> None:
-    scenario_run.step("documents.list", {"user_id": user, "session_id": f"${{{session}}}"},
-                      where=where(request), expect=[{"length": int(n)}])
+def has_documents(scenario_run: ScenarioRun, request, user: str, n: str, session: str) -> None:
+    scenario_run.step(
+        "documents.list",
+        {"user_id": user, "session_id": f"${{{session}}}"},
+        where=where(request),
+        expect=[{"length": int(n)}],
+    )

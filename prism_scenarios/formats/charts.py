@@ -28,8 +28,11 @@ def use_case_chart(report: FFSystemIntegrationReportDTO) -> bytes:
     figure = Figure(figsize=(8, max(2.0, 0.28 * len(results) + 1)))
     axis = figure.add_subplot()
     rows = list(range(len(results)))[::-1]  # first use case on top
-    axis.barh(rows, [u.validation_score for u in results],
-              color=[PASS if u.validation_successful else FAIL for u in results])
+    axis.barh(
+        rows,
+        [u.validation_score for u in results],
+        color=[PASS if u.validation_successful else FAIL for u in results],
+    )
     axis.set_yticks(rows, [printable(u.use_case_id) for u in results], fontsize=8, parse_math=False)
     axis.set_xlim(0, 1)
     axis.set_xlabel("validation score (green: passes, red: fails)")
@@ -47,15 +50,16 @@ def readiness_chart(report: FFSystemIntegrationReportDTO) -> bytes:
         labels = [printable(c.criterion) for c in criteria]
         values = [1.0] * len(criteria)
         colors = [UNJUDGED if c.met is None else PASS if c.met else FAIL for c in criteria]
-        words = ["not judged" if c.met is None else "met" if c.met else "not met"
-                 for c in criteria]
+        words = ["not judged" if c.met is None else "met" if c.met else "not met" for c in criteria]
         title, xlabel = "Readiness criteria", "green: met, red: not met, grey: not judged"
     else:
-        pairs = [("tests passing", report.overall_success_rate / 100),
-                 ("use cases passing", report.use_case_success_rate / 100),
-                 ("stability", report.system_stability_score),
-                 ("security", report.security_score),
-                 ("readiness", report.production_readiness_score)]
+        pairs = [
+            ("tests passing", report.overall_success_rate / 100),
+            ("use cases passing", report.use_case_success_rate / 100),
+            ("stability", report.system_stability_score),
+            ("security", report.security_score),
+            ("readiness", report.production_readiness_score),
+        ]
         labels = [p[0] for p in pairs]
         values = [p[1] or 0.0 for p in pairs]
         colors = [UNJUDGED if p[1] is None else PASS if p[1] >= 1 else FAIL for p in pairs]
@@ -67,8 +71,7 @@ def readiness_chart(report: FFSystemIntegrationReportDTO) -> bytes:
     axis.barh(rows, values, color=colors)
     axis.set_yticks(rows, labels, fontsize=9, parse_math=False)
     for row, value, word in zip(rows, values, words):
-        axis.text(min(value, 1.0) + 0.01, row, word, va="center", fontsize=8,
-                  parse_math=False)
+        axis.text(min(value, 1.0) + 0.01, row, word, va="center", fontsize=8, parse_math=False)
     axis.set_xlim(0, 1.25)
     axis.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     axis.set_xlabel(xlabel)
@@ -78,5 +81,4 @@ def readiness_chart(report: FFSystemIntegrationReportDTO) -> bytes:
 
 def draw_charts(report: FFSystemIntegrationReportDTO) -> dict[str, bytes]:
     """Both pictures, keyed by a caption (the HTML and PDF show the key under each)."""
-    return {"Use case scores": use_case_chart(report),
-            "Readiness": readiness_chart(report)}
+    return {"Use case scores": use_case_chart(report), "Readiness": readiness_chart(report)}

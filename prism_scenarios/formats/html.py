@@ -33,8 +33,10 @@ def tone(value: str) -> str:
 @cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("prism_scenarios", TEMPLATES), autoescape=True,
-        undefined=jinja2.StrictUndefined)
+        loader=jinja2.PackageLoader("prism_scenarios", TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
     environment.filters["tone"] = tone
     return environment
 
@@ -47,8 +49,10 @@ def _css() -> str:
 def content_security_policy(css: str) -> str:
     """No scripts, no fetches, no forms; our stylesheet by its hash, images from data: only."""
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    return ("default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
-            f"form-action 'none'; img-src data:; style-src 'sha256-{digest}'")
+    return (
+        "default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        f"form-action 'none'; img-src data:; style-src 'sha256-{digest}'"
+    )
 
 
 def _data_uri(png: bytes) -> str:
@@ -57,17 +61,30 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def render_html(report: FFSystemIntegrationReportDTO, *,
-                previous: FFSystemIntegrationReportDTO | None = None,
-                charts: dict[str, bytes] | None = None) -> str:
+def render_html(
+    report: FFSystemIntegrationReportDTO,
+    *,
+    previous: FFSystemIntegrationReportDTO | None = None,
+    charts: dict[str, bytes] | None = None,
+) -> str:
     """The report as one self-contained HTML page; ``previous`` adds "Changes since the last
     run"; ``charts`` (caption -> PNG bytes, see charts.draw_charts) are embedded as data:
     URIs, none when not given."""
     css = _css()
-    return _environment().get_template("report.html.j2").render(
-        report=report, css=Markup(css), csp=content_security_policy(css),
-        verdict=content.verdict(report), sections=content.sections(report),
-        criteria=content.criteria_rows(report), use_cases=content.use_case_rows(report),
-        findings=content.finding_rows(report), notes=content.other_notes(report),
-        change_lines=None if previous is None else changes(previous, report),
-        images=[(caption, _data_uri(png)) for caption, png in (charts or {}).items()])
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            css=Markup(css),
+            csp=content_security_policy(css),
+            verdict=content.verdict(report),
+            sections=content.sections(report),
+            criteria=content.criteria_rows(report),
+            use_cases=content.use_case_rows(report),
+            findings=content.finding_rows(report),
+            notes=content.other_notes(report),
+            change_lines=None if previous is None else changes(previous, report),
+            images=[(caption, _data_uri(png)) for caption, png in (charts or {}).items()],
+        )
+    )

@@ -54,12 +54,18 @@ class _Page(FPDF):
         self.multi_cell(0, 4.6, _text(text), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0)
 
-    def grid(self, header: tuple[str, ...] | None, rows: list[tuple[str, ...]],
-             widths: tuple[int, ...]) -> None:
+    def grid(
+        self, header: tuple[str, ...] | None, rows: list[tuple[str, ...]], widths: tuple[int, ...]
+    ) -> None:
         self.set_font(FONT, "", 8.5)
-        with self.table(col_widths=widths, text_align="LEFT", line_height=4.6,
-                        headings_style=HEADER, first_row_as_headings=header is not None,
-                        markdown=False) as table:
+        with self.table(
+            col_widths=widths,
+            text_align="LEFT",
+            line_height=4.6,
+            headings_style=HEADER,
+            first_row_as_headings=header is not None,
+            markdown=False,
+        ) as table:
             for row in ([header] if header else []) + rows:
                 cells = table.row()
                 for value in row:
@@ -67,9 +73,12 @@ class _Page(FPDF):
         self.ln(1)
 
 
-def render_pdf(report: FFSystemIntegrationReportDTO, *,
-               previous: FFSystemIntegrationReportDTO | None = None,
-               charts: dict[str, bytes] | None = None) -> bytes:
+def render_pdf(
+    report: FFSystemIntegrationReportDTO,
+    *,
+    previous: FFSystemIntegrationReportDTO | None = None,
+    charts: dict[str, bytes] | None = None,
+) -> bytes:
     """The report as PDF bytes; ``previous`` adds "Changes since the last run"; ``charts``
     (caption -> PNG) are drawn from the report when not given, so there are always some."""
     if charts is None:
@@ -80,8 +89,11 @@ def render_pdf(report: FFSystemIntegrationReportDTO, *,
     pdf.set_title(_text(f"System integration report {report.report_id}"))
     pdf.set_font(FONT, "B", 16)
     pdf.cell(0, 9, "System integration report", new_x="LMARGIN", new_y="NEXT")
-    pdf.paragraph(f"{report.report_id} · generated {report.generation_timestamp} · "
-                  f"{report.run_scope} run", size=8, grey=True)
+    pdf.paragraph(
+        f"{report.report_id} · generated {report.generation_timestamp} · {report.run_scope} run",
+        size=8,
+        grey=True,
+    )
     _verdict(pdf, content.verdict(report))
     if previous is not None:
         pdf.heading("Changes since the last run")
@@ -122,8 +134,9 @@ def _verdict(pdf: _Page, verdict: content.Verdict) -> None:
     pdf.ln(2)
     pdf.set_fill_color(*TONES[verdict.tone])
     pdf.set_font(FONT, "B", 11)
-    pdf.multi_cell(0, 7, _text(verdict.headline), fill=True, new_x="LMARGIN", new_y="NEXT",
-                   padding=2)
+    pdf.multi_cell(
+        0, 7, _text(verdict.headline), fill=True, new_x="LMARGIN", new_y="NEXT", padding=2
+    )
     for line in verdict.detail:
         pdf.paragraph(line)
 
@@ -134,5 +147,6 @@ def _findings(pdf: _Page, report: FFSystemIntegrationReportDTO) -> None:
     if rows:
         pdf.grid(("Severity", "Test", "Message"), rows, (2, 5, 7))
     else:
-        pdf.paragraph("No security test ran." if report.security_findings is None
-                      else "No findings.")
+        pdf.paragraph(
+            "No security test ran." if report.security_findings is None else "No findings."
+        )

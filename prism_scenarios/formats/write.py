@@ -28,14 +28,21 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def write_formats(report: FFSystemIntegrationReportDTO, out_dir: Path, formats: list[str], *,
-                  previous: FFSystemIntegrationReportDTO | None = None) -> list[Path]:
+def write_formats(
+    report: FFSystemIntegrationReportDTO,
+    out_dir: Path,
+    formats: list[str],
+    *,
+    previous: FFSystemIntegrationReportDTO | None = None,
+) -> list[Path]:
     """Writes ``system_integration_report.<format>`` for each asked format (in the asked
     order, duplicates once) and returns the paths. Checks every name before writing any."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise ValueError(f"unknown report format(s) {', '.join(map(repr, unknown))}: "
-                         f"allowed are {', '.join(FORMATS)}")
+        raise ValueError(
+            f"unknown report format(s) {', '.join(map(repr, unknown))}: "
+            f"allowed are {', '.join(FORMATS)}"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts: dict[str, bytes] | None = None
@@ -61,15 +68,21 @@ def write_formats(report: FFSystemIntegrationReportDTO, out_dir: Path, formats: 
     return written
 
 
-def _html(report: FFSystemIntegrationReportDTO, previous: FFSystemIntegrationReportDTO | None,
-          charts: dict[str, bytes]) -> bytes:
+def _html(
+    report: FFSystemIntegrationReportDTO,
+    previous: FFSystemIntegrationReportDTO | None,
+    charts: dict[str, bytes],
+) -> bytes:
     from prism_scenarios.formats.html import render_html
 
     return render_html(report, previous=previous, charts=charts).encode("utf-8")
 
 
-def _pdf(report: FFSystemIntegrationReportDTO, previous: FFSystemIntegrationReportDTO | None,
-         charts: dict[str, bytes]) -> bytes:
+def _pdf(
+    report: FFSystemIntegrationReportDTO,
+    previous: FFSystemIntegrationReportDTO | None,
+    charts: dict[str, bytes],
+) -> bytes:
     from prism_scenarios.formats.pdf import render_pdf
 
     return render_pdf(report, previous=previous, charts=charts)

@@ -18,8 +18,14 @@ THRESHOLD_EXIT = 99
 __all__ = ["THRESHOLD_EXIT", "LoadFileError", "LoadResult", "Plan", "load_plan", "run_plan"]
 
 
-def run_plan(plan: Plan, *, workers: int | None = None, dask: str | None = None,
-             stream: TextIO | None = None, progress: bool = True) -> LoadResult:
+def run_plan(
+    plan: Plan,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    stream: TextIO | None = None,
+    progress: bool = True,
+) -> LoadResult:
     """Run ``plan``: one worker runs in this process; more run as local processes; with a
     ``dask`` scheduler address, one segment per Dask worker (or ``workers`` segments)."""
     import io

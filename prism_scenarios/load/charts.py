@@ -21,16 +21,30 @@ def latency_over_time(metrics: Metrics, title: str) -> bytes:
     figure = Figure(figsize=(9, 4))
     axis = figure.add_subplot()
     for pct, style in ((50, "-"), (95, "--"), (99, ":")):
-        axis.plot(seconds, [metrics.by_second[s].percentile_ms(pct) for s in seconds], style,
-                  label=f"p{pct}")
+        axis.plot(
+            seconds,
+            [metrics.by_second[s].percentile_ms(pct) for s in seconds],
+            style,
+            label=f"p{pct}",
+        )
     axis.set_xlabel("second of the run (by intended start)")
     axis.set_ylabel("latency, ms")
     axis.set_title(title)
     rate = axis.twinx()
-    rate.bar(seconds, [metrics.by_second[s].count for s in seconds], alpha=0.2,
-             color="grey", label="iterations started")
-    rate.bar(seconds, [metrics.by_second[s].failed for s in seconds], alpha=0.6,
-             color="red", label="failed")
+    rate.bar(
+        seconds,
+        [metrics.by_second[s].count for s in seconds],
+        alpha=0.2,
+        color="grey",
+        label="iterations started",
+    )
+    rate.bar(
+        seconds,
+        [metrics.by_second[s].failed for s in seconds],
+        alpha=0.6,
+        color="red",
+        label="failed",
+    )
     rate.set_ylabel("iterations per second")
     lines, labels = axis.get_legend_handles_labels()
     more, more_labels = rate.get_legend_handles_labels()

@@ -26,8 +26,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for file in args.files:
         try:
-            plan = load_plan(file, profile=args.profile, quick=args.quick,
-                             workers=args.workers)
+            plan = load_plan(file, profile=args.profile, quick=args.quick, workers=args.workers)
             policy = getattr(args, "performance_config", None)
             if policy is not None:  # `run`'s performance family: the run configuration's limits
                 plan.thresholds += thr.from_performance_config(policy)
@@ -43,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         for plan in plans:
             started = time.time()
             try:
-                result = run_plan(plan, workers=args.workers, dask=args.dask,
-                                  progress=not args.no_progress)
+                result = run_plan(
+                    plan, workers=args.workers, dask=args.dask, progress=not args.no_progress
+                )
             except LoadRunError as exc:
                 print(f"load run {plan.name!r} failed: {exc}", file=sys.stderr)
                 return RUN_EXIT
@@ -55,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
         from prism_scenarios.allure_metadata import add_report_metadata, environment
 
         add_report_metadata(staging.results, environment())
-        (staging.root / "load_summary.json").write_text(json.dumps(
-            {"generated": time.time(), "tests": [summary(r) for r in results]}, indent=2))
+        (staging.root / "load_summary.json").write_text(
+            json.dumps({"generated": time.time(), "tests": [summary(r) for r in results]}, indent=2)
+        )
         published = staging.publish()
         for moved in staging.root.glob("*.json"):
             moved.replace(folder / moved.name)
@@ -74,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"  performance fields of {updated} now come from this load run")
     failed = [r for r in results if not r.passed]
     if failed:
-        print(f"threshold breached in {len(failed)} of {len(results)} load test(s) "
-              f"(exit {THRESHOLD_EXIT})")
+        print(
+            f"threshold breached in {len(failed)} of {len(results)} load test(s) "
+            f"(exit {THRESHOLD_EXIT})"
+        )
         return THRESHOLD_EXIT
     return 0
 
@@ -83,12 +86,16 @@ def run(args: argparse.Namespace) -> int:
 def _print_result(result: LoadResult) -> None:
     it = result.metrics.metric("iterations").summary()
     target = f" (target {result.target_rate:.1f})" if result.target_rate else ""
-    print(f"load {result.plan.name} [{result.plan.profile or 'default'}, {result.executor}]: "
-          f"{result.started} iterations in {result.elapsed:.1f}s = "
-          f"{result.achieved_rate:.1f}/s{target}; dropped {result.dropped}, "
-          f"late {result.late}, failed {it['failed']}")
-    print(f"  latency from intended start: p50 {it['med_ms']} ms, p95 {it['p95_ms']} ms, "
-          f"p99 {it['p99_ms']} ms, max {it['max_ms']} ms")
+    print(
+        f"load {result.plan.name} [{result.plan.profile or 'default'}, {result.executor}]: "
+        f"{result.started} iterations in {result.elapsed:.1f}s = "
+        f"{result.achieved_rate:.1f}/s{target}; dropped {result.dropped}, "
+        f"late {result.late}, failed {it['failed']}"
+    )
+    print(
+        f"  latency from intended start: p50 {it['med_ms']} ms, p95 {it['p95_ms']} ms, "
+        f"p99 {it['p99_ms']} ms, max {it['max_ms']} ms"
+    )
     for verdict in result.verdicts:
         print(f"  {'ok  ' if verdict.passed else 'FAIL'} {verdict.describe()}")
     for sample in result.samples[:3]:

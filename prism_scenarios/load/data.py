@@ -28,8 +28,23 @@ VOLUMES: dict[str, tuple[int, int, int]] = {
     "large": (20, 10, 500),  # 100,000
     "xl": (50, 20, 1000),  # 1,000,000
 }
-_WORDS = ("store", "session", "panel", "memory", "retrieval", "sandbox", "message", "persona",
-          "context", "insight", "document", "search", "analytics", "summary", "answer")
+_WORDS = (
+    "store",
+    "session",
+    "panel",
+    "memory",
+    "retrieval",
+    "sandbox",
+    "message",
+    "persona",
+    "context",
+    "insight",
+    "document",
+    "search",
+    "analytics",
+    "summary",
+    "answer",
+)
 
 
 def messages_in(volume: str) -> int:
@@ -56,12 +71,15 @@ def build_template(base: Path, config: dict[str, Any], volume: str, seed: int) -
             await store.create_user(user)
             for _ in range(sessions):
                 session = await store.create_session(user, title=f"load data {user}")
-                batch = [{"role": "user" if i % 2 == 0 else "assistant",
-                          "content": " ".join(next(rng_words) for _ in range(12))}
-                         for i in range(per_session)]
+                batch = [
+                    {
+                        "role": "user" if i % 2 == 0 else "assistant",
+                        "content": " ".join(next(rng_words) for _ in range(12)),
+                    }
+                    for i in range(per_session)
+                ]
                 for start in range(0, per_session, 500):
-                    await store.add_messages(user, session.session_id,
-                                             batch[start:start + 500])
+                    await store.add_messages(user, session.session_id, batch[start : start + 500])
         store.flush()
         await world.aclose()
 
@@ -87,6 +105,7 @@ def fingerprint(template: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in template.rglob("*") if p.is_file()):
         stat = path.stat()
-        digest.update(json.dumps([str(path.relative_to(template)), stat.st_size,
-                                  stat.st_mtime_ns]).encode())
+        digest.update(
+            json.dumps([str(path.relative_to(template)), stat.st_size, stat.st_mtime_ns]).encode()
+        )
     return digest.hexdigest()

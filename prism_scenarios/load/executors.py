@@ -82,16 +82,26 @@ def _process_main(plan: Plan, index: int, count: int, channel: _QueueChannel) ->
 def run_processes(plan: Plan, workers: int, live: Live) -> LoadResult:
     ctx = multiprocessing.get_context("spawn")  # no forked threads, locks or event loops
     channel = _QueueChannel(ctx)
-    procs = [ctx.Process(target=_process_main, args=(plan, i, workers, channel),
-                         name=f"prism-load-{i}", daemon=True) for i in range(workers)]
+    procs = [
+        ctx.Process(
+            target=_process_main,
+            args=(plan, i, workers, channel),
+            name=f"prism-load-{i}",
+            daemon=True,
+        )
+        for i in range(workers)
+    ]
     for proc in procs:
         proc.start()
     try:
-        results = _coordinate(workers, channel.out.get, live,
-                              go=lambda at: (_set(channel.start, at), channel.go.set()),
-                              stop=channel.stop.set,
-                              alive=lambda: all(p.is_alive() or p.exitcode == 0
-                                                for p in procs))
+        results = _coordinate(
+            workers,
+            channel.out.get,
+            live,
+            go=lambda at: (_set(channel.start, at), channel.go.set()),
+            stop=channel.stop.set,
+            alive=lambda: all(p.is_alive() or p.exitcode == 0 for p in procs),
+        )
     finally:
         channel.stop.set()
         for proc in procs:
@@ -105,8 +115,9 @@ def _set(value: Any, at: float) -> None:
     value.value = at
 
 
-def _coordinate(workers: int, get: Any, live: Live, *, go: Any, stop: Any,
-                alive: Any) -> list[dict[str, Any]]:
+def _coordinate(
+    workers: int, get: Any, live: Live, *, go: Any, stop: Any, alive: Any
+) -> list[dict[str, Any]]:
     ready: set[int] = set()
     results: dict[int, dict[str, Any]] = {}
     started = False
@@ -180,8 +191,9 @@ def run_dask(plan: Plan, address: str, workers: int | None, live: Live) -> LoadR
     try:
         from distributed import Client
     except ImportError:
-        raise LoadRunError("--dask needs the distributed extra: pip install "
-                           "'prism-scenarios[distributed]'") from None
+        raise LoadRunError(
+            "--dask needs the distributed extra: pip install 'prism-scenarios[distributed]'"
+        ) from None
     import uuid
 
     with Client(address, timeout="10s") as client:
@@ -192,11 +204,23 @@ def run_dask(plan: Plan, address: str, workers: int | None, live: Live) -> LoadR
         if available < 1:
             raise LoadRunError(f"the Dask scheduler at {address} has no workers")
         if count > threads:  # every segment waits for the common start: all must run at once
-            raise LoadRunError(f"--workers {count} needs {count} Dask worker threads at once; "
-                               f"the scheduler at {address} has {threads}")
+            raise LoadRunError(
+                f"--workers {count} needs {count} Dask worker threads at once; "
+                f"the scheduler at {address} has {threads}"
+            )
         channel = _DaskChannel(f"prism-load-{uuid.uuid4().hex[:12]}")
-        futures = [client.submit(_dask_segment, plan, i, count, channel, pure=False,
-                                 key=f"{channel.name}-segment-{i}") for i in range(count)]
+        futures = [
+            client.submit(
+                _dask_segment,
+                plan,
+                i,
+                count,
+                channel,
+                pure=False,
+                key=f"{channel.name}-segment-{i}",
+            )
+            for i in range(count)
+        ]
 
         def get(timeout: float) -> Any:
             failed = [f for f in futures if f.status == "error"]
@@ -207,8 +231,13 @@ def run_dask(plan: Plan, address: str, workers: int | None, live: Live) -> LoadR
             except TimeoutError:
                 raise queue_mod.Empty from None
 
-        results = _coordinate(count, get, live,
-                              go=lambda at: (channel.start.set(at), channel.go.set()),
-                              stop=channel.stop.set, alive=lambda: True)
+        results = _coordinate(
+            count,
+            get,
+            live,
+            go=lambda at: (channel.start.set(at), channel.go.set()),
+            stop=channel.stop.set,
+            alive=lambda: True,
+        )
         client.gather(futures)
     return merge(plan, results, f"dask x{count} ({address})", live.abort_reason)

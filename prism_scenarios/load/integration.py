@@ -28,8 +28,11 @@ def read_summary(report_dir: Path) -> dict[str, Any] | None:
 
 def performance_fields(load: dict[str, Any]) -> tuple[dict[str, Any], str]:
     tests = load["tests"]
-    counted = [(t["metrics"]["iterations"]["avg_ms"], t["metrics"]["iterations"]["count"])
-               for t in tests if t["metrics"].get("iterations", {}).get("count")]
+    counted = [
+        (t["metrics"]["iterations"]["avg_ms"], t["metrics"]["iterations"]["count"])
+        for t in tests
+        if t["metrics"].get("iterations", {}).get("count")
+    ]
     total = sum(n for _, n in counted)
     elapsed = sum(t["elapsed_seconds"] for t in tests)
     cpu = [t["cpu_percent_one_core"] for t in tests if t.get("cpu_percent_one_core") is not None]
@@ -38,20 +41,22 @@ def performance_fields(load: dict[str, Any]) -> tuple[dict[str, Any], str]:
     names = ", ".join(f"{t['name']} [{t['profile'] or 'default'}]" for t in tests)
     fields = {
         "average_response_time_ms": round(sum(a * n for a, n in counted) / total, 3)
-        if total else 0.0,
+        if total
+        else 0.0,
         "peak_memory_usage_mb": round(max(rss), 1) if rss else 0.0,
         "peak_cpu_usage_percent": round(max(cpu), 1) if cpu else None,
         "average_cpu_usage_percent": round(sum(cpu) / len(cpu), 1) if cpu else None,
-        "throughput_rps": round(sum(t["started"] for t in tests) / elapsed, 1)
-        if elapsed else 0.0,
+        "throughput_rps": round(sum(t["started"] for t in tests) / elapsed, 1) if elapsed else 0.0,
         "performance_source": f"load run {when}: {names}",
         "load_tests_passed": all(t["passed"] for t in tests),
     }
-    note = (f"performance fields come from the load run of {when} ({names}; "
-            "reports/load/load_summary.json): average_response_time_ms = mean iteration "
-            "latency from intended start, throughput_rps = iterations started per second, "
-            "CPU 100 = one core busy (each test's mean over its run), peak memory = the "
-            "highest test's summed worker peak RSS")
+    note = (
+        f"performance fields come from the load run of {when} ({names}; "
+        "reports/load/load_summary.json): average_response_time_ms = mean iteration "
+        "latency from intended start, throughput_rps = iterations started per second, "
+        "CPU 100 = one core busy (each test's mean over its run), peak memory = the "
+        "highest test's summed worker peak RSS"
+    )
     return fields, note
 
 

@@ -17,14 +17,18 @@ from prism_scenarios.load.spec import Plan
 
 
 class Live:
-    def __init__(self, plan: Plan, stream: TextIO | None = None, every: float | None = None
-                 ) -> None:
+    def __init__(
+        self, plan: Plan, stream: TextIO | None = None, every: float | None = None
+    ) -> None:
         self.plan = plan
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         # A terminal gets a line redrawn twice a second; a log gets one every few seconds.
-        self.every = every if every is not None else (0.5 if self.tty else
-                                                      max(1.0, min(10.0, plan.duration / 5)))
+        self.every = (
+            every
+            if every is not None
+            else (0.5 if self.tty else max(1.0, min(10.0, plan.duration / 5)))
+        )
         self.metrics = Metrics()
         self.counters: dict[int, dict[str, int]] = {}
         self.elapsed: dict[int, float] = {}
@@ -59,10 +63,12 @@ class Live:
         rate = started / elapsed if elapsed > 0 else 0.0
         p95 = self.metrics.metric("iterations").percentile_ms(95)
         left = max(self.plan.duration - elapsed, 0.0)
-        return (f"load {self.plan.name}: {elapsed:5.1f}s  {rate:7.1f} it/s  "
-                f"p95 {'-' if p95 is None else f'{p95:.1f} ms'}  "
-                f"errors {self.total('errors')}  dropped {self.total('dropped')}  "
-                f"late {self.total('late')}  left {left:4.1f}s")
+        return (
+            f"load {self.plan.name}: {elapsed:5.1f}s  {rate:7.1f} it/s  "
+            f"p95 {'-' if p95 is None else f'{p95:.1f} ms'}  "
+            f"errors {self.total('errors')}  dropped {self.total('dropped')}  "
+            f"late {self.total('late')}  left {left:4.1f}s"
+        )
 
     def show(self, force: bool = False) -> None:
         now = time.monotonic()

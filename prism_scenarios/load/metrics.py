@@ -72,16 +72,27 @@ class Metric:
         raise KeyError(name)
 
     def summary(self) -> dict[str, Any]:
-        return {"count": self.count, "passed": self.passed, "failed": self.failed,
-                "rate": self.aggregate("rate"), "avg_ms": self.aggregate("avg"),
-                "min_ms": self.aggregate("min"), "med_ms": self.aggregate("med"),
-                "p90_ms": self.percentile_ms(90), "p95_ms": self.percentile_ms(95),
-                "p99_ms": self.percentile_ms(99), "p99_9_ms": self.percentile_ms(99.9),
-                "max_ms": self.aggregate("max")}
+        return {
+            "count": self.count,
+            "passed": self.passed,
+            "failed": self.failed,
+            "rate": self.aggregate("rate"),
+            "avg_ms": self.aggregate("avg"),
+            "min_ms": self.aggregate("min"),
+            "med_ms": self.aggregate("med"),
+            "p90_ms": self.percentile_ms(90),
+            "p95_ms": self.percentile_ms(95),
+            "p99_ms": self.percentile_ms(99),
+            "p99_9_ms": self.percentile_ms(99.9),
+            "max_ms": self.aggregate("max"),
+        }
 
     def encode(self) -> dict[str, Any]:
-        return {"h": self.histogram.encode().decode("ascii"), "passed": self.passed,
-                "failed": self.failed}
+        return {
+            "h": self.histogram.encode().decode("ascii"),
+            "passed": self.passed,
+            "failed": self.failed,
+        }
 
     @classmethod
     def decode(cls, data: dict[str, Any]) -> Metric:
@@ -119,8 +130,10 @@ class Metrics:
             self.by_second.setdefault(second, Metric()).add(metric)
 
     def encode(self) -> dict[str, Any]:
-        return {"by_name": {k: m.encode() for k, m in self.by_name.items()},
-                "by_second": {str(k): m.encode() for k, m in self.by_second.items()}}
+        return {
+            "by_name": {k: m.encode() for k, m in self.by_name.items()},
+            "by_second": {str(k): m.encode() for k, m in self.by_second.items()},
+        }
 
     @classmethod
     def decode(cls, data: dict[str, Any]) -> Metrics:

@@ -20,8 +20,9 @@ def failure_message(result: LoadResult) -> str | None:
     if result.aborted:
         lines.append(f"the run was aborted ({result.aborted})")
     if result.template_changed_by:
-        lines.append("the shared test data was changed by: "
-                     + ", ".join(result.template_changed_by))
+        lines.append(
+            "the shared test data was changed by: " + ", ".join(result.template_changed_by)
+        )
     if not lines:
         return None
     return f"{BREACH_MARKER} in load test {result.plan.name!r}:\n  " + "\n  ".join(lines)
@@ -52,51 +53,77 @@ def write_allure(result: LoadResult, results_dir: Path, started: float) -> None:
     steps = []
     for verdict in result.verdicts:
         shown = "no data" if verdict.measured is None else f"{verdict.measured:.6g}"
-        steps.append(TestStepResult(
-            name=f"threshold {verdict.threshold.label} (measured {shown})",
-            status="passed" if verdict.passed else "failed", start=begin, stop=stop,
-            parameters=[Parameter(name="measured", value=shown),
-                        Parameter(name="abort_on_fail",
-                                  value=str(verdict.threshold.abort_on_fail).lower())],
-            statusDetails=None if verdict.passed else StatusDetails(
-                message=f"{BREACH_MARKER}: {verdict.describe()}")))
+        steps.append(
+            TestStepResult(
+                name=f"threshold {verdict.threshold.label} (measured {shown})",
+                status="passed" if verdict.passed else "failed",
+                start=begin,
+                stop=stop,
+                parameters=[
+                    Parameter(name="measured", value=shown),
+                    Parameter(
+                        name="abort_on_fail", value=str(verdict.threshold.abort_on_fail).lower()
+                    ),
+                ],
+                statusDetails=None
+                if verdict.passed
+                else StatusDetails(message=f"{BREACH_MARKER}: {verdict.describe()}"),
+            )
+        )
     for name, metric in sorted(result.metrics.by_name.items()):
         if not name.startswith("scenario:"):
             continue
         figures = metric.summary()
-        steps.append(TestStepResult(
-            name=f"{name}: {figures['count']} iterations, p95 {figures['p95_ms']} ms, "
-                 f"success {figures['rate']}", status="passed" if not figures["failed"]
-            else "failed", start=begin, stop=stop,
-            parameters=[Parameter(name=k, value=str(v)) for k, v in figures.items()]))
+        steps.append(
+            TestStepResult(
+                name=f"{name}: {figures['count']} iterations, p95 {figures['p95_ms']} ms, "
+                f"success {figures['rate']}",
+                status="passed" if not figures["failed"] else "failed",
+                start=begin,
+                stop=stop,
+                parameters=[Parameter(name=k, value=str(v)) for k, v in figures.items()],
+            )
+        )
     attachments = []
     for title, body in (
-            ("latency over time", charts.latency_over_time(result.metrics, plan.name)),
-            ("latency histogram", charts.latency_histogram(result.metrics, plan.name))):
+        ("latency over time", charts.latency_over_time(result.metrics, plan.name)),
+        ("latency histogram", charts.latency_histogram(result.metrics, plan.name)),
+    ):
         source = f"{uuid.uuid4()}-attachment.png"
         logger.report_attached_data(body, source)
         attachments.append(Attachment(name=title, source=source, type="image/png"))
     report = json.dumps(summary(result), indent=2)
     source = f"{uuid.uuid4()}-attachment.json"
     logger.report_attached_data(report, source)
-    attachments.append(Attachment(name="load_report.json", source=source,
-                                  type="application/json"))
+    attachments.append(Attachment(name="load_report.json", source=source, type="application/json"))
     message = failure_message(result)
     if result.samples:
-        errors = "\n".join(f"- {s['scenario']}: {s['error']}: {s['message'][:300]}"
-                           for s in result.samples[:5])
+        errors = "\n".join(
+            f"- {s['scenario']}: {s['error']}: {s['message'][:300]}" for s in result.samples[:5]
+        )
         message = (message + "\n" if message else "") + "iteration failures:\n" + errors
     test = TestResult(
-        uuid=str(uuid.uuid4()), name=f"load: {plan.name}",
+        uuid=str(uuid.uuid4()),
+        name=f"load: {plan.name}",
         fullName=f"{plan.source}::load[{plan.profile or 'default'}]",
         historyId=f"load:{plan.source}:{plan.profile or 'default'}",
         status="passed" if result.passed else "failed",
         statusDetails=StatusDetails(message=message) if message else None,
-        start=begin, stop=stop, steps=steps, attachments=attachments,
+        start=begin,
+        stop=stop,
+        steps=steps,
+        attachments=attachments,
         description=plan.description or None,
-        parameters=[Parameter(name="profile", value=plan.profile or "default"),
-                    Parameter(name="executor", value=result.executor)],
-        labels=[Label(name="parentSuite", value="Load"), Label(name="suite", value="load"),
-                Label(name="feature", value=plan.name), Label(name="tag", value="load"),
-                Label(name="framework", value="prism-scenarios")])
+        parameters=[
+            Parameter(name="profile", value=plan.profile or "default"),
+            Parameter(name="executor", value=result.executor),
+        ],
+        labels=[
+            Label(name="parentSuite", value="Load"),
+            Label(name="suite", value="load"),
+            Label(name="feature", value=plan.name),
+            Label(name="tag", value="load"),
+            Label(name="framework", value="prism-scenarios"),
+        ],
+    )
     logger.report_result(test)

@@ -71,8 +71,9 @@ class Counters:
 
 
 class _Segment:
-    def __init__(self, plan: Plan, index: int, count: int, channel: Channel,
-                 work_dir: Path) -> None:
+    def __init__(
+        self, plan: Plan, index: int, count: int, channel: Channel, work_dir: Path
+    ) -> None:
         self.plan, self.index, self.count, self.channel = plan, index, count, channel
         self.work_dir = work_dir
         self.sequence = schedule.weighted_sequence(plan.weights)
@@ -99,7 +100,8 @@ class _Segment:
                 folder = self.work_dir / f"template-{len(by_config)}"
                 folder.mkdir()
                 by_config[key] = test_data.build_template(
-                    folder, config, self.plan.data.volume, self.plan.data.seed)
+                    folder, config, self.plan.data.volume, self.plan.data.seed
+                )
             self.templates[i] = by_config[key]
 
     # -- one iteration -----------------------------------------------------------------
@@ -113,6 +115,7 @@ class _Segment:
         """Run each scenario of the mix once, untimed and unrecorded, before the timed phase:
         the first iteration in a fresh process pays for imports, the action registry and
         cold caches, which would otherwise land on the first arrivals as latency."""
+
         def warm() -> None:
             with write_audit.paused():
                 for which in sorted(set(self.sequence)):
@@ -148,12 +151,18 @@ class _Segment:
                 kind = f"{name}: {type(error).__name__}"
                 self.counters.errors[kind] = self.counters.errors.get(kind, 0) + 1
                 if len(self.counters.samples) < MAX_ERROR_SAMPLES:
-                    self.counters.samples.append({"scenario": name, "source": spec.source,
-                                                  "error": type(error).__name__,
-                                                  "message": str(error)[:2000]})
+                    self.counters.samples.append(
+                        {
+                            "scenario": name,
+                            "source": spec.source,
+                            "error": type(error).__name__,
+                            "message": str(error)[:2000],
+                        }
+                    )
 
-    def _run_scenario(self, which: int) -> tuple[list[tuple[str, float, bool]],
-                                                 BaseException | None]:
+    def _run_scenario(
+        self, which: int
+    ) -> tuple[list[tuple[str, float, bool]], BaseException | None]:
         """One scenario in a fresh world on its template: (action, seconds, ok) per step run,
         and the error that ended it, if any."""
         from prism_scenarios.engine import ScenarioRun
@@ -161,9 +170,14 @@ class _Segment:
         spec = self.plan.specs[which]
         steps: list[tuple[str, float, bool]] = []
         try:
-            run = ScenarioRun(config=spec.config, start=spec.start, seed=spec.seed,
-                              variables=spec.variables, invariants=spec.invariants,
-                              telemetry=spec.telemetry)
+            run = ScenarioRun(
+                config=spec.config,
+                start=spec.start,
+                seed=spec.seed,
+                variables=spec.variables,
+                invariants=spec.invariants,
+                telemetry=spec.telemetry,
+            )
             try:
                 template = self.templates.get(which)
                 if template is not None:
@@ -171,9 +185,17 @@ class _Segment:
                 for step in spec.steps:
                     step_start = time.perf_counter()
                     try:
-                        run.step(step.action, step.params, where=step.where, save=step.save,
-                                 expect=step.expect, raises=step.raises, timeout=step.timeout,
-                                 label=step.label, read_back=step.read_back)
+                        run.step(
+                            step.action,
+                            step.params,
+                            where=step.where,
+                            save=step.save,
+                            expect=step.expect,
+                            raises=step.raises,
+                            timeout=step.timeout,
+                            label=step.label,
+                            read_back=step.read_back,
+                        )
                     except BaseException:
                         steps.append((step.action, time.perf_counter() - step_start, False))
                         raise
@@ -191,8 +213,9 @@ class _Segment:
         self.channel.ready(self.index)
         start_epoch = self.channel.start_at()
         self.t0 = time.perf_counter() + (start_epoch - time.time())
-        reporter = threading.Thread(target=self._report_loop, name="prism-load-snapshots",
-                                    daemon=True)
+        reporter = threading.Thread(
+            target=self._report_loop, name="prism-load-snapshots", daemon=True
+        )
         with ResourceSampler() as sampler:
             _sleep_until(self.t0)
             reporter.start()
@@ -204,15 +227,26 @@ class _Segment:
             reporter.join()
         elapsed = max(end - self.t0, 1e-9)
         snapshot = self._snapshot(final=True)
-        return {"index": self.index, "count": self.count, "host": socket.gethostname(),
-                "pid": os.getpid(), "cores": os.cpu_count() or 1, "started_epoch": start_epoch,
-                "elapsed": elapsed, "metrics": self.metrics.encode(),
-                "planned": self.counters.planned, "started": self.counters.started,
-                "dropped": self.counters.dropped, "late": self.counters.late,
-                "errors": self.counters.errors, "samples": self.counters.samples,
-                "cpu_percent_one_core": sampler.average_cpu_percent,
-                "peak_cpu_percent_one_core": sampler.peak_cpu_percent,
-                "peak_rss_mb": sampler.peak_rss_mb, "aborted": snapshot["aborted"]}
+        return {
+            "index": self.index,
+            "count": self.count,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "cores": os.cpu_count() or 1,
+            "started_epoch": start_epoch,
+            "elapsed": elapsed,
+            "metrics": self.metrics.encode(),
+            "planned": self.counters.planned,
+            "started": self.counters.started,
+            "dropped": self.counters.dropped,
+            "late": self.counters.late,
+            "errors": self.counters.errors,
+            "samples": self.counters.samples,
+            "cpu_percent_one_core": sampler.average_cpu_percent,
+            "peak_cpu_percent_one_core": sampler.peak_cpu_percent,
+            "peak_rss_mb": sampler.peak_rss_mb,
+            "aborted": snapshot["aborted"],
+        }
 
     def _open(self) -> float:
         model = self.plan.model
@@ -226,8 +260,9 @@ class _Segment:
             finally:
                 slots.release()
 
-        with ThreadPoolExecutor(max_workers=model.max_in_flight,
-                                thread_name_prefix="prism-load") as pool:
+        with ThreadPoolExecutor(
+            max_workers=model.max_in_flight, thread_name_prefix="prism-load"
+        ) as pool:
             for number, offset in schedule.segment(offsets, self.index, self.count):
                 due = self.t0 + offset
                 self.counters.planned += 1
@@ -259,8 +294,9 @@ class _Segment:
                 self.iteration(n * model.users + user, time.perf_counter())
                 n += 1
 
-        threads = [threading.Thread(target=user_loop, args=(u,), name=f"prism-user-{u}")
-                   for u in users]
+        threads = [
+            threading.Thread(target=user_loop, args=(u,), name=f"prism-user-{u}") for u in users
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -275,13 +311,21 @@ class _Segment:
     def _snapshot(self, final: bool = False) -> dict[str, Any]:
         with self.lock:
             delta, self.delta = self.delta, Metrics()
-            counters = {"planned": self.counters.planned, "started": self.counters.started,
-                        "dropped": self.counters.dropped, "late": self.counters.late,
-                        "errors": sum(self.counters.errors.values())}
-        snapshot = {"index": self.index, "final": final,
-                    "elapsed": time.perf_counter() - self.t0,
-                    "delta": {"by_name": delta.encode()["by_name"], "by_second": {}},
-                    "counters": counters, "aborted": self.channel.stop_requested()}
+            counters = {
+                "planned": self.counters.planned,
+                "started": self.counters.started,
+                "dropped": self.counters.dropped,
+                "late": self.counters.late,
+                "errors": sum(self.counters.errors.values()),
+            }
+        snapshot = {
+            "index": self.index,
+            "final": final,
+            "elapsed": time.perf_counter() - self.t0,
+            "delta": {"by_name": delta.encode()["by_name"], "by_second": {}},
+            "counters": counters,
+            "aborted": self.channel.stop_requested(),
+        }
         self.channel.publish(snapshot)
         return snapshot
 
@@ -304,7 +348,10 @@ def run_segment(plan: Plan, index: int, count: int, channel: Channel) -> dict[st
         # Warm-up runs each scenario alone, so a scenario that writes through to the shared
         # data is named exactly; a change seen only after the timed phase (a scenario that
         # does it only sometimes) names every scenario sharing the changed template.
-        suspects = {segment.plan.specs[i].display_name for i, t in segment.templates.items()
-                    if t and test_data.fingerprint(t) != before[i]}
+        suspects = {
+            segment.plan.specs[i].display_name
+            for i, t in segment.templates.items()
+            if t and test_data.fingerprint(t) != before[i]
+        }
         result["template_changed_by"] = sorted(segment.culprits or suspects)
         return result

@@ -39,16 +39,28 @@ def seconds(value: Any) -> Any:
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match is None:
-            raise ValueError(f"{value!r} is not a duration (a number of seconds, or e.g. "
-                             "'500ms', '30s', '2m', '1h')")
+            raise ValueError(
+                f"{value!r} is not a duration (a number of seconds, or e.g. "
+                "'500ms', '30s', '2m', '1h')"
+            )
         return float(match[1]) * _UNIT[match[2]]
     return value
 
 
-Duration = Annotated[float, BeforeValidator(seconds), Field(ge=0), WithJsonSchema(
-    {"anyOf": [{"type": "number", "minimum": 0},
-               {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h)\s*$"}],
-     "description": "seconds, or a string such as '500ms', '30s', '2m', '1h'"})]
+Duration = Annotated[
+    float,
+    BeforeValidator(seconds),
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h)\s*$"},
+            ],
+            "description": "seconds, or a string such as '500ms', '30s', '2m', '1h'",
+        }
+    ),
+]
 
 
 class _Strict(BaseModel):
@@ -85,10 +97,16 @@ class OpenModel(_Strict):
     duration: Duration | None = Field(None, description="with rate: how long")
     start_rate: float = Field(0, ge=0, description="with stages: the rate before the first")
     stages: list[StageSpec] | None = Field(None, min_length=1)
-    max_in_flight: int = Field(32, ge=1, description="iterations running at once per "
-                               "worker; an arrival finding all busy is dropped")
-    late_after: Duration = Field(0.01, description="an iteration that starts later than "
-                                 "this after its intended time counts as late")
+    max_in_flight: int = Field(
+        32,
+        ge=1,
+        description="iterations running at once per worker; an arrival finding all busy is dropped",
+    )
+    late_after: Duration = Field(
+        0.01,
+        description="an iteration that starts later than "
+        "this after its intended time counts as late",
+    )
 
     @pydantic.model_validator(mode="after")
     def _one_schedule(self) -> OpenModel:
@@ -148,18 +166,23 @@ class LoadFile(_Strict):
 
     name: str = Field(min_length=1)
     description: str = ""
-    paths: list[str] = Field(default_factory=lambda: ["scenarios"],
-                             description="where the mix's scenarios are looked up")
+    paths: list[str] = Field(
+        default_factory=lambda: ["scenarios"], description="where the mix's scenarios are looked up"
+    )
     mix: list[MixEntry] = Field(min_length=1)
     model: OpenModel | ClosedModel = Field(discriminator="type")
     data: DataSpec = Field(default_factory=DataSpec)
     thresholds: dict[Annotated[str, Field(pattern=_METRIC)], list[ThresholdEntry]] = Field(
-        default_factory=dict, description="metric (iterations, scenario:<name>, "
-        "action:<name>, run) -> k6-style expressions")
+        default_factory=dict,
+        description="metric (iterations, scenario:<name>, "
+        "action:<name>, run) -> k6-style expressions",
+    )
     workers: int = Field(1, ge=1, description="local worker processes")
     profiles: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="named overrides (model, data, thresholds, "
-        "workers), chosen with --profile; 'quick' is what --quick runs")
+        default_factory=dict,
+        description="named overrides (model, data, thresholds, "
+        "workers), chosen with --profile; 'quick' is what --quick runs",
+    )
 
 
 class LoadFileError(ValueError):
@@ -194,15 +217,22 @@ class Plan:
         return self.model.total_duration
 
 
-def load_plan(path: Path | str, *, profile: str | None = None, quick: bool = False,
-              root: Path | None = None, workers: int | None = None) -> Plan:
+def load_plan(
+    path: Path | str,
+    *,
+    profile: str | None = None,
+    quick: bool = False,
+    root: Path | None = None,
+    workers: int | None = None,
+) -> Plan:
     path = Path(path)
     source = str(path)
     try:
         document = load_yaml(read_text_bounded(path), source)
     except (YAMLError, OSError) as exc:
-        raise LoadFileError([str(exc) if isinstance(exc, YAMLError)
-                             else f"{source}: cannot read: {exc}"]) from None
+        raise LoadFileError(
+            [str(exc) if isinstance(exc, YAMLError) else f"{source}: cannot read: {exc}"]
+        ) from None
     if root is None:  # paths are the project's: the load file's project, not the cwd
         from prism_scenarios.project import project_root
 
@@ -216,8 +246,9 @@ def plan_from_mapping(data: dict[str, Any], *, source: str, root: Path) -> Plan:
     return _plan(document, source, profile=None, quick=False, root=root, workers=1)
 
 
-def _plan(document: Any, source: str, *, profile: str | None, quick: bool, root: Path,
-          workers: int | None) -> Plan:
+def _plan(
+    document: Any, source: str, *, profile: str | None, quick: bool, root: Path, workers: int | None
+) -> Plan:
     if not isinstance(document, LineDict):
         raise LoadFileError([f"{source}:1: a load file is a mapping with name, mix, model"])
     spec = _validated(document, plain(document), source, [])
@@ -227,15 +258,18 @@ def _plan(document: Any, source: str, *, profile: str | None, quick: bool, root:
         overrides = spec.profiles.get(profile)
         if overrides is None and profile != "quick":
             known = ", ".join(sorted(spec.profiles)) or "none"
-            raise LoadFileError([f"{source}:{document.line}: no profile {profile!r} "
-                                 f"(profiles: {known}; --quick needs none)"])
+            raise LoadFileError(
+                [
+                    f"{source}:{document.line}: no profile {profile!r} "
+                    f"(profiles: {known}; --quick needs none)"
+                ]
+            )
         if overrides is None:
             spec = _quick(spec)
         else:
             merged = deep_merge(plain(document), overrides)
             if "model" in overrides and "type" not in overrides["model"]:
-                merged["model"] = _model_override(plain(document)["model"],
-                                                  overrides["model"])
+                merged["model"] = _model_override(plain(document)["model"], overrides["model"])
             merged.pop("profiles", None)
             spec = _validated(document, merged, source, ["profiles", profile])
     thresholds, problems = _thresholds(spec, document, source)
@@ -249,10 +283,19 @@ def _plan(document: Any, source: str, *, profile: str | None, quick: bool, root:
         problems += _unknown_targets(spec, specs, document, source)
     if problems:
         raise LoadFileError(problems)
-    return Plan(name=spec.name, source=source, profile=profile, specs=specs, weights=weights,
-                model=spec.model, data=spec.data, thresholds=thresholds,
-                workers=workers or spec.workers, description=spec.description,
-                selected_by=selected)
+    return Plan(
+        name=spec.name,
+        source=source,
+        profile=profile,
+        specs=specs,
+        weights=weights,
+        model=spec.model,
+        data=spec.data,
+        thresholds=thresholds,
+        workers=workers or spec.workers,
+        description=spec.description,
+        selected_by=selected,
+    )
 
 
 def _model_override(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -279,15 +322,22 @@ def _quick(spec: LoadFile) -> LoadFile:
     elif model.stages is None:
         model = model.model_copy(update={"duration": (model.duration or 0) * factor})
     else:
-        model = model.model_copy(update={"stages": [
-            s.model_copy(update={"duration": s.duration * factor}) for s in model.stages]})
+        model = model.model_copy(
+            update={
+                "stages": [
+                    s.model_copy(update={"duration": s.duration * factor}) for s in model.stages
+                ]
+            }
+        )
     volume = "small" if spec.data.volume != "none" else "none"
-    return spec.model_copy(update={"model": model,
-                                   "data": spec.data.model_copy(update={"volume": volume})})
+    return spec.model_copy(
+        update={"model": model, "data": spec.data.model_copy(update={"volume": volume})}
+    )
 
 
-def _validated(document: LineDict, data: dict[str, Any], source: str,
-               prefix: list[Any]) -> LoadFile:
+def _validated(
+    document: LineDict, data: dict[str, Any], source: str, prefix: list[Any]
+) -> LoadFile:
     try:
         return LoadFile.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -326,15 +376,21 @@ def _line(document: Any, loc: list[Any]) -> int | None:
     return line
 
 
-def _thresholds(spec: LoadFile, document: LineDict,
-                source: str) -> tuple[list[thr.Threshold], list[str]]:
+def _thresholds(
+    spec: LoadFile, document: LineDict, source: str
+) -> tuple[list[thr.Threshold], list[str]]:
     out, problems = [], []
     for metric, entries in spec.thresholds.items():
         for i, entry in enumerate(entries):
             text = entry if isinstance(entry, str) else entry.threshold
-            extra = {} if isinstance(entry, str) else {
-                "abort_on_fail": entry.abort_on_fail,
-                "delay_abort_eval": entry.delay_abort_eval}
+            extra = (
+                {}
+                if isinstance(entry, str)
+                else {
+                    "abort_on_fail": entry.abort_on_fail,
+                    "delay_abort_eval": entry.delay_abort_eval,
+                }
+            )
             try:
                 out.append(thr.parse(metric, text, **extra))
             except thr.ThresholdSyntaxError as exc:
@@ -343,8 +399,9 @@ def _thresholds(spec: LoadFile, document: LineDict,
     return out, problems
 
 
-def _resolve_mix(spec: LoadFile, document: LineDict, source: str,
-                 root: Path) -> tuple[list[Any], list[float], list[str], list[str]]:
+def _resolve_mix(
+    spec: LoadFile, document: LineDict, source: str, root: Path
+) -> tuple[list[Any], list[float], list[str], list[str]]:
     from prism_scenarios import discovery
     from prism_scenarios.errors import ScenarioFileError
     from prism_scenarios.loader import load_file
@@ -352,8 +409,10 @@ def _resolve_mix(spec: LoadFile, document: LineDict, source: str,
     problems: list[str] = []
     found = discovery.find([root / p for p in spec.paths])
     for missing in found.missing:
-        problems.append(f"{source}:{_line(document, ['paths']) or document.line}: paths: "
-                        f"{missing} does not exist")
+        problems.append(
+            f"{source}:{_line(document, ['paths']) or document.line}: paths: "
+            f"{missing} does not exist"
+        )
     files: dict[Path, list[Any]] = {}
     for path in sorted(found.yaml):
         try:
@@ -370,21 +429,36 @@ def _resolve_mix(spec: LoadFile, document: LineDict, source: str,
         if entry.file is not None:
             wanted = (root / entry.file).resolve()
             if wanted not in files:
-                problems.append(f"{where}: file {entry.file!r} is not a scenario file under "
-                                f"{', '.join(spec.paths)}")
+                problems.append(
+                    f"{where}: file {entry.file!r} is not a scenario file under "
+                    f"{', '.join(spec.paths)}"
+                )
                 continue
             pool = {wanted: files[wanted]}
         candidates = [s for scenarios in pool.values() for s in scenarios]
-        matched = [s for s in candidates
-                   if (entry.scenario is None or entry.scenario in (s.name, s.display_name))
-                   and (entry.tag is None or entry.tag in s.tags)]
+        matched = [
+            s
+            for s in candidates
+            if (entry.scenario is None or entry.scenario in (s.name, s.display_name))
+            and (entry.tag is None or entry.tag in s.tags)
+        ]
         usable = [s for s in matched if s.attack is None and not s.skip and not s.xfail]
         if not usable:
-            what = " and ".join(filter(None, [
-                entry.scenario and f"named {entry.scenario!r}",
-                entry.tag and f"tagged {entry.tag!r}", entry.file and f"in {entry.file}"]))
-            why = (" (the matches are skipped, xfail or attack runs: not load scripts)"
-                   if matched else "")
+            what = " and ".join(
+                filter(
+                    None,
+                    [
+                        entry.scenario and f"named {entry.scenario!r}",
+                        entry.tag and f"tagged {entry.tag!r}",
+                        entry.file and f"in {entry.file}",
+                    ],
+                )
+            )
+            why = (
+                " (the matches are skipped, xfail or attack runs: not load scripts)"
+                if matched
+                else ""
+            )
             problems.append(f"{where}: no scenario {what}{why}")
             continue
         for scenario in usable:
@@ -394,19 +468,24 @@ def _resolve_mix(spec: LoadFile, document: LineDict, source: str,
     return specs, weights, selected, problems
 
 
-def _unknown_targets(spec: LoadFile, specs: list[Any], document: LineDict,
-                     source: str) -> list[str]:
+def _unknown_targets(
+    spec: LoadFile, specs: list[Any], document: LineDict, source: str
+) -> list[str]:
     """A threshold on a scenario or action the mix never runs could never be met: say so
     now, not after the run."""
-    known = {"scenario": sorted({s.display_name for s in specs}),
-             "action": sorted({step.action for s in specs for step in s.steps})}
+    known = {
+        "scenario": sorted({s.display_name for s in specs}),
+        "action": sorted({step.action for s in specs for step in s.steps}),
+    }
     problems = []
     for metric in spec.thresholds:
         kind, _, name = metric.partition(":")
         if kind in known and name not in known[kind]:
             line = _line(document, ["thresholds", metric]) or document.line
-            problems.append(f"{source}:{line}: thresholds: {metric!r}: the mix runs no "
-                            f"{kind} {name!r} (it runs: {', '.join(known[kind])})")
+            problems.append(
+                f"{source}:{line}: thresholds: {metric!r}: the mix runs no "
+                f"{kind} {name!r} (it runs: {', '.join(known[kind])})"
+            )
     return problems
 
 

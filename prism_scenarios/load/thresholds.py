@@ -17,14 +17,19 @@ from typing import Any
 # Aggregations over a latency metric (values in milliseconds), and the success ratio.
 LATENCY_AGGREGATIONS = ("avg", "min", "max", "med", "count", "rate")
 # Aggregations of the whole run (``run:``): resources and generator health.
-RUN_AGGREGATIONS = ("peak_rss_mb", "cpu_percent", "dropped", "late", "achieved_rate",
-                    "errors")
+RUN_AGGREGATIONS = ("peak_rss_mb", "cpu_percent", "dropped", "late", "achieved_rate", "errors")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
-    "<": operator.lt, ">": operator.gt}
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+}
 _EXPRESSION = re.compile(
     r"^\s*(?P<agg>p\(\s*(?P<pct>\d+(?:\.\d+)?)\s*\)|[a-z_][a-z0-9_.]*)\s*(?P<op><=|>=|==|!=|<|>)\s*"
-    r"(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>ms)?\s*$")
+    r"(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>ms)?\s*$"
+)
 
 
 class ThresholdSyntaxError(ValueError):
@@ -53,37 +58,49 @@ class Threshold:
         return measured is not None and _OPERATORS[self.op](measured, self.value)
 
 
-def parse(metric: str, expression: str, *, abort_on_fail: bool = False,
-          delay_abort_eval: float = 0.0) -> Threshold:
+def parse(
+    metric: str, expression: str, *, abort_on_fail: bool = False, delay_abort_eval: float = 0.0
+) -> Threshold:
     match = _EXPRESSION.match(expression)
     if match is None:
         raise ThresholdSyntaxError(
             f"threshold {expression!r} is not '<aggregation> <op> <number>' (e.g. "
-            "'p(95)<50', 'avg<=20', 'rate>=0.99'; operators < <= > >= == !=)")
+            "'p(95)<50', 'avg<=20', 'rate>=0.99'; operators < <= > >= == !=)"
+        )
     agg, pct = match["agg"], match["pct"]
     run_metric = metric == "run"
     allowed = RUN_AGGREGATIONS if run_metric else LATENCY_AGGREGATIONS
     if pct is not None:
         if run_metric:
-            raise ThresholdSyntaxError(f"threshold {expression!r}: percentiles belong to a "
-                                       "latency metric (iterations, scenario:..., action:...)"
-                                       ", not to run")
+            raise ThresholdSyntaxError(
+                f"threshold {expression!r}: percentiles belong to a "
+                "latency metric (iterations, scenario:..., action:...)"
+                ", not to run"
+            )
         if not 0 < float(pct) <= 100:
-            raise ThresholdSyntaxError(f"threshold {expression!r}: the percentile must be "
-                                       "in (0, 100]")
+            raise ThresholdSyntaxError(
+                f"threshold {expression!r}: the percentile must be in (0, 100]"
+            )
     elif agg not in allowed:
         hint = f"; write p({agg[1:]})" if re.fullmatch(r"p\d+(\.\d+)?", agg) else ""
         raise ThresholdSyntaxError(
             f"threshold {expression!r}: unknown aggregation {agg!r} for metric {metric!r} "
-            f"(allowed: {', '.join(('p(N)',) * (not run_metric) + allowed)}){hint}")
+            f"(allowed: {', '.join(('p(N)',) * (not run_metric) + allowed)}){hint}"
+        )
     if match["unit"] and (run_metric or agg in ("count", "rate")):
-        raise ThresholdSyntaxError(f"threshold {expression!r}: 'ms' only follows a latency "
-                                   "aggregation")
-    return Threshold(metric=metric, expression=expression.strip(),
-                     aggregation="p" if pct is not None else agg,
-                     percentile=float(pct) if pct is not None else None, op=match["op"],
-                     value=float(match["value"]), abort_on_fail=abort_on_fail,
-                     delay_abort_eval=delay_abort_eval)
+        raise ThresholdSyntaxError(
+            f"threshold {expression!r}: 'ms' only follows a latency aggregation"
+        )
+    return Threshold(
+        metric=metric,
+        expression=expression.strip(),
+        aggregation="p" if pct is not None else agg,
+        percentile=float(pct) if pct is not None else None,
+        op=match["op"],
+        value=float(match["value"]),
+        abort_on_fail=abort_on_fail,
+        delay_abort_eval=delay_abort_eval,
+    )
 
 
 def from_performance_config(config: Any) -> list[Threshold]:
@@ -110,8 +127,10 @@ class Verdict:
 
     def describe(self) -> str:
         shown = "no data" if self.measured is None else f"{self.measured:.6g}"
-        return (f"{self.threshold.label} → measured {shown}: "
-                f"{'ok' if self.passed else 'threshold breached'}")
+        return (
+            f"{self.threshold.label} → measured {shown}: "
+            f"{'ok' if self.passed else 'threshold breached'}"
+        )
 
 
 def judge(thresholds: list[Threshold], measure: Callable[[Threshold], Any]) -> list[Verdict]:

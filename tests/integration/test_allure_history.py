@@ -37,8 +37,10 @@ def allure_available() -> None:
     if shutil.which("node") is None:
         pytest.skip("Node.js is not installed: Allure 3 cannot render, so there is no history")
     if report.allure_binary() is None:
-        pytest.skip("the pinned Allure 3 CLI could not be installed (npm ci failed or npm is "
-                    "missing); see the output above")
+        pytest.skip(
+            "the pinned Allure 3 CLI could not be installed (npm ci failed or npm is "
+            "missing); see the output above"
+        )
 
 
 def _cli(root: Path, *args: str, limit: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -46,8 +48,15 @@ def _cli(root: Path, *args: str, limit: str | None = None) -> subprocess.Complet
     env.pop("PRISM_ALLURE_HISTORY_LIMIT", None)
     if limit is not None:
         env["PRISM_ALLURE_HISTORY_LIMIT"] = limit
-    return subprocess.run([sys.executable, "-m", "prism_scenarios.cli", *args], cwd=root,
-                          env=env, capture_output=True, text=True, check=False, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
 
 
 def _test_results(root: Path) -> dict[str, dict]:
@@ -56,8 +65,9 @@ def _test_results(root: Path) -> dict[str, dict]:
 
 
 def _status_dynamics(root: Path) -> list[dict]:
-    charts = json.loads((root / "reports" / "allure-report" / "widgets" / "charts.json")
-                        .read_text())["general"]
+    charts = json.loads(
+        (root / "reports" / "allure-report" / "widgets" / "charts.json").read_text()
+    )["general"]
     [chart] = [c for c in charts.values() if c["type"] == "statusDynamics"]
     return chart["data"]
 
@@ -67,7 +77,8 @@ def test_history_gives_the_second_report_its_trend(tmp_path: Path, allure_availa
     (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (root / "scenarios").mkdir()
     (root / "scenarios" / "use_cases.yaml").write_text(
-        "use_cases:\n  - {id: storing, name: Storing, category: basic, required: [storage]}\n")
+        "use_cases:\n  - {id: storing, name: Storing, category: basic, required: [storage]}\n"
+    )
     scenario = root / "scenarios" / "s.yaml"
     scenario.write_text(SCENARIOS.format(expected="Bob"))
     history = root / "reports" / "history.jsonl"
@@ -82,8 +93,10 @@ def test_history_gives_the_second_report_its_trend(tmp_path: Path, allure_availa
     assert second.returncode == 1, second.stdout + second.stderr
     entries = report.history_entries(root / "reports")
     assert len(entries) == 2
-    assert [sorted(r["status"] for r in e["testResults"].values()) for e in entries] == \
-        [["passed", "passed"], ["failed", "passed"]]
+    assert [sorted(r["status"] for r in e["testResults"].values()) for e in entries] == [
+        ["passed", "passed"],
+        ["failed", "passed"],
+    ]
     tests = _test_results(root)
     broke = tests["breaks later"]
     assert broke["status"] == "failed" and broke["transition"] == "regressed"
@@ -92,7 +105,8 @@ def test_history_gives_the_second_report_its_trend(tmp_path: Path, allure_availa
     points = _status_dynamics(root)
     assert [(p["id"], p["statistic"]) for p in points] == [
         (entries[0]["uuid"], {"total": 2, "passed": 2}),  # the first run, from the history
-        ("current", {"total": 2, "failed": 1, "passed": 1})]
+        ("current", {"total": 2, "failed": 1, "passed": 1}),
+    ]
 
     before = history.read_text().splitlines()
     again = _cli(root, "report")  # the same results rendered again
@@ -106,5 +120,7 @@ def test_history_gives_the_second_report_its_trend(tmp_path: Path, allure_availa
     kept = history.read_text().splitlines()
     assert len(kept) == 2 and kept[0] == after[1]  # the first run's entry is gone
     # (Allure reads the last N before it appends: this report still saw both earlier runs)
-    assert [h["status"] for h in _test_results(root)["breaks later"]["history"]] == \
-        ["failed", "passed"]
+    assert [h["status"] for h in _test_results(root)["breaks later"]["history"]] == [
+        "failed",
+        "passed",
+    ]

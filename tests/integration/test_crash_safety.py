@@ -23,8 +23,9 @@ WRITER = Path(__file__).with_name("crash_writer.py")
 
 def _kill_writer_after(root: Path, session_id: str, delay: float) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(root), session_id],
-                            stdout=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER), str(root), session_id], stdout=subprocess.PIPE, env=env
+    )
     assert proc.stdout.readline().strip() == b"ready"
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -64,8 +65,9 @@ def test_sigkill_leaves_parseable_files_and_repairable_log(tmp_path: Path) -> No
     _assert_torn_tail_reported_and_repaired(store, session_id, len(complete))
 
 
-def _assert_torn_tail_reported_and_repaired(store: FFStorageManager, session_id: str,
-                                            complete_lines: int) -> None:
+def _assert_torn_tail_reported_and_repaired(
+    store: FFStorageManager, session_id: str, complete_lines: int
+) -> None:
     with pytest.raises(StorageCorrupted) as err:
         store.messages.list("alice", session_id)
     assert err.value.line == complete_lines + 1 and err.value.torn

@@ -95,19 +95,40 @@ SKIPPED: dict[str, str] = {
     # (none: every public method with an *_id parameter can be called with plausible values)
 }
 NOT_APPLICABLE = [  # public methods without an *_id parameter: no case here
-    "store.check_integrity", "store.close", "store.flush", "store.list_users", "store.repair",
-    "store.run_io", "kb.close", "kb.flush_stats", "rag.format_context_for_injection",
-    "analytics.apply_retention", "analytics.close", "analytics.collect_system_metrics",
-    "analytics.evaluate_alerts", "analytics.generate_business_intelligence",
-    "analytics.get_active_alerts", "analytics.get_system_health",
-    "analytics.initialize_analytics_system", "analytics.list_alerts",
-    "analytics.record_operation", "analytics.start_continuous_collection",
+    "store.check_integrity",
+    "store.close",
+    "store.flush",
+    "store.list_users",
+    "store.repair",
+    "store.run_io",
+    "kb.close",
+    "kb.flush_stats",
+    "rag.format_context_for_injection",
+    "analytics.apply_retention",
+    "analytics.close",
+    "analytics.collect_system_metrics",
+    "analytics.evaluate_alerts",
+    "analytics.generate_business_intelligence",
+    "analytics.get_active_alerts",
+    "analytics.get_system_health",
+    "analytics.initialize_analytics_system",
+    "analytics.list_alerts",
+    "analytics.record_operation",
+    "analytics.start_continuous_collection",
     "analytics.stop_continuous_collection",
 ]
 
-CALM = ResourceReading(cpu_percent=10.0, memory_percent=40.0, memory_used_mb=1000.0,
-                       memory_available_mb=3000.0, disk_percent=50.0, disk_free_gb=100.0,
-                       process_rss_mb=80.0, process_threads=3, load_average_1m=0.5)
+CALM = ResourceReading(
+    cpu_percent=10.0,
+    memory_percent=40.0,
+    memory_used_mb=1000.0,
+    memory_available_mb=3000.0,
+    disk_percent=50.0,
+    disk_free_gb=100.0,
+    process_rss_mb=80.0,
+    process_threads=3,
+    load_average_1m=0.5,
+)
 
 
 class FixedSampler:
@@ -153,7 +174,8 @@ FILL: dict[str, Any] = {
     "session_type": "ai_debate",
     "participants": lambda w: [
         {"participant_id": "d1", "display_name": "Debater 1", "role": "advocate"},
-        {"participant_id": "d2", "display_name": "Debater 2", "role": "advocate"}],
+        {"participant_id": "d2", "display_name": "Debater 2", "role": "advocate"},
+    ],
     "insight_content": "an insight",
     "acknowledged_by": "ops",
     "experiment": "exp1",
@@ -162,11 +184,18 @@ FILL: dict[str, Any] = {
     "events": [{"event": "prompt_received"}, {"event": "output_returned"}],
     "duration_ms": 1.0,
     "tool_definition": {
-        "tool_id": "line_counter", "name": "Line counter", "category": "file_system",
+        "tool_id": "line_counter",
+        "name": "Line counter",
+        "category": "file_system",
         "security_risk_level": "low",
-        "parameters_schema": {"type": "object", "properties": {"files": {"type": "object"}},
-                              "required": ["files"], "additionalProperties": False},
-        "implementation": {"kind": "command", "command": "wc", "fixed_args": ["-l"]}},
+        "parameters_schema": {
+            "type": "object",
+            "properties": {"files": {"type": "object"}},
+            "required": ["files"],
+            "additionalProperties": False,
+        },
+        "implementation": {"kind": "command", "command": "wc", "fixed_args": ["-l"]},
+    },
     "request": _tool_request,
     "steps": lambda w: [_tool_request(w)],
     "changes": {},
@@ -180,7 +209,8 @@ FILL: dict[str, Any] = {
 }
 FILL_BY_METHOD: dict[tuple[str, str], dict[str, Any]] = {
     ("memory", "add_situational_context"): {
-        "context": lambda w: FFSituationalContextDTO(summary="a summary", confidence=0.5)},
+        "context": lambda w: FFSituationalContextDTO(summary="a summary", confidence=0.5)
+    },
     ("memory", "add_memory_context"): {"context": {"content": "remember this"}},
     ("memory", "compress_layer"): {"layer": "short_term"},
     ("panel", "add_panel_message"): {"content": "a turn"},
@@ -209,9 +239,11 @@ def _public_methods(cls: type) -> Iterator[tuple[str, inspect.Signature]]:
 
 
 def _id_params(sig: inspect.Signature) -> list[str]:
-    return [p.name for p in sig.parameters.values()
-            if p.name.endswith(("_id", "_ids")) and p.kind not in (p.VAR_KEYWORD,
-                                                                     p.VAR_POSITIONAL)]
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.name.endswith(("_id", "_ids")) and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    ]
 
 
 def _wrong(param: str) -> dict[str, Any]:
@@ -228,8 +260,7 @@ def _cases() -> Iterator[Any]:
             assert id_params, f"{label} takes no *_id parameter: list it in NOT_APPLICABLE"
             for param in id_params:
                 for kind in ("unknown", *_wrong(param)):
-                    yield pytest.param(manager, method, param, kind,
-                                       id=f"{label}[{param}={kind}]")
+                    yield pytest.param(manager, method, param, kind, id=f"{label}[{param}={kind}]")
 
 
 def _build_world(base: Path) -> SimpleNamespace:
@@ -238,18 +269,35 @@ def _build_world(base: Path) -> SimpleNamespace:
     sandbox = base / "sandbox"
     sandbox.mkdir()
     sandbox.chmod(0o711)
-    config = load_config(preset="test", overrides={
-        "tool_execution": {"sandbox": {"temp_root": str(sandbox)},
-                           "security_policy": {"allowed_categories": [
-                               "computation", "web_access", "file_system", "database",
-                               "communication", "system", "custom"]}}})
-    store = FFStorageManager(config, clock=ManualClock("2026-01-01T09:00:00+00:00"),
-                             ids=IdSource(1), base_path=base / "root")
+    config = load_config(
+        preset="test",
+        overrides={
+            "tool_execution": {
+                "sandbox": {"temp_root": str(sandbox)},
+                "security_policy": {
+                    "allowed_categories": [
+                        "computation",
+                        "web_access",
+                        "file_system",
+                        "database",
+                        "communication",
+                        "system",
+                        "custom",
+                    ]
+                },
+            }
+        },
+    )
+    store = FFStorageManager(
+        config,
+        clock=ManualClock("2026-01-01T09:00:00+00:00"),
+        ids=IdSource(1),
+        base_path=base / "root",
+    )
     audit = AuditLog(store.ctx)
     run(store.create_user(USER))
     session = run(store.create_session(USER, title="world"))
-    message = run(store.add_message(USER, session.session_id,
-                                    {"role": "user", "content": "hello"}))
+    message = run(store.add_message(USER, session.session_id, {"role": "user", "content": "hello"}))
     stored = run(store.store_document(USER, session.session_id, "notes.txt", b"some notes"))
     run(store.store_persona({"persona_id": "tutor", "name": "Ada"}))
     run(store.store_persona({"persona_id": "tutor", "name": "Ada"}, user_id=USER))
@@ -257,8 +305,14 @@ def _build_world(base: Path) -> SimpleNamespace:
     run(memory.initialize_user_memory(USER))
     kb = FFKnowledgeBaseManager(store)
     record = run(kb.create_knowledge_base(USER, "Biology"))
-    document = run(kb.add_document_to_kb(USER, record.kb_id, "notes/biology.txt",
-                                         "Photosynthesis converts light into chemical energy."))
+    document = run(
+        kb.add_document_to_kb(
+            USER,
+            record.kb_id,
+            "notes/biology.txt",
+            "Photosynthesis converts light into chemical energy.",
+        )
+    )
     rag = FFRAGContextManager(store, kb)
     run(rag.initialize_rag_session(USER, session.session_id, [record.kb_id]))
     panels = FFPanelSessionManager(store, memory=memory)
@@ -269,18 +323,38 @@ def _build_world(base: Path) -> SimpleNamespace:
     executor = FFToolExecutionManager(store, registry, audit=audit)
     run(registry.initialize_user_tools(USER))
     run(registry.register_tool(USER, FILL["tool_definition"]))
-    tool_result = run(executor.execute_tool(USER, {"tool_id": "calculator",
-                                                   "parameters": {"expression": "6*7"}}))
-    ids = {"user_id": USER, "session_id": session.session_id, "message_id": message.message_id,
-           "persona_id": "tutor", "kb_id": record.kb_id, "document_id": document.doc_id,
-           "panel_id": "p1", "participant_id": "d1",
-           "reply_to_message_id": panel_message.message_id, "tool_id": "calculator",
-           "alert_id": "alert_0", "approval_id": "approval_0", "chain_id": "chain_0",
-           "key_id": "key_0"}
+    tool_result = run(
+        executor.execute_tool(USER, {"tool_id": "calculator", "parameters": {"expression": "6*7"}})
+    )
+    ids = {
+        "user_id": USER,
+        "session_id": session.session_id,
+        "message_id": message.message_id,
+        "persona_id": "tutor",
+        "kb_id": record.kb_id,
+        "document_id": document.doc_id,
+        "panel_id": "p1",
+        "participant_id": "d1",
+        "reply_to_message_id": panel_message.message_id,
+        "tool_id": "calculator",
+        "alert_id": "alert_0",
+        "approval_id": "approval_0",
+        "chain_id": "chain_0",
+        "key_id": "key_0",
+    }
     return SimpleNamespace(
-        store=store, memory=memory, kb=kb, rag=rag, panel=panels, analytics=analytics,
-        registry=registry, executor=executor, ids=ids, tool_result=tool_result,
-        doc_filename=stored.filename)
+        store=store,
+        memory=memory,
+        kb=kb,
+        rag=rag,
+        panel=panels,
+        analytics=analytics,
+        registry=registry,
+        executor=executor,
+        ids=ids,
+        tool_result=tool_result,
+        doc_filename=stored.filename,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -299,8 +373,9 @@ _ghosts = itertools.count(1)
 
 
 @pytest.mark.parametrize(("manager", "method", "param", "kind"), list(_cases()))
-def test_ids_raise_domain_errors(world: SimpleNamespace, manager: str, method: str,
-                                 param: str, kind: str) -> None:
+def test_ids_raise_domain_errors(
+    world: SimpleNamespace, manager: str, method: str, param: str, kind: str
+) -> None:
     bound = getattr(getattr(world, manager), method)
     sig = inspect.signature(bound)
     args: dict[str, Any] = {}
@@ -320,8 +395,9 @@ def test_ids_raise_domain_errors(world: SimpleNamespace, manager: str, method: s
     except FFError:
         return
     except Exception as exc:  # the finding: anything not declared
-        raise AssertionError(f"raw {type(exc).__name__} from {manager}.{method}({param}={kind}): "
-                    f"{str(exc)[:200]}") from exc
+        raise AssertionError(
+            f"raw {type(exc).__name__} from {manager}.{method}({param}={kind}): {str(exc)[:200]}"
+        ) from exc
 
 
 def test_every_manager_method_is_covered_or_listed() -> None:

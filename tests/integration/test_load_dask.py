@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("distributed", reason="the distributed extra is not installed "
-                    "(pip install 'prism-scenarios[distributed]')")
+pytest.importorskip(
+    "distributed",
+    reason="the distributed extra is not installed (pip install 'prism-scenarios[distributed]')",
+)
 
 LOAD_FILE = """\
 name: spread
@@ -40,8 +42,12 @@ scenarios:
 
 
 def _dask(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from dask.__main__ import main; sys.exit(main())",
-            *args]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from dask.__main__ import main; sys.exit(main())",
+        *args,
+    ]
 
 
 def _wait_for(path: Path, seconds: float, procs: list[subprocess.Popen]) -> None:
@@ -66,17 +72,41 @@ def cluster(tmp_path: Path) -> Iterator[str]:
 
     def start(name: str, *args: str) -> None:
         log = (logs / f"{name}.log").open("w")
-        procs.append(subprocess.Popen(_dask(*args), stdout=log, stderr=subprocess.STDOUT,
-                                      env=env, cwd=tmp_path))
+        procs.append(
+            subprocess.Popen(
+                _dask(*args), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
+            )
+        )
 
     try:
-        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
-              "--no-dashboard", "--scheduler-file", str(scheduler_file))
+        start(
+            "scheduler",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        )
         _wait_for(scheduler_file, 60, procs)
         for i in range(2):
-            start(f"worker-{i}", "worker", "--scheduler-file", str(scheduler_file),
-                  "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                  "--host", "127.0.0.1", "--name", f"w{i}")
+            start(
+                f"worker-{i}",
+                "worker",
+                "--scheduler-file",
+                str(scheduler_file),
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                "--name",
+                f"w{i}",
+            )
         address = json.loads(scheduler_file.read_text())["address"]
         from distributed import Client
 
@@ -95,16 +125,32 @@ def cluster(tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_two_dask_workers_each_run_a_segment_and_the_histograms_merge_exactly(
-        tmp_path: Path, cluster: str) -> None:
+    tmp_path: Path, cluster: str
+) -> None:
     project = tmp_path / "project"
     (project / "scenarios" / "load").mkdir(parents=True)
     (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (project / "scenarios" / "s.yaml").write_text(SCENARIOS)
     (project / "scenarios" / "load" / "spread.yaml").write_text(LOAD_FILE)
     done = subprocess.run(
-        [sys.executable, "-m", "prism_scenarios.cli", "load", "scenarios/load/spread.yaml",
-         "--dask", cluster, "--no-progress", "--no-html", "--report-dir", "reports"],
-        cwd=project, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "prism_scenarios.cli",
+            "load",
+            "scenarios/load/spread.yaml",
+            "--dask",
+            cluster,
+            "--no-progress",
+            "--no-html",
+            "--report-dir",
+            "reports",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((project / "reports" / "load" / "spread.load_report.json").read_text())
     assert report["executor"].startswith("dask x2"), report["executor"]
@@ -116,7 +162,8 @@ def test_two_dask_workers_each_run_a_segment_and_the_histograms_merge_exactly(
     iterations = report["metrics"]["iterations"]
     assert iterations["count"] == 80 == report["started"]
     assert iterations["passed"] == 80
-    by_scenario = (report["metrics"]["scenario:fast"]["count"]
-                   + report["metrics"]["scenario:write"]["count"])
+    by_scenario = (
+        report["metrics"]["scenario:fast"]["count"] + report["metrics"]["scenario:write"]["count"]
+    )
     assert by_scenario == 80
     assert report["passed"] is True

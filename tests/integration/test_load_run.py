@@ -49,9 +49,10 @@ def test_a_single_stall_shows_in_p99_of_the_open_model_only(tmp_path: Path) -> N
     folder = _project(
         tmp_path,
         open="name: open\n" + STALL_MIX + "data: {volume: none}\n"
-             "model: {type: open, rate: 100, duration: 4s, max_in_flight: 64}\n",
+        "model: {type: open, rate: 100, duration: 4s, max_in_flight: 64}\n",
         closed="name: closed\n" + STALL_MIX + "data: {volume: none}\n"
-               "model: {type: closed, users: 1, duration: 4s}\n")
+        "model: {type: closed, users: 1, duration: 4s}\n",
+    )
     opened = run_plan(load_plan(folder / "open.yaml"), progress=False)
     closed = run_plan(load_plan(folder / "closed.yaml"), progress=False)
     assert opened.started == 400 and opened.dropped == 0
@@ -63,15 +64,26 @@ def test_a_single_stall_shows_in_p99_of_the_open_model_only(tmp_path: Path) -> N
     assert closed_p99 < 100, closed.metrics.metric("iterations").summary()
 
 
-def test_a_breach_fails_the_command_and_its_allure_test(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture) -> None:
-    folder = _project(tmp_path, breach="name: breach\nmix: [{scenario: noop}]\n"
-                      "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n"
-                      "thresholds:\n  iterations: ['p(95)<0.0001', 'rate>=1']\n")
+def test_a_breach_fails_the_command_and_its_allure_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    folder = _project(
+        tmp_path,
+        breach="name: breach\nmix: [{scenario: noop}]\n"
+        "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n"
+        "thresholds:\n  iterations: ['p(95)<0.0001', 'rate>=1']\n",
+    )
     monkeypatch.chdir(tmp_path)
-    code = main(["load", str(folder / "breach.yaml"), "--no-html", "--no-progress",
-                 "--report-dir", str(tmp_path / "reports")])
+    code = main(
+        [
+            "load",
+            str(folder / "breach.yaml"),
+            "--no-html",
+            "--no-progress",
+            "--report-dir",
+            str(tmp_path / "reports"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == THRESHOLD_EXIT == 99
     assert "FAIL iterations: p(95)<0.0001" in out
@@ -91,37 +103,66 @@ def test_a_breach_fails_the_command_and_its_allure_test(tmp_path: Path,
     for attachment in result["attachments"]:
         body = (results / attachment["source"]).read_bytes()
         assert body.startswith(b"\x89PNG") if attachment["type"] == "image/png" else body
-    summary = json.loads((tmp_path / "reports" / "load" / "breach.load_report.json")
-                         .read_text())
+    summary = json.loads((tmp_path / "reports" / "load" / "breach.load_report.json").read_text())
     assert summary["passed"] is False and summary["started"] == 20
 
 
-def test_the_same_file_passes_when_its_threshold_holds(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = _project(tmp_path, ok="name: ok\nmix: [{scenario: noop}]\n"
-                      "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n"
-                      "thresholds:\n  iterations: ['p(95)<5000', 'rate>=1']\n")
+def test_the_same_file_passes_when_its_threshold_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _project(
+        tmp_path,
+        ok="name: ok\nmix: [{scenario: noop}]\n"
+        "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n"
+        "thresholds:\n  iterations: ['p(95)<5000', 'rate>=1']\n",
+    )
     monkeypatch.chdir(tmp_path)
-    assert main(["load", str(folder / "ok.yaml"), "--no-html", "--no-progress",
-                 "--report-dir", str(tmp_path / "reports")]) == 0
+    assert (
+        main(
+            [
+                "load",
+                str(folder / "ok.yaml"),
+                "--no-html",
+                "--no-progress",
+                "--report-dir",
+                str(tmp_path / "reports"),
+            ]
+        )
+        == 0
+    )
 
 
-def test_an_invalid_load_file_runs_nothing_and_exits_2(tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture) -> None:
-    folder = _project(tmp_path, bad="name: bad\nmix: [{scenario: nope}]\n"
-                      "model: {type: open, rate: 1, duration: 1s}\n")
-    assert main(["load", str(folder / "bad.yaml"), "--no-html",
-                 "--report-dir", str(tmp_path / "reports")]) == 2
-    assert f"{folder / 'bad.yaml'}:2: mix[0]: no scenario named 'nope'" in \
-        capsys.readouterr().err
+def test_an_invalid_load_file_runs_nothing_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folder = _project(
+        tmp_path,
+        bad="name: bad\nmix: [{scenario: nope}]\nmodel: {type: open, rate: 1, duration: 1s}\n",
+    )
+    assert (
+        main(
+            [
+                "load",
+                str(folder / "bad.yaml"),
+                "--no-html",
+                "--report-dir",
+                str(tmp_path / "reports"),
+            ]
+        )
+        == 2
+    )
+    assert f"{folder / 'bad.yaml'}:2: mix[0]: no scenario named 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "reports" / "load").exists()
 
 
 def test_abort_on_fail_stops_the_run_early(tmp_path: Path) -> None:
-    folder = _project(tmp_path, abort="name: abort\nmix: [{scenario: noop}]\n"
-                      "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 20s}\n"
-                      "thresholds:\n  iterations:\n    - {threshold: 'p(95)<0.0001', "
-                      "abort_on_fail: true, delay_abort_eval: 1s}\n")
+    folder = _project(
+        tmp_path,
+        abort="name: abort\nmix: [{scenario: noop}]\n"
+        "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 20s}\n"
+        "thresholds:\n  iterations:\n    - {threshold: 'p(95)<0.0001', "
+        "abort_on_fail: true, delay_abort_eval: 1s}\n",
+    )
     result = run_plan(load_plan(folder / "abort.yaml"), progress=False)
     assert result.aborted and "abort_on_fail" in result.aborted
     assert result.started < 200 and result.planned == 400  # the rest was never started
@@ -130,8 +171,11 @@ def test_abort_on_fail_stops_the_run_early(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_worker_processes_split_the_arrivals_and_merge_exactly(tmp_path: Path) -> None:
-    folder = _project(tmp_path, split="name: split\nmix: [{scenario: noop}]\n"
-                      "data: {volume: small}\nmodel: {type: open, rate: 50, duration: 2s}\n")
+    folder = _project(
+        tmp_path,
+        split="name: split\nmix: [{scenario: noop}]\n"
+        "data: {volume: small}\nmodel: {type: open, rate: 50, duration: 2s}\n",
+    )
     result = run_plan(load_plan(folder / "split.yaml", workers=2), workers=2, progress=False)
     assert result.executor == "processes x2"
     assert [s["started"] for s in result.segments] == [50, 50]
@@ -142,15 +186,32 @@ def test_worker_processes_split_the_arrivals_and_merge_exactly(tmp_path: Path) -
 
 
 def test_the_integration_report_takes_performance_from_the_load_run(tmp_path: Path) -> None:
-    folder = _project(tmp_path, perf="name: perf\nmix: [{scenario: noop}]\n"
-                      "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n")
+    folder = _project(
+        tmp_path,
+        perf="name: perf\nmix: [{scenario: noop}]\n"
+        "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n",
+    )
     reports = tmp_path / "reports"
     (reports / "integration").mkdir(parents=True)
     report_file = reports / "integration" / "system_integration_report.json"
-    report_file.write_text(json.dumps({"average_response_time_ms": 999.0,
-                                       "throughput_rps": 1.0, "notes": {"cpu": "old"}}))
-    assert main(["load", str(folder / "perf.yaml"), "--no-html", "--no-progress",
-                 "--report-dir", str(reports)]) == 0
+    report_file.write_text(
+        json.dumps(
+            {"average_response_time_ms": 999.0, "throughput_rps": 1.0, "notes": {"cpu": "old"}}
+        )
+    )
+    assert (
+        main(
+            [
+                "load",
+                str(folder / "perf.yaml"),
+                "--no-html",
+                "--no-progress",
+                "--report-dir",
+                str(reports),
+            ]
+        )
+        == 0
+    )
     report = json.loads(report_file.read_text())
     load = read_summary(reports)
     assert load is not None
@@ -160,7 +221,8 @@ def test_the_integration_report_takes_performance_from_the_load_run(tmp_path: Pa
     assert report["performance_source"].startswith("load run ")
     assert report["load_tests_passed"] is True and "cpu" not in report["notes"]
     assert apply({"notes": {}}, load)["notes"]["performance"].startswith(
-        "performance fields come from the load run")
+        "performance fields come from the load run"
+    )
 
 
 def test_every_seed_load_file_passes_quick(tmp_path: Path) -> None:
@@ -169,13 +231,31 @@ def test_every_seed_load_file_passes_quick(tmp_path: Path) -> None:
 
     root = Path(__file__).resolve().parents[2]
     files = sorted((root / "scenarios" / "load").glob("*.yaml"))
-    assert [f.stem for f in files] == ["basic_chat", "multimodal_processing",
-                                       "panel_collaboration", "rag_retrieval",
-                                       "tool_execution"]
-    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "load", *map(str, files),
-                           "--quick", "--no-html", "--no-progress", "--report-dir",
-                           str(tmp_path)], cwd=root, capture_output=True, text=True,
-                          timeout=600)
+    assert [f.stem for f in files] == [
+        "basic_chat",
+        "multimodal_processing",
+        "panel_collaboration",
+        "rag_retrieval",
+        "tool_execution",
+    ]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "prism_scenarios.cli",
+            "load",
+            *map(str, files),
+            "--quick",
+            "--no-html",
+            "--no-progress",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads((tmp_path / "load" / "load_summary.json").read_text())
     assert [t["name"] for t in summary["tests"]] == [f.stem for f in files]
@@ -183,7 +263,8 @@ def test_every_seed_load_file_passes_quick(tmp_path: Path) -> None:
 
 
 def test_an_iteration_writing_through_to_the_shared_data_fails_the_load_test(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Iterations' stores start as hard links to one template; a scenario that writes a
     generated user's file in place (not by atomic rename) would change every later
     iteration's data. The run says which scenario did it and fails."""
@@ -197,14 +278,17 @@ def test_an_iteration_writing_through_to_the_shared_data_fails_the_load_test(
         "                     path: users/load-user-0000/profile.json}\n"
         "  - name: tidy\n"
         "    steps:\n"
-        "      - user.create: {user_id: ann, username: Ann}\n")
+        "      - user.create: {user_id: ann, username: Ann}\n"
+    )
     folder = tmp_path / "scenarios" / "load"
     (folder / "clobber.yaml").write_text(
         "name: clobber\nmix: [{scenario: clobber}, {scenario: tidy}]\n"
-        "data: {volume: small}\nmodel: {type: open, rate: 10, duration: 1s}\n")
+        "data: {volume: small}\nmodel: {type: open, rate: 10, duration: 1s}\n"
+    )
     (folder / "tidy.yaml").write_text(
         "name: tidy\nmix: [{scenario: tidy}]\n"
-        "data: {volume: small}\nmodel: {type: open, rate: 10, duration: 1s}\n")
+        "data: {volume: small}\nmodel: {type: open, rate: 10, duration: 1s}\n"
+    )
     clobbered = run_plan(load_plan(folder / "clobber.yaml"), progress=False)
     tidy = run_plan(load_plan(folder / "tidy.yaml"), progress=False)
     assert clobbered.metrics.metric("iterations").passed == clobbered.started  # steps passed
@@ -215,8 +299,12 @@ def test_an_iteration_writing_through_to_the_shared_data_fails_the_load_test(
 
 @pytest.mark.parametrize(("limit", "code"), [(0.0001, THRESHOLD_EXIT), (5000, 0)])
 def test_the_run_configurations_performance_limits_judge_every_load_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
-        limit: float, code: int) -> None:
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    limit: float,
+    code: int,
+) -> None:
     """`run`'s performance family passes performance_config (FFPerformanceTestConfigDTO):
     max_response_time_ms and the other limits are judged beside the file's own thresholds."""
     import argparse
@@ -224,14 +312,26 @@ def test_the_run_configurations_performance_limits_judge_every_load_file(
     from prism_scenarios.dto import FFPerformanceTestConfigDTO
     from prism_scenarios.load import command
 
-    folder = _project(tmp_path, ok="name: ok\nmix: [{scenario: noop}]\n"
-                      "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n"
-                      "thresholds:\n  iterations: ['p(95)<5000']\n")
+    folder = _project(
+        tmp_path,
+        ok="name: ok\nmix: [{scenario: noop}]\n"
+        "data: {volume: none}\nmodel: {type: open, rate: 20, duration: 1s}\n"
+        "thresholds:\n  iterations: ['p(95)<5000']\n",
+    )
     monkeypatch.chdir(tmp_path)
-    done = command.run(argparse.Namespace(
-        files=[str(folder / "ok.yaml")], quick=False, profile=None, workers=None, dask=None,
-        report_dir=str(tmp_path / "reports"), no_html=True, no_progress=True,
-        performance_config=FFPerformanceTestConfigDTO(max_response_time_ms=limit)))
+    done = command.run(
+        argparse.Namespace(
+            files=[str(folder / "ok.yaml")],
+            quick=False,
+            profile=None,
+            workers=None,
+            dask=None,
+            report_dir=str(tmp_path / "reports"),
+            no_html=True,
+            no_progress=True,
+            performance_config=FFPerformanceTestConfigDTO(max_response_time_ms=limit),
+        )
+    )
     out = capsys.readouterr().out
     assert done == code, out
     verdict = "FAIL" if code else "ok"

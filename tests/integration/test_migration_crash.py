@@ -25,8 +25,7 @@ BATCH = 12
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("template") / "store"
-    generate("G1", root, users=2, sessions_per_user=2, messages_per_session=20,
-             malformed_lines=2)
+    generate("G1", root, users=2, sessions_per_user=2, messages_per_session=20, malformed_lines=2)
     return root
 
 
@@ -38,17 +37,33 @@ def boundaries(template: Path, tmp_path_factory: pytest.TempPathFactory) -> list
     Migrator(base, MigrationOptions(batch_size=BATCH)).apply()
     state = Migrator(base).state()
     assert state is not None
-    points = [f"batch:{p['step'].split('__')[0][1:]}.{n}" for p in state["passes"]
-              for n in range(1, p["batches"] + 1)]
+    points = [
+        f"batch:{p['step'].split('__')[0][1:]}.{n}"
+        for p in state["passes"]
+        for n in range(1, p["batches"] + 1)
+    ]
     assert len(points) >= 8, points  # the store is big enough to cross many boundaries
     return points
 
 
 def _killed_apply(base: Path, failpoint: str) -> None:
     env = {**os.environ, ENV: failpoint}
-    proc = subprocess.run([sys.executable, "-m", "flatfile_chat.cli", "migrate", "apply",
-                           str(base), "--batch-size", str(BATCH)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flatfile_chat.cli",
+            "migrate",
+            "apply",
+            str(base),
+            "--batch-size",
+            str(BATCH),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == -signal.SIGKILL, (failpoint, proc.returncode, proc.stderr)
 
 
@@ -71,8 +86,9 @@ def _crash_points(boundaries: list[str]) -> list[str]:
     return ["phase:migrate", *boundaries, *inside, "cutover:moved"]
 
 
-def test_every_crash_point_recovers_forward(template: Path, boundaries: list[str],
-                                            tmp_path: Path) -> None:
+def test_every_crash_point_recovers_forward(
+    template: Path, boundaries: list[str], tmp_path: Path
+) -> None:
     for n, point in enumerate(_crash_points(boundaries)):
         base, _original = _copy(template, tmp_path / str(n))
         _killed_apply(base, point)
@@ -82,8 +98,9 @@ def test_every_crash_point_recovers_forward(template: Path, boundaries: list[str
         _assert_migrated(base, template)
 
 
-def test_every_crash_point_restores_the_original(template: Path, boundaries: list[str],
-                                                 tmp_path: Path) -> None:
+def test_every_crash_point_restores_the_original(
+    template: Path, boundaries: list[str], tmp_path: Path
+) -> None:
     for n, point in enumerate(_crash_points(boundaries)):
         base, original = _copy(template, tmp_path / str(n))
         _killed_apply(base, point)
@@ -93,24 +110,34 @@ def test_every_crash_point_restores_the_original(template: Path, boundaries: lis
         assert Migrator(base).detect().generation == "G1"
 
 
-def test_a_killed_run_leaves_a_stale_lock_that_apply_reports(template: Path,
-                                                             boundaries: list[str],
-                                                             tmp_path: Path) -> None:
+def test_a_killed_run_leaves_a_stale_lock_that_apply_reports(
+    template: Path, boundaries: list[str], tmp_path: Path
+) -> None:
     base, _original = _copy(template, tmp_path)
     _killed_apply(base, boundaries[1])
-    proc = subprocess.run([sys.executable, "-m", "flatfile_chat.cli", "migrate", "apply",
-                           str(base)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flatfile_chat.cli", "migrate", "apply", str(base)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 3
     assert "stale migration lock" in proc.stderr and "migrate recover" in proc.stderr
 
 
-def test_a_rollback_killed_after_its_swap_is_finished_by_recover(template: Path,
-                                                                  tmp_path: Path) -> None:
+def test_a_rollback_killed_after_its_swap_is_finished_by_recover(
+    template: Path, tmp_path: Path
+) -> None:
     base, original = _copy(template, tmp_path)
     Migrator(base, MigrationOptions(batch_size=BATCH)).apply()
     env = {**os.environ, ENV: "rollback:swapped"}
-    proc = subprocess.run([sys.executable, "-m", "flatfile_chat.cli", "migrate", "rollback",
-                           str(base)], env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flatfile_chat.cli", "migrate", "rollback", str(base)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     result = Migrator(base).recover()
     assert result["action"] == "rolled_back" and result["byte_identical"], result

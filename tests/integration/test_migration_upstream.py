@@ -17,13 +17,22 @@ from flatfile_chat.migration import manifest
 from flatfile_chat.migration.census import take
 
 pytestmark = pytest.mark.upstream
-FIXTURES = {"g0_chat_data": "G0", "g1_my_chat_data": "G1", "g2_dev_data": "G2",
-            "g3_complex_data": "G3", "g3_session_types": "G3"}
+FIXTURES = {
+    "g0_chat_data": "G0",
+    "g1_my_chat_data": "G1",
+    "g2_dev_data": "G2",
+    "g3_complex_data": "G3",
+    "g3_session_types": "G3",
+}
 
 
 def _cli(*args: str) -> tuple[int, dict]:
-    proc = subprocess.run([sys.executable, "-m", "flatfile_chat.cli", "migrate", *args,
-                           "--json"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flatfile_chat.cli", "migrate", *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}
 
 
@@ -40,6 +49,7 @@ def _read_everything(base: Path) -> dict[str, int]:
                 assert session.message_count == len(found)
                 messages += len(found)
         return {"users": len(users), "sessions": sessions, "messages": messages}
+
     try:
         counts = asyncio.run(walk())
         assert store.check_integrity() == []
@@ -49,8 +59,7 @@ def _read_everything(base: Path) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
-def test_upstream_fixture_migrates_reads_back_and_rolls_back(upstream_copy, name: str
-                                                            ) -> None:
+def test_upstream_fixture_migrates_reads_back_and_rolls_back(upstream_copy, name: str) -> None:
     base = upstream_copy(name)
     original = manifest.scan(base)
     before = take(base)
@@ -77,6 +86,7 @@ def test_g1_vectors_move_to_their_owner_and_stay_aligned(upstream_copy) -> None:
     vectors = base / "users/demo_user/demo_session/vectors"
     lines = (vectors / "vector_index.jsonl").read_bytes().splitlines()
     import numpy
+
     rows = numpy.load(vectors / "embeddings.npy")
     assert rows.shape[0] == len(lines) == 12
     assert [json.loads(line)["vector_index"] for line in lines] == list(range(12))
@@ -87,12 +97,13 @@ def test_g1_vectors_move_to_their_owner_and_stay_aligned(upstream_copy) -> None:
 
 def test_g0_old_document_paths_and_counts(upstream_copy) -> None:
     base = upstream_copy("g0_chat_data")
-    before = {p.parent.name: json.loads(p.read_bytes())["message_count"]
-              for p in base.glob("*/*/session.json")}
+    before = {
+        p.parent.name: json.loads(p.read_bytes())["message_count"]
+        for p in base.glob("*/*/session.json")
+    }
     assert set(before.values()) == {0}  # upstream's G0 trap
     _cli("apply", str(base))
-    after = {p.parent.name: json.loads(p.read_bytes()) for p in
-             base.glob("users/*/*/session.json")}
+    after = {p.parent.name: json.loads(p.read_bytes()) for p in base.glob("users/*/*/session.json")}
     assert after.keys() == before.keys()
     for sid, record in after.items():
         assert record["session_id"] == sid and "id" not in record

@@ -20,8 +20,10 @@ def _writer(root: str, session_id: str, writer: int, start: mp.Event) -> None:
 
     async def go() -> None:
         for i in range(PER_WRITER):
-            await store.add_message("alice", session_id,
-                                    {"role": "user", "content": f"w{writer}-{i}"})
+            await store.add_message(
+                "alice", session_id, {"role": "user", "content": f"w{writer}-{i}"}
+            )
+
     asyncio.run(go())
 
 
@@ -35,8 +37,10 @@ def test_concurrent_appends_from_processes(tmp_path: Path, monkeypatch) -> None:
     session_id = asyncio.run(store.create_session("alice")).session_id
     ctx = mp.get_context("spawn")
     start = ctx.Event()
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), session_id, w, start))
-             for w in range(WRITERS)]
+    procs = [
+        ctx.Process(target=_writer, args=(str(tmp_path), session_id, w, start))
+        for w in range(WRITERS)
+    ]
     for proc in procs:
         proc.start()
     start.set()

@@ -33,26 +33,57 @@ def test_readme_commands_work_from_a_folder_outside_the_repo(tmp_path: Path) -> 
     commands = readme_commands()
     assert any(PLACEHOLDER in line for line in commands)
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                    str(wheels), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(wheels.glob("prism_scenarios-*.whl"))
     home = tmp_path / "user"
     home.mkdir()
-    script = "set -ex\n" + "\n".join(line.replace(PLACEHOLDER, str(wheel))
-                                     for line in commands) + "\n"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER",
-                        "PYTEST_XDIST_WORKER_COUNT", "PYTEST_CURRENT_TEST")}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if not p.startswith(str(ROOT)))
-    done = subprocess.run(["bash", "-c", script], cwd=home, env=env, capture_output=True,
-                          text=True, check=False, timeout=900)
+    script = (
+        "set -ex\n" + "\n".join(line.replace(PLACEHOLDER, str(wheel)) for line in commands) + "\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "VIRTUAL_ENV",
+            "PYTHONPATH",
+            "PYTEST_ADDOPTS",
+            "PYTEST_XDIST_WORKER",
+            "PYTEST_XDIST_WORKER_COUNT",
+            "PYTEST_CURRENT_TEST",
+        )
+    }
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT))
+    )
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-6000:]
     project = home / "my-project"
-    located = subprocess.run([str(home / ".venv" / "bin" / "python"), "-c",
-                              "import prism_scenarios; print(prism_scenarios.__file__)"],
-                             cwd=home, env=env, capture_output=True, text=True, check=True)
+    located = subprocess.run(
+        [
+            str(home / ".venv" / "bin" / "python"),
+            "-c",
+            "import prism_scenarios; print(prism_scenarios.__file__)",
+        ],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert located.stdout.startswith(str(home / ".venv")), located.stdout
     assert "prism-scenarios: 2 passed" in out
     assert "use cases passing: 1/1" in out

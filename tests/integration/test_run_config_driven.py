@@ -41,8 +41,14 @@ def test_second():
 
 
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "prism_scenarios.cli", *args, "--no-html"],
-                          cwd=cwd, capture_output=True, text=True, check=False, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", *args, "--no-html"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def _project(tmp_path: Path, config: str) -> Path:
@@ -52,22 +58,27 @@ def _project(tmp_path: Path, config: str) -> Path:
         (tmp_path / "scenarios" / family / "s.yaml").write_text(PASSING)
     (tmp_path / "prism-scenarios.yaml").write_text(config)
     (tmp_path / "scenarios" / "use_cases.yaml").write_text(  # the project's own catalog
-        "use_cases:\n  - {id: storing, name: Storing, category: basic, required: [storage]}\n")
+        "use_cases:\n  - {id: storing, name: Storing, category: basic, required: [storage]}\n"
+    )
     return tmp_path
 
 
 def _report(root: Path) -> dict:
-    return json.loads((root / "reports" / "integration" /
-                       "system_integration_report.json").read_text())
+    return json.loads(
+        (root / "reports" / "integration" / "system_integration_report.json").read_text()
+    )
 
 
 @pytest.mark.slow
 def test_families_retries_and_the_readiness_gate(tmp_path: Path) -> None:
-    root = _project(tmp_path, "testing_levels: [component]\n"
-                              "validation_scopes: [functionality]\n"
-                              "parallel_test_execution: false\n"
-                              "retry_failed_tests: true\nmax_retry_attempts: 2\n"
-                              "minimum_readiness_score: 0.9\n")
+    root = _project(
+        tmp_path,
+        "testing_levels: [component]\n"
+        "validation_scopes: [functionality]\n"
+        "parallel_test_execution: false\n"
+        "retry_failed_tests: true\nmax_retry_attempts: 2\n"
+        "minimum_readiness_score: 0.9\n",
+    )
     (root / "features" / "component").mkdir(parents=True)
     (root / "features" / "component" / "test_flaky.py").write_text(FLAKY)
     done = _cli(root, "run")
@@ -83,8 +94,10 @@ def test_families_retries_and_the_readiness_gate(tmp_path: Path) -> None:
     assert security["met"] is None and "did not run" in security["reason"]
     assert report["production_ready"] is False
     assert str(root / "prism-scenarios.yaml") in report["notes"]["configuration"]
-    results = [json.loads(p.read_text())
-               for p in (root / "reports" / "allure-results").glob("*-result.json")]
+    results = [
+        json.loads(p.read_text())
+        for p in (root / "reports" / "allure-results").glob("*-result.json")
+    ]
     flaky = [r for r in results if r["name"] == "test_passes_on_the_second_attempt"]
     assert sorted(r["status"] for r in flaky) == ["failed", "passed"]  # both attempts kept
     [last] = [r for r in flaky if r["status"] == "passed"]
@@ -99,8 +112,11 @@ def test_families_retries_and_the_readiness_gate(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_stop_on_first_failure_and_an_invalid_configuration(tmp_path: Path) -> None:
-    root = _project(tmp_path, "testing_levels: [component]\nvalidation_scopes: []\n"
-                              "parallel_test_execution: false\nstop_on_first_failure: true\n")
+    root = _project(
+        tmp_path,
+        "testing_levels: [component]\nvalidation_scopes: []\n"
+        "parallel_test_execution: false\nstop_on_first_failure: true\n",
+    )
     (root / "features" / "component").mkdir(parents=True)
     (root / "features" / "component" / "test_two.py").write_text(TWO_FAILURES)
     done = _cli(root, "run")
@@ -108,8 +124,9 @@ def test_stop_on_first_failure_and_an_invalid_configuration(tmp_path: Path) -> N
     report = _report(root)
     assert report["tests_failed"] == 1  # the second failing test never ran
     assert report["run_scope"] == "partial" and "stopped early" in report["notes"]["scope"]
-    (root / "prism-scenarios.yaml").write_text("testing_levels: [component]\n"
-                                               "max_retry_attempts: lots\n")
+    (root / "prism-scenarios.yaml").write_text(
+        "testing_levels: [component]\nmax_retry_attempts: lots\n"
+    )
     done = _cli(root, "run")
     assert done.returncode == 2
     assert f"{root / 'prism-scenarios.yaml'}:2: max_retry_attempts:" in done.stderr

@@ -37,18 +37,26 @@ def _namespaces_work() -> bool:
     """Can this host make the namespaces at all? (Checked without the code under test.)"""
     if UNSHARE is None:
         return False
-    probe = subprocess.run([UNSHARE, "--pid", "--fork", "--mount", "--net", "--ipc", "--uts",
-                            "--mount-proc", "true"], capture_output=True, check=False)
+    probe = subprocess.run(
+        [UNSHARE, "--pid", "--fork", "--mount", "--net", "--ipc", "--uts", "--mount-proc", "true"],
+        capture_output=True,
+        check=False,
+    )
     return probe.returncode == 0
 
 
 pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="the namespace layers and the uid drop "
-                       "run only as root (run the suite as root to exercise them)"),
+    pytest.mark.skipif(
+        os.geteuid() != 0,
+        reason="the namespace layers and the uid drop "
+        "run only as root (run the suite as root to exercise them)",
+    ),
     pytest.mark.skipif(UNSHARE is None, reason="util-linux unshare is not installed"),
-    pytest.mark.skipif(os.geteuid() == 0 and UNSHARE is not None and not _namespaces_work(),
-                       reason="unshare cannot create pid/mount/net namespaces here "
-                       "(container without CAP_SYS_ADMIN or seccomp blocks unshare)"),
+    pytest.mark.skipif(
+        os.geteuid() == 0 and UNSHARE is not None and not _namespaces_work(),
+        reason="unshare cannot create pid/mount/net namespaces here "
+        "(container without CAP_SYS_ADMIN or seccomp blocks unshare)",
+    ),
 ]
 
 
@@ -58,26 +66,36 @@ RunPython = Callable[[str], tuple[SandboxResult, dict[str, Any]]]
 @pytest.fixture
 def run_python(sandbox_root: Path) -> RunPython:
     """Run a Python program as ``python3 escape.py`` in the sandbox; its JSON report."""
+
     def run(source: str) -> tuple[SandboxResult, dict[str, Any]]:
-        config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), allowed_commands=["python3"],
-                                        use_bubblewrap="never", use_pid_namespace="auto")
-        command = ValidatedCommand("python3", ["python3", "escape.py"], ["escape.py"],
-                                   frozenset({0}))
-        result = Sandbox(config).run(command, {"escape.py": source},
-                                     SandboxLimits(timeout_seconds=20))
+        config = FFToolSandboxConfigDTO(
+            temp_root=str(sandbox_root),
+            allowed_commands=["python3"],
+            use_bubblewrap="never",
+            use_pid_namespace="auto",
+        )
+        command = ValidatedCommand(
+            "python3", ["python3", "escape.py"], ["escape.py"], frozenset({0})
+        )
+        result = Sandbox(config).run(
+            command, {"escape.py": source}, SandboxLimits(timeout_seconds=20)
+        )
         assert result.exit_code == 0, result.stderr
         return result, json.loads(result.stdout)
+
     return run
 
 
 def _attempt(code: str) -> str:
     """Python source for the sandbox: run ``code``; report 'ok: ...' or the error."""
-    return ("import json, os, socket, sys\n"
-            "def attempt(action):\n"
-            "    try:\n"
-            "        return 'ok: ' + str(action())\n"
-            "    except Exception as exc:\n"
-            "        return f'failed: {type(exc).__name__}: {exc}'\n" + code)
+    return (
+        "import json, os, socket, sys\n"
+        "def attempt(action):\n"
+        "    try:\n"
+        "        return 'ok: ' + str(action())\n"
+        "    except Exception as exc:\n"
+        "        return f'failed: {type(exc).__name__}: {exc}'\n" + code
+    )
 
 
 def _mount_table() -> list[str]:
@@ -89,16 +107,20 @@ def test_writes_to_tmp_and_shm_stay_inside(run_python: RunPython, sandbox_root: 
     """Absolute paths, and one relative path up from the work folder (which lives in the
     host's /tmp: ``..`` must not lead back there)."""
     name = f"ffsbx-escape-{uuid.uuid4().hex}"
-    targets = [Path(folder) / name for folder in ("/tmp", "/dev/shm", "/var/tmp")
-               if os.path.isdir(folder)]
+    targets = [
+        Path(folder) / name for folder in ("/tmp", "/dev/shm", "/var/tmp") if os.path.isdir(folder)
+    ]
     upward = os.path.relpath(f"/tmp/{name}-up", sandbox_root / "ffsbx_work")
     targets.append(Path(f"/tmp/{name}-up"))
     mounts_before = _mount_table()
     try:
-        result, report = run_python(_attempt(
-            f"paths = {[str(t) for t in targets[:-1]] + [upward]!r}\n"
-            "print(json.dumps({p: attempt(lambda p=p: open(p, 'w').write('escaped'))"
-            " for p in paths}))\n"))
+        result, report = run_python(
+            _attempt(
+                f"paths = {[str(t) for t in targets[:-1]] + [upward]!r}\n"
+                "print(json.dumps({p: attempt(lambda p=p: open(p, 'w').write('escaped'))"
+                " for p in paths}))\n"
+            )
+        )
         leaked = [str(t) for t in targets if t.exists()]
     finally:
         for target in targets:
@@ -115,11 +137,14 @@ def test_cannot_connect_to_host_loopback(run_python: RunPython) -> None:
         server.listen(8)
         server.setblocking(False)
         port = server.getsockname()[1]
-        result, report = run_python(_attempt(
-            "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
-            "s.settimeout(3)\n"
-            f"target = ('127.0.0.1', {port})\n"
-            "print(json.dumps({'connect': attempt(lambda: s.connect(target))}))\n"))
+        result, report = run_python(
+            _attempt(
+                "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+                "s.settimeout(3)\n"
+                f"target = ('127.0.0.1', {port})\n"
+                "print(json.dumps({'connect': attempt(lambda: s.connect(target))}))\n"
+            )
+        )
         with pytest.raises(BlockingIOError):
             server.accept()
     assert report["connect"].startswith("failed:"), report
@@ -133,10 +158,13 @@ def test_cannot_reach_host_abstract_unix_socket(run_python: RunPython) -> None:
         server.bind(address)
         server.listen(8)
         server.setblocking(False)
-        _, report = run_python(_attempt(
-            "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-            "s.settimeout(3)\n"
-            f"print(json.dumps({{'connect': attempt(lambda: s.connect({address!r}))}}))\n"))
+        _, report = run_python(
+            _attempt(
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                "s.settimeout(3)\n"
+                f"print(json.dumps({{'connect': attempt(lambda: s.connect({address!r}))}}))\n"
+            )
+        )
         with pytest.raises(BlockingIOError):
             server.accept()
     assert report["connect"].startswith("failed:"), report
@@ -148,19 +176,22 @@ def test_host_processes_are_invisible(run_python: RunPython) -> None:
     try:
         with open("/proc/1/cmdline", "rb") as fh:
             host_init = fh.read().decode(errors="replace")
-        result, report = run_python(_attempt(
-            "pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
-            "def cmdlines():\n"
-            "    found = []\n"
-            "    for pid in pids:\n"
-            "        try:\n"
-            "            found.append(open(f'/proc/{pid}/cmdline', 'rb').read().decode())\n"
-            "        except OSError:\n"
-            "            pass\n"
-            "    return found\n"
-            "print(json.dumps({'pids': pids, 'cmdlines': cmdlines(), 'self': os.getpid(),\n"
-            f"    'host': attempt(lambda: open('/proc/{host.pid}/cmdline', 'rb').read()),\n"
-            "    'init': open('/proc/1/cmdline', 'rb').read().decode()}))\n"))
+        result, report = run_python(
+            _attempt(
+                "pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+                "def cmdlines():\n"
+                "    found = []\n"
+                "    for pid in pids:\n"
+                "        try:\n"
+                "            found.append(open(f'/proc/{pid}/cmdline', 'rb').read().decode())\n"
+                "        except OSError:\n"
+                "            pass\n"
+                "    return found\n"
+                "print(json.dumps({'pids': pids, 'cmdlines': cmdlines(), 'self': os.getpid(),\n"
+                f"    'host': attempt(lambda: open('/proc/{host.pid}/cmdline', 'rb').read()),\n"
+                "    'init': open('/proc/1/cmdline', 'rb').read().decode()}))\n"
+            )
+        )
     finally:
         host.kill()
         host.wait()
@@ -190,14 +221,18 @@ def root_only_store() -> Iterator[Path]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_sandbox_uid_cannot_read_root_only_files(run_python: RunPython,
-                                                  root_only_store: Path) -> None:
-    result, report = run_python(_attempt(
-        f"base = {str(root_only_store)!r}\n"
-        "print(json.dumps({\n"
-        "    'control': attempt(lambda: open(base + '/public.txt').read()),\n"
-        "    'list': attempt(lambda: os.listdir(base + '/users')),\n"
-        "    'read': attempt(lambda: open(base + '/users/chat.jsonl').read())}))\n"))
+def test_sandbox_uid_cannot_read_root_only_files(
+    run_python: RunPython, root_only_store: Path
+) -> None:
+    result, report = run_python(
+        _attempt(
+            f"base = {str(root_only_store)!r}\n"
+            "print(json.dumps({\n"
+            "    'control': attempt(lambda: open(base + '/public.txt').read()),\n"
+            "    'list': attempt(lambda: os.listdir(base + '/users')),\n"
+            "    'read': attempt(lambda: open(base + '/users/chat.jsonl').read())}))\n"
+        )
+    )
     assert report["control"] == "ok: control", "the folder must be visible for this test"
     assert report["list"].startswith("failed: PermissionError"), report
     assert report["read"].startswith("failed: PermissionError"), report
@@ -212,19 +247,27 @@ def test_a_process_that_leaves_its_session_dies_with_the_timeout(sandbox_root: P
 
     from flatfile_chat.tools.uid_pool import real_uid_pids
 
-    config = FFToolSandboxConfigDTO(temp_root=str(sandbox_root), allowed_commands=["python3"],
-                                    use_bubblewrap="never", use_pid_namespace="auto")
-    source = ("import os, sys, time\n"
-              "os.setsid()\n"
-              "sys.stdout.close(); sys.stderr.close(); os.close(1); os.close(2)\n"
-              "time.sleep(60)\n")
-    command = ValidatedCommand("python3", ["python3", "escape.py"], ["escape.py"],
-                               frozenset({0}))
+    config = FFToolSandboxConfigDTO(
+        temp_root=str(sandbox_root),
+        allowed_commands=["python3"],
+        use_bubblewrap="never",
+        use_pid_namespace="auto",
+    )
+    source = (
+        "import os, sys, time\n"
+        "os.setsid()\n"
+        "sys.stdout.close(); sys.stderr.close(); os.close(1); os.close(2)\n"
+        "time.sleep(60)\n"
+    )
+    command = ValidatedCommand("python3", ["python3", "escape.py"], ["escape.py"], frozenset({0}))
     result = Sandbox(config).run(command, {"escape.py": source}, SandboxLimits(timeout_seconds=2))
     assert result.timed_out and result.uid is not None
     time.sleep(0.5)
-    alive = [pid for pid in real_uid_pids(result.uid)
-             if "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    alive = [
+        pid
+        for pid in real_uid_pids(result.uid)
+        if "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    ]
     for pid in alive:  # do not leave it running if the test fails
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
@@ -241,7 +284,8 @@ def test_message_queues_stay_in_the_sandbox(run_python: RunPython) -> None:
         _, report = run_python(
             "import json, os\n"
             f"fd = os.open({str(mount / name)!r}, os.O_CREAT | os.O_RDWR, 0o666)\n"
-            "print(json.dumps({'created': True}))\n")
+            "print(json.dumps({'created': True}))\n"
+        )
         assert report == {"created": True}
         assert name not in os.listdir(mount), "the queue landed in the host's namespace"
     finally:

@@ -31,8 +31,14 @@ scenarios:
 
 
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "prism_scenarios.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, check=False, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def _run(root: Path, out: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -44,8 +50,7 @@ def _nodeids(root: Path, out: str) -> list[str]:
 
 
 def _report(root: Path, out: str) -> dict:
-    return json.loads((root / out / "integration" / "system_integration_report.json")
-                      .read_text())
+    return json.loads((root / out / "integration" / "system_integration_report.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +61,12 @@ def project(tmp_path_factory) -> Path:
     (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (root / "scenarios").mkdir()
     (root / "scenarios" / "use_cases.yaml").write_text(
-        "use_cases:\n  - {id: storing, name: Storing, category: basic, required: [storage]}\n")
+        "use_cases:\n  - {id: storing, name: Storing, category: basic, required: [storage]}\n"
+    )
     for n in range(3):
         (root / "scenarios" / f"s{n}.yaml").write_text(
-            SCENARIO.format(n=n, expected="Nobody" if n == 1 else "Carol"))
+            SCENARIO.format(n=n, expected="Nobody" if n == 1 else "Carol")
+        )
     whole = _run(root, "whole")
     assert whole.returncode == 1, whole.stdout + whole.stderr
     assert len(_nodeids(root, "whole")) == 9
@@ -72,8 +79,10 @@ def test_three_shards_partition_the_suite_and_merge_into_the_whole(project: Path
         extra = ["-n", "2"] if k == 2 else []  # xdist: every worker cuts the same shard
         done = _run(project, f"shard{k}", "--shard", f"{k}/3", *extra)
         assert done.returncode in (0, 1), done.stdout + done.stderr
-        assert f"shard {k}/3: " in done.stdout and "of 9 tests (balanced by node-id hash)" \
-            in done.stdout
+        assert (
+            f"shard {k}/3: " in done.stdout
+            and "of 9 tests (balanced by node-id hash)" in done.stdout
+        )
         parts.append(set(_nodeids(project, f"shard{k}")))
         report = _report(project, f"shard{k}")
         assert report["run_scope"] == "partial"
@@ -85,8 +94,9 @@ def test_three_shards_partition_the_suite_and_merge_into_the_whole(project: Path
     assert sum(len(p) for p in parts) == 9 and set().union(*parts) == whole
     assert all(len(p) == 3 for p in parts)  # hash order dealt round robin: 3 each
 
-    merged = _cli(project, "report", "shard1", "shard2", "shard3", "--report-dir", "merged",
-                  "--no-html")
+    merged = _cli(
+        project, "report", "shard1", "shard2", "shard3", "--report-dir", "merged", "--no-html"
+    )
     assert merged.returncode == 1, merged.stdout + merged.stderr  # one scenario fails
     assert "merged 3 input(s) into merged: 9 tests (shards 1/3, 2/3, 3/3)" in merged.stdout
     report = _report(project, "merged")
@@ -95,14 +105,17 @@ def test_three_shards_partition_the_suite_and_merge_into_the_whole(project: Path
     assert report["production_readiness_score"] is not None
     assert "merged from 3 input(s)" in report["notes"]["merge"]
     assert set(_nodeids(project, "merged")) == whole
-    results = {p.name for k in (1, 2, 3)
-               for p in (project / f"shard{k}" / "allure-results").glob("*-result.json")}
-    assert {p.name for p in (project / "merged" / "allure-results").glob("*-result.json")} \
-        == results and len(results) == 9
+    results = {
+        p.name
+        for k in (1, 2, 3)
+        for p in (project / f"shard{k}" / "allure-results").glob("*-result.json")
+    }
+    assert {
+        p.name for p in (project / "merged" / "allure-results").glob("*-result.json")
+    } == results and len(results) == 9
     assert (project / "merged" / "junit.xml").read_text().count("<testcase") == 9
 
-    partial = _cli(project, "report", "shard1", "shard3", "--report-dir", "partial",
-                   "--no-html")
+    partial = _cli(project, "report", "shard1", "shard3", "--report-dir", "partial", "--no-html")
     failed = "scenarios/s1.yaml::third 1" in parts[0] | parts[2]
     assert partial.returncode == (1 if failed else 0), partial.stdout + partial.stderr
     report = _report(project, "partial")
@@ -139,8 +152,24 @@ def test_an_empty_shard_passes_and_counts(project: Path) -> None:
 
 
 def test_a_plain_pytest_run_knows_nothing_of_shards(project: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "prism_scenarios.pytest_plugin",
-                           "--co", "-q", "--prism-shard=1/2", "scenarios"], cwd=project,
-                          capture_output=True, text=True, check=False, timeout=120)
-    assert done.returncode == 4 and "unrecognized arguments: --prism-shard" in done.stderr, \
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "prism_scenarios.pytest_plugin",
+            "--co",
+            "-q",
+            "--prism-shard=1/2",
+            "scenarios",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 4 and "unrecognized arguments: --prism-shard" in done.stderr, (
         done.stdout + done.stderr
+    )

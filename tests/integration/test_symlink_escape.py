@@ -42,13 +42,13 @@ PLANTS = [
 
 
 def _store(root: Path) -> FFStorageManager:
-    config = load_config(preset="test", overrides={
-        "storage": {"max_context_history_snapshots": 2}})
+    config = load_config(preset="test", overrides={"storage": {"max_context_history_snapshots": 2}})
     return FFStorageManager(config, clock=ManualClock(), ids=IdSource(3), base_path=root)
 
 
 def _fill(store: FFStorageManager, text: str) -> str:
     """Alice's tree with ``text`` in every record; returns the stored document name."""
+
     async def go() -> str:
         await store.create_user("alice", {"username": f"alice {text}"})
         await store.create_session("alice", f"title {text}", session_id=SID)
@@ -57,6 +57,7 @@ def _fill(store: FFStorageManager, text: str) -> str:
         for i in range(3):
             await store.update_context("alice", SID, {"summary": f"{text} {i}"})
         return doc.filename
+
     doc = asyncio.run(go())
     lock = store.root / f"users/alice/{SID}/.messages.jsonl.lock"
     lock.touch()
@@ -89,26 +90,31 @@ def _calls(store: FFStorageManager, doc: str) -> dict[str, Callable[[], Any]]:
         "session_exists": run(lambda: store.session_exists("alice", SID)),
         "list_sessions": run(lambda: store.list_sessions("alice")),
         "update_session_metadata": run(
-            lambda: store.update_session_metadata("alice", SID, {"title": "t"})),
+            lambda: store.update_session_metadata("alice", SID, {"title": "t"})
+        ),
         "get_session_statistics": run(lambda: store.get_session_statistics("alice", SID)),
-        "add_message": run(lambda: store.add_message("alice", SID,
-                                                      {"role": "user", "content": "more"})),
-        "add_messages": run(lambda: store.add_messages("alice", SID,
-                                                        [{"role": "user", "content": "m"}])),
+        "add_message": run(
+            lambda: store.add_message("alice", SID, {"role": "user", "content": "more"})
+        ),
+        "add_messages": run(
+            lambda: store.add_messages("alice", SID, [{"role": "user", "content": "m"}])
+        ),
         "get_messages": run(lambda: store.get_messages("alice", SID)),
         "search_messages": run(lambda: store.search_messages("alice", "hello")),
         "store_document": run(lambda: store.store_document("alice", SID, "new.txt", b"n")),
         "list_documents": run(lambda: store.list_documents("alice", SID)),
         "get_document": run(lambda: store.get_document("alice", SID, doc)),
         "read_document": run(lambda: store.read_document("alice", SID, doc)),
-        "update_document_analysis": run(lambda: store.update_document_analysis(
-            "alice", SID, doc, {"summary": "s"})),
+        "update_document_analysis": run(
+            lambda: store.update_document_analysis("alice", SID, doc, {"summary": "s"})
+        ),
         "delete_document": run(lambda: store.delete_document("alice", SID, doc)),
         "update_context": run(lambda: store.update_context("alice", SID, {"summary": "new"})),
         "get_context": run(lambda: store.get_context("alice", SID)),
         "get_context_history": run(lambda: store.get_context_history("alice", SID)),
-        "store_persona": run(lambda: store.store_persona({"persona_id": "p", "name": "P"},
-                                                          user_id="alice")),
+        "store_persona": run(
+            lambda: store.store_persona({"persona_id": "p", "name": "P"}, user_id="alice")
+        ),
         "list_personas": run(lambda: store.list_personas("alice")),
         "check_integrity": store.check_integrity,
         "repair": store.repair,
@@ -164,18 +170,23 @@ def test_a_planted_symlink_is_never_followed(tmp_path: Path, plant: str) -> None
 def test_store_files_and_folders_are_private_by_default(tmp_path: Path) -> None:
     store = _store(tmp_path / "store")
     _fill(store, "x")
-    modes = {p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777
-             for p in (tmp_path / "store").rglob("*") if not p.name.endswith(".lock")}
-    loose = {p: oct(m) for p, m in modes.items()
-             if m != (0o700 if (tmp_path / p).is_dir() else 0o600)}
+    modes = {
+        p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777
+        for p in (tmp_path / "store").rglob("*")
+        if not p.name.endswith(".lock")
+    }
+    loose = {
+        p: oct(m) for p, m in modes.items() if m != (0o700 if (tmp_path / p).is_dir() else 0o600)
+    }
     assert not loose, loose
     assert (tmp_path / "store").stat().st_mode & 0o777 == 0o700
 
 
 def test_shared_modes_when_owner_only_is_off(tmp_path: Path) -> None:
     config = load_config(preset="test", overrides={"storage": {"owner_only": False}})
-    store = FFStorageManager(config, clock=ManualClock(), ids=IdSource(3),
-                             base_path=tmp_path / "store")
+    store = FFStorageManager(
+        config, clock=ManualClock(), ids=IdSource(3), base_path=tmp_path / "store"
+    )
     _fill(store, "x")
     log = tmp_path / f"store/users/alice/{SID}/messages.jsonl"
     assert log.stat().st_mode & 0o777 == 0o644
@@ -184,7 +195,8 @@ def test_shared_modes_when_owner_only_is_off(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("folder", ["users/alice", f"users/alice/{SID}"])
 def test_a_folder_moved_out_and_linked_back_is_refused_by_a_warm_store(
-        tmp_path: Path, folder: str) -> None:
+    tmp_path: Path, folder: str
+) -> None:
     """The attacker moves the real folder out of the root (same file system: same inode) and
     links it back in: the store, which already used the folder, must still refuse it."""
     root, outside = tmp_path / "store", tmp_path / "outside"
@@ -196,9 +208,11 @@ def test_a_folder_moved_out_and_linked_back_is_refused_by_a_warm_store(
     os.rename(root / folder, moved)
     os.symlink(moved, root / folder)
     before = _snapshot(outside)
-    for call in (lambda: store.add_message("alice", SID, {"role": "user", "content": "x"}),
-                 lambda: store.get_messages("alice", SID),
-                 lambda: store.update_context("alice", SID, {"summary": "y"})):
+    for call in (
+        lambda: store.add_message("alice", SID, {"role": "user", "content": "x"}),
+        lambda: store.get_messages("alice", SID),
+        lambda: store.update_context("alice", SID, {"summary": "y"}),
+    ):
         with pytest.raises(UnsafePath):
             asyncio.run(call())
     assert _snapshot(outside) == before

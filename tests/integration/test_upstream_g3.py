@@ -15,8 +15,11 @@ pytestmark = pytest.mark.upstream
 
 
 def _digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in root.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 def _lines(path: Path) -> list[dict]:
@@ -28,8 +31,12 @@ def test_g3_session_types(upstream_copy) -> None:
     before = _digest(root)
     store = FFStorageManager(load_config(preset="test"), base_path=root)
     sessions = asyncio.run(store.list_sessions("test_user"))
-    assert sorted(s.session_type for s in sessions) == ["chat", "debate", "panel",
-                                                         "problem_solving"]
+    assert sorted(s.session_type for s in sessions) == [
+        "chat",
+        "debate",
+        "panel",
+        "problem_solving",
+    ]
     for session in sessions:
         messages = asyncio.run(store.get_messages("test_user", session.session_id))
         on_disk = _lines(root / "users/test_user" / session.session_id / "messages.jsonl")

@@ -29,8 +29,9 @@ def _can_mount() -> str | None:
         return "mounting a tmpfs needs root"
     probe = Path("/tmp/.ff-mount-probe")
     probe.mkdir(exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(probe)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(probe)], capture_output=True
+    )
     if done.returncode:
         return f"cannot mount tmpfs here: {done.stderr.decode().strip()}"
     subprocess.run(["umount", str(probe)], check=True)
@@ -63,6 +64,7 @@ def _seed(store: FFStorageManager) -> None:
         await store.create_session("alice", "t", session_id=SID)
         for i in range(3):
             await store.add_message("alice", SID, {"role": "user", "content": f"m{i}"})
+
     asyncio.run(go())
 
 
@@ -81,8 +83,11 @@ def _fill_disk(mount: Path) -> Path:
 
 
 def _state(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in root.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.endswith(".lock")
+    }
 
 
 def _writes(store: FFStorageManager) -> dict[str, object]:
@@ -167,7 +172,8 @@ def test_a_torn_append_is_cut_back(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_counter_write_failing_after_the_append_still_reports_the_stored_message(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The log is the truth: once the message is in it, add_message succeeds even if the
     derived counter cannot be written; the next add recounts."""
     store = _store(tmp_path / "store")
@@ -175,8 +181,9 @@ def test_counter_write_failing_after_the_append_still_reports_the_stored_message
     sessions = store.messages._sessions
 
     def refuse(*args: object, **kwargs: object) -> bytes:
-        raise StorageWriteError("session.json: write failed", path="session.json",
-                                errno=errno.ENOSPC)
+        raise StorageWriteError(
+            "session.json: write failed", path="session.json", errno=errno.ENOSPC
+        )
 
     monkeypatch.setattr(sessions, "write", refuse)
     added = asyncio.run(store.add_message("alice", SID, {"role": "user", "content": "kept"}))
@@ -201,8 +208,7 @@ def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(tmp_path: Path) ->
     while free_pages < 400:
         mount = tmp_path / f"disk{free_pages}"
         mount.mkdir()
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-                       check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
         try:
             store = _store(mount / "store")
             asyncio.run(store.create_user("alice"))
@@ -229,8 +235,12 @@ def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(tmp_path: Path) ->
         finally:
             subprocess.run(["umount", "-l", str(mount)], check=False)
         free_pages += 9
-    assert {"bm25_index.npz", "embeddings.npy", "chunk_index.jsonl",
-            "vector_index.jsonl"} <= failed_at, failed_at
+    assert {
+        "bm25_index.npz",
+        "embeddings.npy",
+        "chunk_index.jsonl",
+        "vector_index.jsonl",
+    } <= failed_at, failed_at
 
 
 @needs_mount

@@ -22,29 +22,45 @@ from pathlib import Path
 import pytest
 import yaml
 
-websocket = pytest.importorskip("websocket", reason="websocket-client is not installed "
-                                "(pip install -e '.[dev]')")
+websocket = pytest.importorskip(
+    "websocket", reason="websocket-client is not installed (pip install -e '.[dev]')"
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
-                       "(apt-get install -y chromium; .ci/run does it)"),
-    pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
-                       reason="Node.js/npm are not installed: no Allure HTML report to check"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not installed (apt-get install -y chromium; .ci/run does it)",
+    ),
+    pytest.mark.skipif(
+        shutil.which("node") is None or shutil.which("npm") is None,
+        reason="Node.js/npm are not installed: no Allure HTML report to check",
+    ),
 ]
 
-PAYLOAD = ("<img src=x onerror=\"document.title='pwned';window.__pwned=1\">"
-           "<script>window.__pwned=1</script>"
-           "<a id=\"jslink\" href=\"javascript:window.__pwned=1\">click</a>")
+PAYLOAD = (
+    "<img src=x onerror=\"document.title='pwned';window.__pwned=1\">"
+    "<script>window.__pwned=1</script>"
+    '<a id="jslink" href="javascript:window.__pwned=1">click</a>'
+)
 TITLE_PAYLOAD = "<script>window.__pwned=1</script>"
-EXPECTED = "<b onmouseover=\"window.__pwned=1\">MARKER</b>"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+EXPECTED = '<b onmouseover="window.__pwned=1">MARKER</b>'
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # What an injected payload would leave in the DOM (none of it is the report's own markup).
-INJECTED = ('img[src="x"], [onerror], [onmouseover], a[href^="javascript:"], '
-            'b[onmouseover], #jslink')
-SCRIPTS_WITH_PAYLOAD = ('[...document.scripts].filter(s => s.textContent.includes('
-                        '"window.__pwned=1") && s.textContent.length < 200).length')
+INJECTED = 'img[src="x"], [onerror], [onmouseover], a[href^="javascript:"], b[onmouseover], #jslink'
+SCRIPTS_WITH_PAYLOAD = (
+    "[...document.scripts].filter(s => s.textContent.includes("
+    '"window.__pwned=1") && s.textContent.length < 200).length'
+)
 
 
 class Chromium:
@@ -52,9 +68,17 @@ class Chromium:
 
     def __init__(self) -> None:
         self.profile = Path(tempfile.mkdtemp(prefix="xss-chromium-"))
-        self.proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}",
-                                      "--remote-debugging-port=0", "about:blank"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port_file = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -80,8 +104,9 @@ class Chromium:
                 return message.get("result", {})
 
     def js(self, expression: str) -> object:
-        answer = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
-                           awaitPromise=True)
+        answer = self.call(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
         if "exceptionDetails" in answer:
             raise RuntimeError(f"{expression}: {answer['exceptionDetails']}")
         return answer["result"].get("value")
@@ -118,8 +143,10 @@ def xss_problems(browser: Chromium, title: str, visible: list[str]) -> list[str]
         problems.append(f"title changed to {browser.js('document.title')!r}")
     if browser.js("typeof window.__pwned") != "undefined":
         problems.append("window.__pwned was set (an injected script or handler ran)")
-    injected = browser.js(f"[...document.querySelectorAll({json.dumps(INJECTED)})]"
-                          ".map(e => e.outerHTML.slice(0, 120))")
+    injected = browser.js(
+        f"[...document.querySelectorAll({json.dumps(INJECTED)})]"
+        ".map(e => e.outerHTML.slice(0, 120))"
+    )
     problems += [f"injected element in the DOM: {html}" for html in injected]
     if browser.js(SCRIPTS_WITH_PAYLOAD):
         problems.append("a <script> element carrying the payload is in the DOM")
@@ -139,46 +166,80 @@ def _scenario(project: Path) -> None:
     (project / "scenarios").mkdir()
     steps = [
         {"user.create": {"user_id": "mallory"}},
-        {"session.create": {"user_id": "mallory", "title": TITLE_PAYLOAD},
-         "save": {"s": "session_id"}},
-        {"message.add": {"user_id": "mallory", "session_id": "${s}", "role": "user",
-                         "content": PAYLOAD}, "save": {"m": "message_id"}},
+        {
+            "session.create": {"user_id": "mallory", "title": TITLE_PAYLOAD},
+            "save": {"s": "session_id"},
+        },
+        {
+            "message.add": {
+                "user_id": "mallory",
+                "session_id": "${s}",
+                "role": "user",
+                "content": PAYLOAD,
+            },
+            "save": {"m": "message_id"},
+        },
         # fails on purpose: the failure message carries the payload and the expected markup
-        {"message.get": {"user_id": "mallory", "session_id": "${s}", "message_id": "${m}"},
-         "expect": [{"path": "content", "equals": EXPECTED}]},
+        {
+            "message.get": {"user_id": "mallory", "session_id": "${s}", "message_id": "${m}"},
+            "expect": [{"path": "content", "equals": EXPECTED}],
+        },
     ]
-    document = {"description": "XSS payloads in a message", "tags": ["xss_report"],
-                "scenarios": [{"name": "stores <img src=x onerror=alert(1)> as text",
-                               "steps": steps}]}
+    document = {
+        "description": "XSS payloads in a message",
+        "tags": ["xss_report"],
+        "scenarios": [{"name": "stores <img src=x onerror=alert(1)> as text", "steps": steps}],
+    }
     (project / "scenarios" / "xss.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
 
 
 def test_payloads_stay_inert_in_the_allure_html_report(tmp_path, browser):
     _scenario(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "run", "scenarios",
-                           "--report-dir", "reports"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "prism_scenarios.cli",
+            "run",
+            "scenarios",
+            "--report-dir",
+            "reports",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     html = tmp_path / "reports" / "allure-report" / "index.html"
     if not html.exists():
         pytest.skip(f"the Allure CLI could not render a report here:\n{done.stdout[-1500:]}")
     browser.open(html.as_uri())
     title = browser.js("document.title")
-    assert browser.wait_for("document.querySelector('[data-testid=tree-leaf]')"), \
+    assert browser.wait_for("document.querySelector('[data-testid=tree-leaf]')"), (
         "the report's test tree never rendered"
+    )
     browser.js("document.querySelector('[data-testid=tree-leaf]').click()")
     assert browser.wait_for("document.querySelector('[data-testid=test-result-step-header]')")
     # Every step and every attached result opened, so all the payload's copies render.
-    browser.js("document.querySelectorAll('[data-testid=test-result-step-header]').forEach("
-               "h => { if (!h.parentElement.querySelector("
-               "'[data-testid=test-result-step-content]')) h.click(); })")
-    browser.wait_for("document.querySelectorAll('[data-testid=test-result-attachment-header]')"
-                     ".length >= 4")
-    browser.js("document.querySelectorAll('[data-testid=test-result-attachment-header] button')"
-               ".forEach(b => b.click())")
+    browser.js(
+        "document.querySelectorAll('[data-testid=test-result-step-header]').forEach("
+        "h => { if (!h.parentElement.querySelector("
+        "'[data-testid=test-result-step-content]')) h.click(); })"
+    )
+    browser.wait_for(
+        "document.querySelectorAll('[data-testid=test-result-attachment-header]').length >= 4"
+    )
+    browser.js(
+        "document.querySelectorAll('[data-testid=test-result-attachment-header] button')"
+        ".forEach(b => b.click())"
+    )
     browser.wait_for("document.body.innerText.includes('\"role\"')", seconds=5)
-    browser.js("document.querySelectorAll('a').forEach(a => { if (a.href.startsWith("
-               "'javascript:')) a.click(); })")
+    browser.js(
+        "document.querySelectorAll('a').forEach(a => { if (a.href.startsWith("
+        "'javascript:')) a.click(); })"
+    )
     assert title == "prism-scenarios"
     # (the failure message shows the expected value JSON-quoted)
     shown_expected = EXPECTED.replace('"', '\\"')
@@ -187,8 +248,7 @@ def test_payloads_stay_inert_in_the_allure_html_report(tmp_path, browser):
 
 def test_checker_catches_a_page_that_renders_the_payload_raw(tmp_path, browser):
     page = tmp_path / "unescaped.html"
-    page.write_text(f"<html><head><title>report</title></head><body><p>{PAYLOAD}</p>"
-                    "</body></html>")
+    page.write_text(f"<html><head><title>report</title></head><body><p>{PAYLOAD}</p></body></html>")
     browser.open(page.as_uri())
     browser.wait_for("typeof window.__pwned !== 'undefined'", seconds=5)
     problems = xss_problems(browser, "report", [PAYLOAD])
@@ -204,9 +264,23 @@ def test_payloads_stay_inert_in_the_integration_summary_html(tmp_path, browser):
     _scenario(tmp_path)
     (tmp_path / "scenarios" / "security").mkdir()
     (tmp_path / "scenarios" / "xss.yaml").rename(tmp_path / "scenarios" / "security" / "xss.yaml")
-    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "run", "scenarios",
-                           "--report-dir", "reports", "--no-html"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "prism_scenarios.cli",
+            "run",
+            "scenarios",
+            "--report-dir",
+            "reports",
+            "--no-html",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode in (1, 6), done.stdout[-3000:] + done.stderr[-2000:]
     page = tmp_path / "reports" / "integration" / "system_integration_report.html"
     browser.open(page.as_uri())

@@ -13,15 +13,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
-pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(),
-                                reason="import-linter is not installed (pip install -e '.[dev]')")
+pytestmark = pytest.mark.skipif(
+    not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e '.[dev]')"
+)
 
 
 def _lint(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
-    return subprocess.run([str(LINT_IMPORTS), str(cwd / "pyproject.toml"), "--no-cache",
-                           "--no-logo"], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=False, timeout=300)
+    return subprocess.run(
+        [str(LINT_IMPORTS), str(cwd / "pyproject.toml"), "--no-cache", "--no-logo"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def test_every_contract_is_kept():
@@ -30,17 +37,29 @@ def test_every_contract_is_kept():
     assert "3 kept, 0 broken" in done.stdout
 
 
-@pytest.mark.parametrize(("module", "line", "contract"), [
-    ("clock.py", "import prism_scenarios", "flatfile_chat.clock -> prism_scenarios"),
-    ("storage/paths.py", "from flatfile_chat.store import layout",
-     "flatfile_chat.storage.paths -> flatfile_chat.store.layout"),
-    ("memory/files.py", "from flatfile_chat.panel import manager",
-     "flatfile_chat.memory.files -> flatfile_chat.panel.manager"),
-])
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("clock.py", "import prism_scenarios", "flatfile_chat.clock -> prism_scenarios"),
+        (
+            "storage/paths.py",
+            "from flatfile_chat.store import layout",
+            "flatfile_chat.storage.paths -> flatfile_chat.store.layout",
+        ),
+        (
+            "memory/files.py",
+            "from flatfile_chat.panel import manager",
+            "flatfile_chat.memory.files -> flatfile_chat.panel.manager",
+        ),
+    ],
+)
 def test_a_breach_is_reported(tmp_path, module, line, contract):
     """A copy of the store with one forbidden import fails the same contracts."""
-    copy = shutil.copytree(ROOT / "flatfile_chat", tmp_path / "flatfile_chat",
-                           ignore=shutil.ignore_patterns("__pycache__"))
+    copy = shutil.copytree(
+        ROOT / "flatfile_chat",
+        tmp_path / "flatfile_chat",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     with (copy / module).open("a") as handle:
         handle.write(f"\n{line}  # noqa\n")

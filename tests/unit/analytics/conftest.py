@@ -16,9 +16,17 @@ from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
 from flatfile_chat.analytics import FFMetricsCollectionManager
 from flatfile_chat.analytics.sampler import ResourceReading
 
-CALM = ResourceReading(cpu_percent=10.0, memory_percent=40.0, memory_used_mb=1000.0,
-                       memory_available_mb=3000.0, disk_percent=50.0, disk_free_gb=100.0,
-                       process_rss_mb=80.0, process_threads=3, load_average_1m=0.5)
+CALM = ResourceReading(
+    cpu_percent=10.0,
+    memory_percent=40.0,
+    memory_used_mb=1000.0,
+    memory_available_mb=3000.0,
+    disk_percent=50.0,
+    disk_free_gb=100.0,
+    process_rss_mb=80.0,
+    process_threads=3,
+    load_average_1m=0.5,
+)
 
 
 class FixedSampler:
@@ -44,15 +52,23 @@ def analytics_factory(tmp_path: Path, clock: ManualClock, sampler: FixedSampler)
     """Build (store, manager) with analytics overrides over one root."""
     stores: list[FFStorageManager] = []
 
-    def build(analytics: dict[str, Any] | None = None, *, real_psutil: bool = False,
-              root: Path | None = None, storage: dict[str, Any] | None = None
-              ) -> tuple[FFStorageManager, FFMetricsCollectionManager]:
+    def build(
+        analytics: dict[str, Any] | None = None,
+        *,
+        real_psutil: bool = False,
+        root: Path | None = None,
+        storage: dict[str, Any] | None = None,
+    ) -> tuple[FFStorageManager, FFMetricsCollectionManager]:
         overrides = {"analytics": analytics or {}, "storage": storage or {}}
-        store = FFStorageManager(load_config(preset="test", overrides=overrides), clock=clock,
-                                 ids=IdSource(1), base_path=root or tmp_path / "root")
+        store = FFStorageManager(
+            load_config(preset="test", overrides=overrides),
+            clock=clock,
+            ids=IdSource(1),
+            base_path=root or tmp_path / "root",
+        )
         stores.append(store)
-        return store, FFMetricsCollectionManager(store, sampler=None if real_psutil
-                                                 else sampler)
+        return store, FFMetricsCollectionManager(store, sampler=None if real_psutil else sampler)
+
     yield build
     for store in stores:
         store.close()

@@ -36,8 +36,7 @@ def test_value_equal_to_threshold_is_not_a_breach(an, sampler) -> None:
     assert health.status == "healthy" and run(manager.get_active_alerts()) == []
 
 
-def test_configured_cpu_threshold_replaces_the_hard_coded_90(analytics_factory,
-                                                             sampler) -> None:
+def test_configured_cpu_threshold_replaces_the_hard_coded_90(analytics_factory, sampler) -> None:
     _store, manager = analytics_factory({"alerting": {"cpu_usage_threshold_percent": 50}})
     sampler.set(cpu_percent=60.0)
     [alert] = run(manager.evaluate_alerts())
@@ -72,17 +71,31 @@ def test_rates_need_the_minimum_number_of_operations(analytics_factory) -> None:
     assert run(manager.evaluate_alerts()) == []
     run(manager.record_operation("tools", 9999.0, success=False))
     assert {a.alert_type for a in run(manager.evaluate_alerts())} == {
-        "error_rate_high", "response_time_high"}
+        "error_rate_high",
+        "response_time_high",
+    }
 
 
 def test_fed_metrics_are_checked_against_every_threshold(an) -> None:
     _store, manager = an
-    raised = run(manager.evaluate_alerts({"cpu_percent": 99, "memory_percent": 99,
-                                          "disk_percent": 99, "error_rate_percent": 50,
-                                          "response_time_p95_ms": 60_000}))
+    raised = run(
+        manager.evaluate_alerts(
+            {
+                "cpu_percent": 99,
+                "memory_percent": 99,
+                "disk_percent": 99,
+                "error_rate_percent": 50,
+                "response_time_p95_ms": 60_000,
+            }
+        )
+    )
     assert sorted(a.alert_type for a in raised) == [
-        "cpu_usage_high", "disk_usage_high", "error_rate_high", "memory_usage_high",
-        "response_time_high"]
+        "cpu_usage_high",
+        "disk_usage_high",
+        "error_rate_high",
+        "memory_usage_high",
+        "response_time_high",
+    ]
 
 
 def test_repeated_breach_updates_the_active_alert(an, sampler, clock) -> None:
@@ -111,8 +124,9 @@ def test_cooldown_after_resolve_then_new_alert(an, sampler, clock) -> None:
 
 
 def test_max_alerts_per_hour(analytics_factory, sampler, clock) -> None:
-    _store, manager = analytics_factory({"alerting": {"max_alerts_per_hour": 2,
-                                                      "alert_cooldown_minutes": 0}})
+    _store, manager = analytics_factory(
+        {"alerting": {"max_alerts_per_hour": 2, "alert_cooldown_minutes": 0}}
+    )
     sampler.set(cpu_percent=95.0, memory_percent=95.0, disk_percent=95.0)
     raised = run(manager.evaluate_alerts())
     assert len(raised) == 2
@@ -121,23 +135,25 @@ def test_max_alerts_per_hour(analytics_factory, sampler, clock) -> None:
     assert [a.alert_type for a in run(manager.evaluate_alerts())] == ["disk_usage_high"]
 
 
-def test_acknowledge_and_resolve_are_persisted_and_audited(an, analytics_factory,
-                                                           sampler) -> None:
+def test_acknowledge_and_resolve_are_persisted_and_audited(an, analytics_factory, sampler) -> None:
     store, manager = an
     sampler.set(disk_percent=99.0)
     [alert] = run(manager.evaluate_alerts())
     acked = run(manager.acknowledge_alert(alert.alert_id, "ops-oliver"))
-    assert acked.acknowledged and acked.acknowledged_by == manager.user_fields(
-        "ops-oliver")["user_hash"]
-    resolved = run(manager.resolve_alert(alert.alert_id, "freed space",
-                                         resolved_by="ops-oliver"))
+    assert (
+        acked.acknowledged
+        and acked.acknowledged_by == manager.user_fields("ops-oliver")["user_hash"]
+    )
+    resolved = run(manager.resolve_alert(alert.alert_id, "freed space", resolved_by="ops-oliver"))
     assert resolved.resolved and resolved.resolution_notes == "freed space"
     fresh = FFMetricsCollectionManager(store)
     assert run(fresh.get_active_alerts()) == []
     [stored] = run(fresh.list_alerts())
     assert stored.resolved and stored.acknowledged_at is not None
-    events = [e["event_type"] for e in store.fs.read_jsonl(
-        store.fs.path("analytics", "compliance", "audit_logs.jsonl"))]
+    events = [
+        e["event_type"]
+        for e in store.fs.read_jsonl(store.fs.path("analytics", "compliance", "audit_logs.jsonl"))
+    ]
     assert events == ["alert_acknowledged", "alert_resolved"]
     with pytest.raises(ValidationError, match="already resolved"):
         run(manager.resolve_alert(alert.alert_id, "again"))

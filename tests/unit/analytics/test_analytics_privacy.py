@@ -31,32 +31,56 @@ def exercise(store, manager, sampler, clock) -> None:
     run(manager.initialize_analytics_system())
     for user in (ALICE, BOB):
         session = f"{user}-session-1"
-        run(manager.record_user_analytics(user, session, "session_start",
-                                          {"platform": "web", "user_id": user,
-                                           "note": f"opened by {user}",
-                                           "content": f"{user} wrote this"}))
-        run(manager.record_user_analytics(user, session, "feature_usage",
-                                          {"feature": "search", "owner_id": user,
-                                           "related_session_ids": [session]}))
-        run(manager.record_user_analytics(user, session, "content_interaction",
-                                          {"interaction_type": "click",
-                                           "query": f"where is {user}"}))
+        run(
+            manager.record_user_analytics(
+                user,
+                session,
+                "session_start",
+                {
+                    "platform": "web",
+                    "user_id": user,
+                    "note": f"opened by {user}",
+                    "content": f"{user} wrote this",
+                },
+            )
+        )
+        run(
+            manager.record_user_analytics(
+                user,
+                session,
+                "feature_usage",
+                {"feature": "search", "owner_id": user, "related_session_ids": [session]},
+            )
+        )
+        run(
+            manager.record_user_analytics(
+                user,
+                session,
+                "content_interaction",
+                {"interaction_type": "click", "query": f"where is {user}"},
+            )
+        )
         clock.advance(minutes=5)
-        run(manager.record_user_analytics(user, session, "session_end",
-                                          {"messages_sent": 2}))
+        run(manager.record_user_analytics(user, session, "session_end", {"messages_sent": 2}))
     run(manager.set_user_consent(BOB, consented=False))
     run(manager.record_operation("memory", 10.0, success=False))
     sampler.set(cpu_percent=99.0)
     run(manager.get_system_health())
     [alert] = run(manager.get_active_alerts())
     run(manager.acknowledge_alert(alert.alert_id, ALICE))
-    run(manager.resolve_alert(alert.alert_id, f"{ALICE} restarted the worker",
-                              resolved_by=ALICE))
-    AuditLog(store.ctx).record("tool_denied", component="tools", actor=ALICE,
-                               outcome="denied",
-                               details={"user_id": ALICE, "target_user_id": BOB,
-                                        "session_id": f"{ALICE}-session-1",
-                                        "reason": f"{ALICE} may not run rm"})
+    run(manager.resolve_alert(alert.alert_id, f"{ALICE} restarted the worker", resolved_by=ALICE))
+    AuditLog(store.ctx).record(
+        "tool_denied",
+        component="tools",
+        actor=ALICE,
+        outcome="denied",
+        details={
+            "user_id": ALICE,
+            "target_user_id": BOB,
+            "session_id": f"{ALICE}-session-1",
+            "reason": f"{ALICE} may not run rm",
+        },
+    )
     run(manager.generate_business_intelligence("day"))
 
 
@@ -85,23 +109,30 @@ def test_other_users_named_in_free_text_are_pseudonymised(analytics_factory) -> 
     store, manager = analytics_factory()
     for user in (ALICE, BOB):
         run(store.create_user(user))
-    run(manager.record_user_analytics(ALICE, "s-1", "session_start",
-                                      {"referrer": f"invited by {BOB}", "word": "bob-marleyish"}))
+    run(
+        manager.record_user_analytics(
+            ALICE,
+            "s-1",
+            "session_start",
+            {"referrer": f"invited by {BOB}", "word": "bob-marleyish"},
+        )
+    )
     audit = AuditLog(store.ctx)
-    audit.record("share", component="knowledge_base", actor=ALICE,
-                 details={"note": f"shared with {BOB}"})
+    audit.record(
+        "share", component="knowledge_base", actor=ALICE, details={"note": f"shared with {BOB}"}
+    )
     for path in every_file(store.root):
         assert BOB.encode() not in path.read_bytes().replace(b"bob-marleyish", b""), path
-    [line] = store.fs.read_jsonl(store.fs.path("analytics", "user_analytics",
-                                               "session_analytics.jsonl"))
+    [line] = store.fs.read_jsonl(
+        store.fs.path("analytics", "user_analytics", "session_analytics.jsonl")
+    )
     pseudo = Pseudonymizer.for_context(store.ctx)
     assert pseudo.user_hash(BOB) in json.dumps(line)
     assert "bob-marleyish" in json.dumps(line)  # whole words only, like the integrity check
     assert store.check_integrity() == []
 
 
-def test_a_user_created_right_after_an_event_is_scrubbed_from_the_next(analytics_factory
-                                                                        ) -> None:
+def test_a_user_created_right_after_an_event_is_scrubbed_from_the_next(analytics_factory) -> None:
     store, _manager = analytics_factory()
     audit = AuditLog(store.ctx)
     run(store.create_user(ALICE))
@@ -109,8 +140,9 @@ def test_a_user_created_right_after_an_event_is_scrubbed_from_the_next(analytics
     for n in range(20):  # within the same directory mtime tick, most of them
         newcomer = f"newcomer{n:02d}"
         run(store.create_user(newcomer))
-        entry = audit.record("mention", component="test", actor=ALICE,
-                             details={"note": f"met {newcomer}"})
+        entry = audit.record(
+            "mention", component="test", actor=ALICE, details={"note": f"met {newcomer}"}
+        )
         assert newcomer not in json.dumps(entry), entry
     assert store.check_integrity() == []
 
@@ -118,8 +150,9 @@ def test_a_user_created_right_after_an_event_is_scrubbed_from_the_next(analytics
 def test_with_anonymisation_off_raw_ids_are_stored(analytics_factory, clock) -> None:
     store, manager = analytics_factory({"privacy": {"anonymize_user_data": False}})
     run(manager.record_user_analytics(ALICE, "s-1", "session_start", {}))
-    [line] = store.fs.read_jsonl(store.fs.path("analytics", "user_analytics",
-                                               "session_analytics.jsonl"))
+    [line] = store.fs.read_jsonl(
+        store.fs.path("analytics", "user_analytics", "session_analytics.jsonl")
+    )
     assert line["user_id"] == ALICE and line["session_id"] == "s-1"
     assert "user_hash" not in line
 
@@ -155,8 +188,7 @@ def test_generated_key_is_created_once_and_reused(analytics_factory, tmp_path) -
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     Pseudonymizer.for_context(store.ctx)._key = None  # drop the cached key: read it back
     assert manager.user_fields(ALICE)["user_hash"] == first
-    events = store.fs.read_jsonl(store.fs.path("analytics", "compliance",
-                                               "privacy_events.jsonl"))
+    events = store.fs.read_jsonl(store.fs.path("analytics", "compliance", "privacy_events.jsonl"))
     assert [e["event"] for e in events] == ["anonymization_key_generated"]  # once
     _other_store, other = analytics_factory(root=tmp_path / "other")
     assert other.user_fields(ALICE)["user_hash"] != first  # per-store secret
@@ -176,33 +208,47 @@ def test_opt_out_consent_and_do_not_track(analytics_factory) -> None:
     assert run(manager.record_user_analytics(ALICE, "s-1", "session_start", {})) is False
     run(manager.set_user_consent(ALICE, consented=True))
     assert run(manager.record_user_analytics(ALICE, "s-1", "session_start", {})) is True
-    assert run(manager.record_user_analytics(ALICE, "s-1", "feature_usage",
-                                             {"feature": "x", "do_not_track": True})) is False
+    assert (
+        run(
+            manager.record_user_analytics(
+                ALICE, "s-1", "feature_usage", {"feature": "x", "do_not_track": True}
+            )
+        )
+        is False
+    )
     run(manager.set_user_consent(ALICE, consented=False))
     assert run(manager.record_user_analytics(ALICE, "s-1", "session_end", {})) is False
-    lines = store.fs.read_jsonl(store.fs.path("analytics", "user_analytics",
-                                              "session_analytics.jsonl"))
+    lines = store.fs.read_jsonl(
+        store.fs.path("analytics", "user_analytics", "session_analytics.jsonl")
+    )
     assert [line["event_type"] for line in lines] == ["session_start"]
-    privacy = store.fs.read_jsonl(store.fs.path("analytics", "compliance",
-                                                "privacy_events.jsonl"))
+    privacy = store.fs.read_jsonl(store.fs.path("analytics", "compliance", "privacy_events.jsonl"))
     assert [p["event"] for p in privacy][-2:] == ["user_consented", "user_opted_out"]
 
 
 def test_sensitive_content_is_excluded_and_named(analytics_factory) -> None:
     store, manager = analytics_factory()
-    run(manager.record_user_analytics(ALICE, "s-1", "content_interaction",
-                                      {"interaction_type": "copy", "text": "my diary",
-                                       "nested": {"email": "a@b.c", "ok": 1}}))
-    [line] = store.fs.read_jsonl(store.fs.path("analytics", "user_analytics",
-                                               "behavior_patterns.jsonl"))
+    run(
+        manager.record_user_analytics(
+            ALICE,
+            "s-1",
+            "content_interaction",
+            {"interaction_type": "copy", "text": "my diary", "nested": {"email": "a@b.c", "ok": 1}},
+        )
+    )
+    [line] = store.fs.read_jsonl(
+        store.fs.path("analytics", "user_analytics", "behavior_patterns.jsonl")
+    )
     assert line["event_data"] == {"interaction_type": "copy", "nested": {"ok": 1}}
     assert line["excluded_fields"] == ["email", "text"]
 
 
 def test_sampling_keeps_or_drops_whole_sessions(analytics_factory) -> None:
     _store, manager = analytics_factory({"enable_data_sampling": True, "sampling_rate": 0.5})
-    kept = {f"s-{i}": run(manager.record_user_analytics(ALICE, f"s-{i}", "session_start", {}))
-            for i in range(40)}
+    kept = {
+        f"s-{i}": run(manager.record_user_analytics(ALICE, f"s-{i}", "session_start", {}))
+        for i in range(40)
+    }
     assert 0 < sum(kept.values()) < 40
     for session, first in kept.items():
         assert run(manager.record_user_analytics(ALICE, session, "session_end", {})) is first
@@ -225,6 +271,7 @@ def test_metadata_never_contains_the_key(analytics_factory) -> None:
     raw = store.fs.path("analytics", "analytics_metadata.json").read_text()
     assert KEY not in raw
     assert metadata["privacy_config"]["anonymization_key"] == {"source": "config"}
-    assert metadata["analytics_system_id"] == hashlib.sha256(
-        str(store.root).encode()).hexdigest()[:16]
+    assert (
+        metadata["analytics_system_id"] == hashlib.sha256(str(store.root).encode()).hexdigest()[:16]
+    )
     assert FFMetricsCollectionManager(store).collecting is False

@@ -14,26 +14,41 @@ USER = "sandbox-user"
 def test_trace_is_stored_pseudonymised_and_audited(analytics_factory) -> None:
     store, manager = analytics_factory()
     run(store.create_user(USER))
-    trace = run(manager.record_trace(USER, "s-1", "prompt:v1",
-                                     [{"event": "prompt_received", "by": USER},
-                                      {"event": "output_returned"}], 12.5, {"variant": "v1"}))
+    trace = run(
+        manager.record_trace(
+            USER,
+            "s-1",
+            "prompt:v1",
+            [{"event": "prompt_received", "by": USER}, {"event": "output_returned"}],
+            12.5,
+            {"variant": "v1"},
+        )
+    )
     [line] = store.fs.read_jsonl(store.fs.path("analytics", "traces", "traces.jsonl"))
     assert line == trace and line["trace_id"].startswith("trace_")
     assert line["duration_ms"] == 12.5 and "user_id" not in line and line["user_hash"]
     assert USER not in str(line)  # raw id replaced inside event data too
-    audit = [e for e in store.fs.read_jsonl(store.fs.path("analytics", "compliance",
-                                                          "audit_logs.jsonl"))
-             if e["event_type"] == "trace_recorded"]
+    audit = [
+        e
+        for e in store.fs.read_jsonl(store.fs.path("analytics", "compliance", "audit_logs.jsonl"))
+        if e["event_type"] == "trace_recorded"
+    ]
     assert [e["details"]["trace_id"] for e in audit] == [trace["trace_id"]]
     assert store.check_integrity() == []
 
 
-@pytest.mark.parametrize("events,duration,match", [
-    ([], 1, "non-empty list"), ([{"name": "x"}], 1, "'event' name"),
-    ([{"event": "x"}], -1, "duration_ms"), ([{"event": "x"}], True, "duration_ms"),
-])
-def test_bad_traces_are_refused_and_write_nothing(analytics_factory, events, duration,
-                                                  match) -> None:
+@pytest.mark.parametrize(
+    "events,duration,match",
+    [
+        ([], 1, "non-empty list"),
+        ([{"name": "x"}], 1, "'event' name"),
+        ([{"event": "x"}], -1, "duration_ms"),
+        ([{"event": "x"}], True, "duration_ms"),
+    ],
+)
+def test_bad_traces_are_refused_and_write_nothing(
+    analytics_factory, events, duration, match
+) -> None:
     store, manager = analytics_factory()
     with pytest.raises(ValidationError, match=match):
         run(manager.record_trace(USER, "s-1", "p", events, duration))

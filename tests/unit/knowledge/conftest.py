@@ -13,11 +13,15 @@ import pytest
 from flatfile_chat import FFStorageManager
 from flatfile_chat.knowledge import FFKnowledgeBaseManager, FFRAGContextManager
 
-BIOLOGY = ("Photosynthesis converts light into chemical energy. Chlorophyll absorbs red and "
-           "blue light in the leaves.\n\nMitochondria are the powerhouse of the cell. They "
-           "produce ATP through cellular respiration.")
-HISTORY = ("The Magna Carta was sealed in 1215 at Runnymede. It limited the power of the "
-           "king.\n\nThe printing press spread across Europe after Gutenberg.")
+BIOLOGY = (
+    "Photosynthesis converts light into chemical energy. Chlorophyll absorbs red and "
+    "blue light in the leaves.\n\nMitochondria are the powerhouse of the cell. They "
+    "produce ATP through cellular respiration."
+)
+HISTORY = (
+    "The Magna Carta was sealed in 1215 at Runnymede. It limited the power of the "
+    "king.\n\nThe printing press spread across Europe after Gutenberg."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +76,9 @@ def rag(store: FFStorageManager, kb) -> FFRAGContextManager:
 @pytest.fixture
 def bio_kb(kb) -> str:
     record = run(kb.create_knowledge_base("alice", "Biology"))
-    run(kb.add_document_to_kb("alice", record.kb_id, "notes/biology.txt", BIOLOGY,
-                              {"title": "Biology notes"}))
+    run(
+        kb.add_document_to_kb(
+            "alice", record.kb_id, "notes/biology.txt", BIOLOGY, {"title": "Biology notes"}
+        )
+    )
     return record.kb_id

@@ -51,12 +51,16 @@ def many_threads() -> Iterator[int]:
     blas.set_threads(before)
 
 
-def test_hybrid_retrieval_runs_on_one_blas_thread(kb: FFKnowledgeBaseManager, bio_kb: str,
-                                                  many_threads: int) -> None:
+def test_hybrid_retrieval_runs_on_one_blas_thread(
+    kb: FFKnowledgeBaseManager, bio_kb: str, many_threads: int
+) -> None:
     kb._repo.embedder = _ProbingEmbedder(kb._repo.embedder)
     _Probe.seen = []
-    result = run(kb.retrieve_context("alice", "chlorophyll light leaves", [bio_kb],
-                                     retrieval_strategy="hybrid_retrieval"))
+    result = run(
+        kb.retrieve_context(
+            "alice", "chlorophyll light leaves", [bio_kb], retrieval_strategy="hybrid_retrieval"
+        )
+    )
     assert result.contexts
     assert _Probe.seen == [1], f"BLAS threads during the product: {_Probe.seen}"
     assert blas.threads() == many_threads, "the process's own count must come back"

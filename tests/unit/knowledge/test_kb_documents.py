@@ -26,21 +26,27 @@ def _index_files(folder: Path) -> tuple[list[dict], list[dict], np.ndarray]:
 
 
 def test_ingest_then_retrieve_the_right_chunk(kb, store, corpus):
-    record = run(kb.create_knowledge_base("alice", "Mixed",
-                                          config_overrides={"chunk_size": 120,
-                                                            "chunk_overlap": 0,
-                                                            "min_chunk_size": 0}))
+    record = run(
+        kb.create_knowledge_base(
+            "alice",
+            "Mixed",
+            config_overrides={"chunk_size": 120, "chunk_overlap": 0, "min_chunk_size": 0},
+        )
+    )
     assert record.kb_id.startswith("kb_") and len(record.kb_id) == 15
     bio = run(kb.add_document_to_kb("alice", record.kb_id, "bio.txt", corpus.biology))
     run(kb.add_document_to_kb("alice", record.kb_id, "history.md", corpus.history))
-    result = run(kb.retrieve_context("alice", "Where was the Magna Carta sealed?",
-                                     [record.kb_id], max_results=3))
+    result = run(
+        kb.retrieve_context(
+            "alice", "Where was the Magna Carta sealed?", [record.kb_id], max_results=3
+        )
+    )
     top = result.contexts[0]
     assert "Runnymede" in top.content and top.relevance_score >= 0.5
     hits = run(kb.retrieve_context("alice", "mitochondria ATP", [record.kb_id]))
     best = hits.contexts[0]
     assert best.document_id == bio.doc_id and "ATP" in best.content
-    assert corpus.biology[best.char_start:best.char_end] == best.content
+    assert corpus.biology[best.char_start : best.char_end] == best.content
 
 
 def test_kb_config_counts_equal_what_is_indexed(kb, store, bio_kb):
@@ -58,8 +64,7 @@ def test_kb_config_counts_equal_what_is_indexed(kb, store, bio_kb):
     assert store.check_integrity() == []
 
 
-def test_delete_removes_document_everywhere_and_keeps_vectors_aligned(kb, store, bio_kb,
-                                                                      corpus):
+def test_delete_removes_document_everywhere_and_keeps_vectors_aligned(kb, store, bio_kb, corpus):
     run(kb.add_document_to_kb("alice", bio_kb, "history.txt", corpus.history))
     biology = run(kb.list_kb_documents("alice", bio_kb))[0]  # the first rows of the index
     folder = _kb_dir(store.root, "alice", bio_kb)
@@ -73,8 +78,11 @@ def test_delete_removes_document_everywhere_and_keeps_vectors_aligned(kb, store,
     assert np.array_equal(matrix, before_matrix[kept_rows])
     assert not list((folder / "documents").glob(f"{biology.doc_id}_*"))
     assert biology.doc_id not in json.loads((folder / "documents" / "metadata.json").read_text())
-    result = run(kb.retrieve_context("alice", "chlorophyll mitochondria", [bio_kb],
-                                     retrieval_strategy="keyword_matching"))
+    result = run(
+        kb.retrieve_context(
+            "alice", "chlorophyll mitochondria", [bio_kb], retrieval_strategy="keyword_matching"
+        )
+    )
     assert result.contexts == []
     assert run(kb.retrieve_context("alice", "Magna Carta", [bio_kb])).contexts
     config = json.loads((folder / "kb_config.json").read_text())
@@ -86,9 +94,16 @@ def test_quotas_refuse_and_write_nothing(store, users):
     from flatfile_chat import IdSource, ManualClock, load_config
     from flatfile_chat.store import FFStorageManager
 
-    config = load_config(preset="test", overrides={"knowledge_base": {
-        "max_knowledge_bases_per_user": 1, "max_documents_per_kb": 1,
-        "max_kb_size_mb": 0.0001}})
+    config = load_config(
+        preset="test",
+        overrides={
+            "knowledge_base": {
+                "max_knowledge_bases_per_user": 1,
+                "max_documents_per_kb": 1,
+                "max_kb_size_mb": 0.0001,
+            }
+        },
+    )
     small = FFStorageManager(config, clock=ManualClock(), ids=IdSource(3), base_path=store.root)
     manager = FFKnowledgeBaseManager(small)
     record = run(manager.create_knowledge_base("alice", "Only"))
@@ -102,8 +117,7 @@ def test_quotas_refuse_and_write_nothing(store, users):
     assert run(manager.get_knowledge_base("alice", record.kb_id)).document_count == 1
 
 
-def test_a_failed_index_write_leaves_no_orphan_document(kb, store, bio_kb, corpus,
-                                                        monkeypatch):
+def test_a_failed_index_write_leaves_no_orphan_document(kb, store, bio_kb, corpus, monkeypatch):
     from flatfile_chat.knowledge import index_files
 
     folder = _kb_dir(store.root, "alice", bio_kb) / "documents"
@@ -160,13 +174,20 @@ def test_concurrent_writers_and_readers_keep_the_index_aligned(store, users):
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
-        other = FFStorageManager(load_config(preset="test"), clock=ManualClock(),
-                                 ids=IdSource(100 + n), base_path=store.root)
+        other = FFStorageManager(
+            load_config(preset="test"),
+            clock=ManualClock(),
+            ids=IdSource(100 + n),
+            base_path=store.root,
+        )
         manager = FFKnowledgeBaseManager(other)
         try:
             for i in range(4):
-                run(manager.add_document_to_kb("alice", kb_id, f"w{n}_{i}.txt",
-                                               f"writer {n} note {i} about topic{n}x{i}"))
+                run(
+                    manager.add_document_to_kb(
+                        "alice", kb_id, f"w{n}_{i}.txt", f"writer {n} note {i} about topic{n}x{i}"
+                    )
+                )
                 run(manager.retrieve_context("alice", f"topic{n}x{i}", [kb_id]))
         except BaseException as exc:
             errors.append(exc)
@@ -188,8 +209,11 @@ def test_a_session_document_is_indexed_with_its_source(store, kb) -> None:
     from asyncio import run as arun
 
     sid = arun(store.create_session("alice")).session_id
-    doc = arun(store.store_document("alice", sid, "notes.md",
-                                    b"The burette reading marked the equivalence point."))
+    doc = arun(
+        store.store_document(
+            "alice", sid, "notes.md", b"The burette reading marked the equivalence point."
+        )
+    )
     base = arun(kb.create_knowledge_base("alice", "lab"))
     added = arun(kb.add_session_document("alice", base.kb_id, sid, doc.filename))
     assert added.metadata["source_document"] == f"{sid}/{doc.filename}"

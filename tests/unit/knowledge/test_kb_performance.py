@@ -15,19 +15,28 @@ from flatfile_chat.knowledge.keyword import KeywordIndex
 
 
 def _stats_file(store, user: str, kb_id: str):
-    return store.root / "users" / user / "knowledge_bases" / kb_id / "retrieval_cache" \
+    return (
+        store.root
+        / "users"
+        / user
+        / "knowledge_bases"
+        / kb_id
+        / "retrieval_cache"
         / "performance_stats.json"
+    )
 
 
 def test_another_writers_change_invalidates_the_index_memo_and_the_cache(
-        store, clock, users, corpus, kb, bio_kb):
+    store, clock, users, corpus, kb, bio_kb
+):
     query = "printing press Gutenberg"
     first = run(kb.retrieve_context("alice", query, [bio_kb]))
     assert first.contexts == []
     assert run(kb.retrieve_context("alice", query, [bio_kb])).cache_hits == 1
     # Another process: its own store object and manager over the same root.
-    other_store = FFStorageManager(load_config(preset="test"), clock=clock, ids=IdSource(2),
-                                   base_path=store.root)
+    other_store = FFStorageManager(
+        load_config(preset="test"), clock=clock, ids=IdSource(2), base_path=store.root
+    )
     other = FFKnowledgeBaseManager(other_store)
     run(other.add_document_to_kb("alice", bio_kb, "history.txt", corpus.history))
     after = run(kb.retrieve_context("alice", query, [bio_kb]))
@@ -53,18 +62,27 @@ def test_the_cache_never_holds_more_than_max_cache_entries(tmp_path, clock, corp
     queries = ["light", "leaves", "cell", "energy", "respiration", "chlorophyll", "blue"]
     for query in queries:
         run(kb.retrieve_context("alice", query, [kb_id]))
-    shards = store.root / "users" / "alice" / "knowledge_bases" / kb_id / "retrieval_cache" \
+    shards = (
+        store.root
+        / "users"
+        / "alice"
+        / "knowledge_bases"
+        / kb_id
+        / "retrieval_cache"
         / "query_cache"
-    stored = [key for path in shards.glob("*.json")
-              for key in json.loads(path.read_text())["entries"]]
+    )
+    stored = [
+        key for path in shards.glob("*.json") for key in json.loads(path.read_text())["entries"]
+    ]
     assert 1 <= len(stored) <= 3
     assert shard_layout(3) == (3, 1) and shard_layout(1000) == (64, 15)
     store.close()
 
 
 def test_query_counters_are_batched_but_never_lost(tmp_path, clock, corpus):
-    store = FFStorageManager(load_config(preset="test"), clock=clock, ids=IdSource(1),
-                             base_path=tmp_path / "r")
+    store = FFStorageManager(
+        load_config(preset="test"), clock=clock, ids=IdSource(1), base_path=tmp_path / "r"
+    )
     run(store.create_user("alice"))
     kb = FFKnowledgeBaseManager(store, stats_flush_every=3)
     kb_id = run(kb.create_knowledge_base("alice", "Bio")).kb_id
@@ -103,8 +121,7 @@ def test_keyword_candidates_are_deterministic_at_the_pool_boundary():
     assert index.search("nothing here", 3).rows.size == 0
 
 
-def test_a_repeated_stat_signature_cannot_serve_the_old_index(monkeypatch, kb, bio_kb,
-                                                                corpus):
+def test_a_repeated_stat_signature_cannot_serve_the_old_index(monkeypatch, kb, bio_kb, corpus):
     """A reused inode within one mtime tick could repeat the files' stat signature; the memo
     is also keyed by the config's index fingerprint, so the change is still seen."""
     from flatfile_chat.knowledge import index_files
@@ -118,13 +135,15 @@ def test_a_repeated_stat_signature_cannot_serve_the_old_index(monkeypatch, kb, b
 
 
 def test_a_dropped_manager_never_writes_counters_from_the_garbage_collector(
-        tmp_path, clock, corpus):
+    tmp_path, clock, corpus
+):
     """Pending counts are written by explicit calls only: a collector callback would write at
     an arbitrary later moment (during another scenario, whose audit then sees a stray write)."""
     import gc
 
-    store = FFStorageManager(load_config(preset="test"), clock=clock, ids=IdSource(1),
-                             base_path=tmp_path / "r")
+    store = FFStorageManager(
+        load_config(preset="test"), clock=clock, ids=IdSource(1), base_path=tmp_path / "r"
+    )
     run(store.create_user("alice"))
     kb = FFKnowledgeBaseManager(store, stats_flush_every=10)
     kb_id = run(kb.create_knowledge_base("alice", "Bio")).kb_id

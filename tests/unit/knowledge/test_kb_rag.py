@@ -12,17 +12,26 @@ from flatfile_chat.errors import AlreadyExists, NotFound, SecurityError, Validat
 
 
 def _context_file(store, user: str, session: str, message_id: str) -> dict:
-    path = (store.root / "users" / user / "rag_sessions" / session / "rag_context"
-            / f"msg_{message_id}_context.json")
+    path = (
+        store.root
+        / "users"
+        / user
+        / "rag_sessions"
+        / session
+        / "rag_context"
+        / f"msg_{message_id}_context.json"
+    )
     return json.loads(path.read_text())
 
 
 def test_message_contexts_are_limited_thresholded_and_stored(rag, kb, store, bio_kb, corpus):
     run(kb.add_document_to_kb("alice", bio_kb, "history.txt", corpus.history))
-    run(rag.initialize_rag_session("alice", "chat1", [bio_kb],
-                                   {"max_context_per_message": 1}))
-    contexts = run(rag.get_rag_context_for_message("alice", "chat1", "chlorophyll light",
-                                                   "msg_a1", max_context_chunks=5))
+    run(rag.initialize_rag_session("alice", "chat1", [bio_kb], {"max_context_per_message": 1}))
+    contexts = run(
+        rag.get_rag_context_for_message(
+            "alice", "chat1", "chlorophyll light", "msg_a1", max_context_chunks=5
+        )
+    )
     assert len(contexts) == 1
     stored = _context_file(store, "alice", "chat1", "msg_a1")
     assert [c["context_id"] for c in stored["contexts"]] == [contexts[0].context_id]
@@ -36,21 +45,20 @@ def test_message_contexts_are_limited_thresholded_and_stored(rag, kb, store, bio
 
 def test_no_match_stores_an_empty_context_list(rag, store, bio_kb):
     run(rag.initialize_rag_session("alice", "chat2", [bio_kb]))
-    assert run(rag.get_rag_context_for_message("alice", "chat2", "football scores",
-                                               "msg_b1")) == []
+    assert run(rag.get_rag_context_for_message("alice", "chat2", "football scores", "msg_b1")) == []
     assert _context_file(store, "alice", "chat2", "msg_b1")["contexts"] == []
 
 
 def test_usage_tracking_and_statistics(rag, store, bio_kb):
     run(rag.initialize_rag_session("alice", "chat3", [bio_kb]))
-    contexts = run(rag.get_rag_context_for_message("alice", "chat3", "mitochondria ATP",
-                                                   "msg_c1"))
+    contexts = run(rag.get_rag_context_for_message("alice", "chat3", "mitochondria ATP", "msg_c1"))
     used = contexts[0].context_id
     run(rag.track_context_usage("alice", "chat3", "msg_c1", [used], "helpful"))
     result = run(rag.track_context_usage("alice", "chat3", "msg_c1", [used]))
     assert result["usage_counts"] == {used: 2}
-    stored = {c["context_id"]: c for c in
-              _context_file(store, "alice", "chat3", "msg_c1")["contexts"]}
+    stored = {
+        c["context_id"]: c for c in _context_file(store, "alice", "chat3", "msg_c1")["contexts"]
+    }
     assert stored[used]["used_in_response"] is True and stored[used]["usage_count"] == 2
     with pytest.raises(NotFound):
         run(rag.track_context_usage("alice", "chat3", "msg_c1", ["ctx_000000000000"]))
@@ -84,8 +92,9 @@ def test_injection_modes_and_visibility(rag, bio_kb):
     assert "[1]" not in visible
     hybrid = run(rag.format_context_for_injection(contexts, "hybrid"))
     assert hybrid.startswith("[Context 1]: ") and "\n\nSources:\n[1] " in hybrid
-    assert run(rag.format_context_for_injection(contexts, "visible")) \
-        == run(rag.format_context_for_injection(contexts, "explicit"))
+    assert run(rag.format_context_for_injection(contexts, "visible")) == run(
+        rag.format_context_for_injection(contexts, "explicit")
+    )
     assert run(rag.format_session_context("alice", "fmt", contexts)) == hidden
     with pytest.raises(ValidationError):
         run(rag.format_context_for_injection(contexts, "loud"))
@@ -99,8 +108,10 @@ def test_formatting_refuses_partial_or_non_list_contexts(rag, bio_kb):
     contexts = run(rag.get_rag_context_for_message("alice", "partial", "chlorophyll", "m1"))
     whole = contexts[0].model_dump()
     assert run(rag.format_context_for_injection([whole], "automatic")).startswith("[Context 1]")
-    for bad, named in (([{}], "contexts[0]: context_id"),
-                       ([whole, {**whole, "chunk_index": None}], "contexts[1]: chunk_index")):
+    for bad, named in (
+        ([{}], "contexts[0]: context_id"),
+        ([whole, {**whole, "chunk_index": None}], "contexts[1]: chunk_index"),
+    ):
         with pytest.raises(ValidationError, match=re.escape(named)):
             run(rag.format_context_for_injection(bad, "hybrid"))
     for not_a_list in ("text", 3, {"content": "x"}):

@@ -16,9 +16,15 @@ def test_keyword_only_hit_passes_the_session_threshold(store, users, blind_embed
     manager = FFKnowledgeBaseManager(store, embedder=blind_embedder)
     record = run(manager.create_knowledge_base("alice", "Bio"))
     run(manager.add_document_to_kb("alice", record.kb_id, "bio.txt", corpus.biology))
-    result = run(manager.retrieve_context("alice", "chlorophyll photosynthesis",
-                                          [record.kb_id], retrieval_strategy="hybrid_retrieval",
-                                          min_relevance=0.5))
+    result = run(
+        manager.retrieve_context(
+            "alice",
+            "chlorophyll photosynthesis",
+            [record.kb_id],
+            retrieval_strategy="hybrid_retrieval",
+            min_relevance=0.5,
+        )
+    )
     assert result.contexts, "a chunk with every query word must pass a 0.5 threshold"
     top = result.contexts[0]
     assert top.metadata["semantic_score"] == 0.0 and top.retrieval_method == "keyword"
@@ -33,16 +39,22 @@ def test_hybrid_is_never_below_either_signal(kb, bio_kb):
 
 
 def test_unrelated_query_returns_nothing(kb, bio_kb):
-    result = run(kb.retrieve_context("alice", "quarterly revenue forecast spreadsheet",
-                                     [bio_kb], min_relevance=0.5))
+    result = run(
+        kb.retrieve_context(
+            "alice", "quarterly revenue forecast spreadsheet", [bio_kb], min_relevance=0.5
+        )
+    )
     assert result.contexts == [] and result.kb_coverage == {}
 
 
 def test_cross_kb_retrieval_reports_coverage(kb, bio_kb, corpus):
     other = run(kb.create_knowledge_base("alice", "History"))
     run(kb.add_document_to_kb("alice", other.kb_id, "history.txt", corpus.history))
-    result = run(kb.retrieve_context("alice", "light king", max_results=5,
-                                     retrieval_strategy="keyword_matching"))
+    result = run(
+        kb.retrieve_context(
+            "alice", "light king", max_results=5, retrieval_strategy="keyword_matching"
+        )
+    )
     assert set(result.kbs_searched) == {bio_kb, other.kb_id}
     assert set(result.kb_coverage) == {bio_kb, other.kb_id}
     assert sum(result.kb_coverage.values()) == len(result.contexts)
@@ -72,8 +84,7 @@ def test_another_users_kb_is_refused_and_audited(kb, store, bio_kb):
         run(kb.retrieve_context("bob", "chlorophyll", [bio_kb]))
     with pytest.raises(SecurityError):
         run(kb.get_knowledge_base("bob", bio_kb))
-    assert [k.kb_id for k in run(kb.get_user_knowledge_bases("bob",
-                                                              include_shared=True))] == []
+    assert [k.kb_id for k in run(kb.get_user_knowledge_bases("bob", include_shared=True))] == []
     assert run(kb.retrieve_context("bob", "chlorophyll")).contexts == []
     denied = AuditLog(store.ctx).entries(event_type="kb_access_denied")
     assert len(denied) == 2 and {d["outcome"] for d in denied} == {"denied"}
@@ -85,8 +96,9 @@ def test_shared_kb_is_readable_by_the_permitted_user_only(kb, bio_kb):
     run(kb.set_kb_sharing("alice", bio_kb, sharing_enabled=True, access_permissions=["bob"]))
     result = run(kb.retrieve_context("bob", "chlorophyll", [bio_kb]))
     assert result.contexts and {c.kb_id for c in result.contexts} == {bio_kb}
-    assert [k.kb_id for k in run(kb.get_user_knowledge_bases("bob", include_shared=True))] \
-        == [bio_kb]
+    assert [k.kb_id for k in run(kb.get_user_knowledge_bases("bob", include_shared=True))] == [
+        bio_kb
+    ]
     with pytest.raises(SecurityError):
         run(kb.retrieve_context("carol", "chlorophyll", [bio_kb]))
     with pytest.raises(SecurityError, match="owner"):  # readers never write
@@ -99,9 +111,23 @@ def test_shared_kb_is_readable_by_the_permitted_user_only(kb, bio_kb):
 
 
 def test_temporal_relevance_decays_with_age(kb, bio_kb, clock):
-    fresh = run(kb.retrieve_context("alice", "chlorophyll leaves", [bio_kb],
-                                    retrieval_strategy="temporal_relevance", min_relevance=0.0))
+    fresh = run(
+        kb.retrieve_context(
+            "alice",
+            "chlorophyll leaves",
+            [bio_kb],
+            retrieval_strategy="temporal_relevance",
+            min_relevance=0.0,
+        )
+    )
     clock.advance(hours=5)
-    old = run(kb.retrieve_context("alice", "chlorophyll leaves", [bio_kb],
-                                  retrieval_strategy="temporal_relevance", min_relevance=0.0))
+    old = run(
+        kb.retrieve_context(
+            "alice",
+            "chlorophyll leaves",
+            [bio_kb],
+            retrieval_strategy="temporal_relevance",
+            min_relevance=0.0,
+        )
+    )
     assert old.contexts[0].relevance_score < fresh.contexts[0].relevance_score

@@ -20,11 +20,16 @@ from flatfile_chat.memory import FFMemoryLayerManager
 LAYER_FILES = ("immediate", "short_term", "medium_term", "long_term", "permanent")
 
 
-def make_store(root: Path, clock: ManualClock,
-               memory: dict[str, Any] | None = None) -> FFStorageManager:
+def make_store(
+    root: Path, clock: ManualClock, memory: dict[str, Any] | None = None
+) -> FFStorageManager:
     overrides = {"memory_layer": memory} if memory else None
-    return FFStorageManager(load_config(preset="test", overrides=overrides), clock=clock,
-                            ids=IdSource(1), base_path=root)
+    return FFStorageManager(
+        load_config(preset="test", overrides=overrides),
+        clock=clock,
+        ids=IdSource(1),
+        base_path=root,
+    )
 
 
 def layer_lines(store: FFStorageManager, user: str, layer: str) -> list[dict[str, Any]]:
@@ -32,8 +37,7 @@ def layer_lines(store: FFStorageManager, user: str, layer: str) -> list[dict[str
 
 
 def metadata(store: FFStorageManager, user: str) -> dict[str, Any]:
-    return store.fs.read_json(store.fs.path("users", user, "memory_layers",
-                                            "layer_metadata.json"))
+    return store.fs.read_json(store.fs.path("users", user, "memory_layers", "layer_metadata.json"))
 
 
 def assert_counts_match(store: FFStorageManager, user: str) -> None:
@@ -42,18 +46,25 @@ def assert_counts_match(store: FFStorageManager, user: str) -> None:
         assert stats[layer]["item_count"] == len(layer_lines(store, user, layer)), layer
 
 
-def snapshot(folder: Path, skip: Callable[[str], bool] = lambda n: n.startswith(".")
-             ) -> dict[str, bytes]:
+def snapshot(
+    folder: Path, skip: Callable[[str], bool] = lambda n: n.startswith(".")
+) -> dict[str, bytes]:
     """Every data file of a folder (lock files excluded) by name → bytes."""
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.is_file() and not skip(p.name)}
+    return {
+        p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not skip(p.name)
+    }
 
 
 @pytest.fixture
 def mh() -> SimpleNamespace:
-    return SimpleNamespace(make_store=make_store, layer_lines=layer_lines, metadata=metadata,
-                           assert_counts_match=assert_counts_match, snapshot=snapshot,
-                           layers=LAYER_FILES)
+    return SimpleNamespace(
+        make_store=make_store,
+        layer_lines=layer_lines,
+        metadata=metadata,
+        assert_counts_match=assert_counts_match,
+        snapshot=snapshot,
+        layers=LAYER_FILES,
+    )
 
 
 @pytest.fixture
@@ -61,14 +72,16 @@ def mem_factory(tmp_path: Path, clock: ManualClock):
     """Build (store, manager) with memory_layer overrides; users alice and bob exist."""
     stores: list[FFStorageManager] = []
 
-    def build(memory: dict[str, Any] | None = None, root: Path | None = None
-              ) -> tuple[FFStorageManager, FFMemoryLayerManager]:
+    def build(
+        memory: dict[str, Any] | None = None, root: Path | None = None
+    ) -> tuple[FFStorageManager, FFMemoryLayerManager]:
         store = make_store(root or tmp_path / "root", clock, memory)
         stores.append(store)
         for user in ("alice", "bob"):
             if not asyncio.run(store.user_exists(user)):
                 asyncio.run(store.create_user(user))
         return store, FFMemoryLayerManager(store)
+
     yield build
     for store in stores:
         store.close()

@@ -17,8 +17,14 @@ from flatfile_chat.store.models import FFSituationalContextDTO
 
 def test_added_item_has_the_spec_fields(mh, mem, clock) -> None:
     store, manager = mem
-    item = run(manager.add_memory_context("alice", FFMemoryContextDTO(
-        content="Fact from session A", session_id="sess-a", topic_tags=["a", "a", " b "])))
+    item = run(
+        manager.add_memory_context(
+            "alice",
+            FFMemoryContextDTO(
+                content="Fact from session A", session_id="sess-a", topic_tags=["a", "a", " b "]
+            ),
+        )
+    )
     [line] = mh.layer_lines(store, "alice", "immediate")
     assert line == item.to_dict()
     assert line["user_id"] == "alice" and line["session_id"] == "sess-a"
@@ -29,21 +35,24 @@ def test_added_item_has_the_spec_fields(mh, mem, clock) -> None:
     assert list(line)[:4] == ["memory_id", "content", "context_type", "timestamp"]
 
 
-@pytest.mark.parametrize(("context", "error"), [
-    ({"content": ""}, ValidationError),
-    ({"content": "x", "relevance_score": 1.5}, ValidationError),
-    ({"content": "x", "context_type": "compressed_summary"}, ValidationError),
-    ({"content": "x", "contnet": "typo"}, ValidationError),
-    ({"content": "x", "created_at": "2020-01-01T00:00:00+00:00"}, ValidationError),
-    ({"content": "x", "promotion_history": ["forged"]}, ValidationError),
-    ({"content": "x", "layer": "permanent"}, ValidationError),
-    ({"content": "x", "timestamp": "yesterday"}, ValidationError),
-    ({"content": "x", "session_id": "../s"}, SecurityError),
-    ({"content": "x", "user_id": "bob"}, SecurityError),
-    ({"content": "x" * 20_001}, ValidationError),
-    ({"content": "x", "topic_tags": "notalist"}, ValidationError),
-    ({"content": "x", "metadata": {"f": object()}}, ValidationError),
-])
+@pytest.mark.parametrize(
+    ("context", "error"),
+    [
+        ({"content": ""}, ValidationError),
+        ({"content": "x", "relevance_score": 1.5}, ValidationError),
+        ({"content": "x", "context_type": "compressed_summary"}, ValidationError),
+        ({"content": "x", "contnet": "typo"}, ValidationError),
+        ({"content": "x", "created_at": "2020-01-01T00:00:00+00:00"}, ValidationError),
+        ({"content": "x", "promotion_history": ["forged"]}, ValidationError),
+        ({"content": "x", "layer": "permanent"}, ValidationError),
+        ({"content": "x", "timestamp": "yesterday"}, ValidationError),
+        ({"content": "x", "session_id": "../s"}, SecurityError),
+        ({"content": "x", "user_id": "bob"}, SecurityError),
+        ({"content": "x" * 20_001}, ValidationError),
+        ({"content": "x", "topic_tags": "notalist"}, ValidationError),
+        ({"content": "x", "metadata": {"f": object()}}, ValidationError),
+    ],
+)
 def test_refused_context_writes_nothing(mh, mem, context, error) -> None:
     store, manager = mem
     with pytest.raises(error):
@@ -59,8 +68,13 @@ def test_unknown_layer_is_refused(mem) -> None:
 
 def test_caller_memory_ids_are_unique_per_user(mem) -> None:
     _store, manager = mem
-    run(manager.add_memory_context("alice", {"content": "x", "memory_id": "pref-lang"},
-                                   target_layer=MemoryLayerType.PERMANENT))
+    run(
+        manager.add_memory_context(
+            "alice",
+            {"content": "x", "memory_id": "pref-lang"},
+            target_layer=MemoryLayerType.PERMANENT,
+        )
+    )
     with pytest.raises(AlreadyExists, match="pref-lang"):
         run(manager.add_memory_context("alice", {"content": "y", "memory_id": "pref-lang"}))
     run(manager.add_memory_context("bob", {"content": "x", "memory_id": "pref-lang"}))
@@ -74,16 +88,21 @@ def test_hostile_user_id_is_refused_and_audited(mem) -> None:
     assert entry["event_type"] == "memory_access_denied" and entry["outcome"] == "denied"
     assert entry["component"] == "memory_layer"
     assert "bob" not in json.dumps(entry)  # the refused value is not logged
-    [security] = store.fs.read_jsonl(store.fs.path("analytics", "compliance",
-                                                   "security_events.jsonl"))
+    [security] = store.fs.read_jsonl(
+        store.fs.path("analytics", "compliance", "security_events.jsonl")
+    )
     assert security == entry
 
 
 def test_situational_context_bridge_maps_real_fields(mh, mem) -> None:
     store, manager = mem
     run(store.create_session("alice", "lesson", session_id="sess-1"))
-    context = FFSituationalContextDTO(summary="User is learning Spanish", key_points=["verbs"],
-                                      entities={"topics": ["spanish"]}, confidence=0.8)
+    context = FFSituationalContextDTO(
+        summary="User is learning Spanish",
+        key_points=["verbs"],
+        entities={"topics": ["spanish"]},
+        confidence=0.8,
+    )
     item = run(manager.add_situational_context("alice", "sess-1", context, "medium_term"))
     assert item.content == "User is learning Spanish\n- verbs"
     assert item.relevance_score == 0.8 and item.topic_tags == ["spanish"]
@@ -96,14 +115,14 @@ def test_situational_context_bridge_maps_real_fields(mh, mem) -> None:
 def test_failed_layer_rewrite_leaves_the_old_layer(mh, mem, clock, monkeypatch) -> None:
     store, manager = mem
     for i in range(3):
-        run(manager.add_memory_context("alice", {"content": f"item {i}",
-                                                 "relevance_score": 0.9}))
+        run(manager.add_memory_context("alice", {"content": f"item {i}", "relevance_score": 0.9}))
     folder = store.fs.path("users", "alice", "memory_layers")
     before = mh.snapshot(folder)
     clock.advance(hours=2)
 
     def boom(src, dst):
         raise OSError("disk full")
+
     monkeypatch.setattr(os, "replace", boom)
     result = run(manager.run_memory_maintenance("alice"))
     monkeypatch.undo()
@@ -153,25 +172,43 @@ def test_integrity_check_narrows_to_changed_users(mem) -> None:
     meta.write_text(json.dumps(data))
     bob_layer = str(store.fs.path("users", "bob", "memory_layers", "immediate.jsonl"))
     assert store.integrity.check(changed=[bob_layer]) == []
-    assert [i.kind for i in store.integrity.check(changed=[str(meta)])] == [
-        "counter_mismatch"]
+    assert [i.kind for i in store.integrity.check(changed=[str(meta)])] == ["counter_mismatch"]
 
 
-@pytest.mark.parametrize("storage", [
-    {"io_mode": "thread"},
-    {"encryption": {"enabled": True, "active_key_id": "k1",
-                    "keys": {"k1": "base64:" + base64.b64encode(b"m" * 32).decode()}}},
-], ids=["threaded-io", "encrypted"])
+@pytest.mark.parametrize(
+    "storage",
+    [
+        {"io_mode": "thread"},
+        {
+            "encryption": {
+                "enabled": True,
+                "active_key_id": "k1",
+                "keys": {"k1": "base64:" + base64.b64encode(b"m" * 32).decode()},
+            }
+        },
+    ],
+    ids=["threaded-io", "encrypted"],
+)
 def test_memory_works_threaded_and_encrypted(tmp_path, clock, storage) -> None:
-    config = load_config(preset="test", overrides={
-        "storage": storage, "memory_layer": {"compression_thresholds": {"short_term": 6},
-                                             "compression_keep_recent": 0}})
+    config = load_config(
+        preset="test",
+        overrides={
+            "storage": storage,
+            "memory_layer": {
+                "compression_thresholds": {"short_term": 6},
+                "compression_keep_recent": 0,
+            },
+        },
+    )
     store = FFStorageManager(config, clock=clock, ids=IdSource(1), base_path=tmp_path / "r")
     manager = FFMemoryLayerManager(store)
     run(store.create_user("alice"))
     for i in range(7):
-        run(manager.add_memory_context("alice", {"content": f"secret plan {i}",
-                                                 "relevance_score": 0.9, "session_id": "s"}))
+        run(
+            manager.add_memory_context(
+                "alice", {"content": f"secret plan {i}", "relevance_score": 0.9, "session_id": "s"}
+            )
+        )
     clock.advance(hours=2)
     result = run(manager.run_memory_maintenance("alice"))
     assert result["success"] and "compressed_1_layers" in result["tasks_completed"]
@@ -194,32 +231,54 @@ def test_prompt_sandbox_sessions_never_write_to_memory(mh, mem) -> None:
     sandbox = run(store.create_session("alice", "try-outs", metadata={"sandbox": True}))
     normal = run(store.create_session("alice", "real"))
     with pytest.raises(ValidationError, match="prompt sandbox"):
-        run(manager.add_memory_context("alice", {"content": "trial output",
-                                                 "session_id": sandbox.session_id}))
-    assert not store.fs.path("users", "alice", "memory_layers").exists() or \
-        mh.layer_lines(store, "alice", "immediate") == []
-    run(manager.add_memory_context("alice", {"content": "real fact",
-                                             "session_id": normal.session_id}))
+        run(
+            manager.add_memory_context(
+                "alice", {"content": "trial output", "session_id": sandbox.session_id}
+            )
+        )
+    assert (
+        not store.fs.path("users", "alice", "memory_layers").exists()
+        or mh.layer_lines(store, "alice", "immediate") == []
+    )
+    run(
+        manager.add_memory_context(
+            "alice", {"content": "real fact", "session_id": normal.session_id}
+        )
+    )
     assert [i["content"] for i in mh.layer_lines(store, "alice", "immediate")] == ["real fact"]
 
 
-@pytest.mark.parametrize(("tail", "lines"), [
-    (b"not json\n", 3),          # an invalid line: counted, items not checked
-    (b'{"memory_id": "m"', 2),   # a torn last line: only complete lines count (no issue)
-    (b"\n", 3),                  # an empty line
-])
+@pytest.mark.parametrize(
+    ("tail", "lines"),
+    [
+        (b"not json\n", 3),  # an invalid line: counted, items not checked
+        (b'{"memory_id": "m"', 2),  # a torn last line: only complete lines count (no issue)
+        (b"\n", 3),  # an empty line
+    ],
+)
 def test_integrity_counts_lines_of_an_unparseable_layer(mem, tail, lines) -> None:
     store, manager = mem
     run(manager.add_memory_context("alice", {"content": "x"}))
     run(manager.add_memory_context("alice", {"content": "y"}))
     path = store.fs.path("users", "alice", "memory_layers", "immediate.jsonl")
-    path.write_bytes(path.read_bytes().replace(b'"user_id": "alice"', b'"user_id": "bob"', 1)
-                     + tail)
-    issues = [(i.kind, i.detail) for i in store.integrity.check(changed=[str(path)])
-              if i.kind.startswith(("counter", "memory"))]
-    assert issues == ([] if lines == 2 else [(
-        "counter_mismatch", f"layer_stats.immediate.item_count is 2 but immediate.jsonl has "
-        f"{lines} lines")])  # and no memory_foreign_item: the items are not read
+    path.write_bytes(
+        path.read_bytes().replace(b'"user_id": "alice"', b'"user_id": "bob"', 1) + tail
+    )
+    issues = [
+        (i.kind, i.detail)
+        for i in store.integrity.check(changed=[str(path)])
+        if i.kind.startswith(("counter", "memory"))
+    ]
+    assert issues == (
+        []
+        if lines == 2
+        else [
+            (
+                "counter_mismatch",
+                f"layer_stats.immediate.item_count is 2 but immediate.jsonl has {lines} lines",
+            )
+        ]
+    )  # and no memory_foreign_item: the items are not read
 
 
 def test_integrity_reports_every_issue_of_a_parseable_layer(mem) -> None:
@@ -229,20 +288,32 @@ def test_integrity_reports_every_issue_of_a_parseable_layer(mem) -> None:
     folder = store.fs.path("users", "alice", "memory_layers")
     immediate = (folder / "immediate.jsonl").read_bytes()
     (folder / "permanent.jsonl").write_bytes(
-        (folder / "permanent.jsonl").read_bytes() + immediate.replace(
-            b'"user_id": "alice"', b'"user_id": "bob"', 1))
+        (folder / "permanent.jsonl").read_bytes()
+        + immediate.replace(b'"user_id": "alice"', b'"user_id": "bob"', 1)
+    )
     (folder / "layer_metadata.json").unlink()
-    issues = [(i.kind, i.path.rsplit("/", 1)[-1], i.detail, i.line)
-              for i in store.integrity.check(changed=[str(folder / "permanent.jsonl")])]
+    issues = [
+        (i.kind, i.path.rsplit("/", 1)[-1], i.detail, i.line)
+        for i in store.integrity.check(changed=[str(folder / "permanent.jsonl")])
+    ]
     memory_id = json.loads(immediate)["memory_id"]
     assert issues == [
-        ("counter_mismatch", "layer_metadata.json",
-         "missing, but immediate.jsonl has 1 lines", None),
-        ("counter_mismatch", "layer_metadata.json",
-         "missing, but permanent.jsonl has 2 lines", None),
+        (
+            "counter_mismatch",
+            "layer_metadata.json",
+            "missing, but immediate.jsonl has 1 lines",
+            None,
+        ),
+        (
+            "counter_mismatch",
+            "layer_metadata.json",
+            "missing, but permanent.jsonl has 2 lines",
+            None,
+        ),
         ("memory_foreign_item", "permanent.jsonl", "item of user 'bob'", 2),
         ("memory_wrong_layer", "permanent.jsonl", "item says layer 'immediate'", 2),
-        ("memory_duplicate", "permanent.jsonl", f"{memory_id} is also in immediate.jsonl", 2)]
+        ("memory_duplicate", "permanent.jsonl", f"{memory_id} is also in immediate.jsonl", 2),
+    ]
 
 
 def test_memory_paths_refuse_unknown_layers(mem) -> None:

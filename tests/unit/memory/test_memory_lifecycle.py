@@ -16,9 +16,16 @@ HOURS = {"immediate": 2, "short_term": 24, "medium_term": 168, "long_term": 8760
 
 def test_promotion_across_every_layer_boundary(mh, mem, clock) -> None:
     store, manager = mem
-    item = run(manager.add_memory_context(
-        "alice", {"content": "The dragon guards the northern pass", "relevance_score": 0.95,
-                  "session_id": "s1"}))
+    item = run(
+        manager.add_memory_context(
+            "alice",
+            {
+                "content": "The dragon guards the northern pass",
+                "relevance_score": 0.95,
+                "session_id": "s1",
+            },
+        )
+    )
     path = ["immediate", "short_term", "medium_term", "long_term", "permanent"]
     for old, new in pairwise(path):
         clock.advance(hours=HOURS[old])
@@ -49,13 +56,20 @@ def test_item_is_not_due_before_its_retention_has_passed(mh, mem, clock) -> None
 def test_expired_item_at_or_below_threshold_is_removed(mh, mem, clock) -> None:
     store, manager = mem
     run(manager.add_memory_context("alice", {"content": "keep me", "relevance_score": 0.51}))
-    run(manager.add_memory_context("alice", {"content": "exactly threshold",
-                                             "relevance_score": 0.5}))
+    run(
+        manager.add_memory_context(
+            "alice", {"content": "exactly threshold", "relevance_score": 0.5}
+        )
+    )
     run(manager.add_memory_context("alice", {"content": "drop me", "relevance_score": 0.1}))
     clock.advance(hours=3)
     result = run(manager.run_memory_maintenance("alice"))
-    assert result["tasks_completed"] == ["cleaned_2_expired", "promoted_1_memories",
-                                         "compressed_0_layers", "updated_metadata"]
+    assert result["tasks_completed"] == [
+        "cleaned_2_expired",
+        "promoted_1_memories",
+        "compressed_0_layers",
+        "updated_metadata",
+    ]
     assert [r["content"] for r in mh.layer_lines(store, "alice", "short_term")] == ["keep me"]
     assert mh.layer_lines(store, "alice", "immediate") == []
     stats = mh.metadata(store, "alice")["layer_stats"]
@@ -77,10 +91,13 @@ def test_promoted_item_expires_at_the_next_boundary_by_its_own_threshold(mh, mem
 
 def test_permanent_never_expires_even_after_years(mh, mem, clock) -> None:
     store, manager = mem
-    run(manager.add_memory_context("alice", {"content": "Prefers Spanish",
-                                             "context_type": "preference",
-                                             "relevance_score": 0.0},
-                                   target_layer=MemoryLayerType.PERMANENT))
+    run(
+        manager.add_memory_context(
+            "alice",
+            {"content": "Prefers Spanish", "context_type": "preference", "relevance_score": 0.0},
+            target_layer=MemoryLayerType.PERMANENT,
+        )
+    )
     for _ in range(3):
         clock.advance(days=3650)
         result = run(manager.run_memory_maintenance("alice"))
@@ -107,8 +124,12 @@ def test_without_auto_archival_due_items_are_removed_not_promoted(mh, mem_factor
 
 
 def test_configured_retention_and_thresholds_are_used(mh, mem_factory, clock) -> None:
-    store, manager = mem_factory({"retention_policies": {"immediate": 0.5},
-                                  "promotion_thresholds": {"immediate_to_short": 0.9}})
+    store, manager = mem_factory(
+        {
+            "retention_policies": {"immediate": 0.5},
+            "promotion_thresholds": {"immediate_to_short": 0.9},
+        }
+    )
     run(manager.add_memory_context("alice", {"content": "a", "relevance_score": 0.95}))
     run(manager.add_memory_context("alice", {"content": "b", "relevance_score": 0.85}))
     clock.advance(minutes=30)
@@ -158,7 +179,9 @@ def test_initialize_creates_every_layer_file_and_metadata(mh, mem, layer) -> Non
     assert (folder / f"{layer.value}.jsonl").read_bytes() == b""
     meta = mh.metadata(store, "alice")
     assert meta["user_id"] == "alice" and meta["layer_stats"][layer.value] == {
-        "item_count": 0, "last_compression": None}
+        "item_count": 0,
+        "last_compression": None,
+    }
 
 
 def test_add_reports_success_when_only_the_metadata_write_fails(mem, mh, monkeypatch) -> None:
@@ -172,8 +195,7 @@ def test_add_reports_success_when_only_the_metadata_write_fails(mem, mh, monkeyp
     run(manager.add_memory_context("alice", {"content": "first", "relevance_score": 0.9}))
 
     def refuse(*args, **kwargs):
-        raise StorageWriteError("memory_metadata.json: write failed", path="m",
-                                errno=errno.ENOSPC)
+        raise StorageWriteError("memory_metadata.json: write failed", path="m", errno=errno.ENOSPC)
 
     monkeypatch.setattr(manager._files, "write_metadata", refuse)
     item = run(manager.add_memory_context("alice", {"content": "kept", "relevance_score": 0.9}))

@@ -16,24 +16,39 @@ from hypothesis import strategies as st
 from flatfile_chat import ManualClock
 from flatfile_chat.memory import FFMemoryLayerManager, MemoryLayerType
 
-CONFIG = {"compression_thresholds": {"immediate": 7, "short_term": 7, "medium_term": 7,
-                                     "long_term": 7, "permanent": 7},
-          "compression_keep_recent": 1,
-          "retention_policies": {"immediate": 1, "short_term": 2, "medium_term": 3,
-                                 "long_term": 4}}
+CONFIG = {
+    "compression_thresholds": {
+        "immediate": 7,
+        "short_term": 7,
+        "medium_term": 7,
+        "long_term": 7,
+        "permanent": 7,
+    },
+    "compression_keep_recent": 1,
+    "retention_policies": {"immediate": 1, "short_term": 2, "medium_term": 3, "long_term": 4},
+}
 WORDS = ["alpha", "beta", "gamma", "delta"]
 
-add_op = st.tuples(st.just("add"), st.sampled_from(list(MemoryLayerType)),
-                   st.floats(0, 1, allow_nan=False), st.sampled_from(WORDS),
-                   st.sampled_from(["s1", "s2"]))
-ops = st.lists(st.one_of(
-    add_op,
-    st.tuples(st.just("advance"), st.integers(0, 5)),
-    st.tuples(st.just("maintain")),
-    st.tuples(st.just("compress"), st.sampled_from(list(MemoryLayerType))),
-), min_size=1, max_size=30)
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+add_op = st.tuples(
+    st.just("add"),
+    st.sampled_from(list(MemoryLayerType)),
+    st.floats(0, 1, allow_nan=False),
+    st.sampled_from(WORDS),
+    st.sampled_from(["s1", "s2"]),
+)
+ops = st.lists(
+    st.one_of(
+        add_op,
+        st.tuples(st.just("advance"), st.integers(0, 5)),
+        st.tuples(st.just("maintain")),
+        st.tuples(st.just("compress"), st.sampled_from(list(MemoryLayerType))),
+    ),
+    min_size=1,
+    max_size=30,
+)
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def play(mh, root: Path, steps) -> tuple:
@@ -45,9 +60,18 @@ def play(mh, root: Path, steps) -> tuple:
     for step in steps:
         if step[0] == "add":
             _, layer, relevance, word, session = step
-            run(manager.add_memory_context("alice", {
-                "content": f"{word} note", "relevance_score": relevance,
-                "topic_tags": [word], "session_id": session}, target_layer=layer))
+            run(
+                manager.add_memory_context(
+                    "alice",
+                    {
+                        "content": f"{word} note",
+                        "relevance_score": relevance,
+                        "topic_tags": [word],
+                        "session_id": session,
+                    },
+                    target_layer=layer,
+                )
+            )
         elif step[0] == "advance":
             clock.advance(hours=step[1])
         elif step[0] == "maintain":
@@ -77,8 +101,12 @@ def test_maintenance_twice_equals_once(mh, steps) -> None:
         once = mh.snapshot(folder)
         second = run(manager.run_memory_maintenance("alice"))
         assert mh.snapshot(folder) == once
-        assert second["tasks_completed"] == ["cleaned_0_expired", "promoted_0_memories",
-                                             "compressed_0_layers", "updated_metadata"]
+        assert second["tasks_completed"] == [
+            "cleaned_0_expired",
+            "promoted_0_memories",
+            "compressed_0_layers",
+            "updated_metadata",
+        ]
         assert first["success"] and second["success"]
         store.close()
 
@@ -89,11 +117,15 @@ def test_search_only_returns_matching_items_of_the_user(mh, steps, query) -> Non
     with tempfile.TemporaryDirectory() as tmp:
         store, manager = play(mh, Path(tmp), steps)
         run(store.create_user("bob"))
-        run(manager.add_memory_context("bob", {"content": f"{query} of bob",
-                                               "relevance_score": 1.0}))
+        run(
+            manager.add_memory_context(
+                "bob", {"content": f"{query} of bob", "relevance_score": 1.0}
+            )
+        )
         hits = run(manager.search_memory("alice", query, max_results=50))
-        assert all(h.user_id == "alice" and query in (h.content + " ".join(h.topic_tags))
-                   for h, _ in hits)
+        assert all(
+            h.user_id == "alice" and query in (h.content + " ".join(h.topic_tags)) for h, _ in hits
+        )
         scores = [s for _, s in hits]
         assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
         store.close()

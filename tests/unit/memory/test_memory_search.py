@@ -16,8 +16,14 @@ def add(manager, content, user="alice", **fields):
 
 
 def test_terms_fold_case_punctuation_accents_and_plurals() -> None:
-    assert terms("Café, CAFÉS! reminders—boxes; it's") == ["cafe", "cafe", "reminder", "box",
-                                                          "it", "s"]
+    assert terms("Café, CAFÉS! reminders—boxes; it's") == [
+        "cafe",
+        "cafe",
+        "reminder",
+        "box",
+        "it",
+        "s",
+    ]
     assert query_terms("the Dentist?") == ["dentist"]
     assert query_terms("the and") == ["the", "and"]  # nothing else left: keep stop words
 
@@ -34,7 +40,8 @@ def test_tags_and_entities_are_searchable(mem) -> None:
     _store, manager = mem
     item = add(manager, "Meet at noon", topic_tags=["reminders"], entity_mentions=["Dr. Who"])
     assert [h.memory_id for h, _ in run(manager.search_memory("alice", "reminder who"))] == [
-        item.memory_id]
+        item.memory_id
+    ]
 
 
 def test_search_never_returns_another_users_memories(mem) -> None:
@@ -67,11 +74,9 @@ def test_rare_words_weigh_more_than_common_ones(mem) -> None:
     common = add(manager, "trip to the shop", relevance_score=0.5)
     for i in range(5):
         add(manager, f"another trip {i}", relevance_score=0.5)
-    hits = dict((h.memory_id, s) for h, s in run(manager.search_memory("alice",
-                                                                      "zanzibar shop")))
+    hits = dict((h.memory_id, s) for h, s in run(manager.search_memory("alice", "zanzibar shop")))
     assert hits[rare.memory_id] == hits[common.memory_id]  # each has one of two rare words
-    both = dict((h.memory_id, s) for h, s in run(manager.search_memory("alice",
-                                                                      "zanzibar trip")))
+    both = dict((h.memory_id, s) for h, s in run(manager.search_memory("alice", "zanzibar trip")))
     assert both[rare.memory_id] > both[common.memory_id]
 
 
@@ -85,11 +90,13 @@ def test_layer_filter_and_result_cap(mem_factory) -> None:
     _store, manager = mem_factory({"max_memory_search_results": 3})
     for i in range(5):
         add(manager, f"garden note {i}")
-    kept = run(manager.add_memory_context("alice", {"content": "garden rule"},
-                                          target_layer="permanent"))
+    kept = run(
+        manager.add_memory_context("alice", {"content": "garden rule"}, target_layer="permanent")
+    )
     assert len(run(manager.search_memory("alice", "garden", max_results=20))) == 3
-    assert [h.memory_id for h, _ in run(manager.search_memory(
-        "alice", "garden", layers=["permanent"]))] == [kept.memory_id]
+    assert [
+        h.memory_id for h, _ in run(manager.search_memory("alice", "garden", layers=["permanent"]))
+    ] == [kept.memory_id]
 
 
 def test_a_fresh_manager_and_other_writers_are_seen(mh, mem_factory) -> None:
@@ -110,17 +117,23 @@ def test_get_memory_contexts_sorts_filters_and_limits(mem, clock) -> None:
     clock.advance(minutes=1)
     high_new = add(manager, "high new", relevance_score=0.9)
     got = run(manager.get_memory_contexts("alice"))
-    assert [m.memory_id for m in got] == [high_new.memory_id, high_old.memory_id,
-                                          low.memory_id]
-    assert [m.memory_id for m in run(manager.get_memory_contexts(
-        "alice", relevance_threshold=0.5, max_results=1))] == [high_new.memory_id]
+    assert [m.memory_id for m in got] == [high_new.memory_id, high_old.memory_id, low.memory_id]
+    assert [
+        m.memory_id
+        for m in run(manager.get_memory_contexts("alice", relevance_threshold=0.5, max_results=1))
+    ] == [high_new.memory_id]
 
 
-@pytest.mark.parametrize(("query", "kwargs", "error"), [
-    ("?!", {}, ValidationError), (None, {}, ValidationError),
-    ("ok", {"max_results": 0}, ValidationError), ("ok", {"layers": ["attic"]}, ValidationError),
-    ("ok", {"layers": "immediate"}, ValidationError),
-])
+@pytest.mark.parametrize(
+    ("query", "kwargs", "error"),
+    [
+        ("?!", {}, ValidationError),
+        (None, {}, ValidationError),
+        ("ok", {"max_results": 0}, ValidationError),
+        ("ok", {"layers": ["attic"]}, ValidationError),
+        ("ok", {"layers": "immediate"}, ValidationError),
+    ],
+)
 def test_bad_search_arguments_are_refused(mem, query, kwargs, error) -> None:
     _store, manager = mem
     with pytest.raises(error):

@@ -114,9 +114,14 @@ V1_FLAT = {
     "atomic_write_temp_suffix": ".tmp",
 }
 V2_NESTED = {
-    "storage": {"base_path": "/srv/chat", "max_message_size_bytes": 2048,
-                "max_messages_per_session": 500, "max_sessions_per_user": 20,
-                "message_id_length": 16, "atomic_write_temp_suffix": ".tmp"},
+    "storage": {
+        "base_path": "/srv/chat",
+        "max_message_size_bytes": 2048,
+        "max_messages_per_session": 500,
+        "max_sessions_per_user": 20,
+        "message_id_length": 16,
+        "atomic_write_temp_suffix": ".tmp",
+    },
     "document": {"max_file_size_bytes": 5_000_000, "allowed_extensions": [".pdf", ".TXT"]},
     "locking": {"timeout_seconds": 12.5},
     "panel": {"max_personas_per_panel": 6},
@@ -172,6 +177,7 @@ def assert_expected_values(config: FFConfigurationManagerConfigDTO) -> None:
 
 # -- shapes ---------------------------------------------------------------------------------
 
+
 def test_flat_v1_json_file_gives_the_expected_values(tmp_path: Path) -> None:
     text = json.dumps(V1_FLAT, indent=2)
     migration = migrate_config_file(write(tmp_path, "old.json", text))
@@ -181,13 +187,15 @@ def test_flat_v1_json_file_gives_the_expected_values(tmp_path: Path) -> None:
     assert by_key(migration, "storage_base_path").detail == "renamed to storage.base_path"
     assert by_key(migration, "max_message_size_bytes").kind == "mapped"
     assert by_key(migration, "panel_max_personas").detail.startswith(
-        "renamed to panel_session.max_participants")
+        "renamed to panel_session.max_participants"
+    )
     # Every key of the file has its finding, with the line the key is written on.
     assert [f.key for f in migration.findings] == list(V1_FLAT)
     lines = text.splitlines()
     assert [f.line for f in migration.findings] == [
         next(n for n, line in enumerate(lines, 1) if line.startswith(f'  "{key}":'))
-        for key in V1_FLAT]
+        for key in V1_FLAT
+    ]
     assert by_key(migration, "similarity_threshold").line == 14  # after the 4-line list value
 
 
@@ -204,18 +212,21 @@ def test_nested_v2_gives_the_same_config_as_flat_v1(tmp_path: Path) -> None:
     assert_expected_values(v2.config)
     assert v2.config == migrate_config_data(V1_FLAT).config
     assert by_key(v2, "document.allowed_extensions").detail == (
-        "renamed to storage.allowed_document_extensions (lower-cased)")
+        "renamed to storage.allowed_document_extensions (lower-cased)"
+    )
     assert by_key(v2, "locking.timeout_seconds").kind == "renamed"
     assert not v2.unknown_keys
 
 
 def test_prismmind_flatfile_config_wrapper_and_mixed_shapes() -> None:
-    migration = migrate_config_data({
-        "flatfile_config": {"storage_base_path": "./data_dev", "enable_compression": False},
-        "document_processing": {"max_concurrent_documents": 2},
-        "environment": "development",
-        "storage": {"durability": "batch"},  # already the current format
-    })
+    migration = migrate_config_data(
+        {
+            "flatfile_config": {"storage_base_path": "./data_dev", "enable_compression": False},
+            "document_processing": {"max_concurrent_documents": 2},
+            "environment": "development",
+            "storage": {"durability": "batch"},  # already the current format
+        }
+    )
     assert migration.config.storage.base_path == "./data_dev"
     assert migration.config.storage.durability == "batch"
     assert by_key(migration, "flatfile_config.storage_base_path").kind == "renamed"
@@ -228,61 +239,90 @@ def test_prismmind_flatfile_config_wrapper_and_mixed_shapes() -> None:
 def test_every_upstream_key_is_known_and_reported_once() -> None:
     """No upstream field is 'unknown' and each one yields exactly one finding of its own."""
     v1 = migrate_config_data(dict.fromkeys(UPSTREAM_V1_KEYS, "x"))
-    v2 = migrate_config_data({section: dict.fromkeys(names.split(), "x")
-                              for section, names in UPSTREAM_V2_KEYS.items()})
+    v2 = migrate_config_data(
+        {section: dict.fromkeys(names.split(), "x") for section, names in UPSTREAM_V2_KEYS.items()}
+    )
     assert v1.unknown_keys == [] and v2.unknown_keys == []
     assert [f.key for f in v1.findings] == UPSTREAM_V1_KEYS
-    assert [f.key for f in v2.findings] == [f"{s}.{k}" for s, names in UPSTREAM_V2_KEYS.items()
-                                            for k in names.split()]
+    assert [f.key for f in v2.findings] == [
+        f"{s}.{k}" for s, names in UPSTREAM_V2_KEYS.items() for k in names.split()
+    ]
     assert all(f.kind in KINDS and f.detail for f in v1.findings + v2.findings)
 
 
 # -- unknown, invalid, obsolete -------------------------------------------------------------
 
+
 def test_unknown_keys_are_reported_with_their_lines(tmp_path: Path) -> None:
-    yaml_file = write(tmp_path, "old.yml", (
-        "storage_base_path: ./x\n"
-        "storage_base_pth: ./y\n"
-        "storage:\n"
-        "  max_sessions_per_user: 5\n"
-        "  bogus: 1\n"
-        "memory_layer:\n"
-        "  enable_compresion: false\n"))
+    yaml_file = write(
+        tmp_path,
+        "old.yml",
+        (
+            "storage_base_path: ./x\n"
+            "storage_base_pth: ./y\n"
+            "storage:\n"
+            "  max_sessions_per_user: 5\n"
+            "  bogus: 1\n"
+            "memory_layer:\n"
+            "  enable_compresion: false\n"
+        ),
+    )
     migration = migrate_config_file(yaml_file)
-    assert migration.unknown_keys == ["storage_base_pth", "storage.bogus",
-                                      "memory_layer.enable_compresion"]
+    assert migration.unknown_keys == [
+        "storage_base_pth",
+        "storage.bogus",
+        "memory_layer.enable_compresion",
+    ]
     assert [(f.key, f.line) for f in migration.findings if f.kind == "unknown"] == [
-        ("storage_base_pth", 2), ("storage.bogus", 5), ("memory_layer.enable_compresion", 7)]
+        ("storage_base_pth", 2),
+        ("storage.bogus", 5),
+        ("memory_layer.enable_compresion", 7),
+    ]
     assert "did you mean 'storage_base_path'?" in by_key(migration, "storage_base_pth").detail
-    assert "did you mean 'enable_compression'?" in by_key(
-        migration, "memory_layer.enable_compresion").detail
+    assert (
+        "did you mean 'enable_compression'?"
+        in by_key(migration, "memory_layer.enable_compresion").detail
+    )
     assert migration.config.storage.max_sessions_per_user == 5
 
-    json_file = write(tmp_path, "old.json", (
-        '{\n  "vector": {\n    "search_top_k": 7,\n    "top_kk": 3\n  },\n'
-        '  "strange": {"a": "}", "b": [1, 2]}\n}\n'))
+    json_file = write(
+        tmp_path,
+        "old.json",
+        (
+            '{\n  "vector": {\n    "search_top_k": 7,\n    "top_kk": 3\n  },\n'
+            '  "strange": {"a": "}", "b": [1, 2]}\n}\n'
+        ),
+    )
     migration = migrate_config_file(json_file)
     assert [(f.key, f.line) for f in migration.findings if f.kind == "unknown"] == [
-        ("vector.top_kk", 4), ("strange", 6)]
+        ("vector.top_kk", 4),
+        ("strange", 6),
+    ]
     assert migration.config.knowledge_base.max_retrieval_results == 7
 
-    toml_file = write(tmp_path, "old.toml", (
-        'storage_base_path = "./t"\n\n[storage]\nbase_path = "./t"\nwhat = 1\n'))
+    toml_file = write(
+        tmp_path,
+        "old.toml",
+        ('storage_base_path = "./t"\n\n[storage]\nbase_path = "./t"\nwhat = 1\n'),
+    )
     migration = migrate_config_file(toml_file)
     assert [(f.key, f.line) for f in migration.findings if f.kind == "unknown"] == [
-        ("storage.what", 5)]
+        ("storage.what", 5)
+    ]
 
 
 def test_invalid_values_are_reported_and_the_default_kept() -> None:
-    migration = migrate_config_data({
-        "max_message_size_bytes": -1,
-        "message_id_length": 4,
-        "user_data_directory_name": "people",
-        "session_timestamp_format": "%Y/%m/%d",
-        "default_chunking_strategy": "magic",
-        "lock_timeout_seconds": "soon",
-        "max_sessions_per_user": 3,
-    })
+    migration = migrate_config_data(
+        {
+            "max_message_size_bytes": -1,
+            "message_id_length": 4,
+            "user_data_directory_name": "people",
+            "session_timestamp_format": "%Y/%m/%d",
+            "default_chunking_strategy": "magic",
+            "lock_timeout_seconds": "soon",
+            "max_sessions_per_user": 3,
+        }
+    )
     defaults = FFConfigurationManagerConfigDTO()
     config = migration.config
     assert config.storage.max_message_size_bytes == defaults.storage.max_message_size_bytes
@@ -293,30 +333,37 @@ def test_invalid_values_are_reported_and_the_default_kept() -> None:
     assert config.storage.lock_timeout_seconds == defaults.storage.lock_timeout_seconds
     assert config.storage.max_sessions_per_user == 3  # the valid neighbour still applies
     kinds = {f.key: f.kind for f in migration.findings}
-    assert kinds == {"max_message_size_bytes": "invalid", "message_id_length": "invalid",
-                     "user_data_directory_name": "invalid",
-                     "session_timestamp_format": "invalid",
-                     "default_chunking_strategy": "invalid", "lock_timeout_seconds": "invalid",
-                     "max_sessions_per_user": "mapped"}
+    assert kinds == {
+        "max_message_size_bytes": "invalid",
+        "message_id_length": "invalid",
+        "user_data_directory_name": "invalid",
+        "session_timestamp_format": "invalid",
+        "default_chunking_strategy": "invalid",
+        "lock_timeout_seconds": "invalid",
+        "max_sessions_per_user": "mapped",
+    }
     assert by_key(migration, "max_message_size_bytes").detail == (
         "storage.max_message_size_bytes: Input should be greater than 0 (got -1); kept "
-        "1048576; a limit of 0 or less is refused, not read as 'unlimited'")
+        "1048576; a limit of 0 or less is refused, not read as 'unlimited'"
+    )
     assert by_key(migration, "message_id_length").detail == (
-        "storage.message_id_length: Input should be greater than or equal to 8 (got 4); "
-        "kept 12")
-    assert "Input should be 'users' (got 'people')" in by_key(
-        migration, "user_data_directory_name").detail
-    assert "must produce valid session ids" in by_key(
-        migration, "session_timestamp_format").detail
-    assert "no current chunking strategy for 'magic'" in by_key(
-        migration, "default_chunking_strategy").detail
+        "storage.message_id_length: Input should be greater than or equal to 8 (got 4); kept 12"
+    )
+    assert (
+        "Input should be 'users' (got 'people')"
+        in by_key(migration, "user_data_directory_name").detail
+    )
+    assert "must produce valid session ids" in by_key(migration, "session_timestamp_format").detail
+    assert (
+        "no current chunking strategy for 'magic'"
+        in by_key(migration, "default_chunking_strategy").detail
+    )
 
 
 def test_a_section_rule_blames_the_key_that_breaks_it() -> None:
     """chunk_overlap (64) must stay below chunk_size: the model-level error is pinned on the
     last key of the section, which is dropped; the other key still applies."""
-    migration = migrate_config_data({"knowledge_base": {"max_chunk_size": 4000,
-                                                        "chunk_size": 50}})
+    migration = migrate_config_data({"knowledge_base": {"max_chunk_size": 4000, "chunk_size": 50}})
     assert migration.config.knowledge_base.max_chunk_size == 4000
     assert migration.config.knowledge_base.chunk_size == 512
     assert by_key(migration, "knowledge_base.max_chunk_size").kind == "mapped"
@@ -327,16 +374,19 @@ def test_a_section_rule_blames_the_key_that_breaks_it() -> None:
 
 
 def test_obsolete_keys_are_reported_with_a_reason() -> None:
-    migration = migrate_config_data({
-        "atomic_write_temp_suffix": ".tmp",
-        "hybrid_search_weight": 0.5,
-        "lock_strategy": "file",
-        "messages_filename": "msgs.jsonl",
-        "backup_before_delete": True,
-    })
+    migration = migrate_config_data(
+        {
+            "atomic_write_temp_suffix": ".tmp",
+            "hybrid_search_weight": 0.5,
+            "lock_strategy": "file",
+            "messages_filename": "msgs.jsonl",
+            "backup_before_delete": True,
+        }
+    )
     assert {f.kind for f in migration.findings} == {"dropped_obsolete"}
     assert by_key(migration, "atomic_write_temp_suffix").detail.startswith(
-        "no equivalent: atomic writes always use a hidden temp name")
+        "no equivalent: atomic writes always use a hidden temp name"
+    )
     assert "'.tmp' not carried over" in by_key(migration, "atomic_write_temp_suffix").detail
     assert "no weight" in by_key(migration, "hybrid_search_weight").detail
     assert by_key(migration, "lock_strategy").detail.endswith("(your value 'file' matches)")
@@ -346,13 +396,15 @@ def test_obsolete_keys_are_reported_with_a_reason() -> None:
 
 
 def test_security_downgrades_are_reported_not_applied() -> None:
-    migration = migrate_config_data({
-        "enable_file_locking": False,
-        "validate_json_on_read": False,
-        "max_sessions_per_user": 0,
-        "allowed_document_extensions": [".pdf", ".exe", ".svg"],
-        "locking": {"enabled": False},
-    })
+    migration = migrate_config_data(
+        {
+            "enable_file_locking": False,
+            "validate_json_on_read": False,
+            "max_sessions_per_user": 0,
+            "allowed_document_extensions": [".pdf", ".exe", ".svg"],
+            "locking": {"enabled": False},
+        }
+    )
     config = migration.config
     assert config.storage.enable_file_locking is True
     assert config.storage.max_sessions_per_user == 1000
@@ -373,23 +425,32 @@ def test_security_downgrades_are_reported_not_applied() -> None:
 
 def test_old_defaults_are_not_pinned() -> None:
     """A full v1 dump repeats upstream's defaults; those must not override today's."""
-    migration = migrate_config_data({"panel_max_personas": 10, "vector_search_top_k": 5,
-                                     "similarity_threshold": 0.7, "max_message_size_bytes":
-                                     1_048_576, "search": {"default_page_size": 20}})
+    migration = migrate_config_data(
+        {
+            "panel_max_personas": 10,
+            "vector_search_top_k": 5,
+            "similarity_threshold": 0.7,
+            "max_message_size_bytes": 1_048_576,
+            "search": {"default_page_size": 20},
+        }
+    )
     assert migration.config == FFConfigurationManagerConfigDTO()
     assert by_key(migration, "panel_max_personas").detail == (
         "renamed to panel_session.max_participants; 10 was the old default, so the current 8 "
-        "applies")
+        "applies"
+    )
     assert by_key(migration, "search.default_page_size").kind == "renamed"
     assert "the current 100 applies" in by_key(migration, "search.default_page_size").detail
 
 
 def test_conflicting_old_keys_keep_the_stricter_limit() -> None:
-    migration = migrate_config_data({
-        "storage": {"max_document_size_bytes": 9_000_000, "base_path": "./a"},
-        "document": {"max_file_size_bytes": 1_000_000},
-        "storage_base_path": "./b",
-    })
+    migration = migrate_config_data(
+        {
+            "storage": {"max_document_size_bytes": 9_000_000, "base_path": "./a"},
+            "document": {"max_file_size_bytes": 1_000_000},
+            "storage_base_path": "./b",
+        }
+    )
     assert migration.config.storage.max_document_size_bytes == 1_000_000
     assert migration.config.storage.base_path == "./a"
     loser = by_key(migration, "storage.max_document_size_bytes")
@@ -401,10 +462,15 @@ def test_conflicting_old_keys_keep_the_stricter_limit() -> None:
 
 # -- output ---------------------------------------------------------------------------------
 
+
 def test_to_yaml_round_trips_through_load_config(tmp_path: Path) -> None:
-    source = write(tmp_path, "old.json", json.dumps({**V1_FLAT, "bogus": 1,
-                                                     "memory_layer": {"retention_policies":
-                                                                      {"immediate": 5}}}))
+    source = write(
+        tmp_path,
+        "old.json",
+        json.dumps(
+            {**V1_FLAT, "bogus": 1, "memory_layer": {"retention_policies": {"immediate": 5}}}
+        ),
+    )
     migration = migrate_config_file(source)
     text = migration.to_yaml()
     assert text.startswith(f"# Migrated from {source} by flatfile_chat.migration.config\n")
@@ -424,29 +490,45 @@ def test_to_yaml_of_an_empty_migration_loads_as_defaults(tmp_path: Path) -> None
 
 
 def test_report_is_json_and_counts_every_kind() -> None:
-    migration = migrate_config_data({"storage_base_path": "./x", "bogus": 1,
-                                     "max_sessions_per_user": -5,
-                                     "atomic_write_temp_suffix": ".tmp",
-                                     "max_message_size_bytes": 10})
+    migration = migrate_config_data(
+        {
+            "storage_base_path": "./x",
+            "bogus": 1,
+            "max_sessions_per_user": -5,
+            "atomic_write_temp_suffix": ".tmp",
+            "max_message_size_bytes": 10,
+        }
+    )
     report = json.loads(json.dumps(migration.report()))
     assert report["source"] == "<config>"
     assert report["base"] == "defaults"
-    assert report["counts"] == {"mapped": 1, "renamed": 1, "dropped_obsolete": 1,
-                                "unknown": 1, "invalid": 1}
+    assert report["counts"] == {
+        "mapped": 1,
+        "renamed": 1,
+        "dropped_obsolete": 1,
+        "unknown": 1,
+        "invalid": 1,
+    }
     assert report["unknown_keys"] == ["bogus"]
-    assert report["config"] == {"storage": {"base_path": "./x",
-                                            "max_message_size_bytes": 10}}
+    assert report["config"] == {"storage": {"base_path": "./x", "max_message_size_bytes": 10}}
     assert {f["kind"] for f in report["findings"]} == set(KINDS)
     assert all(set(f) == {"key", "kind", "detail", "line"} for f in report["findings"])
 
 
 # -- presets --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,base_path", [("development", "./dev_data"),
-                                            ("production", "/var/lib/chatdb/data"),
-                                            ("test", "./test_data")])
-def test_old_presets_migrate_onto_the_current_ones(tmp_path: Path, name: str,
-                                                   base_path: str) -> None:
+
+@pytest.mark.parametrize(
+    "name,base_path",
+    [
+        ("development", "./dev_data"),
+        ("production", "/var/lib/chatdb/data"),
+        ("test", "./test_data"),
+    ],
+)
+def test_old_presets_migrate_onto_the_current_ones(
+    tmp_path: Path, name: str, base_path: str
+) -> None:
     migration = migrate_preset(name)
     assert migration.source == f"preset:{name}"
     assert migration.base == f"preset:{name}"
@@ -478,8 +560,9 @@ def test_unknown_preset_is_a_config_error() -> None:
 
 
 def test_a_current_preset_key_sets_the_base(tmp_path: Path) -> None:
-    migration = migrate_config_file(write(tmp_path, "c.yaml", "preset: test\n"
-                                                              "storage_base_path: ./mine\n"))
+    migration = migrate_config_file(
+        write(tmp_path, "c.yaml", "preset: test\nstorage_base_path: ./mine\n")
+    )
     assert migration.base == "preset:test"
     assert migration.config.storage.base_path == "./mine"
     assert migration.config.storage.durability == "none"
@@ -488,6 +571,7 @@ def test_a_current_preset_key_sets_the_base(tmp_path: Path) -> None:
 
 # -- errors ---------------------------------------------------------------------------------
 
+
 def test_missing_file_raises_config_error_with_the_path(tmp_path: Path) -> None:
     path = tmp_path / "nope.json"
     with pytest.raises(ConfigError, match="config file not found") as info:
@@ -495,15 +579,19 @@ def test_missing_file_raises_config_error_with_the_path(tmp_path: Path) -> None:
     assert info.value.path == str(path)
 
 
-@pytest.mark.parametrize("name,text,line", [
-    ("bad.json", '{\n  "a": 1,\n  "b": \n}\n', 4),
-    ("dup.json", '{\n  "a": 1,\n  "a": 2\n}\n', 3),
-    ("bad.yaml", "storage:\n  base_path: [\n", 3),
-    ("dup.yaml", "a: 1\na: 2\n", 2),
-    ("bad.toml", "a = 1\nb = \n", 2),
-])
-def test_unparsable_file_raises_config_error_with_path_and_line(tmp_path: Path, name: str,
-                                                                text: str, line: int) -> None:
+@pytest.mark.parametrize(
+    "name,text,line",
+    [
+        ("bad.json", '{\n  "a": 1,\n  "b": \n}\n', 4),
+        ("dup.json", '{\n  "a": 1,\n  "a": 2\n}\n', 3),
+        ("bad.yaml", "storage:\n  base_path: [\n", 3),
+        ("dup.yaml", "a: 1\na: 2\n", 2),
+        ("bad.toml", "a = 1\nb = \n", 2),
+    ],
+)
+def test_unparsable_file_raises_config_error_with_path_and_line(
+    tmp_path: Path, name: str, text: str, line: int
+) -> None:
     path = write(tmp_path, name, text)
     with pytest.raises(ConfigError) as info:
         migrate_config_file(path)

@@ -36,8 +36,9 @@ def _applied(root: Path) -> list[tuple[int, str, str]]:
 
 
 def _migrator(base: Path, **options) -> Migrator:
-    return Migrator(base, MigrationOptions(**options),
-                    clock=ManualClock("2026-01-01T09:00:00+00:00"))
+    return Migrator(
+        base, MigrationOptions(**options), clock=ManualClock("2026-01-01T09:00:00+00:00")
+    )
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ def old_store(tmp_path: Path):
         root = tmp_path / f"store_{generation}"
         generate(generation, root, **kwargs)
         return root
+
     return make
 
 
@@ -80,8 +82,7 @@ def test_plan_writes_nothing(old_store) -> None:
 
 
 @pytest.mark.parametrize("generation", OLD)
-def test_apply_keeps_everything_and_rollback_restores_bytes(old_store, generation: str
-                                                            ) -> None:
+def test_apply_keeps_everything_and_rollback_restores_bytes(old_store, generation: str) -> None:
     base = old_store(generation)
     original = manifest.scan(base)
     report = _migrator(base, batch_size=7).apply()
@@ -103,6 +104,7 @@ def test_current_store_reads_migrated_g0_completely(old_store) -> None:
         FFStorageManager(load_config(preset="test"), base_path=base)
     _migrator(base).apply()
     import asyncio
+
     store = FFStorageManager(load_config(preset="test"), base_path=base)
     users = asyncio.run(store.list_users())
     assert len(users) == 2
@@ -118,8 +120,7 @@ def test_current_store_reads_migrated_g0_completely(old_store) -> None:
 STAIRS = [("G0", step) for step in STEPS] + [("G1", step) for step in STEPS[1:]]
 
 
-@pytest.mark.parametrize(("origin", "step"), STAIRS,
-                         ids=[f"{o}-{s.label()}" for o, s in STAIRS])
+@pytest.mark.parametrize(("origin", "step"), STAIRS, ids=[f"{o}-{s.label()}" for o, s in STAIRS])
 def test_stairway_up_down_up(tmp_path: Path, origin: str, step) -> None:
     """For each step: up, down (back to the same bytes), up again (the same bytes again).
     From G1 too: its orphan vectors, duplicate chunks and session-less folders."""
@@ -135,8 +136,9 @@ def test_stairway_up_down_up(tmp_path: Path, origin: str, step) -> None:
     assert above_history[-1][:2] == (step.version, step.name)
     _migrator(base).apply(to=start)
     assert _data_digest(base) == below
-    assert [a for a in _applied(base) if a[1] != "baseline"] == \
-        [a for a in below_history if a[1] != "baseline"]
+    assert [a for a in _applied(base) if a[1] != "baseline"] == [
+        a for a in below_history if a[1] != "baseline"
+    ]
     _migrator(base).apply(to=step.target)
     assert _data_digest(base) == above
     assert _applied(base) == above_history
@@ -159,7 +161,8 @@ def test_malformed_lines_go_to_quarantine_with_file_and_line(tmp_path: Path) -> 
     assert len(generated.malformed_lines) == 3
     report = _migrator(base).apply()
     assert sorted((q["path"], q["line"]) for q in report.quarantined) == sorted(
-        generated.malformed_lines)
+        generated.malformed_lines
+    )
     kept = (base / ".ffmigrate/quarantine/lines.jsonl").read_bytes().splitlines()
     assert len(kept) == 3 and all(json.loads(line)["raw"] for line in kept)
     assert report.counts_after["messages"] == report.counts_before["messages"]
@@ -239,11 +242,11 @@ def test_live_lock_refuses_and_stale_lock_says_how_to_break_it(old_store) -> Non
         _migrator(base).apply()
     lock = migrator.lease.path
     data = json.loads(lock.read_bytes())
-    data["pid"] = 2 ** 22 + 7  # no such process
+    data["pid"] = 2**22 + 7  # no such process
     lock.write_text(json.dumps(data))
     with pytest.raises(MigrationLocked, match="stale migration lock.*migrate unlock"):
         _migrator(base).apply()
-    assert _migrator(base).unlock()["pid"] == 2 ** 22 + 7
+    assert _migrator(base).unlock()["pid"] == 2**22 + 7
     assert _migrator(base).apply().target_generation == "current"
 
 
@@ -300,6 +303,7 @@ def test_a_step_that_loses_data_is_never_cut_over(old_store, monkeypatch) -> Non
 
     def lossy(self, rel_out, obj):
         return {**steps.rename_key(obj, "id", "message_id"), "content": "lost"}
+
     monkeypatch.setattr(steps._IdFieldNames, "line", lossy)
     with pytest.raises(MigrationError, match="message digest"):
         _migrator(base).apply()
@@ -311,15 +315,18 @@ def test_a_step_that_loses_data_is_never_cut_over(old_store, monkeypatch) -> Non
 
 
 @pytest.mark.parametrize("where", ["store", "parent", "inside", "someone_elses"])
-def test_a_work_folder_that_overlaps_or_holds_files_is_refused(tmp_path: Path, where: str
-                                                               ) -> None:
+def test_a_work_folder_that_overlaps_or_holds_files_is_refused(tmp_path: Path, where: str) -> None:
     base = tmp_path / "parent" / "store"
     generate("G0", base)
     others = tmp_path / "mydocs"
     others.mkdir()
     (others / "thesis.txt").write_text("years of work")
-    work = {"store": base, "parent": base.parent, "inside": base / ".work",
-            "someone_elses": others}[where]
+    work = {
+        "store": base,
+        "parent": base.parent,
+        "inside": base / ".work",
+        "someone_elses": others,
+    }[where]
     before = manifest.scan(tmp_path)
     with pytest.raises(MigrationError, match="--work-dir"):
         _migrator(base, work_dir=work).apply()
@@ -357,6 +364,7 @@ def test_blank_lines_are_dropped_and_said_so(old_store) -> None:
 
 def test_quarantine_keeps_the_exact_bytes_of_a_line(old_store) -> None:
     import base64
+
     base = old_store("G0")
     log = next(base.glob("*/*/messages.jsonl"))
     raw = b'{"role": "user", "content": "caf\xe9 \x00'
@@ -388,11 +396,13 @@ def test_an_id_the_current_store_refuses_fails_before_the_cut_over(old_store) ->
 
 def test_editing_a_helper_changes_the_checksum_of_the_steps_using_it(monkeypatch) -> None:
     from flatfile_chat.migration import records, steps
+
     before = {s.label(): s.checksum() for s in STEPS}
     original = records.rename_key
 
     def rename_key(obj, old, new):  # a different body
         return original(obj, old, new)
+
     monkeypatch.setattr(records, "rename_key", rename_key)
     monkeypatch.setattr(steps, "rename_key", rename_key)
     after = {s.label(): s.checksum() for s in STEPS}
@@ -405,14 +415,13 @@ def test_recover_clears_a_stale_lock_left_with_nothing_unfinished(old_store) -> 
     migrator = _migrator(base)
     migrator.lease.acquire()
     data = json.loads(migrator.lease.path.read_bytes())
-    data["pid"] = 2 ** 22 + 7
+    data["pid"] = 2**22 + 7
     migrator.lease.path.write_text(json.dumps(data))
     assert "removed the stale lock" in _migrator(base).recover()["detail"]
     assert _migrator(base).apply().target_generation == "current"
 
 
-def test_a_broken_session_record_is_quarantined_and_rebuilt_from_its_messages(old_store
-                                                                             ) -> None:
+def test_a_broken_session_record_is_quarantined_and_rebuilt_from_its_messages(old_store) -> None:
     base = old_store("G0")
     record = next(base.glob("*/*/session.json"))
     rel = record.relative_to(base).as_posix()
@@ -443,8 +452,7 @@ def test_old_field_names_past_detections_sample_are_still_migrated(old_store) ->
     assert _migrator(base).verify()["ok"]
 
 
-def test_g3_sessions_get_an_explicit_type_and_lose_it_again_on_the_way_down(old_store
-                                                                           ) -> None:
+def test_g3_sessions_get_an_explicit_type_and_lose_it_again_on_the_way_down(old_store) -> None:
     base = old_store("G3")
     records = {p: json.loads(p.read_bytes()) for p in base.glob("users/*/*/session.json")}
     assert any("session_type" not in r for r in records.values())  # G3 left some out
@@ -452,7 +460,11 @@ def test_g3_sessions_get_an_explicit_type_and_lose_it_again_on_the_way_down(old_
     _migrator(base).apply()
     for path in records:
         assert json.loads(path.read_bytes())["session_type"] in (
-            "chat", "panel", "debate", "problem_solving")
+            "chat",
+            "panel",
+            "debate",
+            "problem_solving",
+        )
     _migrator(base).apply(to="G3")
     assert _data_digest(base) == below
 

@@ -20,8 +20,13 @@ from flatfile_chat.migration.generators import TRAPS, VECTOR_DIM, GeneratedStore
 
 OLD = ("G0", "G1", "G2", "G3")
 UPSTREAM = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "upstream"
-REAL = {"g0_chat_data": "G0", "g1_my_chat_data": "G1", "g2_dev_data": "G2",
-        "g3_complex_data": "G3", "g3_session_types": "G3"}
+REAL = {
+    "g0_chat_data": "G0",
+    "g1_my_chat_data": "G1",
+    "g2_dev_data": "G2",
+    "g3_complex_data": "G3",
+    "g3_session_types": "G3",
+}
 SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")
 MESSAGE_KEYS = ("role", "content", "{id}", "timestamp", "attachments", "metadata")
 
@@ -30,8 +35,11 @@ MESSAGE_KEYS = ("role", "content", "{id}", "timestamp", "attachments", "metadata
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _users_root(root: Path) -> Path:
@@ -39,13 +47,20 @@ def _users_root(root: Path) -> Path:
 
 
 def _user_dirs(root: Path) -> list[Path]:
-    return [p for p in sorted(_users_root(root).iterdir())
-            if p.is_dir() and p.name not in ("default", "personas_global")]
+    return [
+        p
+        for p in sorted(_users_root(root).iterdir())
+        if p.is_dir() and p.name not in ("default", "personas_global")
+    ]
 
 
 def _session_dirs(root: Path) -> list[Path]:
-    return [s for u in _user_dirs(root) for s in sorted(u.iterdir())
-            if (s / "session.json").is_file() or (s / "messages.jsonl").is_file()]
+    return [
+        s
+        for u in _user_dirs(root)
+        for s in sorted(u.iterdir())
+        if (s / "session.json").is_file() or (s / "messages.jsonl").is_file()
+    ]
 
 
 def _loads(raw: bytes) -> Any:
@@ -65,14 +80,18 @@ def _vector_dirs(root: Path) -> list[Path]:
 
 
 def _on_disk(root: Path) -> dict[str, int]:
-    users = [u for u in _user_dirs(root)
-             if (u / "profile.json").is_file() or any(s.parent == u for s in _session_dirs(root))]
+    users = [
+        u
+        for u in _user_dirs(root)
+        if (u / "profile.json").is_file() or any(s.parent == u for s in _session_dirs(root))
+    ]
     return {
         "users": len(users),
         "sessions": len(_session_dirs(root)),
         "messages": sum(len(_good_lines(p)) for p in root.rglob("messages.jsonl")),
-        "documents": sum(len(json.loads(p.read_bytes()))
-                         for p in root.rglob("documents/metadata.json")),
+        "documents": sum(
+            len(json.loads(p.read_bytes())) for p in root.rglob("documents/metadata.json")
+        ),
         "vectors": sum(np.load(d / "embeddings.npy").shape[0] for d in _vector_dirs(root)),
     }
 
@@ -85,24 +104,31 @@ def _traps_found(root: Path, generation: str) -> set[str]:
     """Every trap of ``TRAPS`` that the tree on disk shows."""
     found = set()
     for folder in _vector_dirs(root):
-        ids = [json.loads(r)["chunk_id"] for r in (folder / "vector_index.jsonl").read_bytes()
-               .splitlines()]
+        ids = [
+            json.loads(r)["chunk_id"]
+            for r in (folder / "vector_index.jsonl").read_bytes().splitlines()
+        ]
         if len(ids) != len(set(ids)):
             found.add("duplicate_chunks")
     for session in _session_dirs(root):
-        record = _loads((session / "session.json").read_bytes()) \
-            if (session / "session.json").is_file() else None
+        record = (
+            _loads((session / "session.json").read_bytes())
+            if (session / "session.json").is_file()
+            else None
+        )
         log = session / "messages.jsonl"
         if record is None:
             found.add("session_without_session_json")
         elif not log.is_file():
             found.add("session_json_without_messages")
         elif generation in ("G2", "G3") and record["message_count"] != len(_good_lines(log)):
-            found.add("stale_persona_session_counts" if _persona_logs(session)
-                      else "stale_message_count")
-        if log.is_file() and any(m["timestamp"].endswith("Z") and
-                                 m.get("message_id") == "msg_flatfile_test_001"
-                                 for m in _good_lines(log)):
+            found.add(
+                "stale_persona_session_counts" if _persona_logs(session) else "stale_message_count"
+            )
+        if log.is_file() and any(
+            m["timestamp"].endswith("Z") and m.get("message_id") == "msg_flatfile_test_001"
+            for m in _good_lines(log)
+        ):
             found.add("tz_orphan_message")
     if any(not (u / "profile.json").is_file() for u in _user_dirs(root)):
         found.add("user_without_profile")
@@ -114,8 +140,13 @@ def _traps_found(root: Path, generation: str) -> set[str]:
 
 @pytest.mark.parametrize("generation", OLD)
 def test_same_arguments_give_identical_bytes(tmp_path: Path, generation: str) -> None:
-    kwargs = {"users": 3, "sessions_per_user": 2, "messages_per_session": 7,
-              "malformed_lines": 2, "seed": 5}
+    kwargs = {
+        "users": 3,
+        "sessions_per_user": 2,
+        "messages_per_session": 7,
+        "malformed_lines": 2,
+        "seed": 5,
+    }
     first = _digests(generate(generation, tmp_path / "a", **kwargs).root)
     second = _digests(generate(generation, tmp_path / "b", **kwargs).root)
     assert first == second
@@ -151,11 +182,13 @@ def test_json_bytes_follow_upstream_conventions(tmp_path: Path, generation: str)
         if path.parent.name == "personas_global":
             personas += 1
             assert list(data) != sorted(data), path  # an external app's key order
-            assert raw != json.dumps(data, indent=2, ensure_ascii=False,
-                                     sort_keys=True).encode(), path
+            assert raw != json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode(), (
+                path
+            )
         else:
-            assert raw == json.dumps(data, indent=2, ensure_ascii=False,
-                                     sort_keys=True).encode(), path
+            assert raw == json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode(), (
+                path
+            )
     assert personas == (5 if generation == "G3" else 0)
     id_key = "id" if generation in ("G0", "G1") else "message_id"
     order = tuple(k.format(id=id_key) for k in MESSAGE_KEYS)
@@ -170,19 +203,27 @@ def test_json_bytes_follow_upstream_conventions(tmp_path: Path, generation: str)
 @pytest.mark.parametrize("generation", OLD)
 @pytest.mark.parametrize("traps", [True, False])
 def test_counts_equal_what_is_on_disk(tmp_path: Path, generation: str, traps: bool) -> None:
-    store = generate(generation, tmp_path / "s", users=3, sessions_per_user=3,
-                     messages_per_session=5, malformed_lines=4, traps=traps, seed=2)
+    store = generate(
+        generation,
+        tmp_path / "s",
+        users=3,
+        sessions_per_user=3,
+        messages_per_session=5,
+        malformed_lines=4,
+        traps=traps,
+        seed=2,
+    )
     assert isinstance(store, GeneratedStore) and store.generation == generation
-    counted = {k: getattr(store, k) for k in ("users", "sessions", "messages", "documents",
-                                             "vectors")}
+    counted = {
+        k: getattr(store, k) for k in ("users", "sessions", "messages", "documents", "vectors")
+    }
     assert counted == _on_disk(store.root)
     assert store.messages >= 3 * 3 * 5 and store.documents > 0
     assert (store.vectors > 0) is (generation != "G0")
 
 
 @pytest.mark.parametrize("generation", OLD)
-def test_traps_present_when_asked_and_absent_otherwise(tmp_path: Path, generation: str
-                                                       ) -> None:
+def test_traps_present_when_asked_and_absent_otherwise(tmp_path: Path, generation: str) -> None:
     with_traps = generate(generation, tmp_path / "on", traps=True).root
     assert _traps_found(with_traps, generation) == set(TRAPS[generation])
     without = generate(generation, tmp_path / "off", traps=False).root
@@ -206,8 +247,7 @@ def test_vector_rows_align_with_index_lines(tmp_path: Path, generation: str) -> 
         assert folder.relative_to(root).parts[:3] == ("users", "default", "sessions")
         session = folder.parent.name
         assert any((u / session).is_dir() for u in _user_dirs(root))  # an owner to find
-        lines = [json.loads(r) for r in (folder / "vector_index.jsonl").read_bytes()
-                 .splitlines()]
+        lines = [json.loads(r) for r in (folder / "vector_index.jsonl").read_bytes().splitlines()]
         rows = np.load(folder / "embeddings.npy")
         assert rows.dtype == np.float64 and rows.shape == (len(lines), VECTOR_DIM)
         assert [line["vector_index"] for line in lines] == list(range(len(lines)))
@@ -237,8 +277,9 @@ def test_malformed_lines_sit_where_they_are_reported(tmp_path: Path, generation:
 
 def test_one_hundred_thousand_messages_in_a_few_seconds(tmp_path: Path) -> None:
     started = time.perf_counter()
-    store = generate("G2", tmp_path / "s", users=1, sessions_per_user=1,
-                     messages_per_session=100_000)
+    store = generate(
+        "G2", tmp_path / "s", users=1, sessions_per_user=1, messages_per_session=100_000
+    )
     elapsed = time.perf_counter() - started
     logs = sorted(store.root.rglob("messages.jsonl"), key=lambda p: p.stat().st_size)
     with logs[-1].open("rb") as handle:
@@ -259,8 +300,10 @@ def test_session_ids_per_generation(tmp_path: Path) -> None:
     shapes = {"G0": r"^chat_session_\d{8}_\d{6}$", "G1": r"^chat_session_\d{8}_\d{6}_\d{6}$"}
     for generation in ("G0", "G1", "G2", "G3"):
         root = generate(generation, tmp_path / generation, traps=False, users=3).root
-        ids = [json.loads(p.read_bytes()).get("id") or json.loads(p.read_bytes())["session_id"]
-               for p in root.rglob("session.json")]
+        ids = [
+            json.loads(p.read_bytes()).get("id") or json.loads(p.read_bytes())["session_id"]
+            for p in root.rglob("session.json")
+        ]
         assert len(ids) == len(set(ids))
         for sid, path in zip(ids, root.rglob("session.json"), strict=True):
             assert sid == path.parent.name
@@ -276,8 +319,15 @@ def test_g0_profiles_documents_and_context(tmp_path: Path) -> None:
     assert contexts
     for path in contexts:
         data = json.loads(path.read_bytes())
-        assert set(data) == {"confidence", "entities", "key_points", "message_range",
-                             "metadata", "summary", "timestamp"}
+        assert set(data) == {
+            "confidence",
+            "entities",
+            "key_points",
+            "message_range",
+            "metadata",
+            "summary",
+            "timestamp",
+        }
         assert set(data["entities"]) == {"topics", "skill_level"} and data["message_range"] is None
 
 
@@ -321,8 +371,12 @@ def test_g3_panel_and_persona_transcripts(tmp_path: Path) -> None:
     assert dotted.read_bytes() == (single / "messages.jsonl").read_bytes()
     types = {json.loads(p.read_bytes()).get("session_type") for p in root.rglob("session.json")}
     assert {"panel", "debate", "problem_solving", "chat", None} <= types
-    bridge = [m for p in root.rglob("messages.jsonl") for m in _good_lines(p)
-              if "stored_via_bridge" in m["metadata"]]
+    bridge = [
+        m
+        for p in root.rglob("messages.jsonl")
+        for m in _good_lines(p)
+        if "stored_via_bridge" in m["metadata"]
+    ]
     assert bridge and all(re.match(r"^msg_[0-9a-f]{32}$", m["message_id"]) for m in bridge)
     assert {"chat_optimized", "processing_time"} <= set(bridge[0]["metadata"])
 
@@ -337,8 +391,12 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate("G0", tmp_path / "full")
     with pytest.raises(ValidationError, match="malformed_lines"):
         generate("G0", tmp_path / "b", messages_per_session=0, malformed_lines=1)
-    for key, value in (("users", 0), ("sessions_per_user", -1), ("messages_per_session", -1),
-                       ("malformed_lines", -2)):
+    for key, value in (
+        ("users", 0),
+        ("sessions_per_user", -1),
+        ("messages_per_session", -1),
+        ("malformed_lines", -2),
+    ):
         with pytest.raises(ValidationError, match=f"{key} must be at least") as bad:
             generate("G0", tmp_path / "c", **{key: value})
         assert bad.value.key == key and not (tmp_path / "c").exists()
@@ -346,10 +404,15 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 # --- the same shape as the real samples ---------------------------------------------------
 
-NESTED = {"profile": ("preferences",), "session": ("metadata",), "message": ("metadata",),
-          "document": ("metadata",), "vector": ("chunk_metadata", "embedding_metadata"),
-          "persona": ("demographics", "behavioral_traits", "llm_config_persona"),
-          "context": ("entities",)}
+NESTED = {
+    "profile": ("preferences",),
+    "session": ("metadata",),
+    "message": ("metadata",),
+    "document": ("metadata",),
+    "vector": ("chunk_metadata", "embedding_metadata"),
+    "persona": ("demographics", "behavioral_traits", "llm_config_persona"),
+    "context": ("entities",),
+}
 ORDERED = ("message", "vector", "persona")  # kinds whose key order is not just sorted
 
 
@@ -358,10 +421,13 @@ def _kind(path: Path) -> str | None:
         return "persona"
     if path.name.endswith("messages.jsonl"):
         return "message"
-    return {"profile.json": "profile", "session.json": "session",
-            "situational_context.json": "context", "vector_index.jsonl": "vector",
-            "metadata.json": "document" if path.parent.name == "documents" else None,
-            }.get(path.name)
+    return {
+        "profile.json": "profile",
+        "session.json": "session",
+        "situational_context.json": "context",
+        "vector_index.jsonl": "vector",
+        "metadata.json": "document" if path.parent.name == "documents" else None,
+    }.get(path.name)
 
 
 def _records(root: Path):
@@ -393,8 +459,10 @@ def _shape(root: Path) -> dict[str, tuple[set, dict[str, set], set]]:
 def test_shape_matches_the_real_upstream_sample(tmp_path: Path, fixture: str) -> None:
     real_root = UPSTREAM / fixture
     if not real_root.is_dir():
-        pytest.skip(f"upstream fixture {fixture} not available: {UPSTREAM} is absent (a fresh "
-                    "clone has no ../shared workspace)")
+        pytest.skip(
+            f"upstream fixture {fixture} not available: {UPSTREAM} is absent (a fresh "
+            "clone has no ../shared workspace)"
+        )
     real = _shape(real_root)
     mine = _shape(generate(REAL[fixture], tmp_path / "s").root)
     assert real, f"{real_root} holds no files of a known kind"

@@ -25,8 +25,9 @@ class FakeMemory:
     def __init__(self) -> None:
         self.items: list[tuple[str, dict[str, Any], str]] = []
 
-    async def add_memory_context(self, user_id: str, context: Any,
-                                 target_layer: str = "medium_term") -> dict[str, Any]:
+    async def add_memory_context(
+        self, user_id: str, context: Any, target_layer: str = "medium_term"
+    ) -> dict[str, Any]:
         self.items.append((user_id, dict(context), target_layer))
         return dict(context)
 
@@ -45,8 +46,10 @@ def panels(store: FFStorageManager, memory) -> FFPanelSessionManager:
 
 
 def _debaters(n: int = 3, *, moderator: bool = False) -> list[dict[str, Any]]:
-    people = [{"participant_id": f"d{i}", "display_name": f"Debater {i}", "role": "advocate"}
-              for i in range(1, n + 1)]
+    people = [
+        {"participant_id": f"d{i}", "display_name": f"Debater {i}", "role": "advocate"}
+        for i in range(1, n + 1)
+    ]
     if moderator:
         people.append({"participant_id": "mod", "role": "moderator"})
     return people
@@ -59,8 +62,11 @@ def _snapshot_files(root: Path) -> dict[str, bytes]:
     files = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and not path.name.endswith(".lock") \
-                and not rel.startswith(("analytics/", "keys/")):
+        if (
+            path.is_file()
+            and not path.name.endswith(".lock")
+            and not rel.startswith(("analytics/", "keys/"))
+        ):
             files[rel] = path.read_bytes()
     return files
 

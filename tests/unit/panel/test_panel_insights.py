@@ -14,15 +14,18 @@ from flatfile_chat.panel.integrity import check_panels
 from flatfile_chat.panel.models import ConsensusLevel
 
 
-@pytest.mark.parametrize(("positions", "level", "score"), [
-    ({"a": "yes", "b": "Yes ", "c": "YES"}, ConsensusLevel.UNANIMOUS, 1.0),
-    ({"a": "y", "b": "y", "c": "y", "d": "y", "e": "n"}, ConsensusLevel.STRONG_MAJORITY, 0.8),
-    ({"a": "y", "b": "y", "c": "n"}, ConsensusLevel.SIMPLE_MAJORITY, 0.6667),
-    ({"a": "y", "b": "y", "c": "n", "d": "n"}, ConsensusLevel.CONFLICT, 0.5),
-    ({"a": "y", "b": "n"}, ConsensusLevel.CONFLICT, 0.5),
-    ({"a": "x", "b": "x", "c": "y", "d": "y", "e": "z"}, ConsensusLevel.NO_CONSENSUS, 0.4),
-    ({"a": "x", "b": "y", "c": "z"}, ConsensusLevel.NO_CONSENSUS, 0.3333),
-])
+@pytest.mark.parametrize(
+    ("positions", "level", "score"),
+    [
+        ({"a": "yes", "b": "Yes ", "c": "YES"}, ConsensusLevel.UNANIMOUS, 1.0),
+        ({"a": "y", "b": "y", "c": "y", "d": "y", "e": "n"}, ConsensusLevel.STRONG_MAJORITY, 0.8),
+        ({"a": "y", "b": "y", "c": "n"}, ConsensusLevel.SIMPLE_MAJORITY, 0.6667),
+        ({"a": "y", "b": "y", "c": "n", "d": "n"}, ConsensusLevel.CONFLICT, 0.5),
+        ({"a": "y", "b": "n"}, ConsensusLevel.CONFLICT, 0.5),
+        ({"a": "x", "b": "x", "c": "y", "d": "y", "e": "z"}, ConsensusLevel.NO_CONSENSUS, 0.4),
+        ({"a": "x", "b": "y", "c": "z"}, ConsensusLevel.NO_CONSENSUS, 0.3333),
+    ],
+)
 def test_consensus_levels(positions, level, score):
     result = assess(positions, threshold=0.5)
     assert result.level is level
@@ -44,13 +47,17 @@ def test_action_items_keep_text_after_marker():
 
 
 def test_debate_decision_is_simple_majority_and_recorded(panels, store, debaters):
-    run(panels.create_panel_session("deb", "ai_debate", debaters(3),
-                                    {"owner_user_id": "owner"}))
+    run(panels.create_panel_session("deb", "ai_debate", debaters(3), {"owner_user_id": "owner"}))
     first = run(panels.add_panel_message("deb", "d1", "Remote work raises output."))
-    insight = run(panels.capture_panel_insight(
-        "deb", "Adopt remote work.\nAction item: d2 writes the policy", "decision",
-        context_message_ids=[first.message_id],
-        participant_positions={"d1": "for", "d2": "for", "d3": "against"}))
+    insight = run(
+        panels.capture_panel_insight(
+            "deb",
+            "Adopt remote work.\nAction item: d2 writes the policy",
+            "decision",
+            context_message_ids=[first.message_id],
+            participant_positions={"d1": "for", "d2": "for", "d3": "against"},
+        )
+    )
     assert insight.consensus_level is ConsensusLevel.SIMPLE_MAJORITY
     assert insight.agreement_score == pytest.approx(0.667, abs=1e-3)
     assert insight.is_decision and insight.consensus_reached is False  # threshold 0.7
@@ -67,11 +74,19 @@ def test_debate_decision_is_simple_majority_and_recorded(panels, store, debaters
 
 
 def test_conflict_is_stored(panels, debaters):
-    run(panels.create_panel_session("c", "decision_making", debaters(4),
-                                    {"consensus_threshold": 0.5}))
-    insight = run(panels.capture_panel_insight(
-        "c", "Split down the middle", "consensus",
-        participant_positions={"d1": "A", "d2": "A", "d3": "B", "d4": "B"}))
+    run(
+        panels.create_panel_session(
+            "c", "decision_making", debaters(4), {"consensus_threshold": 0.5}
+        )
+    )
+    insight = run(
+        panels.capture_panel_insight(
+            "c",
+            "Split down the middle",
+            "consensus",
+            participant_positions={"d1": "A", "d2": "A", "d3": "B", "d4": "B"},
+        )
+    )
     assert insight.consensus_level is ConsensusLevel.CONFLICT and not insight.consensus_reached
     analytics = run(panels.get_panel_analytics("c"))
     assert analytics.consensus_distribution == {"conflict": 1}
@@ -91,11 +106,17 @@ def test_positions_must_come_from_voting_members(panels, debaters):
 
 
 def test_insight_lands_in_the_owners_memory_layer(panels, memory, store, debaters):
-    run(panels.create_panel_session("mem", "multi_persona", debaters(3),
-                                    {"owner_user_id": "owner"}))
-    insight = run(panels.capture_panel_insight(
-        "mem", "The team prefers weekly demos", "insight",
-        participant_positions={"d1": "weekly", "d2": "weekly", "d3": "weekly"}))
+    run(
+        panels.create_panel_session("mem", "multi_persona", debaters(3), {"owner_user_id": "owner"})
+    )
+    insight = run(
+        panels.capture_panel_insight(
+            "mem",
+            "The team prefers weekly demos",
+            "insight",
+            participant_positions={"d1": "weekly", "d2": "weekly", "d3": "weekly"},
+        )
+    )
     assert insight.metadata["memory_target"] == {"user_id": "owner", "layer": "medium_term"}
     items = _memory_items(memory, store, "owner", "medium_term")
     assert len(items) == 1
@@ -106,9 +127,14 @@ def test_insight_lands_in_the_owners_memory_layer(panels, memory, store, debater
 
 
 def test_configured_layer_and_no_owner(panels, memory, store, debaters):
-    run(panels.create_panel_session("lt", "multi_persona", debaters(2),
-                                    {"owner_user_id": "owner",
-                                     "memory_layer_for_insights": "long_term"}))
+    run(
+        panels.create_panel_session(
+            "lt",
+            "multi_persona",
+            debaters(2),
+            {"owner_user_id": "owner", "memory_layer_for_insights": "long_term"},
+        )
+    )
     run(panels.capture_panel_insight("lt", "Long lived fact"))
     assert len(_memory_items(memory, store, "owner", "long_term")) == 1
     run(panels.create_panel_session("anon", "multi_persona", debaters(2)))
@@ -125,9 +151,12 @@ def test_keyword_message_auto_captures_an_insight(panels, debaters, store):
     assert len(insights) == 1
     assert insights[0].metadata["auto_captured"] is True
     assert insights[0].context_messages == [message.message_id]
-    lines = (store.root / "panel_sessions" / "auto" / "insights" / "insights.jsonl")
-    assert run(panels.get_panel_analytics("auto")).total_insights \
-        == len(lines.read_text().splitlines()) == 1
+    lines = store.root / "panel_sessions" / "auto" / "insights" / "insights.jsonl"
+    assert (
+        run(panels.get_panel_analytics("auto")).total_insights
+        == len(lines.read_text().splitlines())
+        == 1
+    )
 
 
 def _memory_items(memory, store, user_id: str, layer: str) -> list[dict]:
@@ -140,20 +169,34 @@ def _memory_items(memory, store, user_id: str, layer: str) -> list[dict]:
 def test_insight_credits_authors_and_decision_majority(panels, debaters, store):
     """insights_generated counts each author of a context message (captured and
     auto-captured insights alike); decisions_influenced the majority of a decision."""
-    run(panels.create_panel_session("cr", "decision_making", debaters(3),
-                                    {"auto_capture_insights": True}))
+    run(
+        panels.create_panel_session(
+            "cr", "decision_making", debaters(3), {"auto_capture_insights": True}
+        )
+    )
     first = run(panels.add_panel_message("cr", "d1", "Costs are falling."))
     second = run(panels.add_panel_message("cr", "d2", "Risks are rising."))
-    run(panels.capture_panel_insight(
-        "cr", "Proceed carefully.", "decision",
-        context_message_ids=[first.message_id, second.message_id, first.message_id],
-        participant_positions={"d1": "go", "d2": "Go", "d3": "stop"}))
-    run(panels.capture_panel_insight("cr", "Only an observation.", "insight",
-                                     context_message_ids=[second.message_id]))
+    run(
+        panels.capture_panel_insight(
+            "cr",
+            "Proceed carefully.",
+            "decision",
+            context_message_ids=[first.message_id, second.message_id, first.message_id],
+            participant_positions={"d1": "go", "d2": "Go", "d3": "stop"},
+        )
+    )
+    run(
+        panels.capture_panel_insight(
+            "cr", "Only an observation.", "insight", context_message_ids=[second.message_id]
+        )
+    )
     run(panels.add_panel_message("cr", "d3", "My recommendation is a pilot."))
     folder = store.root / "panel_sessions" / "cr" / "participants"
-    metrics = {pid: json.loads((folder / f"{pid}_context.json").read_text())
-               ["performance_metrics"] for pid in ("d1", "d2", "d3")}
-    assert {pid: (m["insights_generated"], m["decisions_influenced"])
-            for pid, m in metrics.items()} == {"d1": (1, 1), "d2": (2, 1), "d3": (1, 0)}
+    metrics = {
+        pid: json.loads((folder / f"{pid}_context.json").read_text())["performance_metrics"]
+        for pid in ("d1", "d2", "d3")
+    }
+    assert {
+        pid: (m["insights_generated"], m["decisions_influenced"]) for pid, m in metrics.items()
+    } == {"d1": (1, 1), "d2": (2, 1), "d3": (1, 0)}
     assert list(check_panels(store.ctx)) == []

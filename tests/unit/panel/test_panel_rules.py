@@ -18,7 +18,8 @@ from flatfile_chat.errors import (
 
 
 def test_debate_third_consecutive_message_is_refused_and_nothing_written(
-        panels, store, debaters, files_of):
+    panels, store, debaters, files_of
+):
     run(panels.create_panel_session("debate1", "ai_debate", debaters(3)))
     run(panels.add_panel_message("debate1", "d1", "Opening argument."))
     run(panels.add_panel_message("debate1", "d1", "A second point."))
@@ -72,8 +73,7 @@ def test_non_member_is_refused_audited_and_nothing_written(panels, store, debate
 
 
 def test_message_length_limit(panels, store, debaters, files_of):
-    run(panels.create_panel_session("p2", "focus_group", debaters(2),
-                                    {"max_message_length": 10}))
+    run(panels.create_panel_session("p2", "focus_group", debaters(2), {"max_message_length": 10}))
     before = files_of(store.root)
     with pytest.raises(LimitExceeded, match="max_message_length"):
         run(panels.add_panel_message("p2", "d1", "x" * 11))
@@ -81,14 +81,17 @@ def test_message_length_limit(panels, store, debaters, files_of):
     run(panels.add_panel_message("p2", "d1", "x" * 10))
 
 
-@pytest.mark.parametrize(("people", "config", "error"), [
-    (1, None, ValidationError),
-    (6, {"max_participants": 5}, LimitExceeded),
-    (2, {"require_moderator": True}, ValidationError),
-    ([{"participant_id": "a"}, {"participant_id": "a"}], None, ValidationError),
-    (2, {"no_such_setting": 1}, ValidationError),
-    (2, {"owner_user_id": "nobody"}, NotFound),
-])
+@pytest.mark.parametrize(
+    ("people", "config", "error"),
+    [
+        (1, None, ValidationError),
+        (6, {"max_participants": 5}, LimitExceeded),
+        (2, {"require_moderator": True}, ValidationError),
+        ([{"participant_id": "a"}, {"participant_id": "a"}], None, ValidationError),
+        (2, {"no_such_setting": 1}, ValidationError),
+        (2, {"owner_user_id": "nobody"}, NotFound),
+    ],
+)
 def test_creation_refusals_write_no_panel(panels, store, debaters, people, config, error):
     people = debaters(people) if isinstance(people, int) else people
     with pytest.raises(error):
@@ -97,8 +100,11 @@ def test_creation_refusals_write_no_panel(panels, store, debaters, people, confi
 
 
 def test_require_moderator_satisfied_by_moderator_role(panels, debaters):
-    assert run(panels.create_panel_session("gm", "multi_persona", debaters(2, moderator=True),
-                                           {"require_moderator": True}))
+    assert run(
+        panels.create_panel_session(
+            "gm", "multi_persona", debaters(2, moderator=True), {"require_moderator": True}
+        )
+    )
     participants = {p.participant_id: p for p in run(panels.get_panel_participants("gm"))}
     assert participants["mod"].role == "moderator" and participants["mod"].can_moderate
     assert participants["d1"].can_moderate is False
@@ -146,9 +152,13 @@ def test_every_turn_leaves_an_audit_line_and_a_metric(store, memory, debaters) -
     with pytest.raises(SecurityError):
         run(panels.add_panel_message("d", "intruder", "Let me in."))
     turns = [e for e in panels.audit.entries() if e["event_type"] == "panel_turn"]
-    assert [(e["details"]["participant_id"], e["details"]["conversation_turn"])
-            for e in turns] == [("d1", 1), ("d2", 2)]
+    assert [(e["details"]["participant_id"], e["details"]["conversation_turn"]) for e in turns] == [
+        ("d1", 1),
+        ("d2", 2),
+    ]
     ops = store.fs.read_jsonl(store.fs.path("analytics", "system_metrics", "performance.jsonl"))
     assert [(o["component"], o["success"], o["error_type"]) for o in ops] == [
-        ("panel_session", True, None), ("panel_session", True, None),
-        ("panel_session", False, "SecurityError")]
+        ("panel_session", True, None),
+        ("panel_session", True, None),
+        ("panel_session", False, "SecurityError"),
+    ]

@@ -23,8 +23,9 @@ def _turns(root: Path, panel_id: str) -> list[dict]:
 
 
 def _fresh_manager(root: Path, seed: int) -> FFPanelSessionManager:
-    store = FFStorageManager(load_config(preset="test"), clock=ManualClock(),
-                             ids=IdSource(seed), base_path=root)
+    store = FFStorageManager(
+        load_config(preset="test"), clock=ManualClock(), ids=IdSource(seed), base_path=root
+    )
     return FFPanelSessionManager(store)
 
 
@@ -38,15 +39,15 @@ def test_fresh_manager_resumes_turns_and_rules(panels, store, debaters):
     message = run(resumed.add_panel_message("r", "d2", "reply"))
     assert message.conversation_turn == 3
     assert [m.content for m in run(resumed.get_panel_messages("r", limit=2))] == ["two", "reply"]
-    metadata = json.loads((store.root / "panel_sessions" / "r" / "session_metadata.json")
-                          .read_text())
+    metadata = json.loads(
+        (store.root / "panel_sessions" / "r" / "session_metadata.json").read_text()
+    )
     assert metadata["current_turn"] == 3 and metadata["last_participant"] == "d2"
 
 
 def test_concurrent_threads_keep_turns_strictly_increasing(panels, store, debaters):
     people = debaters(4)
-    run(panels.create_panel_session("busy", "multi_persona", people,
-                                    {"enable_turn_taking": False}))
+    run(panels.create_panel_session("busy", "multi_persona", people, {"enable_turn_taking": False}))
     errors: list[BaseException] = []
 
     def writer(pid: str, seed: int) -> None:
@@ -57,8 +58,10 @@ def test_concurrent_threads_keep_turns_strictly_increasing(panels, store, debate
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(p["participant_id"], 10 + n))
-               for n, p in enumerate(people)]
+    threads = [
+        threading.Thread(target=writer, args=(p["participant_id"], 10 + n))
+        for n, p in enumerate(people)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -80,11 +83,16 @@ def _process_writer(root: str, pid: str, seed: int) -> None:
 
 @pytest.mark.slow
 def test_concurrent_processes_keep_turns_strictly_increasing(panels, store, debaters):
-    run(panels.create_panel_session("proc", "multi_persona", debaters(3),
-                                    {"enable_turn_taking": False}))
+    run(
+        panels.create_panel_session(
+            "proc", "multi_persona", debaters(3), {"enable_turn_taking": False}
+        )
+    )
     context = multiprocessing.get_context("fork")
-    procs = [context.Process(target=_process_writer, args=(str(store.root), f"d{n}", 50 + n))
-             for n in range(1, 4)]
+    procs = [
+        context.Process(target=_process_writer, args=(str(store.root), f"d{n}", 50 + n))
+        for n in range(1, 4)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -106,8 +114,9 @@ def test_analytics_and_end_session(panels, store, debaters):
     assert analytics.total_insights == 1 and analytics.total_decisions == 0
     assert 0 < analytics.participation_inequality < 1
     result = run(panels.end_panel_session("a"))
-    final = json.loads((store.root / "panel_sessions" / "a" / "analytics"
-                        / "final_analytics.json").read_text())
+    final = json.loads(
+        (store.root / "panel_sessions" / "a" / "analytics" / "final_analytics.json").read_text()
+    )
     assert final["total_messages"] == 3 and result["session_summary"].startswith("focus_group")
     config = run(panels.get_panel_session("a"))
     assert config["status"] == "ended" and config["ended_at"] == result["ended_at"]
@@ -116,19 +125,28 @@ def test_analytics_and_end_session(panels, store, debaters):
 
 
 def test_topic_delegation_routes_by_confidence(panels, debaters):
-    people = [{"participant_id": "db_expert", "expertise_areas": ["database", "sql"]},
-              {"participant_id": "ux_expert", "expertise_areas": ["user interface"]},
-              {"participant_id": "generalist"}]
+    people = [
+        {"participant_id": "db_expert", "expertise_areas": ["database", "sql"]},
+        {"participant_id": "ux_expert", "expertise_areas": ["user interface"]},
+        {"participant_id": "generalist"},
+    ]
     run(panels.create_panel_session("route", "expert_consultation", people))
     sure = run(panels.route_panel_message("route", "How do I tune this SQL query?"))
     assert sure.chosen_participant_id == "db_expert" and sure.confidence == 1.0
-    unsure = run(panels.route_panel_message("route", "Anything else?",
-                                            confidences={"ux_expert": 0.6}))
+    unsure = run(
+        panels.route_panel_message("route", "Anything else?", confidences={"ux_expert": 0.6})
+    )
     assert unsure.chosen_participant_id == "generalist" and unsure.fell_back
     with pytest.raises(ValidationError, match="delegated"):
-        run(panels.add_panel_message("route", "ux_expert", "I'll answer",
-                                     metadata={"routing_id": sure.routing_id}))
-    reply = run(panels.add_panel_message("route", "db_expert", "Add an index.",
-                                         metadata={"routing_id": sure.routing_id}))
+        run(
+            panels.add_panel_message(
+                "route", "ux_expert", "I'll answer", metadata={"routing_id": sure.routing_id}
+            )
+        )
+    reply = run(
+        panels.add_panel_message(
+            "route", "db_expert", "Add an index.", metadata={"routing_id": sure.routing_id}
+        )
+    )
     assert reply.metadata["routing_id"] == sure.routing_id
     assert len(run(panels.get_routing_decisions("route"))) == 2

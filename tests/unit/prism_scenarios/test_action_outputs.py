@@ -23,14 +23,17 @@ SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 
 def suite_files() -> list[Path]:
     """The shipped suites (the use-case catalog and data files are not scenarios)."""
-    return sorted(p for p in SCENARIOS.rglob("*.yaml")
-                  if p.name != "use_cases.yaml"
-                  and "data" not in p.relative_to(SCENARIOS).parts
-                  # attack runs (hundreds, known store holes among them) run in their own
-                  # suite; the actions they use are all exercised elsewhere or below
-                  and "security" not in p.relative_to(SCENARIOS).parts
-                  # load files pick scenarios from the other suites; they hold no steps
-                  and "load" not in p.relative_to(SCENARIOS).parts)
+    return sorted(
+        p
+        for p in SCENARIOS.rglob("*.yaml")
+        if p.name != "use_cases.yaml"
+        and "data" not in p.relative_to(SCENARIOS).parts
+        # attack runs (hundreds, known store holes among them) run in their own
+        # suite; the actions they use are all exercised elsewhere or below
+        and "security" not in p.relative_to(SCENARIOS).parts
+        # load files pick scenarios from the other suites; they hold no steps
+        and "load" not in p.relative_to(SCENARIOS).parts
+    )
 
 
 class Collector:
@@ -75,15 +78,28 @@ def run_suites(collector: Collector) -> list[str]:
         for spec in load_file(path).scenarios:
             if spec.skip:
                 continue
-            run = ScenarioRun(config=spec.config, start=spec.start, seed=spec.seed,
-                              variables=spec.variables, invariants=spec.invariants,
-                              reporter=collector, telemetry=spec.telemetry)
+            run = ScenarioRun(
+                config=spec.config,
+                start=spec.start,
+                seed=spec.seed,
+                variables=spec.variables,
+                invariants=spec.invariants,
+                reporter=collector,
+                telemetry=spec.telemetry,
+            )
             try:
                 for step in spec.steps:
                     collector.expecting_error = step.raises is not None
-                    run.step(step.action, step.params, where=step.where, save=step.save,
-                             expect=step.expect, raises=step.raises, timeout=step.timeout,
-                             label=step.label)
+                    run.step(
+                        step.action,
+                        step.params,
+                        where=step.where,
+                        save=step.save,
+                        expect=step.expect,
+                        raises=step.raises,
+                        timeout=step.timeout,
+                        label=step.label,
+                    )
             except ScenarioFailure as exc:
                 if not spec.xfail:
                     failures.append(f"{spec.display_name}: {exc}")
@@ -96,8 +112,10 @@ def run_supplement(collector: Collector) -> None:
     """One step for each action no shipped suite exercises (kept minimal: its output shape
     is what is checked here; behaviour belongs in the suites)."""
     with ScenarioRun(reporter=collector) as run:
-        def step(action: str, params: dict[str, Any] | None = None,
-                 save: dict[str, str] | None = None) -> None:
+
+        def step(
+            action: str, params: dict[str, Any] | None = None, save: dict[str, str] | None = None
+        ) -> None:
             run.step(action, params or {}, where=f"supplement:{action}", save=save)
 
         user, session = {"user_id": "ann"}, {"user_id": "ann", "session_id": "s1"}
@@ -107,18 +125,27 @@ def run_supplement(collector: Collector) -> None:
         step("session.create", {**user, "session_id": "s1"})
         step("session.update", {**session, "title": "Plans"})
         step("session.list", user)
-        step("message.add", {**session, "role": "user", "content": "Hello"},
-             save={"message": "message_id"})
+        step(
+            "message.add",
+            {**session, "role": "user", "content": "Hello"},
+            save={"message": "message_id"},
+        )
         step("message.get", {**session, "message_id": "${message}"})
         step("session.stats", session)
-        step("persona.store", {"persona": {"persona_id": "coach", "name": "Coach",
-                                           "description": "Encourages"}})
+        step(
+            "persona.store",
+            {"persona": {"persona_id": "coach", "name": "Coach", "description": "Encourages"}},
+        )
         step("persona.get", {"persona_id": "coach"})
         step("persona.list", {})
-        step("documents.upload", {**session, "filename": "notes.md", "text": "# Notes"},
-             save={"doc": "filename"})
-        step("documents.analyze", {**session, "filename": "${doc}",
-                                   "analysis": {"summary": "notes"}})
+        step(
+            "documents.upload",
+            {**session, "filename": "notes.md", "text": "# Notes"},
+            save={"doc": "filename"},
+        )
+        step(
+            "documents.analyze", {**session, "filename": "${doc}", "analysis": {"summary": "notes"}}
+        )
         step("documents.delete", {**session, "filename": "${doc}"})
         step("clock.now")
         step("files.copy", {"source": "users/ann/profile.json", "path": "users/ann/copy.json"})
@@ -131,22 +158,43 @@ def run_supplement(collector: Collector) -> None:
         step("memory.add", {**user, "content": "Ann likes tea"})
         step("memory.metadata", user)
         step("kb.create", {**user, "name": "Energy"}, save={"kb": "kb_id"})
-        step("kb.add_document", {**user, "kb_id": "${kb}", "document_path": "solar.md",
-                                 "text": "Solar panels turn light into power."},
-             save={"document": "doc_id"})
+        step(
+            "kb.add_document",
+            {
+                **user,
+                "kb_id": "${kb}",
+                "document_path": "solar.md",
+                "text": "Solar panels turn light into power.",
+            },
+            save={"document": "doc_id"},
+        )
         step("kb.documents", {**user, "kb_id": "${kb}"})
         step("kb.chunks", {**user, "kb_id": "${kb}", "document_id": "${document}"})
         step("kb.analytics", {**user, "kb_id": "${kb}"})
         step("rag.init", {**user, "session_id": "r1", "kb_ids": ["${kb}"]})
         step("rag.get", {**user, "session_id": "r1"})
-        step("rag.context", {**user, "session_id": "r1", "message_id": "m1",
-                             "message": "How do solar panels make power?"},
-             save={"contexts": "@"})
+        step(
+            "rag.context",
+            {
+                **user,
+                "session_id": "r1",
+                "message_id": "m1",
+                "message": "How do solar panels make power?",
+            },
+            save={"contexts": "@"},
+        )
         step("rag.format_session", {**user, "session_id": "r1", "contexts": "${contexts}"})
-        step("panel.create", {"panel_id": "p1", "session_type": "brainstorm",
-                              "participants": [{"participant_id": "sol",
-                                                "expertise_areas": ["solar"]},
-                                               {"participant_id": "generalist"}]})
+        step(
+            "panel.create",
+            {
+                "panel_id": "p1",
+                "session_type": "brainstorm",
+                "participants": [
+                    {"participant_id": "sol", "expertise_areas": ["solar"]},
+                    {"participant_id": "generalist"},
+                ],
+            },
+        )
         step("panel.get", {"panel_id": "p1"})
         step("panel.say", {"panel_id": "p1", "participant_id": "sol", "content": "Idea."})
         step("panel.messages", {"panel_id": "p1"})
@@ -156,11 +204,19 @@ def run_supplement(collector: Collector) -> None:
         step("panel.routes", {"panel_id": "p1"})
         step("analytics.init")
         step("analytics.alerts")
-        step("analytics.trace", {**session, "name": "prompt:v1", "events": [{"event": "run"}],
-                                 "duration_ms": 5})
+        step(
+            "analytics.trace",
+            {**session, "name": "prompt:v1", "events": [{"event": "run"}], "duration_ms": 5},
+        )
         step("wall.sleep", {"ms": 1})
-        step("load.run", {"mix": [{"scenario": "a three-turn conversation is stored exactly"}],
-                          "rate": 5, "duration": "1s"})
+        step(
+            "load.run",
+            {
+                "mix": [{"scenario": "a three-turn conversation is stored exactly"}],
+                "rate": 5,
+                "duration": "1s",
+            },
+        )
 
 
 @pytest.mark.slow

@@ -41,13 +41,19 @@ Feature: checks that can fail
 '''
 
 
-@pytest.mark.parametrize("text,items", [
-    ('"a", "b" and "c"', ["a", "b", "c"]), ("a, b and c", ["a", "b", "c"]),
-    ("utility, search", ["utility", "search"]), ("a, b, and c", ["a", "b", "c"]),
-    ('"x, y" and "rock and roll"', ["x, y", "rock and roll"]), ("solo", ["solo"]),
-    ("android and andy", ["android", "andy"]), ("two words, three more words",
-                                                ["two words", "three more words"]),
-])
+@pytest.mark.parametrize(
+    "text,items",
+    [
+        ('"a", "b" and "c"', ["a", "b", "c"]),
+        ("a, b and c", ["a", "b", "c"]),
+        ("utility, search", ["utility", "search"]),
+        ("a, b, and c", ["a", "b", "c"]),
+        ('"x, y" and "rock and roll"', ["x, y", "rock and roll"]),
+        ("solo", ["solo"]),
+        ("android and andy", ["android", "andy"]),
+        ("two words, three more words", ["two words", "three more words"]),
+    ],
+)
 def test_a_list_in_a_sentence(text: str, items: list[str]) -> None:
     assert sentence_list(text, "f.feature:3") == items
 
@@ -67,7 +73,10 @@ def test_gherkin_lists_and_failure_messages_end_to_end(pytester: pytest.Pytester
     result = pytester.runpytest_subprocess("-rA")
     result.assert_outcomes(passed=2, failed=2)
     out = result.stdout.str()
-    assert "features/checks.feature:23: step 2 `expect`: ValidationError raised, but its " \
-           "message does not contain 'no such words'" in out
-    assert "features/checks.feature:27: cannot read the categories '\"computation\" " \
-           "\"search\"'" in out
+    assert (
+        "features/checks.feature:23: step 2 `expect`: ValidationError raised, but its "
+        "message does not contain 'no such words'" in out
+    )
+    assert (
+        'features/checks.feature:27: cannot read the categories \'"computation" "search"\'' in out
+    )

@@ -41,8 +41,12 @@ def _vague(t: Any, seen: set[type]) -> list[str]:
             return []
         seen.add(t)
         own = vars(t).get("__annotations__", {})  # not the fields of a flatfile_chat base
-        return [f"{t.__name__}.{f.name}: {problem}" for f in outputs.fields(t)
-                if f.name in own for problem in _vague(f.type, seen)]
+        return [
+            f"{t.__name__}.{f.name}: {problem}"
+            for f in outputs.fields(t)
+            if f.name in own
+            for problem in _vague(f.type, seen)
+        ]
     return [problem for arg in typing.get_args(t) for problem in _vague(arg, seen)]
 
 
@@ -55,6 +59,7 @@ def test_every_built_in_action_declares_a_precise_output() -> None:
 
 def test_an_action_without_a_return_annotation_is_refused() -> None:
     with pytest.raises(TypeError, match="'test.silent' needs a return annotation"):
+
         @action("test.silent", component="runner", registry=ActionRegistry())
         async def silent(world, p: Nothing):
             """Returns something nobody declared."""
@@ -80,9 +85,11 @@ def test_text_shows_what_an_action_returns() -> None:
     assert "    returns: IndexStats\n        kb_id: str\n        embeddings_rows: int" in text
     assert "        aligned: bool - every count equal" in text
     files = catalog_text("files")
-    assert ("    returns: JSONValue (any JSON value): the file's content, as parsed" in files)
-    assert "        memory: FFMemoryContextDTO - not always present; only with remember" \
+    assert "    returns: JSONValue (any JSON value): the file's content, as parsed" in files
+    assert (
+        "        memory: FFMemoryContextDTO - not always present; only with remember"
         in catalog_text("storage")
+    )
 
 
 def test_markdown_shows_a_returns_section_with_fields() -> None:
@@ -99,20 +106,38 @@ def test_markdown_shows_a_returns_section_with_fields() -> None:
 def test_docs_actions_md_is_the_generated_catalog() -> None:
     committed = (ROOT / "docs" / "actions.md").read_text(encoding="utf-8")
     assert committed == catalog_markdown() + "\n", (
-        "docs/actions.md is stale: run `prism-scenarios actions --markdown > docs/actions.md`")
+        "docs/actions.md is stale: run `prism-scenarios actions --markdown > docs/actions.md`"
+    )
 
 
-@pytest.mark.parametrize(("name", "component"), [
-    ("memory_layer", "memory_layer"), ("knowledge_base", "knowledge_base"),
-    ("panel_session", "panel_session"), ("tool_execution", "tool_execution"),
-    ("analytics", "analytics"), ("storage", "storage"), ("documents", "documents"),
-    ("personas", "personas"), ("runner", "runner"), ("migration", "migration"),
-    ("memory", "memory_layer"), ("kb", "knowledge_base"), ("rag", "knowledge_base"),
-    ("panel", "panel_session"), ("tools", "tool_execution"), ("session", "storage"),
-    ("user", "storage"), ("persona", "personas"), ("files", "runner"), ("audit", "analytics"),
-    ("knowledge", "knowledge_base"), ("tool", "tool_execution"),
-    ("Memory-Layer", "memory_layer"),
-])
+@pytest.mark.parametrize(
+    ("name", "component"),
+    [
+        ("memory_layer", "memory_layer"),
+        ("knowledge_base", "knowledge_base"),
+        ("panel_session", "panel_session"),
+        ("tool_execution", "tool_execution"),
+        ("analytics", "analytics"),
+        ("storage", "storage"),
+        ("documents", "documents"),
+        ("personas", "personas"),
+        ("runner", "runner"),
+        ("migration", "migration"),
+        ("memory", "memory_layer"),
+        ("kb", "knowledge_base"),
+        ("rag", "knowledge_base"),
+        ("panel", "panel_session"),
+        ("tools", "tool_execution"),
+        ("session", "storage"),
+        ("user", "storage"),
+        ("persona", "personas"),
+        ("files", "runner"),
+        ("audit", "analytics"),
+        ("knowledge", "knowledge_base"),
+        ("tool", "tool_execution"),
+        ("Memory-Layer", "memory_layer"),
+    ],
+)
 def test_component_names_users_type(name: str, component: str) -> None:
     assert resolve_component(name) == component
 

@@ -27,26 +27,32 @@ Feature: Outlines
 """
 
 
-def test_validate_lists_undefined_steps_including_outlines(tmp_path: Path, capsys,
-                                                            monkeypatch) -> None:
+def test_validate_lists_undefined_steps_including_outlines(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "features").mkdir()
     (tmp_path / "features" / "outline.feature").write_text(OUTLINE)
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "ok.yaml").write_text(
-        "scenarios:\n  - name: x\n    steps: [{noop: {}}]\n")
+        "scenarios:\n  - name: x\n    steps: [{noop: {}}]\n"
+    )
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
     # The placeholders are rendered per row, so only the truly undefined steps are reported.
     assert "features/outline.feature:6: undefined step: Then the user dances" in out
-    assert 'features/outline.feature:7: undefined step: And user "alice" exist\n' \
-           '      did you mean: And [a ]user "<user>"[ exists]' in out
+    assert (
+        'features/outline.feature:7: undefined step: And user "alice" exist\n'
+        '      did you mean: And [a ]user "<user>"[ exists]' in out
+    )
     assert out.count("undefined step:") == 3  # line 7 once per example row
     assert "ok    scenarios/ok.yaml (1 scenarios)" in out
     assert "built-in sentences are not used here (--unused lists them)" in out
     assert main(["validate", "--unused"]) == 1
-    assert 'info  sentence no feature here uses: then the result at "<path>" is ' \
-           '[<negation>]null (result_null)' in capsys.readouterr().out
+    assert (
+        'info  sentence no feature here uses: then the result at "<path>" is '
+        "[<negation>]null (result_null)" in capsys.readouterr().out
+    )
 
 
 def test_validate_passes_on_the_shipped_suites(capsys, monkeypatch) -> None:
@@ -54,21 +60,23 @@ def test_validate_passes_on_the_shipped_suites(capsys, monkeypatch) -> None:
     assert main(["validate"]) == 0, capsys.readouterr().out
 
 
-def test_validate_checks_load_files_with_file_and_line(tmp_path: Path, capsys,
-                                                      monkeypatch) -> None:
+def test_validate_checks_load_files_with_file_and_line(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (tmp_path / "scenarios" / "load").mkdir(parents=True)
     (tmp_path / "scenarios" / "ok.yaml").write_text(
-        "scenarios:\n  - name: x\n    steps: [{noop: {}}]\n")
+        "scenarios:\n  - name: x\n    steps: [{noop: {}}]\n"
+    )
     load = tmp_path / "scenarios" / "load" / "l.yaml"
-    load.write_text("name: l\nmix: [{scenario: x}]\nmodel: {type: open, rate: 5, "
-                    "duration: 1s}\n")
+    load.write_text("name: l\nmix: [{scenario: x}]\nmodel: {type: open, rate: 5, duration: 1s}\n")
     assert main(["validate"]) == 0
-    assert "ok    scenarios/load/l.yaml (load file: 1 scenarios in its mix)" in \
-        capsys.readouterr().out
-    load.write_text("name: l\nmix: [{scenario: x}]\nmodel: {type: open, rate: 5, "
-                    "duration: 1s}\nthresholds:\n  iterations: ['p(95)<<3']\n")
+    assert (
+        "ok    scenarios/load/l.yaml (load file: 1 scenarios in its mix)" in capsys.readouterr().out
+    )
+    load.write_text(
+        "name: l\nmix: [{scenario: x}]\nmodel: {type: open, rate: 5, "
+        "duration: 1s}\nthresholds:\n  iterations: ['p(95)<<3']\n"
+    )
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
     assert "FAIL  scenarios/load/l.yaml" in out
@@ -97,8 +105,12 @@ def test_actions_catalog_text_and_markdown(capsys) -> None:
 
 @pytest.mark.parametrize("command", ["run", "validate", "list", "actions", "schema", "report"])
 def test_every_command_has_help(command: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", command, "--help"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0 and "usage: prism-scenarios" in done.stdout
 
 
@@ -111,9 +123,13 @@ scenarios:
   - name: fails
     steps: [{expect.value: {value: 1}, expect: [{equals: 2}]}]
 """)
-    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "run", "--no-html",
-                           "--report-dir", "out"], cwd=tmp_path, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", "run", "--no-html", "--report-dir", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "prism-scenarios: 1 passed, 1 failed" in done.stdout
     assert "FAIL scenarios/one.yaml::fails" in done.stdout
@@ -125,7 +141,8 @@ scenarios:
 
 def test_project_actions_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.prism-scenarios]\naction_modules = ["team_actions"]\n')
+        '[tool.prism-scenarios]\naction_modules = ["team_actions"]\n'
+    )
     (tmp_path / "team_actions.py").write_text('''\
 from prism_scenarios.actions import Params, action
 
@@ -142,11 +159,21 @@ async def shout(world, p: Shout) -> str:
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "team.yaml").write_text(
         "scenarios:\n  - name: shouts\n    steps:\n      - team.shout: {text: hi}\n"
-        "        expect: [{equals: HI}]\n")
-    actions = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "actions"], cwd=tmp_path,
-                             capture_output=True, text=True, check=False)
+        "        expect: [{equals: HI}]\n"
+    )
+    actions = subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", "actions"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert "team.shout  [runner]" in actions.stdout
-    run = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", "run", "--no-html",
-                          "--report-dir", "out"], cwd=tmp_path, capture_output=True,
-                         text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", "run", "--no-html", "--report-dir", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr

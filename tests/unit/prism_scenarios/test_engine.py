@@ -73,10 +73,15 @@ def _chat(run: ScenarioRun) -> str:
 
 def test_save_interpolate_and_expect(run: ScenarioRun) -> None:
     sid = _chat(run)
-    result = run.step("chat.turn", {"user_id": "alice", "session_id": "${s1}", "text": "hi",
-                                    "reply": "hello"}, where="t:3",
-                      expect=[{"path": "assistant_message.content", "equals": "hello"},
-                              {"path": "user_message.role", "equals": "user"}])
+    result = run.step(
+        "chat.turn",
+        {"user_id": "alice", "session_id": "${s1}", "text": "hi", "reply": "hello"},
+        where="t:3",
+        expect=[
+            {"path": "assistant_message.content", "equals": "hello"},
+            {"path": "user_message.role", "equals": "user"},
+        ],
+    )
     assert result["user_message"]["content"] == "hi"
     assert run.world.store.sessions.get("alice", sid).message_count == 2
     assert run.components_used == {"storage"}
@@ -85,8 +90,12 @@ def test_save_interpolate_and_expect(run: ScenarioRun) -> None:
 def test_expectation_failure_names_where_expected_actual_and_diff(run: ScenarioRun) -> None:
     _chat(run)
     with pytest.raises(ExpectationFailed) as err:
-        run.step("session.get", {"user_id": "alice", "session_id": "${s1}"}, where="f.yaml:9",
-                 expect=[{"path": "metadata", "equals": {"topic": "x"}}])
+        run.step(
+            "session.get",
+            {"user_id": "alice", "session_id": "${s1}"},
+            where="f.yaml:9",
+            expect=[{"path": "metadata", "equals": {"topic": "x"}}],
+        )
     text = str(err.value)
     assert text.startswith("f.yaml:9: step 3 `session.get` expectation failed")
     assert 'expected: {"topic": "x"}' in text and "actual:   {}" in text
@@ -94,8 +103,12 @@ def test_expectation_failure_names_where_expected_actual_and_diff(run: ScenarioR
 
 
 def test_raises_matches_class_hierarchy_and_message(run: ScenarioRun) -> None:
-    run.step("user.create", {"user_id": "../x"}, where="t:1",
-             raises={"error": "ValidationError", "message": "invalid user_id"})
+    run.step(
+        "user.create",
+        {"user_id": "../x"},
+        where="t:1",
+        raises={"error": "ValidationError", "message": "invalid user_id"},
+    )
     run.step("user.create", {"user_id": "../x"}, where="t:2", raises={"error": "SecurityError"})
     with pytest.raises(ExpectationFailed, match="expected NotFound, got SecurityError"):
         run.step("user.create", {"user_id": "../x"}, where="t:3", raises={"error": "NotFound"})
@@ -105,14 +118,24 @@ def test_raises_matches_class_hierarchy_and_message(run: ScenarioRun) -> None:
 
 def test_a_captured_error_is_checked_like_raises(run: ScenarioRun) -> None:
     run.step("user.create", {"user_id": "../x"}, where="t:1", capture_error=True)
-    run.check(where="t:2", label="fails", raises={"error": "ValidationError",
-                                                  "matches": r"invalid user_id '\.\./x'"})
+    run.check(
+        where="t:2",
+        label="fails",
+        raises={"error": "ValidationError", "matches": r"invalid user_id '\.\./x'"},
+    )
     with pytest.raises(ExpectationFailed, match="does not match /nothing like it/"):
-        run.check(where="t:3", label="fails", raises={"error": "SecurityError",
-                                                      "matches": "nothing like it"})
+        run.check(
+            where="t:3",
+            label="fails",
+            raises={"error": "SecurityError", "matches": "nothing like it"},
+        )
     # A result that merely looks like an error is not a failure of the previous step.
-    run.step("expect.value", {"value": {"error": "NotFound", "message": "x"}}, where="t:4",
-             capture_error=True)
+    run.step(
+        "expect.value",
+        {"value": {"error": "NotFound", "message": "x"}},
+        where="t:4",
+        capture_error=True,
+    )
     with pytest.raises(ExpectationFailed, match="but the previous step succeeded"):
         run.check(where="t:5", label="fails", raises={"error": "NotFound"})
 
@@ -130,8 +153,9 @@ def test_unknown_variable_and_empty_save_are_scenario_errors(run: ScenarioRun) -
         run.step("user.get", {"user_id": "alice"}, where="t:3", save={"x": "no_such_key"})
 
 
-def test_write_outside_the_store_root_is_an_invariant_breach(run: ScenarioRun,
-                                                             tmp_path: Path) -> None:
+def test_write_outside_the_store_root_is_an_invariant_breach(
+    run: ScenarioRun, tmp_path: Path
+) -> None:
     target = tmp_path / "escaped.txt"
     with pytest.raises(InvariantBreach) as err:
         run.step("test.write_outside", {"target": str(target)}, where="t:7")
@@ -142,8 +166,9 @@ def test_write_outside_the_store_root_is_an_invariant_breach(run: ScenarioRun,
 @pytest.mark.parametrize("switched_on", [True, False])
 def test_outside_root_invariant_can_be_switched_off(tmp_path: Path, switched_on: bool) -> None:
     target = tmp_path / "ok.txt"
-    with ScenarioRun(registry=_registry_with(*_private),
-                     invariants={"outside_root": switched_on}) as run:
+    with ScenarioRun(
+        registry=_registry_with(*_private), invariants={"outside_root": switched_on}
+    ) as run:
         if switched_on:  # the same write is a breach while the invariant is on ...
             with pytest.raises(InvariantBreach, match=r"\[outside_root\]"):
                 run.step("test.write_outside", {"target": str(target)}, where="t:1")
@@ -155,8 +180,11 @@ def test_outside_root_invariant_can_be_switched_off(tmp_path: Path, switched_on:
 
 def test_corrupted_log_is_an_invariant_breach(run: ScenarioRun) -> None:
     _chat(run)
-    run.step("message.add", {"user_id": "alice", "session_id": "${s1}", "role": "user",
-                             "content": "x"}, where="t:3")
+    run.step(
+        "message.add",
+        {"user_id": "alice", "session_id": "${s1}", "role": "user", "content": "x"},
+        where="t:3",
+    )
     with pytest.raises(InvariantBreach, match=r"jsonl_invalid.*messages.jsonl:2"):
         run.step("test.corrupt_log", {"user_id": "alice", "session_id": "${s1}"}, where="t:4")
 
@@ -170,8 +198,7 @@ def test_actions_that_really_await_run_on_the_loop(run: ScenarioRun) -> None:
 def test_bad_parameters_after_interpolation(run: ScenarioRun) -> None:
     run.world.variables["n"] = "many"
     with pytest.raises(ScenarioError, match=r"bad parameters after interpolation: limit"):
-        run.step("messages.list", {"user_id": "a", "session_id": "b", "limit": "${n}"},
-                 where="t:1")
+        run.step("messages.list", {"user_id": "a", "session_id": "b", "limit": "${n}"}, where="t:1")
 
 
 def test_each_run_is_isolated_and_repeatable() -> None:
@@ -179,10 +206,12 @@ def test_each_run_is_isolated_and_repeatable() -> None:
     for _ in range(2):
         with ScenarioRun() as run:
             _chat(run)
-            message = run.step("message.add", {"user_id": "alice", "session_id": "${s1}",
-                                               "role": "user", "content": "x"}, where="t")
-            ids.append((run.world.variables["s1"], message["message_id"],
-                        message["timestamp"]))
+            message = run.step(
+                "message.add",
+                {"user_id": "alice", "session_id": "${s1}", "role": "user", "content": "x"},
+                where="t",
+            )
+            ids.append((run.world.variables["s1"], message["message_id"], message["timestamp"]))
             root = run.world.store_root
     assert ids[0] == ids[1]  # same seed, same frozen clock: byte-identical runs
     assert not root.exists()  # the temp store is removed afterwards
@@ -192,15 +221,20 @@ def test_telemetry_leaves_a_metric_and_an_audit_line_per_sut_action() -> None:
     with ScenarioRun(telemetry=True) as run:
         _chat(run)  # user.create + session.create
         run.step("clock.advance", {"minutes": 1}, where="t:3")  # runner action: no telemetry
-        run.step("session.create", {"user_id": "ghost"}, where="t:4",
-                 raises={"error": "NotFound"})
+        run.step("session.create", {"user_id": "ghost"}, where="t:4", raises={"error": "NotFound"})
         fs = run.world.store.fs
         ops = fs.read_jsonl(fs.path("analytics", "system_metrics", "performance.jsonl"))
         assert [(o["component"], o["success"]) for o in ops] == [
-            ("storage", True), ("storage", True), ("storage", False)]
+            ("storage", True),
+            ("storage", True),
+            ("storage", False),
+        ]
         audit = [e for e in run.world.audit.entries() if e["event_type"] == "action_performed"]
-        assert [e["details"]["action"] for e in audit] == ["user.create", "session.create",
-                                                           "session.create"]
+        assert [e["details"]["action"] for e in audit] == [
+            "user.create",
+            "session.create",
+            "session.create",
+        ]
         assert audit[-1]["outcome"] == "failure"
         assert run.components_used == {"storage"}  # telemetry is not the scenario's doing
 
@@ -257,21 +291,29 @@ def test_a_step_that_crashes_in_the_runner_does_not_count_its_component() -> Non
         with pytest.raises(ExpectationFailed):
             run.step("test.write_outside", {"target": "/nonexistent-dir/x"}, where="t:1")
         assert run.components_used == set()
-        run.step("session.create", {"user_id": "ghost"}, where="t:2",
-                 raises={"error": "NotFound"})
+        run.step("session.create", {"user_id": "ghost"}, where="t:2", raises={"error": "NotFound"})
         assert run.components_used == {"storage"}  # refused by the SUT: it was exercised
 
 
 def test_every_failing_expectation_of_a_step_is_reported_at_once(run: ScenarioRun) -> None:
     with pytest.raises(ExpectationFailed) as err:
-        run.step("expect.value", {"value": {"a": 1, "b": "x", "c": [1]}}, where="f.yaml:4",
-                 expect=[{"path": "a", "equals": 2}, {"path": "b", "equals": "x"},
-                         {"path": "c", "length": 3, "contains": 1},
-                         {"path": "nothing", "not_equals": 1}])
+        run.step(
+            "expect.value",
+            {"value": {"a": 1, "b": "x", "c": [1]}},
+            where="f.yaml:4",
+            expect=[
+                {"path": "a", "equals": 2},
+                {"path": "b", "equals": "x"},
+                {"path": "c", "length": 3, "contains": 1},
+                {"path": "nothing", "not_equals": 1},
+            ],
+        )
     text = str(err.value)
     assert text.startswith("f.yaml:4: step 1 `expect.value`: 3 of 4 expectations failed\n")
-    assert "-- expectation 1 of 4:\n  expect:   {\"path\": \"a\", \"equals\": 2}\n" \
-           "  matcher:  equals\n  expected: 2\n  actual:   1" in text
+    assert (
+        '-- expectation 1 of 4:\n  expect:   {"path": "a", "equals": 2}\n'
+        "  matcher:  equals\n  expected: 2\n  actual:   1" in text
+    )
     assert "-- expectation 3 of 4:" in text and "matcher:  length" in text
     assert "-- expectation 4 of 4:" in text and "path 'nothing' selected nothing" in text
     assert "expectation 2 of 4" not in text
@@ -279,46 +321,80 @@ def test_every_failing_expectation_of_a_step_is_reported_at_once(run: ScenarioRu
 
 def test_raises_checks_the_message_of_a_yaml_step(run: ScenarioRun) -> None:
     with pytest.raises(ExpectationFailed) as err:
-        run.step("user.create", {"user_id": "../x"}, where="f.yaml:3",
-                 raises={"error": "ValidationError", "message": "no such words"})
+        run.step(
+            "user.create",
+            {"user_id": "../x"},
+            where="f.yaml:3",
+            raises={"error": "ValidationError", "message": "no such words"},
+        )
     assert str(err.value).startswith(
         "f.yaml:3: step 1 `user.create`: ValidationError raised, but its message does not "
-        "contain 'no such words'\n  message: ")
+        "contain 'no such words'\n  message: "
+    )
     with pytest.raises(ExpectationFailed, match=r"does not match /\^nothing/"):
-        run.step("user.create", {"user_id": "../x"}, where="f.yaml:4",
-                 raises={"error": "ValidationError", "matches": "^nothing"})
-    run.step("user.create", {"user_id": "../x"}, where="f.yaml:5",
-             raises={"error": "ValidationError", "message": "invalid user_id",
-                     "matches": r"user_id '\.\./x'"})
+        run.step(
+            "user.create",
+            {"user_id": "../x"},
+            where="f.yaml:4",
+            raises={"error": "ValidationError", "matches": "^nothing"},
+        )
+    run.step(
+        "user.create",
+        {"user_id": "../x"},
+        where="f.yaml:5",
+        raises={
+            "error": "ValidationError",
+            "message": "invalid user_id",
+            "matches": r"user_id '\.\./x'",
+        },
+    )
 
 
 def test_raises_checks_the_message_of_a_captured_error(run: ScenarioRun) -> None:
     """What Gherkin's 'Then it fails with X mentioning "..."' runs."""
     run.step("user.create", {"user_id": "../x"}, where="t:1", capture_error=True)
     with pytest.raises(ExpectationFailed, match="its message does not contain 'no such'"):
-        run.check(where="t:2", label="fails", raises={"error": "ValidationError",
-                                                      "message": "no such"})
-    run.check(where="t:3", label="fails", raises={"error": "ValidationError",
-                                                  "message": "invalid user_id"})
+        run.check(
+            where="t:2", label="fails", raises={"error": "ValidationError", "message": "no such"}
+        )
+    run.check(
+        where="t:3",
+        label="fails",
+        raises={"error": "ValidationError", "message": "invalid user_id"},
+    )
 
 
 def test_raises_patterns_are_re2(run: ScenarioRun) -> None:
     with pytest.raises(ScenarioError, match="not valid RE2 syntax"):
-        run.step("user.create", {"user_id": "../x"}, where="t:1",
-                 raises={"error": "ValidationError", "matches": "(?<=user)_id"})
+        run.step(
+            "user.create",
+            {"user_id": "../x"},
+            where="t:1",
+            raises={"error": "ValidationError", "matches": "(?<=user)_id"},
+        )
 
 
 def test_a_bad_enum_value_through_a_variable_is_refused_when_the_step_runs(
-        run: ScenarioRun) -> None:
+    run: ScenarioRun,
+) -> None:
     run.world.variables.update(role="poet", ok="assistant")
     _chat(run)
-    with pytest.raises(ScenarioError, match=r"step 3 `message.add`: bad parameters after "
-                                            r"interpolation: role: Input should be 'user'"):
-        run.step("message.add", {"user_id": "alice", "session_id": "${s1}", "role": "${role}",
-                                 "content": "x"}, where="t:3")
-    run.step("message.add", {"user_id": "alice", "session_id": "${s1}", "role": "${ok}",
-                             "content": "x"}, where="t:4",
-             expect=[{"path": "role", "equals": "assistant"}])
+    with pytest.raises(
+        ScenarioError,
+        match=r"step 3 `message.add`: bad parameters after "
+        r"interpolation: role: Input should be 'user'",
+    ):
+        run.step(
+            "message.add",
+            {"user_id": "alice", "session_id": "${s1}", "role": "${role}", "content": "x"},
+            where="t:3",
+        )
+    run.step(
+        "message.add",
+        {"user_id": "alice", "session_id": "${s1}", "role": "${ok}", "content": "x"},
+        where="t:4",
+        expect=[{"path": "role", "equals": "assistant"}],
+    )
 
 
 class _FakeAllureLogger:
@@ -335,8 +411,10 @@ class _FakeAllureLogger:
 
     def texts(self) -> list[str]:
         """Everything Allure would show of the steps: titles, parameters, status details."""
-        shown = [json.dumps([s.name, [(p.name, p.value) for p in s.parameters]],
-                            ensure_ascii=False) for s in self.started]
+        shown = [
+            json.dumps([s.name, [(p.name, p.value) for p in s.parameters]], ensure_ascii=False)
+            for s in self.started
+        ]
         for fields in self.all_stopped:
             details = fields["statusDetails"]
             if details is not None:
@@ -356,8 +434,7 @@ def allure_capture(monkeypatch):
     return reporter, logger, attached
 
 
-def test_env_secrets_are_masked_in_messages_titles_params_and_attachments(
-        monkeypatch) -> None:
+def test_env_secrets_are_masked_in_messages_titles_params_and_attachments(monkeypatch) -> None:
     from prism_scenarios import allure_bridge
 
     secret = "s3cr3t-T0KEN-value"
@@ -369,31 +446,45 @@ def test_env_secrets_are_masked_in_messages_titles_params_and_attachments(
     attached: list[str] = []
     monkeypatch.setattr(allure_bridge.allure, "attach", lambda body, **kw: attached.append(body))
     with ScenarioRun(reporter=reporter) as run:
-        params = {"value": {"auth": "Bearer ${env:PRISM_TEST_SECRET}",
-                            "pin": "${env:PRISM_TEST_SHORT}"}}
+        params = {
+            "value": {"auth": "Bearer ${env:PRISM_TEST_SECRET}", "pin": "${env:PRISM_TEST_SHORT}"}
+        }
         with pytest.raises(ExpectationFailed) as err:
-            run.step("expect.value", params, where="t:1",
-                     expect=[{"path": "auth", "equals": "Bearer nope"}])
+            run.step(
+                "expect.value",
+                params,
+                where="t:1",
+                expect=[{"path": "auth", "equals": "Bearer nope"}],
+            )
         record = run.record.steps[0]
         assert record.result["auth"] == f"Bearer {secret}"  # expectations see real values
         # The secret comes back in a saved variable and in a later step's result.
-        run.step("expect.value", {"value": "${env:PRISM_TEST_SECRET}"}, where="t:2",
-                 save={"token": "@"})
+        run.step(
+            "expect.value", {"value": "${env:PRISM_TEST_SECRET}"}, where="t:2", save={"token": "@"}
+        )
         with pytest.raises(ExpectationFailed) as later:
-            run.step("expect.value", {"value": "token=${token}"}, where="t:3",
-                     expect=[{"equals": "token=other"}])
+            run.step(
+                "expect.value",
+                {"value": "token=${token}"},
+                where="t:3",
+                expect=[{"equals": "token=other"}],
+            )
         with pytest.raises(ExpectationFailed) as expected:  # a secret in an expectation
-            run.step("expect.value", {"value": "x"}, where="t:4",
-                     expect=[{"equals": "${env:PRISM_TEST_OTHER}"}])
+            run.step(
+                "expect.value",
+                {"value": "x"},
+                where="t:4",
+                expect=[{"equals": "${env:PRISM_TEST_OTHER}"}],
+            )
     assert "Bearer ***" in str(err.value) and secret not in str(err.value)
     assert secret not in str(later.value) and "token=***" in str(later.value)
-    assert "other-secret" not in str(expected.value) and 'expected: "***"' in str(
-        expected.value)
+    assert "other-secret" not in str(expected.value) and 'expected: "***"' in str(expected.value)
     assert record.title == 'expect.value(value={"auth": "Bearer ***", "pin": "***"})'
     assert record.params == {"value": {"auth": "Bearer ***", "pin": "***"}}
     assert run.record.steps[2].params == {"value": "token=***"}
-    shown = [json.dumps([s.name, [(p.name, p.value) for p in s.parameters]])
-             for s in logger.started]
+    shown = [
+        json.dumps([s.name, [(p.name, p.value) for p in s.parameters]]) for s in logger.started
+    ]
     assert len(attached) == 4 and len(shown) == 4
     for text in [*shown, *attached, logger.stopped["statusDetails"].message]:
         assert secret not in text
@@ -418,9 +509,13 @@ def test_a_secret_in_the_action_s_own_error_does_not_leave_the_engine(monkeypatc
 
 # A secret JSON and repr both escape (", ', \\), and every form it then takes.
 ESCAPED_SECRET = "s3cr\"et\\v'al"
-ESCAPED_FORMS = [ESCAPED_SECRET, json.dumps(ESCAPED_SECRET)[1:-1], repr(ESCAPED_SECRET)[1:-1],
-                 json.dumps(repr(ESCAPED_SECRET)[1:-1])[1:-1],
-                 repr(json.dumps(ESCAPED_SECRET)[1:-1])[1:-1]]
+ESCAPED_FORMS = [
+    ESCAPED_SECRET,
+    json.dumps(ESCAPED_SECRET)[1:-1],
+    repr(ESCAPED_SECRET)[1:-1],
+    json.dumps(repr(ESCAPED_SECRET)[1:-1])[1:-1],
+    repr(json.dumps(ESCAPED_SECRET)[1:-1])[1:-1],
+]
 
 
 def _assert_hidden(forms: list[str], *texts: str) -> None:
@@ -436,7 +531,8 @@ def _failure(run: ScenarioRun, *args, **kwargs) -> BaseException:
 
 
 def test_a_secret_that_json_and_repr_escape_is_masked_in_every_message(
-        monkeypatch, allure_capture) -> None:
+    monkeypatch, allure_capture
+) -> None:
     """Masking only the finished text missed the JSON- and repr-escaped forms: values are
     now masked before they are formatted, and the text in every form after."""
     assert len(set(ESCAPED_FORMS)) == len(ESCAPED_FORMS)  # the forms really differ
@@ -446,42 +542,66 @@ def test_a_secret_that_json_and_repr_escape_is_masked_in_every_message(
     with ScenarioRun(reporter=reporter) as run:
         errors = [
             # matcher wording (JSON) and the expect/expected/actual lines
-            _failure(run, "expect.value", value, where="t:1",
-                     expect=[{"path": "token", "equals": "x"}, {"contains": {"token": "y"}}]),
+            _failure(
+                run,
+                "expect.value",
+                value,
+                where="t:1",
+                expect=[{"path": "token", "equals": "x"}, {"contains": {"token": "y"}}],
+            ),
             # jsonschema words the value with repr
-            _failure(run, "expect.value", value, where="t:2",
-                     expect=[{"path": "token", "schema": {"type": "integer"}}]),
+            _failure(
+                run,
+                "expect.value",
+                value,
+                where="t:2",
+                expect=[{"path": "token", "schema": {"type": "integer"}}],
+            ),
             # pydantic's input, shown with repr
-            _failure(run, "messages.list", {"user_id": "a", "session_id": "b",
-                                            "limit": "${env:PRISM_TEST_SECRET}"}, where="t:3"),
+            _failure(
+                run,
+                "messages.list",
+                {"user_id": "a", "session_id": "b", "limit": "${env:PRISM_TEST_SECRET}"},
+                where="t:3",
+            ),
             # the action's own error (repr inside), through `raises`
-            _failure(run, "user.create", {"user_id": "../${env:PRISM_TEST_SECRET}"},
-                     where="t:4", raises={"error": "NotFound"}),
+            _failure(
+                run,
+                "user.create",
+                {"user_id": "../${env:PRISM_TEST_SECRET}"},
+                where="t:4",
+                raises={"error": "NotFound"},
+            ),
             # a save that finds nothing shows the result
             _failure(run, "expect.value", value, where="t:5", save={"x": "nothing"}),
         ]
     texts = [str(e) for e in errors]
-    assert "expected \"x\", got \"***\"" in texts[0] and "is not of type" in texts[1]
+    assert 'expected "x", got "***"' in texts[0] and "is not of type" in texts[1]
     assert "limit:" in texts[2] and "SecurityError: invalid user_id '../***'" in texts[3]
     _assert_hidden(ESCAPED_FORMS, *texts, *attached, *logger.texts())
 
 
-def test_a_secret_cut_by_the_message_limit_leaves_no_prefix(monkeypatch,
-                                                            allure_capture) -> None:
+def test_a_secret_cut_by_the_message_limit_leaves_no_prefix(monkeypatch, allure_capture) -> None:
     """`_show` cuts at 300 characters; cutting before masking left `PLAINSECR…`."""
     secret = "PLAINSECRETVALUE"
     monkeypatch.setenv("PRISM_TEST_SECRET", secret)
     reporter, logger, attached = allure_capture
     with ScenarioRun(reporter=reporter) as run:
-        error = _failure(run, "expect.value", {"value": "y" * 290 + "${env:PRISM_TEST_SECRET}"},
-                         where="t:1", expect=[{"equals": "z"}])
+        error = _failure(
+            run,
+            "expect.value",
+            {"value": "y" * 290 + "${env:PRISM_TEST_SECRET}"},
+            where="t:1",
+            expect=[{"equals": "z"}],
+        )
     # The secret straddled the cut at 300: masked before the cut, not as a stub after it.
     assert f'  actual:   "{"y" * 290}***"' in str(error).splitlines()
     _assert_hidden([secret[:4]], str(error), *attached, *logger.texts())
 
 
 def test_an_error_that_is_not_a_scenario_failure_is_masked_with_its_chain(
-        monkeypatch, allure_capture) -> None:
+    monkeypatch, allure_capture
+) -> None:
     from prism_scenarios import matchers
 
     monkeypatch.setenv("PRISM_TEST_SECRET", ESCAPED_SECRET)
@@ -503,8 +623,9 @@ def test_an_error_that_is_not_a_scenario_failure_is_masked_with_its_chain(
     secret = {"value": "${env:PRISM_TEST_SECRET}"}
     with ScenarioRun(reporter=reporter) as run:
         # JMESPath's own type error keeps the value in attributes its message is built from
-        jmes = _failure(run, "expect.value", secret, where="t:1",
-                        expect=[{"path": "abs(@)", "equals": 1}])
+        jmes = _failure(
+            run, "expect.value", secret, where="t:1", expect=[{"path": "abs(@)", "equals": 1}]
+        )
         monkeypatch.setitem(matchers.MATCHERS, "equals", crash)
         chained = _failure(run, "expect.value", secret, where="t:2", expect=[{"equals": 1}])
         monkeypatch.setitem(matchers.MATCHERS, "equals", opaque)
@@ -519,26 +640,35 @@ def test_an_error_that_is_not_a_scenario_failure_is_masked_with_its_chain(
     _assert_hidden(ESCAPED_FORMS, *texts, *attached, *logger.texts())
 
 
-@pytest.mark.parametrize("expectation,message", [
-    ({"gt": "${v}"}, '`gt` takes a number, got "abc"'),
-    ({"le": "${v}"}, '`le` takes a number, got "abc"'),
-    ({"type": "${t}"}, '`type` takes one of string, integer, number, boolean, object, array, '
-                       'null, got "strin"'),
-    ({"length": "${v}"}, '`length` takes a non-negative integer, got "abc"'),
-    ({"length": -1}, '`length` takes a non-negative integer, got -1'),
-    ({"matches": 3}, '`matches` takes a regular expression string, got 3'),
-    ({"schema": "${v}"}, '`schema` takes an object (a JSON Schema), got "abc"'),
-    ({"schema": {"type": 5}}, '`schema` takes a valid JSON Schema: 5 is not valid'),
-    ({"is_null": "${v}"}, '`is_null` takes true or false, got "abc"'),
-])
+@pytest.mark.parametrize(
+    "expectation,message",
+    [
+        ({"gt": "${v}"}, '`gt` takes a number, got "abc"'),
+        ({"le": "${v}"}, '`le` takes a number, got "abc"'),
+        (
+            {"type": "${t}"},
+            "`type` takes one of string, integer, number, boolean, object, array, "
+            'null, got "strin"',
+        ),
+        ({"length": "${v}"}, '`length` takes a non-negative integer, got "abc"'),
+        ({"length": -1}, "`length` takes a non-negative integer, got -1"),
+        ({"matches": 3}, "`matches` takes a regular expression string, got 3"),
+        ({"schema": "${v}"}, '`schema` takes an object (a JSON Schema), got "abc"'),
+        ({"schema": {"type": 5}}, "`schema` takes a valid JSON Schema: 5 is not valid"),
+        ({"is_null": "${v}"}, '`is_null` takes true or false, got "abc"'),
+    ],
+)
 def test_an_expected_value_of_the_wrong_kind_is_a_scenario_error_at_the_step(
-        run: ScenarioRun, expectation, message: str) -> None:
+    run: ScenarioRun, expectation, message: str
+) -> None:
     run.world.variables.update(v="abc", t="strin")
     with pytest.raises(ScenarioError) as err:
-        run.step("expect.value", {"value": 1}, where="f.yaml:7",
-                 expect=[{"equals": 1}, expectation])
+        run.step(
+            "expect.value", {"value": 1}, where="f.yaml:7", expect=[{"equals": 1}, expectation]
+        )
     assert str(err.value).startswith(
-        "scenario error: f.yaml:7: step 1 `expect.value`: expectation 2: " + message)
+        "scenario error: f.yaml:7: step 1 `expect.value`: expectation 2: " + message
+    )
     assert err.value.__cause__ is None and err.value.__suppress_context__
     assert run.record.steps[0].status == "failed"
 
@@ -547,7 +677,11 @@ def test_a_secret_expected_value_of_the_wrong_kind_is_masked(monkeypatch) -> Non
     """`type: ${env:X}` raised a bare KeyError showing the value."""
     monkeypatch.setenv("PRISM_TEST_SECRET", ESCAPED_SECRET)
     with ScenarioRun() as run, pytest.raises(ScenarioError) as err:
-        run.step("expect.value", {"value": 1}, where="f.yaml:2",
-                 expect=[{"type": "${env:PRISM_TEST_SECRET}"}])
+        run.step(
+            "expect.value",
+            {"value": 1},
+            where="f.yaml:2",
+            expect=[{"type": "${env:PRISM_TEST_SECRET}"}],
+        )
     assert str(err.value).endswith('null, got "***"')
     _assert_hidden(ESCAPED_FORMS, str(err.value))

@@ -28,7 +28,7 @@ def test_a_ramp_follows_the_integral_of_the_rate() -> None:
     offsets = list(arrivals(0, [Stage(10, 100), Stage(5, 100), Stage(5, 0)]))
     assert len(offsets) == 500 + 500 + 250
     # Half of the ramp's 500 arrivals are due by the time the rate reaches ~70.7/s.
-    assert offsets[250] == pytest.approx(10 * (0.5 ** 0.5), abs=1e-6)
+    assert offsets[250] == pytest.approx(10 * (0.5**0.5), abs=1e-6)
     assert offsets == sorted(offsets)
     assert offsets[-1] < 20
 
@@ -46,13 +46,20 @@ def test_the_mix_order_has_exactly_proportional_counts() -> None:
     assert collections.Counter(weighted_sequence([0.5, 0.25])) == {0: 2, 1: 1}
 
 
-@pytest.mark.parametrize(("metric", "text", "measured", "passes"), [
-    ("iterations", "p(95)<50", 49.9, True), ("iterations", "p(95)<50", 50, False),
-    ("iterations", "p(99.9) <= 200ms", 200, True), ("iterations", "rate>=0.99", 0.98, False),
-    ("action:x", "avg<1", 0.5, True), ("run", "peak_rss_mb<1024", 2000, False),
-    ("run", "cpu_percent<80", 79, True), ("run", "dropped==0", 1, False)])
-def test_thresholds_judge_like_k6(metric: str, text: str, measured: float,
-                                  passes: bool) -> None:
+@pytest.mark.parametrize(
+    ("metric", "text", "measured", "passes"),
+    [
+        ("iterations", "p(95)<50", 49.9, True),
+        ("iterations", "p(95)<50", 50, False),
+        ("iterations", "p(99.9) <= 200ms", 200, True),
+        ("iterations", "rate>=0.99", 0.98, False),
+        ("action:x", "avg<1", 0.5, True),
+        ("run", "peak_rss_mb<1024", 2000, False),
+        ("run", "cpu_percent<80", 79, True),
+        ("run", "dropped==0", 1, False),
+    ],
+)
+def test_thresholds_judge_like_k6(metric: str, text: str, measured: float, passes: bool) -> None:
     assert thr.parse(metric, text).passes(measured) is passes
 
 
@@ -60,13 +67,17 @@ def test_a_metric_with_no_data_breaches() -> None:
     assert not thr.parse("iterations", "p(95)<50").passes(None)
 
 
-@pytest.mark.parametrize(("metric", "text", "says"), [
-    ("iterations", "p95<50", "unknown aggregation 'p95'"),
-    ("iterations", "p(95)", "is not '<aggregation> <op> <number>'"),
-    ("run", "p(95)<50", "percentiles belong to a latency metric"),
-    ("iterations", "peak_rss_mb<1", "unknown aggregation 'peak_rss_mb'"),
-    ("iterations", "p(0)<1", "(0, 100]"),
-    ("iterations", "rate>=0.9ms", "'ms' only follows a latency")])
+@pytest.mark.parametrize(
+    ("metric", "text", "says"),
+    [
+        ("iterations", "p95<50", "unknown aggregation 'p95'"),
+        ("iterations", "p(95)", "is not '<aggregation> <op> <number>'"),
+        ("run", "p(95)<50", "percentiles belong to a latency metric"),
+        ("iterations", "peak_rss_mb<1", "unknown aggregation 'peak_rss_mb'"),
+        ("iterations", "p(0)<1", "(0, 100]"),
+        ("iterations", "rate>=0.9ms", "'ms' only follows a latency"),
+    ],
+)
 def test_bad_thresholds_say_what_is_allowed(metric: str, text: str, says: str) -> None:
     with pytest.raises(thr.ThresholdSyntaxError, match=None) as info:
         thr.parse(metric, text)
@@ -125,8 +136,11 @@ def _problems(path: Path, **kwargs) -> str:
 
 
 def test_a_valid_load_file_resolves_its_mix(tmp_path: Path) -> None:
-    path = _project(tmp_path, "name: l\nmix:\n  - {scenario: noop once, weight: 2}\n"
-                              "model: {type: open, rate: 5, duration: 2s}\n")
+    path = _project(
+        tmp_path,
+        "name: l\nmix:\n  - {scenario: noop once, weight: 2}\n"
+        "model: {type: open, rate: 5, duration: 2s}\n",
+    )
     plan = load_plan(path)
     assert [s.name for s in plan.specs] == ["noop once"] and plan.weights == [2.0]
     assert plan.duration == 2.0
@@ -135,15 +149,22 @@ def test_a_valid_load_file_resolves_its_mix(tmp_path: Path) -> None:
 
 
 def test_problems_name_file_and_line(tmp_path: Path) -> None:
-    path = _project(tmp_path, "\n".join([
-        "name: l",
-        "mix:",
-        "  - {scenario: no such scenario}",
-        "  - {scenario: skipped one}",
-        "model: {type: open, rate: 5, duration: 2 parsecs}",
-        "thresholds:",
-        "  iterations: ['p(95) < fast']",
-        "colour: blue", ""]))
+    path = _project(
+        tmp_path,
+        "\n".join(
+            [
+                "name: l",
+                "mix:",
+                "  - {scenario: no such scenario}",
+                "  - {scenario: skipped one}",
+                "model: {type: open, rate: 5, duration: 2 parsecs}",
+                "thresholds:",
+                "  iterations: ['p(95) < fast']",
+                "colour: blue",
+                "",
+            ]
+        ),
+    )
     text = _problems(path)
     assert f"{path}:5: model.duration: " in text and "is not a duration" in text
     assert f"{path}:8: colour: unknown key 'colour'" in text
@@ -155,27 +176,37 @@ def test_problems_name_file_and_line(tmp_path: Path) -> None:
 
 
 def test_a_threshold_on_an_action_the_mix_never_runs_is_refused(tmp_path: Path) -> None:
-    path = _project(tmp_path, "name: l\nmix: [{scenario: noop once}]\n"
-                              "model: {type: closed, users: 1, duration: 1s}\n"
-                              "thresholds:\n  'action:message.add': ['p(95)<5']\n")
-    assert (f"{path}:5: thresholds: 'action:message.add': the mix runs no action "
-            "'message.add' (it runs: noop)") in _problems(path)
+    path = _project(
+        tmp_path,
+        "name: l\nmix: [{scenario: noop once}]\n"
+        "model: {type: closed, users: 1, duration: 1s}\n"
+        "thresholds:\n  'action:message.add': ['p(95)<5']\n",
+    )
+    assert (
+        f"{path}:5: thresholds: 'action:message.add': the mix runs no action "
+        "'message.add' (it runs: noop)"
+    ) in _problems(path)
 
 
 def test_open_model_needs_a_schedule_and_profiles_must_exist(tmp_path: Path) -> None:
     path = _project(tmp_path, "name: l\nmix: [{scenario: noop once}]\nmodel: {type: open}\n")
     assert "an open model needs rate + duration, or stages" in _problems(path)
-    path.write_text("name: l\nmix: [{scenario: noop once}]\n"
-                    "model: {type: open, rate: 1, duration: 1m}\n")
+    path.write_text(
+        "name: l\nmix: [{scenario: noop once}]\nmodel: {type: open, rate: 1, duration: 1m}\n"
+    )
     assert "no profile 'soak' (profiles: none; --quick needs none)" in _problems(
-        path, profile="soak")
+        path, profile="soak"
+    )
 
 
 def test_quick_squeezes_the_schedule_and_keeps_its_shape(tmp_path: Path) -> None:
-    path = _project(tmp_path, "name: l\nmix: [{scenario: noop once}]\n"
-                              "data: {volume: large}\nmodel:\n  type: open\n"
-                              "  stages: [{duration: 1m, target: 10}, {duration: 5m, "
-                              "target: 10}]\n")
+    path = _project(
+        tmp_path,
+        "name: l\nmix: [{scenario: noop once}]\n"
+        "data: {volume: large}\nmodel:\n  type: open\n"
+        "  stages: [{duration: 1m, target: 10}, {duration: 5m, "
+        "target: 10}]\n",
+    )
     plan = load_plan(path, quick=True)
     assert plan.duration == pytest.approx(3.0)
     assert [s.duration for s in plan.model.stages] == pytest.approx([0.5, 2.5])
@@ -183,12 +214,14 @@ def test_quick_squeezes_the_schedule_and_keeps_its_shape(tmp_path: Path) -> None
 
 
 def test_a_profile_overrides_the_schedule(tmp_path: Path) -> None:
-    path = _project(tmp_path, "name: l\nmix: [{scenario: noop once}]\nmodel:\n  type: open\n"
-                              "  stages: [{duration: 1m, target: 10}]\nprofiles:\n"
-                              "  quick: {model: {rate: 4, duration: 2s}, workers: 2}\n")
+    path = _project(
+        tmp_path,
+        "name: l\nmix: [{scenario: noop once}]\nmodel:\n  type: open\n"
+        "  stages: [{duration: 1m, target: 10}]\nprofiles:\n"
+        "  quick: {model: {rate: 4, duration: 2s}, workers: 2}\n",
+    )
     plan = load_plan(path, quick=True)
-    assert (plan.model.rate, plan.duration, plan.model.stages, plan.workers) == \
-        (4, 2.0, None, 2)
+    assert (plan.model.rate, plan.duration, plan.model.stages, plan.workers) == (4, 2.0, None, 2)
 
 
 # -- write attribution ------------------------------------------------------------------------

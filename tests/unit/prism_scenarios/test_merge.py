@@ -21,42 +21,82 @@ from prism_scenarios.merge import (
 SUITE = {"suite_tests": 4, "suite_digest": "d1", "durations_digest": None}
 
 
-def _shard_dir(root: Path, index: int, count: int, tests: dict[str, str], *,
-               reasons: list[str] | None = None, record: dict | None = None,
-               categories: list[dict] | None = None, env: str = "python=3.11\n") -> Path:
+def _shard_dir(
+    root: Path,
+    index: int,
+    count: int,
+    tests: dict[str, str],
+    *,
+    reasons: list[str] | None = None,
+    record: dict | None = None,
+    categories: list[dict] | None = None,
+    env: str = "python=3.11\n",
+) -> Path:
     folder = root / f"shard{index}"
     results = folder / "allure-results"
     results.mkdir(parents=True)
     for n, (nodeid, outcome) in enumerate(tests.items()):
-        (results / f"{index}-{n}-result.json").write_text(json.dumps(
-            {"uuid": f"{index}-{n}", "name": nodeid, "status": outcome}))
+        (results / f"{index}-{n}-result.json").write_text(
+            json.dumps({"uuid": f"{index}-{n}", "name": nodeid, "status": outcome})
+        )
     (results / f"{index}-a-attachment.json").write_text("{}")
-    (results / "categories.json").write_text(json.dumps(categories or [
-        {"name": "Product defect", "matchedStatuses": ["failed"]}]))
+    (results / "categories.json").write_text(
+        json.dumps(categories or [{"name": "Product defect", "matchedStatuses": ["failed"]}])
+    )
     (results / "environment.properties").write_text(env)
-    summary = {"elapsed_seconds": 2.0, "exit_status": 0, "counts": {},
-               "tests": [{"nodeid": k, "outcome": v, "duration": 0.5, "message": "",
-                          "prism": None, "severity": None} for k, v in tests.items()],
-               "partial_because": reasons or [], "families": ["component"],
-               "resources": {"started": 1000.0 + index, "elapsed": 2.0 * index,
-                             "average_cpu_percent": 50.0 * index, "peak_cpu_percent": 90.0,
-                             "peak_rss_mb": 100.0 * index}}
+    summary = {
+        "elapsed_seconds": 2.0,
+        "exit_status": 0,
+        "counts": {},
+        "tests": [
+            {
+                "nodeid": k,
+                "outcome": v,
+                "duration": 0.5,
+                "message": "",
+                "prism": None,
+                "severity": None,
+            }
+            for k, v in tests.items()
+        ],
+        "partial_because": reasons or [],
+        "families": ["component"],
+        "resources": {
+            "started": 1000.0 + index,
+            "elapsed": 2.0 * index,
+            "average_cpu_percent": 50.0 * index,
+            "peak_cpu_percent": 90.0,
+            "peak_rss_mb": 100.0 * index,
+        },
+    }
     if count:
-        summary["shard"] = {"index": index, "count": count, "tests": len(tests),
-                            **SUITE, **(record or {})}
+        summary["shard"] = {
+            "index": index,
+            "count": count,
+            "tests": len(tests),
+            **SUITE,
+            **(record or {}),
+        }
     (folder / "summary.json").write_text(json.dumps(summary))
     (folder / "junit.xml").write_text(
         f'<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="{len(tests)}" '
         f'failures="{list(tests.values()).count("failed")}" errors="0" skipped="0" '
-        f'time="1.5"><testcase name="x"/></testsuite></testsuites>')
+        f'time="1.5"><testcase name="x"/></testsuite></testsuites>'
+    )
     return folder
 
 
 def test_all_shards_make_a_full_union(tmp_path: Path) -> None:
-    one = _shard_dir(tmp_path, 1, 2, {"a::x": "passed", "a::y": "failed"},
-                     categories=[{"name": "Theirs"}, {"name": "Product defect"}])
-    two = _shard_dir(tmp_path, 2, 2, {"b::x": "passed", "b::y": "skipped"},
-                     env="python=3.11\nplatform=other\n")
+    one = _shard_dir(
+        tmp_path,
+        1,
+        2,
+        {"a::x": "passed", "a::y": "failed"},
+        categories=[{"name": "Theirs"}, {"name": "Product defect"}],
+    )
+    two = _shard_dir(
+        tmp_path, 2, 2, {"b::x": "passed", "b::y": "skipped"}, env="python=3.11\nplatform=other\n"
+    )
     sources = [locate(two), locate(one / "allure-results")]  # any order, either folder
     merged = merge_summaries(sources)
     assert merged.reasons == [] and merged.shards == ["1/2", "2/2"]
@@ -70,7 +110,11 @@ def test_all_shards_make_a_full_union(tmp_path: Path) -> None:
     assert merge_results(sources, dest) == []
     names = sorted(p.name for p in dest.iterdir())
     assert [n for n in names if n.endswith("-result.json")] == [
-        "1-0-result.json", "1-1-result.json", "2-0-result.json", "2-1-result.json"]
+        "1-0-result.json",
+        "1-1-result.json",
+        "2-0-result.json",
+        "2-1-result.json",
+    ]
     assert "1-a-attachment.json" in names and "2-a-attachment.json" in names
     categories = json.loads((dest / "categories.json").read_text())
     assert [c["name"] for c in categories] == ["Product defect", "Theirs"]  # once each
@@ -78,8 +122,12 @@ def test_all_shards_make_a_full_union(tmp_path: Path) -> None:
     assert env == ["python=3.11", "platform=other", "shards=2/2, 1/2"]
     merge_junit(sources, dest / "junit.xml")
     root = ET.parse(dest / "junit.xml").getroot()
-    assert (root.tag, root.get("tests"), root.get("failures"), root.get("time")) == \
-        ("testsuites", "4", "1", "3.000")
+    assert (root.tag, root.get("tests"), root.get("failures"), root.get("time")) == (
+        "testsuites",
+        "4",
+        "1",
+        "3.000",
+    )
     assert [s.get("name") for s in root] == ["pytest [shard 2/2]", "pytest [shard 1/2]"]
 
 
@@ -89,35 +137,49 @@ def test_a_missing_shard_makes_the_merge_partial(tmp_path: Path) -> None:
     assert merged.reasons == ["missing shard 2/3: merged 2 of 3"]
 
 
-def test_reasons_every_shard_shares_stay_whole_the_others_name_their_shard(
-        tmp_path: Path) -> None:
+def test_reasons_every_shard_shares_stay_whole_the_others_name_their_shard(tmp_path: Path) -> None:
     common = "the project has no use-case catalog of its own"
-    sources = [locate(_shard_dir(tmp_path, 1, 2, {"a::x": "passed"},
-                                 reasons=[common, "stopped early: 1 of 2 tests ran"])),
-               locate(_shard_dir(tmp_path, 2, 2, {"b::x": "passed"}, reasons=[common]))]
-    assert merge_summaries(sources).reasons == [common,
-                                                "1/2: stopped early: 1 of 2 tests ran"]
+    sources = [
+        locate(
+            _shard_dir(
+                tmp_path,
+                1,
+                2,
+                {"a::x": "passed"},
+                reasons=[common, "stopped early: 1 of 2 tests ran"],
+            )
+        ),
+        locate(_shard_dir(tmp_path, 2, 2, {"b::x": "passed"}, reasons=[common])),
+    ]
+    assert merge_summaries(sources).reasons == [common, "1/2: stopped early: 1 of 2 tests ran"]
 
 
-@pytest.mark.parametrize("record, reason", [
-    ({"suite_digest": "other"}, "did not collect the same tests"),
-    ({"durations_digest": "abc"}, "balanced by different durations"),
-])
-def test_shards_cut_differently_are_flagged(tmp_path: Path, record: dict,
-                                            reason: str) -> None:
-    sources = [locate(_shard_dir(tmp_path, 1, 2, {"a::x": "passed"})),
-               locate(_shard_dir(tmp_path, 2, 2, {"b::x": "passed"}, record=record))]
+@pytest.mark.parametrize(
+    "record, reason",
+    [
+        ({"suite_digest": "other"}, "did not collect the same tests"),
+        ({"durations_digest": "abc"}, "balanced by different durations"),
+    ],
+)
+def test_shards_cut_differently_are_flagged(tmp_path: Path, record: dict, reason: str) -> None:
+    sources = [
+        locate(_shard_dir(tmp_path, 1, 2, {"a::x": "passed"})),
+        locate(_shard_dir(tmp_path, 2, 2, {"b::x": "passed"}, record=record)),
+    ]
     [only] = merge_summaries(sources).reasons
     assert reason in only
 
 
 def test_a_test_in_two_inputs_keeps_its_worse_outcome(tmp_path: Path) -> None:
-    sources = [locate(_shard_dir(tmp_path, 1, 2, {"a::x": "passed", "a::y": "passed"})),
-               locate(_shard_dir(tmp_path, 2, 2, {"a::x": "failed"}))]
+    sources = [
+        locate(_shard_dir(tmp_path, 1, 2, {"a::x": "passed", "a::y": "passed"})),
+        locate(_shard_dir(tmp_path, 2, 2, {"a::x": "failed"})),
+    ]
     merged = merge_summaries(sources)
     assert merged.tests["a::x"]["outcome"] == "failed"
-    assert merged.reasons == ["1 test(s) ran in more than one input (e.g. a::x); each keeps "
-                              "its worse outcome"]
+    assert merged.reasons == [
+        "1 test(s) ran in more than one input (e.g. a::x); each keeps its worse outcome"
+    ]
 
 
 def test_whole_runs_merge_as_partial(tmp_path: Path) -> None:
@@ -125,18 +187,23 @@ def test_whole_runs_merge_as_partial(tmp_path: Path) -> None:
     assert merge_summaries(sources).reasons == ["merged 2 runs that are not shards of one run"]
 
 
-@pytest.mark.parametrize("case, message", [
-    ("different N", "shards of different runs"),
-    ("twice", "shard 1/2 given twice"),
-    ("shard and whole", "not a shard, merged with shards"),
-    ("no summary", "no summary.json (written by prism-scenarios run)"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("different N", "shards of different runs"),
+        ("twice", "shard 1/2 given twice"),
+        ("shard and whole", "not a shard, merged with shards"),
+        ("no summary", "no summary.json (written by prism-scenarios run)"),
+    ],
+)
 def test_inputs_that_cannot_make_one_report(tmp_path: Path, case: str, message: str) -> None:
     first = _shard_dir(tmp_path / "a", 1, 2, {"a::x": "passed"})
-    other = {"different N": lambda: _shard_dir(tmp_path / "b", 2, 3, {"b::x": "passed"}),
-             "twice": lambda: _shard_dir(tmp_path / "b", 1, 2, {"a::x": "passed"}),
-             "shard and whole": lambda: _shard_dir(tmp_path / "b", 2, 0, {"b::x": "passed"}),
-             "no summary": lambda: _shard_dir(tmp_path / "b", 2, 2, {"b::x": "passed"})}[case]()
+    other = {
+        "different N": lambda: _shard_dir(tmp_path / "b", 2, 3, {"b::x": "passed"}),
+        "twice": lambda: _shard_dir(tmp_path / "b", 1, 2, {"a::x": "passed"}),
+        "shard and whole": lambda: _shard_dir(tmp_path / "b", 2, 0, {"b::x": "passed"}),
+        "no summary": lambda: _shard_dir(tmp_path / "b", 2, 2, {"b::x": "passed"}),
+    }[case]()
     if case == "no summary":
         (other / "summary.json").unlink()
     with pytest.raises(MergeError, match=re.escape(message)):

@@ -19,15 +19,38 @@ from prism_scenarios.errors import ExpectationFailed, InvariantBreach
 from prism_scenarios.loader import error_names
 from prism_scenarios.migration_validator import FFMigrationValidator, scratch_folder
 
-ACTIONS = {"migration.generate", "migration.detect", "migration.plan", "migration.apply",
-           "migration.verify", "migration.history", "migration.rollback", "migration.recover",
-           "migration.status", "migration.snapshot", "migration.compare",
-           "migration.read_back", "migration.config", "migration.delete_store",
-           "migration.validate_existing_data", "migration.validate_configuration"}
-SEED_KEYS = {"migration_successful", "data_integrity_validated", "performance_acceptable",
-             "rollback_validated", "issues_found", "migration_statistics"}
-STATISTICS_KEYS = {"migration_duration_seconds", "data_integrity_score",
-                   "rollback_test_success", "performance_score"}
+ACTIONS = {
+    "migration.generate",
+    "migration.detect",
+    "migration.plan",
+    "migration.apply",
+    "migration.verify",
+    "migration.history",
+    "migration.rollback",
+    "migration.recover",
+    "migration.status",
+    "migration.snapshot",
+    "migration.compare",
+    "migration.read_back",
+    "migration.config",
+    "migration.delete_store",
+    "migration.validate_existing_data",
+    "migration.validate_configuration",
+}
+SEED_KEYS = {
+    "migration_successful",
+    "data_integrity_validated",
+    "performance_acceptable",
+    "rollback_validated",
+    "issues_found",
+    "migration_statistics",
+}
+STATISTICS_KEYS = {
+    "migration_duration_seconds",
+    "data_integrity_score",
+    "rollback_test_success",
+    "performance_score",
+}
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -71,8 +94,14 @@ def test_every_migration_action_is_registered_documented_and_typed() -> None:
         assert act.component in ("migration", "runner"), name
     assert registry.get("migration.apply").component == "migration"
     # the migration tool's errors can be named in `raises:`
-    assert {"MigrationError", "MigrationTimeout", "MigrationLocked", "BackupInvalid",
-            "HistoryMismatch", "OldStoreFormat"} <= set(error_names())
+    assert {
+        "MigrationError",
+        "MigrationTimeout",
+        "MigrationLocked",
+        "BackupInvalid",
+        "HistoryMismatch",
+        "OldStoreFormat",
+    } <= set(error_names())
 
 
 def test_a_legacy_store_lives_under_the_store_root_and_is_deterministic_by_seed() -> None:
@@ -90,10 +119,18 @@ def test_a_legacy_store_lives_under_the_store_root_and_is_deterministic_by_seed(
 def test_generate_refuses_an_existing_store_and_a_hostile_name() -> None:
     with _run() as run:
         _step(run, "migration.generate", {"generation": "G1"})
-        _step(run, "migration.generate", {"generation": "G1"},
-              raises={"error": "AlreadyExists", "message": "legacy/old exists"})
-        _step(run, "migration.generate", {"generation": "G1", "store": "../escape"},
-              raises={"error": "ValidationError"})
+        _step(
+            run,
+            "migration.generate",
+            {"generation": "G1"},
+            raises={"error": "AlreadyExists", "message": "legacy/old exists"},
+        )
+        _step(
+            run,
+            "migration.generate",
+            {"generation": "G1", "store": "../escape"},
+            raises={"error": "ValidationError"},
+        )
 
 
 def test_migrate_read_back_roll_back_through_the_engine() -> None:
@@ -106,8 +143,10 @@ def test_migrate_read_back_roll_back_through_the_engine() -> None:
         assert report["backup"]["path"] == "legacy/.old.ffmigrate/backup"
         assert report["counts_after"]["messages"] == made["messages"]
         read = _step(run, "migration.read_back")
-        assert (read["session_count"], read["message_count"]) == (made["sessions"],
-                                                                   made["messages"])
+        assert (read["session_count"], read["message_count"]) == (
+            made["sessions"],
+            made["messages"],
+        )
         assert read["complete"] and read["integrity_issues"] == []
         assert run.world.migrated_stores == {run.world.legacy_root / "old"}
         assert _step(run, "migration.compare", {"snapshot": before}) != []
@@ -120,7 +159,7 @@ def test_migrate_read_back_roll_back_through_the_engine() -> None:
 def test_a_failed_expectation_on_a_migration_step_fails_the_step() -> None:
     with _run() as run:
         _step(run, "migration.generate", {"generation": "G0"})
-        with pytest.raises(ExpectationFailed, match="expected \"G3\""):
+        with pytest.raises(ExpectationFailed, match='expected "G3"'):
             _step(run, "migration.detect", expect=[{"path": "generation", "equals": "G3"}])
 
 
@@ -132,8 +171,12 @@ def test_compare_names_each_difference_and_can_ignore_a_file() -> None:
         differences = _step(run, "migration.compare", {"snapshot": before})
         assert len(differences) == 1 and "session.json: sha256" in differences[0]
         changed = differences[0].split(":", 1)[0]
-        assert _step(run, "migration.compare", {"snapshot": before,
-                                                "ignore": ["users/*/*/session.json"]}) == []
+        assert (
+            _step(
+                run, "migration.compare", {"snapshot": before, "ignore": ["users/*/*/session.json"]}
+            )
+            == []
+        )
         assert _step(run, "migration.compare", {"snapshot": before, "ignore": [changed]}) == []
 
 
@@ -157,7 +200,8 @@ def test_malformed_lines_break_the_jsonl_invariant_unless_it_is_switched_off() -
         made = _step(run, "migration.generate", {"generation": "G1", "malformed_lines": 2})
         report = _step(run, "migration.apply")
         assert sorted((q["path"], q["line"]) for q in report["quarantined"]) == sorted(
-            (m["path"], m["line"]) for m in made["malformed_lines"])
+            (m["path"], m["line"]) for m in made["malformed_lines"]
+        )
         assert _step(run, "migration.read_back")["integrity_issues"] == []
 
 
@@ -179,11 +223,14 @@ def test_plan_writes_nothing_and_a_second_apply_is_a_noop() -> None:
 
 def test_disaster_recovery_and_recover_after_a_timeout() -> None:
     with _run() as run:
-        made = _step(run, "migration.generate", {"generation": "G0",
-                                                 "messages_per_session": 20})
+        made = _step(run, "migration.generate", {"generation": "G0", "messages_per_session": 20})
         before = _step(run, "migration.snapshot")
-        _step(run, "migration.apply", {"batch_size": 4, "timeout_minutes": 1e-9},
-              raises={"error": "MigrationTimeout"})
+        _step(
+            run,
+            "migration.apply",
+            {"batch_size": 4, "timeout_minutes": 1e-9},
+            raises={"error": "MigrationTimeout"},
+        )
         resumed = _step(run, "migration.recover")
         assert resumed["action"] == "resumed"
         assert resumed["report"]["counts_after"]["messages"] == made["messages"]
@@ -195,8 +242,9 @@ def test_disaster_recovery_and_recover_after_a_timeout() -> None:
 
 def test_config_migration_reports_every_key_and_needs_one_source() -> None:
     with _run() as run:
-        result = _step(run, "migration.config", {"config": {"storage_base_path": "/srv",
-                                                            "mystery": 1}})
+        result = _step(
+            run, "migration.config", {"config": {"storage_base_path": "/srv", "mystery": 1}}
+        )
         assert result["unknown_keys"] == ["mystery"]
         assert {f["key"] for f in result["findings"]} == {"storage_base_path", "mystery"}
         from prism_scenarios.errors import ScenarioError
@@ -206,7 +254,7 @@ def test_config_migration_reports_every_key_and_needs_one_source() -> None:
 
 
 # -- the Gherkin switch for one invariant -------------------------------------------------------
-FEATURE = '''\
+FEATURE = """\
 Feature: migration sentences
   Scenario: malformed lines without the switch break the invariant
     Given an old "G1" store with 1 user and 2 malformed lines
@@ -220,7 +268,7 @@ Feature: migration sentences
 
   Scenario: a misspelt invariant is a scenario error
     Given the "jsnol" invariant is off because of a typo
-'''
+"""
 
 
 def test_the_invariant_switch_sentence_end_to_end(pytester: pytest.Pytester) -> None:
@@ -229,7 +277,8 @@ def test_the_invariant_switch_sentence_end_to_end(pytester: pytest.Pytester) -> 
     (pytester.path / "features").mkdir()
     (pytester.path / "features" / "m.feature").write_text(FEATURE)
     (pytester.path / "features" / "test_m.py").write_text(
-        "from pytest_bdd import scenarios\n\nscenarios('.')\n")
+        "from pytest_bdd import scenarios\n\nscenarios('.')\n"
+    )
     result = pytester.runpytest_subprocess("-rA")
     result.assert_outcomes(passed=1, failed=2)
     out = result.stdout.str()
@@ -289,6 +338,7 @@ def test_a_migration_that_loses_data_fails_validation(tmp_path: Path, monkeypatc
 
     def lossy(self, rel_out, obj):
         return {**steps.rename_key(obj, "id", "message_id"), "content": "lost"}
+
     monkeypatch.setattr(steps._IdFieldNames, "line", lossy)
     result, _ = _validate(base)
     assert result["migration_successful"] is False
@@ -306,6 +356,7 @@ def test_a_failed_verification_lowers_the_integrity_score(tmp_path: Path, monkey
         checked["ok"] = False
         checked["problems"] = ["users/alice/x/messages.jsonl:3: planted problem"]
         return checked
+
     monkeypatch.setattr(Migrator, "verify", doubtful)
     base = tmp_path / "data"
     generate("G2", base)
@@ -313,13 +364,15 @@ def test_a_failed_verification_lowers_the_integrity_score(tmp_path: Path, monkey
     assert result["migration_successful"] is False
     assert result["data_integrity_validated"] is False
     assert 0 < result["migration_statistics"]["data_integrity_score"] < 1
-    assert "data integrity: users/alice/x/messages.jsonl:3: planted problem" in \
-        result["issues_found"]
+    assert (
+        "data integrity: users/alice/x/messages.jsonl:3: planted problem" in result["issues_found"]
+    )
     assert result["rollback_validated"] is True
 
 
-def test_a_rollback_that_does_not_restore_the_bytes_fails_validation(tmp_path: Path,
-                                                                    monkeypatch) -> None:
+def test_a_rollback_that_does_not_restore_the_bytes_fails_validation(
+    tmp_path: Path, monkeypatch
+) -> None:
     from flatfile_chat.migration.engine import Migrator
 
     real = Migrator.rollback
@@ -329,6 +382,7 @@ def test_a_rollback_that_does_not_restore_the_bytes_fails_validation(tmp_path: P
         victim = sorted(self.base.rglob("profile.json"))[0]
         victim.write_bytes(victim.read_bytes() + b" ")
         return result
+
     monkeypatch.setattr(Migrator, "rollback", sloppy)
     base = tmp_path / "data"
     generate("G0", base)
@@ -337,15 +391,16 @@ def test_a_rollback_that_does_not_restore_the_bytes_fails_validation(tmp_path: P
     assert result["migration_statistics"]["rollback_test_success"] is False
     assert result["migration_successful"] is False
     assert result["data_integrity_validated"] is True
-    assert any(issue.startswith("rollback: ") and "profile.json: sha256" in issue
-               for issue in result["issues_found"])
+    assert any(
+        issue.startswith("rollback: ") and "profile.json: sha256" in issue
+        for issue in result["issues_found"]
+    )
 
 
 def test_switched_off_checks_read_null_and_say_so(tmp_path: Path) -> None:
     base = tmp_path / "data"
     generate("G3", base)
-    result, _ = _validate(base, test_rollback_procedures=False,
-                          validate_data_integrity=False)
+    result, _ = _validate(base, test_rollback_procedures=False, validate_data_integrity=False)
     assert result["migration_successful"] is True
     assert result["rollback_validated"] is None and result["data_integrity_validated"] is None
     assert result["migration_statistics"]["data_integrity_score"] is None
@@ -370,8 +425,7 @@ def test_configuration_migration_validation(tmp_path: Path) -> None:
     validator = FFMigrationValidator(FFMigrationTestConfigDTO(), tmp_path / "data")
     presets = asyncio.run(validator.validate_configuration_migration())
     assert presets["configuration_migration_successful"] is True
-    assert presets["configs_checked"] == ["preset:development", "preset:production",
-                                          "preset:test"]
+    assert presets["configs_checked"] == ["preset:development", "preset:production", "preset:test"]
     assert presets["counts"]["mapped"] + presets["counts"]["renamed"] > 0
     old = asyncio.run(validator.validate_configuration_migration({"colour": "red"}))
     assert old["configuration_migration_successful"] is False
@@ -380,5 +434,7 @@ def test_configuration_migration_validation(tmp_path: Path) -> None:
     config_file.write_text('{"storage_base_path": "./d",\n "max_sessions_per_user": 0}')
     from_file = asyncio.run(validator.validate_configuration_migration(config_file))
     assert from_file["configuration_migration_successful"] is False
-    assert any(f"{config_file}:2: invalid max_sessions_per_user" in issue
-               for issue in from_file["issues_found"])
+    assert any(
+        f"{config_file}:2: invalid max_sessions_per_user" in issue
+        for issue in from_file["issues_found"]
+    )

@@ -70,21 +70,27 @@ def test_mixed_run_outcomes_and_messages(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("-rA")
     result.assert_outcomes(passed=1, failed=2, xfailed=1, skipped=1)
     out = result.stdout.str()
-    yaml_msg = ("scenarios/chat.yaml:20: step 4 `session.get` expectation failed\n"
-                "  expect:   {\"path\": \"message_count\", \"equals\": 3}\n"
-                "  matcher:  equals\n  expected: 3\n  actual:   2")
-    feature_msg = ("features/counting.feature:7: step 4 `files.read_json` expectation failed\n"
-                   "  expect:   {\"path\": \"message_count\", \"equals\": 3}\n"
-                   "  matcher:  equals\n  expected: 3\n  actual:   2")
+    yaml_msg = (
+        "scenarios/chat.yaml:20: step 4 `session.get` expectation failed\n"
+        '  expect:   {"path": "message_count", "equals": 3}\n'
+        "  matcher:  equals\n  expected: 3\n  actual:   2"
+    )
+    feature_msg = (
+        "features/counting.feature:7: step 4 `files.read_json` expectation failed\n"
+        '  expect:   {"path": "message_count", "equals": 3}\n'
+        "  matcher:  equals\n  expected: 3\n  actual:   2"
+    )
     assert yaml_msg in out and feature_msg in out
     assert "Traceback" not in out
 
 
 def test_tags_become_markers_and_k_works(project: pytest.Pytester) -> None:
     project.runpytest_subprocess("-m", "smoke and not broken", "-k", "counts").assert_outcomes(
-        passed=1)
-    project.runpytest_subprocess("-m", "use_case_basic_chat and component_storage"
-                                 ).assert_outcomes(failed=1)
+        passed=1
+    )
+    project.runpytest_subprocess("-m", "use_case_basic_chat and component_storage").assert_outcomes(
+        failed=1
+    )
 
 
 def test_invalid_file_is_one_failing_item_and_nothing_runs(project: pytest.Pytester) -> None:
@@ -125,9 +131,12 @@ def test_allure_results_of_a_mixed_run(project: pytest.Pytester) -> None:
     bdd = tests["wrong on purpose in gherkin"]
     assert bdd["status"] == "failed"
     sentences = [s["name"] for s in bdd["steps"]]
-    assert sentences == ['Given user "alice" exists', 'And "alice" has a chat session "s1"',
-                         'When "alice" says "hi" in "s1" and the assistant replies "hello"',
-                         'Then session "s1" of "alice" holds 3 messages on disk']
+    assert sentences == [
+        'Given user "alice" exists',
+        'And "alice" has a chat session "s1"',
+        'When "alice" says "hi" in "s1" and the assistant replies "hello"',
+        'Then session "s1" of "alice" holds 3 messages on disk',
+    ]
     given = bdd["steps"][0]
     assert {p["name"]: p["value"] for p in given["parameters"]} == {"user": "alice"}
     engine_step = given["steps"][0]
@@ -140,14 +149,23 @@ def test_allure_results_of_a_mixed_run(project: pytest.Pytester) -> None:
     labels = {(label["name"], label["value"]) for label in bdd["labels"]}
     assert {("use_case", "basic_chat"), ("component", "storage")} <= labels
     yaml_test = tests["wrong on purpose"]
-    assert yaml_test["status"] == "failed" and "actual:   2" in \
-        yaml_test["statusDetails"]["message"]
+    assert (
+        yaml_test["status"] == "failed" and "actual:   2" in yaml_test["statusDetails"]["message"]
+    )
     yaml_labels = {(label["name"], label["value"]) for label in yaml_test["labels"]}
-    assert {("use_case", "basic_chat"), ("component", "storage"), ("tag", "smoke"),
-            ("suite", "scenarios")} <= yaml_labels
+    assert {
+        ("use_case", "basic_chat"),
+        ("component", "storage"),
+        ("tag", "smoke"),
+        ("suite", "scenarios"),
+    } <= yaml_labels
     categories = json.loads((results / "categories.json").read_text())
-    assert [c["name"] for c in categories][:4] == ["Invariant breach", "ThresholdBreach",
-                                                    "Scenario error", "Product defect"]
+    assert [c["name"] for c in categories][:4] == [
+        "Invariant breach",
+        "ThresholdBreach",
+        "Scenario error",
+        "Product defect",
+    ]
     assert "python=" in (results / "environment.properties").read_text()
     attachment = next(results.glob("*-attachment.json"))
     json.loads(attachment.read_text())  # results are attached as JSON

@@ -35,8 +35,9 @@ def fake_allure(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("PRISM_ALLURE_HOME", str(home))
     monkeypatch.delenv("PRISM_ALLURE_HISTORY_LIMIT", raising=False)
     real_which = report.shutil.which
-    monkeypatch.setattr(report.shutil, "which",
-                        lambda name: "/usr/bin/node" if name == "node" else real_which(name))
+    monkeypatch.setattr(
+        report.shutil, "which", lambda name: "/usr/bin/node" if name == "node" else real_which(name)
+    )
     return home
 
 
@@ -51,30 +52,34 @@ def _results(root: Path, *uuids: str) -> Path:
 
 
 def _lines(report_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in
-            (report_dir / "history.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (report_dir / "history.jsonl").read_text().splitlines()]
 
 
 def test_each_new_run_adds_an_entry_a_rerender_replaces_its_own(
-        tmp_path: Path, fake_allure: Path, monkeypatch) -> None:
+    tmp_path: Path, fake_allure: Path, monkeypatch
+) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
     monkeypatch.setenv("FAKE_RUN", "one")
     assert report.render_html(_results(reports, "a"), reports) is not None
     monkeypatch.setenv("FAKE_RUN", "two")
     report.render_html(_results(reports, "b"), reports)
-    assert [(e["run"], e["saw"], e["limit"]) for e in _lines(reports)] == \
-        [("one", 0, str(report.HISTORY_LIMIT)), ("two", 1, str(report.HISTORY_LIMIT))]
+    assert [(e["run"], e["saw"], e["limit"]) for e in _lines(reports)] == [
+        ("one", 0, str(report.HISTORY_LIMIT)),
+        ("two", 1, str(report.HISTORY_LIMIT)),
+    ]
     monkeypatch.setenv("FAKE_RUN", "two again")
     report.render_html(reports / "allure-results", reports)  # `prism-scenarios report`
     # Allure saw only the first run (never this run in its own history), and it replaced
     assert [(e["run"], e["saw"]) for e in _lines(reports)] == [("one", 0), ("two again", 1)]
-    assert [p.name for p in reports.iterdir() if p.name.startswith(".history.jsonl.")] == \
-        [".history.jsonl.source"]  # no working copy left behind
+    assert [p.name for p in reports.iterdir() if p.name.startswith(".history.jsonl.")] == [
+        ".history.jsonl.source"
+    ]  # no working copy left behind
 
 
-def test_a_failed_render_leaves_the_history_as_it_was(tmp_path: Path, fake_allure: Path,
-                                                      monkeypatch) -> None:
+def test_a_failed_render_leaves_the_history_as_it_was(
+    tmp_path: Path, fake_allure: Path, monkeypatch
+) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
     monkeypatch.setenv("FAKE_RUN", "good")
@@ -85,14 +90,17 @@ def test_a_failed_render_leaves_the_history_as_it_was(tmp_path: Path, fake_allur
     assert report.render_html(_results(reports, "b"), reports) is None
     assert (reports / "history.jsonl").read_bytes() == before
     assert (reports / "allure-report" / "index.html").exists()  # the last good report stays
-    assert not [p for p in reports.iterdir() if p.name.startswith(".history.jsonl.")
-                and p.name != ".history.jsonl.source"]
+    assert not [
+        p
+        for p in reports.iterdir()
+        if p.name.startswith(".history.jsonl.") and p.name != ".history.jsonl.source"
+    ]
 
 
-@pytest.mark.parametrize("value, passed", [("5", "5"), ("0", "0"), ("lots", "20"),
-                                           ("-3", "0")])
-def test_the_limit_comes_from_the_environment(tmp_path: Path, fake_allure: Path, monkeypatch,
-                                              value: str, passed: str) -> None:
+@pytest.mark.parametrize("value, passed", [("5", "5"), ("0", "0"), ("lots", "20"), ("-3", "0")])
+def test_the_limit_comes_from_the_environment(
+    tmp_path: Path, fake_allure: Path, monkeypatch, value: str, passed: str
+) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
     monkeypatch.setenv("PRISM_ALLURE_HISTORY_LIMIT", value)

@@ -18,8 +18,14 @@ def _project(tmp_path: Path, pyproject_extra: str = "") -> Path:
 def test_no_file_gives_the_defaults(tmp_path: Path) -> None:
     loaded = load_run_config(_project(tmp_path))
     assert loaded.source == "defaults"
-    assert loaded.config.families() == ["component", "integration", "end_to_end",
-                                        "performance", "security", "migration"]
+    assert loaded.config.families() == [
+        "component",
+        "integration",
+        "end_to_end",
+        "performance",
+        "security",
+        "migration",
+    ]
 
 
 def test_yaml_file_is_read_and_validation_scopes_add_families(tmp_path: Path) -> None:
@@ -27,7 +33,8 @@ def test_yaml_file_is_read_and_validation_scopes_add_families(tmp_path: Path) ->
     (root / "prism-scenarios.yaml").write_text(
         "testing_levels: [component]\nvalidation_scopes: [functionality, compatibility]\n"
         "max_parallel_tests: 2\nstop_on_first_failure: true\nretry_failed_tests: true\n"
-        "max_retry_attempts: 2\nperformance_config: {max_response_time_ms: 250}\n")
+        "max_retry_attempts: 2\nperformance_config: {max_response_time_ms: 250}\n"
+    )
     loaded = load_run_config(root)
     assert loaded.source == str(root / "prism-scenarios.yaml")
     assert loaded.config.families() == ["component", "migration"]
@@ -43,7 +50,8 @@ def test_yaml_errors_name_file_line_and_key(tmp_path: Path) -> None:
         "max_parallel_tests: two\n"
         "security_config:\n"
         "  vulnerability_threshold: severe\n"
-        "  colour: red\n")
+        "  colour: red\n"
+    )
     with pytest.raises(RunConfigError) as caught:
         load_run_config(root)
     problems = "\n".join(caught.value.problems)
@@ -55,17 +63,21 @@ def test_yaml_errors_name_file_line_and_key(tmp_path: Path) -> None:
 
 
 def test_pyproject_table_is_read_with_lines_in_errors(tmp_path: Path) -> None:
-    root = _project(tmp_path, "\n[tool.prism-scenarios.testing]\ntesting_levels = ['security']\n"
-                              "max_retry_attempts = 99\n\n"
-                              "[tool.prism-scenarios.testing.migration_config]\n"
-                              "migration_batch_size = 'big'\n")
+    root = _project(
+        tmp_path,
+        "\n[tool.prism-scenarios.testing]\ntesting_levels = ['security']\n"
+        "max_retry_attempts = 99\n\n"
+        "[tool.prism-scenarios.testing.migration_config]\n"
+        "migration_batch_size = 'big'\n",
+    )
     with pytest.raises(RunConfigError) as caught:
         load_run_config(root)
     problems = "\n".join(caught.value.problems)
     assert f"{root / 'pyproject.toml'}:6: max_retry_attempts:" in problems
     assert f"{root / 'pyproject.toml'}:9: migration_config.migration_batch_size:" in problems
-    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n[tool.prism-scenarios.testing]\n"
-                                         "testing_levels = ['security']\n")
+    (root / "pyproject.toml").write_text(
+        "[project]\nname = 'x'\n[tool.prism-scenarios.testing]\ntesting_levels = ['security']\n"
+    )
     assert load_run_config(root).config.families() == ["performance", "security", "migration"]
 
 

@@ -18,7 +18,8 @@ COMMITTED = ROOT / "schemas" / "scenario.schema.json"
 def test_committed_schema_matches_the_registry() -> None:
     assert COMMITTED.read_text() == render(build_schema()), (
         "schemas/scenario.schema.json drifted from the action registry: run "
-        "`prism-scenarios schema` and commit the result")
+        "`prism-scenarios schema` and commit the result"
+    )
 
 
 def test_every_action_is_in_the_schema_with_its_description() -> None:
@@ -32,8 +33,11 @@ def test_every_action_is_in_the_schema_with_its_description() -> None:
 
 def test_every_shipped_scenario_file_validates_against_the_schema() -> None:
     validator = jsonschema.Draft202012Validator(json.loads(COMMITTED.read_text()))
-    files = [p for p in (ROOT / "scenarios").rglob("*.yaml")
-             if p.name != "use_cases.yaml" and "data" not in p.parts and "load" not in p.parts]
+    files = [
+        p
+        for p in (ROOT / "scenarios").rglob("*.yaml")
+        if p.name != "use_cases.yaml" and "data" not in p.parts and "load" not in p.parts
+    ]
     assert files
     for path in files:
         errors = list(validator.iter_errors(yaml.safe_load(path.read_text())))
@@ -42,11 +46,16 @@ def test_every_shipped_scenario_file_validates_against_the_schema() -> None:
 
 def test_schema_rejects_what_the_loader_rejects() -> None:
     validator = jsonschema.Draft202012Validator(json.loads(COMMITTED.read_text()))
-    bad = {"scenarios": [{"name": "x", "steps": [{"user.create": {"user_id": "a",
-                                                                  "oops": 1}}]}]}
+    bad = {"scenarios": [{"name": "x", "steps": [{"user.create": {"user_id": "a", "oops": 1}}]}]}
     assert list(validator.iter_errors(bad))
-    interpolated = {"scenarios": [{"name": "x", "steps": [
-        {"messages.list": {"user_id": "a", "session_id": "b", "limit": "${n}"}}]}]}
+    interpolated = {
+        "scenarios": [
+            {
+                "name": "x",
+                "steps": [{"messages.list": {"user_id": "a", "session_id": "b", "limit": "${n}"}}],
+            }
+        ]
+    }
     assert not list(validator.iter_errors(interpolated))
 
 
@@ -59,5 +68,4 @@ def test_constrained_strings_accept_a_whole_variable_plain_strings_stay_plain() 
 
     assert not list(validator.iter_errors(step({"user_id": "a", "session_type": "${kind}"})))
     assert list(validator.iter_errors(step({"user_id": "a", "session_type": "party"})))
-    assert schema["$defs"]["action:session.create"]["properties"]["user_id"] == {
-        "type": "string"}
+    assert schema["$defs"]["action:session.create"]["properties"]["user_id"] == {"type": "string"}

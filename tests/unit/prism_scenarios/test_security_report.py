@@ -13,13 +13,25 @@ import pytest
 from prism_scenarios.use_cases import system_report, vulnerabilities_at_or_above
 
 
-def _test(nodeid: str, outcome: str, *, severity: str | None = None, tags=(),
-          source: str | None = None) -> dict:
-    return {"nodeid": nodeid, "outcome": outcome, "duration": 0.1, "message": "boom\nmore",
-            "severity": severity,
-            "prism": {"use_case": None, "source": source or nodeid.split("::")[0],
-                      "name": nodeid.split("::")[-1], "components": [], "steps": 1,
-                      "duration": 0.0, "tags": list(tags)}}
+def _test(
+    nodeid: str, outcome: str, *, severity: str | None = None, tags=(), source: str | None = None
+) -> dict:
+    return {
+        "nodeid": nodeid,
+        "outcome": outcome,
+        "duration": 0.1,
+        "message": "boom\nmore",
+        "severity": severity,
+        "prism": {
+            "use_case": None,
+            "source": source or nodeid.split("::")[0],
+            "name": nodeid.split("::")[-1],
+            "components": [],
+            "steps": 1,
+            "duration": 0.0,
+            "tags": list(tags),
+        },
+    }
 
 
 def _report(tests: list[dict]):
@@ -28,10 +40,17 @@ def _report(tests: list[dict]):
 
 SUITE = [
     _test("scenarios/security/a.yaml::kept out", "passed", severity="blocker"),
-    _test("scenarios/security/b.yaml::escaped", "failed", severity="critical",
-          tags=["security", "asvs:5.3.2", "asvs:1.2.1"]),
-    _test("features/security/c.feature::leaks", "failed",
-          tags=["security", "severity:minor", "asvs:8.3.1"]),
+    _test(
+        "scenarios/security/b.yaml::escaped",
+        "failed",
+        severity="critical",
+        tags=["security", "asvs:5.3.2", "asvs:1.2.1"],
+    ),
+    _test(
+        "features/security/c.feature::leaks",
+        "failed",
+        tags=["security", "severity:minor", "asvs:8.3.1"],
+    ),
     _test("scenarios/security/d.yaml::skipped", "skipped", severity="blocker"),
     # not the security suite: a unit test about security code, a component scenario
     _test("tests/unit/test_security_x.py::test_y", "failed"),
@@ -45,30 +64,41 @@ def test_fields_come_from_the_security_suite_weighted_by_severity():
     assert report.vulnerabilities_found == 2
     # weights: blocker (critical) 8 passed; critical (high) 4 and minor (low) 1 failed
     assert report.security_score == round(8 / 13, 4)
-    findings = [(f.test, f.severity, f.allure_severity, f.asvs, f.message)
-                for f in report.security_findings]
+    findings = [
+        (f.test, f.severity, f.allure_severity, f.asvs, f.message) for f in report.security_findings
+    ]
     assert findings == [
         ("scenarios/security/b.yaml::escaped", "high", "critical", ["1.2.1", "5.3.2"], "boom"),
-        ("features/security/c.feature::leaks", "low", "minor", ["8.3.1"], "boom")]
+        ("features/security/c.feature::leaks", "low", "minor", ["8.3.1"], "boom"),
+    ]
     assert "severity-weighted" in report.notes["security"]
     assert json.loads(report.model_dump_json())["security_findings"][0]["asvs"]
 
 
 def test_all_passing_suite_scores_one():
     report = _report([SUITE[0], _test("x/y.py::t", "passed", tags=["security"])])
-    assert (report.security_tests_passed, report.vulnerabilities_found,
-            report.security_score, report.security_findings) == (True, 0, 1.0, [])
+    assert (
+        report.security_tests_passed,
+        report.vulnerabilities_found,
+        report.security_score,
+        report.security_findings,
+    ) == (True, 0, 1.0, [])
 
 
 def test_no_security_test_leaves_the_fields_null_with_a_note():
     report = _report(SUITE[3:])  # a skipped security test did not run
-    assert (report.security_tests_passed, report.vulnerabilities_found,
-            report.security_score, report.security_findings) == (None, None, None, None)
+    assert (
+        report.security_tests_passed,
+        report.vulnerabilities_found,
+        report.security_score,
+        report.security_findings,
+    ) == (None, None, None, None)
     assert "no security test ran" in report.notes["security"]
 
 
-@pytest.mark.parametrize(("threshold", "tripped"), [
-    ("low", 2), ("medium", 1), ("high", 1), ("critical", 0)])
+@pytest.mark.parametrize(
+    ("threshold", "tripped"), [("low", 2), ("medium", 1), ("high", 1), ("critical", 0)]
+)
 def test_threshold_counts_findings_at_or_above(threshold, tripped):
     findings = _report(SUITE).security_findings
     assert len(vulnerabilities_at_or_above(findings, threshold)) == tripped
@@ -95,22 +125,33 @@ def _run(tmp_path: Path, severity: str, count: int, *threshold: str):
     args = ["run", "scenarios", "--no-html", "--report-dir", "reports"]
     if threshold:
         args += ["--vulnerability-threshold", threshold[0]]
-    done = subprocess.run([sys.executable, "-m", "prism_scenarios.cli", *args], cwd=tmp_path,
-                          capture_output=True, text=True, check=False, timeout=300)
-    report = json.loads((tmp_path / "reports" / "integration" /
-                         "system_integration_report.json").read_text())
+    done = subprocess.run(
+        [sys.executable, "-m", "prism_scenarios.cli", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    report = json.loads(
+        (tmp_path / "reports" / "integration" / "system_integration_report.json").read_text()
+    )
     return done, report
 
 
-@pytest.mark.parametrize(("severity", "count", "threshold", "code"), [
-    ("critical", 1, "high", 6),      # high vulnerability, threshold high: gate trips
-    ("critical", 1, "critical", 1),  # below the threshold: just a failed test
-    ("normal", 1, None, 6),          # medium vs the DTO's default threshold (medium)
-    ("minor", 1, None, 1),           # low vs medium: just a failed test
-    ("blocker", 0, "low", 0),        # nothing failed: no vulnerability at all
-])
-def test_run_exit_code_moves_with_severity_and_threshold(tmp_path, severity, count, threshold,
-                                                         code):
+@pytest.mark.parametrize(
+    ("severity", "count", "threshold", "code"),
+    [
+        ("critical", 1, "high", 6),  # high vulnerability, threshold high: gate trips
+        ("critical", 1, "critical", 1),  # below the threshold: just a failed test
+        ("normal", 1, None, 6),  # medium vs the DTO's default threshold (medium)
+        ("minor", 1, None, 1),  # low vs medium: just a failed test
+        ("blocker", 0, "low", 0),  # nothing failed: no vulnerability at all
+    ],
+)
+def test_run_exit_code_moves_with_severity_and_threshold(
+    tmp_path, severity, count, threshold, code
+):
     done, report = _run(tmp_path, severity, count, *([threshold] if threshold else []))
     assert done.returncode == code, done.stdout[-2000:] + done.stderr[-1000:]
     assert report["vulnerabilities_found"] == (1 if count else 0)

@@ -44,10 +44,15 @@ def _gherkin_scenarios() -> list[tuple[str, set[str]]]:
 
 
 def test_every_seed_flag_has_yaml_and_gherkin_scenarios():
-    yaml_flags = {t.split(":", 1)[1] for s in _yaml_scenarios() for t in s.tags
-                  if t.startswith("seed_flag:")}
-    gherkin_flags = {t.split(":", 1)[1] for _, tags in _gherkin_scenarios() for t in tags
-                     if t.startswith("seed_flag:")}
+    yaml_flags = {
+        t.split(":", 1)[1] for s in _yaml_scenarios() for t in s.tags if t.startswith("seed_flag:")
+    }
+    gherkin_flags = {
+        t.split(":", 1)[1]
+        for _, tags in _gherkin_scenarios()
+        for t in tags
+        if t.startswith("seed_flag:")
+    }
     assert len(FLAGS) == 14
     assert sorted(set(FLAGS) - yaml_flags) == []
     assert sorted(set(FLAGS) - gherkin_flags) == []
@@ -70,8 +75,7 @@ def test_every_gherkin_scenario_is_tagged_security_asvs_and_severity(name, tags)
 
 
 def test_asvs_tags_become_labels_and_severity_tags_are_checked():
-    assert asvs_ids(["security", "asvs:5.3.2", "asvs:1.2.4", "asvs:5.3.2"]) == ["1.2.4",
-                                                                              "5.3.2"]
+    assert asvs_ids(["security", "asvs:5.3.2", "asvs:1.2.4", "asvs:5.3.2"]) == ["1.2.4", "5.3.2"]
     assert severity_tag(["severity:critical", "security"]) == "critical"
     assert severity_tag(["severity:urgent"]) is None  # not an Allure level: no label
 

@@ -12,15 +12,19 @@ import pytest
 from prism_scenarios.cli import parse
 from prism_scenarios.shard import Shard, assign, default_durations, parse_spec, read_durations
 
-NODEIDS = [f"scenarios/{family}/f{file}.yaml::scenario {n}"
-           for family in ("component", "security", "use_cases") for file in range(7)
-           for n in range(5)] + [f"features/test_x.py::test_{n}" for n in range(12)]
+NODEIDS = [
+    f"scenarios/{family}/f{file}.yaml::scenario {n}"
+    for family in ("component", "security", "use_cases")
+    for file in range(7)
+    for n in range(5)
+] + [f"features/test_x.py::test_{n}" for n in range(12)]
 
 
 @pytest.mark.parametrize("with_durations", [False, True])
 @pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 200])
 def test_the_shards_partition_the_suite_and_every_machine_cuts_the_same(
-        count: int, with_durations: bool) -> None:
+    count: int, with_durations: bool
+) -> None:
     rng = random.Random(count)
     # some tests have no recorded duration (new since the last run); one duration is unknown
     durations = {n: rng.randint(1, 5000) for n in NODEIDS[::2]} if with_durations else None
@@ -33,8 +37,7 @@ def test_the_shards_partition_the_suite_and_every_machine_cuts_the_same(
     assert set().union(*parts) == set(NODEIDS)
     shuffled = NODEIDS[:]
     rng.shuffle(shuffled)  # another machine collects in another order
-    assert assign(shuffled, count, dict(durations) if durations else None) == \
-        (shards, loads, how)
+    assert assign(shuffled, count, dict(durations) if durations else None) == (shards, loads, how)
 
 
 def test_without_durations_the_shards_hold_as_many_tests_as_can_be() -> None:
@@ -66,14 +69,17 @@ def test_durations_balance_better_than_counts() -> None:
     assert [[counted[n] for n in slow].count(k) for k in (1, 2, 3)] != [4, 4, 4]
 
 
-@pytest.mark.parametrize("value, message", [
-    ("0/3", "shard numbers run from 1 to 3"),
-    ("4/3", "shard numbers run from 1 to 3"),
-    ("x", "is not K/N"),
-    ("2", "is not K/N"),
-    ("1/0", "must be at least 1"),
-    ("-1/3", "is not K/N"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("0/3", "shard numbers run from 1 to 3"),
+        ("4/3", "shard numbers run from 1 to 3"),
+        ("x", "is not K/N"),
+        ("2", "is not K/N"),
+        ("1/0", "must be at least 1"),
+        ("-1/3", "is not K/N"),
+    ],
+)
 def test_bad_shard_values_are_refused_with_exit_2(value: str, message: str, capsys) -> None:
     with pytest.raises(SystemExit) as stopped:
         parse(["run", f"--shard={value}"])
@@ -89,10 +95,17 @@ def test_good_values() -> None:
 
 def test_durations_come_from_a_summary_or_a_plain_object(tmp_path: Path) -> None:
     summary = tmp_path / "summary.json"
-    summary.write_text(json.dumps({"tests": [
-        {"nodeid": "a.yaml::x", "duration": 1.2344, "outcome": "passed"},
-        {"nodeid": "a.yaml::y", "duration": 0.0, "outcome": "passed"},
-        {"nodeid": "a.yaml::z", "duration": "slow"}]}))
+    summary.write_text(
+        json.dumps(
+            {
+                "tests": [
+                    {"nodeid": "a.yaml::x", "duration": 1.2344, "outcome": "passed"},
+                    {"nodeid": "a.yaml::y", "duration": 0.0, "outcome": "passed"},
+                    {"nodeid": "a.yaml::z", "duration": "slow"},
+                ]
+            }
+        )
+    )
     assert read_durations(summary) == {"a.yaml::x": 1234, "a.yaml::y": 1}
     plain = tmp_path / ".test_durations"
     plain.write_text(json.dumps({"t.py::a": 2, "t.py::b": -1}))
@@ -116,9 +129,15 @@ def test_a_shards_own_summary_is_no_durations_source(tmp_path: Path) -> None:
     assert default_durations(tmp_path) == path
     path.write_text(json.dumps({"tests": tests, "shard": {"index": 1, "count": 2}}))
     assert default_durations(tmp_path) is None
-    path.write_text(json.dumps({"tests": tests, "shards": ["1/2"],
-                                "partial_because": ["missing shard 2/2: merged 1 of 2"]}))
+    path.write_text(
+        json.dumps(
+            {
+                "tests": tests,
+                "shards": ["1/2"],
+                "partial_because": ["missing shard 2/2: merged 1 of 2"],
+            }
+        )
+    )
     assert default_durations(tmp_path) is None
-    path.write_text(json.dumps({"tests": tests, "shards": ["1/2", "2/2"],
-                                "partial_because": []}))
+    path.write_text(json.dumps({"tests": tests, "shards": ["1/2", "2/2"], "partial_because": []}))
     assert default_durations(tmp_path) == path

@@ -45,20 +45,19 @@ def teardown_module():
 """
 
 
-def test_same_sentence_in_two_modules_runs_each_modules_own_step(
-        pytester: pytest.Pytester) -> None:
+def test_same_sentence_in_two_modules_runs_each_modules_own_step(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
     pytester.makeconftest('pytest_plugins = ["prism_scenarios.pytest_plugin"]\n')
     for name in ("one", "two"):
         (pytester.path / f"{name}.feature").write_text(FEATURE)
-        pytester.makepyfile(**{f"test_{name}": MODULE.format(feature=f"{name}.feature",
-                                                             name=name)})
+        pytester.makepyfile(**{f"test_{name}": MODULE.format(feature=f"{name}.feature", name=name)})
     scenario = importlib.import_module("pytest_bdd.scenario")
     before = scenario.find_fixturedefs_for_step  # this repository's own run may memoise too
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(passed=4)  # no teardown error: each module saw its own function
-    assert scenario.find_fixturedefs_for_step is before, \
+    assert scenario.find_fixturedefs_for_step is before, (
         "the inner session must leave pytest-bdd's lookup as it found it"
+    )
 
 
 BAD_STEPS = """\
@@ -84,8 +83,7 @@ def test_step_mapping_rule_reads_as_the_schema_wrote_it() -> None:
     loader._check_structure(document, problems, None)
     full = jsonschema.Draft202012Validator(structural_schema(build_schema()))
     expected = loader._Problems("bad.yaml", document)
-    for error in sorted(full.iter_errors(document),
-                        key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(full.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         path = list(error.absolute_path)
         expected.add(path, f"{loader._describe(path)}: {error.message}")
     assert problems.items == expected.items

@@ -34,7 +34,8 @@ def test_writes_elsewhere_are_reported(tmp_path: Path) -> None:
         (tmp_path / "outside.txt").write_text("escaped")
         os.rename(tmp_path / "outside.txt", tmp_path / "inside" / "moved.txt")
     assert write_audit.outside(written, [str(tmp_path / "inside")]) == [
-        str(tmp_path / "outside.txt")]
+        str(tmp_path / "outside.txt")
+    ]
 
 
 def test_only_the_world_roots_and_the_uid_lock_folder_are_allowed() -> None:

@@ -19,6 +19,7 @@ def test_failed_write_leaves_old_content_and_no_temp(tmp_path: Path, monkeypatch
 
     def boom(src, dst):
         raise OSError("disk full")
+
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
         atomic_write_bytes(target, b'{"v": 2}', fsync=True)
@@ -39,8 +40,9 @@ def test_json_uses_upstream_convention(tmp_path: Path) -> None:
     fs = FileStore(tmp_path, durability="none")
     fs.write_json(fs.path("a.json"), {"b": 1, "a": "é"})
     raw = (tmp_path / "a.json").read_bytes()
-    assert raw == json.dumps({"a": "é", "b": 1}, indent=2, ensure_ascii=False,
-                             sort_keys=True).encode()
+    assert (
+        raw == json.dumps({"a": "é", "b": 1}, indent=2, ensure_ascii=False, sort_keys=True).encode()
+    )
     assert not raw.endswith(b"\n")
 
 

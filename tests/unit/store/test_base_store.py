@@ -33,8 +33,9 @@ def chat(store: FFStorageManager) -> tuple[FFStorageManager, str]:
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_g3_session_json_fields_and_counter(chat, clock: ManualClock) -> None:
@@ -45,14 +46,28 @@ def test_g3_session_json_fields_and_counter(chat, clock: ManualClock) -> None:
         run(store.add_message("alice", sid, {"role": "assistant", "content": f"a{i}"}))
     folder = store.root / "users" / "alice" / sid
     session = json.loads((folder / "session.json").read_text())
-    assert set(session) == {"session_id", "user_id", "title", "created_at", "updated_at",
-                            "message_count", "metadata", "session_type"}
+    assert set(session) == {
+        "session_id",
+        "user_id",
+        "title",
+        "created_at",
+        "updated_at",
+        "message_count",
+        "metadata",
+        "session_type",
+    }
     lines = (folder / "messages.jsonl").read_text().splitlines()
     assert session["message_count"] == len(lines) == 6
     messages = [json.loads(line) for line in lines]
     assert [m["role"] for m in messages] == ["user", "assistant"] * 3
-    assert list(messages[0]) == ["role", "content", "message_id", "timestamp", "attachments",
-                                 "metadata"]
+    assert list(messages[0]) == [
+        "role",
+        "content",
+        "message_id",
+        "timestamp",
+        "attachments",
+        "metadata",
+    ]
     assert len({m["message_id"] for m in messages}) == 6
     assert all(m["message_id"].startswith("msg_") for m in messages)
     assert parse_timestamp(session["updated_at"]) >= parse_timestamp(messages[-1]["timestamp"])
@@ -102,23 +117,31 @@ def test_refused_message_writes_nothing(chat) -> None:
     with pytest.raises(ValidationError, match="unknown role"):
         run(store.add_message("alice", sid, {"role": "wizard", "content": "x"}))
     with pytest.raises(NotFound, match="upload them first"):
-        run(store.add_message("alice", sid, {"role": "user", "content": "x",
-                                             "attachments": ["missing.png"]}))
+        run(
+            store.add_message(
+                "alice", sid, {"role": "user", "content": "x", "attachments": ["missing.png"]}
+            )
+        )
     assert _tree(store.root) == before
 
 
 def test_pages_and_get(chat) -> None:
     store, sid = chat
-    sent = [run(store.add_message("alice", sid, {"role": "user", "content": f"m{i}"}))
-            for i in range(10)]
+    sent = [
+        run(store.add_message("alice", sid, {"role": "user", "content": f"m{i}"}))
+        for i in range(10)
+    ]
     page = run(store.get_messages("alice", sid, limit=3, offset=4))
     assert [m.content for m in page] == ["m4", "m5", "m6"]
     assert run(store.get_message("alice", sid, sent[7].message_id)).content == "m7"
     with pytest.raises(NotFound):
         run(store.get_message("alice", sid, "msg_000000000000"))
     with pytest.raises(AlreadyExists):
-        run(store.add_message("alice", sid, {"role": "user", "content": "dup",
-                                             "message_id": sent[0].message_id}))
+        run(
+            store.add_message(
+                "alice", sid, {"role": "user", "content": "dup", "message_id": sent[0].message_id}
+            )
+        )
 
 
 def test_search_is_case_and_punctuation_insensitive_and_per_user(chat, clock) -> None:
@@ -152,8 +175,11 @@ def test_documents_allowlist_size_and_metadata(chat) -> None:
     with pytest.raises(SecurityError):
         run(store.store_document("alice", sid, "../../etc/passwd.txt", b"x"))
     assert _tree(store.root) == before
-    message = run(store.add_message("alice", sid, {"role": "user", "content": "see file",
-                                                   "attachments": [doc.filename]}))
+    message = run(
+        store.add_message(
+            "alice", sid, {"role": "user", "content": "see file", "attachments": [doc.filename]}
+        )
+    )
     assert message.attachments == [doc.filename]
     run(store.delete_document("alice", sid, doc.filename))
     assert run(store.list_documents("alice", sid)) == []
@@ -162,13 +188,12 @@ def test_documents_allowlist_size_and_metadata(chat) -> None:
 
 def test_sixth_attachment_refused(chat) -> None:
     store, sid = chat
-    names = [run(store.store_document("alice", sid, f"p{i}.png", b"png")).filename
-             for i in range(6)]
-    run(store.add_message("alice", sid, {"role": "user", "content": "5", "attachments":
-                                         names[:5]}))
+    names = [
+        run(store.store_document("alice", sid, f"p{i}.png", b"png")).filename for i in range(6)
+    ]
+    run(store.add_message("alice", sid, {"role": "user", "content": "5", "attachments": names[:5]}))
     with pytest.raises(LimitExceeded, match="at most 5"):
-        run(store.add_message("alice", sid, {"role": "user", "content": "6",
-                                             "attachments": names}))
+        run(store.add_message("alice", sid, {"role": "user", "content": "6", "attachments": names}))
 
 
 def test_personas_global_and_user_override(store: FFStorageManager) -> None:
@@ -191,15 +216,23 @@ def test_context_history_snapshots(chat, clock) -> None:
     store, sid = chat
     store.config.storage.max_context_history_snapshots = 3
     for i in range(6):
-        run(store.update_context("alice", sid, {"summary": f"v{i}", "confidence": 0.5,
-                                                "entities": {"skill_level": ["novice"]}}))
+        run(
+            store.update_context(
+                "alice",
+                sid,
+                {"summary": f"v{i}", "confidence": 0.5, "entities": {"skill_level": ["novice"]}},
+            )
+        )
         if i % 2:
             clock.advance(seconds=1)
     assert run(store.get_context("alice", sid)).summary == "v5"
     history = run(store.get_context_history("alice", sid))
     assert [c.summary for c in history] == ["v2", "v3", "v4"]
-    names = sorted(p.name for p in (store.root / "users/alice" / sid / "context_history")
-                   .iterdir() if not p.name.startswith("."))
+    names = sorted(
+        p.name
+        for p in (store.root / "users/alice" / sid / "context_history").iterdir()
+        if not p.name.startswith(".")
+    )
     assert all(n.startswith("context_20260101_0900") for n in names)
     with pytest.raises(ValidationError):
         run(store.update_context("alice", sid, {"summary": "x", "confidence": 1.5}))
@@ -229,8 +262,9 @@ def test_a_session_filed_under_another_user_is_reported(chat) -> None:
     run(store.add_message("alice", sid, {"role": "user", "content": "alice's secret"}))
     shutil.copytree(store.root / "users/alice" / sid, store.root / "users/bob" / sid)
     issues = store.check_integrity()
-    assert [(i.kind, i.path) for i in issues] == [("session_foreign",
-                                                    f"users/bob/{sid}/session.json")]
+    assert [(i.kind, i.path) for i in issues] == [
+        ("session_foreign", f"users/bob/{sid}/session.json")
+    ]
     assert "user 'alice'" in issues[0].detail
 
 
@@ -238,9 +272,11 @@ def test_stale_upstream_counter_is_recounted_on_first_append(chat) -> None:
     store, sid = chat
     folder = store.root / "users/alice" / sid
     with open(folder / "messages.jsonl", "ab") as fh:  # written by another program
-        fh.write(b'{"role": "user", "content": "x", "message_id": "msg_aa", '
-                 b'"timestamp": "2025-08-11T18:21:42.527982", "attachments": [], '
-                 b'"metadata": {}}\n')
+        fh.write(
+            b'{"role": "user", "content": "x", "message_id": "msg_aa", '
+            b'"timestamp": "2025-08-11T18:21:42.527982", "attachments": [], '
+            b'"metadata": {}}\n'
+        )
     run(store.add_message("alice", sid, {"role": "assistant", "content": "y"}))
     assert run(store.get_session("alice", sid)).message_count == 2
 
@@ -258,8 +294,9 @@ def test_message_line_with_wrong_shape_names_its_line(chat) -> None:
 def test_append_unique_to_session_metadata(chat) -> None:
     store, sid = chat
     run(store.append_session_metadata_unique("alice", sid, "vocabulary", ["dog", "cat", "dog"]))
-    session = run(store.append_session_metadata_unique("alice", sid, "vocabulary",
-                                                        ["cat", "water"]))
+    session = run(
+        store.append_session_metadata_unique("alice", sid, "vocabulary", ["cat", "water"])
+    )
     assert session.metadata["vocabulary"] == ["dog", "cat", "water"]
     run(store.update_session_metadata("alice", sid, {"metadata": {"level": 3}}))
     with pytest.raises(ValidationError, match="not a list"):
@@ -303,8 +340,9 @@ def test_generated_session_ids_are_not_guessable_from_the_clock(tmp_path) -> Non
 
     ids = []
     for name in ("a", "b"):
-        store = FFStorageManager(load_config(preset="test"), clock=ManualClock(),
-                                 base_path=tmp_path / name)
+        store = FFStorageManager(
+            load_config(preset="test"), clock=ManualClock(), base_path=tmp_path / name
+        )
         run(store.create_user("alice"))
         ids.append(run(store.create_session("alice")).session_id)
         store.close()

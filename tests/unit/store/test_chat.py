@@ -17,8 +17,11 @@ def run(coro):
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.endswith(".lock")}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.endswith(".lock")
+    }
 
 
 @pytest.fixture
@@ -33,11 +36,23 @@ def test_turn_records_persona_attachments_window_and_memory(chat) -> None:
     run(store.store_persona({"persona_id": "tutor", "name": "Ada"}))
     doc = run(store.store_document("alice", sid, "page.png", b"png")).filename
     first = run(service.turn("alice", sid, "hi", "hello"))
-    result = run(service.turn("alice", sid, "look", "nice picture", TurnOptions(
-        persona="tutor", attachments=[doc], context_window=1, remember=True, relevance=0.7)))
+    result = run(
+        service.turn(
+            "alice",
+            sid,
+            "look",
+            "nice picture",
+            TurnOptions(
+                persona="tutor", attachments=[doc], context_window=1, remember=True, relevance=0.7
+            ),
+        )
+    )
     meta = result.assistant_message.metadata
-    assert meta == {"persona": "tutor", "in_reply_to_attachments": [doc],
-                    "context_messages": [first.assistant_message.message_id]}
+    assert meta == {
+        "persona": "tutor",
+        "in_reply_to_attachments": [doc],
+        "context_messages": [first.assistant_message.message_id],
+    }
     assert result.memory.content == "look" and result.memory.session_id == sid
     assert run(store.get_session("alice", sid)).message_count == 4
 

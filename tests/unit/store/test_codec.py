@@ -18,8 +18,18 @@ K2 = base64.b64encode(b"2" * 32).decode()
 
 
 def _store(root: Path) -> FFStorageManager:
-    config = load_config(preset="test", overrides={"storage": {"encryption": {
-        "enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}}})
+    config = load_config(
+        preset="test",
+        overrides={
+            "storage": {
+                "encryption": {
+                    "enabled": True,
+                    "active_key_id": "k1",
+                    "keys": {"k1": f"base64:{K1}"},
+                }
+            }
+        },
+    )
     return FFStorageManager(config, clock=ManualClock(), ids=IdSource(5), base_path=root)
 
 
@@ -43,9 +53,14 @@ def test_nothing_readable_on_disk_and_round_trip(tmp_path: Path) -> None:
             assert b"4321" not in data and b"top secret" not in data and b"Alice" not in data
     messages = asyncio.run(store.get_messages("alice", "s1"))
     assert messages[0].content == "my PIN is 4321"
-    assert asyncio.run(store.read_document("alice", "s1",
-                                           asyncio.run(store.list_documents("alice", "s1"))[0]
-                                           .filename)) == b"top secret note"
+    assert (
+        asyncio.run(
+            store.read_document(
+                "alice", "s1", asyncio.run(store.list_documents("alice", "s1"))[0].filename
+            )
+        )
+        == b"top secret note"
+    )
     assert store.check_integrity() == []
 
 
@@ -74,8 +89,18 @@ def test_key_rotation_reseals_everything_and_old_key_can_go(tmp_path: Path) -> N
                 for line in Path(dirpath, name).read_bytes().splitlines():
                     assert codec.key_id_of(line) == "k2", name
     # A store that only knows k2 reads everything.
-    config = load_config(preset="test", overrides={"storage": {"encryption": {
-        "enabled": True, "active_key_id": "k2", "keys": {"k2": f"base64:{K2}"}}}})
+    config = load_config(
+        preset="test",
+        overrides={
+            "storage": {
+                "encryption": {
+                    "enabled": True,
+                    "active_key_id": "k2",
+                    "keys": {"k2": f"base64:{K2}"},
+                }
+            }
+        },
+    )
     fresh = FFStorageManager(config, clock=ManualClock(), base_path=tmp_path)
     assert asyncio.run(fresh.get_messages("alice", "s1"))[0].content == "my PIN is 4321"
     assert fresh.check_integrity() == []
@@ -90,8 +115,9 @@ def test_plaintext_file_in_encrypted_store_is_refused(tmp_path: Path) -> None:
 
 
 def test_key_rotation_refuses_bad_input_with_domain_errors(tmp_path: Path) -> None:
-    plain = FFStorageManager(load_config(preset="test"), clock=ManualClock(),
-                             base_path=tmp_path / "plain")
+    plain = FFStorageManager(
+        load_config(preset="test"), clock=ManualClock(), base_path=tmp_path / "plain"
+    )
     with pytest.raises(ConfigError, match="encryption is not enabled") as off:
         plain.rotate_encryption_key("k2", base64.b64decode(K2))
     assert off.value.key == "storage.encryption.enabled"

@@ -19,8 +19,9 @@ def test_defaults_mirror_the_spec() -> None:
     assert config.storage.max_attachments_per_message == 5
 
 
-@pytest.mark.parametrize("preset,durability", [("development", "batch"), ("test", "none"),
-                                               ("production", "fsync")])
+@pytest.mark.parametrize(
+    "preset,durability", [("development", "batch"), ("test", "none"), ("production", "fsync")]
+)
 def test_presets(preset: str, durability: str) -> None:
     assert load_config(preset=preset).storage.durability == durability
 

@@ -18,8 +18,10 @@ K1 = base64.b64encode(b"1" * 32).decode()
 
 def _store(root: Path, encrypted: bool = True) -> FFStorageManager:
     enc = {"enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}
-    config = load_config(preset="test", overrides={
-        "storage": {"encryption": enc if encrypted else {"enabled": False}}})
+    config = load_config(
+        preset="test",
+        overrides={"storage": {"encryption": enc if encrypted else {"enabled": False}}},
+    )
     return FFStorageManager(config, clock=ManualClock(), ids=IdSource(5), base_path=root)
 
 
@@ -31,6 +33,7 @@ def _fill(store: FFStorageManager, n: int = 5) -> Path:
         for i in range(n):
             await store.add_message("alice", "s1", {"role": "user", "content": f"m{i}"})
         await store.add_message("bob", "s1", {"role": "user", "content": "bob's"})
+
     asyncio.run(go())
     return store.ctx.fs.root / "users/alice/s1/messages.jsonl"
 
@@ -225,8 +228,10 @@ def test_append_goes_on_when_only_the_head_fell_behind(tmp_path: Path) -> None:
     _add(store, "later")
     head.write_bytes(saved)  # a crash between the append and the head update
     _add(store, "after the crash")
-    assert [r["content"] for r in store.ctx.fs.read_jsonl(path)][-2:] == ["later",
-                                                                       "after the crash"]
+    assert [r["content"] for r in store.ctx.fs.read_jsonl(path)][-2:] == [
+        "later",
+        "after the crash",
+    ]
     assert _chain_issues(store) == []
 
 
@@ -245,8 +250,10 @@ def test_repair_does_not_launder_a_duplicate_or_a_cut_tail(tmp_path: Path) -> No
     store = _store(tmp_path)
     path = _fill(store, n=4)
     lines = _lines(path)
-    for tampered in (b"".join([*lines, b"garbage\n", lines[0]]),  # m0 duplicated at the end
-                     b"".join([lines[0], b"garbage\n", lines[2]])):  # m3 cut off the tail
+    for tampered in (
+        b"".join([*lines, b"garbage\n", lines[0]]),  # m0 duplicated at the end
+        b"".join([lines[0], b"garbage\n", lines[2]]),
+    ):  # m3 cut off the tail
         path.write_bytes(tampered)
         summary = store.repair()
         assert path.read_bytes() == tampered, summary
@@ -283,8 +290,10 @@ def test_an_unchained_copy_put_back_over_a_chained_file_is_a_replay(tmp_path: Pa
     path = _fill(store, n=3)
     fs = store.ctx.fs
     owner, rel = fs.owner_of(path), fs.rel(path)
-    legacy = [fs.codec.seal(json.dumps(r).encode(), owner=owner, rel_path=rel)
-              for r in fs.read_jsonl(path)[:2]]
+    legacy = [
+        fs.codec.seal(json.dumps(r).encode(), owner=owner, rel_path=rel)
+        for r in fs.read_jsonl(path)[:2]
+    ]
     path.write_bytes(b"".join(line + b"\n" for line in legacy))  # head left in place
     kinds = {i.kind for i in store.check_integrity()}
     assert "jsonl_chain_replayed" in kinds and "jsonl_chain_legacy" not in kinds

@@ -64,14 +64,18 @@ class _Recorder:
             time.sleep(delay)  # a slow disk: writers pile up behind the leader
             real_fdatasync(fd)
             self.syncs.append((start, self.now()))
+
         monkeypatch.setattr(jsonl, "write_all", write_all)
         monkeypatch.setattr(os, "fdatasync", fdatasync)
 
     def early_acks(self) -> list[str]:
         """Acknowledged messages with no fsync that began after their write and ended
         before their acknowledgement."""
-        return [c for c, ack in self.acked.items()
-                if not any(self.written[c] < start and end < ack for start, end in self.syncs)]
+        return [
+            c
+            for c, ack in self.acked.items()
+            if not any(self.written[c] < start and end < ack for start, end in self.syncs)
+        ]
 
 
 def _writers(store: FFStorageManager, recorder: _Recorder, threads: int, each: int) -> None:
@@ -85,6 +89,7 @@ def _writers(store: FFStorageManager, recorder: _Recorder, threads: int, each: i
                 recorder.acked[content] = recorder.now()
         except BaseException as exc:
             errors.append(exc)
+
     workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
     for w in workers:
         w.start()
@@ -94,7 +99,8 @@ def _writers(store: FFStorageManager, recorder: _Recorder, threads: int, each: i
 
 
 def test_no_append_is_acknowledged_before_an_fsync_that_began_after_its_write(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = _store(tmp_path / "root")
     recorder = _Recorder()
     recorder.install(monkeypatch)
@@ -109,8 +115,9 @@ def test_no_append_is_acknowledged_before_an_fsync_that_began_after_its_write(
     assert store.check_integrity() == []
 
 
-def test_a_single_writer_still_syncs_every_append(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_single_writer_still_syncs_every_append(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = _store(tmp_path / "root")
     recorder = _Recorder()
     recorder.install(monkeypatch, delay=0)
@@ -119,8 +126,9 @@ def test_a_single_writer_still_syncs_every_append(tmp_path: Path,
     assert recorder.early_acks() == [] and len(recorder.syncs) == 20
 
 
-def test_a_failed_fsync_fails_every_append_it_covered(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_fsync_fails_every_append_it_covered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Nobody whose bytes the failed fsync was to cover is told the append succeeded."""
     store = _store(tmp_path / "root")
     calls = []
@@ -129,6 +137,7 @@ def test_a_failed_fsync_fails_every_append_it_covered(tmp_path: Path,
         calls.append(fd)
         time.sleep(0.002)
         raise OSError(errno.EIO, "Input/output error")
+
     monkeypatch.setattr(os, "fdatasync", failing)
     outcomes: list[object] = []
 
@@ -138,6 +147,7 @@ def test_a_failed_fsync_fails_every_append_it_covered(tmp_path: Path,
             outcomes.append("ok")
         except StorageWriteError as exc:
             outcomes.append(exc)
+
     workers = [threading.Thread(target=run, args=(t,)) for t in range(6)]
     for w in workers:
         w.start()
@@ -145,8 +155,11 @@ def test_a_failed_fsync_fails_every_append_it_covered(tmp_path: Path,
         w.join()
     monkeypatch.undo()
     assert len(outcomes) == 6 and "ok" not in outcomes
-    assert all(e.context.get("written") is True and e.context["errno"] == errno.EIO
-               for e in outcomes if isinstance(e, StorageWriteError))
+    assert all(
+        e.context.get("written") is True and e.context["errno"] == errno.EIO
+        for e in outcomes
+        if isinstance(e, StorageWriteError)
+    )
     assert calls  # the failure came from fsync, not from the write
 
 
@@ -162,6 +175,7 @@ def test_a_write_after_the_sync_began_waits_for_the_next_sync() -> None:
             started.set()
             release.wait(5)
         order.append(f"sync-end-{fd}")
+
     groups = SyncGroups(sync)
     key = (0, 42)
     first = groups.written(key)
@@ -169,16 +183,22 @@ def test_a_write_after_the_sync_began_waits_for_the_next_sync() -> None:
     leader.start()
     assert started.wait(5)
     second = groups.written(key)  # written while the first sync runs
-    follower = threading.Thread(target=lambda: (groups.wait(2, key, second),
-                                                order.append("follower-returned")))
+    follower = threading.Thread(
+        target=lambda: (groups.wait(2, key, second), order.append("follower-returned"))
+    )
     follower.start()
     time.sleep(0.05)
     assert "follower-returned" not in order  # the running sync does not cover it
     release.set()
     leader.join(5)
     follower.join(5)
-    assert order == ["sync-start-1", "sync-end-1", "sync-start-2", "sync-end-2",
-                     "follower-returned"]
+    assert order == [
+        "sync-start-1",
+        "sync-end-1",
+        "sync-start-2",
+        "sync-end-2",
+        "follower-returned",
+    ]
 
 
 _WRITER = textwrap.dedent("""
@@ -205,15 +225,15 @@ _WRITER = textwrap.dedent("""
 """)
 
 
-def test_killed_mid_group_commit_every_acknowledged_message_is_in_the_log(
-        tmp_path: Path) -> None:
+def test_killed_mid_group_commit_every_acknowledged_message_is_in_the_log(tmp_path: Path) -> None:
     """SIGKILL while 8 threads append: every message a writer was told is stored is in the
     log, the log reads cleanly, and the store accepts appends again. (A killed process keeps
     the page cache; a power loss is what the fsync ordering test above covers.)"""
     root = tmp_path / "root"
     _store(root).close()
-    proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(root)], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(root)], stdout=subprocess.PIPE, text=True
+    )
     acked: list[str] = []
     deadline = time.monotonic() + 30
     assert proc.stdout is not None
@@ -225,8 +245,9 @@ def test_killed_mid_group_commit_every_acknowledged_message_is_in_the_log(
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert len(acked) >= 300, f"writer stalled after {len(acked)} messages"
-    store = FFStorageManager(load_config(preset="test"), clock=ManualClock(), ids=IdSource(1),
-                             base_path=root)
+    store = FFStorageManager(
+        load_config(preset="test"), clock=ManualClock(), ids=IdSource(1), base_path=root
+    )
     stored = [m.content for m in store.messages.list("u", "s")]
     assert set(acked) <= set(stored)
     assert len(stored) == len(set(stored))

@@ -28,11 +28,20 @@ def _g0(root: Path) -> None:
 def _g1_session(root: Path) -> Path:
     session = root / "users" / "bob" / "chat_session_20250723_171133_551840"
     session.mkdir(parents=True)
-    (root / "users" / "bob" / "profile.json").write_text(json.dumps({
-        "user_id": "bob", "created_at": "2025-07-23T17:11:33", "updated_at": "x"}))
-    (session / "session.json").write_text(json.dumps({
-        "id": session.name, "user_id": "bob", "created_at": "a", "updated_at": "b",
-        "message_count": 0}))
+    (root / "users" / "bob" / "profile.json").write_text(
+        json.dumps({"user_id": "bob", "created_at": "2025-07-23T17:11:33", "updated_at": "x"})
+    )
+    (session / "session.json").write_text(
+        json.dumps(
+            {
+                "id": session.name,
+                "user_id": "bob",
+                "created_at": "a",
+                "updated_at": "b",
+                "message_count": 0,
+            }
+        )
+    )
     return session
 
 
@@ -60,8 +69,9 @@ def test_g1_message_line_is_named_with_its_line(tmp_path: Path) -> None:
     record = json.loads((session / "session.json").read_text())
     record["session_id"] = record.pop("id")
     (session / "session.json").write_text(json.dumps(record))
-    (session / "messages.jsonl").write_text(json.dumps({
-        "role": "user", "content": "hi", "id": "msg_1", "timestamp": "t"}) + "\n")
+    (session / "messages.jsonl").write_text(
+        json.dumps({"role": "user", "content": "hi", "id": "msg_1", "timestamp": "t"}) + "\n"
+    )
     store = _open(tmp_path)
     with pytest.raises(OldStoreFormat, match=r"messages.jsonl:1: message in the G0/G1"):
         asyncio.run(store.get_messages("bob", session.name))

@@ -29,14 +29,19 @@ K1, K2, K3 = b"1" * 32, b"2" * 32, b"3" * 32
 N = 600  # messages: well over pages.PERSIST_MIN_BYTES, plain or encrypted
 
 
-def _store(root: Path, keys: dict[str, bytes] | None = None,
-           active: str | None = None) -> FFStorageManager:
+def _store(
+    root: Path, keys: dict[str, bytes] | None = None, active: str | None = None
+) -> FFStorageManager:
     enc: dict[str, Any] = {"enabled": False}
     if keys is not None:
-        enc = {"enabled": True, "active_key_id": active or next(iter(keys)),
-               "keys": {k: f"base64:{base64.b64encode(v).decode()}" for k, v in keys.items()}}
-    config = load_config(preset="test", overrides={"storage": {"durability": "none",
-                                                                "encryption": enc}})
+        enc = {
+            "enabled": True,
+            "active_key_id": active or next(iter(keys)),
+            "keys": {k: f"base64:{base64.b64encode(v).decode()}" for k, v in keys.items()},
+        }
+    config = load_config(
+        preset="test", overrides={"storage": {"durability": "none", "encryption": enc}}
+    )
     return FFStorageManager(config, clock=ManualClock(), ids=IdSource(7), base_path=root)
 
 
@@ -44,17 +49,23 @@ def _keys(encrypted: bool) -> dict[str, bytes] | None:
     return {"k1": K1} if encrypted else None
 
 
-def _filled(root: Path, keys: dict[str, bytes] | None, n: int = N,
-            session: str = "s") -> tuple[FFStorageManager, Path]:
+def _filled(
+    root: Path, keys: dict[str, bytes] | None, n: int = N, session: str = "s"
+) -> tuple[FFStorageManager, Path]:
     """A store whose log the store wrote (appends only, never read)."""
     store = _store(root, keys)
     if not (root / "users").exists() or not store.users.exists("u"):
         asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id=session))
     for start in range(0, n, 100):
-        store.messages.add_many("u", session, [
-            {"role": "user", "content": f"m{i} " + "x" * 150, "metadata": {"i": i}}
-            for i in range(start, min(n, start + 100))])
+        store.messages.add_many(
+            "u",
+            session,
+            [
+                {"role": "user", "content": f"m{i} " + "x" * 150, "metadata": {"i": i}}
+                for i in range(start, min(n, start + 100))
+            ],
+        )
     return store, store.ctx.layout.messages_file("u", session)
 
 
@@ -63,11 +74,10 @@ def _full(store: FFStorageManager, path: Path, offset: int, limit: int | None) -
         models = store.ctx.fs.read_jsonl_models(path, _MESSAGE_LIST)
     except FFError as exc:
         return (type(exc).__name__, str(exc))
-    return [m.model_dump() for m in models[offset:None if limit is None else offset + limit]]
+    return [m.model_dump() for m in models[offset : None if limit is None else offset + limit]]
 
 
-def _page(store: FFStorageManager, offset: int, limit: int | None,
-          session: str = "s") -> Any:
+def _page(store: FFStorageManager, offset: int, limit: int | None, session: str = "s") -> Any:
     try:
         models = store.messages.list("u", session, offset=offset, limit=limit)
     except FFError as exc:
@@ -84,13 +94,19 @@ def full_reads(monkeypatch) -> list[Path]:
     def counting(path: Path, *args: Any, **kwargs: Any) -> Any:
         seen.append(path)
         return real(path, *args, **kwargs)
+
     monkeypatch.setattr(jsonl, "models_from_bytes", counting)
     return seen
 
 
-def _cold_page(root: Path, keys: dict[str, bytes] | None, full_reads: list[Path],
-               offset: int = N - 50, limit: int | None = 50,
-               active: str | None = None) -> tuple[Any, int]:
+def _cold_page(
+    root: Path,
+    keys: dict[str, bytes] | None,
+    full_reads: list[Path],
+    offset: int = N - 50,
+    limit: int | None = 50,
+    active: str | None = None,
+) -> tuple[Any, int]:
     """A page read by a fresh store object (nothing remembered in memory) and how many full
     reads it took; compared by the caller with the full read's answer."""
     store = _store(root, keys, active)
@@ -120,16 +136,27 @@ print(json.dumps({"full_reads": len(calls), "page": page}))
 
 
 def _child(root: Path, encrypted: bool, offset: int) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(root),
-                           "encrypted" if encrypted else "plain",
-                           str(Path(__file__).parent), str(offset)],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            str(root),
+            "encrypted" if encrypted else "plain",
+            str(Path(__file__).parent),
+            str(offset),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
-def test_a_new_process_reads_the_newest_page_without_the_full_read(tmp_path: Path,
-                                                                   encrypted: bool) -> None:
+def test_a_new_process_reads_the_newest_page_without_the_full_read(
+    tmp_path: Path, encrypted: bool
+) -> None:
     root = tmp_path / "root"
     store, path = _filled(root, _keys(encrypted))
     store.messages.add("u", "s", {"role": "user", "content": "newest"})  # lags the sidecar
@@ -154,12 +181,14 @@ def _count_validated_lines(monkeypatch) -> list[int]:
     def measuring(path: Path, entry: Any, lines: list[bytes], *args: Any) -> Any:
         validated.append(len(lines))
         return real_delta(path, entry, lines, *args)
+
     monkeypatch.setattr(pages, "_validate_delta", measuring)
     return validated
 
 
-def test_appends_keep_the_sidecar_close_behind(tmp_path: Path, full_reads: list[Path],
-                                               monkeypatch) -> None:
+def test_appends_keep_the_sidecar_close_behind(
+    tmp_path: Path, full_reads: list[Path], monkeypatch
+) -> None:
     """Persisted every PERSIST_EVERY_BYTES, not every append; a new reader validates only the
     lines since (counted), never the whole log."""
     store, path = _filled(tmp_path / "root", None)
@@ -170,13 +199,13 @@ def test_appends_keep_the_sidecar_close_behind(tmp_path: Path, full_reads: list[
     def counting(*args: Any, **kwargs: Any) -> bytes:
         writes.append(1)
         return real_write(*args, **kwargs)
+
     monkeypatch.setattr(pages, "dumps", counting)
     for i in range(200):
         store.messages.add("u", "s", {"role": "user", "content": f"one {i} " + "y" * 100})
     size = path.stat().st_size
     with open(path, "rb") as fh:
-        kept = pages.loads(side.read_bytes(), store.ctx.fs.rel(path), "plain", None,
-                           fh.fileno())
+        kept = pages.loads(side.read_bytes(), store.ctx.fs.rel(path), "plain", None, fh.fileno())
     assert kept is not None and size - kept.size < pages.PERSIST_EVERY_BYTES
     assert 0 < len(writes) < 20  # ~40 KiB appended: a few persists, not 200
     validated = _count_validated_lines(monkeypatch)
@@ -186,7 +215,8 @@ def test_appends_keep_the_sidecar_close_behind(tmp_path: Path, full_reads: list[
 
 
 def test_an_append_to_a_log_nobody_validated_leaves_it_to_the_next_read(
-        tmp_path: Path, full_reads: list[Path], monkeypatch) -> None:
+    tmp_path: Path, full_reads: list[Path], monkeypatch
+) -> None:
     """No sidecar and nothing remembered (a log an older version wrote): the append does not
     validate the whole log under its lock; the next read does the full read once."""
     store, path = _filled(tmp_path / "root", None)
@@ -223,14 +253,22 @@ def _rename_over(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-STALE = ["store_rewrite", "store_repair", "renamed_same_bytes", "renamed_edited", "truncated",
-         "tail_edited_in_place", "grown_behind_the_store"]
+STALE = [
+    "store_rewrite",
+    "store_repair",
+    "renamed_same_bytes",
+    "renamed_edited",
+    "truncated",
+    "tail_edited_in_place",
+    "grown_behind_the_store",
+]
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 @pytest.mark.parametrize("kind", STALE)
-def test_a_stale_sidecar_gives_the_full_read(tmp_path: Path, full_reads: list[Path],
-                                             kind: str, encrypted: bool) -> None:
+def test_a_stale_sidecar_gives_the_full_read(
+    tmp_path: Path, full_reads: list[Path], kind: str, encrypted: bool
+) -> None:
     root, keys = tmp_path / "root", _keys(encrypted)
     store, path = _filled(root, keys)
     side = pages.sidecar_path(path)
@@ -252,8 +290,12 @@ def test_a_stale_sidecar_gives_the_full_read(tmp_path: Path, full_reads: list[Pa
     elif kind == "renamed_same_bytes":  # another inode: its content is not known validated
         _rename_over(path, data)
     elif kind == "renamed_edited":
-        _rename_over(path, data.replace(b"m300 ", b"M300 ") if not encrypted
-                     else b"".join(lines[:300] + lines[301:]))
+        _rename_over(
+            path,
+            data.replace(b"m300 ", b"M300 ")
+            if not encrypted
+            else b"".join(lines[:300] + lines[301:]),
+        )
     elif kind == "truncated":  # in place, same inode, shorter
         os.truncate(path, len(data) - len(lines[-1]) - len(lines[-2]))
     elif kind == "tail_edited_in_place":  # same inode, same length, last line changed
@@ -272,8 +314,9 @@ def test_a_stale_sidecar_gives_the_full_read(tmp_path: Path, full_reads: list[Pa
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
-def test_tampered_sidecar_bytes_give_the_full_read(tmp_path: Path, full_reads: list[Path],
-                                                   encrypted: bool) -> None:
+def test_tampered_sidecar_bytes_give_the_full_read(
+    tmp_path: Path, full_reads: list[Path], encrypted: bool
+) -> None:
     root, keys = tmp_path / "root", _keys(encrypted)
     store, path = _filled(root, keys)
     side = pages.sidecar_path(path)
@@ -295,11 +338,12 @@ def test_an_encrypted_sidecar_is_sealed(tmp_path: Path) -> None:
     for keys in (None, {"k1": K1}):
         store, path = _filled(tmp_path / str(bool(keys)), keys)
         raw = pages.sidecar_path(path).read_bytes()
-        head = path.read_bytes()[:pages.FINGERPRINT]
+        head = path.read_bytes()[: pages.FINGERPRINT]
         secrets = [b'"count"', b"ffpages1", hashlib.sha256(head).hexdigest().encode()]
         if keys:
-            state = chain.tail_state(store.ctx.fs.codec, path, owner="u",
-                                     rel=store.ctx.fs.rel(path))
+            state = chain.tail_state(
+                store.ctx.fs.codec, path, owner="u", rel=store.ctx.fs.rel(path)
+            )
             secrets += [state.epoch.encode(), base64.b64encode(state.tag)]
             assert raw.startswith(b"FFENC1\x00k1\x00")
             assert not [s for s in secrets if s in raw]
@@ -307,8 +351,9 @@ def test_an_encrypted_sidecar_is_sealed(tmp_path: Path) -> None:
             assert all(s in raw for s in secrets)
 
 
-def test_a_forged_or_moved_encrypted_sidecar_is_rejected(tmp_path: Path,
-                                                         full_reads: list[Path]) -> None:
+def test_a_forged_or_moved_encrypted_sidecar_is_rejected(
+    tmp_path: Path, full_reads: list[Path]
+) -> None:
     """A line in the middle replaced (the page's chain positions still check out) and a
     sidecar describing the changed file: only the seal keeps the page read from vouching
     for it; with it, page and full read raise alike."""
@@ -325,14 +370,19 @@ def test_a_forged_or_moved_encrypted_sidecar_is_rejected(tmp_path: Path,
     changed = b"".join(lines[:300] + [b'{"role": "user", "content": "planted"}\n'] + lines[301:])
     path.write_bytes(changed)  # in place: same inode
     st = path.stat()
-    lie = pages.dumps(pages.fingerprint(st.st_dev, st.st_ino, changed, N, whole_json=False,
-                                        state=entry.state, codec=codec),
-                      fs.rel(path), codec.ring_id())
+    lie = pages.dumps(
+        pages.fingerprint(
+            st.st_dev, st.st_ino, changed, N, whole_json=False, state=entry.state, codec=codec
+        ),
+        fs.rel(path),
+        codec.ring_id(),
+    )
     want = _full(store, path, N - 50, 50)
     assert want[0] == "StorageCorrupted" and "messages.jsonl:301" in want[1]
     side.write_bytes(lie)  # well-formed, checksummed, describes the file, but not sealed
     assert _cold_page(root, keys, full_reads) == (want, 1)
     from flatfile_chat.storage.codec import AesGcmCodec
+
     attacker = AesGcmCodec({"k1": K3}, "k1")  # sealed, with a key of the attacker's own
     side.write_bytes(attacker.seal_blob(lie, owner="u", rel_path=fs.rel(side)))
     assert _cold_page(root, keys, full_reads) == (want, 1)
@@ -344,8 +394,9 @@ def test_a_forged_or_moved_encrypted_sidecar_is_rejected(tmp_path: Path,
     assert _cold_page(root, keys, full_reads) == (want, 0)
 
 
-def test_another_key_ring_gives_the_full_reads_answer_and_error(tmp_path: Path,
-                                                                full_reads: list[Path]) -> None:
+def test_another_key_ring_gives_the_full_reads_answer_and_error(
+    tmp_path: Path, full_reads: list[Path]
+) -> None:
     """Lines sealed with k1, then k2. A process whose ring lost k1 must raise what the full
     read raises (SealRefused at line 1), whether the sidecar no longer opens (sealed with
     k1) or opens (sealed with k2) though the page's own lines (all k2) would read."""
@@ -359,15 +410,18 @@ def test_another_key_ring_gives_the_full_reads_answer_and_error(tmp_path: Path,
     want = _full(_store(root, {"k2": K2}), path, N - 49, 50)
     assert want[0] == "SealRefused" and "messages.jsonl:1:" in want[1]
     assert _cold_page(root, {"k2": K2}, full_reads, N - 49, 50) == (want, 1)  # cannot open
-    store.messages.add_many("u", "s", [{"role": "user", "content": f"late {i} " + "w" * 150}
-                                       for i in range(150)])
+    store.messages.add_many(
+        "u", "s", [{"role": "user", "content": f"late {i} " + "w" * 150} for i in range(150)]
+    )
     assert codec.key_id_of(side.read_bytes()) == "k2"  # type: ignore[attr-defined]
     want = _full(_store(root, {"k2": K2}), path, N + 101, 50)
     assert want[0] == "SealRefused" and "messages.jsonl:1:" in want[1]
     assert _cold_page(root, {"k2": K2}, full_reads, N + 101, 50) == (want, 1)  # opens
     grown = {"k1": K1, "k2": K2, "k3": K3}  # a key added: not known read with this ring
     assert _cold_page(root, grown, full_reads, N + 101, 50, active="k2") == (
-        _full(store, path, N + 101, 50), 1)
+        _full(store, path, N + 101, 50),
+        1,
+    )
     assert _cold_page(root, grown, full_reads, N + 101, 50, active="k2")[1] == 0  # rewritten
 
 
@@ -387,6 +441,7 @@ def test_rekey_skips_sidecars(tmp_path: Path, full_reads: list[Path]) -> None:
 def test_backups_manifests_and_migration_passes_ignore_sidecars(tmp_path: Path) -> None:
     from flatfile_chat.migration import manifest
     from flatfile_chat.migration.passes import file_list
+
     store, path = _filled(tmp_path / "root", None)
     assert pages.sidecar_path(path).exists()
     rel = Path(store.ctx.fs.rel(path))
@@ -402,6 +457,7 @@ def test_migrations_neither_carry_nor_mind_sidecars(tmp_path: Path, monkeypatch)
     as a change made after the migration, and a backup does not hold them."""
     from flatfile_chat.migration.engine import MigrationOptions, Migrator
     from flatfile_chat.migration.generators import generate
+
     monkeypatch.setattr(pages, "PERSIST_MIN_BYTES", 0)  # the generated logs are small
 
     def migrator() -> Migrator:
@@ -409,6 +465,7 @@ def test_migrations_neither_carry_nor_mind_sidecars(tmp_path: Path, monkeypatch)
 
     def sidecars(root: Path) -> list[Path]:
         return sorted(p for p in root.rglob("*") if pages.is_sidecar(p.name))
+
     base = tmp_path / "store"
     generate("G3", base)
     migrator().apply()

@@ -13,9 +13,29 @@ from hypothesis import strategies as st
 from flatfile_chat.errors import SecurityError, ValidationError
 from flatfile_chat.storage.paths import ensure_inside, safe_join, validate_id
 
-HOSTILE = ["..", ".", "../etc", "a/b", "a\\b", "/etc/passwd", "C:\\x", "a\x00b", "CON",
-           "con.txt", "LPT1", "аlice", "alice\u200b", "ａｌｉｃｅ", "", " ", "alice.", "~root",
-           "x" * 129, "%2e%2e%2f", "-rf"]
+HOSTILE = [
+    "..",
+    ".",
+    "../etc",
+    "a/b",
+    "a\\b",
+    "/etc/passwd",
+    "C:\\x",
+    "a\x00b",
+    "CON",
+    "con.txt",
+    "LPT1",
+    "аlice",
+    "alice\u200b",
+    "ａｌｉｃｅ",
+    "",
+    " ",
+    "alice.",
+    "~root",
+    "x" * 129,
+    "%2e%2e%2f",
+    "-rf",
+]
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -70,16 +90,20 @@ def test_ensure_inside_refuses_sibling_with_common_prefix(tmp_path: Path) -> Non
 
 
 # A store-level property: whatever ids and file names arrive, nothing outside the root changes.
-_hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=24),
-                          st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True))
+_hostile_text = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=24),
+    st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True),
+)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(user=_hostile_text, session=_hostile_text, filename=_hostile_text,
-       persona=_hostile_text)
-def test_store_never_touches_outside_root(tmp_path: Path, user: str, session: str,
-                                          filename: str, persona: str) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(user=_hostile_text, session=_hostile_text, filename=_hostile_text, persona=_hostile_text)
+def test_store_never_touches_outside_root(
+    tmp_path: Path, user: str, session: str, filename: str, persona: str
+) -> None:
     import asyncio
 
     from flatfile_chat import FFError, FFStorageManager, IdSource, ManualClock, load_config
@@ -88,8 +112,9 @@ def test_store_never_touches_outside_root(tmp_path: Path, user: str, session: st
     outside.mkdir(exist_ok=True)
     root = tmp_path / "root"
     before = _snapshot(tmp_path, exclude=root)
-    store = FFStorageManager(load_config(preset="test"), clock=ManualClock(), ids=IdSource(3),
-                             base_path=root)
+    store = FFStorageManager(
+        load_config(preset="test"), clock=ManualClock(), ids=IdSource(3), base_path=root
+    )
 
     async def attack() -> None:
         calls = [
@@ -105,6 +130,7 @@ def test_store_never_touches_outside_root(tmp_path: Path, user: str, session: st
         for call in calls:
             with contextlib.suppress(FFError):
                 await call()
+
     asyncio.run(attack())
     assert _snapshot(tmp_path, exclude=root) == before
     for dirpath, _dirs, files in os.walk(root):

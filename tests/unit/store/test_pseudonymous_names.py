@@ -20,9 +20,19 @@ USERS = ("alice.smith", "bob-jones")
 
 
 def _store(root: Path, names_key: str = NAMES_KEY, enabled: bool = True) -> FFStorageManager:
-    config = load_config(preset="test", overrides={"storage": {"encryption": {
-        "enabled": enabled, "active_key_id": "k1", "keys": {"k1": DATA_KEY},
-        "names_key": names_key}}})
+    config = load_config(
+        preset="test",
+        overrides={
+            "storage": {
+                "encryption": {
+                    "enabled": enabled,
+                    "active_key_id": "k1",
+                    "keys": {"k1": DATA_KEY},
+                    "names_key": names_key,
+                }
+            }
+        },
+    )
     return FFStorageManager(config, clock=ManualClock(), ids=IdSource(4), base_path=root)
 
 
@@ -34,11 +44,13 @@ def _use(store: FFStorageManager) -> str:
             await store.add_message(user, sid, {"role": "user", "content": f"hi from {user}"})
             await store.store_document(user, sid, "notes.txt", b"notes")
         await FFMemoryLayerManager(store).add_memory_context(
-            USERS[0], {"content": "likes tea", "relevance_score": 0.9})
+            USERS[0], {"content": "likes tea", "relevance_score": 0.9}
+        )
         kb = FFKnowledgeBaseManager(store)
         kb_id = (await kb.create_knowledge_base(USERS[0], "Bio")).kb_id
         await kb.add_document_to_kb(USERS[0], kb_id, "biology.txt", "photosynthesis")
         return sid
+
     return asyncio.run(go())
 
 
@@ -52,8 +64,9 @@ def test_user_ids_appear_in_no_file_or_folder_name(tmp_path: Path) -> None:
     words = [u.split(".")[0].split("-")[0] for u in USERS] + ["notes", "biology"]
     leaked = {n for n in _names(tmp_path) if any(w in n for w in words)}
     assert not leaked, leaked  # user ids and uploaded file names
-    docs = asyncio.run(store.list_documents(USERS[1], asyncio.run(
-        store.list_sessions(USERS[1]))[0].session_id))
+    docs = asyncio.run(
+        store.list_documents(USERS[1], asyncio.run(store.list_sessions(USERS[1]))[0].session_id)
+    )
     assert docs[0].original_name == "notes.txt" and docs[0].filename.endswith("_doc.txt")
     assert asyncio.run(store.list_users()) == sorted(USERS)
     assert store.check_integrity() == []
@@ -86,7 +99,8 @@ def test_names_key_needs_encryption(tmp_path: Path) -> None:
 
 
 def test_a_folder_whose_profile_is_lost_is_refused_not_handed_to_a_case_variant(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     store = _store(tmp_path)
     _use(store)
     profile = tmp_path / "users" / store.ctx.fs.user_folder(USERS[1]) / "profile.json"

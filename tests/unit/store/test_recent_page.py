@@ -27,8 +27,15 @@ K1 = base64.b64encode(b"1" * 32).decode()
 
 def _store(root: Path, encrypted: bool) -> FFStorageManager:
     enc = {"enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}
-    config = load_config(preset="test", overrides={"storage": {
-        "durability": "none", "encryption": enc if encrypted else {"enabled": False}}})
+    config = load_config(
+        preset="test",
+        overrides={
+            "storage": {
+                "durability": "none",
+                "encryption": enc if encrypted else {"enabled": False},
+            }
+        },
+    )
     return FFStorageManager(config, clock=ManualClock(), ids=IdSource(7), base_path=root)
 
 
@@ -38,7 +45,7 @@ def _full(store: FFStorageManager, path: Path, offset: int, limit: int | None) -
         models = store.ctx.fs.read_jsonl_models(path, _MESSAGE_LIST)
     except FFError as exc:
         return (type(exc).__name__, str(exc))
-    return [m.model_dump() for m in models[offset:None if limit is None else offset + limit]]
+    return [m.model_dump() for m in models[offset : None if limit is None else offset + limit]]
 
 
 def _page(store: FFStorageManager, offset: int, limit: int | None) -> Any:
@@ -51,18 +58,36 @@ def _page(store: FFStorageManager, offset: int, limit: int | None) -> Any:
 
 def _add(store: FFStorageManager, rng: random.Random, n: int) -> None:
     for _ in range(n):
-        store.messages.add("u", "s", {"role": rng.choice(["user", "assistant"]),
-                                      "content": "x" * rng.randrange(0, 300) + "\u00e9",
-                                      "metadata": {"r": rng.random()}})
+        store.messages.add(
+            "u",
+            "s",
+            {
+                "role": rng.choice(["user", "assistant"]),
+                "content": "x" * rng.randrange(0, 300) + "\u00e9",
+                "metadata": {"r": rng.random()},
+            },
+        )
 
 
 def _damage(path: Path, rng: random.Random, encrypted: bool) -> str:
     """One random change made behind the store's back (or none)."""
     data = path.read_bytes()
     lines = data.splitlines(keepends=True)
-    kind = rng.choice(["none", "torn_tail", "bad_tail", "bad_middle", "drop_middle",
-                       "swap", "truncate", "not_a_message", "replace_file", "last_into_middle",
-                       "in_place_ends"])
+    kind = rng.choice(
+        [
+            "none",
+            "torn_tail",
+            "bad_tail",
+            "bad_middle",
+            "drop_middle",
+            "swap",
+            "truncate",
+            "not_a_message",
+            "replace_file",
+            "last_into_middle",
+            "in_place_ends",
+        ]
+    )
     if not lines or kind == "none":
         return "none"
     i = rng.randrange(len(lines))
@@ -74,7 +99,7 @@ def _damage(path: Path, rng: random.Random, encrypted: bool) -> str:
     elif kind == "bad_middle":
         path.write_bytes(b"".join(lines[:i] + [b"{broken\n"] + lines[i:]))
     elif kind == "drop_middle":
-        path.write_bytes(b"".join(lines[:i] + lines[i + 1:]))
+        path.write_bytes(b"".join(lines[:i] + lines[i + 1 :]))
     elif kind == "swap" and len(lines) > 1:
         # by rename (a new inode): a same-length edit *in place* is the documented blind spot
         j = rng.randrange(len(lines))
@@ -95,14 +120,13 @@ def _damage(path: Path, rng: random.Random, encrypted: bool) -> str:
         path.write_bytes(data + extra)
     elif kind == "replace_file":  # same length, another file (new inode), one line changed
         tmp = path.with_name("replaced.tmp")
-        tmp.write_bytes(b"".join(lines[:i] + [b"[" + lines[i][1:-2] + b"]\n"] + lines[i + 1:]))
+        tmp.write_bytes(b"".join(lines[:i] + [b"[" + lines[i][1:-2] + b"]\n"] + lines[i + 1 :]))
         tmp.replace(path)
     return kind
 
 
 def _pages(rng: random.Random, n: int) -> list[tuple[int, int | None]]:
-    picks = [(0, None), (max(n - 50, 0), 50), (max(n - 1, 0), 1), (n, 5), (n + 3, None),
-             (0, 0)]
+    picks = [(0, None), (max(n - 50, 0), 50), (max(n - 1, 0), 1), (n, 5), (n + 3, None), (0, 0)]
     for _ in range(8):
         offset = rng.randrange(0, n + 4)
         picks.append((offset, rng.choice([None, 0, 1, 3, 10, 50, rng.randrange(0, n + 5)])))
@@ -112,8 +136,9 @@ def _pages(rng: random.Random, n: int) -> list[tuple[int, int | None]]:
 @pytest.mark.parametrize("sidecar", [False, True], ids=["memory", "sidecar"])
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 @pytest.mark.parametrize("seed", range(16))
-def test_pages_equal_the_full_read(tmp_path: Path, encrypted: bool, seed: int, sidecar: bool,
-                                   monkeypatch) -> None:
+def test_pages_equal_the_full_read(
+    tmp_path: Path, encrypted: bool, seed: int, sidecar: bool, monkeypatch
+) -> None:
     if sidecar:
         monkeypatch.setattr(pages, "PERSIST_MIN_BYTES", 0)
         monkeypatch.setattr(pages, "PERSIST_EVERY_BYTES", 0)
@@ -127,8 +152,11 @@ def test_pages_equal_the_full_read(tmp_path: Path, encrypted: bool, seed: int, s
         _add(store, rng, rng.randrange(1, 40))
         n = store.ctx.fs.count_jsonl(path)
         for offset, limit in _pages(rng, n):  # warm: each read remembers what it validated
-            assert _page(store, offset, limit) == _full(store, path, offset, limit), \
-                (offset, limit, kinds)
+            assert _page(store, offset, limit) == _full(store, path, offset, limit), (
+                offset,
+                limit,
+                kinds,
+            )
         before = path.read_bytes()
         warm = store.ctx.fs._pages.get(path)
         assert warm is not None and warm.size == len(before)
@@ -144,8 +172,12 @@ def test_pages_equal_the_full_read(tmp_path: Path, encrypted: bool, seed: int, s
         path.write_bytes(before)  # undo (in place): the store appends to it again
         n = store.ctx.fs.count_jsonl(path)
         for offset, limit in _pages(rng, n):
-            assert _page(store, offset, limit) == _full(store, path, offset, limit), \
-                (offset, limit, kinds, "undone")
+            assert _page(store, offset, limit) == _full(store, path, offset, limit), (
+                offset,
+                limit,
+                kinds,
+                "undone",
+            )
 
 
 def test_recent_page_reads_only_the_page(tmp_path: Path, monkeypatch) -> None:
@@ -153,17 +185,20 @@ def test_recent_page_reads_only_the_page(tmp_path: Path, monkeypatch) -> None:
     store = _store(tmp_path / "root", encrypted=False)
     asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id="s"))
-    store.messages.add_many("u", "s", [{"role": "user", "content": f"m{i}" + "y" * 200}
-                                       for i in range(5000)])
+    store.messages.add_many(
+        "u", "s", [{"role": "user", "content": f"m{i}" + "y" * 200} for i in range(5000)]
+    )
     assert len(store.messages.list("u", "s")) == 5000  # the one full read
     store.messages.add("u", "s", {"role": "user", "content": "newest"})
     import os as os_module
+
     real_pread, read_bytes = os_module.pread, []
 
     def counting_pread(fd: int, n: int, at: int) -> bytes:
         data = real_pread(fd, n, at)
         read_bytes.append(len(data))
         return data
+
     monkeypatch.setattr(os_module, "pread", counting_pread)
     page = store.messages.list("u", "s", offset=4951, limit=50)
     monkeypatch.undo()
@@ -173,14 +208,14 @@ def test_recent_page_reads_only_the_page(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_a_line_edited_in_place_outside_the_remembered_ends_is_the_known_blind_spot(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Documented limit (storage/pages.py): an in-place edit of the same length in the middle
     of a long log, by something other than the store, is not seen by a warm page read."""
     store = _store(tmp_path / "root", encrypted=False)
     asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id="s"))
-    store.messages.add_many("u", "s", [{"role": "user", "content": "z" * 100}
-                                       for _ in range(500)])
+    store.messages.add_many("u", "s", [{"role": "user", "content": "z" * 100} for _ in range(500)])
     store.messages.list("u", "s")
     path = store.ctx.layout.messages_file("u", "s")
     data = bytearray(path.read_bytes())

@@ -41,8 +41,7 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 def _billion_laughs(levels: int = 9, fan_out: int = 9) -> str:
     """The classic bomb: each level is a list of ``fan_out`` aliases to the level before."""
     lines = [f"l0: &l0 [{', '.join(['lol'] * fan_out)}]"]
-    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * fan_out)}]"
-              for i in range(1, levels + 1)]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * fan_out)}]" for i in range(1, levels + 1)]
     return "\n".join(lines) + "\n"
 
 
@@ -52,8 +51,9 @@ def test_alias_bomb_is_refused_naming_file_and_line() -> None:
     with pytest.raises(YAMLError) as err:
         load_yaml(bomb, source="bomb.yaml")
     # Level l5 (line 6) alone expands to ~600000 nodes: refused there, not at the end.
-    assert str(err.value).startswith("bomb.yaml:6: YAML expands to more than 100000 nodes "
-                                     "through aliases (an alias bomb?)")
+    assert str(err.value).startswith(
+        "bomb.yaml:6: YAML expands to more than 100000 nodes through aliases (an alias bomb?)"
+    )
 
 
 def test_deep_flow_nesting_is_refused_without_recursion_error() -> None:
@@ -79,7 +79,9 @@ def test_limits_are_parameters() -> None:
     with pytest.raises(YAMLError, match="nesting deeper than 1 levels"):
         load_yaml(text, source="s", limits=YAMLLimits(max_depth=1))
     assert load_yaml(text, limits=YAMLLimits(max_nodes=11, max_depth=2)) == {
-        "a": [1, 2, 3], "b": [4, 5, 6]}
+        "a": [1, 2, 3],
+        "b": [4, 5, 6],
+    }
 
 
 ANCHORS = """\
@@ -149,8 +151,7 @@ def test_merged_mappings_may_share_keys() -> None:
 def test_an_equals_sign_key_is_a_string_as_in_pyyaml() -> None:
     """YAML 1.1 tags a plain ``=`` as a 'value' key; flattening makes it a string."""
     text = "a: {=: 1}\nb: {<<: {=: 2}, c: 3}\n"
-    assert plain(load_yaml(text)) == yaml.safe_load(text) == {"a": {"=": 1},
-                                                              "b": {"=": 2, "c": 3}}
+    assert plain(load_yaml(text)) == yaml.safe_load(text) == {"a": {"=": 1}, "b": {"=": 2, "c": 3}}
 
 
 def test_legitimate_fan_out_within_budget_loads() -> None:
@@ -159,24 +160,33 @@ def test_legitimate_fan_out_within_budget_loads() -> None:
     assert len(plain(load_yaml(text))["uses"]) == 400
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("a: &a [*a]\n", "recursive"),
-    ("a: *nowhere\n", "undefined alias"),
-    ("a: [1, 2\n", "expected ',' or ']'"),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("a: &a [*a]\n", "recursive"),
+        ("a: *nowhere\n", "undefined alias"),
+        ("a: [1, 2\n", "expected ',' or ']'"),
+    ],
+)
 def test_recursive_undefined_and_broken_input_stay_yaml_errors(text: str, reason: str) -> None:
     with pytest.raises(YAMLError, match=r"^x.yaml:\d+: ") as err:
         load_yaml(text, source="x.yaml")
     assert reason in str(err.value)
 
 
-@pytest.mark.parametrize("text,message", [
-    ("a:\n  b: 2001-13-45\n", "x.yaml:2: cannot read '2001-13-45' as !!timestamp (ValueError: "
-                              "month must be in 1..12)"),
-    ("a: !!int x\n", "x.yaml:1: cannot read 'x' as !!int (ValueError: invalid literal"),
-    ("a: !!bool maybe\n", "x.yaml:1: cannot read 'maybe' as !!bool (KeyError"),
-    ("a: !!map [1]\n", "x.yaml:1: cannot read a sequence as !!map (TypeError"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            "a:\n  b: 2001-13-45\n",
+            "x.yaml:2: cannot read '2001-13-45' as !!timestamp (ValueError: "
+            "month must be in 1..12)",
+        ),
+        ("a: !!int x\n", "x.yaml:1: cannot read 'x' as !!int (ValueError: invalid literal"),
+        ("a: !!bool maybe\n", "x.yaml:1: cannot read 'maybe' as !!bool (KeyError"),
+        ("a: !!map [1]\n", "x.yaml:1: cannot read a sequence as !!map (TypeError"),
+    ],
+)
 def test_a_value_pyyaml_cannot_build_is_a_yaml_error(text: str, message: str) -> None:
     """PyYAML's constructors raise these bare (a ValueError traceback, no file or line)."""
     with pytest.raises(YAMLError) as err:
@@ -184,8 +194,9 @@ def test_a_value_pyyaml_cannot_build_is_a_yaml_error(text: str, message: str) ->
     assert str(err.value).startswith(message)
 
 
-def test_oversize_file_is_refused_without_reading_it(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversize_file_is_refused_without_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "huge.yaml"
     with path.open("wb") as handle:
         handle.truncate(6 * MIB)  # sparse: 6 MB on paper, nothing on disk
@@ -202,7 +213,8 @@ def test_oversize_file_is_refused_without_reading_it(tmp_path: Path,
         load_yaml_file(path)
     assert str(err.value) == (
         f"{path}: file is 6.0 MB (6291456 bytes), over the 5.0 MB limit (5242880 bytes); "
-        "pass a larger YAMLLimits(max_bytes=...)")
+        "pass a larger YAMLLimits(max_bytes=...)"
+    )
     assert reads == []
     with pytest.raises(YAMLError, match="special characters"):  # past the size check: NULs
         load_yaml_file(path, YAMLLimits(max_bytes=7 * MIB))
@@ -222,8 +234,10 @@ def test_non_utf8_names_file_line_and_byte_offset(tmp_path: Path) -> None:
     path.write_bytes(b"a: 1\nname: caf\xe9\n")
     with pytest.raises(YAMLError) as err:
         load_yaml_file(path)
-    assert str(err.value) == (f"{path}:2: not UTF-8 text: byte offset 14 (0xe9: invalid "
-                              "continuation byte); save the file as UTF-8")
+    assert str(err.value) == (
+        f"{path}:2: not UTF-8 text: byte offset 14 (0xe9: invalid "
+        "continuation byte); save the file as UTF-8"
+    )
 
 
 def test_megabyte_setting_then_environment_then_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,7 +270,8 @@ def test_scenario_loader_turns_a_bomb_into_a_file_error(tmp_path: Path) -> None:
 
 
 def test_scenario_loader_size_limit_from_argument_or_environment(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "big.yaml"
     path.write_text(SCENARIO + "# padding\n" * 20_000)  # ~200 KB
     monkeypatch.setenv("PRISM_MAX_SCENARIO_FILE_MB", "0.1")
@@ -282,9 +297,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_scenario_loader_size_limit_from_project_settings(
-        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (project / "pyproject.toml").write_text(
-        "[tool.prism-scenarios]\nmax_scenario_file_mb = 0.1\n")
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "pyproject.toml").write_text("[tool.prism-scenarios]\nmax_scenario_file_mb = 0.1\n")
     path = project / "big.yaml"
     path.write_text(SCENARIO + "# padding\n" * 20_000)  # ~200 KB
     with pytest.raises(ScenarioFileError) as err:
@@ -292,7 +307,8 @@ def test_scenario_loader_size_limit_from_project_settings(
     assert err.value.problems[0].startswith(
         f"{path}: file is 0.2 MB ({path.stat().st_size} bytes), over the 0.1 MB limit "
         "(104857 bytes); "
-        "raise it with max_scenario_file_mb under [tool.prism-scenarios]")
+        "raise it with max_scenario_file_mb under [tool.prism-scenarios]"
+    )
     monkeypatch.setenv("PRISM_MAX_SCENARIO_FILE_MB", "1")  # the environment overrides it
     assert load_file(path).scenarios[0].name == "tiny"
     monkeypatch.setenv("PRISM_MAX_SCENARIO_FILE_MB", "0.1")  # and the argument both
@@ -316,8 +332,9 @@ def test_json_config_nested_too_deeply_is_a_config_error(tmp_path: Path) -> None
         load_config(path)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").rglob("*.yaml")),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "scenarios").rglob("*.yaml")), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_shipped_scenario_files_load_as_before(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert plain(load_yaml_file(path)) == yaml.safe_load(text)

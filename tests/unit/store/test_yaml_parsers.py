@@ -26,9 +26,13 @@ from flatfile_chat.config.yaml_lines import (
 pytestmark = pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
 
 ROOT = Path(__file__).resolve().parents[3]
-SHIPPED = sorted([*(ROOT / "scenarios").rglob("*.yaml"),
-                  *(ROOT / "flatfile_chat" / "config" / "presets").glob("*.yaml"),
-                  *(ROOT / "prism_scenarios" / "data").rglob("*.yaml")])
+SHIPPED = sorted(
+    [
+        *(ROOT / "scenarios").rglob("*.yaml"),
+        *(ROOT / "flatfile_chat" / "config" / "presets").glob("*.yaml"),
+        *(ROOT / "prism_scenarios" / "data").rglob("*.yaml"),
+    ]
+)
 
 
 def _load(parser: str, text: str, limits: YAMLLimits = DEFAULT_LIMITS) -> Any:
@@ -45,8 +49,11 @@ def _refusal(parser: str, text: str, limits: YAMLLimits = DEFAULT_LIMITS) -> str
 
 def _paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     yield path
-    children = node.items() if isinstance(node, dict) else (
-        enumerate(node) if isinstance(node, list) else ())
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else (enumerate(node) if isinstance(node, list) else ())
+    )
     for step, child in children:
         yield from _paths(child, (*path, step))
 
@@ -82,7 +89,7 @@ BROKEN = [
     "a: b: c\n",
     "\tx: 1\n",
     "a:\n  - 1\n - 2\n",
-    "key: \"unterminated\nnext: 1\n",
+    'key: "unterminated\nnext: 1\n',
     "scenarios:\n  - name: x\n    steps:\n      - a: 1\n     b: 2\n",
     "a: {b: 1\nc: 2\n",
     "- a\nb: 1\n",
@@ -147,10 +154,19 @@ def _must_not_run(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("this path must not run")
 
 
-@pytest.mark.parametrize("name", ["alias bomb", "flow nesting on one line", "too many nodes",
-                                  "undefined alias", "duplicate anchor"])
-def test_libyaml_refuses_before_composing_anything(name: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "alias bomb",
+        "flow nesting on one line",
+        "too many nodes",
+        "undefined alias",
+        "duplicate anchor",
+    ],
+)
+def test_libyaml_refuses_before_composing_anything(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text, limits = REFUSED[name]
     monkeypatch.setattr(yaml_lines, "_LibyamlLoader", _must_not_run)
     assert _refusal("libyaml", text, limits).startswith("s.yaml:")

@@ -29,8 +29,15 @@ from flatfile_chat.tools import sandbox as sandbox_module
 from flatfile_chat.tools.sandbox import Sandbox
 
 USER = "alice"
-ALL_CATEGORIES = ["computation", "web_access", "file_system", "database", "communication",
-                  "system", "custom"]
+ALL_CATEGORIES = [
+    "computation",
+    "web_access",
+    "file_system",
+    "database",
+    "communication",
+    "system",
+    "custom",
+]
 
 
 def run(coro: Any) -> Any:
@@ -49,14 +56,19 @@ class Tools:
     root: Path
     sandbox_root: Path
 
-    def execute(self, tool_id: str, parameters: dict[str, Any] | None = None,
-                **request: Any) -> Any:
-        return run(self.executor.execute_tool(
-            USER, {"tool_id": tool_id, "parameters": parameters or {}, **request}))
+    def execute(
+        self, tool_id: str, parameters: dict[str, Any] | None = None, **request: Any
+    ) -> Any:
+        return run(
+            self.executor.execute_tool(
+                USER, {"tool_id": tool_id, "parameters": parameters or {}, **request}
+            )
+        )
 
     def history(self) -> list[dict[str, Any]]:
-        return self.store.fs.read_jsonl(self.root / "users" / USER / "tools" /
-                                        "execution_history.jsonl")
+        return self.store.fs.read_jsonl(
+            self.root / "users" / USER / "tools" / "execution_history.jsonl"
+        )
 
     def tools_file(self, *parts: str) -> Path:
         return self.root.joinpath("users", USER, "tools", *parts)
@@ -75,19 +87,17 @@ class Tools:
 def make_tools(tmp_path: Path, sandbox_root: Path) -> Callable[..., Tools]:
     made: list[FFStorageManager] = []
 
-    def factory(tool_execution: dict[str, Any] | None = None, *,
-                categories: list[str] | None = None) -> Tools:
-        section = deep_merge({"sandbox": {"temp_root": str(sandbox_root)}},
-                             tool_execution or {})
+    def factory(
+        tool_execution: dict[str, Any] | None = None, *, categories: list[str] | None = None
+    ) -> Tools:
+        section = deep_merge({"sandbox": {"temp_root": str(sandbox_root)}}, tool_execution or {})
         if categories is not None:
-            section = deep_merge(section, {"security_policy": {
-                "allowed_categories": categories}})
+            section = deep_merge(section, {"security_policy": {"allowed_categories": categories}})
         config = load_config(preset="test", overrides={"tool_execution": section})
         clock = ManualClock("2026-01-01T09:00:00+00:00")
         root = tmp_path / "root"
         # a second manager over the same root gets its own id sequence (like a new process)
-        store = FFStorageManager(config, clock=clock, ids=IdSource(len(made) + 1),
-                                 base_path=root)
+        store = FFStorageManager(config, clock=clock, ids=IdSource(len(made) + 1), base_path=root)
         made.append(store)
         if not run(store.user_exists(USER)):
             run(store.create_user(USER))
@@ -144,12 +154,16 @@ def layer_settings(layer: str, sandbox_root: Path) -> dict[str, Any]:
 def layer_config(layer: str, sandbox_root: Path) -> dict[str, Any]:
     """Sandbox settings that select one isolation layer (skips if it cannot run here)."""
     if layer == "bubblewrap" and not bubblewrap_usable(sandbox_root):
-        pytest.skip("bubblewrap is not usable here (apt-get install bubblewrap; needs "
-                    "unprivileged user namespaces)")
+        pytest.skip(
+            "bubblewrap is not usable here (apt-get install bubblewrap; needs "
+            "unprivileged user namespaces)"
+        )
     if layer == "pid_namespace" and (os.geteuid() != 0 or shutil.which("unshare") is None):
         pytest.skip("the pid-namespace layer needs root and util-linux unshare")
-    return {"use_bubblewrap": "always" if layer == "bubblewrap" else "never",
-            "use_pid_namespace": "never" if layer == "plain" else "auto"}
+    return {
+        "use_bubblewrap": "always" if layer == "bubblewrap" else "never",
+        "use_pid_namespace": "never" if layer == "plain" else "auto",
+    }
 
 
 class ProcessWatcher:
@@ -205,8 +219,12 @@ def processes_of_uid() -> Callable[[int], list[int]]:
         found = []
         for proc in psutil.process_iter(["uids", "status"]):
             uids = proc.info.get("uids")
-            if uids is not None and uids.real == uid and \
-                    proc.info.get("status") != psutil.STATUS_ZOMBIE:
+            if (
+                uids is not None
+                and uids.real == uid
+                and proc.info.get("status") != psutil.STATUS_ZOMBIE
+            ):
                 found.append(proc.pid)
         return found
+
     return live

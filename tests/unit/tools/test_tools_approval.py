@@ -17,17 +17,15 @@ def t(tools: Any) -> Any:
     return tools
 
 
-def test_pending_request_then_approve_then_run_once(t: Any, spawn_spy: list[list[str]]
-                                                   ) -> None:
+def test_pending_request_then_approve_then_run_once(t: Any, spawn_spy: list[list[str]]) -> None:
     refused = t.execute("sandbox_command", WC, cache_result=False)
     approval_id = refused.integration_context["pending_approval_id"]
     assert refused.denial_reason == "approval_required" and spawn_spy == []
     again = t.execute("sandbox_command", WC, cache_result=False)
-    assert again.integration_context["pending_approval_id"] == approval_id   # reused
+    assert again.integration_context["pending_approval_id"] == approval_id  # reused
 
     granted = t.run(t.executor.approve(t.user, approval_id, approved_by="lead"))
-    assert (granted.status, granted.uses_remaining, granted.approved_by) == \
-        ("approved", 1, "lead")
+    assert (granted.status, granted.uses_remaining, granted.approved_by) == ("approved", 1, "lead")
     ran = t.execute("sandbox_command", WC, cache_result=False)
     assert ran.success and ran.result_data == "3 a.txt\n"
     assert ran.integration_context["approval_id"] == approval_id

@@ -14,7 +14,7 @@ def test_101st_execution_in_an_hour_is_refused(tools: Any) -> None:
         result = tools.execute("calculator", {"expression": f"{n} * 2"})
         assert result.success, (n, result.error_message)
         if n % 10 == 9:
-            tools.clock.advance(minutes=5)          # 100 runs spread over 50 minutes
+            tools.clock.advance(minutes=5)  # 100 runs spread over 50 minutes
     refused = tools.execute("calculator", {"expression": "1 + 1"})
     assert (refused.success, refused.error_message) == (False, "Rate limit exceeded")
     assert refused.denial_reason == "rate_limit"
@@ -28,17 +28,16 @@ def test_101st_execution_in_an_hour_is_refused(tools: Any) -> None:
 def test_denied_attempts_count_toward_the_limit(tools: Any) -> None:
     tools.set_policy(max_executions_per_hour=3, cooldown_seconds=0)
     tools.execute("no_such_tool")
-    tools.execute("calculator", {})                          # missing parameter
+    tools.execute("calculator", {})  # missing parameter
     assert tools.execute("calculator", {"expression": "1"}).success
-    assert tools.execute("calculator", {"expression": "2"}).error_message == \
-        "Rate limit exceeded"
+    assert tools.execute("calculator", {"expression": "2"}).error_message == "Rate limit exceeded"
 
 
 def test_rate_limit_fails_closed_on_unreadable_history(tools: Any) -> None:
     tools.set_policy(cooldown_seconds=0)
     assert tools.execute("calculator", {"expression": "1"}).success
     with tools.tools_file("execution_history.jsonl").open("ab") as fh:
-        fh.write(b'{"torn": ')                                # a torn last line
+        fh.write(b'{"torn": ')  # a torn last line
     result = tools.execute("calculator", {"expression": "2"})
     assert result.success is False and result.denial_reason == "rate_limit"
     assert result.error_message.startswith("Rate limit exceeded (history unreadable:")
@@ -48,11 +47,13 @@ def test_rate_limit_fails_closed_on_unreadable_history(tools: Any) -> None:
 
 def test_concurrency_counts_executions_of_other_managers(make_tools: Any) -> None:
     """Manager A runs a slow command; manager B (same root) is refused meanwhile."""
-    first = make_tools({"sandbox": {"allowed_commands": ["sleep"]}},
-                       categories=["computation", "file_system"])
+    first = make_tools(
+        {"sandbox": {"allowed_commands": ["sleep"]}}, categories=["computation", "file_system"]
+    )
     first.set_policy(max_concurrent_executions=1, cooldown_seconds=0)
-    second = make_tools({"sandbox": {"allowed_commands": ["sleep"]}},
-                        categories=["computation", "file_system"])
+    second = make_tools(
+        {"sandbox": {"allowed_commands": ["sleep"]}}, categories=["computation", "file_system"]
+    )
     slot = first.tools_file("runtime", "slot_0")
     results: dict[str, Any] = {}
     started = threading.Event()
@@ -98,8 +99,7 @@ def test_cooldown_is_per_tool_and_ignores_cache_hits(tools: Any) -> None:
     cached = tools.execute("calculator", {"expression": "1"})
     assert cached.success and cached.cached_result
     # another tool is not affected
-    assert tools.execute("unit_converter", {"value": 1, "from_unit": "m",
-                                            "to_unit": "cm"}).success
+    assert tools.execute("unit_converter", {"value": 1, "from_unit": "m", "to_unit": "cm"}).success
     tools.clock.advance(seconds=5)
     assert tools.execute("calculator", {"expression": "2"}).success
 
@@ -117,8 +117,7 @@ def test_rate_window_is_rebuilt_from_the_history(tools: Any) -> None:
     for n in range(3):
         assert tools.execute("calculator", {"expression": str(n)}).success
     tools.tools_file("runtime", "rate_window.json").unlink()
-    assert tools.execute("calculator", {"expression": "9"}).error_message == \
-        "Rate limit exceeded"
+    assert tools.execute("calculator", {"expression": "9"}).error_message == "Rate limit exceeded"
 
 
 def test_history_lines_the_window_never_saw_still_count(tools: Any) -> None:
@@ -128,5 +127,4 @@ def test_history_lines_the_window_never_saw_still_count(tools: Any) -> None:
         assert tools.execute("calculator", {"expression": str(n)}).success
     stray = dict(tools.history()[-1], execution_id="exec_crashed00001")
     tools.store.fs.append_jsonl(tools.tools_file("execution_history.jsonl"), [stray])
-    assert tools.execute("calculator", {"expression": "9"}).error_message == \
-        "Rate limit exceeded"
+    assert tools.execute("calculator", {"expression": "9"}).error_message == "Rate limit exceeded"

@@ -10,14 +10,22 @@ import pytest
 
 from flatfile_chat.errors import AlreadyExists, NotFound, SecurityError, ValidationError
 
-LINES = {"tool_id": "line_counter", "name": "Line counter", "category": "file_system",
-         "security_risk_level": "low",
-         "parameters_schema": {"type": "object",
-                               "properties": {"args": {"type": "array",
-                                                       "items": {"type": "string"}},
-                                              "files": {"type": "object"}},
-                               "required": ["files"], "additionalProperties": False},
-         "implementation": {"kind": "command", "command": "wc", "fixed_args": ["-l"]}}
+LINES = {
+    "tool_id": "line_counter",
+    "name": "Line counter",
+    "category": "file_system",
+    "security_risk_level": "low",
+    "parameters_schema": {
+        "type": "object",
+        "properties": {
+            "args": {"type": "array", "items": {"type": "string"}},
+            "files": {"type": "object"},
+        },
+        "required": ["files"],
+        "additionalProperties": False,
+    },
+    "implementation": {"kind": "command", "command": "wc", "fixed_args": ["-l"]},
+}
 
 
 def register(tools: Any, definition: dict[str, Any]) -> Any:
@@ -26,37 +34,77 @@ def register(tools: Any, definition: dict[str, Any]) -> Any:
 
 def test_registry_file_layout(tools: Any) -> None:
     doc = json.loads(tools.tools_file("tool_registry.json").read_text())
-    assert set(doc) == {"user_id", "created_at", "last_updated", "registered_tools",
-                        "tool_statistics"}
-    assert sorted(doc["registered_tools"]) == sorted(doc["tool_statistics"]) == [
-        "calculator", "calendar", "notification", "sandbox_command", "tasks", "text_utils",
-        "translation", "unit_converter"]
+    assert set(doc) == {
+        "user_id",
+        "created_at",
+        "last_updated",
+        "registered_tools",
+        "tool_statistics",
+    }
+    assert (
+        sorted(doc["registered_tools"])
+        == sorted(doc["tool_statistics"])
+        == [
+            "calculator",
+            "calendar",
+            "notification",
+            "sandbox_command",
+            "tasks",
+            "text_utils",
+            "translation",
+            "unit_converter",
+        ]
+    )
     policies = json.loads(tools.tools_file("security_policies.json").read_text())
-    assert set(policies) == {"user_id", "created_at", "security_policy", "custom_policies",
-                             "security_events"}
+    assert set(policies) == {
+        "user_id",
+        "created_at",
+        "security_policy",
+        "custom_policies",
+        "security_events",
+    }
 
 
-@pytest.mark.parametrize(("change", "error", "message"), [
-    ({"tool_id": ""}, ValidationError, "tool_id must not be empty"),
-    ({"tool_id": "   "}, ValidationError, "tool_id must not be empty"),
-    ({"name": ""}, ValidationError, "name must not be empty"),
-    ({"security_risk_level": "extreme"}, ValidationError,
-     "security_risk_level 'extreme' must be one of low, medium, high, critical"),
-    ({"category": "email"}, ValidationError, "category 'email' must be one of"),
-    ({"tool_id": "../evil"}, SecurityError, "invalid tool_id"),
-    ({"tool_id": "calculator"}, AlreadyExists, "is a built-in tool"),
-    ({"parameters_schema": {"type": "object", "properties": {"a": {"type": "nope"}}}},
-     ValidationError, "not a valid JSON Schema"),
-    ({"parameters_schema": {"type": "array"}}, ValidationError, "must have type 'object'"),
-    ({"implementation": {"kind": "command", "command": "rm"}}, SecurityError,
-     "Command rm is blocked by security policy"),
-    ({"implementation": {"kind": "command", "command": "wc", "fixed_args": ["-l;id"]}},
-     SecurityError, "command injection"),
-    ({"implementation": {"kind": "builtin", "handler": "shell"}}, ValidationError,
-     "unknown built-in handler 'shell'"),
-])
-def test_register_rejects_bad_definitions(tools: Any, change: dict[str, Any],
-                                          error: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"tool_id": ""}, ValidationError, "tool_id must not be empty"),
+        ({"tool_id": "   "}, ValidationError, "tool_id must not be empty"),
+        ({"name": ""}, ValidationError, "name must not be empty"),
+        (
+            {"security_risk_level": "extreme"},
+            ValidationError,
+            "security_risk_level 'extreme' must be one of low, medium, high, critical",
+        ),
+        ({"category": "email"}, ValidationError, "category 'email' must be one of"),
+        ({"tool_id": "../evil"}, SecurityError, "invalid tool_id"),
+        ({"tool_id": "calculator"}, AlreadyExists, "is a built-in tool"),
+        (
+            {"parameters_schema": {"type": "object", "properties": {"a": {"type": "nope"}}}},
+            ValidationError,
+            "not a valid JSON Schema",
+        ),
+        ({"parameters_schema": {"type": "array"}}, ValidationError, "must have type 'object'"),
+        (
+            {"implementation": {"kind": "command", "command": "rm"}},
+            SecurityError,
+            "Command rm is blocked by security policy",
+        ),
+        (
+            {"implementation": {"kind": "command", "command": "wc", "fixed_args": ["-l;id"]}},
+            SecurityError,
+            "command injection",
+        ),
+        (
+            {"implementation": {"kind": "builtin", "handler": "shell"}},
+            ValidationError,
+            "unknown built-in handler 'shell'",
+        ),
+    ],
+)
+def test_register_rejects_bad_definitions(
+    tools: Any, change: dict[str, Any], error: type[Exception], message: str
+) -> None:
     before = tools.tools_file("tool_registry.json").read_bytes()
     with pytest.raises(error, match=message):
         register(tools, {**LINES, **change})
@@ -76,39 +124,61 @@ def test_registered_command_tool_runs_in_the_sandbox(tools: Any) -> None:
 
 
 def test_registered_builtin_alias_with_fixed_parameters(tools: Any) -> None:
-    register(tools, {"tool_id": "shout", "name": "Shout", "category": "computation",
-                     "parameters_schema": {"type": "object",
-                                           "properties": {"text": {"type": "string"}},
-                                           "required": ["text"]},
-                     "implementation": {"kind": "builtin", "handler": "text_utils",
-                                        "fixed_parameters": {"operation": "upper"}}})
+    register(
+        tools,
+        {
+            "tool_id": "shout",
+            "name": "Shout",
+            "category": "computation",
+            "parameters_schema": {
+                "type": "object",
+                "properties": {"text": {"type": "string"}},
+                "required": ["text"],
+            },
+            "implementation": {
+                "kind": "builtin",
+                "handler": "text_utils",
+                "fixed_parameters": {"operation": "upper"},
+            },
+        },
+    )
     assert tools.execute("shout", {"text": "hey"}).result_data == {"text": "HEY"}
 
 
 def test_user_registered_communication_tool_is_refused_by_default(make_tools: Any) -> None:
     tools = make_tools()
-    register(tools, {"tool_id": "escalate", "name": "Escalate", "category": "communication",
-                     "security_risk_level": "medium",
-                     "parameters_schema": {"type": "object",
-                                           "properties": {"recipient": {"type": "string"},
-                                                          "message": {"type": "string"}},
-                                           "required": ["recipient", "message"]},
-                     "implementation": {"kind": "builtin", "handler": "notify"}})
+    register(
+        tools,
+        {
+            "tool_id": "escalate",
+            "name": "Escalate",
+            "category": "communication",
+            "security_risk_level": "medium",
+            "parameters_schema": {
+                "type": "object",
+                "properties": {"recipient": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["recipient", "message"],
+            },
+            "implementation": {"kind": "builtin", "handler": "notify"},
+        },
+    )
     result = tools.execute("escalate", {"recipient": "ops", "message": "help"})
     assert result.error_message == "Tool category communication not allowed"
 
 
 def test_available_tools_follow_the_policy(tools: Any) -> None:
     def available(**kwargs: Any) -> list[str]:
-        return [d.tool_id for d in tools.run(
-            tools.registry.get_available_tools(tools.user, **kwargs))]
+        return [
+            d.tool_id for d in tools.run(tools.registry.get_available_tools(tools.user, **kwargs))
+        ]
 
     assert "sandbox_command" in available()
     tools.set_policy(allowed_categories=["computation"], blocked_tools=["translation"])
     assert available() == ["calculator", "text_utils", "unit_converter"]
-    tools.set_policy(allowed_categories=tools.all_categories, blocked_tools=[],
-                     max_execution_time_seconds=1)
-    assert "sandbox_command" not in available()                   # estimated 5 s
+    tools.set_policy(
+        allowed_categories=tools.all_categories, blocked_tools=[], max_execution_time_seconds=1
+    )
+    assert "sandbox_command" not in available()  # estimated 5 s
     assert available(category_filter="database") == ["calendar", "tasks"]
     assert "notification" not in available(security_level="low")
 
@@ -151,13 +221,20 @@ def test_fresh_managers_see_everything(make_tools: Any) -> None:
 
 def test_unknown_user_is_not_created(tools: Any) -> None:
     with pytest.raises(NotFound, match="user 'bob' not found"):
-        tools.run(tools.executor.execute_tool("bob", {"tool_id": "calculator",
-                                                      "parameters": {"expression": "1"}}))
+        tools.run(
+            tools.executor.execute_tool(
+                "bob", {"tool_id": "calculator", "parameters": {"expression": "1"}}
+            )
+        )
     assert not (tools.root / "users" / "bob").exists()
 
 
 def test_request_for_another_user_is_refused(tools: Any) -> None:
     with pytest.raises(SecurityError, match="does not match"):
-        tools.run(tools.executor.execute_tool(tools.user, {
-            "tool_id": "calculator", "user_id": "mallory", "parameters": {"expression": "1"}}))
+        tools.run(
+            tools.executor.execute_tool(
+                tools.user,
+                {"tool_id": "calculator", "user_id": "mallory", "parameters": {"expression": "1"}},
+            )
+        )
     assert tools.audit.entries(event_type="tool_request_user_mismatch")

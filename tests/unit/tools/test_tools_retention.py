@@ -25,8 +25,12 @@ def test_history_and_metrics_past_retention_are_removed(tools: Any) -> None:
     metrics = tools.store.fs.read_jsonl(tools.tools_file("performance_metrics.jsonl"))
     assert len(metrics) == 2
     expired = json.loads(tools.tools_file("execution_history_expired.json").read_text())
-    assert expired == {"text_utils": {
-        "total_executions": 2, "successful_executions": sum(ln["success"] for ln in first_two)}}
+    assert expired == {
+        "text_utils": {
+            "total_executions": 2,
+            "successful_executions": sum(ln["success"] for ln in first_two),
+        }
+    }
     assert tools.store.check_integrity() == []
 
 
