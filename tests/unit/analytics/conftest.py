@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.analytics import FFMetricsCollectionManager
 from flatfile_chat.analytics.sampler import ResourceReading
 
@@ -48,9 +48,10 @@ def sampler() -> FixedSampler:
 
 
 @pytest.fixture
-def analytics_factory(tmp_path: Path, clock: ManualClock, sampler: FixedSampler):
-    """Build (store, manager) with analytics overrides over one root."""
-    stores: list[FFStorageManager] = []
+def analytics_factory(make_store, sampler: FixedSampler):
+    """Build (store, manager) with analytics overrides; every build of a test shares one root
+    unless given another (the factory closes the stores)."""
+    shared = make_store.new_root()
 
     def build(
         analytics: dict[str, Any] | None = None,
@@ -60,18 +61,10 @@ def analytics_factory(tmp_path: Path, clock: ManualClock, sampler: FixedSampler)
         storage: dict[str, Any] | None = None,
     ) -> tuple[FFStorageManager, FFMetricsCollectionManager]:
         overrides = {"analytics": analytics or {}, "storage": storage or {}}
-        store = FFStorageManager(
-            load_config(preset="test", overrides=overrides),
-            clock=clock,
-            ids=IdSource(1),
-            base_path=root or tmp_path / "root",
-        )
-        stores.append(store)
+        store = make_store(root=root or shared, overrides=overrides)
         return store, FFMetricsCollectionManager(store, sampler=None if real_psutil else sampler)
 
-    yield build
-    for store in stores:
-        store.close()
+    return build
 
 
 @pytest.fixture

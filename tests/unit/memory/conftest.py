@@ -1,4 +1,4 @@
-"""Memory-layer fixtures: real files in tmp_path, a frozen clock, seeded ids.
+"""Memory-layer fixtures: stores from ``make_store`` (tests/conftest.py), layer-file helpers.
 
 Helpers come as the ``mh`` fixture (pytest runs with ``--import-mode=importlib``, so test
 modules cannot import a sibling helper module).
@@ -14,22 +14,10 @@ from typing import Any
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.memory import FFMemoryLayerManager
 
 LAYER_FILES = ("immediate", "short_term", "medium_term", "long_term", "permanent")
-
-
-def make_store(
-    root: Path, clock: ManualClock, memory: dict[str, Any] | None = None
-) -> FFStorageManager:
-    overrides = {"memory_layer": memory} if memory else None
-    return FFStorageManager(
-        load_config(preset="test", overrides=overrides),
-        clock=clock,
-        ids=IdSource(1),
-        base_path=root,
-    )
 
 
 def layer_lines(store: FFStorageManager, user: str, layer: str) -> list[dict[str, Any]]:
@@ -58,7 +46,6 @@ def snapshot(
 @pytest.fixture
 def mh() -> SimpleNamespace:
     return SimpleNamespace(
-        make_store=make_store,
         layer_lines=layer_lines,
         metadata=metadata,
         assert_counts_match=assert_counts_match,
@@ -68,23 +55,23 @@ def mh() -> SimpleNamespace:
 
 
 @pytest.fixture
-def mem_factory(tmp_path: Path, clock: ManualClock):
-    """Build (store, manager) with memory_layer overrides; users alice and bob exist."""
-    stores: list[FFStorageManager] = []
+def mem_factory(make_store):
+    """Build (store, manager) with memory_layer overrides; users alice and bob exist. Every
+    build of a test shares one root unless given another (the factory closes the stores)."""
+    shared = make_store.new_root()
 
     def build(
         memory: dict[str, Any] | None = None, root: Path | None = None
     ) -> tuple[FFStorageManager, FFMemoryLayerManager]:
-        store = make_store(root or tmp_path / "root", clock, memory)
-        stores.append(store)
+        store = make_store(
+            root=root or shared, overrides={"memory_layer": memory} if memory else None
+        )
         for user in ("alice", "bob"):
             if not asyncio.run(store.user_exists(user)):
                 asyncio.run(store.create_user(user))
         return store, FFMemoryLayerManager(store)
 
-    yield build
-    for store in stores:
-        store.close()
+    return build
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from asyncio import run
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, load_config
 from flatfile_chat.errors import AlreadyExists, NotFound, SecurityError, ValidationError
 from flatfile_chat.memory import FFMemoryContextDTO, FFMemoryLayerManager, MemoryLayerType
 from flatfile_chat.store.models import FFSituationalContextDTO
@@ -189,9 +188,8 @@ def test_integrity_check_narrows_to_changed_users(mem) -> None:
     ],
     ids=["threaded-io", "encrypted"],
 )
-def test_memory_works_threaded_and_encrypted(tmp_path, clock, storage) -> None:
-    config = load_config(
-        preset="test",
+def test_memory_works_threaded_and_encrypted(make_store, clock, storage) -> None:
+    store = make_store(
         overrides={
             "storage": storage,
             "memory_layer": {
@@ -200,7 +198,6 @@ def test_memory_works_threaded_and_encrypted(tmp_path, clock, storage) -> None:
             },
         },
     )
-    store = FFStorageManager(config, clock=clock, ids=IdSource(1), base_path=tmp_path / "r")
     manager = FFMemoryLayerManager(store)
     run(store.create_user("alice"))
     for i in range(7):

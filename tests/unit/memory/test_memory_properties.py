@@ -51,9 +51,9 @@ SETTINGS = settings(
 )
 
 
-def play(mh, root: Path, steps) -> tuple:
+def play(mh, make_store, root: Path, steps) -> tuple:
     clock = ManualClock()
-    store = mh.make_store(root, clock, CONFIG)
+    store = make_store(root=root, clock=clock, overrides={"memory_layer": CONFIG})
     run(store.create_user("alice"))
     manager = FFMemoryLayerManager(store)
     run(manager.initialize_user_memory("alice"))
@@ -84,18 +84,18 @@ def play(mh, root: Path, steps) -> tuple:
 
 @SETTINGS
 @given(steps=ops)
-def test_metadata_counts_always_equal_the_files(mh, steps) -> None:
+def test_metadata_counts_always_equal_the_files(mh, make_store, steps) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store, _manager = play(mh, Path(tmp), steps)
+        store, _manager = play(mh, make_store, Path(tmp), steps)
         assert store.check_integrity() == []
         store.close()
 
 
 @SETTINGS
 @given(steps=ops)
-def test_maintenance_twice_equals_once(mh, steps) -> None:
+def test_maintenance_twice_equals_once(mh, make_store, steps) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store, manager = play(mh, Path(tmp), steps)
+        store, manager = play(mh, make_store, Path(tmp), steps)
         folder = store.fs.path("users", "alice", "memory_layers")
         first = run(manager.run_memory_maintenance("alice"))
         once = mh.snapshot(folder)
@@ -113,9 +113,9 @@ def test_maintenance_twice_equals_once(mh, steps) -> None:
 
 @SETTINGS
 @given(steps=ops, query=st.sampled_from(WORDS))
-def test_search_only_returns_matching_items_of_the_user(mh, steps, query) -> None:
+def test_search_only_returns_matching_items_of_the_user(mh, make_store, steps, query) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store, manager = play(mh, Path(tmp), steps)
+        store, manager = play(mh, make_store, Path(tmp), steps)
         run(store.create_user("bob"))
         run(
             manager.add_memory_context(
