@@ -90,12 +90,10 @@ def test_delete_removes_document_everywhere_and_keeps_vectors_aligned(kb, store,
     assert store.check_integrity() == []
 
 
-def test_quotas_refuse_and_write_nothing(store, users):
-    from flatfile_chat import IdSource, ManualClock, load_config
-    from flatfile_chat.store import FFStorageManager
-
-    config = load_config(
-        preset="test",
+def test_quotas_refuse_and_write_nothing(make_store, store, users):
+    small = make_store(
+        root=store.root,
+        seed=3,
         overrides={
             "knowledge_base": {
                 "max_knowledge_bases_per_user": 1,
@@ -104,7 +102,6 @@ def test_quotas_refuse_and_write_nothing(store, users):
             }
         },
     )
-    small = FFStorageManager(config, clock=ManualClock(), ids=IdSource(3), base_path=store.root)
     manager = FFKnowledgeBaseManager(small)
     record = run(manager.create_knowledge_base("alice", "Only"))
     with pytest.raises(LimitExceeded, match="max_knowledge_bases_per_user"):
@@ -163,23 +160,15 @@ def test_misaligned_files_are_refused_then_repaired_by_maintenance(kb, store, bi
     assert run(fresh.retrieve_context("alice", "chlorophyll", [bio_kb])).contexts
 
 
-def test_concurrent_writers_and_readers_keep_the_index_aligned(store, users):
+def test_concurrent_writers_and_readers_keep_the_index_aligned(make_store, store, users):
     import threading
-
-    from flatfile_chat import IdSource, ManualClock, load_config
-    from flatfile_chat.store import FFStorageManager
 
     owner = FFKnowledgeBaseManager(store)
     kb_id = run(owner.create_knowledge_base("alice", "Shared writes")).kb_id
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
-        other = FFStorageManager(
-            load_config(preset="test"),
-            clock=ManualClock(),
-            ids=IdSource(100 + n),
-            base_path=store.root,
-        )
+        other = make_store(root=store.root, seed=100 + n)
         manager = FFKnowledgeBaseManager(other)
         try:
             for i in range(4):

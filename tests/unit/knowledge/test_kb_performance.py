@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from asyncio import run
 
-from flatfile_chat import FFStorageManager, IdSource, load_config
 from flatfile_chat.knowledge import FFKnowledgeBaseManager
 from flatfile_chat.knowledge.cache import shard_layout
 from flatfile_chat.knowledge.keyword import KeywordIndex
@@ -27,16 +26,14 @@ def _stats_file(store, user: str, kb_id: str):
 
 
 def test_another_writers_change_invalidates_the_index_memo_and_the_cache(
-    store, clock, users, corpus, kb, bio_kb
+    make_store, store, users, corpus, kb, bio_kb
 ):
     query = "printing press Gutenberg"
     first = run(kb.retrieve_context("alice", query, [bio_kb]))
     assert first.contexts == []
     assert run(kb.retrieve_context("alice", query, [bio_kb])).cache_hits == 1
     # Another process: its own store object and manager over the same root.
-    other_store = FFStorageManager(
-        load_config(preset="test"), clock=clock, ids=IdSource(2), base_path=store.root
-    )
+    other_store = make_store(root=store.root, seed=2)
     other = FFKnowledgeBaseManager(other_store)
     run(other.add_document_to_kb("alice", bio_kb, "history.txt", corpus.history))
     after = run(kb.retrieve_context("alice", query, [bio_kb]))
@@ -49,12 +46,10 @@ def test_another_writers_change_invalidates_the_index_memo_and_the_cache(
     run(other.delete_document("alice", bio_kb, doc.doc_id))
     gone = run(kb.retrieve_context("alice", query, [bio_kb]))
     assert gone.cache_hits == 0 and gone.contexts == []
-    other_store.close()
 
 
-def test_the_cache_never_holds_more_than_max_cache_entries(tmp_path, clock, corpus):
-    config = load_config(preset="test", overrides={"knowledge_base": {"max_cache_entries": 3}})
-    store = FFStorageManager(config, clock=clock, ids=IdSource(1), base_path=tmp_path / "r")
+def test_the_cache_never_holds_more_than_max_cache_entries(make_store, corpus):
+    store = make_store(overrides={"knowledge_base": {"max_cache_entries": 3}})
     run(store.create_user("alice"))
     kb = FFKnowledgeBaseManager(store)
     kb_id = run(kb.create_knowledge_base("alice", "Bio")).kb_id
@@ -76,13 +71,10 @@ def test_the_cache_never_holds_more_than_max_cache_entries(tmp_path, clock, corp
     ]
     assert 1 <= len(stored) <= 3
     assert shard_layout(3) == (3, 1) and shard_layout(1000) == (64, 15)
-    store.close()
 
 
-def test_query_counters_are_batched_but_never_lost(tmp_path, clock, corpus):
-    store = FFStorageManager(
-        load_config(preset="test"), clock=clock, ids=IdSource(1), base_path=tmp_path / "r"
-    )
+def test_query_counters_are_batched_but_never_lost(make_store, corpus):
+    store = make_store()
     run(store.create_user("alice"))
     kb = FFKnowledgeBaseManager(store, stats_flush_every=3)
     kb_id = run(kb.create_knowledge_base("alice", "Bio")).kb_id
@@ -106,7 +98,6 @@ def test_query_counters_are_batched_but_never_lost(tmp_path, clock, corpus):
     assert json.loads(path.read_text())["query_count"] == 6
     analytics = run(eager.get_kb_analytics("alice", kb_id))
     assert analytics["query_count"] == 6
-    store.close()
 
 
 def test_keyword_candidates_are_deterministic_at_the_pool_boundary():
@@ -134,16 +125,12 @@ def test_a_repeated_stat_signature_cannot_serve_the_old_index(monkeypatch, kb, b
     assert any("Gutenberg" in c.content for c in after.contexts)
 
 
-def test_a_dropped_manager_never_writes_counters_from_the_garbage_collector(
-    tmp_path, clock, corpus
-):
+def test_a_dropped_manager_never_writes_counters_from_the_garbage_collector(make_store, corpus):
     """Pending counts are written by explicit calls only: a collector callback would write at
     an arbitrary later moment (during another scenario, whose audit then sees a stray write)."""
     import gc
 
-    store = FFStorageManager(
-        load_config(preset="test"), clock=clock, ids=IdSource(1), base_path=tmp_path / "r"
-    )
+    store = make_store()
     run(store.create_user("alice"))
     kb = FFKnowledgeBaseManager(store, stats_flush_every=10)
     kb_id = run(kb.create_knowledge_base("alice", "Bio")).kb_id
@@ -154,4 +141,3 @@ def test_a_dropped_manager_never_writes_counters_from_the_garbage_collector(
     del kb
     gc.collect()
     assert not path.exists(), "the collector wrote the pending counters"
-    store.close()

@@ -22,18 +22,20 @@ def _turns(root: Path, panel_id: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def _fresh_manager(root: Path, seed: int) -> FFPanelSessionManager:
+def _process_manager(root: Path, seed: int) -> FFPanelSessionManager:
+    """A manager built in a forked child process (the ``make_store`` fixture lives in the
+    parent, which could not close the child's store)."""
     store = FFStorageManager(
         load_config(preset="test"), clock=ManualClock(), ids=IdSource(seed), base_path=root
     )
     return FFPanelSessionManager(store)
 
 
-def test_fresh_manager_resumes_turns_and_rules(panels, store, debaters):
+def test_fresh_manager_resumes_turns_and_rules(make_store, panels, store, debaters):
     run(panels.create_panel_session("r", "ai_debate", debaters(2)))
     run(panels.add_panel_message("r", "d1", "one"))
     run(panels.add_panel_message("r", "d1", "two"))
-    resumed = _fresh_manager(store.root, seed=99)
+    resumed = FFPanelSessionManager(make_store(root=store.root, seed=99))
     with pytest.raises(LimitExceeded):  # the run of two survives the restart
         run(resumed.add_panel_message("r", "d1", "three"))
     message = run(resumed.add_panel_message("r", "d2", "reply"))
@@ -45,13 +47,13 @@ def test_fresh_manager_resumes_turns_and_rules(panels, store, debaters):
     assert metadata["current_turn"] == 3 and metadata["last_participant"] == "d2"
 
 
-def test_concurrent_threads_keep_turns_strictly_increasing(panels, store, debaters):
+def test_concurrent_threads_keep_turns_strictly_increasing(make_store, panels, store, debaters):
     people = debaters(4)
     run(panels.create_panel_session("busy", "multi_persona", people, {"enable_turn_taking": False}))
     errors: list[BaseException] = []
 
     def writer(pid: str, seed: int) -> None:
-        manager = _fresh_manager(store.root, seed)
+        manager = FFPanelSessionManager(make_store(root=store.root, seed=seed))
         try:
             for i in range(15):
                 run(manager.add_panel_message("busy", pid, f"{pid} says {i}"))
@@ -76,7 +78,7 @@ def test_concurrent_threads_keep_turns_strictly_increasing(panels, store, debate
 
 
 def _process_writer(root: str, pid: str, seed: int) -> None:
-    manager = _fresh_manager(Path(root), seed)
+    manager = _process_manager(Path(root), seed)
     for i in range(10):
         run(manager.add_panel_message("proc", pid, f"{pid} {i}"))
 
