@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -120,29 +120,28 @@ class _Budget:
         self.through_aliases = False
 
     def see(self, event: yaml.Event) -> None:
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if isinstance(event, yaml.ScalarEvent):
             if event.anchor is not None:
-                self._define(event)
+                self._define(event, event.anchor)
                 self.sizes[event.anchor] = 1
             self._count(event, 1)
-        elif kind is yaml.AliasEvent:
+        elif isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
                 raise yaml.composer.ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                    None, None, f"found undefined alias {event.anchor!r}", _mark(event)
                 )
             # An alias to a still-open anchor (recursive) counts 1; the constructor refuses it.
             size = self.sizes.get(event.anchor, 1)
             self.through_aliases = self.through_aliases or size > 1
             self._count(event, size)
-        elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
             if event.anchor is not None:
-                self._define(event)
+                self._define(event, event.anchor)
             self._count(event, 1)
             self.open.append([event.anchor, 1])
             if len(self.open) > self.limits.max_depth:
-                self.refuse_depth(event.start_mark.line + 1)
-        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                self.refuse_depth(_line(event))
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
             anchor, size = self.open.pop()
             if self.open:
                 self.open[-1][1] += size
@@ -157,14 +156,14 @@ class _Budget:
             line=line,
         )
 
-    def _define(self, event: yaml.NodeEvent) -> None:
-        first = self.anchors.setdefault(event.anchor, event.start_mark)
+    def _define(self, event: yaml.NodeEvent, anchor: str) -> None:
+        first = self.anchors.setdefault(anchor, event.start_mark)
         if first is not event.start_mark:
             raise yaml.composer.ComposerError(
-                f"found duplicate anchor {event.anchor!r}; first occurrence",
+                f"found duplicate anchor {anchor!r}; first occurrence",
                 first,
                 "second occurrence",
-                event.start_mark,
+                _mark(event),
             )
 
     def _count(self, event: yaml.Event, size: int) -> None:
@@ -181,7 +180,20 @@ class _Budget:
             self._refuse(event, f"{what}; limit YAMLLimits(max_nodes={n})")
 
     def _refuse(self, event: yaml.Event, message: str) -> None:
-        raise YAMLError(message, source=self.source, line=event.start_mark.line + 1)
+        raise YAMLError(message, source=self.source, line=_line(event))
+
+
+def _line(event: yaml.Event) -> int:
+    """The 1-based line ``event`` starts on (both parsers mark every event)."""
+    mark = event.start_mark
+    assert mark is not None
+    return mark.line + 1
+
+
+def _mark(event: yaml.Event) -> yaml.error.Mark | None:
+    """``event``'s start mark for a PyYAML error. The stubs type the errors' marks as the
+    pure-Python class; libyaml's own has the same fields and reads the same in the message."""
+    return cast("yaml.error.Mark | None", event.start_mark)
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -229,7 +241,10 @@ the YAML 1.1 rules), ``!!bool maybe`` or ``!!map [1]``; each becomes an error at
 
 def _unbuildable(node: yaml.Node, exc: Exception) -> yaml.constructor.ConstructorError:
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-    what = _clip(repr(node.value)) if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
+    if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+        what = f"a {node.id}"
+    else:
+        what = _clip(repr(node.value))
     return yaml.constructor.ConstructorError(
         None,
         None,
@@ -330,9 +345,15 @@ if LIBYAML:
 
     _LOADERS.append(_LibyamlLoader)
 
+# The stubs want a constructor that takes one of PyYAML's loader classes; ours take the
+# _LineConstructor mixin both loaders share, which no annotation there can express.
 for _loader in _LOADERS:
-    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    _loader.add_constructor(  # type: ignore[type-var]
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+    )
+    _loader.add_constructor(  # type: ignore[type-var]
+        yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence
+    )
 
 
 def load_yaml(text: str, source: str = "<string>", limits: YAMLLimits = DEFAULT_LIMITS) -> Any:

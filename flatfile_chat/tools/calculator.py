@@ -120,8 +120,8 @@ def evaluate(expression: str) -> Number:
 
 
 def _eval(node: ast.AST) -> Number:
-    if isinstance(node, ast.Constant):
-        return node.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return node.value  # parse() refused every other constant
     if isinstance(node, ast.Name):
         if node.id in _CONSTANTS:
             return _CONSTANTS[node.id]
@@ -138,14 +138,14 @@ def _eval(node: ast.AST) -> Number:
             raise ValidationError("calculator: division by zero", key="expression") from None
         except OverflowError:
             raise ValidationError("calculator: result is too large", key="expression") from None
-    if isinstance(node, ast.Call):
-        func = _FUNCTIONS[node.func.id]  # type: ignore[union-attr]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):  # parse() checked func
+        func = _FUNCTIONS[node.func.id]
         args = [_eval(arg) for arg in node.args]
         try:
             return _checked(func(*args))
         except (ValueError, TypeError, OverflowError) as exc:
             raise ValidationError(
-                f"calculator: {node.func.id}: {exc}",  # type: ignore[union-attr]
+                f"calculator: {node.func.id}: {exc}",
                 key="expression",
             ) from None
     raise ValidationError(f"calculator: {type(node).__name__} is not allowed", key="expression")
