@@ -79,6 +79,11 @@ class FFMigrationTestConfigDTO(_Config):
 
 Family = Literal["component", "integration", "end_to_end", "performance", "security", "migration"]
 Scope = Literal["functionality", "performance", "security", "compatibility"]
+ReportFormat = Literal["json", "html", "pdf"]
+# the defaults below, copied for each configuration
+_DEFAULT_LEVELS: list[Family] = ["component", "integration", "end_to_end"]
+_DEFAULT_SCOPES: list[Scope] = ["functionality", "performance", "security", "compatibility"]
+_DEFAULT_FORMATS: list[ReportFormat] = ["json", "html", "pdf"]
 
 
 class FFIntegrationTestingConfigDTO(_Config):
@@ -87,9 +92,7 @@ class FFIntegrationTestingConfigDTO(_Config):
     when ``testing_levels`` names it or a validation scope asks for it (performance,
     security; compatibility = migration)."""
 
-    testing_levels: list[Family] = Field(
-        default_factory=lambda: ["component", "integration", "end_to_end"]
-    )
+    testing_levels: list[Family] = Field(default_factory=_DEFAULT_LEVELS.copy)
     test_environment: str = "staging"
     parallel_test_execution: bool = True
     max_parallel_tests: int = 5
@@ -97,9 +100,7 @@ class FFIntegrationTestingConfigDTO(_Config):
     generate_synthetic_data: bool = True
     anonymize_test_data: bool = True
     cleanup_test_data: bool = True
-    validation_scopes: list[Scope] = Field(
-        default_factory=lambda: ["functionality", "performance", "security", "compatibility"]
-    )
+    validation_scopes: list[Scope] = Field(default_factory=_DEFAULT_SCOPES.copy)
     performance_config: FFPerformanceTestConfigDTO = Field(
         default_factory=FFPerformanceTestConfigDTO
     )
@@ -108,9 +109,7 @@ class FFIntegrationTestingConfigDTO(_Config):
     generate_detailed_reports: bool = True
     generate_coverage_reports: bool = True
     generate_performance_reports: bool = True
-    report_output_formats: list[Literal["json", "html", "pdf"]] = Field(
-        default_factory=lambda: ["json", "html", "pdf"]
-    )
+    report_output_formats: list[ReportFormat] = Field(default_factory=_DEFAULT_FORMATS.copy)
     stop_on_first_failure: bool = False
     retry_failed_tests: bool = False
     max_retry_attempts: int = Field(0, ge=0, le=10)
@@ -123,7 +122,7 @@ class FFIntegrationTestingConfigDTO(_Config):
 
     def families(self) -> list[str]:
         """The families this configuration runs, in a fixed order."""
-        wanted = set(self.testing_levels)
+        wanted: set[str] = set(self.testing_levels)
         wanted |= {
             {
                 "performance": "performance",

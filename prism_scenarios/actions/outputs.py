@@ -119,6 +119,8 @@ def fields(model: type) -> list[OutputField]:
             OutputField(name, hint, _always(hint, total), "; ".join(notes(hint)))
             for name, hint in hints.items()
         ]
+    if not dataclasses.is_dataclass(model):
+        raise TypeError(f"not a pydantic model, TypedDict or dataclass: {model!r}")
     hints = typing.get_type_hints(model, include_extras=True)
     return [
         OutputField(f.name, hints[f.name], True, "; ".join(notes(hints[f.name])))

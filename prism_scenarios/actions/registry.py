@@ -27,7 +27,7 @@ import inspect
 import pkgutil
 import sys
 import typing
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -122,7 +122,7 @@ class ActionRegistry:
     def names(self) -> list[str]:
         return sorted(self._actions)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Action]:
         return iter(sorted(self._actions.values(), key=lambda a: a.name))
 
     def __contains__(self, name: str) -> bool:
