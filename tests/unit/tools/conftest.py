@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager, ManualClock
 from flatfile_chat.audit import AuditLog
 from flatfile_chat.config.loader import deep_merge
 from flatfile_chat.tools import FFToolExecutionManager, FFToolRegistryManager
@@ -84,21 +84,23 @@ class Tools:
 
 
 @pytest.fixture
-def make_tools(tmp_path: Path, sandbox_root: Path) -> Callable[..., Tools]:
-    made: list[FFStorageManager] = []
+def make_tools(make_store, sandbox_root: Path) -> Callable[..., Tools]:
+    """Build ``Tools`` over one root per test (the factory closes the stores)."""
+    root = make_store.new_root()
+    made = 0
 
     def factory(
         tool_execution: dict[str, Any] | None = None, *, categories: list[str] | None = None
     ) -> Tools:
+        nonlocal made
         section = deep_merge({"sandbox": {"temp_root": str(sandbox_root)}}, tool_execution or {})
         if categories is not None:
             section = deep_merge(section, {"security_policy": {"allowed_categories": categories}})
-        config = load_config(preset="test", overrides={"tool_execution": section})
         clock = ManualClock("2026-01-01T09:00:00+00:00")
-        root = tmp_path / "root"
-        # a second manager over the same root gets its own id sequence (like a new process)
-        store = FFStorageManager(config, clock=clock, ids=IdSource(len(made) + 1), base_path=root)
-        made.append(store)
+        # a second manager over the same root gets its own id sequence and clock (like a new
+        # process)
+        made += 1
+        store = make_store(root=root, seed=made, clock=clock, overrides={"tool_execution": section})
         if not run(store.user_exists(USER)):
             run(store.create_user(USER))
         audit = AuditLog(store.ctx)
@@ -107,9 +109,7 @@ def make_tools(tmp_path: Path, sandbox_root: Path) -> Callable[..., Tools]:
         run(registry.initialize_user_tools(USER))
         return Tools(store, registry, executor, audit, clock, root, sandbox_root)
 
-    yield factory
-    for store in made:
-        store.close()
+    return factory
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import ManualClock
 from flatfile_chat.tools import FFToolExecutionManager, FFToolRegistryManager
 from flatfile_chat.tools.results import finalize
 
@@ -98,28 +98,22 @@ def test_history_and_metrics_lines_have_the_spec_fields(tools: Any) -> None:
     }
 
 
-def test_runs_are_byte_identical(tmp_path: Path, sandbox_root: Path) -> None:
+def test_runs_are_byte_identical(make_store, sandbox_root: Path) -> None:
     """Same seed, same clock, same requests -> the same tool files, byte for byte (measured
     wall time, memory and temp dir names stay out of the stored files)."""
-    config = load_config(
-        preset="test",
-        overrides={
-            "tool_execution": {
-                "sandbox": {"temp_root": str(sandbox_root)},
-                "security_policy": {
-                    "allowed_categories": ["computation", "file_system"],
-                    "cooldown_seconds": 0,
-                },
-            }
-        },
-    )
+    overrides = {
+        "tool_execution": {
+            "sandbox": {"temp_root": str(sandbox_root)},
+            "security_policy": {
+                "allowed_categories": ["computation", "file_system"],
+                "cooldown_seconds": 0,
+            },
+        }
+    }
     outputs = []
-    for name in ("a", "b"):
-        store = FFStorageManager(
-            config,
-            clock=ManualClock("2026-01-01T09:00:00+00:00"),
-            ids=IdSource(7),
-            base_path=tmp_path / name,
+    for _ in range(2):  # two fresh roots, each with its own clock at the same start
+        store = make_store(
+            overrides=overrides, seed=7, clock=ManualClock("2026-01-01T09:00:00+00:00")
         )
         registry = FFToolRegistryManager(store)
         executor = FFToolExecutionManager(store, registry)
@@ -133,7 +127,7 @@ def test_runs_are_byte_identical(tmp_path: Path, sandbox_root: Path) -> None:
             {"tool_id": "calculator", "parameters": {"expression": "1"}},
         ):
             asyncio.run(executor.execute_tool("alice", request))
-        tools_dir = tmp_path / name / "users" / "alice" / "tools"
+        tools_dir = store.root / "users" / "alice" / "tools"
         outputs.append(
             {
                 p.relative_to(tools_dir).as_posix(): p.read_bytes()
