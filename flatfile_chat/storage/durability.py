@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -122,7 +123,7 @@ class SyncGroups:
     descriptor open, so the inode cannot be freed and its number reused under us.
     """
 
-    def __init__(self, sync=None) -> None:
+    def __init__(self, sync: Callable[[int], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._groups: dict[tuple[int, int], _Group] = {}
         self._sync = sync  # None: os.fdatasync looked up at call time (tests patch it)
