@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flatfile_chat.analytics.models import SEVERITIES, FFAnalyticsAlertDTO
+from flatfile_chat.analytics.models import SEVERITIES, FFAnalyticsAlertDTO, Severity
 from flatfile_chat.clock import parse_timestamp
 from flatfile_chat.config.analytics import FFAnalyticsAlertingConfigDTO
 from flatfile_chat.errors import NotFound, ValidationError
@@ -36,7 +36,7 @@ class Threshold:
     alert_type: str
     metric: str
     component: str
-    severity: str
+    severity: Severity
     title: str
     limit: float
     unit: str

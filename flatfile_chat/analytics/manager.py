@@ -14,6 +14,7 @@ import math
 import numbers
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flatfile_chat.analytics import integrity, traces
@@ -45,6 +46,7 @@ from flatfile_chat.analytics.models import (
     FFAnalyticsAlertDTO,
     FFSystemHealthDTO,
     FFSystemMetricsDTO,
+    HealthStatus,
 )
 from flatfile_chat.analytics.operations import (
     Operation,
@@ -163,7 +165,7 @@ class FFMetricsCollectionManager:
         now = self._ctx.clock.now()
         return now, isoformat(now)
 
-    def _append(self, path, records: list[dict[str, Any]]) -> None:
+    def _append(self, path: Path, records: list[dict[str, Any]]) -> None:
         self._ctx.fs.ensure_dir(path.parent)
         self._ctx.fs.append_jsonl(path, records)
 
@@ -319,6 +321,7 @@ class FFMetricsCollectionManager:
             for t in thresholds(self.config.alerting)
         }
         active = self._alerts.active(None)
+        status: HealthStatus
         if any(a.severity == "critical" for a in active):
             status = "critical"
         elif active or breached:

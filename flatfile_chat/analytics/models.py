@@ -7,8 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 EVENT_TYPES = ("session_start", "session_end", "feature_usage", "content_interaction")
-SEVERITIES = ("info", "warning", "error", "critical")
 Severity = Literal["info", "warning", "error", "critical"]
+SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error", "critical")
+HealthStatus = Literal["healthy", "degraded", "critical"]
 PERIODS = {"hour": 1.0, "day": 24.0, "week": 168.0, "month": 720.0}  # hours
 
 
@@ -66,7 +67,7 @@ class FFAnalyticsAlertDTO(_Model):
 
 class FFSystemHealthDTO(_Model):
     timestamp: str
-    status: Literal["healthy", "degraded", "critical"]
+    status: HealthStatus
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
     active_alerts: int = 0
     raised_alerts: list[str] = Field(default_factory=list)

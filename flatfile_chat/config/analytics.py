@@ -42,13 +42,15 @@ class FFAnalyticsAlertingConfigDTO(ConfigSection):
     min_operations_for_rates: int = Field(5, ge=1)
 
 
+Period = Literal["hour", "day", "week", "month"]
+_DEFAULT_PERIODS: list[Period] = ["hour", "day", "week"]  # copied for each configuration
+
+
 class FFAnalyticsConfigDTO(ConfigSection):
     analytics_level: Literal["minimal", "standard", "detailed", "full"] = "standard"
     collection_interval_seconds: float = Field(60, gt=0)
     enable_real_time_metrics: bool = True
-    aggregation_periods: list[Literal["hour", "day", "week", "month"]] = Field(
-        default_factory=lambda: ["hour", "day", "week"]
-    )
+    aggregation_periods: list[Period] = Field(default_factory=_DEFAULT_PERIODS.copy)
     aggregation_delay_minutes: float = 5
     enable_performance_metrics: bool = True
     enable_user_analytics: bool = True

@@ -6,9 +6,9 @@ Fields below ``summarization_max_tokens`` are ours (search ranking, compression 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from flatfile_chat.config.base import ConfigSection
 
@@ -22,7 +22,7 @@ PROMOTION_KEYS = {
 }
 
 
-_DEFAULTS = {
+_DEFAULTS: dict[str, dict[str, Any]] = {
     "retention_policies": {
         "immediate": 2,
         "short_term": 24,
@@ -96,7 +96,8 @@ class FFMemoryLayerConfigDTO(ConfigSection):
         "retention_policies", "compression_thresholds", "promotion_thresholds", mode="before"
     )
     @classmethod
-    def _fill_defaults(cls, value: object, info) -> object:
+    def _fill_defaults(cls, value: object, info: ValidationInfo) -> object:
+        assert info.field_name is not None  # a field validator always has its field
         return _merged(info.field_name, value)
 
     @field_validator("retention_policies")
