@@ -10,27 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.errors import ConfigError, SecurityError, StorageCorrupted, ValidationError
 
 K1 = base64.b64encode(b"1" * 32).decode()
 K2 = base64.b64encode(b"2" * 32).decode()
 
 
-def _store(root: Path) -> FFStorageManager:
-    config = load_config(
-        preset="test",
-        overrides={
-            "storage": {
-                "encryption": {
-                    "enabled": True,
-                    "active_key_id": "k1",
-                    "keys": {"k1": f"base64:{K1}"},
-                }
-            }
-        },
-    )
-    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(5), base_path=root)
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root)``: a store over ``root`` sealed with k1."""
+
+    def build(root: Path) -> FFStorageManager:
+        return make_store(root=root, seed=5, encryption=make_store.keys({"k1": b"1" * 32}))
+
+    return build
 
 
 async def _fill(store: FFStorageManager) -> str:
@@ -44,8 +38,8 @@ async def _fill(store: FFStorageManager) -> str:
     return session.session_id
 
 
-def test_nothing_readable_on_disk_and_round_trip(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_nothing_readable_on_disk_and_round_trip(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     asyncio.run(_fill(store))
     for dirpath, _d, files in os.walk(tmp_path):
         for name in files:
@@ -64,8 +58,8 @@ def test_nothing_readable_on_disk_and_round_trip(tmp_path: Path) -> None:
     assert store.check_integrity() == []
 
 
-def test_record_swapped_between_users_fails_authentication(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_record_swapped_between_users_fails_authentication(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     asyncio.run(_fill(store))
     alice = tmp_path / "users/alice/s1/messages.jsonl"
     bob = tmp_path / "users/bob/s1/messages.jsonl"
@@ -77,8 +71,10 @@ def test_record_swapped_between_users_fails_authentication(tmp_path: Path) -> No
         asyncio.run(store.get_session("bob", "s1"))
 
 
-def test_key_rotation_reseals_everything_and_old_key_can_go(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_key_rotation_reseals_everything_and_old_key_can_go(
+    make_store, open_store, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path)
     asyncio.run(_fill(store))
     codec = store.fs.codec
     rewritten = store.rotate_encryption_key("k2", base64.b64decode(K2))
@@ -89,39 +85,27 @@ def test_key_rotation_reseals_everything_and_old_key_can_go(tmp_path: Path) -> N
                 for line in Path(dirpath, name).read_bytes().splitlines():
                     assert codec.key_id_of(line) == "k2", name
     # A store that only knows k2 reads everything.
-    config = load_config(
-        preset="test",
-        overrides={
-            "storage": {
-                "encryption": {
-                    "enabled": True,
-                    "active_key_id": "k2",
-                    "keys": {"k2": f"base64:{K2}"},
-                }
-            }
-        },
-    )
-    fresh = FFStorageManager(config, clock=ManualClock(), base_path=tmp_path)
+    fresh = make_store(root=tmp_path, encryption=make_store.keys({"k2": b"2" * 32}))
     assert asyncio.run(fresh.get_messages("alice", "s1"))[0].content == "my PIN is 4321"
     assert fresh.check_integrity() == []
 
 
-def test_plaintext_file_in_encrypted_store_is_refused(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_plaintext_file_in_encrypted_store_is_refused(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     asyncio.run(_fill(store))
     (tmp_path / "users/alice/s1/session.json").write_text('{"session_id": "s1"}')
     with pytest.raises(SecurityError, match="plaintext"):
         asyncio.run(store.get_session("alice", "s1"))
 
 
-def test_key_rotation_refuses_bad_input_with_domain_errors(tmp_path: Path) -> None:
-    plain = FFStorageManager(
-        load_config(preset="test"), clock=ManualClock(), base_path=tmp_path / "plain"
-    )
+def test_key_rotation_refuses_bad_input_with_domain_errors(
+    make_store, open_store, tmp_path: Path
+) -> None:
+    plain = make_store(root=tmp_path / "plain")
     with pytest.raises(ConfigError, match="encryption is not enabled") as off:
         plain.rotate_encryption_key("k2", base64.b64decode(K2))
     assert off.value.key == "storage.encryption.enabled"
-    store = _store(tmp_path / "sealed")
+    store = open_store(tmp_path / "sealed")
     for key_id in (None, 7, "", ["k2"]):
         with pytest.raises(ValidationError, match="key_id must be a non-empty string"):
             store.rotate_encryption_key(key_id, base64.b64decode(K2))  # type: ignore[arg-type]

@@ -9,20 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.errors import StorageCorrupted
 from flatfile_chat.store.rekey import reencrypt_all
 
 K1 = base64.b64encode(b"1" * 32).decode()
 
 
-def _store(root: Path, encrypted: bool = True) -> FFStorageManager:
-    enc = {"enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}
-    config = load_config(
-        preset="test",
-        overrides={"storage": {"encryption": enc if encrypted else {"enabled": False}}},
-    )
-    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(5), base_path=root)
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root, encrypted=True)``: a store over ``root`` (opened again: a new process)."""
+
+    def build(root: Path, encrypted: bool = True) -> FFStorageManager:
+        enc = {"enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}
+        return make_store(root=root, seed=5, encryption=enc if encrypted else {"enabled": False})
+
+    return build
 
 
 def _fill(store: FFStorageManager, n: int = 5) -> Path:
@@ -54,15 +56,15 @@ def _assert_caught(store: FFStorageManager, path: Path, line: int, *, on_read: b
             store.ctx.fs.read_jsonl(path)
 
 
-def test_untouched_chain_verifies(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_untouched_chain_verifies(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store)
     assert store.check_integrity() == []
     assert [r["content"] for r in store.ctx.fs.read_jsonl(path)] == [f"m{i}" for i in range(5)]
 
 
-def test_reordered_lines_are_caught(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_reordered_lines_are_caught(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store)
     lines = _lines(path)
     lines[1], lines[2] = lines[2], lines[1]
@@ -70,8 +72,8 @@ def test_reordered_lines_are_caught(tmp_path: Path) -> None:
     _assert_caught(store, path, 2, on_read=True)
 
 
-def test_deleted_middle_line_is_caught(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_deleted_middle_line_is_caught(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store)
     lines = _lines(path)
     del lines[2]
@@ -79,8 +81,8 @@ def test_deleted_middle_line_is_caught(tmp_path: Path) -> None:
     _assert_caught(store, path, 3, on_read=True)
 
 
-def test_duplicated_line_is_caught(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_duplicated_line_is_caught(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store)
     lines = _lines(path)
     lines.insert(3, lines[2])
@@ -88,16 +90,16 @@ def test_duplicated_line_is_caught(tmp_path: Path) -> None:
     _assert_caught(store, path, 4, on_read=True)
 
 
-def test_truncated_tail_is_caught(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_truncated_tail_is_caught(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store)
     path.write_bytes(b"".join(_lines(path)[:3]))
     issues = _chain_issues(store)
     assert any("messages.jsonl:4" in s and "truncated" in s for s in issues), issues
 
 
-def test_replayed_older_copy_is_caught(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_replayed_older_copy_is_caught(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     old = path.read_bytes()
     asyncio.run(store.add_message("alice", "s1", {"role": "user", "content": "later"}))
@@ -106,8 +108,8 @@ def test_replayed_older_copy_is_caught(tmp_path: Path) -> None:
     assert any("messages.jsonl:4" in s for s in issues), issues
 
 
-def test_replayed_copy_from_before_a_rewrite_is_caught(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_replayed_copy_from_before_a_rewrite_is_caught(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     old = path.read_bytes()
     fs = store.ctx.fs
@@ -118,8 +120,8 @@ def test_replayed_copy_from_before_a_rewrite_is_caught(tmp_path: Path) -> None:
     assert any("messages.jsonl:1" in s and "replay" in s for s in issues), issues
 
 
-def test_line_copied_from_another_session_is_caught(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_line_copied_from_another_session_is_caught(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store)
     bob = _lines(tmp_path / "users/bob/s1/messages.jsonl")
     lines = _lines(path)
@@ -128,8 +130,8 @@ def test_line_copied_from_another_session_is_caught(tmp_path: Path) -> None:
     _assert_caught(store, path, 2, on_read=True)
 
 
-def test_appends_after_rewrite_continue_the_new_chain(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_appends_after_rewrite_continue_the_new_chain(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     fs = store.ctx.fs
     with fs.lock(path):
@@ -139,16 +141,16 @@ def test_appends_after_rewrite_continue_the_new_chain(tmp_path: Path) -> None:
     assert _chain_issues(store) == []
 
 
-def test_plain_store_writes_no_envelope_and_no_head(tmp_path: Path) -> None:
-    store = _store(tmp_path, encrypted=False)
+def test_plain_store_writes_no_envelope_and_no_head(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path, encrypted=False)
     path = _fill(store)
     assert all(line.startswith(b'{"') and b'"enc"' not in line for line in _lines(path))
     assert not list(tmp_path.rglob("*.head"))
 
 
-def test_copy_of_whole_file_with_head_is_not_caught(tmp_path: Path) -> None:
+def test_copy_of_whole_file_with_head_is_not_caught(open_store, tmp_path: Path) -> None:
     """Documented limit: replaying a file together with its head is invisible."""
-    store = _store(tmp_path)
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     head = path.with_name(f".{path.name}.head")
     saved = {p: p.read_bytes() for p in (path, head) if p.exists()}
@@ -158,8 +160,10 @@ def test_copy_of_whole_file_with_head_is_not_caught(tmp_path: Path) -> None:
     assert _chain_issues(store) == []
 
 
-def test_head_behind_the_log_reads_fine_and_is_reported_unsealed(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_head_behind_the_log_reads_fine_and_is_reported_unsealed(
+    open_store, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     head = path.with_name(f".{path.name}.head")
     saved = head.read_bytes()
@@ -170,8 +174,10 @@ def test_head_behind_the_log_reads_fine_and_is_reported_unsealed(tmp_path: Path)
     assert any("jsonl_chain_unsealed" in s and "messages.jsonl:4" in s for s in issues), issues
 
 
-def test_legacy_unchained_file_reads_is_reported_and_rekey_chains_it(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_legacy_unchained_file_reads_is_reported_and_rekey_chains_it(
+    open_store, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     fs = store.ctx.fs
     owner, rel = fs.owner_of(path), fs.rel(path)
@@ -193,8 +199,10 @@ def _add(store: FFStorageManager, text: str) -> None:
     asyncio.run(store.add_message("alice", "s1", {"role": "user", "content": text}))
 
 
-def test_append_after_a_cut_tail_is_refused_and_the_evidence_stays(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_append_after_a_cut_tail_is_refused_and_the_evidence_stays(
+    open_store, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path)
     path = _fill(store)
     path.write_bytes(b"".join(_lines(path)[:2]))
     with pytest.raises(StorageCorrupted, match="cut short"):
@@ -203,8 +211,8 @@ def test_append_after_a_cut_tail_is_refused_and_the_evidence_stays(tmp_path: Pat
     assert any("truncated" in s for s in _chain_issues(store))
 
 
-def test_append_after_a_replayed_copy_is_refused(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_append_after_a_replayed_copy_is_refused(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     old = path.read_bytes()
     fs = store.ctx.fs
@@ -220,8 +228,8 @@ def test_append_after_a_replayed_copy_is_refused(tmp_path: Path) -> None:
     assert _chain_issues(store) == []
 
 
-def test_append_goes_on_when_only_the_head_fell_behind(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_append_goes_on_when_only_the_head_fell_behind(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=2)
     head = path.with_name(f".{path.name}.head")
     saved = head.read_bytes()
@@ -235,8 +243,10 @@ def test_append_goes_on_when_only_the_head_fell_behind(tmp_path: Path) -> None:
     assert _chain_issues(store) == []
 
 
-def test_repair_does_not_launder_a_deletion_hidden_behind_a_broken_line(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_repair_does_not_launder_a_deletion_hidden_behind_a_broken_line(
+    open_store, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=6)
     lines = _lines(path)
     tampered = b"".join([lines[0], lines[1], b"garbage\n", lines[4], lines[5]])
@@ -246,8 +256,8 @@ def test_repair_does_not_launder_a_deletion_hidden_behind_a_broken_line(tmp_path
     assert summary.jsonl_refused and summary.jsonl_refused[0]["refused"]
 
 
-def test_repair_does_not_launder_a_duplicate_or_a_cut_tail(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_repair_does_not_launder_a_duplicate_or_a_cut_tail(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=4)
     lines = _lines(path)
     for tampered in (
@@ -260,8 +270,8 @@ def test_repair_does_not_launder_a_duplicate_or_a_cut_tail(tmp_path: Path) -> No
         assert summary.jsonl_refused and not summary.jsonl_repaired
 
 
-def test_repair_still_moves_an_inserted_broken_line(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_repair_still_moves_an_inserted_broken_line(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     lines = _lines(path)
     path.write_bytes(b"".join([lines[0], b"garbage\n", lines[1], lines[2]]))
@@ -272,8 +282,10 @@ def test_repair_still_moves_an_inserted_broken_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kid", [["k1"], {"k": 1}, 7, None])
-def test_a_crafted_key_id_is_a_store_error_not_a_crash(tmp_path: Path, kid: object) -> None:
-    store = _store(tmp_path)
+def test_a_crafted_key_id_is_a_store_error_not_a_crash(
+    open_store, tmp_path: Path, kid: object
+) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     lines = _lines(path)
     envelope = json.loads(lines[1])
@@ -285,8 +297,10 @@ def test_a_crafted_key_id_is_a_store_error_not_a_crash(tmp_path: Path, kid: obje
     assert any(i.kind == "jsonl_invalid" for i in store.check_integrity())
 
 
-def test_an_unchained_copy_put_back_over_a_chained_file_is_a_replay(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_an_unchained_copy_put_back_over_a_chained_file_is_a_replay(
+    open_store, tmp_path: Path
+) -> None:
+    store = open_store(tmp_path)
     path = _fill(store, n=3)
     fs = store.ctx.fs
     owner, rel = fs.owner_of(path), fs.rel(path)

@@ -22,18 +22,23 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.errors import StorageWriteError
 from flatfile_chat.storage import jsonl
 from flatfile_chat.storage.durability import SyncGroups
 
 
-def _store(root: Path) -> FFStorageManager:
-    config = load_config(preset="test", overrides={"storage": {"durability": "fsync"}})
-    store = FFStorageManager(config, clock=ManualClock(), ids=IdSource(3), base_path=root)
-    asyncio.run(store.create_user("u"))
-    asyncio.run(store.create_session("u", "t", session_id="s"))
-    return store
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root)``: an fsync-durability store over ``root`` with user u, session s."""
+
+    def build(root: Path) -> FFStorageManager:
+        store = make_store(root=root, seed=3, durability="fsync")
+        asyncio.run(store.create_user("u"))
+        asyncio.run(store.create_session("u", "t", session_id="s"))
+        return store
+
+    return build
 
 
 class _Recorder:
@@ -99,9 +104,9 @@ def _writers(store: FFStorageManager, recorder: _Recorder, threads: int, each: i
 
 
 def test_no_append_is_acknowledged_before_an_fsync_that_began_after_its_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = _store(tmp_path / "root")
+    store = open_store(tmp_path / "root")
     recorder = _Recorder()
     recorder.install(monkeypatch)
     _writers(store, recorder, threads=8, each=25)
@@ -116,9 +121,9 @@ def test_no_append_is_acknowledged_before_an_fsync_that_began_after_its_write(
 
 
 def test_a_single_writer_still_syncs_every_append(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = _store(tmp_path / "root")
+    store = open_store(tmp_path / "root")
     recorder = _Recorder()
     recorder.install(monkeypatch, delay=0)
     _writers(store, recorder, threads=1, each=20)
@@ -127,10 +132,10 @@ def test_a_single_writer_still_syncs_every_append(
 
 
 def test_a_failed_fsync_fails_every_append_it_covered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Nobody whose bytes the failed fsync was to cover is told the append succeeded."""
-    store = _store(tmp_path / "root")
+    store = open_store(tmp_path / "root")
     calls = []
 
     def failing(fd: int) -> None:
@@ -225,12 +230,14 @@ _WRITER = textwrap.dedent("""
 """)
 
 
-def test_killed_mid_group_commit_every_acknowledged_message_is_in_the_log(tmp_path: Path) -> None:
+def test_killed_mid_group_commit_every_acknowledged_message_is_in_the_log(
+    make_store, open_store, tmp_path: Path
+) -> None:
     """SIGKILL while 8 threads append: every message a writer was told is stored is in the
     log, the log reads cleanly, and the store accepts appends again. (A killed process keeps
     the page cache; a power loss is what the fsync ordering test above covers.)"""
     root = tmp_path / "root"
-    _store(root).close()
+    open_store(root).close()
     proc = subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(root)], stdout=subprocess.PIPE, text=True
     )
@@ -245,9 +252,7 @@ def test_killed_mid_group_commit_every_acknowledged_message_is_in_the_log(tmp_pa
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert len(acked) >= 300, f"writer stalled after {len(acked)} messages"
-    store = FFStorageManager(
-        load_config(preset="test"), clock=ManualClock(), ids=IdSource(1), base_path=root
-    )
+    store = make_store(root=root)
     stored = [m.content for m in store.messages.list("u", "s")]
     assert set(acked) <= set(stored)
     assert len(stored) == len(set(stored))

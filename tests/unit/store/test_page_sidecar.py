@@ -29,9 +29,7 @@ K1, K2, K3 = b"1" * 32, b"2" * 32, b"3" * 32
 N = 600  # messages: well over pages.PERSIST_MIN_BYTES, plain or encrypted
 
 
-def _store(
-    root: Path, keys: dict[str, bytes] | None = None, active: str | None = None
-) -> FFStorageManager:
+def _overrides(keys: dict[str, bytes] | None, active: str | None = None) -> dict[str, Any]:
     enc: dict[str, Any] = {"enabled": False}
     if keys is not None:
         enc = {
@@ -39,10 +37,29 @@ def _store(
             "active_key_id": active or next(iter(keys)),
             "keys": {k: f"base64:{base64.b64encode(v).decode()}" for k, v in keys.items()},
         }
-    config = load_config(
-        preset="test", overrides={"storage": {"durability": "none", "encryption": enc}}
-    )
+    return {"storage": {"durability": "none", "encryption": enc}}
+
+
+def _store(
+    root: Path, keys: dict[str, bytes] | None = None, active: str | None = None
+) -> FFStorageManager:
+    """The child process's store (``_CHILD`` imports it; no fixtures there): what
+    ``open_store`` builds in this process."""
+    config = load_config(preset="test", overrides=_overrides(keys, active))
     return FFStorageManager(config, clock=ManualClock(), ids=IdSource(7), base_path=root)
+
+
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root, keys=None, active=None)``: a store over ``root`` (closed by the
+    factory); opened again over the same root it is a fresh store object."""
+
+    def build(
+        root: Path, keys: dict[str, bytes] | None = None, active: str | None = None
+    ) -> FFStorageManager:
+        return make_store(root=root, seed=7, overrides=_overrides(keys, active))
+
+    return build
 
 
 def _keys(encrypted: bool) -> dict[str, bytes] | None:
@@ -50,10 +67,10 @@ def _keys(encrypted: bool) -> dict[str, bytes] | None:
 
 
 def _filled(
-    root: Path, keys: dict[str, bytes] | None, n: int = N, session: str = "s"
+    open_store: Any, root: Path, keys: dict[str, bytes] | None, n: int = N, session: str = "s"
 ) -> tuple[FFStorageManager, Path]:
     """A store whose log the store wrote (appends only, never read)."""
-    store = _store(root, keys)
+    store = open_store(root, keys)
     if not (root / "users").exists() or not store.users.exists("u"):
         asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id=session))
@@ -100,6 +117,7 @@ def full_reads(monkeypatch) -> list[Path]:
 
 
 def _cold_page(
+    open_store: Any,
     root: Path,
     keys: dict[str, bytes] | None,
     full_reads: list[Path],
@@ -109,7 +127,7 @@ def _cold_page(
 ) -> tuple[Any, int]:
     """A page read by a fresh store object (nothing remembered in memory) and how many full
     reads it took; compared by the caller with the full read's answer."""
-    store = _store(root, keys, active)
+    store = open_store(root, keys, active)
     before = len(full_reads)
     got = _page(store, offset, limit)
     store.close()
@@ -155,10 +173,10 @@ def _child(root: Path, encrypted: bool, offset: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 def test_a_new_process_reads_the_newest_page_without_the_full_read(
-    tmp_path: Path, encrypted: bool
+    open_store, tmp_path: Path, encrypted: bool
 ) -> None:
     root = tmp_path / "root"
-    store, path = _filled(root, _keys(encrypted))
+    store, path = _filled(open_store, root, _keys(encrypted))
     store.messages.add("u", "s", {"role": "user", "content": "newest"})  # lags the sidecar
     want = json.loads(json.dumps(_full(store, path, N + 1 - 50, 50)))
     store.close()
@@ -187,11 +205,11 @@ def _count_validated_lines(monkeypatch) -> list[int]:
 
 
 def test_appends_keep_the_sidecar_close_behind(
-    tmp_path: Path, full_reads: list[Path], monkeypatch
+    open_store, tmp_path: Path, full_reads: list[Path], monkeypatch
 ) -> None:
     """Persisted every PERSIST_EVERY_BYTES, not every append; a new reader validates only the
     lines since (counted), never the whole log."""
-    store, path = _filled(tmp_path / "root", None)
+    store, path = _filled(open_store, tmp_path / "root", None)
     side = pages.sidecar_path(path)
     writes = []
     real_write = pages.dumps
@@ -209,21 +227,23 @@ def test_appends_keep_the_sidecar_close_behind(
     assert kept is not None and size - kept.size < pages.PERSIST_EVERY_BYTES
     assert 0 < len(writes) < 20  # ~40 KiB appended: a few persists, not 200
     validated = _count_validated_lines(monkeypatch)
-    got, taken = _cold_page(tmp_path / "root", None, full_reads, offset=N + 150, limit=50)
+    got, taken = _cold_page(
+        open_store, tmp_path / "root", None, full_reads, offset=N + 150, limit=50
+    )
     assert taken == 0 and got == _full(store, path, N + 150, 50)
     assert validated == [200 - (kept.count - N)] and validated[0] < 150
 
 
 def test_an_append_to_a_log_nobody_validated_leaves_it_to_the_next_read(
-    tmp_path: Path, full_reads: list[Path], monkeypatch
+    open_store, tmp_path: Path, full_reads: list[Path], monkeypatch
 ) -> None:
     """No sidecar and nothing remembered (a log an older version wrote): the append does not
     validate the whole log under its lock; the next read does the full read once."""
-    store, path = _filled(tmp_path / "root", None)
+    store, path = _filled(open_store, tmp_path / "root", None)
     store.close()
     pages.sidecar_path(path).unlink()
     validated = _count_validated_lines(monkeypatch)
-    fresh = _store(tmp_path / "root")
+    fresh = open_store(tmp_path / "root")
     fresh.messages.add("u", "s", {"role": "user", "content": "after"})
     assert validated == [] and not pages.sidecar_path(path).exists()
     got = _page(fresh, N - 49, 50)
@@ -233,11 +253,12 @@ def test_an_append_to_a_log_nobody_validated_leaves_it_to_the_next_read(
     assert validated == [1]
 
 
-def test_small_logs_and_the_switch_get_no_sidecar(tmp_path: Path) -> None:
-    store, path = _filled(tmp_path / "small", None, n=50)  # a few KiB: the full read is cheap
+def test_small_logs_and_the_switch_get_no_sidecar(open_store, tmp_path: Path) -> None:
+    # a few KiB: the full read is cheap
+    store, path = _filled(open_store, tmp_path / "small", None, n=50)
     assert _page(store, 0, None) == _full(store, path, 0, None)
     assert not pages.sidecar_path(path).exists()
-    off = _store(tmp_path / "off")
+    off = open_store(tmp_path / "off")
     off.ctx.fs.page_sidecars = False
     asyncio.run(off.create_user("u"))
     asyncio.run(off.create_session("u", "t", session_id="s"))
@@ -267,12 +288,12 @@ STALE = [
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 @pytest.mark.parametrize("kind", STALE)
 def test_a_stale_sidecar_gives_the_full_read(
-    tmp_path: Path, full_reads: list[Path], kind: str, encrypted: bool
+    open_store, tmp_path: Path, full_reads: list[Path], kind: str, encrypted: bool
 ) -> None:
     root, keys = tmp_path / "root", _keys(encrypted)
-    store, path = _filled(root, keys)
+    store, path = _filled(open_store, root, keys)
     side = pages.sidecar_path(path)
-    assert _cold_page(root, keys, full_reads)[1] == 0  # valid before the change
+    assert _cold_page(open_store, root, keys, full_reads)[1] == 0  # valid before the change
     saved = side.read_bytes()
     data = path.read_bytes()
     lines = data.splitlines(keepends=True)
@@ -306,7 +327,7 @@ def test_a_stale_sidecar_gives_the_full_read(
         with open(path, "ab") as fh:
             fh.write(b'{"role": 5}\n' if not encrypted else lines[-1])
     for offset, limit in [(N - 50, 50), (0, 5), (N - 3, None), (N + 1, 5)]:
-        got, taken = _cold_page(root, keys, full_reads, offset, limit)
+        got, taken = _cold_page(open_store, root, keys, full_reads, offset, limit)
         assert got == _full(store, path, offset, limit), (kind, offset, limit)
         assert taken == 1, (kind, offset, limit)
         if side.exists() and kind != "grown_behind_the_store":
@@ -315,10 +336,10 @@ def test_a_stale_sidecar_gives_the_full_read(
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 def test_tampered_sidecar_bytes_give_the_full_read(
-    tmp_path: Path, full_reads: list[Path], encrypted: bool
+    open_store, tmp_path: Path, full_reads: list[Path], encrypted: bool
 ) -> None:
     root, keys = tmp_path / "root", _keys(encrypted)
-    store, path = _filled(root, keys)
+    store, path = _filled(open_store, root, keys)
     side = pages.sidecar_path(path)
     genuine = side.read_bytes()
     want = _full(store, path, N - 50, 50)
@@ -326,17 +347,17 @@ def test_tampered_sidecar_bytes_give_the_full_read(
         forged = bytearray(genuine)
         forged[at] ^= 0x01
         side.write_bytes(bytes(forged))
-        assert _cold_page(root, keys, full_reads) == (want, 1), at
+        assert _cold_page(open_store, root, keys, full_reads) == (want, 1), at
     side.write_bytes(genuine[:-7])  # cut short
-    assert _cold_page(root, keys, full_reads) == (want, 1)
+    assert _cold_page(open_store, root, keys, full_reads) == (want, 1)
     side.write_bytes(genuine)
-    assert _cold_page(root, keys, full_reads) == (want, 0)
+    assert _cold_page(open_store, root, keys, full_reads) == (want, 0)
 
 
-def test_an_encrypted_sidecar_is_sealed(tmp_path: Path) -> None:
+def test_an_encrypted_sidecar_is_sealed(open_store, tmp_path: Path) -> None:
     """Its fingerprints and chain state are not readable in the file (a plain store's are)."""
     for keys in (None, {"k1": K1}):
-        store, path = _filled(tmp_path / str(bool(keys)), keys)
+        store, path = _filled(open_store, tmp_path / str(bool(keys)), keys)
         raw = pages.sidecar_path(path).read_bytes()
         head = path.read_bytes()[: pages.FINGERPRINT]
         secrets = [b'"count"', b"ffpages1", hashlib.sha256(head).hexdigest().encode()]
@@ -352,14 +373,14 @@ def test_an_encrypted_sidecar_is_sealed(tmp_path: Path) -> None:
 
 
 def test_a_forged_or_moved_encrypted_sidecar_is_rejected(
-    tmp_path: Path, full_reads: list[Path]
+    open_store, tmp_path: Path, full_reads: list[Path]
 ) -> None:
     """A line in the middle replaced (the page's chain positions still check out) and a
     sidecar describing the changed file: only the seal keeps the page read from vouching
     for it; with it, page and full read raise alike."""
     root, keys = tmp_path / "root", {"k1": K1}
-    store, path = _filled(root, keys)
-    _, other = _filled(root, keys, session="s2")
+    store, path = _filled(open_store, root, keys)
+    _, other = _filled(open_store, root, keys, session="s2")
     side, codec, fs = pages.sidecar_path(path), store.ctx.fs.codec, store.ctx.fs
     genuine, data = side.read_bytes(), path.read_bytes()
     plain = codec.open_blob(genuine, owner="u", rel_path=fs.rel(side))  # type: ignore[attr-defined]
@@ -380,55 +401,57 @@ def test_a_forged_or_moved_encrypted_sidecar_is_rejected(
     want = _full(store, path, N - 50, 50)
     assert want[0] == "StorageCorrupted" and "messages.jsonl:301" in want[1]
     side.write_bytes(lie)  # well-formed, checksummed, describes the file, but not sealed
-    assert _cold_page(root, keys, full_reads) == (want, 1)
+    assert _cold_page(open_store, root, keys, full_reads) == (want, 1)
     from flatfile_chat.storage.codec import AesGcmCodec
 
     attacker = AesGcmCodec({"k1": K3}, "k1")  # sealed, with a key of the attacker's own
     side.write_bytes(attacker.seal_blob(lie, owner="u", rel_path=fs.rel(side)))
-    assert _cold_page(root, keys, full_reads) == (want, 1)
+    assert _cold_page(open_store, root, keys, full_reads) == (want, 1)
     path.write_bytes(data)
     want = _full(store, path, N - 50, 50)
     shutil.copyfile(pages.sidecar_path(other), side)  # genuine, of another session's log
-    assert _cold_page(root, keys, full_reads) == (want, 1)
+    assert _cold_page(open_store, root, keys, full_reads) == (want, 1)
     side.write_bytes(genuine)
-    assert _cold_page(root, keys, full_reads) == (want, 0)
+    assert _cold_page(open_store, root, keys, full_reads) == (want, 0)
 
 
 def test_another_key_ring_gives_the_full_reads_answer_and_error(
-    tmp_path: Path, full_reads: list[Path]
+    open_store, tmp_path: Path, full_reads: list[Path]
 ) -> None:
     """Lines sealed with k1, then k2. A process whose ring lost k1 must raise what the full
     read raises (SealRefused at line 1), whether the sidecar no longer opens (sealed with
     k1) or opens (sealed with k2) though the page's own lines (all k2) would read."""
     root = tmp_path / "root"
-    store, path = _filled(root, {"k1": K1, "k2": K2})
+    store, path = _filled(open_store, root, {"k1": K1, "k2": K2})
     side = pages.sidecar_path(path)
     codec = store.ctx.fs.codec
     codec.rotate("k2")  # type: ignore[attr-defined]
     store.messages.add("u", "s", {"role": "user", "content": "first with k2"})
     assert codec.key_id_of(side.read_bytes()) == "k1"  # type: ignore[attr-defined]
-    want = _full(_store(root, {"k2": K2}), path, N - 49, 50)
+    want = _full(open_store(root, {"k2": K2}), path, N - 49, 50)
     assert want[0] == "SealRefused" and "messages.jsonl:1:" in want[1]
-    assert _cold_page(root, {"k2": K2}, full_reads, N - 49, 50) == (want, 1)  # cannot open
+    cold = _cold_page(open_store, root, {"k2": K2}, full_reads, N - 49, 50)
+    assert cold == (want, 1)  # cannot open
     store.messages.add_many(
         "u", "s", [{"role": "user", "content": f"late {i} " + "w" * 150} for i in range(150)]
     )
     assert codec.key_id_of(side.read_bytes()) == "k2"  # type: ignore[attr-defined]
-    want = _full(_store(root, {"k2": K2}), path, N + 101, 50)
+    want = _full(open_store(root, {"k2": K2}), path, N + 101, 50)
     assert want[0] == "SealRefused" and "messages.jsonl:1:" in want[1]
-    assert _cold_page(root, {"k2": K2}, full_reads, N + 101, 50) == (want, 1)  # opens
+    assert _cold_page(open_store, root, {"k2": K2}, full_reads, N + 101, 50) == (want, 1)  # opens
     grown = {"k1": K1, "k2": K2, "k3": K3}  # a key added: not known read with this ring
-    assert _cold_page(root, grown, full_reads, N + 101, 50, active="k2") == (
+    assert _cold_page(open_store, root, grown, full_reads, N + 101, 50, active="k2") == (
         _full(store, path, N + 101, 50),
         1,
     )
-    assert _cold_page(root, grown, full_reads, N + 101, 50, active="k2")[1] == 0  # rewritten
+    cold = _cold_page(open_store, root, grown, full_reads, N + 101, 50, active="k2")
+    assert cold[1] == 0  # rewritten
 
 
 # -- never data ----------------------------------------------------------------------------
-def test_rekey_skips_sidecars(tmp_path: Path, full_reads: list[Path]) -> None:
+def test_rekey_skips_sidecars(open_store, tmp_path: Path, full_reads: list[Path]) -> None:
     root = tmp_path / "root"
-    store, path = _filled(root, {"k1": K1})
+    store, path = _filled(open_store, root, {"k1": K1})
     side = pages.sidecar_path(path)
     assert side.exists()
     store.ctx.fs.codec.rotate("k2", K2)  # type: ignore[attr-defined]
@@ -438,11 +461,11 @@ def test_rekey_skips_sidecars(tmp_path: Path, full_reads: list[Path]) -> None:
     assert _page(store, N - 50, 50) == _full(store, path, N - 50, 50)
 
 
-def test_backups_manifests_and_migration_passes_ignore_sidecars(tmp_path: Path) -> None:
+def test_backups_manifests_and_migration_passes_ignore_sidecars(open_store, tmp_path: Path) -> None:
     from flatfile_chat.migration import manifest
     from flatfile_chat.migration.passes import file_list
 
-    store, path = _filled(tmp_path / "root", None)
+    store, path = _filled(open_store, tmp_path / "root", None)
     assert pages.sidecar_path(path).exists()
     rel = Path(store.ctx.fs.rel(path))
     files = manifest.scan(tmp_path / "root").files
@@ -451,7 +474,9 @@ def test_backups_manifests_and_migration_passes_ignore_sidecars(tmp_path: Path) 
     assert rel.as_posix() in listed and not [r for r in listed if r.endswith(".pages")]
 
 
-def test_migrations_neither_carry_nor_mind_sidecars(tmp_path: Path, monkeypatch) -> None:
+def test_migrations_neither_carry_nor_mind_sidecars(
+    make_store, tmp_path: Path, monkeypatch
+) -> None:
     """Down: a sidecar (naming the old log's inode) is not carried into the older tree. Up:
     the read-back may write sidecars; a rollback does not count them (or their absence)
     as a change made after the migration, and a backup does not hold them."""
@@ -476,7 +501,7 @@ def test_migrations_neither_carry_nor_mind_sidecars(tmp_path: Path, monkeypatch)
     migrator().apply()
     for side in sidecars(base):
         side.unlink()
-    store = FFStorageManager(load_config(preset="test"), base_path=base)
+    store = make_store(root=base)
     for user in store.users.list():
         for session in store.sessions.list(user):
             store.messages.list(user, session.session_id, offset=1, limit=2)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.errors import AlreadyExists, ConfigError, StorageCorrupted
 from flatfile_chat.knowledge import FFKnowledgeBaseManager
 from flatfile_chat.memory import FFMemoryLayerManager
@@ -19,21 +19,20 @@ NAMES_KEY = f"base64:{base64.b64encode(b'n' * 32).decode()}"
 USERS = ("alice.smith", "bob-jones")
 
 
-def _store(root: Path, names_key: str = NAMES_KEY, enabled: bool = True) -> FFStorageManager:
-    config = load_config(
-        preset="test",
-        overrides={
-            "storage": {
-                "encryption": {
-                    "enabled": enabled,
-                    "active_key_id": "k1",
-                    "keys": {"k1": DATA_KEY},
-                    "names_key": names_key,
-                }
-            }
-        },
-    )
-    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(4), base_path=root)
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root, names_key=NAMES_KEY, enabled=True)``: a store over ``root``."""
+
+    def build(root: Path, names_key: str = NAMES_KEY, enabled: bool = True) -> FFStorageManager:
+        encryption = {
+            "enabled": enabled,
+            "active_key_id": "k1",
+            "keys": {"k1": DATA_KEY},
+            "names_key": names_key,
+        }
+        return make_store(root=root, seed=4, encryption=encryption)
+
+    return build
 
 
 def _use(store: FFStorageManager) -> str:
@@ -58,8 +57,8 @@ def _names(root: Path) -> set[str]:
     return {name for _d, dirs, files in os.walk(root) for name in (*dirs, *files)}
 
 
-def test_user_ids_appear_in_no_file_or_folder_name(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_user_ids_appear_in_no_file_or_folder_name(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     _use(store)
     words = [u.split(".")[0].split("-")[0] for u in USERS] + ["notes", "biology"]
     leaked = {n for n in _names(tmp_path) if any(w in n for w in words)}
@@ -70,7 +69,7 @@ def test_user_ids_appear_in_no_file_or_folder_name(tmp_path: Path) -> None:
     assert docs[0].original_name == "notes.txt" and docs[0].filename.endswith("_doc.txt")
     assert asyncio.run(store.list_users()) == sorted(USERS)
     assert store.check_integrity() == []
-    again = _store(tmp_path)  # a new process: learns the users from their sealed profiles
+    again = open_store(tmp_path)  # a new process: learns the users from their sealed profiles
     assert asyncio.run(again.list_users()) == sorted(USERS)
     sessions = asyncio.run(again.list_sessions(USERS[1]))
     messages = asyncio.run(again.get_messages(USERS[1], sessions[0].session_id))
@@ -78,14 +77,14 @@ def test_user_ids_appear_in_no_file_or_folder_name(tmp_path: Path) -> None:
     assert again.check_integrity() == [] and again.repair().counters_fixed == []
 
 
-def test_without_names_key_user_ids_are_folder_names(tmp_path: Path) -> None:
-    store = _store(tmp_path, names_key="")
+def test_without_names_key_user_ids_are_folder_names(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path, names_key="")
     _use(store)
     assert set(USERS) <= set(os.listdir(tmp_path / "users"))
 
 
-def test_an_id_differing_only_in_case_is_refused(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_an_id_differing_only_in_case_is_refused(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     asyncio.run(store.create_user("alice"))
     with pytest.raises(AlreadyExists, match="differs only in case"):
         asyncio.run(store.create_user("Alice"))
@@ -93,19 +92,20 @@ def test_an_id_differing_only_in_case_is_refused(tmp_path: Path) -> None:
         asyncio.run(store.get_user_profile("ALICE"))
 
 
-def test_names_key_needs_encryption(tmp_path: Path) -> None:
+def test_names_key_needs_encryption(open_store, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="names_key"):
-        _store(tmp_path, enabled=False)
+        open_store(tmp_path, enabled=False)
 
 
 def test_a_folder_whose_profile_is_lost_is_refused_not_handed_to_a_case_variant(
+    open_store,
     tmp_path: Path,
 ) -> None:
-    store = _store(tmp_path)
+    store = open_store(tmp_path)
     _use(store)
     profile = tmp_path / "users" / store.ctx.fs.user_folder(USERS[1]) / "profile.json"
     profile.unlink()
-    fresh = _store(tmp_path)
+    fresh = open_store(tmp_path)
     with pytest.raises(StorageCorrupted, match="cannot be verified"):
         asyncio.run(fresh.create_user(USERS[1].upper()))
     with pytest.raises(StorageCorrupted, match="cannot be verified"):
@@ -113,20 +113,20 @@ def test_a_folder_whose_profile_is_lost_is_refused_not_handed_to_a_case_variant(
     assert "user_unverifiable" in {i.kind for i in fresh.check_integrity()}
 
 
-def test_the_naming_a_store_was_created_with_is_enforced(tmp_path: Path) -> None:
-    _use(_store(tmp_path / "plain", names_key=""))
+def test_the_naming_a_store_was_created_with_is_enforced(open_store, tmp_path: Path) -> None:
+    _use(open_store(tmp_path / "plain", names_key=""))
     with pytest.raises(ConfigError, match="created without a names key"):
-        _store(tmp_path / "plain")
-    _use(_store(tmp_path / "pseudo"))
+        open_store(tmp_path / "plain")
+    _use(open_store(tmp_path / "pseudo"))
     with pytest.raises(ConfigError, match="keyed pseudonyms"):
-        _store(tmp_path / "pseudo", names_key="")
+        open_store(tmp_path / "pseudo", names_key="")
     other = f"base64:{base64.b64encode(b'x' * 32).decode()}"
     with pytest.raises(ConfigError, match="not the key"):
-        _store(tmp_path / "pseudo", names_key=other)
+        open_store(tmp_path / "pseudo", names_key=other)
 
 
-def test_kb_document_names_keep_no_words_of_the_upload_name(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_kb_document_names_keep_no_words_of_the_upload_name(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
     asyncio.run(store.create_user("carol"))
     kb = FFKnowledgeBaseManager(store)
     kb_id = asyncio.run(kb.create_knowledge_base("carol", "K")).kb_id

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.errors import FFError
 from flatfile_chat.storage import pages
 from flatfile_chat.store.messages import _MESSAGE_LIST
@@ -25,18 +25,20 @@ from flatfile_chat.store.messages import _MESSAGE_LIST
 K1 = base64.b64encode(b"1" * 32).decode()
 
 
-def _store(root: Path, encrypted: bool) -> FFStorageManager:
-    enc = {"enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}
-    config = load_config(
-        preset="test",
-        overrides={
-            "storage": {
-                "durability": "none",
-                "encryption": enc if encrypted else {"enabled": False},
-            }
-        },
-    )
-    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(7), base_path=root)
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root, encrypted)``: a store over ``root`` (opened again: a cold reader)."""
+
+    def build(root: Path, encrypted: bool) -> FFStorageManager:
+        enc = {"enabled": True, "active_key_id": "k1", "keys": {"k1": f"base64:{K1}"}}
+        return make_store(
+            root=root,
+            seed=7,
+            durability="none",
+            encryption=enc if encrypted else {"enabled": False},
+        )
+
+    return build
 
 
 def _full(store: FFStorageManager, path: Path, offset: int, limit: int | None) -> Any:
@@ -137,13 +139,13 @@ def _pages(rng: random.Random, n: int) -> list[tuple[int, int | None]]:
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 @pytest.mark.parametrize("seed", range(16))
 def test_pages_equal_the_full_read(
-    tmp_path: Path, encrypted: bool, seed: int, sidecar: bool, monkeypatch
+    open_store, tmp_path: Path, encrypted: bool, seed: int, sidecar: bool, monkeypatch
 ) -> None:
     if sidecar:
         monkeypatch.setattr(pages, "PERSIST_MIN_BYTES", 0)
         monkeypatch.setattr(pages, "PERSIST_EVERY_BYTES", 0)
     rng = random.Random(seed * 2 + encrypted)
-    store = _store(tmp_path / "root", encrypted)
+    store = open_store(tmp_path / "root", encrypted)
     asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id="s"))
     path = store.ctx.layout.messages_file("u", "s")
@@ -162,7 +164,7 @@ def test_pages_equal_the_full_read(
         assert warm is not None and warm.size == len(before)
         kinds.append(_damage(path, rng, encrypted))
         n = store.ctx.fs.count_jsonl(path)
-        cold = _store(tmp_path / "root", encrypted)
+        cold = open_store(tmp_path / "root", encrypted)
         for offset, limit in _pages(rng, n):
             want = _full(store, path, offset, limit)
             store.ctx.fs._pages.put(path, warm)  # each page from the state before the damage
@@ -180,9 +182,9 @@ def test_pages_equal_the_full_read(
             )
 
 
-def test_recent_page_reads_only_the_page(tmp_path: Path, monkeypatch) -> None:
+def test_recent_page_reads_only_the_page(open_store, tmp_path: Path, monkeypatch) -> None:
     """Once read, the newest page of a long log costs a few small reads, not the file."""
-    store = _store(tmp_path / "root", encrypted=False)
+    store = open_store(tmp_path / "root", encrypted=False)
     asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id="s"))
     store.messages.add_many(
@@ -208,11 +210,12 @@ def test_recent_page_reads_only_the_page(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_a_line_edited_in_place_outside_the_remembered_ends_is_the_known_blind_spot(
+    open_store,
     tmp_path: Path,
 ) -> None:
     """Documented limit (storage/pages.py): an in-place edit of the same length in the middle
     of a long log, by something other than the store, is not seen by a warm page read."""
-    store = _store(tmp_path / "root", encrypted=False)
+    store = open_store(tmp_path / "root", encrypted=False)
     asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id="s"))
     store.messages.add_many("u", "s", [{"role": "user", "content": "z" * 100} for _ in range(500)])
@@ -228,10 +231,10 @@ def test_a_line_edited_in_place_outside_the_remembered_ends_is_the_known_blind_s
     assert len(store.messages.list("u", "s", offset=490, limit=10)) == 10
 
 
-def test_an_encrypted_page_checks_its_chain_positions(tmp_path: Path) -> None:
+def test_an_encrypted_page_checks_its_chain_positions(open_store, tmp_path: Path) -> None:
     """Two equal-length lines swapped in place, away from the remembered ends: the page's own
     lines (and the one before them) are opened and their positions checked."""
-    store = _store(tmp_path / "root", encrypted=True)
+    store = open_store(tmp_path / "root", encrypted=True)
     asyncio.run(store.create_user("u"))
     asyncio.run(store.create_session("u", "t", session_id="s"))
     for i in range(60):
