@@ -331,21 +331,16 @@ def test_concurrent_creators_respect_the_session_limit_and_case(store) -> None:
     assert sum(m != "refused" for m in made) == 1
 
 
-def test_generated_session_ids_are_not_guessable_from_the_clock(tmp_path) -> None:
+def test_generated_session_ids_are_not_guessable_from_the_clock(make_store) -> None:
     """Two stores at the same frozen instant, production id sources: the ids differ in 64
     random bits after upstream's timestamp part (ASVS 7.2.3)."""
     import re
 
-    from flatfile_chat import FFStorageManager, ManualClock, load_config
-
     ids = []
-    for name in ("a", "b"):
-        store = FFStorageManager(
-            load_config(preset="test"), clock=ManualClock(), base_path=tmp_path / name
-        )
+    for _ in range(2):
+        store = make_store(seed=None)  # unseeded, like production; its own fresh root
         run(store.create_user("alice"))
         ids.append(run(store.create_session("alice")).session_id)
-        store.close()
     pattern = r"chat_session_\d{8}_\d{6}_\d{6}_([0-9a-f]{16})"
     suffixes = [re.fullmatch(pattern, i).group(1) for i in ids]
     assert suffixes[0] != suffixes[1], ids

@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, load_config
 from flatfile_chat.errors import OldStoreFormat, StorageCorrupted
 from flatfile_chat.migration import manifest
-
-
-def _open(root: Path) -> FFStorageManager:
-    return FFStorageManager(load_config(preset="test"), base_path=root)
 
 
 def _g0(root: Path) -> None:
@@ -45,17 +40,17 @@ def _g1_session(root: Path) -> Path:
     return session
 
 
-def test_g0_base_is_refused_on_open_naming_the_command(tmp_path: Path) -> None:
+def test_g0_base_is_refused_on_open_naming_the_command(make_store, tmp_path: Path) -> None:
     _g0(tmp_path)
     before = manifest.scan(tmp_path)
     with pytest.raises(OldStoreFormat, match=r"G0 store \(alice/profile.json.*migrate plan"):
-        _open(tmp_path)
+        make_store(root=tmp_path)
     assert manifest.verify(tmp_path, before) == []
 
 
-def test_g1_session_record_is_named_not_a_raw_pydantic_error(tmp_path: Path) -> None:
+def test_g1_session_record_is_named_not_a_raw_pydantic_error(make_store, tmp_path: Path) -> None:
     session = _g1_session(tmp_path)
-    store = _open(tmp_path)
+    store = make_store(root=tmp_path)
     with pytest.raises(OldStoreFormat, match=f"{session.name}/session.json.*'id' instead"):
         asyncio.run(store.get_session("bob", session.name))
     before = manifest.scan(tmp_path)
@@ -64,7 +59,7 @@ def test_g1_session_record_is_named_not_a_raw_pydantic_error(tmp_path: Path) -> 
     assert manifest.verify(tmp_path, before) == []  # repair wrote nothing, no lock files
 
 
-def test_g1_message_line_is_named_with_its_line(tmp_path: Path) -> None:
+def test_g1_message_line_is_named_with_its_line(make_store, tmp_path: Path) -> None:
     session = _g1_session(tmp_path)
     record = json.loads((session / "session.json").read_text())
     record["session_id"] = record.pop("id")
@@ -72,13 +67,15 @@ def test_g1_message_line_is_named_with_its_line(tmp_path: Path) -> None:
     (session / "messages.jsonl").write_text(
         json.dumps({"role": "user", "content": "hi", "id": "msg_1", "timestamp": "t"}) + "\n"
     )
-    store = _open(tmp_path)
+    store = make_store(root=tmp_path)
     with pytest.raises(OldStoreFormat, match=r"messages.jsonl:1: message in the G0/G1"):
         asyncio.run(store.get_messages("bob", session.name))
 
 
-def test_a_broken_session_record_is_storage_corrupted_with_its_path(tmp_path: Path) -> None:
+def test_a_broken_session_record_is_storage_corrupted_with_its_path(
+    make_store, tmp_path: Path
+) -> None:
     session = _g1_session(tmp_path)
     (session / "session.json").write_text(json.dumps({"session_id": 5}))
     with pytest.raises(StorageCorrupted, match="session.json: not a session record"):
-        asyncio.run(_open(tmp_path).get_session("bob", session.name))
+        asyncio.run(make_store(root=tmp_path).get_session("bob", session.name))

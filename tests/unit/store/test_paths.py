@@ -102,19 +102,17 @@ _hostile_text = st.one_of(
 )
 @given(user=_hostile_text, session=_hostile_text, filename=_hostile_text, persona=_hostile_text)
 def test_store_never_touches_outside_root(
-    tmp_path: Path, user: str, session: str, filename: str, persona: str
+    make_store, tmp_path: Path, user: str, session: str, filename: str, persona: str
 ) -> None:
     import asyncio
 
-    from flatfile_chat import FFError, FFStorageManager, IdSource, ManualClock, load_config
+    from flatfile_chat import FFError
 
     outside = tmp_path / "outside"
     outside.mkdir(exist_ok=True)
     root = tmp_path / "root"
     before = _snapshot(tmp_path, exclude=root)
-    store = FFStorageManager(
-        load_config(preset="test"), clock=ManualClock(), ids=IdSource(3), base_path=root
-    )
+    store = make_store(root=root, seed=3)
 
     async def attack() -> None:
         calls = [
