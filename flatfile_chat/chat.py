@@ -72,8 +72,7 @@ class FFChatService:
         if opts.persona is not None:
             await self.store.get_persona(opts.persona, user_id)
             reply_meta.setdefault("persona", opts.persona)
-        if opts.remember:
-            await self._may_remember(user_id, session_id)
+        memory = await self._may_remember(user_id, session_id) if opts.remember else None
         if opts.attachments:
             reply_meta.setdefault("in_reply_to_attachments", list(opts.attachments))
         if opts.context_window is not None:
@@ -96,8 +95,8 @@ class FFChatService:
             ],
         )
         result = ChatTurnResult(user, assistant)
-        if opts.remember:
-            result.memory = await self.memory.add_memory_context(
+        if memory is not None:
+            result.memory = await memory.add_memory_context(
                 user_id,
                 {
                     "content": text,
@@ -111,8 +110,10 @@ class FFChatService:
             )
         return result
 
-    async def _may_remember(self, user_id: str, session_id: str) -> None:
-        if self.memory is None:
+    async def _may_remember(self, user_id: str, session_id: str) -> TurnMemory:
+        """The memory to remember the turn in; refused without one or in a sandbox session."""
+        memory = self.memory
+        if memory is None:
             raise ValidationError("remember needs a memory layer manager", key="remember")
         session = await self.store.get_session(user_id, session_id)
         if session.metadata.get("sandbox") is True:
@@ -121,3 +122,4 @@ class FFChatService:
                 key="session_id",
                 value=session_id,
             )
+        return memory

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flatfile_chat.clock import parse_timestamp
 from flatfile_chat.config.memory import FFMemoryLayerConfigDTO
-from flatfile_chat.memory.models import FFMemoryContextDTO
+from flatfile_chat.memory.models import FFMemoryContextDTO, MemoryLayerType
 from flatfile_chat.memory.text import STOPWORDS, sentences, terms
 
 Record = dict[str, Any]
@@ -43,7 +43,7 @@ class CompressionOutcome:
         return bool(self.summaries)
 
 
-def _union(values) -> list[str]:
+def _union(values: Iterable[str | None]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
@@ -114,7 +114,7 @@ def summary_record(
     """One compressed_summary item that stands for ``group`` (kept as the stored DTO shape)."""
 
     def latest(field_name: str) -> str:
-        values = [r.get(field_name) or r.get("created_at") for r in group]
+        values = [r.get(field_name) or r["created_at"] for r in group]
         return max(values, key=lambda v: parse_timestamp(v))
 
     sessions = _union(
@@ -127,12 +127,13 @@ def summary_record(
         config.summarization_max_tokens,
         ranked=config.summarization_enabled,
     )
+    layer_type = MemoryLayerType(layer)
     return FFMemoryContextDTO(
         memory_id=memory_id,
         content=summary,
         context_type="compressed_summary",
         timestamp=latest("timestamp"),
-        layer=layer,
+        layer=layer_type,
         created_at=now_iso,
         last_accessed=now_iso,
         layer_entered_at=latest("layer_entered_at"),
@@ -152,7 +153,7 @@ def summary_record(
             "compressed_at": now_iso,
         },
         promotion_history=[],
-        source_layer=layer,
+        source_layer=layer_type,
         user_id=user_id,
         session_id=own_sessions.pop() if len(own_sessions) == 1 else None,
     ).to_dict()

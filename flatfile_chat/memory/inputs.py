@@ -27,15 +27,16 @@ MAX_TAG_CHARS = 100
 
 
 def parse_layer(value: object) -> MemoryLayerType:
-    try:
+    if isinstance(value, str) and value in _LAYER_VALUES:
         return MemoryLayerType(value)
-    except ValueError:
-        raise ValidationError(
-            f"unknown memory layer {value!r} (allowed: "
-            f"{', '.join(m.value for m in MemoryLayerType)})",
-            key="layer",
-            value=value,
-        ) from None
+    raise ValidationError(
+        f"unknown memory layer {value!r} (allowed: {', '.join(m.value for m in MemoryLayerType)})",
+        key="layer",
+        value=value,
+    )
+
+
+_LAYER_VALUES = frozenset(m.value for m in MemoryLayerType)
 
 
 def parse_layers(values: object) -> list[MemoryLayerType]:

@@ -35,7 +35,7 @@ class LifecyclePlan:
 
 
 def entered_at(record: Record) -> datetime:
-    value = record.get("layer_entered_at") or record.get("created_at") or record.get("timestamp")
+    value = record.get("layer_entered_at") or record.get("created_at") or record["timestamp"]
     return parse_timestamp(value)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -190,7 +191,7 @@ class FFMemoryLayerManager:
             self._cache.invalidate(paths.user_id, layers)
 
     def _indexes(self, paths: MemoryPaths) -> list[LayerIndex]:
-        def loader(layer: str):
+        def loader(layer: str) -> Callable[[], list[Record]]:
             return lambda: self._files.read_layer(paths, layer)
 
         try:
@@ -308,11 +309,11 @@ class FFMemoryLayerManager:
         scope = {layer.value for layer in parse_layers(layers)}
         if max_results is not None:
             _check_limit(max_results)
-        if (
-            not isinstance(relevance_threshold, numbers.Real)
-            or isinstance(relevance_threshold, bool)
-            or not 0 <= relevance_threshold <= 1
-        ):
+        # not narrowed to numbers.Real: its stub has no __ge__ for `0 <= x`
+        number = isinstance(relevance_threshold, numbers.Real) and not isinstance(
+            relevance_threshold, bool
+        )
+        if not number or not 0 <= relevance_threshold <= 1:
             raise ValidationError(
                 "relevance_threshold must be a number in [0, 1]",
                 key="relevance_threshold",
