@@ -112,7 +112,7 @@ def limited(count: int | None = None) -> Iterator[None]:
     previous count comes back when the last concurrent scope leaves. ``None``: no change."""
     count = RETRIEVAL_THREADS if count is None else count
     library = _openblas() if count is not None else None
-    if library is None:
+    if library is None or count is None:
         yield
         return
     global _active, _restore

@@ -70,7 +70,7 @@ class HashingEmbedder:
                 rows.append(row)
                 words.append(vocab.setdefault(word, len(vocab)))
                 counts.append(count)
-        out = np.zeros((len(texts), dims))
+        out: np.ndarray = np.zeros((len(texts), dims))  # bincount's stub says int: it is float
         if vocab:
             features = [self._word(word) for word in vocab]
             width = max(len(buckets) for buckets, _ in features)

@@ -68,7 +68,7 @@ class IndexSnapshot:
 
 def signature(paths: KBPaths) -> Signature:
     """Identity of the group's files; atomic replaces change the inode, appends the size."""
-    result = []
+    result: list[tuple[int, int, int] | None] = []
     for path in paths.index_group:
         try:
             st = os.stat(path)

@@ -123,7 +123,7 @@ class KeywordIndex:
             arrays = {k: r.scores[k] for k in ("data", "indices", "indptr")}
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, allow_pickle=False, **arrays)  # numeric arrays only
         return buffer.getvalue()
 
     @classmethod

@@ -92,8 +92,8 @@ class KBMaintenance:
                 matrix = index_files.decode_matrix(
                     self._fs.read_blob(paths.embeddings), where=self._fs.rel(paths.embeddings)
                 )
-                vectors = self._fs.read_jsonl(paths.vector_index)
-                if matrix.shape[0] == len(rows) and [v.get("chunk_id") for v in vectors] == [
+                indexed = self._fs.read_jsonl(paths.vector_index)
+                if matrix.shape[0] == len(rows) and [v.get("chunk_id") for v in indexed] == [
                     r["chunk_id"] for r in rows
                 ]:
                     keep = {r["chunk_id"] for r in kept}

@@ -243,8 +243,8 @@ class RAGStore:
         else:
             stats["usage_events"] += len(used)
             stats["contexts_used"] += len(newly_used)
-            for context in newly_used:
-                stats["kb_used"][context["kb_id"]] = stats["kb_used"].get(context["kb_id"], 0) + 1
+            for record in newly_used:
+                stats["kb_used"][record["kb_id"]] = stats["kb_used"].get(record["kb_id"], 0) + 1
             if feedback is not None:
                 label = feedback if isinstance(feedback, str) else "structured"
                 events = stats["feedback_events"]

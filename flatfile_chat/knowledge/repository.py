@@ -252,7 +252,7 @@ class KBRepository:
         own = self._configs(user_id)
         if not include_shared:
             return own
-        shared = []
+        shared: list[dict[str, Any]] = []
         for owner in self._other_users(user_id):
             shared.extend(
                 c
