@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, ManualClock, load_config
+from flatfile_chat import ManualClock
 from flatfile_chat.errors import OldStoreFormat
 from flatfile_chat.migration import history, manifest
 from flatfile_chat.migration.engine import MigrationError, MigrationOptions, Migrator
@@ -98,14 +98,14 @@ def test_apply_keeps_everything_and_rollback_restores_bytes(old_store, generatio
     assert manifest.verify(base, original) == []
 
 
-def test_current_store_reads_migrated_g0_completely(old_store) -> None:
+def test_current_store_reads_migrated_g0_completely(make_store, old_store) -> None:
     base = old_store("G0", users=2, sessions_per_user=2, messages_per_session=3)
     with pytest.raises(OldStoreFormat, match="G0 store"):
-        FFStorageManager(load_config(preset="test"), base_path=base)
+        make_store(root=base)
     _migrator(base).apply()
     import asyncio
 
-    store = FFStorageManager(load_config(preset="test"), base_path=base)
+    store = make_store(root=base)
     users = asyncio.run(store.list_users())
     assert len(users) == 2
     for user in users:
@@ -114,7 +114,6 @@ def test_current_store_reads_migrated_g0_completely(old_store) -> None:
             assert session.message_count == len(messages) > 0  # G0 said 0: recounted
             assert session.session_type == "chat"
     assert store.check_integrity() == []
-    store.close()
 
 
 STAIRS = [("G0", step) for step in STEPS] + [("G1", step) for step in STEPS[1:]]
