@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.errors import FFError, UnsafePath
 
 MARKER = "OUTSIDE-SECRET-7f3a"
@@ -41,9 +41,16 @@ PLANTS = [
 ]
 
 
-def _store(root: Path) -> FFStorageManager:
-    config = load_config(preset="test", overrides={"storage": {"max_context_history_snapshots": 2}})
-    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(3), base_path=root)
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root)``: a store over ``root`` keeping two context snapshots."""
+
+    def build(root: Path) -> FFStorageManager:
+        return make_store(
+            root=root, seed=3, overrides={"storage": {"max_context_history_snapshots": 2}}
+        )
+
+    return build
 
 
 def _fill(store: FFStorageManager, text: str) -> str:
@@ -122,10 +129,10 @@ def _calls(store: FFStorageManager, doc: str) -> dict[str, Callable[[], Any]]:
 
 
 @pytest.mark.parametrize("plant", PLANTS)
-def test_a_planted_symlink_is_never_followed(tmp_path: Path, plant: str) -> None:
+def test_a_planted_symlink_is_never_followed(open_store, tmp_path: Path, plant: str) -> None:
     root, outside = tmp_path / "store", tmp_path / "outside"
-    _fill(_store(outside), MARKER)
-    store = _store(root)
+    _fill(open_store(outside), MARKER)
+    store = open_store(root)
     doc = _fill(store, "inside")
     if "*" in plant:
         (match,) = root.glob(plant)
@@ -167,8 +174,8 @@ def test_a_planted_symlink_is_never_followed(tmp_path: Path, plant: str) -> None
         assert doc in listed, listed
 
 
-def test_store_files_and_folders_are_private_by_default(tmp_path: Path) -> None:
-    store = _store(tmp_path / "store")
+def test_store_files_and_folders_are_private_by_default(open_store, tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
     _fill(store, "x")
     modes = {
         p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777
@@ -182,10 +189,9 @@ def test_store_files_and_folders_are_private_by_default(tmp_path: Path) -> None:
     assert (tmp_path / "store").stat().st_mode & 0o777 == 0o700
 
 
-def test_shared_modes_when_owner_only_is_off(tmp_path: Path) -> None:
-    config = load_config(preset="test", overrides={"storage": {"owner_only": False}})
-    store = FFStorageManager(
-        config, clock=ManualClock(), ids=IdSource(3), base_path=tmp_path / "store"
+def test_shared_modes_when_owner_only_is_off(make_store, tmp_path: Path) -> None:
+    store = make_store(
+        root=tmp_path / "store", seed=3, overrides={"storage": {"owner_only": False}}
     )
     _fill(store, "x")
     log = tmp_path / f"store/users/alice/{SID}/messages.jsonl"
@@ -195,13 +201,13 @@ def test_shared_modes_when_owner_only_is_off(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("folder", ["users/alice", f"users/alice/{SID}"])
 def test_a_folder_moved_out_and_linked_back_is_refused_by_a_warm_store(
-    tmp_path: Path, folder: str
+    open_store, tmp_path: Path, folder: str
 ) -> None:
     """The attacker moves the real folder out of the root (same file system: same inode) and
     links it back in: the store, which already used the folder, must still refuse it."""
     root, outside = tmp_path / "store", tmp_path / "outside"
     outside.mkdir()
-    store = _store(root)
+    store = open_store(root)
     _fill(store, "inside")
     asyncio.run(store.get_messages("alice", SID))  # the folder checks are warm
     moved = outside / Path(folder).name

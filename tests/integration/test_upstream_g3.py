@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, load_config
-
 pytestmark = pytest.mark.upstream
 
 
@@ -26,10 +24,10 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_g3_session_types(upstream_copy) -> None:
+def test_g3_session_types(make_store, upstream_copy) -> None:
     root = upstream_copy("g3_session_types")
     before = _digest(root)
-    store = FFStorageManager(load_config(preset="test"), base_path=root)
+    store = make_store(root=root)
     sessions = asyncio.run(store.list_sessions("test_user"))
     assert sorted(s.session_type for s in sessions) == [
         "chat",
@@ -48,10 +46,10 @@ def test_g3_session_types(upstream_copy) -> None:
     assert _digest(root) == before  # reading changed no byte
 
 
-def test_g3_complex_data(upstream_copy) -> None:
+def test_g3_complex_data(make_store, upstream_copy) -> None:
     root = upstream_copy("g3_complex_data")
     before = _digest(root)
-    store = FFStorageManager(load_config(preset="test"), base_path=root)
+    store = make_store(root=root)
     assert asyncio.run(store.list_users()) == ["markly2"]  # no profile.json upstream
     panel = "panel_session_76e50845"
     messages = asyncio.run(store.get_messages("markly2", panel))

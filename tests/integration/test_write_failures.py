@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flatfile_chat import FFStorageManager, IdSource, ManualClock, load_config
+from flatfile_chat import FFStorageManager
 from flatfile_chat.errors import FFError, StorageWriteError
 from flatfile_chat.storage import jsonl
 
@@ -53,9 +53,14 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def _store(root: Path) -> FFStorageManager:
-    config = load_config(preset="test", overrides={"storage": {"durability": "fsync"}})
-    return FFStorageManager(config, clock=ManualClock(), ids=IdSource(4), base_path=root)
+@pytest.fixture
+def open_store(make_store):
+    """``open_store(root)``: an fsync-durability store over ``root``."""
+
+    def build(root: Path) -> FFStorageManager:
+        return make_store(root=root, seed=4, durability="fsync")
+
+    return build
 
 
 def _seed(store: FFStorageManager) -> None:
@@ -124,9 +129,9 @@ def _every_write_refused(store: FFStorageManager, root: Path, expected_errno: in
 
 
 @needs_mount
-def test_disk_full_raises_store_error_and_keeps_everything(small_disk: Path) -> None:
+def test_disk_full_raises_store_error_and_keeps_everything(open_store, small_disk: Path) -> None:
     root = small_disk / "store"
-    store = _store(root)
+    store = open_store(root)
     _seed(store)
     ballast = _fill_disk(small_disk)
     _every_write_refused(store, root, errno.ENOSPC)
@@ -139,9 +144,11 @@ def test_disk_full_raises_store_error_and_keeps_everything(small_disk: Path) -> 
 
 
 @needs_mount
-def test_read_only_folder_raises_store_error_and_keeps_everything(small_disk: Path) -> None:
+def test_read_only_folder_raises_store_error_and_keeps_everything(
+    open_store, small_disk: Path
+) -> None:
     root = small_disk / "store"
-    store = _store(root)
+    store = open_store(root)
     _seed(store)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     _every_write_refused(store, root, errno.EROFS)
@@ -172,11 +179,11 @@ def test_a_torn_append_is_cut_back(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_counter_write_failing_after_the_append_still_reports_the_stored_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The log is the truth: once the message is in it, add_message succeeds even if the
     derived counter cannot be written; the next add recounts."""
-    store = _store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     _seed(store)
     sessions = store.messages._sessions
 
@@ -196,7 +203,7 @@ def test_counter_write_failing_after_the_append_still_reports_the_stored_message
 
 
 @needs_mount
-def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(tmp_path: Path) -> None:
+def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(open_store, tmp_path: Path) -> None:
     """Disk space runs out at each stage of adding a document (its blob, the bm25 index, the
     embeddings, the chunk and vector indexes): every time the add fails with the store's error
     and the knowledge base reads, retrieves, checks and accepts documents as before."""
@@ -210,7 +217,7 @@ def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(tmp_path: Path) ->
         mount.mkdir()
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
         try:
-            store = _store(mount / "store")
+            store = open_store(mount / "store")
             asyncio.run(store.create_user("alice"))
             kb = FFKnowledgeBaseManager(store)
             kb_id = asyncio.run(kb.create_knowledge_base("alice", "Bio")).kb_id
@@ -244,12 +251,14 @@ def test_kb_add_that_runs_out_of_space_leaves_the_previous_kb(tmp_path: Path) ->
 
 
 @needs_mount
-def test_kb_add_is_not_reported_failed_when_only_the_cache_clear_fails(tmp_path: Path) -> None:
+def test_kb_add_is_not_reported_failed_when_only_the_cache_clear_fails(
+    open_store, tmp_path: Path
+) -> None:
     """After the index group is committed, clearing the derived query cache is best effort:
     a read-only cache folder must not turn a stored document into a reported failure."""
     from flatfile_chat.knowledge import FFKnowledgeBaseManager
 
-    store = _store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     asyncio.run(store.create_user("alice"))
     kb = FFKnowledgeBaseManager(store)
     kb_id = asyncio.run(kb.create_knowledge_base("alice", "Bio")).kb_id
