@@ -114,7 +114,7 @@ class ApprovalStore:
                 key="approval_id",
             )
         now = self._ctx.clock.now()
-        grant = {
+        grant: dict[str, Any] = {
             "status": "approved",
             "approved_by": approved_by,
             "approved_at": isoformat(now),

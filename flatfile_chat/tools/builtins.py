@@ -12,7 +12,12 @@ from typing import Any
 
 from flatfile_chat.config.tools import FFToolExecutionConfigDTO
 from flatfile_chat.tools import personal_data, textutils
-from flatfile_chat.tools.models import FFToolDefinitionDTO, FFToolImplementationDTO, ToolCategory
+from flatfile_chat.tools.models import (
+    FFToolDefinitionDTO,
+    FFToolImplementationDTO,
+    RiskLevel,
+    ToolCategory,
+)
 
 _TIMESTAMP = {"type": "string", "minLength": 1, "maxLength": 64}
 
@@ -34,7 +39,7 @@ def _builtin(
     schema: dict[str, Any],
     *,
     handler: str | None = None,
-    risk: str = "low",
+    risk: RiskLevel = "low",
     duration: float = 0.1,
     cacheable: bool = False,
 ) -> FFToolDefinitionDTO:
@@ -44,7 +49,7 @@ def _builtin(
         description=description,
         category=category,
         security_risk_level=risk,
-        estimated_duration_seconds=duration,  # type: ignore[arg-type]
+        estimated_duration_seconds=duration,
         parameters_schema=schema,
         cacheable=cacheable,
         builtin=True,

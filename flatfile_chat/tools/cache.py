@@ -139,7 +139,8 @@ class ResultCache:
                 # Under the lock nobody else wrote: the file is the memo (or nothing) plus
                 # this line, as a reader would parse it (a JSON round trip: no shared objects).
                 parsed = json.loads(jsonl.encode_record(record))
-                self._remember(path, after, [*(memo[1] if before else []), parsed])
+                kept = memo[1] if before is not None and memo is not None else []
+                self._remember(path, after, [*kept, parsed])
             else:
                 self._forget(path)
 

@@ -292,7 +292,7 @@ class Sandbox:
         written: list[str],
     ) -> SandboxResult:
         argv = [executable, *command.argv[1:]]
-        popen_user: dict[str, object] = {}
+        popen_uid: int | None = None  # Popen switches to it when no layer sets the uid
         if plan.bubblewrap:
             argv = sandbox_layers.bwrap_argv(plan.bubblewrap, workdir, argv)
         if plan.unshare and plan.namespaces:
@@ -302,7 +302,7 @@ class Sandbox:
         elif plan.unshare:
             argv = sandbox_layers.unshare_argv(plan.unshare, argv, uid)  # sets the uid
         elif uid is not None:
-            popen_user = {"user": uid, "group": uid, "extra_groups": []}
+            popen_uid = uid
         overhead = 2 if plan.bubblewrap else 0  # bwrap + its pid-1 reaper
         nproc = limits.processes + overhead
         if uid is None:
@@ -326,8 +326,10 @@ class Sandbox:
             start_new_session=True,
             umask=0o077,
             preexec_fn=_rlimit_setter(limits, nproc),
-            **popen_user,
-        )  # type: ignore[arg-type]
+            user=popen_uid,
+            group=popen_uid,
+            extra_groups=None if popen_uid is None else [],
+        )
         try:
             outcome = communicate(
                 proc, timeout=limits.timeout_seconds, max_output=limits.output_bytes
@@ -343,7 +345,8 @@ class Sandbox:
         stderr = outcome.stderr.decode("utf-8", "replace")
         exit_code, sig = outcome.exit_code, outcome.signal
         if plan.bubblewrap and exit_code is not None and 128 < exit_code < 128 + 65:
-            exit_code, sig = None, exit_code - 128  # bwrap reports a signal as 128 + n
+            sig = exit_code - 128  # bwrap reports a signal as 128 + n
+            exit_code = None
         ok = (
             exit_code in command.ok_exit_codes
             and not outcome.timed_out
