@@ -369,7 +369,8 @@ def _finish_run(
     notes: dict[str, str] | None = None,
 ) -> int:
     from prism_scenarios import report as report_mod
-    from prism_scenarios.use_cases import CatalogError, print_run_table, write_reports
+    from prism_scenarios.cli_tables import run_table
+    from prism_scenarios.use_cases import CatalogError, write_reports
 
     threshold = args.vulnerability_threshold or config.security_config.vulnerability_threshold
     security_findings, integration = None, None
@@ -401,7 +402,7 @@ def _finish_run(
     html = None if args.no_html else report_mod.render_html(results, report_dir)
     if validations is not None:
         print()
-        print_run_table(validations, partial_because=reasons)
+        print("\n".join(run_table(validations, partial_because=reasons)))
     summary.print_screen(
         html=html,
         results=results,
@@ -516,7 +517,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_list(args: argparse.Namespace) -> int:
     from prism_scenarios.validate import list_scenarios
 
-    return list_scenarios(_paths_or_defaults(args.paths), use_cases=args.use_cases)
+    if args.use_cases:
+        return _list_use_cases(_paths_or_defaults(args.paths))
+    return list_scenarios(_paths_or_defaults(args.paths))
+
+
+def _list_use_cases(paths: list[str]) -> int:
+    """``list --use-cases``: the catalog and which scenario files declare each use case."""
+    from prism_scenarios.cli_tables import use_case_table
+    from prism_scenarios.use_cases import CatalogError, current_catalog
+    from prism_scenarios.validate import static_coverage
+
+    try:
+        catalog = current_catalog()
+    except CatalogError as exc:
+        print(exc)
+        return 1
+    print("\n".join(use_case_table(catalog, static_coverage(paths))))
+    return 0
 
 
 def _cmd_actions(args: argparse.Namespace) -> int:

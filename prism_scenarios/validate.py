@@ -275,11 +275,9 @@ def validate_paths(paths: Sequence[str], *, show_unused: bool = False) -> int:
     return 1 if bad else 0
 
 
-def list_scenarios(paths: Sequence[str], *, use_cases: bool = False) -> int:
-    if use_cases:
-        from prism_scenarios.use_cases import print_use_case_table
-
-        return print_use_case_table(paths)
+def list_scenarios(paths: Sequence[str]) -> int:
+    """``list``: every scenario with its use case, tags and components (``--use-cases`` is
+    the CLI's own table)."""
     found = discover(paths)
     if found is None:
         return 1
