@@ -10,7 +10,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import unicodedata
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from flatfile_chat.errors import (
@@ -20,6 +20,7 @@ from flatfile_chat.errors import (
     SecurityError,
     ValidationError,
 )
+from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.store.layout import StoreContext
 from flatfile_chat.store.models import FFDocumentDTO
 from flatfile_chat.store.sessions import SessionRepository
@@ -56,7 +57,7 @@ def slug(filename: str) -> str:
 _EXTENSION = re.compile(r"[a-z0-9]{1,8}")  # what looks like a file type, not like words
 
 
-def stored_name(fs, filename: str) -> str:
+def stored_name(fs: FileStore, filename: str) -> str:
     """The part of a stored file name that comes from the upload's name: its slug, or, with
     keyed pseudonymous names (``storage.encryption.names_key``), only its extension: the name
     a user gave a file says as much as their id."""
@@ -130,7 +131,7 @@ class DocumentRepository:
                 raise
         return record
 
-    def _write_blob(self, docs_dir, filename: str, content: bytes):
+    def _write_blob(self, docs_dir: Path, filename: str, content: bytes) -> Path:
         name = stored_name(self._ctx.fs, filename)
         for _ in range(100):
             path = docs_dir / f"{self._ctx.ids.hex(8)}_{name}"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 import threading
@@ -282,8 +283,7 @@ class MessageRepository:
             log_size = 0
         raw = self._ctx.fs.read_raw(session_file)
         if raw is None:
-            user_id, session_id = key
-            self._sessions.get(user_id, session_id)  # raises NotFound naming the session
+            raise self._sessions.not_found(*key)
         known = self._known.get(key)
         if known is not None and known.session_raw == raw and known.log_size == log_size:
             return known.session, known.count
@@ -389,10 +389,10 @@ class MessageRepository:
         user_id: str,
         query: str,
         *,
-        session_ids: list[str] | None = None,
+        session_ids: builtins.list[str] | None = None,  # `list` here is the method above
         limit: int = 20,
         match_all: bool = False,
-    ) -> list[FFMessageSearchHitDTO]:
+    ) -> builtins.list[FFMessageSearchHitDTO]:
         """Rank messages by the share of query terms they contain, then by recency."""
         wanted = set(terms(query))
         if not wanted:

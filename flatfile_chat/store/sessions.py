@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -83,7 +86,7 @@ class SessionRepository:
                 raise
         return record
 
-    def _claim_explicit(self, user_id: str, session_id: str):
+    def _claim_explicit(self, user_id: str, session_id: str) -> Path:
         validate_id(session_id, "session_id")
         if session_id in RESERVED_USER_DIRS or session_id == "profile.json":
             raise ValidationError(
@@ -108,7 +111,7 @@ class SessionRepository:
                 value=session_id,
             ) from None
 
-    def _claim_generated(self, user_id: str, session_type: str, now):
+    def _claim_generated(self, user_id: str, session_type: str, now: datetime) -> Path:
         # Upstream's chat_session_YYYYmmdd_HHMMSS_ffffff (sortable, recognised by migration)
         # plus 64 random bits: an id must not be guessable from the creation time (ASVS 7.2.3).
         # mkdir is the atomic claim; a repeat (seeded ids, frozen clock) gets _2, _3 ...
@@ -129,12 +132,7 @@ class SessionRepository:
         path = self._ctx.layout.session_file(user_id, session_id)
         data = self._ctx.fs.read_json(path, default=None, shared_lock=True)
         if data is None:
-            raise NotFound(
-                f"session {session_id!r} of user {user_id!r} not found",
-                key="session_id",
-                value=session_id,
-                user_id=user_id,
-            )
+            raise self.not_found(user_id, session_id)
         try:
             return FFSessionDTO.model_validate(data)
         except pydantic.ValidationError as exc:
@@ -143,10 +141,18 @@ class SessionRepository:
                 f"not a session record: {_first_error(exc)}", path=path
             ) from None
 
+    def not_found(self, user_id: str, session_id: str) -> NotFound:
+        return NotFound(
+            f"session {session_id!r} of user {user_id!r} not found",
+            key="session_id",
+            value=session_id,
+            user_id=user_id,
+        )
+
     def exists(self, user_id: str, session_id: str) -> bool:
         return self._ctx.layout.session_file(user_id, session_id).is_file()
 
-    def lock(self, user_id: str, session_id: str):
+    def lock(self, user_id: str, session_id: str) -> AbstractContextManager[None]:
         """The session's writer lock (NotFound, not a stray lock file, for unknown sessions)."""
         path = self._ctx.layout.session_file(user_id, session_id)
         if not path.parent.is_dir():
