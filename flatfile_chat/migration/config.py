@@ -41,6 +41,7 @@ from pydantic import BaseModel
 
 from flatfile_chat.config import FFConfigurationManagerConfigDTO, load_config
 from flatfile_chat.config.loader import PRESETS, deep_merge
+from flatfile_chat.config.storage import FFStorageConfigDTO
 from flatfile_chat.config.yaml_lines import (
     DEFAULT_LIMITS,
     LineDict,
@@ -448,7 +449,7 @@ _DOC_INDEX = _Gone(
 _DOC_VERSIONS = _Gone("stored documents are not versioned")
 _DOC_COUNT = _Gone("no document count limit; storage.max_document_size_bytes bounds each file")
 _PANEL_FIXED = _Gone("panel behaviour beyond panel_session.* is not configurable")
-_RUNTIME = _Gone("runtime tuning (caches, retries, entity patterns) is not configurable")
+_RUNTIME: _Rule = _Gone("runtime tuning (caches, retries, entity patterns) is not configurable")
 _SEARCH_CACHE = _Gone("message search is not cached")
 
 # v2 nested sections (ff_class_configs/*), old defaults from the v2 DTOs.
@@ -751,6 +752,12 @@ class _Entry:
     value: Any = None
     failure: str = ""  # set when the value cannot be applied
 
+    @property
+    def assigned(self) -> tuple[str, ...]:
+        """The target of an assignment (``_Migration._assignments`` keeps only those)."""
+        assert self.target is not None
+        return self.target
+
 
 class _Migration:
     def __init__(self, document: Mapping[Any, Any], origin: str, base_preset: str | None) -> None:
@@ -795,11 +802,7 @@ class _Migration:
             elif key == "flatfile_config":
                 self._section(path, value, _V1, None, "v1 StorageConfig keys")
             elif key in _V2:
-                model = (
-                    FFConfigurationManagerConfigDTO.model_fields["storage"].annotation
-                    if key == "storage"
-                    else None
-                )
+                model = FFStorageConfigDTO if key == "storage" else None
                 self._section(path, value, _V2[key], model, f"v2 {key} keys")
             elif key in _CURRENT_SECTIONS:
                 self._current(path, value, FFConfigurationManagerConfigDTO)
@@ -979,7 +982,7 @@ class _Migration:
         else the first in the file) wins; the other is reported, not applied."""
         by_target: dict[tuple[str, ...], list[_Entry]] = {}
         for entry in self._assignments():
-            by_target.setdefault(entry.target, []).append(entry)
+            by_target.setdefault(entry.assigned, []).append(entry)
         for target, group in by_target.items():
             if all(_same(e.value, group[0].value) for e in group):
                 continue
@@ -1004,7 +1007,7 @@ class _Migration:
             active = self._assignments()
             data = dict(self.base_data)
             for entry in active:
-                data = deep_merge(data, _nested(entry.target, entry.value))
+                data = deep_merge(data, _nested(entry.assigned, entry.value))
             try:
                 return FFConfigurationManagerConfigDTO.model_validate(data)
             except pydantic.ValidationError as exc:
@@ -1017,16 +1020,16 @@ class _Migration:
         blamed = False
         for error in exc.errors():
             loc = tuple(error["loc"])
-            inside = [e for e in active if loc[: len(e.target)] == e.target]
-            culprit = max(inside, key=lambda e: len(e.target)) if inside else None
+            inside = [e for e in active if loc[: len(e.assigned)] == e.assigned]
+            culprit = max(inside, key=lambda e: len(e.assigned)) if inside else None
             if culprit is None:  # a section-level rule (e.g. chunk sizes): the last one in it
-                around = [e for e in active if e.target[: len(loc)] == loc]
+                around = [e for e in active if e.assigned[: len(loc)] == loc]
                 culprit = around[-1] if around else None
             if culprit is None:
                 continue
             message = error["msg"]
-            if len(loc) > len(culprit.target):
-                message = f"{'.'.join(map(str, loc[len(culprit.target) :]))}: {message}"
+            if len(loc) > len(culprit.assigned):
+                message = f"{'.'.join(map(str, loc[len(culprit.assigned) :]))}: {message}"
             culprit.failure = f"{culprit.failure}; {message}" if culprit.failure else message
             blamed = True
         return blamed
@@ -1133,7 +1136,8 @@ def _read_json(text: str, source: str) -> Any:
             continue
         top = stack[-1] if stack else None
         if isinstance(top, LineDict) and pending is None:
-            key, pos = json.decoder.scanstring(text, pos + 1)
+            # typeshed leaves out json.decoder's alias of _json.scanstring (C, or Python)
+            key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
             if key in top.key_lines:
                 raise ConfigError(
                     f"{source}:{line(pos)}: duplicate key {key!r} (first defined "

@@ -167,6 +167,7 @@ def verify_store(base: Path, state: dict[str, Any] | None) -> dict[str, Any]:
     problems += schema_problems(base)
     now = census.take(base)
     problems += read_back_problems(base, now)
+    read: dict[str, int] | dict[str, str]
     try:
         read = read_back(base)
     except FFError as exc:
