@@ -3,14 +3,20 @@ personas and situational context."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
+import time
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import Field, field_validator, model_validator
 from typing_extensions import TypedDict
 
 from flatfile_chat.chat import FFChatService, TurnOptions
+from flatfile_chat.config.storage import FFEncryptionConfigDTO
+from flatfile_chat.errors import NotFound
 from flatfile_chat.memory.models import FFMemoryContextDTO
+from flatfile_chat.storage.keyring import resolve_key
 from flatfile_chat.store.models import (
     FFDocumentDTO,
     FFMessageDTO,
@@ -21,8 +27,11 @@ from flatfile_chat.store.models import (
     FFSituationalContextDTO,
     FFUserProfileDTO,
 )
+from prism_scenarios import write_audit
+from prism_scenarios.actions.checks import store_path
 from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action, exactly_one, fuzz_max
+from prism_scenarios.errors import ScenarioError
 
 SessionType = Literal["chat", "panel", "debate", "problem_solving"]
 
@@ -477,3 +486,145 @@ class ContextHistory(Params):
 async def context_history(world, p: ContextHistory) -> list[FFSituationalContextDTO]:
     """Earlier contexts, oldest first."""
     return await world.store.get_context_history(p.user_id, p.session_id, p.limit)
+
+
+# -- encryption at rest: key files, reopening with other keys, rotation -------------------
+KEYS_DIR = "keys"  # beside the store root (in the world's folder), never inside the store
+
+
+class KeyFileWrite(Params):
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="file name, e.g. k1.key"
+    )
+    text: str = Field(
+        description="the file's content, written as given (a key file holds the key in "
+        "base64; surrounding whitespace such as a final newline is allowed)"
+    )
+
+
+@action("store.key_file", component="runner")
+async def store_key_file(world, p: KeyFileWrite) -> str:
+    """Write a key file into the world's ``keys/`` folder, beside the store root (key
+    material never lives in the store it protects); returns its absolute path, for a
+    ``file:${path}`` key reference (``store.reopen``, ``store.rotate_key``). Writing it is the
+    test's doing, not audited as a write by the store."""
+    folder = world.base_dir / KEYS_DIR
+    path = folder / p.name
+    with write_audit.paused():
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path.write_text(p.text, encoding="utf-8")
+        path.chmod(0o600)
+    return str(path)
+
+
+class StoreReopen(Params):
+    enabled: bool = Field(True, description="storage.encryption.enabled")
+    active_key_id: str = Field("", description="key id sealing new writes (first key if empty)")
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="key id -> reference: 'base64:...', 'file:/path' (see store.key_file), "
+        "'env:NAME'",
+    )
+    names_key: str = Field("", description="storage.encryption.names_key (a key reference)")
+
+
+@closed
+class KeyRing(TypedDict):
+    """The reopened store's codec, as the store built it from the key references."""
+
+    encrypted: bool
+    active_key_id: Annotated[str | None, Field(description="null without encryption")]
+
+
+@action("store.reopen", component="storage")
+async def store_reopen(world, p: StoreReopen) -> KeyRing:
+    """Restart (like ``world.restart``) and open the same store root again with
+    ``storage.encryption`` replaced by these settings: yesterday's data under other keys.
+    The store is built in this step, so a bad key (a missing or short key file, a length
+    AES-GCM refuses) fails here, with the store's ConfigError."""
+    encryption = FFEncryptionConfigDTO.model_validate(p.model_dump())
+    await world.restart()
+    storage = world.config.storage.model_copy(update={"encryption": encryption})
+    world.config = world.config.model_copy(update={"storage": storage})
+    codec = world.store.ctx.fs.codec
+    return KeyRing(encrypted=codec.encrypted, active_key_id=getattr(codec, "active_key_id", None))
+
+
+class RotateKey(Params):
+    key_id: str = Field(description="the key id new writes are sealed with from now on")
+    key: str | None = Field(
+        None,
+        description="the new key as a reference ('base64:...', 'file:/path', 'env:NAME'); "
+        "omit to switch to a key already in the ring",
+    )
+
+
+@action("store.rotate_key", component="storage")
+async def store_rotate_key(world, p: RotateKey) -> int:
+    """Key rotation: make ``key_id`` the active key (added to the ring if ``key`` is given)
+    and re-seal every stored file with it; returns how many files were re-sealed. The
+    world's config is not changed: a later ``world.restart`` opens with the configured keys
+    only (``store.reopen`` to add the new one)."""
+    key = resolve_key(p.key, name="key") if p.key is not None else None
+    return world.store.rotate_encryption_key(p.key_id, key)
+
+
+class FolderPath(Params):
+    path: str = Field(description="folder relative to the store root, e.g. 'users/alice'")
+
+
+@action("files.digest", component="runner")
+async def files_digest(world, p: FolderPath) -> dict[str, str]:
+    """The sha256 of the raw stored bytes of every file under a folder (hidden lock, head
+    and cache files included; still sealed when encrypted), by path relative to the store
+    root: save it and compare later to prove a step changed no stored byte."""
+    folder = store_path(world, p.path)
+    if not folder.is_dir():
+        raise NotFound(f"{p.path} is not a folder", path=p.path)
+    root = world.store.fs.root
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+# -- durability: batch mode's group commit ---------------------------------------------------
+class PendingCommits(Params):
+    wait_ms: float = Field(
+        0,
+        ge=0,
+        le=60_000,
+        json_schema_extra=fuzz_max(100),
+        description="poll up to this long (real time) for the list to become empty",
+    )
+
+
+@action("store.pending_commits", component="storage")
+async def store_pending_commits(world, p: PendingCommits) -> list[str]:
+    """Files written in ``batch`` durability mode whose group commit (fsync) has not
+    happened yet, relative to the store root, sorted; with ``wait_ms``, waits (real time)
+    until none is pending or the time is up. Read from the store's group committer (its
+    pending set; the store keeps no public counter). Only for ``storage.durability: batch``:
+    other modes have nothing pending (fsync) or never commit (none)."""
+    fs = world.store.ctx.fs
+    committer = fs._committer
+    if committer is None:
+        raise ScenarioError(
+            "store.pending_commits: only storage.durability 'batch' has a group committer "
+            f"(this store's is {fs.durability.value!r})"
+        )
+    deadline = time.monotonic() + p.wait_ms / 1000
+    while True:
+        with committer._lock:
+            pending = sorted(fs.rel(path) for path in committer._dirty)
+        if not pending or time.monotonic() >= deadline:
+            return pending
+        await asyncio.sleep(0.01)
+
+
+@action("store.flush", component="storage")
+async def store_flush(world, p: NoParams) -> None:
+    """Make everything written so far durable now (``batch`` mode: the group commit
+    without waiting for its interval; a no-op in the other modes)."""
+    world.store.flush()
