@@ -31,7 +31,7 @@ from flatfile_chat.errors import (
 )
 from flatfile_chat.storage import chain, jsonl, pages
 from flatfile_chat.storage.atomic import NotDurable, atomic_write_bytes, dump_json
-from flatfile_chat.storage.codec import Codec, PlainCodec
+from flatfile_chat.storage.codec import AesGcmCodec, Codec, PlainCodec
 from flatfile_chat.storage.durability import Durability, GroupCommitter, SyncGroups
 from flatfile_chat.storage.locks import file_lock, may_write_in_place
 from flatfile_chat.storage.names import UserFolderNames
@@ -347,8 +347,8 @@ class FileStore:
     ) -> list[bytes]:
         """Encrypted lines that continue ``state`` (see :mod:`.chain`); updates ``state``."""
         return chain.seal_lines(
-            self.codec,
-            [jsonl.encode_record(r) for r in records],  # type: ignore[arg-type]
+            self._chain_codec(),
+            [jsonl.encode_record(r) for r in records],
             owner=self.owner_of(path),
             rel=self.rel(path),
             state=state,
@@ -392,9 +392,9 @@ class FileStore:
         if lines is None:
             # Encrypted: continue the chain from the last line (read from the tail).
             state = chain.tail_state(
-                self.codec,
+                self._chain_codec(),
                 path,
-                owner=self.owner_of(path),  # type: ignore[arg-type]
+                owner=self.owner_of(path),
                 rel=self.rel(path),
             )
             self._refuse_unsealed_change(path, state)
@@ -591,9 +591,9 @@ class FileStore:
             self._refuse_unsealed_change(
                 path,
                 chain.tail_state(
-                    self.codec,
+                    self._chain_codec(),
                     path,
-                    owner=self.owner_of(path),  # type: ignore[arg-type]
+                    owner=self.owner_of(path),
                     rel=self.rel(path),
                 ),
             )
@@ -712,15 +712,21 @@ class FileStore:
                 self._write_head(path, state)
             return report
 
-    def _line_decoder(self, path: Path) -> jsonl.LineDecoder | None:
+    def _line_decoder(self, path: Path) -> chain.ChainReader | None:
         if not self.codec.encrypted:
             return None
         # Opens each line and checks its place in the chain (raises naming file and line).
         return chain.ChainReader(
-            self.codec,
-            owner=self.owner_of(path),  # type: ignore[arg-type]
+            self._chain_codec(),
+            owner=self.owner_of(path),
             rel=self.rel(path),
         )
+
+    def _chain_codec(self) -> AesGcmCodec:
+        """The codec of an encrypted store, the one that chains lines (:mod:`.chain`)."""
+        codec = self.codec
+        assert isinstance(codec, AesGcmCodec), "chained lines need the AES-GCM codec"
+        return codec
 
     # -- blobs ---------------------------------------------------------------------------
     def write_blob(
