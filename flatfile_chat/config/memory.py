@@ -11,32 +11,23 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from flatfile_chat.config.base import ConfigSection
+from flatfile_chat.config.memory_layers import LAYERS as LAYERS
 
-LAYERS = ("immediate", "short_term", "medium_term", "long_term", "permanent")
+# The layer names are defined once, in memory_layers; LAYERS stays importable from here.
 # promotion_thresholds key for the boundary leaving each layer (permanent has none).
-PROMOTION_KEYS = {
-    "immediate": "immediate_to_short",
-    "short_term": "short_to_medium",
-    "medium_term": "medium_to_long",
-    "long_term": "long_to_permanent",
-}
+PROMOTION_KEYS = dict(
+    zip(
+        LAYERS[:-1],
+        ("immediate_to_short", "short_to_medium", "medium_to_long", "long_to_permanent"),
+        strict=True,
+    )
+)
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "retention_policies": {
-        "immediate": 2,
-        "short_term": 24,
-        "medium_term": 168,
-        "long_term": 8760,
-        "permanent": -1,
-    },
-    "compression_thresholds": {
-        "immediate": 100,
-        "short_term": 500,
-        "medium_term": 1000,
-        "long_term": 2000,
-        "permanent": 5000,
-    },
+    # per layer, in LAYERS order: hours (-1: never expires), then items before compression
+    "retention_policies": dict(zip(LAYERS, (2, 24, 168, 8760, -1), strict=True)),
+    "compression_thresholds": dict(zip(LAYERS, (100, 500, 1000, 2000, 5000), strict=True)),
     "promotion_thresholds": {
         "immediate_to_short": 0.5,
         "short_to_medium": 0.6,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from flatfile_chat.config.base import ConfigSection
-
-MemoryLayerName = Literal["immediate", "short_term", "medium_term", "long_term", "permanent"]
+from flatfile_chat.config.memory_layers import MemoryLayerName, MemoryLayerType
 
 
 class FFPanelSessionConfigDTO(ConfigSection):
@@ -48,7 +45,7 @@ class FFPanelSessionConfigDTO(ConfigSection):
     max_concurrent_sessions: int = Field(10, gt=0)
     session_archive_days: int = 30
     integrate_with_memory_layers: bool = True
-    memory_layer_for_insights: MemoryLayerName = "medium_term"
+    memory_layer_for_insights: MemoryLayerName = MemoryLayerType.MEDIUM_TERM.value
     enable_cross_session_learning: bool = True
     # Topic delegation (use case 16, ours): route to the best expert when its confidence
     # reaches the threshold, else to the fallback participant.

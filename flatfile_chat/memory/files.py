@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from flatfile_chat.config.memory import LAYERS
+from flatfile_chat.config.memory_layers import LAYERS
 from flatfile_chat.errors import StorageCorrupted
 from flatfile_chat.memory.layout import MemoryPaths
 from flatfile_chat.storage.filestore import FileStore

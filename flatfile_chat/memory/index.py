@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from flatfile_chat.clock import parse_timestamp
-from flatfile_chat.config.memory import LAYERS
+from flatfile_chat.config.memory_layers import LAYERS
 from flatfile_chat.memory.text import terms
 
 Record = dict[str, Any]

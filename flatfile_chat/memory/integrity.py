@@ -12,7 +12,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable
 
-from flatfile_chat.config.memory import LAYERS
+from flatfile_chat.config.memory_layers import LAYERS
 from flatfile_chat.errors import FFError, LockTimeout, StorageCorrupted
 from flatfile_chat.memory.layout import MEMORY_DIR, MemoryPaths
 from flatfile_chat.store.integrity import (

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from flatfile_chat.config.memory import LAYERS
+from flatfile_chat.config.memory_layers import LAYERS
 from flatfile_chat.storage.filestore import FileStore
 from flatfile_chat.storage.paths import validate_id
 

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flatfile_chat.clock import parse_timestamp
-from flatfile_chat.config.memory import LAYERS, PROMOTION_KEYS, FFMemoryLayerConfigDTO
+from flatfile_chat.config.memory import PROMOTION_KEYS, FFMemoryLayerConfigDTO
+from flatfile_chat.config.memory_layers import LAYERS
 
 Record = dict[str, Any]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from flatfile_chat.audit import AuditLog, AuditSink
 from flatfile_chat.clock import isoformat, parse_timestamp
-from flatfile_chat.config.memory import LAYERS
+from flatfile_chat.config.memory_layers import LAYERS
 from flatfile_chat.errors import (
     AlreadyExists,
     FFError,

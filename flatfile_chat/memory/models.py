@@ -9,19 +9,12 @@ structured facts.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class MemoryLayerType(StrEnum):
-    IMMEDIATE = "immediate"
-    SHORT_TERM = "short_term"
-    MEDIUM_TERM = "medium_term"
-    LONG_TERM = "long_term"
-    PERMANENT = "permanent"
-
+# Defined once with the other layer names (config needs them too); re-exported here.
+from flatfile_chat.config.memory_layers import MemoryLayerType as MemoryLayerType
 
 ContextType = Literal[
     "conversation", "insight", "preference", "pattern", "situational", "compressed_summary"
