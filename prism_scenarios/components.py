@@ -9,6 +9,7 @@ an error at import time instead of a use case that silently never counts.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -54,7 +55,12 @@ def component_name(value: object, *, where: str) -> str:
     the allowed names (plain str: reports and YAML dumps never see the enum type)."""
     if isinstance(value, str) and value in COMPONENTS:
         return str(Component(value).value)
-    raise ValueError(f"{where}: unknown component {value!r} (allowed: {', '.join(COMPONENTS)})")
+    close = difflib.get_close_matches(value, COMPONENTS, n=1) if isinstance(value, str) else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(
+        f"{where}: unknown component {value!r}{hint}; allowed: {', '.join(COMPONENTS)} "
+        "(prism_scenarios.components.Component)"
+    )
 
 
 def component_names(values: Iterable[object], *, where: str) -> tuple[str, ...]:

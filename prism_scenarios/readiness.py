@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from prism_scenarios.components import MANAGER_FLAGS
 from prism_scenarios.dto import (
     FAMILIES,
     FFFamilyResultDTO,
@@ -85,13 +86,7 @@ def criteria(
     )
     component = [fam[f] for f in ("component", "integration") if f in fam]
     ran = [f for f in component if f.ran]
-    flags = [
-        report.memory_layer_integration,
-        report.panel_session_integration,
-        report.rag_integration,
-        report.tool_execution_integration,
-        report.analytics_integration,
-    ]
+    flags = [getattr(report, flag) for flag in MANAGER_FLAGS.values()]
     if len(ran) < len(component) or not component:
         out.append(
             _criterion(
@@ -108,8 +103,9 @@ def criteria(
             _criterion(
                 "component_integration",
                 passed == total and all(flags),
-                f"{passed}/{total} tests passed; {sum(flags)}/5 manager integrations",
-                "100% of component and integration tests pass, all 5 manager integrations",
+                f"{passed}/{total} tests passed; {sum(flags)}/{len(flags)} manager integrations",
+                "100% of component and integration tests pass, "
+                f"all {len(flags)} manager integrations",
             )
         )
     out.append(

@@ -31,6 +31,7 @@ from flatfile_chat.store.models import FFMessageDTO
 from prism_scenarios.actions.checks import store_path
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import REAL_TIME_WAIT, Params, action, fuzz_max
+from prism_scenarios.components import Component
 from prism_scenarios.errors import WaitTimedOut
 from prism_scenarios.world import component_factory
 
@@ -81,7 +82,7 @@ class AnalyticsMetadata(TypedDict):
     alerting_config: FFAnalyticsAlertingConfigDTO
 
 
-@action("analytics.init", component="analytics")
+@action("analytics.init", component=Component.ANALYTICS)
 async def analytics_init(world, p: AnalyticsInit) -> AnalyticsMetadata:
     """Create every ``analytics/**/*.jsonl`` file (empty) and write
     ``analytics/analytics_metadata.json``; returns the metadata."""
@@ -89,7 +90,7 @@ async def analytics_init(world, p: AnalyticsInit) -> AnalyticsMetadata:
 
 
 # -- system metrics, operations, alerts -------------------------------------------------
-@action("analytics.collect", component="analytics")
+@action("analytics.collect", component=Component.ANALYTICS)
 async def analytics_collect(world, p: AnalyticsNoParams) -> FFSystemMetricsDTO:
     """Sample the host (psutil) and the operation window (error rate, p95 response time);
     append ``system_metrics/resource_usage.jsonl`` and ``error_rates.jsonl``; check every
@@ -118,7 +119,7 @@ class OperationLine(TypedDict):
     error_type: str | None
 
 
-@action("analytics.record_operation", component="analytics")
+@action("analytics.record_operation", component=Component.ANALYTICS)
 async def analytics_record_operation(world, p: RecordOperation) -> list[OperationLine]:
     """Record observed operations (``system_metrics/performance.jsonl``), which feed the
     error-rate and response-time thresholds; returns the recorded lines."""
@@ -138,7 +139,7 @@ class EvaluateAlerts(Params):
     )
 
 
-@action("analytics.evaluate_alerts", component="analytics")
+@action("analytics.evaluate_alerts", component=Component.ANALYTICS)
 async def analytics_evaluate_alerts(world, p: EvaluateAlerts) -> list[FFAnalyticsAlertDTO]:
     """Check every threshold against ``metrics`` (or a fresh sample), escalate overdue
     alerts, store changes in ``analytics/monitoring/alerts.json``; returns the alerts raised
@@ -146,7 +147,7 @@ async def analytics_evaluate_alerts(world, p: EvaluateAlerts) -> list[FFAnalytic
     return await _manager(world).evaluate_alerts(p.metrics)
 
 
-@action("analytics.alerts", component="analytics")
+@action("analytics.alerts", component=Component.ANALYTICS)
 async def analytics_alerts(world, p: AnalyticsNoParams) -> list[FFAnalyticsAlertDTO]:
     """Every stored alert, resolved ones included, in the order raised."""
     return await _manager(world).list_alerts()
@@ -156,7 +157,7 @@ class ActiveAlerts(Params):
     severity: str | None = Field(None, description="info, warning, error or critical")
 
 
-@action("analytics.active_alerts", component="analytics")
+@action("analytics.active_alerts", component=Component.ANALYTICS)
 async def analytics_active_alerts(world, p: ActiveAlerts) -> list[FFAnalyticsAlertDTO]:
     """Unresolved alerts (optionally of one severity)."""
     return await _manager(world).get_active_alerts(p.severity)
@@ -167,7 +168,7 @@ class Acknowledge(Params):
     acknowledged_by: str = Field(description="who acknowledges (pseudonymised when stored)")
 
 
-@action("analytics.acknowledge", component="analytics")
+@action("analytics.acknowledge", component=Component.ANALYTICS)
 async def analytics_acknowledge(world, p: Acknowledge) -> FFAnalyticsAlertDTO:
     """Acknowledge an open alert (stops its escalation); audited (``alert_acknowledged``)."""
     return await _manager(world).acknowledge_alert(p.alert_id, p.acknowledged_by)
@@ -179,14 +180,14 @@ class Resolve(Params):
     resolved_by: str | None = None
 
 
-@action("analytics.resolve", component="analytics")
+@action("analytics.resolve", component=Component.ANALYTICS)
 async def analytics_resolve(world, p: Resolve) -> FFAnalyticsAlertDTO:
     """Resolve an open alert; audited (``alert_resolved``). A new alert of the same type
     needs the cooldown to have passed since this one was raised."""
     return await _manager(world).resolve_alert(p.alert_id, p.notes, resolved_by=p.resolved_by)
 
 
-@action("analytics.health", component="analytics")
+@action("analytics.health", component=Component.ANALYTICS)
 async def analytics_health(world, p: AnalyticsNoParams) -> FFSystemHealthDTO:
     """Collect, check every threshold, append ``system_metrics/health_checks.jsonl``; returns
     ``{status, checks, active_alerts, raised_alerts, suppressed_alerts}``."""
@@ -214,7 +215,7 @@ class CollectionStopped(TypedDict):
     collector_tasks: Annotated[int, Field(description="collector tasks still alive")]
 
 
-@action("analytics.start_collection", component="analytics")
+@action("analytics.start_collection", component=Component.ANALYTICS)
 async def analytics_start_collection(world, p: AnalyticsNoParams) -> CollectionStarted:
     """Start background collection (every ``collection_interval_seconds``, real time, while
     steps run); returns ``{started, collecting, collector_tasks}``."""
@@ -227,7 +228,7 @@ async def analytics_start_collection(world, p: AnalyticsNoParams) -> CollectionS
     }
 
 
-@action("analytics.stop_collection", component="analytics")
+@action("analytics.stop_collection", component=Component.ANALYTICS)
 async def analytics_stop_collection(world, p: AnalyticsNoParams) -> CollectionStopped:
     """Stop background collection and wait for its task; returns ``{stopped, collecting,
     collector_tasks}`` (``collector_tasks``: collector tasks still alive on the loop)."""
@@ -250,7 +251,7 @@ class AwaitSamples(Params):
     )
 
 
-@action("analytics.await_samples", component="analytics")
+@action("analytics.await_samples", component=Component.ANALYTICS)
 async def analytics_await_samples(world, p: AwaitSamples) -> int:
     """Let background collection run until ``system_metrics/resource_usage.jsonl`` holds
     ``count`` samples; returns the line count. Raises ``WaitTimedOut`` (a TimeoutError) after
@@ -281,7 +282,7 @@ class RecordEvent(Params):
     )
 
 
-@action("analytics.record_event", component="analytics")
+@action("analytics.record_event", component=Component.ANALYTICS)
 async def analytics_record_event(world, p: RecordEvent) -> bool:
     """Record one user analytics event (``user_analytics/{session_analytics,feature_usage,
     behavior_patterns}.jsonl``; a session_end also writes ``engagement_metrics.jsonl``).
@@ -304,7 +305,7 @@ class ConsentEntry(TypedDict):
     updated_at: str
 
 
-@action("analytics.consent", component="analytics")
+@action("analytics.consent", component=Component.ANALYTICS)
 async def analytics_consent(world, p: Consent) -> ConsentEntry:
     """Record consent or opt-out (``compliance/consent.json``, keyed by pseudonym); a privacy
     event and an audit entry."""
@@ -326,7 +327,7 @@ class Pseudonyms(TypedDict, total=False):
     session_id: str
 
 
-@action("analytics.pseudonym", component="analytics")
+@action("analytics.pseudonym", component=Component.ANALYTICS)
 async def analytics_pseudonym(world, p: Pseudonym) -> Pseudonyms:
     """How a user and/or session appear in analytics lines: ``{user_hash, session_hash}``
     with anonymisation on (keyed HMAC), else the raw ``{user_id, session_id}``."""
@@ -438,14 +439,14 @@ class BusinessIntelligence(Params):
     period: str = Field("day", description="hour, day, week or month (trailing, ending now)")
 
 
-@action("analytics.business_intelligence", component="analytics")
+@action("analytics.business_intelligence", component=Component.ANALYTICS)
 async def analytics_business_intelligence(world, p: BusinessIntelligence) -> BIReport:
     """Aggregate the period from the recorded lines (users, sessions, features, operations,
     resources, alerts, insights); appends ``business_intelligence/*.jsonl``."""
     return await _manager(world).generate_business_intelligence(p.period)
 
 
-@action("analytics.retention", component="analytics")
+@action("analytics.retention", component=Component.ANALYTICS)
 async def analytics_retention(world, p: AnalyticsNoParams) -> RemovedLines:
     """Drop analytics lines older than their retention class and old resolved alerts;
     returns removed counts per file (a privacy event and an audit entry when any)."""
@@ -486,7 +487,7 @@ class AuditRecord(Params):
     details: dict[str, Any] | None = None
 
 
-@action("audit.record", component="analytics")
+@action("audit.record", component=Component.ANALYTICS)
 async def audit_record(world, p: AuditRecord) -> AuditEntry:
     """Append one entry to ``analytics/compliance/audit_logs.jsonl`` (the world's shared audit
     log, the one every manager writes to); returns it."""
@@ -500,7 +501,7 @@ class AuditEntries(Params):
     component: str | None = None
 
 
-@action("audit.entries", component="analytics")
+@action("audit.entries", component=Component.ANALYTICS)
 async def audit_entries(world, p: AuditEntries) -> list[AuditEntry]:
     """Entries of the audit log, oldest first, optionally of one event type / component."""
     return world.audit.entries(event_type=p.event_type, component=p.component)
@@ -545,7 +546,7 @@ def grep(root, folder, text: str, whole_word: bool) -> list[dict[str, Any]]:
     return hits
 
 
-@action("files.grep", component="runner")
+@action("files.grep", component=Component.RUNNER)
 async def files_grep(world, p: FilesGrep) -> list[GrepHit]:
     """Every ``{path, line}`` under a folder whose stored bytes mention ``text`` (empty list
     when none does): "no analytics file mentions alice". Reads raw bytes, so with encryption
@@ -582,7 +583,7 @@ class TraceRecord(Params):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-@action("analytics.trace", component="analytics")
+@action("analytics.trace", component=Component.ANALYTICS)
 async def analytics_trace(world, p: TraceRecord) -> Trace:
     """Append a trace to ``analytics/traces/traces.jsonl`` (``trace_id``, events,
     ``duration_ms``) and an audit line."""
@@ -615,7 +616,7 @@ class ABRecord(TypedDict):
     winner: str | None
 
 
-@action("analytics.ab_test", component="analytics")
+@action("analytics.ab_test", component=Component.ANALYTICS)
 async def analytics_ab_test(world, p: AbTest) -> ABRecord:
     """Append an A/B record naming every variant to ``analytics/traces/experiments.jsonl``."""
     return await _manager(world).record_ab_test(p.user_id, p.experiment, p.variants, p.winner)
@@ -637,7 +638,7 @@ class SandboxRun(TypedDict):
     trace: Trace
 
 
-@action("prompt.run", component="storage", also=["analytics"])
+@action("prompt.run", component=Component.STORAGE, also=[Component.ANALYTICS])
 async def prompt_run(world, p: PromptRun) -> SandboxRun:
     """One prompt-sandbox run: the prompt and its scripted output are stored in the session
     (``metadata.variant``) and a trace with its events goes to analytics; returns both."""

@@ -13,6 +13,7 @@ from pydantic import Field
 from prism_scenarios import write_audit
 from prism_scenarios.actions.checks import store_file, store_path
 from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.components import Component
 from prism_scenarios.errors import ScenarioError
 
 
@@ -29,7 +30,7 @@ class CopyParams(Params):
     path: str = Field(description="stored file it replaces, relative to the store root")
 
 
-@action("files.symlink", component="runner")
+@action("files.symlink", component=Component.RUNNER)
 async def files_symlink(world, p: SymlinkParams) -> str:
     """Plant a symlink inside the store root (parents created); returns the link's path
     relative to the store root. An existing file there is replaced."""
@@ -44,7 +45,7 @@ async def files_symlink(world, p: SymlinkParams) -> str:
     return p.path
 
 
-@action("files.copy", component="runner")
+@action("files.copy", component=Component.RUNNER)
 async def files_copy(world, p: CopyParams) -> str:
     """Copy a stored file's bytes over another stored file (e.g. one user's encrypted
     messages over another's); returns the replaced path."""

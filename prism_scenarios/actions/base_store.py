@@ -31,6 +31,7 @@ from prism_scenarios import write_audit
 from prism_scenarios.actions.checks import store_path
 from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action, exactly_one, fuzz_max
+from prism_scenarios.components import Component
 from prism_scenarios.errors import ScenarioError
 
 SessionType = Literal["chat", "panel", "debate", "problem_solving"]
@@ -44,7 +45,7 @@ class UserCreate(Params):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-@action("user.create", component="storage")
+@action("user.create", component=Component.STORAGE)
 async def user_create(world, p: UserCreate) -> FFUserProfileDTO:
     """Create a user: writes ``users/{user_id}/profile.json``; a taken id (or one differing
     only in case) raises AlreadyExists."""
@@ -57,7 +58,7 @@ class UserRef(Params):
     user_id: str
 
 
-@action("user.get", component="storage")
+@action("user.get", component=Component.STORAGE)
 async def user_get(world, p: UserRef) -> FFUserProfileDTO:
     """Read a user's profile."""
     return await world.store.get_user_profile(p.user_id)
@@ -70,7 +71,7 @@ class UserUpdate(Params):
     )
 
 
-@action("user.update", component="storage")
+@action("user.update", component=Component.STORAGE)
 async def user_update(world, p: UserUpdate) -> FFUserProfileDTO:
     """Update profile fields; ``user_id`` and timestamps cannot be changed."""
     return await world.store.update_user_profile(p.user_id, p.updates)
@@ -80,7 +81,7 @@ class NoParams(Params):
     pass
 
 
-@action("user.list", component="storage")
+@action("user.list", component=Component.STORAGE)
 async def user_list(world, p: NoParams) -> list[str]:
     """Ids of all users, sorted."""
     return await world.store.list_users()
@@ -97,7 +98,7 @@ class SessionCreate(Params):
     )
 
 
-@action("session.create", component="storage")
+@action("session.create", component=Component.STORAGE)
 async def session_create(world, p: SessionCreate) -> FFSessionDTO:
     """Create a session folder with ``session.json`` (message_count 0)."""
     return await world.store.create_session(
@@ -110,7 +111,7 @@ class SessionRef(Params):
     session_id: str
 
 
-@action("session.get", component="storage")
+@action("session.get", component=Component.STORAGE)
 async def session_get(world, p: SessionRef) -> FFSessionDTO:
     """Read ``session.json``."""
     return await world.store.get_session(p.user_id, p.session_id)
@@ -123,7 +124,7 @@ class SessionList(Params):
     offset: int = 0
 
 
-@action("session.list", component="storage")
+@action("session.list", component=Component.STORAGE)
 async def session_list(world, p: SessionList) -> list[FFSessionDTO]:
     """A user's sessions, newest first."""
     return await world.store.list_sessions(p.user_id, p.limit, p.offset, p.session_type)
@@ -136,7 +137,7 @@ class SessionUpdate(Params):
     metadata: dict[str, Any] | None = Field(None, description="merged into the existing metadata")
 
 
-@action("session.update", component="storage")
+@action("session.update", component=Component.STORAGE)
 async def session_update(world, p: SessionUpdate) -> FFSessionDTO:
     """Change a session's title and/or merge metadata."""
     updates: dict[str, Any] = {}
@@ -154,7 +155,7 @@ class SessionAppendUnique(Params):
     values: list[Any] = Field(description="values to add (typically taken from tool results)")
 
 
-@action("session.append_unique", component="storage")
+@action("session.append_unique", component=Component.STORAGE)
 async def session_append_unique(world, p: SessionAppendUnique) -> FFSessionDTO:
     """Extend the list ``metadata[key]`` of ``session.json`` with the values not already in
     it (order kept; e.g. the language tutor's vocabulary), under the session lock."""
@@ -163,7 +164,7 @@ async def session_append_unique(world, p: SessionAppendUnique) -> FFSessionDTO:
     )
 
 
-@action("session.stats", component="storage")
+@action("session.stats", component=Component.STORAGE)
 async def session_stats(world, p: SessionRef) -> FFSessionStatisticsDTO:
     """Counts computed from the files (messages by role, documents, context snapshots)."""
     return await world.store.get_session_statistics(p.user_id, p.session_id)
@@ -180,7 +181,7 @@ class MessageAdd(Params):
     message_id: str | None = None
 
 
-@action("message.add", component="storage")
+@action("message.add", component=Component.STORAGE)
 async def message_add(world, p: MessageAdd) -> FFMessageDTO:
     """Append one message to ``messages.jsonl`` (and bump ``message_count``)."""
     data: dict[str, Any] = {
@@ -234,7 +235,7 @@ class ChatExchange(TypedDict):
     ]
 
 
-@action("chat.turn", component="storage")
+@action("chat.turn", component=Component.STORAGE)
 async def chat_turn(world, p: ChatTurn) -> ChatExchange:
     """One exchange through the store's chat service: the user's message and the scripted
     reply in one append. ``persona`` must exist (reply ``metadata.persona``); the reply
@@ -279,7 +280,7 @@ class MessagesList(Params):
     offset: int = 0
 
 
-@action("messages.list", component="storage")
+@action("messages.list", component=Component.STORAGE)
 async def messages_list(world, p: MessagesList) -> list[FFMessageDTO]:
     """Messages in send order (``offset`` from the first)."""
     return await world.store.get_messages(p.user_id, p.session_id, p.limit, p.offset)
@@ -291,7 +292,7 @@ class MessageRef(Params):
     message_id: str
 
 
-@action("message.get", component="storage")
+@action("message.get", component=Component.STORAGE)
 async def message_get(world, p: MessageRef) -> FFMessageDTO:
     """One message by id."""
     return await world.store.get_message(p.user_id, p.session_id, p.message_id)
@@ -305,7 +306,7 @@ class MessagesSearch(Params):
     match_all: bool = False
 
 
-@action("messages.search", component="storage")
+@action("messages.search", component=Component.STORAGE)
 async def messages_search(world, p: MessagesSearch) -> list[FFMessageSearchHitDTO]:
     """Search a user's messages (case/punctuation-insensitive terms, best first)."""
     return await world.store.search_messages(
@@ -352,7 +353,7 @@ class DocumentUpload(Params):
         return self
 
 
-@action("documents.upload", component="documents")
+@action("documents.upload", component=Component.DOCUMENTS)
 async def documents_upload(world, p: DocumentUpload) -> FFDocumentDTO:
     """Store a document under ``documents/{8hex}_{name}`` with a ``metadata.json`` entry."""
     if p.text is not None:
@@ -367,7 +368,7 @@ async def documents_upload(world, p: DocumentUpload) -> FFDocumentDTO:
     )
 
 
-@action("documents.list", component="documents")
+@action("documents.list", component=Component.DOCUMENTS)
 async def documents_list(world, p: SessionRef) -> list[FFDocumentDTO]:
     """Metadata of every document in a session."""
     return await world.store.list_documents(p.user_id, p.session_id)
@@ -379,13 +380,13 @@ class DocumentRef(Params):
     filename: str = Field(description="stored filename ({8hex}_{name})")
 
 
-@action("documents.get", component="documents")
+@action("documents.get", component=Component.DOCUMENTS)
 async def documents_get(world, p: DocumentRef) -> FFDocumentDTO:
     """One document's metadata entry."""
     return await world.store.get_document(p.user_id, p.session_id, p.filename)
 
 
-@action("documents.read", component="documents")
+@action("documents.read", component=Component.DOCUMENTS)
 async def documents_read(world, p: DocumentRef) -> str:
     """A document's content, decoded as UTF-8 text."""
     return (await world.store.read_document(p.user_id, p.session_id, p.filename)).decode(
@@ -400,7 +401,7 @@ class DocumentAnalysis(Params):
     analysis: dict[str, Any]
 
 
-@action("documents.analyze", component="documents")
+@action("documents.analyze", component=Component.DOCUMENTS)
 async def documents_analyze(world, p: DocumentAnalysis) -> FFDocumentDTO:
     """Merge an analysis result into the document's metadata entry."""
     return await world.store.update_document_analysis(
@@ -408,7 +409,7 @@ async def documents_analyze(world, p: DocumentAnalysis) -> FFDocumentDTO:
     )
 
 
-@action("documents.delete", component="documents")
+@action("documents.delete", component=Component.DOCUMENTS)
 async def documents_delete(world, p: DocumentRef) -> FFDocumentDTO:
     """Remove a document: its metadata entry first, then its bytes."""
     return await world.store.delete_document(p.user_id, p.session_id, p.filename)
@@ -422,7 +423,7 @@ class PersonaStore(Params):
     user_id: str | None = Field(None, description="store for this user only; global if unset")
 
 
-@action("persona.store", component="personas")
+@action("persona.store", component=Component.PERSONAS)
 async def persona_store(world, p: PersonaStore) -> FFPersonaDTO:
     """Write ``personas_global/{id}.json`` or ``users/{u}/personas/{id}.json``."""
     return await world.store.store_persona(p.persona, p.user_id)
@@ -433,7 +434,7 @@ class PersonaRef(Params):
     user_id: str | None = None
 
 
-@action("persona.get", component="personas")
+@action("persona.get", component=Component.PERSONAS)
 async def persona_get(world, p: PersonaRef) -> FFPersonaDTO:
     """A persona; the user's own wins over a global one with the same id."""
     return await world.store.get_persona(p.persona_id, p.user_id)
@@ -444,7 +445,7 @@ class PersonaList(Params):
     include_global: bool = True
 
 
-@action("persona.list", component="personas")
+@action("persona.list", component=Component.PERSONAS)
 async def persona_list(world, p: PersonaList) -> list[str]:
     """Persona ids visible to ``user_id`` (or the global ones)."""
     return await world.store.list_personas(p.user_id, p.include_global)
@@ -462,7 +463,7 @@ class ContextUpdate(Params):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-@action("context.update", component="storage")
+@action("context.update", component=Component.STORAGE)
 async def context_update(world, p: ContextUpdate) -> FFSituationalContextDTO:
     """Replace ``situational_context.json``; the old one goes to ``context_history/``."""
     return await world.store.update_context(
@@ -470,7 +471,7 @@ async def context_update(world, p: ContextUpdate) -> FFSituationalContextDTO:
     )
 
 
-@action("context.get", component="storage")
+@action("context.get", component=Component.STORAGE)
 async def context_get(world, p: SessionRef) -> FFSituationalContextDTO:
     """The current situational context of a session."""
     return await world.store.get_context(p.user_id, p.session_id)
@@ -482,7 +483,7 @@ class ContextHistory(Params):
     limit: int | None = None
 
 
-@action("context.history", component="storage")
+@action("context.history", component=Component.STORAGE)
 async def context_history(world, p: ContextHistory) -> list[FFSituationalContextDTO]:
     """Earlier contexts, oldest first."""
     return await world.store.get_context_history(p.user_id, p.session_id, p.limit)
@@ -502,7 +503,7 @@ class KeyFileWrite(Params):
     )
 
 
-@action("store.key_file", component="runner")
+@action("store.key_file", component=Component.RUNNER)
 async def store_key_file(world, p: KeyFileWrite) -> str:
     """Write a key file into the world's ``keys/`` folder, beside the store root (key
     material never lives in the store it protects); returns its absolute path, for a
@@ -536,7 +537,7 @@ class KeyRing(TypedDict):
     active_key_id: Annotated[str | None, Field(description="null without encryption")]
 
 
-@action("store.reopen", component="storage")
+@action("store.reopen", component=Component.STORAGE)
 async def store_reopen(world, p: StoreReopen) -> KeyRing:
     """Restart (like ``world.restart``) and open the same store root again with
     ``storage.encryption`` replaced by these settings: yesterday's data under other keys.
@@ -559,7 +560,7 @@ class RotateKey(Params):
     )
 
 
-@action("store.rotate_key", component="storage")
+@action("store.rotate_key", component=Component.STORAGE)
 async def store_rotate_key(world, p: RotateKey) -> int:
     """Key rotation: make ``key_id`` the active key (added to the ring if ``key`` is given)
     and re-seal every stored file with it; returns how many files were re-sealed. The
@@ -573,7 +574,7 @@ class FolderPath(Params):
     path: str = Field(description="folder relative to the store root, e.g. 'users/alice'")
 
 
-@action("files.digest", component="runner")
+@action("files.digest", component=Component.RUNNER)
 async def files_digest(world, p: FolderPath) -> dict[str, str]:
     """The sha256 of the raw stored bytes of every file under a folder (hidden lock, head
     and cache files included; still sealed when encrypted), by path relative to the store
@@ -600,7 +601,7 @@ class PendingCommits(Params):
     )
 
 
-@action("store.pending_commits", component="storage")
+@action("store.pending_commits", component=Component.STORAGE)
 async def store_pending_commits(world, p: PendingCommits) -> list[str]:
     """Files written in ``batch`` durability mode whose group commit (fsync) has not
     happened yet, relative to the store root, sorted; with ``wait_ms``, waits (real time)
@@ -623,7 +624,7 @@ async def store_pending_commits(world, p: PendingCommits) -> list[str]:
         await asyncio.sleep(0.01)
 
 
-@action("store.flush", component="storage")
+@action("store.flush", component=Component.STORAGE)
 async def store_flush(world, p: NoParams) -> None:
     """Make everything written so far durable now (``batch`` mode: the group commit
     without waiting for its interval; a no-op in the other modes)."""

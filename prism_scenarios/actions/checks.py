@@ -13,6 +13,7 @@ from typing_extensions import TypedDict
 from flatfile_chat.errors import NotFound
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.components import Component
 from prism_scenarios.errors import ScenarioError
 
 FileContent = Annotated[JSONValue, FreeForm("the file's content, as parsed")]
@@ -42,13 +43,13 @@ def store_file(world, relative: str, key: str = "path", *, must_exist: bool = Fa
     return path
 
 
-@action("files.read_json", component="runner")
+@action("files.read_json", component=Component.RUNNER)
 async def files_read_json(world, p: FilePath) -> FileContent:
     """Parse a stored JSON document."""
     return world.store.fs.read_json(store_file(world, p.path))
 
 
-@action("files.read_jsonl", component="runner")
+@action("files.read_jsonl", component=Component.RUNNER)
 async def files_read_jsonl(world, p: FilePath) -> list[JSONLRecord]:
     """Every record of a stored JSONL file (a bad line fails the step, naming the line)."""
     path = store_file(world, p.path)
@@ -57,13 +58,13 @@ async def files_read_jsonl(world, p: FilePath) -> list[JSONLRecord]:
     return world.store.fs.read_jsonl(path)
 
 
-@action("files.exists", component="runner")
+@action("files.exists", component=Component.RUNNER)
 async def files_exists(world, p: FilePath) -> bool:
     """Whether a file or folder exists under the store root."""
     return store_path(world, p.path).exists()
 
 
-@action("files.list", component="runner")
+@action("files.list", component=Component.RUNNER)
 async def files_list(world, p: FilePath) -> list[str]:
     """Names in a folder (hidden lock and temp files left out), sorted."""
     path = store_path(world, p.path)
@@ -72,7 +73,7 @@ async def files_list(world, p: FilePath) -> list[str]:
     return sorted(n for n in os.listdir(path) if not n.startswith("."))
 
 
-@action("files.count_lines", component="runner")
+@action("files.count_lines", component=Component.RUNNER)
 async def files_count_lines(world, p: FilePath) -> int:
     """Complete lines in a file (0 if it does not exist)."""
     return world.store.fs.count_jsonl(store_file(world, p.path))
@@ -139,13 +140,13 @@ class StoreRepair(TypedDict):
     ]
 
 
-@action("store.check", component="runner")
+@action("store.check", component=Component.RUNNER)
 async def store_check(world, p: NoParams) -> list[StoreIssue]:
     """Integrity issues of the whole store (empty list when healthy)."""
     return [issue.__dict__ for issue in world.store.check_integrity()]
 
 
-@action("store.repair", component="runner")
+@action("store.repair", component=Component.RUNNER)
 async def store_repair(world, p: NoParams) -> StoreRepair:
     """Move bad JSONL lines aside, recount messages, drop stale temp files."""
     return world.store.repair().__dict__
@@ -178,7 +179,7 @@ def _sortable(value: Any) -> Any:
     return value
 
 
-@action("check.ordered", component="runner")
+@action("check.ordered", component=Component.RUNNER)
 async def check_ordered(world, p: Values) -> Ordered:
     """Whether values never decrease (ISO timestamps compared as times, so naive upstream
     and offset-aware ones mix); returns ``{ordered, values}``."""
@@ -197,7 +198,7 @@ async def check_ordered(world, p: Values) -> Ordered:
     return {"ordered": ordered, "values": p.values}
 
 
-@action("check.unique", component="runner")
+@action("check.unique", component=Component.RUNNER)
 async def check_unique(world, p: Values) -> Unique:
     """Whether all values differ; returns ``{unique, duplicates}``."""
     seen, duplicates = set(), []

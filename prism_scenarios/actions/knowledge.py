@@ -25,6 +25,7 @@ from flatfile_chat.knowledge.models import (
 )
 from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action, exactly_one
+from prism_scenarios.components import Component
 from prism_scenarios.world import component_factory
 
 
@@ -68,7 +69,7 @@ class KBCreate(Params):
     )
 
 
-@action("kb.create", component="knowledge_base")
+@action("kb.create", component=Component.KNOWLEDGE_BASE)
 async def kb_create(world, p: KBCreate) -> FFKnowledgeBaseDTO:
     """Create a KB: ``kb_config.json`` (``kb_id`` = kb_ + 12 hex), ``documents/metadata.json``,
     an empty retrieval cache, and an entry in ``global_kb_index.json``."""
@@ -82,7 +83,7 @@ class KBRef(Params):
     kb_id: str
 
 
-@action("kb.get", component="knowledge_base")
+@action("kb.get", component=Component.KNOWLEDGE_BASE)
 async def kb_get(world, p: KBRef) -> FFKnowledgeBaseDTO:
     """A KB's ``kb_config.json`` plus its live usage counters (readers: owner or shared)."""
     return await _kb(world).get_knowledge_base(p.user_id, p.kb_id)
@@ -93,7 +94,7 @@ class KBList(Params):
     include_shared: bool = Field(False, description="also KBs other users shared with this one")
 
 
-@action("kb.list", component="knowledge_base")
+@action("kb.list", component=Component.KNOWLEDGE_BASE)
 async def kb_list(world, p: KBList) -> list[FFKnowledgeBaseDTO]:
     """The user's KBs (and, with ``include_shared``, those shared with them)."""
     return await _kb(world).get_user_knowledge_bases(p.user_id, include_shared=p.include_shared)
@@ -108,7 +109,7 @@ class KBShare(Params):
     )
 
 
-@action("kb.share", component="knowledge_base")
+@action("kb.share", component=Component.KNOWLEDGE_BASE)
 async def kb_share(world, p: KBShare) -> FFKnowledgeBaseDTO:
     """Owner only: set ``sharing_enabled`` and ``access_permissions`` in ``kb_config.json``
     (audited ``kb_sharing_changed``)."""
@@ -151,7 +152,7 @@ class KBAddDocument(Params):
         return self
 
 
-@action("kb.add_document", component="knowledge_base")
+@action("kb.add_document", component=Component.KNOWLEDGE_BASE)
 async def kb_add_document(world, p: KBAddDocument) -> FFKBDocumentDTO:
     """Chunk, embed and index a text document (owner only): ``documents/{doc_id}_{name}``, its
     ``documents/metadata.json`` entry, the four index files and the counts in
@@ -178,14 +179,14 @@ class KBDocumentRef(Params):
     document_id: str
 
 
-@action("kb.delete_document", component="knowledge_base")
+@action("kb.delete_document", component=Component.KNOWLEDGE_BASE)
 async def kb_delete_document(world, p: KBDocumentRef) -> FFKBDocumentDTO:
     """Remove a document (owner only): its chunks, embedding rows, vector_index lines and bm25
     terms, its metadata entry and file; counts in ``kb_config.json`` follow."""
     return await _kb(world).delete_document(p.user_id, p.kb_id, p.document_id)
 
 
-@action("kb.documents", component="knowledge_base")
+@action("kb.documents", component=Component.KNOWLEDGE_BASE)
 async def kb_documents(world, p: KBRef) -> list[FFKBDocumentDTO]:
     """The KB's document entries, in the order they were added."""
     return await _kb(world).list_kb_documents(p.user_id, p.kb_id)
@@ -197,7 +198,7 @@ class KBChunks(Params):
     document_id: str | None = None
 
 
-@action("kb.chunks", component="knowledge_base")
+@action("kb.chunks", component=Component.KNOWLEDGE_BASE)
 async def kb_chunks(world, p: KBChunks) -> list[FFKBChunkDTO]:
     """The indexed chunk rows (``vectors/chunk_index.jsonl``), optionally of one document."""
     return await _kb(world).get_document_chunks(p.user_id, p.kb_id, p.document_id)
@@ -222,7 +223,7 @@ class KBRetrieve(Params):
     min_relevance: float = 0.3
 
 
-@action("kb.retrieve", component="knowledge_base")
+@action("kb.retrieve", component=Component.KNOWLEDGE_BASE)
 async def kb_retrieve(world, p: KBRetrieve) -> FFRAGRetrievalResultDTO:
     """Retrieve scored contexts (best first) with ``kb_coverage`` and ``cache_hits``; updates
     ``retrieval_cache/query_cache.json`` and ``performance_stats.json``. Another user's KB
@@ -268,13 +269,13 @@ class KBMaintenance(TypedDict):
     success: bool
 
 
-@action("kb.analytics", component="knowledge_base")
+@action("kb.analytics", component=Component.KNOWLEDGE_BASE)
 async def kb_analytics(world, p: KBRef) -> KBAnalytics:
     """Counts, chunk sizes, chunks per document and query counters of a KB."""
     return await _kb(world).get_kb_analytics(p.user_id, p.kb_id)
 
 
-@action("kb.maintain", component="knowledge_base")
+@action("kb.maintain", component=Component.KNOWLEDGE_BASE)
 async def kb_maintain(world, p: KBRef) -> KBMaintenance:
     """Owner only: drop duplicate documents, re-embed if needed, rebuild the index group from
     ``chunk_index.jsonl``, recount, empty the cache, write ``kb_analytics.json``."""
@@ -307,7 +308,7 @@ class IndexStats(TypedDict):
     ]
 
 
-@action("kb.index_stats", component="runner")
+@action("kb.index_stats", component=Component.RUNNER)
 async def kb_index_stats(world, p: KBIndexStats) -> IndexStats:
     """Read a KB's index files directly (no access check, like ``files.*``): row counts of
     ``embeddings.npy`` (binary), ``vector_index.jsonl``, ``chunk_index.jsonl`` and the bm25
@@ -382,7 +383,7 @@ class RAGInit(Params):
     )
 
 
-@action("rag.init", component="knowledge_base")
+@action("rag.init", component=Component.KNOWLEDGE_BASE)
 async def rag_init(world, p: RAGInit) -> FFRAGSessionDTO:
     """Create ``users/{u}/rag_sessions/{sid}/`` (``session_config.json``,
     ``active_knowledge_bases.json``, ``rag_context/context_usage_stats.json``)."""
@@ -396,7 +397,7 @@ class RAGRef(Params):
     session_id: str
 
 
-@action("rag.get", component="knowledge_base")
+@action("rag.get", component=Component.KNOWLEDGE_BASE)
 async def rag_get(world, p: RAGRef) -> FFRAGSessionDTO:
     """The stored ``session_config.json`` of a RAG session."""
     return await _rag_manager(world).get_rag_session(p.user_id, p.session_id)
@@ -412,7 +413,7 @@ class RAGContext(Params):
     )
 
 
-@action("rag.context", component="knowledge_base")
+@action("rag.context", component=Component.KNOWLEDGE_BASE)
 async def rag_context(world, p: RAGContext) -> list[FFRAGContextDTO]:
     """Retrieve contexts for one message and store them once in
     ``rag_context/msg_{message_id}_context.json`` (an empty list when nothing matches), logged
@@ -433,7 +434,7 @@ class RAGFormat(Params):
     )
 
 
-@action("rag.format", component="knowledge_base")
+@action("rag.format", component=Component.KNOWLEDGE_BASE)
 async def rag_format(world, p: RAGFormat) -> str:
     """Format contexts for injection into a prompt (``[Context i]: ...`` hidden blocks or
     ``**Relevant Information i**`` visible ones, academic citations)."""
@@ -448,7 +449,7 @@ class RAGFormatSession(Params):
     contexts: list[dict[str, Any]]
 
 
-@action("rag.format_session", component="knowledge_base")
+@action("rag.format_session", component=Component.KNOWLEDGE_BASE)
 async def rag_format_session(world, p: RAGFormatSession) -> str:
     """Format contexts with the session's own injection mode, visibility and citations."""
     return await _rag_manager(world).format_session_context(p.user_id, p.session_id, p.contexts)
@@ -469,7 +470,7 @@ class ContextUsage(TypedDict):
     usage_counts: Annotated[dict[str, int], Field(description="context_id -> usage_count")]
 
 
-@action("rag.track_usage", component="knowledge_base")
+@action("rag.track_usage", component=Component.KNOWLEDGE_BASE)
 async def rag_track_usage(world, p: RAGTrackUsage) -> ContextUsage:
     """Mark contexts as used in the message's context file (``used_in_response``,
     ``usage_count`` + 1, feedback); unknown ids raise NotFound and nothing is written."""
@@ -501,7 +502,7 @@ class RAGStats(TypedDict):
     context_files: int
 
 
-@action("rag.stats", component="knowledge_base")
+@action("rag.stats", component=Component.KNOWLEDGE_BASE)
 async def rag_stats(world, p: RAGRef) -> RAGStats:
     """Session statistics recomputed from the context files."""
     return await _rag_manager(world).get_session_rag_statistics(p.user_id, p.session_id)

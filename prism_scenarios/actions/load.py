@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from prism_scenarios.actions.outputs import FreeForm, JSONValue
 from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.components import Component
 from prism_scenarios.errors import ScenarioError
 
 LoadReport = dict[
@@ -53,7 +54,7 @@ class LoadRun(Params):
         return self
 
 
-@action("load.run", component="runner")
+@action("load.run", component=Component.RUNNER)
 async def load_run(world, p: LoadRun) -> LoadReport:
     """Run a load test (in this process) and return its report: ``passed``, ``thresholds``
     with measured values, ``metrics`` per iteration/scenario/action (p95_ms, rate ...),
@@ -112,7 +113,7 @@ class WallSleep(Params):
     )
 
 
-@action("wall.sleep", component="runner")
+@action("wall.sleep", component=Component.RUNNER)
 async def wall_sleep(world, p: WallSleep) -> float:
     """Let real time pass (blocking, like a slow synchronous call); returns the seconds
     slept. Load tests use it as a stand-in for work of known cost."""

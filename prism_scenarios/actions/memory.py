@@ -10,10 +10,16 @@ from typing import Annotated, Any, NotRequired
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from flatfile_chat.config.memory_layers import LAYERS
 from flatfile_chat.memory import FFMemoryLayerManager
-from flatfile_chat.memory.models import FFMemoryCompressionResultDTO, FFMemoryContextDTO
+from flatfile_chat.memory.models import (
+    FFMemoryCompressionResultDTO,
+    FFMemoryContextDTO,
+    MemoryLayerType,
+)
 from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.components import Component
 from prism_scenarios.world import component_factory
 
 
@@ -30,7 +36,7 @@ class MemoryUser(Params):
     user_id: str
 
 
-@action("memory.init", component="memory_layer")
+@action("memory.init", component=Component.MEMORY_LAYER)
 async def memory_init(world, p: MemoryUser) -> bool:
     """Create ``users/{u}/memory_layers/`` with the five (empty) layer files and
     ``layer_metadata.json``; idempotent, returns true once memory is ready."""
@@ -41,8 +47,8 @@ class MemoryAdd(Params):
     user_id: str
     content: str = Field(description="what is remembered")
     layer: str = Field(
-        "immediate",
-        description="target layer: immediate, short_term, medium_term, long_term or permanent",
+        MemoryLayerType.IMMEDIATE.value,
+        description=f"target layer: {', '.join(LAYERS[:-1])} or {LAYERS[-1]}",
     )
     context_type: str | None = Field(
         None, description="conversation (default), insight, preference, pattern, situational"
@@ -62,7 +68,7 @@ class MemoryAdd(Params):
     metadata: dict[str, Any] | None = Field(None, description="structured facts kept with the item")
 
 
-@action("memory.add", component="memory_layer")
+@action("memory.add", component=Component.MEMORY_LAYER)
 async def memory_add(world, p: MemoryAdd) -> FFMemoryContextDTO:
     """Append one item to ``users/{u}/memory_layers/{layer}.jsonl`` and return it as stored
     (``memory_id``, timestamps); compresses the layer when it now holds more than its
@@ -79,10 +85,10 @@ async def memory_add(world, p: MemoryAdd) -> FFMemoryContextDTO:
 class MemoryFromContext(Params):
     user_id: str
     session_id: str
-    layer: str = "immediate"
+    layer: str = MemoryLayerType.IMMEDIATE.value
 
 
-@action("memory.from_context", component="memory_layer", also=["storage"])
+@action("memory.from_context", component=Component.MEMORY_LAYER, also=[Component.STORAGE])
 async def memory_from_context(world, p: MemoryFromContext) -> FFMemoryContextDTO:
     """Remember a session's current situational context (``context.update``): content ←
     summary and key points, relevance ← confidence, topic_tags ← entities.topics."""
@@ -99,7 +105,7 @@ class MemoryList(Params):
     max_results: int | None = Field(None, description="at most this many (all if unset)")
 
 
-@action("memory.list", component="memory_layer")
+@action("memory.list", component=Component.MEMORY_LAYER)
 async def memory_list(world, p: MemoryList) -> list[FFMemoryContextDTO]:
     """A user's memory items, by relevance then last_accessed, both descending."""
     return await _manager(world).get_memory_contexts(
@@ -120,7 +126,7 @@ class MemorySearch(Params):
     max_results: int = Field(20, description="capped at memory_layer.max_memory_search_results")
 
 
-@action("memory.search", component="memory_layer")
+@action("memory.search", component=Component.MEMORY_LAYER)
 async def memory_search(world, p: MemorySearch) -> list[MemoryHit]:
     """Search one user's memory; best first, each hit is the stored item plus its
     ``score`` (coverage × relevance × recency). Another user's items are never returned."""
@@ -156,7 +162,7 @@ class MemoryMaintenance(TypedDict):
     ]
 
 
-@action("memory.maintain", component="memory_layer")
+@action("memory.maintain", component=Component.MEMORY_LAYER)
 async def memory_maintain(world, p: MemoryUser) -> MemoryMaintenance:
     """Run maintenance now: remove expired items, promote relevant ones one layer up
     (``promotion_history``), compress layers over their threshold (with a backup file),
@@ -171,7 +177,7 @@ class MemoryCompress(Params):
     force: bool = Field(False, description="compress even below the layer's threshold")
 
 
-@action("memory.compress", component="memory_layer")
+@action("memory.compress", component=Component.MEMORY_LAYER)
 async def memory_compress(world, p: MemoryCompress) -> FFMemoryCompressionResultDTO:
     """Compress one layer now: groups become ``compressed_summary`` items, the originals go
     to ``{layer}.backup_YYYYmmdd_HHMMSS.jsonl``; returns the compression result."""
@@ -208,13 +214,13 @@ class LayerMetadata(TypedDict):
     ]
 
 
-@action("memory.metadata", component="memory_layer")
+@action("memory.metadata", component=Component.MEMORY_LAYER)
 async def memory_metadata(world, p: MemoryUser) -> LayerMetadata:
     """``layer_metadata.json`` of a user (item counts, last maintenance, compressions)."""
     return await _manager(world).get_layer_metadata(p.user_id)
 
 
-@action("memory.maintenance_due", component="memory_layer")
+@action("memory.maintenance_due", component=Component.MEMORY_LAYER)
 async def memory_maintenance_due(world, p: MemoryUser) -> bool:
     """Whether the last maintenance is older than ``archival_check_interval_hours``."""
     return await _manager(world).is_maintenance_due(p.user_id)

@@ -42,6 +42,7 @@ from typing_extensions import TypedDict
 from flatfile_chat.errors import NotFound
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import Params, action, fuzz_max
+from prism_scenarios.components import Component
 from prism_scenarios.dto import FFMigrationTestConfigDTO
 
 Generation = Literal["G0", "G1", "G2", "G3", "current"]
@@ -160,7 +161,7 @@ def _number(value: Any) -> int:
     return len(value) if isinstance(value, list | tuple | set | dict) else int(value)
 
 
-@action("migration.generate", component="migration")
+@action("migration.generate", component=Component.MIGRATION)
 async def migration_generate(world, p: Generate) -> Generated:
     """Write an old-format store of ``generation`` (G0-G3) into ``legacy/{store}``,
     deterministic by seed (the scenario's seed unless given). The folder must not exist yet."""
@@ -214,7 +215,7 @@ class Detected(TypedDict):
     mixed: Annotated[list[str], Field(description="signs of more than one generation")]
 
 
-@action("migration.detect", component="migration")
+@action("migration.detect", component=Component.MIGRATION)
 async def migration_detect(world, p: StoreRef) -> Detected:
     """Which on-disk generation the legacy store is, with the evidence."""
     base = legacy_path(world, p.store)
@@ -267,7 +268,7 @@ class Plan(TypedDict):
     writes_nothing: bool
 
 
-@action("migration.plan", component="migration")
+@action("migration.plan", component=Component.MIGRATION)
 async def migration_plan(world, p: PlanParams) -> Plan:
     """Dry run: the steps, files, bytes, records, batches and an estimated time of migrating
     the legacy store to ``to``. Writes nothing, not even the work folder."""
@@ -304,7 +305,7 @@ class Status(TypedDict):
     ]
 
 
-@action("migration.status", component="migration")
+@action("migration.status", component=Component.MIGRATION)
 async def migration_status(world, p: StoreRef) -> Status:
     """The run in progress or the last run (phase, steps, checkpoint), the lock and the
     store's migration history."""
@@ -409,7 +410,7 @@ class Report(TypedDict):
     noop: Annotated[bool, Field(description="already at the target: nothing was written")]
 
 
-@action("migration.apply", component="migration")
+@action("migration.apply", component=Component.MIGRATION)
 async def migration_apply(world, p: Apply) -> Report:
     """Migrate the legacy store to ``to`` (default current; an older generation migrates
     down): back up with a manifest, run the steps in batches, verify, cut over. A store
@@ -468,7 +469,7 @@ class Verified(TypedDict):
     history: list[HistoryEntry]
 
 
-@action("migration.verify", component="migration")
+@action("migration.verify", component=Component.MIGRATION)
 async def migration_verify(world, p: StoreRef) -> Verified:
     """Check a migrated store: the history against this code's steps, every record against
     the current models, counters, read-back through the store API, and (after an in-place
@@ -486,7 +487,7 @@ class HistoryCheck(TypedDict):
     applied: Annotated[list[str], Field(description="labels of the applied steps, in order")]
 
 
-@action("migration.history", component="migration")
+@action("migration.history", component=Component.MIGRATION)
 async def migration_history(world, p: StoreRef) -> HistoryCheck:
     """Validate the store's migration history (Flyway-style): every applied step exists in
     this code with the same checksum, no gaps."""
@@ -523,7 +524,7 @@ class RolledBack(TypedDict):
     run_id: str
 
 
-@action("migration.rollback", component="migration")
+@action("migration.rollback", component=Component.MIGRATION)
 async def migration_rollback(world, p: Rollback) -> RolledBack:
     """Put the legacy store back exactly as the last ``apply`` found it (from the backup,
     every hash checked), also when the store folder is gone (disaster recovery); refuses a
@@ -559,7 +560,7 @@ class Recovered(TypedDict):
     ]
 
 
-@action("migration.recover", component="migration")
+@action("migration.recover", component=Component.MIGRATION)
 async def migration_recover(world, p: Recover) -> Recovered:
     """After a crash or a stopped run (e.g. past its timeout): resume it from its last
     checkpoint, or with ``restore`` put the original back (checked against the manifest)."""
@@ -581,7 +582,7 @@ class Deleted(TypedDict):
     files: int
 
 
-@action("migration.delete_store", component="runner")
+@action("migration.delete_store", component=Component.RUNNER)
 async def migration_delete_store(world, p: StoreRef) -> Deleted:
     """Disaster: delete the legacy store folder (its work folder with the backup stays), so a
     scenario can prove ``migration.rollback`` restores it."""
@@ -611,7 +612,7 @@ class SnapshotData(BaseModel):
     dirs: list[str]
 
 
-@action("migration.snapshot", component="runner")
+@action("migration.snapshot", component=Component.RUNNER)
 async def migration_snapshot(world, p: StoreRef) -> SnapshotData:
     """The sha256 and size of every file of the legacy store, and every folder: save it
     (``save: {before: "@"}``) and hand it to ``migration.compare`` later to prove
@@ -636,7 +637,7 @@ class Compare(Params):
     )
 
 
-@action("migration.compare", component="runner")
+@action("migration.compare", component=Component.RUNNER)
 async def migration_compare(world, p: Compare) -> list[str]:
     """Differences between the legacy store now and a saved snapshot (a missing, extra or
     changed file, a missing folder; at most 10); empty when byte-identical."""
@@ -687,7 +688,7 @@ class ReadBack(TypedDict):
     integrity_issues: list[str]
 
 
-@action("migration.read_back", component="migration", also=("storage",))
+@action("migration.read_back", component=Component.MIGRATION, also=(Component.STORAGE,))
 async def migration_read_back(world, p: StoreRef) -> ReadBack:
     """Open the legacy store with the current store (``FFStorageManager``, the scenario's
     config) and read every user, session and message through its API; an old format it
@@ -763,7 +764,7 @@ class ConfigReport(TypedDict):
     ]
 
 
-@action("migration.config", component="migration")
+@action("migration.config", component=Component.MIGRATION)
 async def migration_config(world, p: ConfigParams) -> ConfigReport:
     """Convert an old configuration (``config``) or old preset (``preset``) to the current
     one: every old key gets exactly one finding (mapped, renamed, dropped_obsolete, unknown,
@@ -814,7 +815,9 @@ class MigrationValidation(TypedDict):
     migration_statistics: MigrationStatistics
 
 
-@action("migration.validate_existing_data", component="migration", also=("storage",))
+@action(
+    "migration.validate_existing_data", component=Component.MIGRATION, also=(Component.STORAGE,)
+)
 async def migration_validate_existing_data(world, p: ValidateExisting) -> MigrationValidation:
     """Run ``FFMigrationValidator.validate_existing_data_migration`` on a copy of the legacy
     store (or a generated one when it holds nothing): migrate with the config's knobs, verify,
@@ -851,7 +854,7 @@ class ConfigurationValidation(TypedDict):
     issues_found: list[str]
 
 
-@action("migration.validate_configuration", component="migration")
+@action("migration.validate_configuration", component=Component.MIGRATION)
 async def migration_validate_configuration(
     world, p: ValidateConfiguration
 ) -> ConfigurationValidation:

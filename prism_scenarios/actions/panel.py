@@ -21,6 +21,7 @@ from flatfile_chat.panel.models import (
 )
 from prism_scenarios.actions.outputs import JSONValue, closed
 from prism_scenarios.actions.registry import Params, action
+from prism_scenarios.components import Component
 from prism_scenarios.world import component_factory
 
 
@@ -106,7 +107,7 @@ class PanelCreate(Params):
     )
 
 
-@action("panel.create", component="panel_session")
+@action("panel.create", component=Component.PANEL_SESSION)
 async def panel_create(world, p: PanelCreate) -> PanelConfig:
     """Create a panel: ``panel_config.json`` (participants, pinned config and session_rules),
     ``session_metadata.json``, one ``participants/{id}_context.json`` each. Returns the stored
@@ -125,19 +126,19 @@ class PanelRef(Params):
     panel_id: str
 
 
-@action("panel.get", component="panel_session")
+@action("panel.get", component=Component.PANEL_SESSION)
 async def panel_get(world, p: PanelRef) -> PanelConfig:
     """The stored ``panel_config.json`` (participants, config, session_rules, status)."""
     return await _manager(world).get_panel_session(p.panel_id)
 
 
-@action("panel.participants", component="panel_session")
+@action("panel.participants", component=Component.PANEL_SESSION)
 async def panel_participants(world, p: PanelRef) -> list[FFPanelParticipantDTO]:
     """The panel's participants as stored (extra fields such as ``kb_ids`` kept)."""
     return await _manager(world).get_panel_participants(p.panel_id)
 
 
-@action("panel.end", component="panel_session")
+@action("panel.end", component=Component.PANEL_SESSION)
 async def panel_end(world, p: PanelRef) -> PanelEnd:
     """End the panel: ``analytics/final_analytics.json``, status ``ended`` in
     ``panel_config.json``; later messages, insights and routing are refused."""
@@ -159,7 +160,7 @@ class PanelSay(Params):
     )
 
 
-@action("panel.say", component="panel_session")
+@action("panel.say", component=Component.PANEL_SESSION)
 async def panel_say(world, p: PanelSay) -> FFPanelMessageDTO:
     """Append one message to ``panel_messages.jsonl`` once membership, length and turn rules
     pass (a refusal writes nothing). A message naming a detection keyword is also captured as
@@ -186,7 +187,7 @@ class PanelMessages(Params):
     thread_id: str | None = None
 
 
-@action("panel.messages", component="panel_session")
+@action("panel.messages", component=Component.PANEL_SESSION)
 async def panel_messages(world, p: PanelMessages) -> list[FFPanelMessageDTO]:
     """The last ``limit`` matching messages, oldest first (``response_count`` computed)."""
     return await _manager(world).get_panel_messages(
@@ -212,7 +213,7 @@ class PanelInsight(Params):
     )
 
 
-@action("panel.insight", component="panel_session")
+@action("panel.insight", component=Component.PANEL_SESSION)
 async def panel_insight(world, p: PanelInsight) -> FFPanelInsightDTO:
     """Capture an insight (``insights/insights.jsonl``; consensus_tracking.json and, for
     decisions, decision_history.json), then copy it into the owner's memory layer
@@ -235,13 +236,13 @@ class PanelInsights(Params):
     decisions_only: bool = False
 
 
-@action("panel.insights", component="panel_session")
+@action("panel.insights", component=Component.PANEL_SESSION)
 async def panel_insights(world, p: PanelInsights) -> list[FFPanelInsightDTO]:
     """Stored insights, in capture order."""
     return await _manager(world).get_panel_insights(p.panel_id, p.insight_type, p.decisions_only)
 
 
-@action("panel.analytics", component="panel_session")
+@action("panel.analytics", component=Component.PANEL_SESSION)
 async def panel_analytics(world, p: PanelRef) -> FFPanelAnalyticsDTO:
     """Analytics computed from the files (distribution, consensus, effectiveness)."""
     return await _manager(world).get_panel_analytics(p.panel_id)
@@ -262,7 +263,7 @@ class PanelRoute(Params):
     )
 
 
-@action("panel.route", component="panel_session")
+@action("panel.route", component=Component.PANEL_SESSION)
 async def panel_route(world, p: PanelRoute) -> FFPanelRoutingDTO:
     """Choose who answers (the best expert at or above the threshold, else the fallback
     participant) and append the decision to ``routing/routing_decisions.jsonl``."""
@@ -275,7 +276,7 @@ async def panel_route(world, p: PanelRoute) -> FFPanelRoutingDTO:
     )
 
 
-@action("panel.routes", component="panel_session")
+@action("panel.routes", component=Component.PANEL_SESSION)
 async def panel_routes(world, p: PanelRef) -> list[FFPanelRoutingDTO]:
     """Every routing decision of the panel, in order."""
     return await _manager(world).get_routing_decisions(p.panel_id)

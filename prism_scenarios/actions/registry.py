@@ -34,21 +34,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-ENTRY_POINT_GROUP = "prism_scenarios.actions"
+# The SUT components an action can exercise are named once, in prism_scenarios.components;
+# COMPONENTS stays importable from here for the catalog and project code.
+from prism_scenarios.components import COMPONENTS as COMPONENTS
+from prism_scenarios.components import component_name, component_names
 
-# The SUT components an action can exercise (use-case bookkeeping counts these).
-COMPONENTS = (
-    "storage",
-    "documents",
-    "personas",
-    "memory_layer",
-    "knowledge_base",
-    "panel_session",
-    "tool_execution",
-    "analytics",
-    "migration",
-    "runner",
-)
+ENTRY_POINT_GROUP = "prism_scenarios.actions"
 
 
 class Params(BaseModel):
@@ -140,9 +131,11 @@ _NOT_ACTION_MODULES = frozenset({"registry", "outputs"})
 def action(
     name: str, *, component: str, also: Iterable[str] = (), registry: ActionRegistry | None = None
 ) -> Callable[[ActionFn], ActionFn]:
-    """Register ``fn`` as action ``name``; its second parameter's annotation is the model."""
-    if component not in COMPONENTS:
-        raise ValueError(f"unknown component {component!r} (allowed: {', '.join(COMPONENTS)})")
+    """Register ``fn`` as action ``name``; its second parameter's annotation is the model.
+    ``component`` and ``also`` must be names of :class:`prism_scenarios.components.Component`:
+    a misspelt one would never count for a use case, so it fails here, at import time."""
+    component = component_name(component, where=f"action {name!r}")
+    extra = component_names(also, where=f"action {name!r} (also=)")
 
     def decorate(fn: ActionFn) -> ActionFn:
         if not inspect.iscoroutinefunction(fn):
@@ -168,7 +161,7 @@ def action(
                 component=component,
                 description=doc,
                 module=fn.__module__,
-                extra_components=tuple(also),
+                extra_components=extra,
                 output=hints["return"],
             )
         )

@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 
 from prism_scenarios.actions.outputs import FreeForm, JSONValue, closed
 from prism_scenarios.actions.registry import Params, action, fuzz_max
+from prism_scenarios.components import Component
 from prism_scenarios.errors import ScenarioError
 
 Variables = dict[str, Annotated[JSONValue, FreeForm("each variable's value, as set")]]
@@ -29,7 +30,7 @@ class ClockAdvance(Params):
         return self
 
 
-@action("clock.advance", component="runner")
+@action("clock.advance", component=Component.RUNNER)
 async def clock_advance(world, p: ClockAdvance) -> str:
     """Move the scenario clock forward ("25 hours pass"); returns the new time."""
     try:
@@ -58,7 +59,7 @@ class ClockSet(Params):
         return value
 
 
-@action("clock.set", component="runner")
+@action("clock.set", component=Component.RUNNER)
 async def clock_set(world, p: ClockSet) -> str:
     """Set the scenario clock to an absolute time."""
     return world.clock.set(p.at).isoformat(timespec="microseconds")
@@ -68,7 +69,7 @@ class NoParams(Params):
     pass
 
 
-@action("clock.now", component="runner")
+@action("clock.now", component=Component.RUNNER)
 async def clock_now(world, p: NoParams) -> str:
     """The scenario clock's current time."""
     return world.clock.now().isoformat(timespec="microseconds")
@@ -78,7 +79,7 @@ class VarsSet(Params):
     values: dict[str, Any] = Field(description="name -> value (interpolated first)")
 
 
-@action("vars.set", component="runner")
+@action("vars.set", component=Component.RUNNER)
 async def vars_set(world, p: VarsSet) -> Variables:
     """Set scenario variables; returns them."""
     world.variables.update(p.values)
@@ -89,7 +90,7 @@ class ExpectValue(Params):
     value: Any = Field(description="any value, typically '${saved}'; expectations apply to it")
 
 
-@action("expect.value", component="runner")
+@action("expect.value", component=Component.RUNNER)
 async def expect_value(world, p: ExpectValue) -> SameValue:
     """Return ``value`` unchanged so ``expect`` can check saved variables."""
     return p.value
@@ -99,7 +100,7 @@ class Noop(Params):
     pass
 
 
-@action("noop", component="runner")
+@action("noop", component=Component.RUNNER)
 async def noop(world, p: Noop) -> None:
     """Do nothing (engine overhead benchmarks, placeholders in outlines)."""
     return None
@@ -118,7 +119,7 @@ class TextRepeat(Params):
     )
 
 
-@action("text.repeat", component="runner")
+@action("text.repeat", component=Component.RUNNER)
 async def text_repeat(world, p: TextRepeat) -> str:
     """A deterministic text of exactly ``length`` characters made of ``text`` repeated (to
     save and feed to a tool, e.g. past ``max_tool_result_length``)."""
@@ -130,7 +131,7 @@ class Restarted(TypedDict):
     dropped: Annotated[list[str], Field(description="the components whose managers were dropped")]
 
 
-@action("world.restart", component="runner")
+@action("world.restart", component=Component.RUNNER)
 async def world_restart(world, p: Noop) -> Restarted:
     """Simulate a process restart: close and drop every manager, the store object and the
     audit log of this world, so the next step builds fresh instances over the same store root

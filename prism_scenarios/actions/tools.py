@@ -39,6 +39,7 @@ from flatfile_chat.tools.models import (
 )
 from prism_scenarios.actions.outputs import closed
 from prism_scenarios.actions.registry import REAL_TIME_WAIT, Params, action, fuzz_max
+from prism_scenarios.components import Component
 from prism_scenarios.world import component_factory
 
 
@@ -82,7 +83,7 @@ class ToolRegistryDocument(TypedDict):
     tool_statistics: Annotated[dict[str, ToolStatistics], Field(description="by tool_id")]
 
 
-@action("tools.init", component="tool_execution")
+@action("tools.init", component=Component.TOOL_EXECUTION)
 async def tools_init(world, p: ToolsUser) -> ToolRegistryDocument:
     """Initialise a user's tools: ``users/{u}/tools/tool_registry.json`` (built-ins plus
     ``tool_statistics``) and ``security_policies.json`` (a snapshot of
@@ -102,7 +103,7 @@ class ToolsRegister(Params):
     )
 
 
-@action("tools.register", component="tool_execution")
+@action("tools.register", component=Component.TOOL_EXECUTION)
 async def tools_register(world, p: ToolsRegister) -> FFToolDefinitionDTO:
     """Register a user tool in ``tool_registry.json`` after validating the definition (empty
     id/name, risk level, category, schema, handler, command policy); returns it as stored."""
@@ -114,14 +115,14 @@ class ToolsRef(Params):
     tool_id: str
 
 
-@action("tools.unregister", component="tool_execution")
+@action("tools.unregister", component=Component.TOOL_EXECUTION)
 async def tools_unregister(world, p: ToolsRef) -> FFToolDefinitionDTO:
     """Deactivate a user tool (``is_active: false``; history still resolves); built-ins
     cannot be unregistered."""
     return await _registry(world).unregister_tool(p.user_id, p.tool_id)
 
 
-@action("tools.get", component="tool_execution")
+@action("tools.get", component=Component.TOOL_EXECUTION)
 async def tools_get(world, p: ToolsRef) -> FFToolDefinitionDTO:
     """One active tool definition (NotFound: "Tool {id} not found or not available")."""
     return await _registry(world).get_tool(p.user_id, p.tool_id)
@@ -135,7 +136,7 @@ class ToolsAvailable(Params):
     )
 
 
-@action("tools.available", component="tool_execution")
+@action("tools.available", component=Component.TOOL_EXECUTION)
 async def tools_available(world, p: ToolsAvailable) -> list[FFToolDefinitionDTO]:
     """Tools the user's policy lets run (category allowed, not blocked, estimated duration
     within ``max_execution_time_seconds``), sorted by id."""
@@ -144,7 +145,7 @@ async def tools_available(world, p: ToolsAvailable) -> list[FFToolDefinitionDTO]
     )
 
 
-@action("tools.policy", component="tool_execution")
+@action("tools.policy", component=Component.TOOL_EXECUTION)
 async def tools_policy(world, p: ToolsUser) -> FFToolSecurityPolicyDTO:
     """The user's effective security policy (``security_policies.json``)."""
     return await _registry(world).get_security_policy(p.user_id)
@@ -162,7 +163,7 @@ class ToolsUpdatePolicy(Params):
     changed_by: str = "scenario"
 
 
-@action("tools.update_policy", component="tool_execution")
+@action("tools.update_policy", component=Component.TOOL_EXECUTION)
 async def tools_update_policy(world, p: ToolsUpdatePolicy) -> FFToolSecurityPolicyDTO:
     """Change the user's policy (validated as a whole; a refused change writes nothing); the
     change is appended to ``security_events`` in ``security_policies.json`` and audited.
@@ -270,7 +271,7 @@ class RememberedExecution(FFToolExecutionResultDTO):
     memory: FFMemoryContextDTO | None = Field(description="null when the run did not succeed")
 
 
-@action("tools.execute", component="tool_execution")
+@action("tools.execute", component=Component.TOOL_EXECUTION)
 async def tools_execute(world, p: ToolsExecute) -> FFToolExecutionResultDTO | RememberedExecution:
     """Run one tool request through the policy checks (not found, blocked, category,
     approval, parameters, rate limit, concurrency, cooldown, timeout limit), the cache and the
@@ -295,7 +296,7 @@ class RequestCheck(TypedDict):
     message: Annotated[str, Field(description="why the execution would be refused")]
 
 
-@action("tools.validate", component="tool_execution")
+@action("tools.validate", component=Component.TOOL_EXECUTION)
 async def tools_validate(world, p: ToolsValidate) -> RequestCheck:
     """Dry run of every policy check (nothing runs, is claimed or written): ``{valid,
     message}`` with the message the execution would be refused with."""
@@ -345,7 +346,7 @@ class Repetitions(TypedDict):
     executions: list[Repetition]
 
 
-@action("tools.repeat", component="tool_execution")
+@action("tools.repeat", component=Component.TOOL_EXECUTION)
 async def tools_repeat(world, p: ToolsRepeat) -> Repetitions:
     """Execute the same tool ``times`` times (parameters numbered with ``{n}``), moving the
     clock ``advance_seconds`` after each; returns ``{attempts, succeeded, failed, cached,
@@ -403,7 +404,7 @@ def _slots_held(executor: FFToolExecutionManager, user_id: str, limit: int) -> i
         return executor.slots.busy(user_id, limit)
 
 
-@action("tools.execute_concurrently", component="tool_execution")
+@action("tools.execute_concurrently", component=Component.TOOL_EXECUTION)
 async def tools_execute_concurrently(world, p: ToolsConcurrently) -> list[FFToolExecutionResultDTO]:
     """Run requests at the same time, each in its own thread, starting each one only once
     the previous one holds an execution slot (or has finished), so the overlap is certain;
@@ -434,7 +435,7 @@ class ToolsChain(Params):
     chain_id: str | None = None
 
 
-@action("tools.chain", component="tool_execution")
+@action("tools.chain", component=Component.TOOL_EXECUTION)
 async def tools_chain(world, p: ToolsChain) -> FFToolChainResultDTO:
     """Run a chain: step k's request gets ``previous_tool_results`` = steps 1..k-1 (its history
     line ``previous_execution_ids``); the first failed or refused step stops the chain and later
@@ -458,7 +459,7 @@ class ToolsApprove(Params):
     )
 
 
-@action("tools.approve", component="tool_execution")
+@action("tools.approve", component=Component.TOOL_EXECUTION)
 async def tools_approve(world, p: ToolsApprove) -> FFToolApprovalDTO:
     """Approve a pending request (``approval_id``) or grant ``tool_id`` up front, in
     ``users/{u}/tools/approvals.json``; audited (``tool_approval_granted``)."""
@@ -481,7 +482,7 @@ class ToolsReject(Params):
     rejected_by: str = "scenario"
 
 
-@action("tools.reject", component="tool_execution")
+@action("tools.reject", component=Component.TOOL_EXECUTION)
 async def tools_reject(world, p: ToolsReject) -> FFToolApprovalDTO:
     """Reject an approval request (status ``rejected``, no uses left); audited."""
     return await _executor(world).reject_approval(
@@ -494,7 +495,7 @@ class ToolsApprovals(Params):
     status: str | None = Field(None, description="pending, approved, consumed or rejected")
 
 
-@action("tools.approvals", component="tool_execution")
+@action("tools.approvals", component=Component.TOOL_EXECUTION)
 async def tools_approvals(world, p: ToolsApprovals) -> list[FFToolApprovalDTO]:
     """The user's approval records (``approvals.json``), optionally of one status."""
     return await _executor(world).list_approvals(p.user_id, p.status)
@@ -547,7 +548,7 @@ class HistoryLine(TypedDict):
     previous_execution_ids: NotRequired[list[str]]
 
 
-@action("tools.history", component="tool_execution")
+@action("tools.history", component=Component.TOOL_EXECUTION)
 async def tools_history(world, p: ToolsHistory) -> list[HistoryLine]:
     """The last ``limit`` attempts (optionally of one tool), oldest first, as stored in
     ``execution_history.jsonl``."""
@@ -581,7 +582,7 @@ class ToolMetrics(TypedDict):
     average_memory_used_mb: float
 
 
-@action("tools.metrics", component="tool_execution")
+@action("tools.metrics", component=Component.TOOL_EXECUTION)
 async def tools_metrics(world, p: ToolsMetrics) -> ToolMetrics:
     """Performance summary from ``performance_metrics.jsonl`` (attempts, executions, denied,
     success and cache-hit rates, times, sizes) over the period (default 30 days)."""
@@ -589,14 +590,14 @@ async def tools_metrics(world, p: ToolsMetrics) -> ToolMetrics:
     return await _executor(world).get_performance_metrics(p.user_id, p.tool_id, **extra)
 
 
-@action("tools.prune_cache", component="tool_execution")
+@action("tools.prune_cache", component=Component.TOOL_EXECUTION)
 async def tools_prune_cache(world, p: ToolsUser) -> int:
     """Drop expired entries from every ``tool_cache/{tool_id}/results.jsonl``; returns how
     many were removed."""
     return await _executor(world).prune_cache(p.user_id)
 
 
-@action("tools.statistics", component="tool_execution")
+@action("tools.statistics", component=Component.TOOL_EXECUTION)
 async def tools_statistics(world, p: ToolsUser) -> dict[str, ToolStatistics]:
     """Rebuild ``tool_statistics`` in ``tool_registry.json`` from the history and return them
     (equal to the stored ones unless something edited the files)."""
@@ -617,7 +618,7 @@ class SandboxListing(TypedDict):
     entries: list[str]
 
 
-@action("tools.sandbox_dirs", component="runner")
+@action("tools.sandbox_dirs", component=Component.RUNNER)
 async def tools_sandbox_dirs(world, p: SandboxDirs) -> SandboxListing:
     """What is in the world's sandbox root (``tool_execution.sandbox.temp_root``):
     ``{exists, entries}``. ``exists: false`` means no sandbox was ever prepared in this
@@ -663,7 +664,7 @@ class ProcessInfo(TypedDict):
     cmdline: list[str]
 
 
-@action("tools.processes", component="runner")
+@action("tools.processes", component=Component.RUNNER)
 async def tools_processes(world, p: ToolsProcesses) -> list[ProcessInfo]:
     """Live processes (zombies excluded) on this machine whose argument vector is
     ``cmdline`` (and real uid ``uid``), after waiting up to ``wait_seconds`` for them to end:
@@ -697,7 +698,7 @@ class ResultHash(TypedDict):
     size_bytes: int
 
 
-@action("tools.hash", component="runner")
+@action("tools.hash", component=Component.RUNNER)
 async def tools_hash(world, p: ToolsHash) -> ResultHash:
     """Recompute a result hash independently: ``{sha256, result_hash, size_bytes}`` where
     ``result_hash`` = sha256(result text)[:16] and the text of structured data is its
