@@ -32,6 +32,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo --no-cache
+	$(BIN)/mypy
 	$(BIN)/coverage erase
 	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage run -m pytest -q -n 2 \
 		-p randomly --randomly-seed=$(TEST_SEED)
@@ -45,9 +46,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_store.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache .coverage .coverage.*
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*
