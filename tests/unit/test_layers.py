@@ -13,9 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
-pytestmark = pytest.mark.skipif(
-    not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e '.[dev]')"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e '.[dev]')"
+    ),
+    pytest.mark.subprocess,
+]
 
 
 def _lint(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:

@@ -103,6 +103,7 @@ def test_actions_catalog_text_and_markdown(capsys) -> None:
     assert "### `chat.turn`" in markdown and "| `reply` | `str` | required |" in markdown
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("command", ["run", "validate", "list", "actions", "schema", "report"])
 def test_every_command_has_help(command: str) -> None:
     done = subprocess.run(
@@ -114,6 +115,7 @@ def test_every_command_has_help(command: str) -> None:
     assert done.returncode == 0 and "usage: prism-scenarios" in done.stdout
 
 
+@pytest.mark.subprocess
 def test_run_returns_pytest_exit_code_and_writes_summary(tmp_path: Path) -> None:
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "one.yaml").write_text("""\
@@ -139,6 +141,7 @@ scenarios:
     assert list((tmp_path / "out" / "allure-results").glob("*-result.json"))
 
 
+@pytest.mark.subprocess
 def test_project_actions_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.prism-scenarios]\naction_modules = ["team_actions"]\n'

@@ -77,6 +77,7 @@ def test_options_and_paths_in_any_order(order: str) -> None:
     assert parse(["run", "a", "--tags", "x", "b"]).paths == ["a", "b"]
 
 
+@pytest.mark.subprocess
 def test_a_folder_outside_scenarios_runs_every_scenario_in_it(project: Path) -> None:
     done = _cli(
         project,
@@ -96,6 +97,7 @@ def test_a_folder_outside_scenarios_runs_every_scenario_in_it(project: Path) -> 
     assert "checks/deep/chat.yml:4  counts" in listed.stdout
 
 
+@pytest.mark.subprocess
 def test_missing_or_empty_paths_are_errors(project: Path) -> None:
     (project / "empty").mkdir()
     (project / "empty" / "notes.yaml").write_text("owner: nobody\n")
@@ -112,6 +114,7 @@ def test_missing_or_empty_paths_are_errors(project: Path) -> None:
     assert not (project / "reports").exists()
 
 
+@pytest.mark.subprocess
 def test_an_aborted_or_empty_run_keeps_the_last_reports(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         '[tool.prism-scenarios]\naction_modules = ["team_actions"]\n'
@@ -142,6 +145,7 @@ def test_an_aborted_or_empty_run_keeps_the_last_reports(project: Path) -> None:
     assert not [p for p in reports.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.subprocess
 def test_a_partial_run_is_scored_on_what_it_ran(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         '[tool.prism-scenarios]\nuse_case_catalog = "catalog.yaml"\n'
@@ -191,6 +195,7 @@ def test_average_cpu_never_exceeds_the_peak() -> None:
     assert sampler.average_cpu_percent <= sampler.peak_cpu_percent
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("command", [["list", "scenarios"], ["actions"], ["steps"]])
 def test_piping_into_head_is_quiet(command: list[str]) -> None:
     root = Path(__file__).resolve().parents[3]
@@ -225,6 +230,7 @@ def test_steps_lists_sentences_and_suggests(capsys) -> None:
     assert "no sentence contains 'no such words'" in capsys.readouterr().out
 
 
+@pytest.mark.subprocess
 def test_init_scaffolds_a_project_that_passes(tmp_path: Path) -> None:
     target = tmp_path / "my-project"
     done = _cli(tmp_path, "init", "my-project")
@@ -261,6 +267,7 @@ def test_init_scaffolds_a_project_that_passes(tmp_path: Path) -> None:
     assert (target / "conftest.py").read_text() == "# the user's own\n"
 
 
+@pytest.mark.subprocess
 def test_env_values_never_reach_any_report(project: Path) -> None:
     secret = "s3cr3t-token-4711"
     (project / "checks" / "secret.yaml").write_text("""\
@@ -293,6 +300,7 @@ scenarios:
     assert "***" in (reports / "junit.xml").read_text()
 
 
+@pytest.mark.subprocess
 def test_the_projects_own_allure_entries_survive_a_run(project: Path) -> None:
     results = project / "reports" / "allure-results"
     results.mkdir(parents=True)
@@ -308,6 +316,7 @@ def test_the_projects_own_allure_entries_survive_a_run(project: Path) -> None:
     assert names[0] == "Flaky network" and "Invariant breach" in names
 
 
+@pytest.mark.subprocess
 def test_settings_come_from_the_project_root_and_exclude_applies_everywhere(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         '[tool.prism-scenarios]\nscenario_exclude = ["checks/wip/*"]\n'
@@ -348,6 +357,7 @@ def test_settings_come_from_the_project_root_and_exclude_applies_everywhere(proj
     )
 
 
+@pytest.mark.subprocess
 def test_validate_knows_the_projects_own_steps(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["prism_scenarios.pytest_plugin"]\n')
     (tmp_path / "features").mkdir()

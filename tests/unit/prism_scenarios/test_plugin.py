@@ -66,6 +66,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
+@pytest.mark.subprocess
 def test_mixed_run_outcomes_and_messages(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("-rA")
     result.assert_outcomes(passed=1, failed=2, xfailed=1, skipped=1)
@@ -84,6 +85,7 @@ def test_mixed_run_outcomes_and_messages(project: pytest.Pytester) -> None:
     assert "Traceback" not in out
 
 
+@pytest.mark.subprocess
 def test_tags_become_markers_and_k_works(project: pytest.Pytester) -> None:
     project.runpytest_subprocess("-m", "smoke and not broken", "-k", "counts").assert_outcomes(
         passed=1
@@ -93,6 +95,7 @@ def test_tags_become_markers_and_k_works(project: pytest.Pytester) -> None:
     )
 
 
+@pytest.mark.subprocess
 def test_invalid_file_is_one_failing_item_and_nothing_runs(project: pytest.Pytester) -> None:
     (project.path / "scenarios" / "bad.yaml").write_text("""\
 scenarios:
@@ -107,11 +110,13 @@ scenarios:
     assert "invalid scenario file, nothing in it ran" in result.stdout.str()
 
 
+@pytest.mark.subprocess
 def test_xdist_runs_scenarios_in_parallel(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("-n", "2", "scenarios")
     result.assert_outcomes(passed=1, failed=1, xfailed=1, skipped=1)
 
 
+@pytest.mark.subprocess
 def test_last_failed_reruns_only_the_failure(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(OPT_IN)
     (pytester.path / "scenarios").mkdir()
@@ -121,6 +126,7 @@ def test_last_failed_reruns_only_the_failure(pytester: pytest.Pytester) -> None:
     rerun.assert_outcomes(failed=1)
 
 
+@pytest.mark.subprocess
 def test_allure_results_of_a_mixed_run(project: pytest.Pytester) -> None:
     results = project.path / "allure-results"
     project.runpytest_subprocess(f"--alluredir={results}")

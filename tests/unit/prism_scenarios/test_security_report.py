@@ -139,6 +139,7 @@ def _run(tmp_path: Path, severity: str, count: int, *threshold: str):
     return done, report
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("severity", "count", "threshold", "code"),
     [
