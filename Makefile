@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_SEED ?= 2511017080
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench load clean
+.PHONY: run test lint bench load mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Mutation testing, a seeded sample (docs/mutation.md): the whole in-process suite against the
+# store and the runner, then the scenario suites alone against the store. Every mutant:
+# `make mutate MUTATE_ARGS="--sample 0"` (hours). Figures: reports/mutation/*.json.
+mutate: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python tools/mutation.py --suite all $(MUTATE_ARGS)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python tools/mutation.py --suite scenarios $(MUTATE_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_store.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*
+	rm -rf $(VENV) reports build/mutation .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*
