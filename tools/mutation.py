@@ -14,6 +14,7 @@ stdout. docs/mutation.md explains the figures and the equivalent mutants
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -51,6 +52,7 @@ class Suite:
     sources: tuple[str, ...]
     selection: tuple[str, ...]
     goal: float
+    only_files: tuple[str, ...] = ()
 
 
 def _base_selection() -> tuple[str, ...]:
@@ -108,6 +110,8 @@ def prepare_workdir(suite: Suite, workdir: Path) -> None:
 def _with_suite_config(text: str, suite: Suite) -> str:
     config = tomllib.loads(text)["tool"]["mutmut"]
     config["source_paths"] = list(suite.sources)
+    if suite.only_files:
+        config["only_mutate"] = list(suite.only_files)
     config["pytest_add_cli_args_test_selection"] = list(suite.selection)
     # sources that are not mutated must still be importable from the copy
     unmutated = [s for s in SUITES["all"].sources if s not in suite.sources]
@@ -287,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=600, help="mutants to run (0: all)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--only", default="", help="a glob of mutant names (e.g. one module)")
+    parser.add_argument("--only", default="", help="a glob of mutant names (e.g. one function)")
+    parser.add_argument("--files", nargs="+", default=[], help="mutate only these files (globs)")
     parser.add_argument(
         "--tests", nargs="+", help="replace the suite's test selection (a quick local look)"
     )
@@ -296,8 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     suite = SUITES[args.suite]
-    if args.tests:
-        suite = Suite(f"{suite.name}-custom", suite.sources, tuple(args.tests), suite.goal)
+    if args.tests or args.files:
+        # a local look: its own copy of the tree, so it never disturbs the suite's figures
+        selection = tuple(args.tests) if args.tests else suite.selection
+        key = hashlib.sha1(repr((selection, args.files)).encode()).hexdigest()[:8]
+        suite = Suite(
+            f"{suite.name}-custom-{key}", suite.sources, selection, suite.goal, tuple(args.files)
+        )
     workdir = REPO / "build" / "mutation" / suite.name
     args.out.mkdir(parents=True, exist_ok=True)
     log_path = args.out / f"{suite.name}.log"

@@ -121,3 +121,17 @@ def test_each_suite_gets_its_own_selection_and_keeps_the_rest_of_pyproject(mutat
 def test_every_equivalent_mutant_has_a_reason(mutation) -> None:
     equivalent = mutation.equivalent_mutants()
     assert all(isinstance(r, str) and len(r) > 20 for r in equivalent.values()), equivalent
+
+
+def test_a_local_look_mutates_only_the_named_files(mutation) -> None:
+    text = (REPO / "pyproject.toml").read_text()
+    suite = mutation.Suite("x", ("flatfile_chat",), ("tests/unit/store",), 0.85, ("a/*",))
+    config = tomllib.loads(mutation._with_suite_config(text, suite))["tool"]["mutmut"]
+    assert config["only_mutate"] == ["a/*"]
+    assert config["pytest_add_cli_args_test_selection"] == ["tests/unit/store"]
+    assert (
+        "only_mutate"
+        not in tomllib.loads(mutation._with_suite_config(text, mutation.SUITES["all"]))["tool"][
+            "mutmut"
+        ]
+    )
