@@ -66,8 +66,10 @@ def _now_ms() -> int:
 
 
 class AllureReporter:
-    """Talks to allure-pytest's logger directly: the per-step cost budget is a few µs, and a
-    pluggy hook call plus a uuid4 per step would spend most of it."""
+    """The engine's Allure observer (:class:`~prism_scenarios.engine.StepObserver`): a run
+    registers it, the engine never names it. Talks to allure-pytest's logger directly: the
+    per-step cost budget is a few µs, and a pluggy hook call plus a uuid4 per step would
+    spend most of it."""
 
     def __init__(self) -> None:
         self._logger = _active_logger()

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -83,19 +83,61 @@ class ScenarioRecord:
         return sum(s.duration for s in self.steps)
 
 
-class Reporter(Protocol):
-    """Where step events go (the Allure bridge implements this)."""
+class StepObserver(Protocol):
+    """Told of every step the engine runs, so reporting layers (the Allure bridge, a test's
+    collector) plug in here and the engine never names them.
+
+    ``step_started`` comes once the step is recorded, before its action runs;
+    ``step_finished`` once its outcome is set (status, error, result, duration; secrets
+    masked). Observers are told in the order they were registered. One that raises fails
+    the step, as a broken action would (a report silently missing steps is worse than a red
+    run): the error propagates and the observers after it miss that event; raised from
+    ``step_started``, the action does not run and no one is told it finished; raised from
+    ``step_finished``, it replaces the step's own error (kept as its ``__context__``).
+    """
 
     def step_started(self, record: StepRecord) -> None: ...
     def step_finished(self, record: StepRecord) -> None: ...
 
 
+Reporter = StepObserver  # its first name, when a run had exactly one
+
+
 class NullReporter:
+    """No one listening: what a run without observers notifies (no branch per step)."""
+
     def step_started(self, record: StepRecord) -> None:
         pass
 
     def step_finished(self, record: StepRecord) -> None:
         pass
+
+
+class _Fanout:
+    """Several observers behind one: only runs with more than one pay for the loop."""
+
+    __slots__ = ("observers",)
+
+    def __init__(self, observers: tuple[StepObserver, ...]) -> None:
+        self.observers = observers
+
+    def step_started(self, record: StepRecord) -> None:
+        for observer in self.observers:
+            observer.step_started(record)
+
+    def step_finished(self, record: StepRecord) -> None:
+        for observer in self.observers:
+            observer.step_finished(record)
+
+
+def _dispatch(observers: list[StepObserver]) -> StepObserver:
+    """What a step notifies: the one observer itself when there is one (a step then costs
+    what it cost when the engine had a single reporter)."""
+    if not observers:
+        return NullReporter()
+    if len(observers) == 1:
+        return observers[0]
+    return _Fanout(tuple(observers))
 
 
 def to_data(value: Any) -> Any:
@@ -122,7 +164,8 @@ class ScenarioRun:
         seed: int | None = None,
         variables: dict[str, Any] | None = None,
         invariants: dict[str, bool] | None = None,
-        reporter: Reporter | None = None,
+        reporter: StepObserver | None = None,
+        observers: Iterable[StepObserver] = (),
         registry: ActionRegistry | None = None,
         keep: bool = False,
         telemetry: bool = False,
@@ -141,7 +184,11 @@ class ScenarioRun:
         # and an audit line in analytics/. Off by default (it grows every store); the engine
         # does it, so it does not count as the scenario exercising analytics.
         self.telemetry = telemetry
-        self.reporter = reporter or NullReporter()
+        # Told of every step (StepObserver); ``reporter`` is the one-observer shorthand.
+        self._observers: list[StepObserver] = [*observers]
+        if reporter is not None:
+            self._observers.append(reporter)
+        self._notify = _dispatch(self._observers)
         self.record = ScenarioRecord()
         self.last_result: Any = None
         self.last_error: BaseException | None = None  # for check(raises=...)
@@ -174,6 +221,17 @@ class ScenarioRun:
         finally:
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
+
+    # -- observers -----------------------------------------------------------------------
+    @property
+    def observers(self) -> tuple[StepObserver, ...]:
+        """Who is told of each step, in the order they are told."""
+        return tuple(self._observers)
+
+    def add_observer(self, observer: StepObserver) -> None:
+        """Tell ``observer`` of every step from the next one on (after those already here)."""
+        self._observers.append(observer)
+        self._notify = _dispatch(self._observers)
 
     # -- one step ------------------------------------------------------------------------
     def arm_attack(self, point: attack_mode.AttackPoint | None = None) -> None:
@@ -616,16 +674,16 @@ class ScenarioRun:
 
 
 class _Reported:
-    """Around one step: recorded and reported as started; on the way out its outcome set,
-    secrets scrubbed from a failure, and reported as finished. (A class, not a generator
-    context manager: this runs on every step.)"""
+    """Around one step: recorded and its observers told it started; on the way out its
+    outcome set, secrets scrubbed from a failure, and its observers told it finished. (A
+    class, not a generator context manager: this runs on every step.)"""
 
     __slots__ = ("record", "run")
 
     def __init__(self, run: ScenarioRun, record: StepRecord) -> None:
         self.run, self.record = run, record
         run.record.steps.append(record)
-        run.reporter.step_started(record)
+        run._notify.step_started(record)
 
     def __enter__(self) -> None:
         return None
@@ -642,7 +700,7 @@ class _Reported:
                 stand_in = run._scrub(record, exc)
         finally:
             record.secrets = run.secret_forms
-            run.reporter.step_finished(record)
+            run._notify.step_finished(record)
         if stand_in is not None:
             raise stand_in from None
 
@@ -769,4 +827,11 @@ def _failure_lines(
     return lines
 
 
-__all__ = ["ExpectationFailed", "InvariantBreach", "ScenarioFailure", "ScenarioRun", "StepRecord"]
+__all__ = [
+    "ExpectationFailed",
+    "InvariantBreach",
+    "ScenarioFailure",
+    "ScenarioRun",
+    "StepObserver",
+    "StepRecord",
+]
