@@ -17,7 +17,6 @@ so an opted-in project's plain tests start as fast as before.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ import pytest
 
 from prism_scenarios import discovery
 from prism_scenarios.errors import ScenarioFailure, ScenarioFileError
+from prism_scenarios.outcome import TestOutcome, attach
 from prism_scenarios.tags import marker_name
 
 if TYPE_CHECKING:
@@ -119,21 +119,18 @@ class InvalidScenarioFile(pytest.Item):
         self.use_case = use_case
 
     def runtest(self) -> None:
-        self.user_properties.append(
-            (
-                "prism",
-                json.dumps(
-                    {
-                        "use_case": self.use_case,
-                        "source": str(self.path),
-                        "name": self.name,
-                        "components": [],
-                        "steps": 0,
-                        "duration": 0.0,
-                        "tags": [],
-                    }
-                ),
-            )
+        attach(
+            self,
+            TestOutcome(
+                use_case=self.use_case,
+                source=str(self.path),
+                name=self.name,
+                components=(),
+                steps=0,
+                duration=0.0,
+                tags=(),
+                severity=None,
+            ),
         )
         raise self.error
 
@@ -176,7 +173,7 @@ class YamlScenarioItem(pytest.Item):
             seed=spec.seed,
             variables=spec.variables,
             invariants=spec.invariants,
-            reporter=AllureReporter(),
+            observers=[AllureReporter()],
             telemetry=spec.telemetry,
             keep=self.config.getoption("keep_stores"),
             attack=spec.attack,
@@ -218,23 +215,18 @@ def record_outcome(
 ) -> None:
     """What the use-case bookkeeping needs: components used and time, per test; the tags
     as written in the file (the integration report reads e.g. ``rollback`` from them)."""
-    item.user_properties.append(
-        (
-            "prism",
-            json.dumps(
-                {
-                    "use_case": use_case,
-                    "source": source,
-                    "name": name or item.name,
-                    "components": sorted(run.components_used),
-                    "steps": len(run.record.steps),
-                    "duration": run.record.duration,
-                    "tags": sorted(set(tags or [])),
-                    # the declared severity travels with the report (xdist workers collect items)
-                    "severity": getattr(getattr(item, "spec", None), "severity", None),
-                }
-            ),
-        )
+    attach(
+        item,
+        TestOutcome(
+            use_case=use_case,
+            source=source,
+            name=name or item.name,
+            components=tuple(sorted(run.components_used)),
+            steps=len(run.record.steps),
+            duration=float(run.record.duration),
+            tags=tuple(sorted(set(tags or []))),
+            severity=getattr(getattr(item, "spec", None), "severity", None),
+        ),
     )
 
 

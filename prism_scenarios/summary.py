@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from prism_scenarios.outcome import PROPERTY, from_report
+
 
 class SummaryPlugin:
     def __init__(self, report_dir: Path) -> None:
@@ -37,14 +39,14 @@ class SummaryPlugin:
                 "outcome": "passed",
                 "duration": 0.0,
                 "message": "",
-                "prism": None,
+                PROPERTY: None,
                 "severity": self.severities.get(report.nodeid),
             },
         )
         entry["duration"] += report.duration
-        for name, value in report.user_properties:
-            if name == "prism":
-                entry["prism"] = json.loads(value)
+        record = from_report(report)  # typed, and refused whole if a field is missing
+        if record is not None:
+            entry[PROPERTY] = record.to_dict()
         if report.outcome == "rerun":  # pytest-rerunfailures: this attempt failed, another
             entry["reruns"] = entry.get("reruns", 0) + 1  # follows; the last one decides
             entry["outcome"], entry["message"] = "passed", str(report.longrepr)
