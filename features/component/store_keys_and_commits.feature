@@ -90,16 +90,26 @@ Feature: Store keys, statistics and batch commits
   Scenario: A batch write is committed by the timer, with no further write
     Given the store is configured with:
       """
-      storage: {durability: batch, group_commit_interval_ms: 1500}
+      storage: {durability: batch, group_commit_interval_ms: 2000}
       """
     And user "alice" exists
     When I call "store.pending_commits" with:
       """
-      wait_ms: 300
-      """
-    Then the result at "@" equals ["users/alice/profile.json"]
-    When I call "store.pending_commits" with:
-      """
       wait_ms: 15000
       """
+    Then the result at "length(@)" equals 0
+
+  Scenario: A batch write stays pending until its interval (or a flush), however long it waits
+    Given the store is configured with:
+      """
+      storage: {durability: batch, group_commit_interval_ms: 20000}
+      """
+    And user "alice" exists
+    When I call "store.pending_commits" with:
+      """
+      wait_ms: 2500
+      """
+    Then the result at "@" equals ["users/alice/profile.json"]
+    When I call "store.flush"
+    And I call "store.pending_commits"
     Then the result at "length(@)" equals 0

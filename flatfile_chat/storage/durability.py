@@ -63,6 +63,11 @@ class GroupCommitter:
                 )
                 self._thread.start()
 
+    def pending(self) -> list[Path]:
+        """The files written since the last commit, not fsynced yet (sorted)."""
+        with self._lock:
+            return sorted(self._dirty)
+
     def flush(self) -> int:
         """fsync every file (and its folder) written since the last commit; returns the count."""
         with self._lock:

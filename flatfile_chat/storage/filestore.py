@@ -223,6 +223,14 @@ class FileStore:
         if self._committer is not None:
             self._committer.flush()
 
+    def pending_commits(self) -> list[str]:
+        """``batch`` mode: the files written since the group committer's last commit, not
+        fsynced yet, relative to the root, sorted. Empty in the other modes (``fsync``
+        commits before a write returns; ``none`` never commits)."""
+        if self._committer is None:
+            return []
+        return sorted(self.rel(path) for path in self._committer.pending())
+
     def close(self) -> None:
         if self._committer is not None:
             self._committer.close()

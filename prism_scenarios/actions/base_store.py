@@ -16,6 +16,7 @@ from flatfile_chat.chat import FFChatService, TurnOptions
 from flatfile_chat.config.storage import FFEncryptionConfigDTO
 from flatfile_chat.errors import NotFound
 from flatfile_chat.memory.models import FFMemoryContextDTO
+from flatfile_chat.storage.durability import Durability
 from flatfile_chat.storage.keyring import resolve_key
 from flatfile_chat.store.models import (
     FFDocumentDTO,
@@ -605,20 +606,18 @@ class PendingCommits(Params):
 async def store_pending_commits(world, p: PendingCommits) -> list[str]:
     """Files written in ``batch`` durability mode whose group commit (fsync) has not
     happened yet, relative to the store root, sorted; with ``wait_ms``, waits (real time)
-    until none is pending or the time is up. Read from the store's group committer (its
-    pending set; the store keeps no public counter). Only for ``storage.durability: batch``:
-    other modes have nothing pending (fsync) or never commit (none)."""
+    until none is pending or the time is up. Read from the store's group committer
+    (``FileStore.pending_commits``). Only for ``storage.durability: batch``: other modes
+    have nothing pending (fsync) or never commit (none)."""
     fs = world.store.ctx.fs
-    committer = fs._committer
-    if committer is None:
+    if fs.durability is not Durability.BATCH:
         raise ScenarioError(
             "store.pending_commits: only storage.durability 'batch' has a group committer "
             f"(this store's is {fs.durability.value!r})"
         )
     deadline = time.monotonic() + p.wait_ms / 1000
     while True:
-        with committer._lock:
-            pending = sorted(fs.rel(path) for path in committer._dirty)
+        pending = fs.pending_commits()
         if not pending or time.monotonic() >= deadline:
             return pending
         await asyncio.sleep(0.01)

@@ -10,6 +10,7 @@ import pytest
 
 from flatfile_chat.errors import AlreadyExists
 from flatfile_chat.storage.atomic import atomic_write_bytes, is_temp_file
+from flatfile_chat.storage.durability import GroupCommitter
 from flatfile_chat.storage.filestore import FileStore
 
 
@@ -65,3 +66,39 @@ def test_every_mode_persists_and_counts_syncs(tmp_path: Path, mode: str, monkeyp
         assert during == 0 and len(synced) >= 1  # one group commit at close
     else:
         assert len(synced) == 0
+
+
+def test_group_committer_pending_lists_each_written_file_once_until_a_commit(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.json"
+    first.write_text("{}\n")
+    second.write_text("{}")
+    committer = GroupCommitter(600_000)  # the timer never fires during the test
+    try:
+        assert committer.pending() == []
+        committer.mark(second)
+        committer.mark(first)
+        committer.mark(second)
+        listed = committer.pending()
+        assert listed == [first, second]
+        listed.clear()  # a copy: the caller cannot drop pending files
+        assert committer.pending() == [first, second]
+        assert committer.flush() == 2
+        assert committer.pending() == []
+    finally:
+        committer.close()
+
+
+@pytest.mark.parametrize("mode", ["fsync", "batch", "none"])
+def test_store_pending_commits_by_mode(tmp_path: Path, mode: str) -> None:
+    fs = FileStore(tmp_path, durability=mode, group_commit_interval_ms=600_000)
+    try:
+        fs.write_json(fs.path("doc.json"), {"a": 1})
+        fs.append_jsonl(fs.path("log.jsonl"), [{"i": 1}])
+        expected = ["doc.json", "log.jsonl"] if mode == "batch" else []
+        assert fs.pending_commits() == expected
+        fs.flush()
+        assert fs.pending_commits() == []
+    finally:
+        fs.close()
