@@ -75,6 +75,7 @@ class UserRepository:
         bad = sorted(_IMMUTABLE & updates.keys())
         if bad:
             raise ValidationError(f"cannot update {bad} of user {user_id!r}", key=bad[0])
+        self.require(user_id)  # NotFound naming the user, not the lock file's folder
         path = self._ctx.layout.profile(user_id)
         with self._ctx.fs.lock(path):
             current = self.get_profile(user_id).to_dict()
