@@ -591,6 +591,26 @@ async def files_digest(world, p: FolderPath) -> dict[str, str]:
     }
 
 
+class RawWrite(Params):
+    path: str = Field(description="file relative to the store root, e.g. 'users/alice/x.json'")
+    text: str = Field(description="the bytes to write, as UTF-8 text (written as given)")
+    append: bool = Field(False, description="append to the file instead of replacing it")
+
+
+@action("files.write", component=Component.RUNNER)
+async def files_write(world, p: RawWrite) -> str:
+    """Damage a stored file on purpose, behind the store's back: replace (or append to) its
+    raw bytes with ``text`` (folders must exist; never through a link). Returns the path.
+    For integrity scenarios: a torn line, a stale counter, a stray file, then ``store.check``
+    and ``store.repair``. Like ``files.copy``, not audited as a write by the store."""
+    path = world.store.fs.checked(store_path(world, p.path))  # no link on the way
+    if path.is_dir() or not path.parent.is_dir():
+        raise NotFound(f"files.write: {p.path!r} is not a file in an existing folder", path=p.path)
+    with write_audit.paused(), path.open("ab" if p.append else "wb") as out:
+        out.write(p.text.encode("utf-8"))
+    return p.path
+
+
 # -- durability: batch mode's group commit ---------------------------------------------------
 class PendingCommits(Params):
     wait_ms: float = Field(
