@@ -42,7 +42,7 @@ _FACTORS: dict[str, dict[str, float]] = {
 _TEMPERATURE = ("C", "F", "K")
 
 
-def _dimension(unit: str) -> str:
+def _dimension(unit: str, key: str) -> str:
     if unit in _TEMPERATURE:
         return "temperature"
     for dimension, units in _FACTORS.items():
@@ -50,13 +50,13 @@ def _dimension(unit: str) -> str:
             return dimension
     known = sorted({u for units in _FACTORS.values() for u in units} | set(_TEMPERATURE))
     raise ValidationError(
-        f"unit_converter: unknown unit {unit!r} (known: {', '.join(known)})", key="from_unit"
+        f"unit_converter: unknown unit {unit!r} (known: {', '.join(known)})", key=key, value=unit
     )
 
 
 def validate(from_unit: str, to_unit: str) -> str:
     """The shared dimension of both units, or ``ValidationError``."""
-    source, target = _dimension(from_unit), _dimension(to_unit)
+    source, target = _dimension(from_unit, "from_unit"), _dimension(to_unit, "to_unit")
     if source != target:
         raise ValidationError(
             f"unit_converter: cannot convert {source} ({from_unit}) to {target} ({to_unit})",
