@@ -262,12 +262,20 @@ def test_a_process_that_leaves_its_session_dies_with_the_timeout(sandbox_root: P
     command = ValidatedCommand("python3", ["python3", "escape.py"], ["escape.py"], frozenset({0}))
     result = Sandbox(config).run(command, {"escape.py": source}, SandboxLimits(timeout_seconds=2))
     assert result.timed_out and result.uid is not None
-    time.sleep(0.5)
-    alive = [
-        pid
-        for pid in real_uid_pids(result.uid)
-        if "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
-    ]
+
+    def running() -> list[int]:
+        found = []
+        for pid in real_uid_pids(result.uid):
+            with contextlib.suppress(FileNotFoundError):  # gone since it was listed
+                if "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+                    found.append(pid)
+        return found
+
+    # a killed process takes a moment to die, longer on a busy machine; one left running
+    # (sleep 60) is still there after 10 s
+    deadline = time.monotonic() + 10
+    while (alive := running()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     for pid in alive:  # do not leave it running if the test fails
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)

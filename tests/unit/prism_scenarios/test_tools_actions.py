@@ -132,25 +132,27 @@ def test_sandbox_dirs_says_when_no_sandbox_was_ever_prepared() -> None:
 
 def test_processes_finds_a_live_process_and_ignores_it_once_gone() -> None:
     import subprocess
+    import uuid
 
-    proc = subprocess.Popen(["sleep", "30.417"])
+    # an argv no other process has (the action sees the whole machine: another worker or
+    # run may be sleeping too); uuid4, as pytest-randomly seeds `random` alike everywhere
+    argv = ["sleep", f"30.{uuid.uuid4().int % 10**9:09d}"]
+    proc = subprocess.Popen(argv)
     try:
         with ScenarioRun() as run:
-            found = run.step(
-                "tools.processes", {"cmdline": ["sleep", "30.417"], "wait_seconds": 0}, where=W
-            )
+            found = run.step("tools.processes", {"cmdline": argv, "wait_seconds": 0}, where=W)
             assert [p["pid"] for p in found] == [proc.pid]
             assert (
                 run.step(
                     "tools.processes",
-                    {"cmdline": ["sleep", "30.417"], "uid": os.getuid() + 1, "wait_seconds": 0},
+                    {"cmdline": argv, "uid": os.getuid() + 1, "wait_seconds": 0},
                     where=W,
                 )
                 == []
             )
             proc.kill()
             proc.wait()
-            assert run.step("tools.processes", {"cmdline": ["sleep", "30.417"]}, where=W) == []
+            assert run.step("tools.processes", {"cmdline": argv}, where=W) == []
     finally:
         proc.kill()
         proc.wait()

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,8 +167,22 @@ def layer_config(layer: str, sandbox_root: Path) -> dict[str, Any]:
     }
 
 
+def unique_seconds(whole: int) -> str:
+    """A ``sleep`` argument no other process on this machine has: ``whole`` seconds and a
+    random fraction, so a :class:`ProcessWatcher` (which sees the whole machine) finds only
+    this test's processes, not those of the same test in the other xdist worker or in another
+    run. uuid4, not ``random``: pytest-randomly seeds ``random`` alike in every worker."""
+    return f"{whole}.{uuid.uuid4().int % 10**9:09d}"
+
+
+@pytest.fixture
+def unique_sleep() -> Callable[[int], str]:
+    return unique_seconds
+
+
 class ProcessWatcher:
-    """Polls the process table in a thread and remembers pids whose argv equals ``argv``."""
+    """Polls the process table in a thread and remembers pids whose argv equals ``argv``
+    (anywhere on the machine: give the watched commands :func:`unique_seconds` arguments)."""
 
     def __init__(self, *argvs: list[str]) -> None:
         self.argvs = [list(a) for a in argvs]

@@ -65,18 +65,25 @@ def test_allowlisted_command_runs_and_cleans_up(box: Any, layer: str) -> None:
 
 
 def test_timeout_kills_the_whole_group(
-    box: Any, layer: str, watch_processes: Any, processes_of_uid: Any
+    box: Any, layer: str, watch_processes: Any, processes_of_uid: Any, unique_sleep: Any
 ) -> None:
     tools = box()
-    with watch_processes(["sleep", "7.31"], ["sleep", "7.32"]) as watcher:
+    child, grandchild = unique_sleep(27), unique_sleep(27)
+    # 3 s: time for the sandbox, sh and both sleeps to start (and be seen) on a busy machine;
+    # the sleeps would run for 27 s more
+    with watch_processes(["sleep", child], ["sleep", grandchild]) as watcher:
         result = script(
-            tools, "sh", "spawn.sh", "sleep 7.31 &\nsleep 7.32\necho finished\n", timeout_seconds=1
+            tools,
+            "sh",
+            "spawn.sh",
+            f"sleep {child} &\nsleep {grandchild}\necho finished\n",
+            timeout_seconds=3,
         )
     assert "finished" not in (result.result_data or "")
     assert result.exit_code is None and result.debug_information["signal"] == "SIGKILL"
     assert result.success is False
     assert result.error_type == "timeout_error"
-    assert result.error_message == "Execution exceeded 1s timeout; process group killed"
+    assert result.error_message == "Execution exceeded 3s timeout; process group killed"
     assert "wall_time" in result.resource_violations
     assert len(watcher.seen) == 2, "the child and the grandchild were both running"
     assert watcher.alive() == []
@@ -87,20 +94,21 @@ def test_timeout_kills_the_whole_group(
 
 
 def test_process_that_leaves_the_group_is_still_killed(
-    box: Any, layer: str, watch_processes: Any
+    box: Any, layer: str, watch_processes: Any, unique_sleep: Any
 ) -> None:
     """A daemonising child (setsid, stdio closed) outlives a process-group kill; the pid
     namespace or the uid sweep must still get it."""
     tools = box()
+    seconds = unique_sleep(39)
     source = (
         "import os, time\n"
         "if os.fork() == 0:\n"
         "    os.setsid()\n"
         "    for fd in (0, 1, 2): os.close(fd)\n"
-        "    os.execv('/usr/bin/sleep', ['sleep', '39'])\n"
+        f"    os.execv('/usr/bin/sleep', ['sleep', {seconds!r}])\n"
         "time.sleep(0.5)\n"
     )
-    with watch_processes(["sleep", "39"]) as watcher:
+    with watch_processes(["sleep", seconds]) as watcher:
         result = script(tools, "python3", "daemon.py", source, timeout_seconds=5)
     assert result.success, result.error_message
     assert len(watcher.seen) == 1
@@ -204,7 +212,8 @@ def test_huge_output_is_capped_and_killed(box: Any, layer: str) -> None:
 @pytest.mark.slow
 def test_cpu_and_file_size_limits(box: Any, layer: str) -> None:
     tools = box(max_cpu_time=1, max_file_size_mb=1)
-    spin = script(tools, "python3", "spin.py", "while True:\n    pass\n", timeout_seconds=10)
+    # the wall-clock guard is not under test: 1 s of CPU may take many seconds on a busy machine
+    spin = script(tools, "python3", "spin.py", "while True:\n    pass\n", timeout_seconds=30)
     assert spin.success is False and spin.error_type != "timeout_error"
     assert "cpu_time" in spin.resource_violations
     write = script(
