@@ -343,12 +343,10 @@ class FileStore:
             )
         return file_lock(path, self.lock_timeout, shared=shared)
 
-    def _encode_lines(self, path: Path, records: Sequence[dict[str, Any]]) -> list[bytes]:
-        lines = [jsonl.encode_record(r) for r in records]
-        if self.codec.encrypted:
-            owner, rel = self.owner_of(path), self.rel(path)
-            lines = [self.codec.seal(line, owner=owner, rel_path=rel) for line in lines]
-        return lines
+    @staticmethod
+    def _encode_lines(records: Sequence[dict[str, Any]]) -> list[bytes]:
+        """Lines of a plain store (an encrypted one seals a chain: :meth:`_seal_chained`)."""
+        return [jsonl.encode_record(r) for r in records]
 
     def _seal_chained(
         self, path: Path, records: Sequence[dict[str, Any]], state: chain.ChainState
@@ -568,7 +566,7 @@ class FileStore:
         appends, so the first page read in a new process is O(page) too.
         """
         self.checked(path)
-        lines = None if self.codec.encrypted else self._encode_lines(path, records)
+        lines = None if self.codec.encrypted else self._encode_lines(records)
         defer = self._groups is not None and (sync_later or not locked)
         if locked:
             pending = self._append_locked(
@@ -609,7 +607,7 @@ class FileStore:
         lines = (
             self._seal_chained(path, records, state)
             if self.codec.encrypted
-            else self._encode_lines(path, records)
+            else self._encode_lines(records)
         )
         payload = b"".join(line + b"\n" for line in lines)
         with writing(self.rel(path)):
