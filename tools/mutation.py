@@ -178,11 +178,25 @@ def sample(mutants: dict[str, str], size: int | None, seed: int) -> list[str]:
 
 
 def run_mutmut(workdir: Path, names: list[str], jobs: int, log) -> int:
+    """Run mutmut on the named mutants; its phases go to the log with elapsed seconds."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
     cmd = [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", str(jobs)]
-    return subprocess.run(
-        [*cmd, *names], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
-    ).returncode
+    started = time.monotonic()
+    with subprocess.Popen(
+        [*cmd, *names], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            for line in raw.decode(errors="replace").replace("\r", "\n").splitlines():
+                if line.strip() and not _is_spinner(line):
+                    log.write(f"[{time.monotonic() - started:7.1f}s] {line}\n")
+            log.flush()
+    return process.returncode
+
+
+def _is_spinner(line: str) -> bool:
+    """mutmut redraws a spinner (with its running tally) many times a second."""
+    return line.strip()[:1] in "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 def statuses(workdir: Path, names: list[str]) -> dict[str, str]:

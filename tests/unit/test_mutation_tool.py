@@ -135,3 +135,9 @@ def test_a_local_look_mutates_only_the_named_files(mutation) -> None:
             "mutmut"
         ]
     )
+
+
+def test_spinner_redraws_stay_out_of_the_log_and_phases_stay_in(mutation) -> None:
+    assert mutation._is_spinner("⠋ 12/629  🎉 10 🙁 2")
+    assert not mutation._is_spinner("    done")
+    assert not mutation._is_spinner("🙁 flatfile_chat.store.x_f__mutmut_1")
