@@ -110,3 +110,48 @@ def test_iter_files_lists_every_file_with_the_suffix_but_no_link(fs: FileStore) 
     os.symlink(fs.root / "a" / "one.jsonl", fs.root / "a" / "link.jsonl")
     found = sorted(fs.rel(p) for p in fs.iter_files(".jsonl"))
     assert found == ["a/b/two.jsonl", "a/one.jsonl"]
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)  # the modes below are the store's, not a strict umask's
+    yield
+    os.umask(old)
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_shared_store_writes_group_readable_files_and_private_ones_on_request(
+    tmp_path: Path,
+) -> None:
+    fs = FileStore(tmp_path / "shared", durability="none", owner_only=False)
+    fs.write_blob(fs.path("doc.bin"), b"x")
+    fs.write_blob(fs.path("key.bin"), b"k", private=True)
+    fs.write_json(fs.path("a.json"), {"v": 1})
+    assert os.stat(fs.path("doc.bin")).st_mode & 0o777 == 0o644
+    assert os.stat(fs.path("key.bin")).st_mode & 0o777 == 0o600
+    assert os.stat(fs.path("a.json")).st_mode & 0o777 == 0o644
+    private = FileStore(tmp_path / "private", durability="none")
+    private.write_blob(private.path("doc.bin"), b"x")
+    assert os.stat(private.path("doc.bin")).st_mode & 0o777 == 0o600
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_repair_keeps_the_store_mode_and_reports_a_clean_file_exactly(tmp_path: Path) -> None:
+    fs = FileStore(tmp_path / "shared", durability="none", owner_only=False)
+    log = fs.path("log.jsonl")
+    fs.append_jsonl(log, [{"n": 1}, {"n": 2}])
+    clean = fs.repair_jsonl(log)
+    assert (clean.kept, clean.moved, clean.rejected_file, clean.bad_lines, clean.refused) == (
+        2,
+        0,
+        None,
+        (),
+        (),
+    )
+    with log.open("ab") as out:
+        out.write(b"broken\n")
+    report = fs.repair_jsonl(log)
+    assert (report.kept, report.moved, report.bad_lines) == (2, 1, (3,))
+    assert os.stat(log).st_mode & 0o777 == 0o644
+    assert os.stat(report.rejected_file).st_mode & 0o777 == 0o644
+    assert fs.read_jsonl(log) == [{"n": 1}, {"n": 2}]
