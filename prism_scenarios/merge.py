@@ -7,7 +7,9 @@ uuid-named, so their union is the merged results; ``categories.json`` is merged 
 (first seen first: Allure takes the first matching category) and ``environment.properties``
 by key (differing values joined). The summaries' tests are merged by node id, and the scope
 judged: full only when the shards 1..N of one N are all there, cut from the same suite, and
-none was partial for another reason.
+none was partial for another reason. Each test's prism record is read back whole (one that
+cannot be is a MergeError) and written in the current form: an older file's record, which
+lacks a field added since, comes out with that field empty.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prism_scenarios.outcome import PROPERTY, OutcomeError, outcome_of
 from prism_scenarios.shard import Shard
 
 # outcomes, the worse first: a test that ran in two inputs keeps its worse outcome
@@ -264,6 +267,10 @@ def merge_summaries(sources: list[Source]) -> Merged:
     for source in ordered:
         for test in source.summary["tests"]:  # type: ignore[index]
             nodeid = test["nodeid"]
+            try:
+                record = outcome_of(test)
+            except OutcomeError as exc:
+                raise MergeError(f"{source.path}: summary.json: {exc}") from None
             if nodeid in tests:
                 twice.append(nodeid)
                 kept = tests[nodeid]
@@ -272,7 +279,7 @@ def merge_summaries(sources: list[Source]) -> Merged:
                 if test["outcome"] == kept["outcome"] and test.get("message"):
                     kept["message"] = test["message"]
                 continue
-            tests[nodeid] = dict(test)
+            tests[nodeid] = dict(test) if record is None else {**test, PROPERTY: record.to_dict()}
     if twice:
         reasons.append(
             f"{len(twice)} test(s) ran in more than one input (e.g. {twice[0]}); "

@@ -4,12 +4,17 @@ The record is typed (:class:`TestOutcome`) and kept on the item (``item.stash[OU
 It crosses process boundaries (an xdist worker to the controller, a run to ``summary.json``)
 only as a dict, and this module is the only one that knows that dict's keys: :meth:`to_dict`
 writes it, :meth:`from_dict` reads it back and fails loudly on a missing or mistyped field
-(a record that silently lost its components would skew the integration report).
+(a record that silently lost its components would skew the integration report), and
+:func:`outcome_of` is how every reader of a ``summary.json`` test entry gets at it.
+
+Older ``summary.json`` files (``prism-scenarios report DIR`` merges them) lack the fields the
+record gained later, and read as if those were empty: see :data:`ABSENT_IN_OLDER_FILES`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -21,6 +26,13 @@ PROPERTY = "prism"
 
 class OutcomeError(ValueError):
     """A serialised record that cannot be read back: names the field and what is wrong."""
+
+
+#: The fields a record written by an older version may lack, and what they read as. Tags
+#: joined the record with the migration suite, severity with xdist runs (an invalid file's
+#: record went without it until the record was typed). Every other field was always written:
+#: missing, the record is refused. Present, these are type-checked like the rest.
+ABSENT_IN_OLDER_FILES: dict[str, Any] = {"tags": (), "severity": None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +67,15 @@ class TestOutcome:
 
     @classmethod
     def from_dict(cls, data: Any) -> TestOutcome:
-        """The record :meth:`to_dict` wrote; OutcomeError for anything else."""
+        """The record :meth:`to_dict` wrote (or an older version did: the fields of
+        :data:`ABSENT_IN_OLDER_FILES` may be missing); OutcomeError for anything else."""
         if not isinstance(data, dict):
             raise OutcomeError(f"prism record: expected an object, got {type(data).__name__}")
-        missing = [f.name for f in fields(cls) if f.name not in data]
+        optional = ABSENT_IN_OLDER_FILES
+        missing = [f.name for f in fields(cls) if f.name not in data and f.name not in optional]
         if missing:
             raise OutcomeError(f"prism record: missing field(s) {', '.join(missing)}: {data!r}")
+        data = {**optional, **data}
         return cls(
             use_case=_optional_str(data, "use_case"),
             source=_typed(data, "source", str),
@@ -89,6 +104,18 @@ def _strings(data: dict[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise OutcomeError(f"prism record: field {key!r} is not a list of strings: {value!r}")
     return tuple(value)
+
+
+def outcome_of(test: Mapping[str, Any]) -> TestOutcome | None:
+    """The record of one ``summary.json`` test entry (None: not a scenario, e.g. a unit test);
+    OutcomeError, naming the test, for one that cannot be read back."""
+    data = test.get(PROPERTY)
+    if data is None:
+        return None
+    try:
+        return TestOutcome.from_dict(data)
+    except OutcomeError as exc:
+        raise OutcomeError(f"{test.get('nodeid', '?')}: {exc}") from None
 
 
 OUTCOME_KEY = pytest.StashKey[TestOutcome]()

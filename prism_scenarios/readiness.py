@@ -21,6 +21,7 @@ from prism_scenarios.dto import (
     FFSystemIntegrationReportDTO,
 )
 from prism_scenarios.families import FOLDER_FAMILY, ROOTS
+from prism_scenarios.outcome import outcome_of
 
 STABILITY_FLOOR = 0.95  # the seed: "System stability score exceeds 95%"
 LEVELS = ("low", "medium", "high", "critical")
@@ -28,7 +29,8 @@ LEVELS = ("low", "medium", "high", "critical")
 
 def family_of(test: dict[str, Any]) -> str | None:
     """The family of the suite folder a test comes from (scenarios/<folder>, features/...)."""
-    source = (test.get("prism") or {}).get("source") or ""
+    record = outcome_of(test)
+    source = record.source if record else ""
     folders = [Path(source).parent.name] if source else []
     head = test["nodeid"].split("::", 1)[0].replace("\\", "/").split("/")
     folders += [head[i + 1] for i in range(len(head) - 1) if head[i] in ROOTS]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from prism_scenarios.outcome import TestOutcome, outcome_of
+
 MIGRATION_SUITE = "migration"  # scenarios/migration/ and features/migration/
 INTEGRITY_TAG = "data_integrity"
 ROLLBACK_TAG = "rollback"
@@ -16,12 +18,16 @@ def migration_suite(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The scenarios of the migration suite: YAML files and Gherkin bindings in a folder named
     ``migration`` (``--suite migration``), run by the engine. A unit test that merely has
     "migration" in its node id is not one."""
-    return [
-        t
-        for t in tests
-        if (t.get("prism") or {}).get("source")
-        and Path(t["prism"]["source"]).parent.name == MIGRATION_SUITE
-    ]
+    return [t for t in tests if _from_the_suite(outcome_of(t))]
+
+
+def _from_the_suite(record: TestOutcome | None) -> bool:
+    return record is not None and Path(record.source).parent.name == MIGRATION_SUITE
+
+
+def _tags(test: dict[str, Any]) -> tuple[str, ...]:
+    record = outcome_of(test)
+    return record.tags if record else ()
 
 
 def _verdict(tests: list[dict[str, Any]]) -> bool | None:
@@ -37,7 +43,7 @@ def migration_verdicts(migration: list[dict[str, Any]]) -> dict[str, Any]:
     (returned as ``notes``), when no such scenario ran."""
 
     def tagged(tag: str) -> list[dict[str, Any]]:
-        return [t for t in migration if tag in ((t.get("prism") or {}).get("tags") or [])]
+        return [t for t in migration if tag in _tags(t)]
 
     fields = {
         "migration_tests_passed": _verdict(migration),

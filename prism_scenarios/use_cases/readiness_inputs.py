@@ -14,6 +14,7 @@ from typing import Any
 from prism_scenarios import readiness
 from prism_scenarios.components import MANAGER_FLAGS
 from prism_scenarios.dto import FFSystemIntegrationReportDTO, FFUseCaseValidationDTO
+from prism_scenarios.outcome import outcome_of
 from prism_scenarios.use_cases.migration import migration_suite, migration_verdicts
 from prism_scenarios.use_cases.security import (
     SECURITY_NOTE,
@@ -33,15 +34,10 @@ def outcome_counts(tests: list[dict[str, Any]]) -> dict[str, int]:
 def manager_flags(tests: list[dict[str, Any]]) -> dict[str, bool]:
     """Per manager, its report flag: some test touched it together with another component,
     and every such test passed. No such test is False (not run is not passed)."""
+    reached = [(t, r.components) for t in tests if (r := outcome_of(t)) is not None]
     flags = {}
     for component, flag in MANAGER_FLAGS.items():
-        touching = [
-            t
-            for t in tests
-            if t.get("prism")
-            and component in t["prism"]["components"]
-            and len(t["prism"]["components"]) >= 2
-        ]
+        touching = [t for t, used in reached if component in used and len(used) >= 2]
         flags[flag] = bool(touching) and all(t["outcome"] == "passed" for t in touching)
     return flags
 
@@ -62,8 +58,9 @@ def system_report(
     counts = outcome_counts(tests)
     executed = len(tests) - counts["skipped"]
     failed = counts["failed"] + counts["error"] + counts["xpassed"]
-    steps = sum((t.get("prism") or {}).get("steps", 0) for t in tests)
-    step_seconds = sum((t.get("prism") or {}).get("duration", 0.0) for t in tests)
+    records = [r for t in tests if (r := outcome_of(t)) is not None]
+    steps = sum(r.steps for r in records)
+    step_seconds = sum(r.duration for r in records)
     flags = manager_flags(tests)
     security = [t for t in security_suite(tests) if t["outcome"] != "skipped"]
     migration = migration_suite(tests)

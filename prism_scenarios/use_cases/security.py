@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from prism_scenarios.dto import FFSecurityFindingDTO
+from prism_scenarios.outcome import outcome_of
 from prism_scenarios.use_cases.tally import scenario_name
 
 SECURITY_SUITE = "security"  # scenarios/security/ and features/security/
@@ -37,7 +38,8 @@ SECURITY_NOTE = (
 
 
 def _in_security_folder(test: dict[str, Any]) -> bool:
-    source = (test.get("prism") or {}).get("source") or ""
+    record = outcome_of(test)
+    source = record.source if record else ""
     where = [Path(source).parent.name] if source else []
     head = test["nodeid"].split("::", 1)[0].replace("\\", "/").split("/")
     where += [head[i + 1] for i in range(len(head) - 1) if head[i] in ("scenarios", "features")]
@@ -47,24 +49,22 @@ def _in_security_folder(test: dict[str, Any]) -> bool:
 def security_suite(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The tests of the security suite: from a ``security`` folder under scenarios/ or
     features/, or tagged ``security``. A unit test about security code is not one."""
-    return [
-        t
-        for t in tests
-        if _in_security_folder(t) or SECURITY_TAG in ((t.get("prism") or {}).get("tags") or [])
-    ]
+    return [t for t in tests if _in_security_folder(t) or SECURITY_TAG in _tags(t)]
+
+
+def _tags(test: dict[str, Any]) -> tuple[str, ...]:
+    record = outcome_of(test)
+    return record.tags if record else ()
 
 
 def allure_severity(test: dict[str, Any]) -> str:
     """The test's severity as its scenario declares it (``normal`` when it says nothing)."""
-    record = test.get("prism") or {}
-    severity = record.get("severity") or test.get("severity")
+    record = outcome_of(test)
+    # the record's (it travels from xdist workers), else the one the summary saw collected
+    severity = (record.severity if record else None) or test.get("severity")
     if not severity:
         severity = next(
-            (
-                t.split(":", 1)[1]
-                for t in sorted(record.get("tags") or [])
-                if t.startswith("severity:")
-            ),
+            (t.split(":", 1)[1] for t in sorted(_tags(test)) if t.startswith("severity:")),
             None,
         )
     return severity if severity in LEVEL_OF else "normal"
@@ -80,7 +80,7 @@ def security_findings(security: list[dict[str, Any]]) -> list[FFSecurityFindingD
     for test in security:
         if test["outcome"] in ("passed", "skipped"):
             continue
-        tags = (test.get("prism") or {}).get("tags") or []
+        tags = _tags(test)
         message = (test.get("message") or "").strip().splitlines()
         findings.append(
             FFSecurityFindingDTO(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prism_scenarios.dto import FFPerformanceTestConfigDTO, FFUseCaseValidationDTO
+from prism_scenarios.outcome import OutcomeError, TestOutcome, outcome_of
 from prism_scenarios.use_cases.catalog import Catalog, UseCase
 
 # Words in a scenario's name that mark it as an edge case (refusals, limits, isolation ...)
@@ -34,21 +35,30 @@ def tests_by_use_case(tests: list[dict[str, Any]]) -> dict[str, list[dict[str, A
     """The tests that declare a use case, grouped by it (others are not counted)."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for test in tests:
-        info = test.get("prism") or {}
-        if info.get("use_case"):
-            grouped.setdefault(info["use_case"], []).append(test)
+        record = outcome_of(test)
+        if record is not None and record.use_case:
+            grouped.setdefault(record.use_case, []).append(test)
     return grouped
 
 
+def recorded(test: dict[str, Any]) -> TestOutcome:
+    """The record of a test counted for a use case (tests_by_use_case keeps only those)."""
+    record = outcome_of(test)
+    if record is None:
+        raise OutcomeError(f"{test['nodeid']}: counted for a use case but has no prism record")
+    return record
+
+
 def scenario_name(test: dict[str, Any]) -> str:
-    return (test.get("prism") or {}).get("name") or test["nodeid"].split("::", 1)[-1]
+    record = outcome_of(test)
+    return (record.name if record else "") or test["nodeid"].split("::", 1)[-1]
 
 
 def exercised_components(mine: list[dict[str, Any]]) -> set[str]:
     """Every component a step of these tests ran (passed or not)."""
     exercised: set[str] = set()
     for test in mine:
-        exercised.update(test["prism"]["components"])
+        exercised.update(recorded(test).components)
     return exercised
 
 
@@ -58,7 +68,7 @@ def component_map(case: UseCase, mine: list[dict[str, Any]]) -> dict[str, bool]:
     exercised = exercised_components(mine)
     return {
         c: c in exercised
-        and all(t["outcome"] == "passed" for t in mine if c in t["prism"]["components"])
+        and all(t["outcome"] == "passed" for t in mine if c in recorded(t).components)
         for c in (*case.required, *case.optional)
     }
 
@@ -95,8 +105,8 @@ def validate_use_case(
     passed = [t for t in mine if t["outcome"] == "passed"]
     blocking = blocking_issues(case, mine)
     missing = [c for c in case.required if c not in exercised]
-    steps = sum(t["prism"]["steps"] for t in mine)
-    seconds = sum(t["prism"]["duration"] for t in mine)
+    steps = sum(recorded(t).steps for t in mine)
+    seconds = sum(recorded(t).duration for t in mine)
     average_ms = 1000 * seconds / steps if steps else 0.0
     pass_share = len(passed) / len(mine) if mine else 0.0
     coverage = 1 - len(missing) / len(case.required)
@@ -104,7 +114,7 @@ def validate_use_case(
     integration = {
         scenario_name(t): t["outcome"] == "passed"
         for t in mine
-        if len(set(t["prism"]["components"]) & set(case.required)) >= 2
+        if len(set(recorded(t).components) & set(case.required)) >= 2
     }
     return FFUseCaseValidationDTO(
         use_case_id=case.id,
@@ -125,11 +135,12 @@ def validate_use_case(
             {
                 "nodeid": t["nodeid"],
                 "outcome": t["outcome"],
-                "components": t["prism"]["components"],
-                "steps": t["prism"]["steps"],
-                "duration_ms": round(1000 * t["prism"]["duration"], 3),
+                "components": list(r.components),
+                "steps": r.steps,
+                "duration_ms": round(1000 * r.duration, 3),
             }
             for t in mine
+            for r in (recorded(t),)
         ],
         edge_cases_tested=[
             scenario_name(t)

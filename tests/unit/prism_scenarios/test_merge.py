@@ -17,6 +17,8 @@ from prism_scenarios.merge import (
     merge_results,
     merge_summaries,
 )
+from prism_scenarios.outcome import PROPERTY, TestOutcome
+from prism_scenarios.use_cases import system_report
 
 SUITE = {"suite_tests": 4, "suite_digest": "d1", "durations_digest": None}
 
@@ -54,7 +56,7 @@ def _shard_dir(
                 "outcome": v,
                 "duration": 0.5,
                 "message": "",
-                "prism": None,
+                PROPERTY: None,
                 "severity": None,
             }
             for k, v in tests.items()
@@ -208,6 +210,74 @@ def test_inputs_that_cannot_make_one_report(tmp_path: Path, case: str, message: 
         (other / "summary.json").unlink()
     with pytest.raises(MergeError, match=re.escape(message)):
         merge_summaries([locate(first), locate(other)])
+
+
+def _with_records(folder: Path, records: dict[str, object]) -> Path:
+    """``folder``'s summary.json with these prism records, by node id."""
+    path = folder / "summary.json"
+    summary = json.loads(path.read_text())
+    for test in summary["tests"]:
+        test[PROPERTY] = records.get(test["nodeid"], test[PROPERTY])
+    path.write_text(json.dumps(summary))
+    return folder
+
+
+# An invalid scenario file's record as `run` wrote it before the record was typed: no severity.
+OLD_INVALID = {
+    "use_case": None,
+    "source": "scenarios/security/broken.yaml",
+    "name": "broken.yaml",
+    "components": [],
+    "steps": 0,
+    "duration": 0.0,
+    "tags": [],
+}
+
+
+def test_an_older_summary_s_records_are_merged_in_the_current_form(tmp_path: Path) -> None:
+    new = TestOutcome(
+        use_case=None,
+        source="scenarios/security/s.yaml",
+        name="s",
+        components=("storage",),
+        steps=2,
+        duration=0.5,
+        tags=("security",),
+        severity="critical",
+    )
+    one = _with_records(
+        _shard_dir(tmp_path, 1, 2, {"a::bad": "error"}), {"a::bad": dict(OLD_INVALID)}
+    )
+    two = _with_records(_shard_dir(tmp_path, 2, 2, {"b::s": "failed"}), {"b::s": new.to_dict()})
+    merged = merge_summaries([locate(one), locate(two)])
+    assert merged.tests["a::bad"][PROPERTY] == {**OLD_INVALID, "severity": None}
+    assert merged.tests["b::s"][PROPERTY] == new.to_dict()
+    report = system_report(list(merged.tests.values()), [], elapsed=1.0, started=0.0)
+    assert report.vulnerabilities_found == 2
+    assert [(f.test, f.allure_severity) for f in report.security_findings or []] == [
+        ("b::s", "critical"),
+        ("a::bad", "normal"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({**OLD_INVALID, "severity": 3}, "field 'severity' has the wrong type"),
+        (
+            {k: v for k, v in OLD_INVALID.items() if k != "components"},
+            "missing field(s) components",
+        ),
+        ("not a record", "expected an object, got str"),
+    ],
+)
+def test_a_record_that_cannot_be_read_back_is_refused(
+    tmp_path: Path, record: object, message: str
+) -> None:
+    one = _with_records(_shard_dir(tmp_path, 1, 2, {"a::x": "passed"}), {"a::x": record})
+    two = _shard_dir(tmp_path, 2, 2, {"b::x": "passed"})
+    with pytest.raises(MergeError, match=re.escape(f"summary.json: a::x: prism record: {message}")):
+        merge_summaries([locate(one), locate(two)])
 
 
 def test_folders_that_are_not_reports(tmp_path: Path) -> None:

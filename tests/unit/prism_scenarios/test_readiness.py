@@ -12,6 +12,7 @@ from prism_scenarios import readiness
 from prism_scenarios.cli import READINESS_EXIT, _readiness_gate
 from prism_scenarios.dto import FFSystemIntegrationReportDTO
 from prism_scenarios.load.integration import apply as apply_load
+from prism_scenarios.outcome import PROPERTY, TestOutcome
 from prism_scenarios.use_cases import (
     MANAGER_FLAGS,
     PACKAGED_CATALOG,
@@ -39,16 +40,16 @@ def _test(
         "outcome": outcome,
         "message": "" if outcome == "passed" else "boom",
         "duration": 0.1,
-        "prism": {
-            "use_case": use_case,
-            "components": components or ["storage"],
-            "steps": 3,
-            "duration": 0.01,
-            "name": name,
-            "tags": tags or [],
-            "source": f"scenarios/{folder}/x.yaml",
-            "severity": severity,
-        },
+        PROPERTY: TestOutcome(
+            use_case=use_case,
+            source=f"scenarios/{folder}/x.yaml",
+            name=name,
+            components=tuple(components or ["storage"]),
+            steps=3,
+            duration=0.01,
+            tags=tuple(tags or []),
+            severity=severity,
+        ).to_dict(),
     }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from prism_scenarios.outcome import PROPERTY, TestOutcome
 from prism_scenarios.use_cases import system_report, vulnerabilities_at_or_above
 
 
@@ -21,16 +22,17 @@ def _test(
         "outcome": outcome,
         "duration": 0.1,
         "message": "boom\nmore",
-        "severity": severity,
-        "prism": {
-            "use_case": None,
-            "source": source or nodeid.split("::")[0],
-            "name": nodeid.split("::")[-1],
-            "components": [],
-            "steps": 1,
-            "duration": 0.0,
-            "tags": list(tags),
-        },
+        "severity": severity,  # as the summary saw it collected; the record has none
+        PROPERTY: TestOutcome(
+            use_case=None,
+            source=source or nodeid.split("::")[0],
+            name=nodeid.split("::")[-1],
+            components=(),
+            steps=1,
+            duration=0.0,
+            tags=tuple(tags),
+            severity=None,
+        ).to_dict(),
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from prism_scenarios import cli_tables
+from prism_scenarios.outcome import PROPERTY, TestOutcome
 from prism_scenarios.use_cases import Catalog, UseCase, load_catalog, validate_use_cases
 from prism_scenarios.use_cases.catalog import PACKAGED_CATALOG
 
@@ -38,13 +39,16 @@ def _test(use_case: str, components: list[str], outcome: str, name: str) -> dict
         "nodeid": f"scenarios/use_cases/x.yaml::{name}",
         "outcome": outcome,
         "message": "boom",
-        "prism": {
-            "use_case": use_case,
-            "components": components,
-            "steps": 2,
-            "duration": 0.5,
-            "name": name,
-        },
+        PROPERTY: TestOutcome(
+            use_case=use_case,
+            source="scenarios/use_cases/x.yaml",
+            name=name,
+            components=tuple(components),
+            steps=2,
+            duration=0.5,
+            tags=(),
+            severity=None,
+        ).to_dict(),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from prism_scenarios import readiness
 from prism_scenarios.dto import FFFamilyResultDTO
+from prism_scenarios.outcome import PROPERTY, TestOutcome
 from prism_scenarios.use_cases import (
     Catalog,
     UseCase,
@@ -48,15 +49,16 @@ def _test(
         "nodeid": f"scenarios/{folder}/x.yaml::{name}",
         "outcome": outcome,
         "message": message,
-        "prism": {
-            "use_case": use_case,
-            "components": components,
-            "steps": 4,
-            "duration": 0.01,
-            "name": name,
-            "source": f"scenarios/{folder}/x.yaml",
-            "tags": [],
-        },
+        PROPERTY: TestOutcome(
+            use_case=use_case,
+            source=f"scenarios/{folder}/x.yaml",
+            name=name,
+            components=tuple(components),
+            steps=4,
+            duration=0.01,
+            tags=(),
+            severity=None,
+        ).to_dict(),
     }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from prism_scenarios import readiness
+from prism_scenarios.outcome import PROPERTY, TestOutcome
 from prism_scenarios.use_cases import (
     PACKAGED_CATALOG,
     CatalogError,
@@ -25,13 +26,16 @@ def _test(use_case: str, components: list[str], outcome: str = "passed", name: s
         "outcome": outcome,
         "message": "boom",
         "duration": 0.1,
-        "prism": {
-            "use_case": use_case,
-            "components": components,
-            "steps": 4,
-            "duration": 0.02,
-            "name": name,
-        },
+        PROPERTY: TestOutcome(
+            use_case=use_case,
+            source="scenarios/x.yaml",
+            name=name,
+            components=tuple(components),
+            steps=4,
+            duration=0.02,
+            tags=(),
+            severity=None,
+        ).to_dict(),
     }
 
 
@@ -135,15 +139,16 @@ def _migration_test(
         "outcome": outcome,
         "message": "boom",
         "duration": 0.1,
-        "prism": {
-            "use_case": None,
-            "components": ["migration"],
-            "steps": 3,
-            "duration": 0.01,
-            "name": name,
-            "source": source,
-            "tags": tags,
-        },
+        PROPERTY: TestOutcome(
+            use_case=None,
+            source=source,
+            name=name,
+            components=("migration",),
+            steps=3,
+            duration=0.01,
+            tags=tuple(tags),
+            severity=None,
+        ).to_dict(),
     }
 
 
@@ -160,7 +165,7 @@ def test_migration_fields_are_null_with_a_note_when_the_suite_did_not_run() -> N
         "outcome": "passed",
         "message": "",
         "duration": 0.1,
-        "prism": None,
+        PROPERTY: None,
     }
     report = _migration_report([_test("basic_chat", ["storage"]), unit])
     assert report.migration_tests_passed is None
