@@ -23,6 +23,7 @@ from flatfile_chat.errors import FFError
 from prism_scenarios import attack as attack_mode
 from prism_scenarios import matchers, step_timeout, write_audit
 from prism_scenarios.actions.registry import ActionRegistry, load_actions
+from prism_scenarios.components import Component
 from prism_scenarios.errors import (
     ExpectationFailed,
     InvariantBreach,
@@ -451,7 +452,7 @@ class ScenarioRun:
                 self.world.components_used.update(action.components)
             else:
                 self.world.components_used = before
-            if self.telemetry and action.component != "runner":
+            if self.telemetry and action.component != Component.RUNNER:
                 self._loop.run_until_complete(self._emit_telemetry(action, record, values, error))
         record.result = to_data(result) if error is None else _error_data(error)
         self.last_result, self.last_error = record.result, error
@@ -655,7 +656,7 @@ class ScenarioRun:
             where=where,
             title=label,
             params={k: v for k, v in (("expect", expect), ("raises", raises), ("save", save)) if v},
-            components=("runner",),
+            components=(Component.RUNNER.value,),
             result=self.last_result,
         )
         with _Reported(self, record):
@@ -670,7 +671,7 @@ class ScenarioRun:
     # -- bookkeeping ---------------------------------------------------------------------
     @property
     def components_used(self) -> set[str]:
-        return set(self.world.components_used) - {"runner"}
+        return set(self.world.components_used) - {Component.RUNNER.value}
 
 
 class _Reported:

@@ -49,7 +49,7 @@ def scenario_run(request: pytest.FixtureRequest):
     from prism_scenarios.pytest_plugin import record_outcome
 
     run = ScenarioRun(
-        reporter=AllureReporter(),
+        observers=[AllureReporter()],
         keep=request.config.getoption("keep_stores", False),
         telemetry=request.node.get_closest_marker("telemetry") is not None,
     )
