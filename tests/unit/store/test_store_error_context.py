@@ -315,3 +315,22 @@ def test_the_session_limit_names_its_setting(filled: FFStorageManager) -> None:
         "user 'alice' already has 3 sessions (storage.max_sessions_per_user)"
     )
     assert caught.value.key == "max_sessions_per_user"
+
+
+def test_a_stored_name_that_cannot_be_allocated_is_refused_by_name(filled, monkeypatch) -> None:
+    monkeypatch.setattr(filled.ctx.ids, "hex", lambda n: "0" * n)
+    first = filled.documents.store("alice", "work", "a.txt", b"x")
+    assert first.filename == "00000000_a.txt"
+    with pytest.raises(AlreadyExists) as caught:
+        filled.documents.store("alice", "work", "a.txt", b"y")
+    assert (caught.value.message, caught.value.key) == (
+        "could not allocate a stored name for 'a.txt'",
+        "filename",
+    )
+    assert [d.filename for d in filled.documents.list("alice", "work")] == ["00000000_a.txt"]
+
+
+def test_the_session_list_starts_at_the_newest_by_default(filled) -> None:
+    # created in the same instant: newest first means the higher id first
+    assert [s.session_id for s in filled.sessions.list("alice")] == ["work", "spare"]
+    assert [s.session_id for s in filled.sessions.list("alice", limit=1)] == ["work"]
