@@ -377,13 +377,15 @@ class Sandbox:
 
 
 def _rlimit_setter(limits: SandboxLimits, nproc: int) -> Callable[[], None]:
+    # The address-space limit goes last: once it is below the parent's size (a big test or
+    # server process), any allocation the child's Python still makes may fail.
     settings = [
         (resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1)),
-        (resource.RLIMIT_AS, (limits.memory_mb * _MB,) * 2),
         (resource.RLIMIT_FSIZE, (limits.file_size_mb * _MB,) * 2),
         (resource.RLIMIT_NOFILE, (limits.open_files,) * 2),
         (resource.RLIMIT_NPROC, (nproc, nproc)),
         (resource.RLIMIT_CORE, (0, 0)),
+        (resource.RLIMIT_AS, (limits.memory_mb * _MB,) * 2),
     ]
 
     def set_limits() -> None:  # runs in the child between fork and exec: keep it tiny
