@@ -141,3 +141,51 @@ def test_spinner_redraws_stay_out_of_the_log_and_phases_stay_in(mutation) -> Non
     assert mutation._is_spinner("⠋ 12/629  🎉 10 🙁 2")
     assert not mutation._is_spinner("    done")
     assert not mutation._is_spinner("🙁 flatfile_chat.store.x_f__mutmut_1")
+
+
+SOURCE = """\
+def kept(a, b):
+    return a + b
+
+
+def dropped(a):
+    if a > 1:
+        return a * 2
+    return 0
+
+
+class Box:
+    def kept_method(self, x):
+        return x - 1
+
+    def dropped_method(self, x):  # noqa: ARG002
+        return x or 3
+"""
+
+
+def _mutant_names(path: Path) -> list[str]:
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    return sorted(mutate_file_contents(str(path), path.read_text()).mutant_names)
+
+
+def test_restricting_keeps_only_the_sampled_functions_mutants_with_their_numbers(
+    mutation, tmp_path
+) -> None:
+    pytest.importorskip("mutmut")
+    path = tmp_path / "box.py"
+    path.write_text(SOURCE)
+    every = _mutant_names(path)
+    assert any(n.startswith("x_dropped__") for n in every)
+    marked = mutation.restrict_to_functions(path, {"x_kept", "xǁBoxǁkept_method"})
+    assert marked == 2
+    assert "def dropped(a):  # pragma: no mutate block" in path.read_text()
+    assert "def dropped_method(self, x):  # pragma: no mutate block" in path.read_text()
+    restricted = _mutant_names(path)
+    assert restricted == [n for n in every if n.startswith(("x_kept__", "xǁBoxǁkept_method__"))]
+    assert restricted  # the kept functions still have their mutants
+
+
+def test_a_mutant_name_gives_its_function(mutation) -> None:
+    assert mutation.mangled_function("flatfile_chat.store.x_f__mutmut_3") == "x_f"
+    assert mutation.mangled_function("a.b.xǁC__dǁm__init____mutmut_12") == "xǁC__dǁm__init__"
