@@ -136,3 +136,28 @@ def test_session_exists_is_exact(store: FFStorageManager) -> None:
     assert asyncio.run(store.session_exists("alice", "t")) is False
     assert asyncio.run(store.user_exists("alice")) is True
     assert asyncio.run(store.user_exists("ALICE")) is False
+
+
+def test_a_written_path_under_a_linked_folder_reports_the_folder(damaged: FFStorageManager) -> None:
+    root = damaged.root
+    os.symlink(root / "users/bob/b", root / "users/bob/linked")
+    written = [str(root / "users/bob/linked/messages.jsonl")]
+    links = [(i.kind, i.path) for i in damaged.check_integrity(written)]
+    assert ("unsafe_link", "users/bob/linked") in links
+
+
+def test_store_settings_reach_the_file_layer_and_io_mode(make_store) -> None:
+    import asyncio
+    import threading
+
+    store = make_store(overrides={"storage": {"lock_timeout_seconds": 2.5, "io_mode": "thread"}})
+    assert store.fs.lock_timeout == 2.5
+    main = threading.get_ident()
+    assert asyncio.run(store.run_io(threading.get_ident)) != main
+    inline = make_store()
+    assert asyncio.run(inline.run_io(threading.get_ident)) == main
+
+
+def test_a_profile_defaults_to_an_empty_username(store: FFStorageManager) -> None:
+    assert store.users.create("bob").username == ""
+    assert store.users.get_profile("bob").username == ""

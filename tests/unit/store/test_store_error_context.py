@@ -334,3 +334,15 @@ def test_the_session_list_starts_at_the_newest_by_default(filled) -> None:
     # created in the same instant: newest first means the higher id first
     assert [s.session_id for s in filled.sessions.list("alice")] == ["work", "spare"]
     assert [s.session_id for s in filled.sessions.list("alice", limit=1)] == ["work"]
+
+
+def test_a_g0_store_is_refused_when_opened(tmp_path, make_store) -> None:
+    from flatfile_chat.errors import OldStoreFormat
+
+    (tmp_path / "g0" / "alice").mkdir(parents=True)
+    (tmp_path / "g0" / "alice" / "profile.json").write_text("{}")
+    with pytest.raises(OldStoreFormat) as caught:
+        make_store(root=tmp_path / "g0")
+    assert caught.value.message.startswith(
+        f"{tmp_path / 'g0'} is a G0 store (alice/profile.json with no users/ level); "
+    )
