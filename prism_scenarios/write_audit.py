@@ -49,7 +49,10 @@ _active: list[tuple[list[str], list[str] | None]] = []  # (writes, reads) of ope
 _READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "shutil.copyfile": 0, "os.chdir": 0}
 
 
-def _hook(event: str, args: tuple[Any, ...]) -> None:
+# Not mutated (make mutate): an audit hook outlives the test that installs it
+# (sys.addaudithook cannot be undone), so a mutant of it would run in every later test, and
+# mutmut's own checks would raise from it inside os.environ.
+def _hook(event: str, args: tuple[Any, ...]) -> None:  # pragma: no mutate block
     if not _active:
         return
     mine = _current.get()
@@ -91,7 +94,7 @@ _DIR_FD_INDEX = {
 }
 
 
-def _resolve(event: str, args: tuple[Any, ...], index: int) -> str:
+def _resolve(event: str, args: tuple[Any, ...], index: int) -> str:  # pragma: no mutate block
     """The path as written; a name relative to a ``dir_fd`` is joined onto that folder's real
     path while the descriptor is still open (else it would be read against the cwd)."""
     path = os.fsdecode(args[index])
