@@ -1,0 +1,481 @@
+"""Exact outputs of the report formats' pure parts (changes, content rows, HTML helpers, the
+atomic writer), called in-process with tiny reports: every sentence and figure is compared
+whole, so a changed word, sign, unit or order shows."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import stat
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prism_scenarios.dto import FFSystemIntegrationReportDTO
+from prism_scenarios.formats import FORMATS, changes, write_formats
+from prism_scenarios.formats import content as c
+from prism_scenarios.formats.html import (
+    PNG,
+    _data_uri,
+    content_security_policy,
+    render_html,
+    tone,
+)
+
+
+def _case(uid: str, passing: bool = True, score: float = 1.0, name: str = "") -> dict[str, Any]:
+    return {
+        "use_case_id": uid,
+        "use_case_name": name or uid.upper(),
+        "use_case_category": "chat",
+        "required_components": [],
+        "validation_timestamp": "t",
+        "validation_successful": passing,
+        "validation_score": score,
+        "component_tests": {},
+        "integration_tests": {},
+        "end_to_end_tests": {},
+        "performance_meets_requirements": True,
+        "average_response_time_ms": 1.0,
+    }
+
+
+def _finding(test: str, name: str, severity: str, message: str = "") -> dict[str, Any]:
+    return {
+        "test": test,
+        "name": name,
+        "severity": severity,
+        "allure_severity": "normal",
+        "outcome": "failed",
+        "message": message,
+    }
+
+
+def _report(**fields: Any) -> FFSystemIntegrationReportDTO:
+    data: dict[str, Any] = {
+        "report_id": "r1",
+        "generation_timestamp": "2026-01-01T00:00:00+00:00",
+        "testing_period": "P",
+        "total_tests_executed": 10,
+        "tests_passed": 8,
+        "tests_failed": 1,
+        "tests_skipped": 1,
+        "overall_success_rate": 88.888,
+        "memory_layer_integration": True,
+        "panel_session_integration": True,
+        "rag_integration": False,
+        "tool_execution_integration": True,
+        "analytics_integration": True,
+        "use_cases_validated": 2,
+        "use_cases_passing": 1,
+        "use_case_success_rate": 50.0,
+        "use_case_results": [_case("a"), _case("b", passing=False, score=0.5)],
+        "average_response_time_ms": 12.3456,
+        "peak_memory_usage_mb": 100.0,
+        "peak_cpu_usage_percent": 50.0,
+        "throughput_rps": 4.0,
+        "security_tests_passed": True,
+        "vulnerabilities_found": 0,
+        "security_score": 1.0,
+        "migration_tests_passed": None,
+        "data_integrity_validated": True,
+        "rollback_procedures_validated": False,
+        "system_stability_score": 0.9,
+        "error_rate_percent": 1.234,
+        "uptime_percent": None,
+        "production_readiness_score": 0.5,
+    }
+    data.update(fields)
+    return FFSystemIntegrationReportDTO.model_validate(data)
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+
+def test_no_change_gives_no_lines() -> None:
+    assert changes(_report(), _report()) == []
+
+
+def test_count_changes_with_signed_deltas_in_topic_order() -> None:
+    old = _report()
+    new = _report(total_tests_executed=12, tests_passed=7, tests_failed=4, tests_skipped=0)
+    assert changes(old, new) == [
+        "Tests executed: 10 -> 12 (+2)",
+        "Tests passed: 8 -> 7 (-1)",
+        "Tests failed: 1 -> 4 (+3)",
+        "Tests skipped: 1 -> 0 (-1)",
+    ]
+
+
+def test_use_case_changes_name_each_use_case() -> None:
+    old = _report(use_case_results=[_case("a"), _case("b", False), _case("gone"), _case("x")])
+    new = _report(
+        use_case_results=[_case("a", False), _case("b"), _case("new1"), _case("new2", False)]
+    )
+    assert changes(old, new) == [
+        "Use case stopped passing: a (A)",
+        "Use case started passing: b (B)",
+        "Use case no longer judged: gone (GONE)",
+        "Use case no longer judged: x (X)",
+        "Use case newly judged: new1 (NEW1), passing",
+        "Use case newly judged: new2 (NEW2), failing",
+    ]
+
+
+def test_a_use_case_failing_in_both_runs_is_no_change() -> None:
+    old = _report(use_case_results=[_case("b", False)])
+    assert changes(old, _report(use_case_results=[_case("b", False)])) == []
+
+
+def test_readiness_score_change_in_points_and_to_not_judged() -> None:
+    assert changes(
+        _report(production_readiness_score=0.5), _report(production_readiness_score=0.75)
+    ) == ["Production readiness score: 50.0% -> 75.0% (+25.0 points)"]
+    assert changes(
+        _report(production_readiness_score=0.75), _report(production_readiness_score=0.5)
+    ) == ["Production readiness score: 75.0% -> 50.0% (-25.0 points)"]
+    assert changes(_report(), _report(production_readiness_score=None)) == [
+        "Production readiness score: 50.0% -> not judged"
+    ]
+    assert changes(_report(production_readiness_score=None), _report()) == [
+        "Production readiness score: not judged -> 50.0%"
+    ]
+
+
+def test_integration_changes_sorted_by_label() -> None:
+    old = _report()
+    new = _report(rag_integration=True, analytics_integration=False, memory_layer_integration=False)
+    assert changes(old, new) == [
+        "Analytics integration: now failing",
+        "Memory layer integration: now failing",
+        "RAG integration: now passing",
+    ]
+
+
+def test_security_findings_new_and_gone_and_vulnerability_count() -> None:
+    old = _report(
+        security_findings=[_finding("t1", "old", "low"), _finding("t0", "kept", "high")],
+        vulnerabilities_found=2,
+    )
+    new = _report(
+        security_findings=[
+            _finding("t0", "kept", "high"),
+            _finding("t3", "zz", "medium"),
+            _finding("t2", "aa", "critical"),
+        ],
+        vulnerabilities_found=None,
+    )
+    assert changes(old, new) == [
+        "New security finding [critical]: aa (t2)",
+        "New security finding [medium]: zz (t3)",
+        "Security finding gone [low]: old (t1)",
+        "Vulnerabilities found: 2 -> not run",
+    ]
+    assert changes(_report(vulnerabilities_found=None), _report(vulnerabilities_found=3)) == [
+        "Vulnerabilities found: not run -> 3"
+    ]
+
+
+def test_findings_from_a_run_without_security_tests() -> None:
+    new = _report(security_findings=[_finding("t", "n", "high")])
+    assert changes(_report(security_findings=None), new) == ["New security finding [high]: n (t)"]
+    assert changes(new, _report(security_findings=None)) == ["Security finding gone [high]: n (t)"]
+
+
+def test_performance_changes_with_units_and_percentages() -> None:
+    old = _report(peak_cpu_usage_percent=None, throughput_rps=0.0)
+    new = _report(
+        performance_source="load run",
+        average_response_time_ms=24.6912,
+        throughput_rps=5.0,
+        peak_memory_usage_mb=75.0,
+        peak_cpu_usage_percent=40.0,
+    )
+    assert changes(old, new) == [
+        "Performance source changed (figures may not compare): functional run -> load run",
+        "Average response time: 12.3456 ms -> 24.6912 ms (+100.0%)",
+        "Throughput: 0 req/s -> 5 req/s",
+        "Peak memory: 100 MB -> 75 MB (-25.0%)",
+        "Peak CPU: not measured -> 40%",
+    ]
+    assert changes(new, old)[-1] == "Peak CPU: 40% -> not measured"
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+def test_number_share_flag_printable() -> None:
+    assert c.number(None) == "not measured"
+    assert c.number(1234.5678) == "1,234.6"
+    assert c.number(1234.5678, "ms", 3) == "1,234.568 ms"
+    assert c.number(12.345, "%") == "12.3%"
+    assert c.number(2.0, "%", 2) == "2.00%"
+    assert c.share(None) == "not measured"
+    assert c.share(0.12345) == "12.3%"
+    assert c.flag(None) == "not run"
+    assert c.flag(True) == "passed"
+    assert c.flag(False) == "FAILED"
+    assert c.flag(True, yes="validated") == "validated"
+    assert c.flag(False, no="bad") == "bad"
+    assert c.printable("a\x00b\tc\x1f\x7f\x9f\n\xa0") == "a\ufffdb\tc\ufffd\ufffd\ufffd\n\xa0"
+    assert c.printable("\x08\x0b") == "\ufffd\ufffd"
+    assert c.printable(3) == "3"
+
+
+def test_verdict_of_a_judged_report() -> None:
+    report = _report(
+        production_ready=False,
+        readiness_criteria=[
+            {"criterion": "tests", "met": True, "measured": "m", "required": "r"},
+            {"criterion": "use_cases", "met": False, "measured": "m", "required": "r"},
+            {"criterion": "migration", "met": None, "measured": "m", "required": "r"},
+        ],
+    )
+    assert c.verdict(report) == c.Verdict(
+        "Production readiness score 50.0%: NOT production ready",
+        "not-ready",
+        ["Criteria not met: use_cases, migration"],
+    )
+    assert c.verdict(_report(production_readiness_score=1.0, production_ready=True)) == c.Verdict(
+        "Production readiness score 100.0%: production ready", "ready", []
+    )
+
+
+def test_verdict_without_production_ready_uses_a_full_score() -> None:
+    assert c.verdict(_report(production_readiness_score=1.0)).tone == "ready"
+    assert c.verdict(_report(production_readiness_score=0.999)).tone == "not-ready"
+
+
+def test_verdict_of_an_unjudged_report_says_why() -> None:
+    unjudged = _report(production_readiness_score=None, run_scope="partial")
+    assert c.verdict(unjudged) == c.Verdict(
+        "Production readiness not judged: partial run, no readiness score in the report",
+        "unjudged",
+    )
+    noted = _report(production_readiness_score=None, notes={"readiness": "R", "x": "y"})
+    assert c.verdict(noted).headline == "Production readiness not judged: R"
+    both = _report(production_readiness_score=None, notes={"readiness": "R", "scope": "S"})
+    assert c.verdict(both).headline == "Production readiness not judged: S"
+
+
+def test_sections_rows_in_page_order() -> None:
+    report = _report(
+        notes={"scope": "SC", "performance": "PE", "security": "SE", "migration": "MI"},
+        average_cpu_usage_percent=None,
+        load_tests_passed=True,
+    )
+    assert c.sections(report) == [
+        c.Section(
+            "Tests",
+            [
+                ("Executed", "10"),
+                ("Passed", "8"),
+                ("Failed", "1"),
+                ("Skipped", "1"),
+                ("Success rate", "88.9%"),
+                ("Use cases passing", "1 of 2"),
+                ("Use case success rate", "50.0%"),
+                ("Error rate", "1.23%"),
+                ("Stability score", "90.0%"),
+                ("Run scope", "full"),
+                ("Testing period", "P"),
+            ],
+            "SC",
+        ),
+        c.Section(
+            "Component integration",
+            [
+                ("Memory layer", "passed"),
+                ("Panel sessions", "passed"),
+                ("RAG", "FAILED"),
+                ("Tool execution", "passed"),
+                ("Analytics", "passed"),
+            ],
+        ),
+        c.Section(
+            "Performance",
+            [
+                ("Source", "functional run"),
+                ("Average response time", "12.346 ms"),
+                ("Throughput", "4.0 req/s"),
+                ("Peak memory", "100.0 MB"),
+                ("Peak CPU", "50.0%"),
+                ("Average CPU", "not measured"),
+                ("Load tests", "passed"),
+            ],
+            "PE",
+        ),
+        c.Section(
+            "Security",
+            [
+                ("Security tests", "passed"),
+                ("Vulnerabilities found", "0"),
+                ("Security score", "100.0%"),
+            ],
+            "SE",
+        ),
+        c.Section(
+            "Migration",
+            [
+                ("Migration tests", "not run"),
+                ("Data integrity", "validated"),
+                ("Rollback procedures", "FAILED"),
+            ],
+            "MI",
+        ),
+    ]
+    assert c.sections(_report())[0].note == ""
+    assert c.security_section(_report(vulnerabilities_found=None)).rows[1] == (
+        "Vulnerabilities found",
+        "not run",
+    )
+
+
+def test_other_notes_leave_out_the_sections_notes_and_sort() -> None:
+    notes = {"zeta": "1", "scope": "s", "alpha": "2", "performance": "p", "security": "x"}
+    notes["migration"] = "m"
+    assert c.other_notes(_report(notes=notes)) == [("alpha", "2"), ("zeta", "1")]
+
+
+def test_use_case_finding_and_criteria_rows() -> None:
+    assert c.use_case_rows(_report()) == [("a", "A", "PASS", "1.00"), ("b", "B", "FAIL", "0.50")]
+    findings = [
+        _finding("t9", "b", "low", "msg"),
+        _finding("t2", "z", "critical"),
+        _finding("t1", "a", "medium", "m2"),
+        _finding("t0", "a", "medium", "m1"),
+        _finding("t5", "h", "high", "mh"),
+    ]
+    assert c.finding_rows(_report(security_findings=findings)) == [
+        ("CRITICAL", "z", "t2"),
+        ("HIGH", "h", "mh"),
+        ("MEDIUM", "a", "m1"),
+        ("MEDIUM", "a", "m2"),
+        ("LOW", "b", "msg"),
+    ]
+    assert c.finding_rows(_report(security_findings=None)) == []
+    criteria = [
+        {"criterion": "x", "met": True, "measured": "1", "required": "2"},
+        {"criterion": "y", "met": False, "measured": "3", "required": "4"},
+        {"criterion": "z", "met": None, "measured": "5", "required": "6"},
+    ]
+    assert c.criteria_rows(_report(readiness_criteria=criteria)) == [
+        ("x", "met", "1", "2"),
+        ("y", "NOT MET", "3", "4"),
+        ("z", "not judged", "5", "6"),
+    ]
+
+
+# --- html helpers ----------------------------------------------------------------------------
+
+
+def test_tone_classes() -> None:
+    for word in ("passed", "validated", "met", "PASS"):
+        assert tone(word) == "good"
+    for word in ("FAILED", "NOT MET", "FAIL", "CRITICAL", "HIGH"):
+        assert tone(word) == "bad"
+    assert tone("MEDIUM") == "" and tone("pass") == ""
+
+
+def test_content_security_policy_hashes_the_stylesheet() -> None:
+    digest = base64.b64encode(hashlib.sha256(b"p{}").digest()).decode()
+    assert content_security_policy("p{}") == (
+        "default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        f"form-action 'none'; img-src data:; style-src 'sha256-{digest}'"
+    )
+
+
+def test_data_uri_accepts_only_png() -> None:
+    png = PNG + b"rest"
+    assert _data_uri(png) == "data:image/png;base64," + base64.b64encode(png).decode()
+    with pytest.raises(ValueError, match="^charts must be PNG images$"):
+        _data_uri(b"GIF89a")
+
+
+def test_html_embeds_given_charts_and_change_lines() -> None:
+    png = PNG + b"x"
+    page = render_html(_report(tests_failed=2), previous=_report(), charts={"Cap <1>": png})
+    assert 'src="' + _data_uri(png) + '"' in page
+    assert "Cap &lt;1&gt;" in page
+    assert "Tests failed: 1 -&gt; 2 (+1)" in page
+    assert "Tests failed: 1 -&gt; 2" not in render_html(_report(tests_failed=2))
+
+
+# --- write_formats ---------------------------------------------------------------------------
+
+
+def test_formats_constant() -> None:
+    assert FORMATS == ("json", "html", "pdf")
+
+
+def test_write_json_once_in_asked_order_readable_by_others(tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "dir"
+    report = _report()
+    written = write_formats(report, out, ["json", "json"])
+    assert written == [out / "system_integration_report.json"]
+    assert written[0].read_text("utf-8") == report.model_dump_json(indent=2)
+    assert stat.S_IMODE(written[0].stat().st_mode) == 0o644
+    assert sorted(p.name for p in out.iterdir()) == ["system_integration_report.json"]
+    assert json.loads(written[0].read_text())["report_id"] == "r1"
+
+
+def _tiny_png() -> bytes:
+    """A valid 1x1 grey PNG, built by hand (no drawing library)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        PNG
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_html_and_pdf_share_one_drawing_of_the_charts(tmp_path: Path, monkeypatch) -> None:
+    from prism_scenarios.formats import charts
+
+    drawn: list[str] = []
+
+    def draw(report: FFSystemIntegrationReportDTO) -> dict[str, bytes]:
+        drawn.append(report.report_id)
+        return {"Only chart": _tiny_png()}
+
+    monkeypatch.setattr(charts, "draw_charts", draw)
+    written = write_formats(_report(tests_failed=2), tmp_path, ["pdf", "html"], previous=_report())
+    assert written == [
+        tmp_path / "system_integration_report.pdf",
+        tmp_path / "system_integration_report.html",
+    ]
+    assert drawn == ["r1"]
+    page = written[1].read_text("utf-8")
+    assert "Tests failed: 1 -&gt; 2 (+1)" in page
+    assert page.count("data:image/png;base64,") == 1
+    assert "Only chart" in page
+    assert written[0].read_bytes().startswith(b"%PDF-")
+
+
+def test_unknown_formats_are_named_and_nothing_is_written(tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as raised:
+        write_formats(_report(), tmp_path / "x", ["json", "docx", "md"])
+    assert str(raised.value) == "unknown report format(s) 'docx', 'md': allowed are json, html, pdf"
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_failed_write_leaves_no_temp_file(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    def boom(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_formats(_report(), tmp_path, ["json"])
+    assert list(tmp_path.iterdir()) == []
