@@ -551,3 +551,120 @@ def test_merged_load_copies_the_newest_summary(tmp_path: Path, capsys, monkeypat
     assert cli._merged_load([newest], report_dir) == 0
     monkeypatch.setattr(merge, "newest_load_summary", lambda sources: None)
     assert cli._merged_load([newest], report_dir) is None
+
+
+# --- validate, list --------------------------------------------------------------------------
+
+
+def test_validate_and_list_take_the_given_paths(proj: Path, capsys) -> None:
+    good = _scenario_file(proj / "scenarios" / "a.yaml")
+    bad = proj / "scenarios" / "b.yaml"
+    bad.write_text("scenarios:\n  - name: bad\n    steps:\n      - nosuch.action: {}\n")
+    assert main(["validate", str(good)]) == 0
+    assert main(["validate", str(bad)]) == 1
+    assert f"{bad}:4: unknown action 'nosuch.action'" in capsys.readouterr().out
+    assert main(["validate"]) == 1  # default paths: scenarios/ holds the bad file
+    capsys.readouterr()
+    assert main(["list", str(good)]) == 0
+    assert "one" in capsys.readouterr().out
+
+
+def test_list_use_cases_counts_the_declaring_files(proj: Path, capsys) -> None:
+    path = proj / "scenarios" / "a.yaml"
+    path.parent.mkdir()
+    path.write_text(
+        "use_case: basic_chat\nscenarios:\n  - name: one\n    steps:\n      - noop: {}\n"
+    )
+    assert main(["list", "--use-cases"]) == 0
+    rows = {line.split()[0]: line.split()[-1] for line in capsys.readouterr().out.splitlines()}
+    assert rows["basic_chat"] == "1" and rows["rag_chat"] == "0"
+
+
+def test_list_use_cases_with_a_broken_catalog(proj: Path, capsys) -> None:
+    (proj / "scenarios").mkdir()
+    (proj / "scenarios" / "use_cases.yaml").write_text("use_cases: 3\n")
+    assert main(["list", "--use-cases"]) == 1
+    assert "use_cases.yaml" in capsys.readouterr().out
+
+
+# --- _finish_run: the gates after pytest ----------------------------------------------------
+
+
+def _finish(
+    report_dir: Path,
+    *,
+    reasons: list[str],
+    code: int = 0,
+    load_code: int | None = None,
+    flaky: int = 0,
+    minimum: float | None = None,
+    outcome: str = "passed",
+) -> int:
+    from prism_scenarios.dto import FFIntegrationTestingConfigDTO
+    from prism_scenarios.outcome import PROPERTY
+    from prism_scenarios.summary import SummaryPlugin
+
+    summary = SummaryPlugin(report_dir)
+    node = "scenarios/a.yaml::one"
+    summary.tests = {
+        node: {
+            "nodeid": node,
+            "outcome": outcome,
+            "duration": 0.1,
+            "message": "",
+            PROPERTY: None,
+            "severity": None,
+        }
+    }
+    sampler = SimpleNamespace(
+        elapsed=1.0, started=0.0, average_cpu_percent=None, peak_cpu_percent=None, peak_rss_mb=None
+    )
+    config = FFIntegrationTestingConfigDTO.model_validate(
+        {"report_output_formats": ["json"], "minimum_readiness_score": minimum}
+    )
+    return cli._finish_run(
+        argparse.Namespace(vulnerability_threshold=None, no_html=True),
+        report_dir,
+        report_dir / "allure-results",
+        summary,
+        sampler,
+        reasons,
+        code,
+        config=config,
+        source="conf.yaml",
+        families_run=None,
+        load_code=load_code,
+        flaky=flaky,
+    )
+
+
+def test_finish_a_partial_run(proj: Path, capsys) -> None:
+    report_dir = proj / "reports"
+    assert _finish(report_dir, reasons=["why"], flaky=2) == 0
+    out = capsys.readouterr().out
+    folder = report_dir / "integration"
+    assert f"  integration report: {folder}/ (system_integration_report.json)\n" in out
+    assert "  2 test(s) passed only on a retry: marked flaky in Allure\n" in out
+    assert "  (not rendered: --no-html)" in out
+    assert "since the last run" not in out
+    written = json.loads((folder / "system_integration_report.json").read_text())
+    assert (written["run_scope"], written["total_tests_executed"]) == ("partial", 1)
+    # a second run compares itself with the first
+    assert _finish(report_dir, reasons=["why"]) == 0
+    out = capsys.readouterr().out
+    assert "  since the last run: " in out  # the resource figures differ between runs
+    assert "passed only on a retry" not in out
+
+
+def test_finish_returns_the_load_code_only_when_the_tests_passed(proj: Path, capsys) -> None:
+    assert _finish(proj / "r1", reasons=["why"], load_code=99) == 99
+    assert _finish(proj / "r2", reasons=["why"], load_code=99, code=1, outcome="failed") == 1
+    assert _finish(proj / "r3", reasons=["why"], load_code=0) == 0
+
+
+def test_finish_a_full_run_below_the_readiness_minimum(proj: Path, capsys) -> None:
+    assert _finish(proj / "r", reasons=[], minimum=0.99) == 7
+    out = capsys.readouterr().out
+    assert "is below minimum_readiness_score 0.99 (conf.yaml) (exit 7)" in out
+    assert _finish(proj / "r2", reasons=[], minimum=0.99, code=1, outcome="failed") == 1
+    assert _finish(proj / "r3", reasons=[], minimum=None) == 0
