@@ -668,3 +668,56 @@ def test_finish_a_full_run_below_the_readiness_minimum(proj: Path, capsys) -> No
     assert "is below minimum_readiness_score 0.99 (conf.yaml) (exit 7)" in out
     assert _finish(proj / "r2", reasons=[], minimum=0.99, code=1, outcome="failed") == 1
     assert _finish(proj / "r3", reasons=[], minimum=None) == 0
+
+
+# --- report DIR DIR: merging runs -----------------------------------------------------------
+
+
+def _run_folder(folder: Path, nodeid: str, outcome: str = "passed") -> Path:
+    (folder / "allure-results").mkdir(parents=True)
+    test = {"nodeid": nodeid, "outcome": outcome, "duration": 0.5, "message": ""}
+    (folder / "summary.json").write_text(json.dumps({"elapsed_seconds": 2.5, "tests": [test]}))
+    return folder
+
+
+def _json_only_config(proj: Path) -> Path:
+    conf = proj / "conf.yaml"
+    conf.write_text("report_output_formats: [json]\n")
+    return conf
+
+
+def test_report_merges_two_runs(proj: Path, capsys) -> None:
+    a = _run_folder(proj / "a", "scenarios/a.yaml::one")
+    b = _run_folder(proj / "b", "scenarios/b.yaml::two", "failed")
+    out = proj / "merged"
+    conf = _json_only_config(proj)
+    argv = ["report", "--no-html", "--config", str(conf), "--report-dir", str(out)]
+    assert main([*argv, str(a), str(b)]) == 1  # a test failed
+    text = capsys.readouterr().out
+    assert f"merged 2 input(s) into {out}: 2 tests\n" in text
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"] == {"passed": 1, "failed": 1}
+    assert summary["exit_status"] == 1
+    assert summary["merged_from"] == [str(a), str(b)]
+    assert summary["elapsed_seconds"] == 2.5  # the longest input's
+    assert summary["resources"]["elapsed"] == 2.5
+    assert sorted(t["nodeid"] for t in summary["tests"]) == [
+        "scenarios/a.yaml::one",
+        "scenarios/b.yaml::two",
+    ]
+    assert (out / "integration" / "system_integration_report.json").is_file()
+    (b / "summary.json").write_text(
+        json.dumps({"tests": [{"nodeid": "x::y", "outcome": "passed", "duration": 1.0}]})
+    )
+    assert main([*argv, str(a), str(b)]) == 0
+    assert "merged 2 input(s)" in capsys.readouterr().out
+
+
+def test_report_refuses_what_cannot_be_merged(proj: Path, capsys) -> None:
+    a = _run_folder(proj / "a", "scenarios/a.yaml::one")
+    assert main(["report", str(a), str(proj / "nowhere")]) == 2
+    assert capsys.readouterr().err == f"cannot merge: {proj / 'nowhere'}: no such folder\n"
+    bad = proj / "conf.yaml"
+    bad.write_text("no_such_key: 1\n")
+    assert main(["report", "--config", str(bad), str(a), str(a)]) == 2
+    assert capsys.readouterr().err.startswith("invalid run configuration, nothing merged:\n")
