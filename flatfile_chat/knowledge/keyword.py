@@ -102,10 +102,13 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], fingerprint: str) -> KeywordIndex:
-        if not texts:
-            return cls(None, fingerprint, 0)
+        tokens = tokenize(texts)
+        if not any(tokens):
+            # No chunk has a keyword (e.g. only stopwords or one-letter words): bm25s cannot
+            # index an empty vocabulary (it fails in max()), and nothing could match anyway.
+            return cls(None, fingerprint, len(texts))
         retriever = bm25s.BM25()
-        retriever.index(tokenize(texts), show_progress=False)
+        retriever.index(tokens, show_progress=False)
         return cls(retriever, fingerprint, len(texts))
 
     # -- persistence ---------------------------------------------------------------------
@@ -131,8 +134,8 @@ class KeywordIndex:
         try:
             with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
                 meta = json.loads(npz["meta"].tobytes())
-                if "params" not in meta:
-                    return cls(None, meta["fingerprint"], 0)
+                if "params" not in meta:  # nothing indexed: no chunks, or none with a keyword
+                    return cls(None, meta["fingerprint"], meta["num_docs"])
                 retriever = bm25s.BM25(**meta["params"])
                 retriever.vocab_dict = {k: int(v) for k, v in meta["vocab"].items()}
                 retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
