@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
+from flatfile_chat.memory.models import FFMemoryContextDTO
 
 
 def _refusal(error: type[Exception], call: Any) -> Any:
@@ -97,3 +98,16 @@ def test_a_corrupted_layer_is_audited_with_its_path_and_line(mem) -> None:
     assert (entry["component"], entry["outcome"]) == ("memory_layer", "failure")
     assert entry["details"]["line"] == 2
     assert entry["details"]["path"].endswith("/memory_layers/immediate.jsonl")
+
+
+def test_a_dto_keeps_its_own_memory_id_and_a_clash_is_refused(mem) -> None:
+    _store, manager = mem
+    stored = run(
+        manager.add_memory_context("alice", FFMemoryContextDTO(content="x", memory_id="mem_dto"))
+    )
+    assert stored.memory_id == "mem_dto"
+    refused = _refusal(
+        AlreadyExists,
+        manager.add_memory_context("alice", FFMemoryContextDTO(content="y", memory_id="mem_dto")),
+    )
+    assert (refused.key, refused.value) == ("memory_id", "mem_dto")
