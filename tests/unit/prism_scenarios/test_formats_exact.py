@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import stat
 import struct
@@ -479,3 +480,205 @@ def test_a_failed_write_leaves_no_temp_file(tmp_path: Path, monkeypatch) -> None
     with pytest.raises(OSError, match="disk full"):
         write_formats(_report(), tmp_path, ["json"])
     assert list(tmp_path.iterdir()) == []
+
+
+# --- pdf -------------------------------------------------------------------------------------
+
+
+def _pdf_pages(pdf: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+SECTIONS_TEXT = (
+    "Component integration\nMemory layer passed\nPanel sessions passed\nRAG FAILED\n"
+    "Tool execution passed\nAnalytics passed\nPerformance\nSource functional run\n"
+    "Average response time 12.346 ms\nThroughput 4.0 req/s\nPeak memory 100.0 MB\n"
+    "Peak CPU 50.0%\nAverage CPU not measured\nLoad tests not run\n"
+)
+
+
+def test_pdf_of_a_quiet_run_says_what_is_missing() -> None:
+    from prism_scenarios.formats.pdf import render_pdf
+
+    report = _report(recommended_fixes=["fix a"], notes={"zz": "note z"})
+    pages = _pdf_pages(render_pdf(report, previous=_report(), charts={}))
+    assert pages == [
+        "System integration report\nr1 · generated 2026-01-01T00:00:00+00:00 · full run\n"
+        "Production readiness score 50.0%: NOT production ready\n"
+        "Changes since the last run\n• Nothing changed since the last run.\n"
+        "Tests\nExecuted 10\nPassed 8\nFailed 1\nSkipped 1\nSuccess rate 88.9%\n"
+        "Use cases passing 1 of 2\nUse case success rate 50.0%\nError rate 1.23%\n"
+        "Stability score 90.0%\nRun scope full\nTesting period P\n"
+        + SECTIONS_TEXT
+        + "Security\nSecurity tests passed\nVulnerabilities found 0\nSecurity score 100.0%\n"
+        "Migration\nMigration tests not run\nData integrity validated\n"
+        "Rollback procedures FAILED\nUse cases (1 of 2 pass)\nId Name Result Score\n"
+        "a A PASS 1.00\nb B FAIL 0.50\nSecurity findings\npage 1",
+        "No security test ran.\nCritical issues\n• None.\nRecommended fixes\n• fix a\n"
+        "Notes\nzz note z\npage 2",
+    ]
+
+
+def test_pdf_of_a_run_with_findings_criteria_and_a_chart() -> None:
+    from prism_scenarios.formats.pdf import render_pdf
+
+    report = _report(
+        tests_failed=2,
+        security_findings=[_finding("t1", "n1", "high", "msg")],
+        critical_issues=["crit one"],
+        readiness_criteria=[{"criterion": "tests", "met": False, "measured": "1", "required": "2"}],
+        notes={"scope": "scope note", "performance": "perf note"},
+    )
+    pages = _pdf_pages(render_pdf(report, previous=_report(), charts={"Cap one": _tiny_png()}))
+    assert pages[0].startswith(
+        "System integration report\nr1 · generated 2026-01-01T00:00:00+00:00 · full run\n"
+        "Production readiness score 50.0%: NOT production ready\nCriteria not met: tests\n"
+        "Changes since the last run\n• Tests failed: 1 -> 2 (+1)\n"
+        "• New security finding [high]: n1 (t1)\nTests\n"
+    )
+    assert "Testing period P\nscope note\nComponent integration\n" in pages[0]
+    assert "Load tests not run\nperf note\nSecurity\n" in pages[0]
+    assert pages[0].endswith("Rollback procedures FAILED\nReadiness criteria\npage 1")
+    assert pages[1:] == [
+        "Criterion Verdict Measured Required\ntests NOT MET 1 2\nUse cases (1 of 2 pass)\n"
+        "Id Name Result Score\na A PASS 1.00\nb B FAIL 0.50\nSecurity findings\n"
+        "Severity Test Message\nHIGH n1 msg\nCritical issues\n• crit one\npage 2",
+        "Cap one\npage 3",
+    ]
+
+
+def test_pdf_no_findings_when_security_ran_clean(monkeypatch) -> None:
+    from prism_scenarios.formats import pdf
+
+    drawn: list[str] = []
+
+    def paragraph(self: Any, text: str, **kwargs: Any) -> None:
+        drawn.append(text)
+
+    monkeypatch.setattr(pdf._Page, "paragraph", paragraph)
+    page = pdf._Page()
+    pdf._findings(page, _report(security_findings=[]))
+    assert drawn == ["No findings."]
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def _figure_of(monkeypatch, draw: Any, report: FFSystemIntegrationReportDTO) -> Any:
+    """The matplotlib Figure a chart function draws (instead of its PNG bytes)."""
+    from prism_scenarios.formats import charts
+
+    captured: list[Any] = []
+    monkeypatch.setattr(charts, "_png", lambda figure: captured.append(figure) or b"png")
+    assert draw(report) == b"png"
+    (figure,) = captured
+    return figure
+
+
+def _bars(axis: Any) -> list[tuple[float, str]]:
+    from matplotlib.colors import to_hex
+
+    return [(bar.get_width(), to_hex(bar.get_facecolor())) for bar in axis.patches]
+
+
+def test_use_case_chart(monkeypatch) -> None:
+    from prism_scenarios.formats import charts
+
+    report = _report(use_case_results=[_case("a$x$"), _case("b", False, 0.25), _case("c\x01")])
+    figure = _figure_of(monkeypatch, charts.use_case_chart, report)
+    (axis,) = figure.axes
+    assert axis.get_title() == "Use cases: 1 of 2 pass"
+    assert axis.get_xlabel() == "validation score (green: passes, red: fails)"
+    assert axis.get_xlim() == (0.0, 1.0)
+    assert _bars(axis) == [(1.0, "#2e7d32"), (0.25, "#c62828"), (1.0, "#2e7d32")]
+    assert [bar.get_y() + bar.get_height() / 2 for bar in axis.patches] == [2, 1, 0]
+    labels = {tick.get_text() for tick in axis.get_yticklabels()}
+    assert labels == {"a$x$", "b", "c\ufffd"}
+    assert tuple(figure.get_size_inches()) == (8.0, 2.0)
+    many = _report(use_case_results=[_case(str(i)) for i in range(10)])
+    figure = _figure_of(monkeypatch, charts.use_case_chart, many)
+    assert tuple(figure.get_size_inches()) == pytest.approx((8.0, 0.28 * 10 + 1))
+
+
+def test_readiness_chart_of_criteria(monkeypatch) -> None:
+    from prism_scenarios.formats import charts
+
+    criteria = [
+        {"criterion": "x", "met": True, "measured": "", "required": ""},
+        {"criterion": "y", "met": False, "measured": "", "required": ""},
+        {"criterion": "z", "met": None, "measured": "", "required": ""},
+    ]
+    figure = _figure_of(monkeypatch, charts.readiness_chart, _report(readiness_criteria=criteria))
+    (axis,) = figure.axes
+    assert (axis.get_title(), axis.get_xlabel()) == (
+        "Readiness criteria",
+        "green: met, red: not met, grey: not judged",
+    )
+    assert _bars(axis) == [(1.0, "#2e7d32"), (1.0, "#c62828"), (1.0, "#9e9e9e")]
+    assert [(t.get_text(), t.get_position()) for t in axis.texts] == [
+        ("met", (1.01, 2)),
+        ("not met", (1.01, 1)),
+        ("not judged", (1.01, 0)),
+    ]
+    assert axis.get_xlim() == (0.0, 1.25)
+    assert list(axis.get_xticks()) == [0, 0.25, 0.5, 0.75, 1.0]
+    assert tuple(figure.get_size_inches()) == pytest.approx((8.0, 0.4 * 3 + 1.2))
+
+
+def test_readiness_chart_without_criteria_shows_the_scores(monkeypatch) -> None:
+    from prism_scenarios.formats import charts
+
+    report = _report(overall_success_rate=100.0, system_stability_score=0.5, security_score=None)
+    figure = _figure_of(monkeypatch, charts.readiness_chart, report)
+    (axis,) = figure.axes
+    assert (axis.get_title(), axis.get_xlabel()) == (
+        "Readiness figures",
+        "share (grey: not measured)",
+    )
+    # the first figure on top
+    assert [(t.get_text(), t.get_position()[1]) for t in axis.get_yticklabels()] == [
+        ("tests passing", 4),
+        ("use cases passing", 3),
+        ("stability", 2),
+        ("security", 1),
+        ("readiness", 0),
+    ]
+    assert _bars(axis) == [
+        (1.0, "#2e7d32"),
+        (0.5, "#c62828"),
+        (0.5, "#c62828"),
+        (0.0, "#9e9e9e"),
+        (0.5, "#c62828"),
+    ]
+    assert [t.get_text() for t in axis.texts] == [
+        "100.0%",
+        "50.0%",
+        "50.0%",
+        "not measured",
+        "50.0%",
+    ]
+    assert [t.get_position()[0] for t in axis.texts] == [1.01, 0.51, 0.51, 0.01, 0.51]
+
+
+def test_draw_charts_captions(monkeypatch) -> None:
+    from prism_scenarios.formats import charts
+
+    monkeypatch.setattr(charts, "use_case_chart", lambda report: b"u")
+    monkeypatch.setattr(charts, "readiness_chart", lambda report: b"r")
+    assert charts.draw_charts(_report()) == {"Use case scores": b"u", "Readiness": b"r"}
+
+
+def test_chart_png_is_a_png() -> None:
+    from matplotlib.figure import Figure
+
+    from prism_scenarios.formats import charts
+
+    figure = Figure(figsize=(1, 1))
+    figure.add_subplot()
+    png = charts._png(figure)
+    assert png.startswith(PNG)
+    width, height = struct.unpack(">II", png[16:24])
+    # 1 inch at 110 dpi, widened by the tight bounding box to the tick labels
+    assert (width, height) == (147, 138)
