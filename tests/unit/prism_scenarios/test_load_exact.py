@@ -9,6 +9,7 @@ import argparse
 import io
 import json
 import math
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -865,3 +866,226 @@ def test_fingerprint_sees_size_and_name_changes(tmp_path: Path) -> None:
     ).stat().st_ino
     (tmp_path / "t" / "d" / "f").write_text("abc")
     assert load_data.fingerprint(tmp_path / "t") != before
+
+
+# --- a whole load run, in this process --------------------------------------------------------
+
+TINY = (
+    "name: tiny\ndescription: four noops\nmix: [{scenario: noop once}]\n"
+    "model: {type: open, rate: 40, duration: 100ms}\ndata: {volume: none}\n"
+    "thresholds:\n  iterations: ['count>=COUNT']\n"
+)
+
+
+def _run_args(path: Path, report_dir: Path) -> argparse.Namespace:
+    return argparse.Namespace(
+        files=[str(path)],
+        profile=None,
+        quick=False,
+        workers=1,
+        dask=None,
+        report_dir=str(report_dir),
+        no_html=True,
+        no_progress=True,
+    )
+
+
+@pytest.fixture
+def no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load charts (matplotlib, a second each) are drawn elsewhere
+    (the tests below); here their bytes stand in."""
+    from prism_scenarios.load import charts
+
+    monkeypatch.setattr(charts, "latency_over_time", lambda metrics, name: b"over-time")
+    monkeypatch.setattr(charts, "latency_histogram", lambda metrics, name: b"histogram")
+
+
+def _allure_result(folder: Path) -> dict[str, Any]:
+    (result,) = folder.glob("*-result.json")
+    return json.loads(result.read_text())
+
+
+def test_a_load_run_writes_its_reports_and_passes(tmp_path: Path, capsys, no_charts) -> None:
+    path = _project(tmp_path, TINY.replace("COUNT", "4"))
+    report_dir = tmp_path / "reports"
+    integration_report = report_dir / "integration" / "system_integration_report.json"
+    integration_report.parent.mkdir(parents=True)
+    integration_report.write_text('{"notes": {}}')
+    assert load_command.run(_run_args(path, report_dir)) == 0
+    out = capsys.readouterr().out.splitlines()
+    # elapsed, the achieved rate and lateness depend on the machine's load
+    assert re.fullmatch(
+        r"load tiny \[default, inline\]: 4 iterations in \d+\.\ds = \d+\.\d/s "
+        r"\(target 40\.0\); dropped 0, late \d+, failed 0",
+        out[0],
+    ), out[0]
+    assert out[2:4] == [
+        "  ok   iterations: count>=4 → measured 4: ok",
+        "  ok   iterations: rate>=1 → measured 1: ok",
+    ]
+    folder = report_dir / "load"
+    assert out[-2:] == [
+        f"  load results: {folder / 'allure-results'}; summary: {folder / 'load_summary.json'}",
+        f"  performance fields of {integration_report} now come from this load run",
+    ]
+    data = json.loads((folder / "tiny.load_report.json").read_text())
+    assert (data["planned"], data["started"], data["passed"], data["executor"]) == (
+        4,
+        4,
+        True,
+        "inline",
+    )
+    assert [(t["threshold"], t["measured"], t["passed"]) for t in data["thresholds"]] == [
+        ("count>=4", 4.0, True),
+        ("rate>=1", 1.0, True),
+    ]
+    everything = json.loads((folder / "load_summary.json").read_text())
+    assert [t["name"] for t in everything["tests"]] == ["tiny"]
+    assert json.loads(integration_report.read_text())["load_tests_passed"] is True
+    result = _allure_result(folder / "allure-results")
+    assert (result["name"], result["status"], result["description"]) == (
+        "load: tiny",
+        "passed",
+        "four noops",
+    )
+    assert result["fullName"] == f"{path}::load[default]"
+    assert result["historyId"] == f"load:{path}:default"
+    assert {(label["name"], label["value"]) for label in result["labels"]} >= {
+        ("parentSuite", "Load"),
+        ("suite", "load"),
+        ("feature", "tiny"),
+        ("tag", "load"),
+        ("framework", "prism-scenarios"),
+    }
+    assert [p for p in result["parameters"]] == [
+        {"name": "profile", "value": "default"},
+        {"name": "executor", "value": "inline"},
+    ]
+    steps = [(s["name"], s["status"]) for s in result["steps"]]
+    assert steps[:2] == [
+        ("threshold iterations: count>=4 (measured 4)", "passed"),
+        ("threshold iterations: rate>=1 (measured 1)", "passed"),
+    ]
+    assert steps[2][0].startswith("scenario:noop once: 4 iterations, p95 ")
+    assert steps[2][0].endswith(" ms, success 1.0") and steps[2][1] == "passed"
+    assert [a["name"] for a in result["attachments"]] == [
+        "latency over time",
+        "latency histogram",
+        "load_report.json",
+    ]
+    assert "statusDetails" not in result
+    sources = [a["source"] for a in result["attachments"]]
+    assert (folder / "allure-results" / sources[0]).read_bytes() == b"over-time"
+    assert (folder / "allure-results" / sources[1]).read_bytes() == b"histogram"
+    assert json.loads((folder / "allure-results" / sources[2]).read_text()) == data
+
+
+def test_a_breached_load_run_exits_99(tmp_path: Path, capsys, no_charts) -> None:
+    from prism_scenarios.cli import main
+
+    path = _project(tmp_path, TINY.replace("COUNT", "5"))
+    report_dir = tmp_path / "reports"
+    argv = ["load", str(path), "--workers", "1", "--no-html", "--no-progress"]
+    assert main([*argv, "--report-dir", str(report_dir)]) == THRESHOLD_EXIT
+    out = capsys.readouterr().out.splitlines()
+    assert "  FAIL iterations: count>=5 → measured 4: threshold breached" in out
+    assert out[-1] == "threshold breached in 1 of 1 load test(s) (exit 99)"
+    result = _allure_result(report_dir / "load" / "allure-results")
+    assert result["status"] == "failed"
+    assert result["statusDetails"]["message"] == (
+        "ThresholdBreach: threshold breached in load test 'tiny':\n"
+        "  iterations: count>=5 → measured 4: threshold breached"
+    )
+    (failed,) = [s for s in result["steps"] if s["status"] == "failed"]
+    assert failed["statusDetails"]["message"] == (
+        "ThresholdBreach: threshold breached: iterations: count>=5 → measured 4: threshold breached"
+    )
+    assert failed["parameters"] == [
+        {"name": "measured", "value": "4"},
+        {"name": "abort_on_fail", "value": "false"},
+    ]
+
+
+# --- the load charts' figures ----------------------------------------------------------------
+
+
+def _figure(monkeypatch: pytest.MonkeyPatch, draw: Any, metrics: Metrics) -> Any:
+    """The Figure a load chart draws, instead of its PNG bytes."""
+    from prism_scenarios.load import charts
+
+    captured: list[Any] = []
+    monkeypatch.setattr(charts, "_png", lambda figure: captured.append(figure) or b"png")
+    assert draw(metrics, "the title") == b"png"
+    (figure,) = captured
+    return figure
+
+
+def _two_seconds() -> Metrics:
+    metrics = Metrics()
+    metrics.record_iteration("s", 0, 0.001, True)
+    metrics.record_iteration("s", 0, 0.002, False)
+    metrics.record_iteration("s", 2, 0.0015, True)
+    return metrics
+
+
+def test_latency_over_time_figure(monkeypatch) -> None:
+    from matplotlib.colors import to_hex
+
+    from prism_scenarios.load import charts
+
+    figure = _figure(monkeypatch, charts.latency_over_time, _two_seconds())
+    axis, rate = figure.axes
+    assert (axis.get_title(), axis.get_xlabel(), axis.get_ylabel()) == (
+        "the title",
+        "second of the run (by intended start)",
+        "latency, ms",
+    )
+    assert rate.get_ylabel() == "iterations per second"
+    lines = [
+        (line.get_label(), line.get_linestyle(), list(line.get_ydata())) for line in axis.lines
+    ]
+    assert lines == [
+        ("p50", "-", [1.0, 1.5]),
+        ("p95", "--", [2.0, 1.5]),
+        ("p99", ":", [2.0, 1.5]),
+    ]
+    assert [list(line.get_xdata()) for line in axis.lines] == [[0, 2]] * 3
+    bars = [(b.get_x() + b.get_width() / 2, b.get_height()) for b in rate.patches]
+    assert bars == [(0, 2), (2, 1), (0, 1), (2, 0)]  # started, then failed
+    colors = [(to_hex(b.get_facecolor(), keep_alpha=True)) for b in rate.patches]
+    assert colors == ["#80808033", "#80808033", "#ff000099", "#ff000099"]
+    legend = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert legend == ["p50", "p95", "p99", "iterations started", "failed"]
+    assert tuple(figure.get_size_inches()) == (9.0, 4.0)
+
+
+def test_latency_histogram_figure(monkeypatch) -> None:
+    from prism_scenarios.load import charts
+
+    figure = _figure(monkeypatch, charts.latency_histogram, _two_seconds())
+    (axis,) = figure.axes
+    assert (axis.get_title(), axis.get_xlabel(), axis.get_ylabel()) == (
+        "the title",
+        "iteration latency, ms (from intended start)",
+        "iterations",
+    )
+    assert len(axis.patches) == 10  # at least 10 bins
+    assert sum(b.get_height() for b in axis.patches) == 3  # weighted by the counts
+    marks = [(line.get_label(), line.get_color(), line.get_xdata()[0]) for line in axis.lines]
+    assert marks == [
+        ("p50 1.5 ms", "green", 1.5),
+        ("p95 2.0 ms", "orange", 2.0),
+        ("p99 2.0 ms", "red", 2.0),
+    ]
+    assert [t.get_text() for t in axis.get_legend().get_texts()] == [m[0] for m in marks]
+    empty = _figure(monkeypatch, charts.latency_histogram, Metrics())
+    (axis,) = empty.axes
+    assert (list(axis.patches), list(axis.lines), axis.get_legend()) == ([], [], None)
+    assert axis.get_xlabel() == "iteration latency, ms (from intended start)"
+
+
+def test_load_chart_png() -> None:
+    from prism_scenarios.load import charts
+
+    png = charts.latency_histogram(Metrics(), "t")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
