@@ -721,3 +721,37 @@ def test_report_refuses_what_cannot_be_merged(proj: Path, capsys) -> None:
     bad.write_text("no_such_key: 1\n")
     assert main(["report", "--config", str(bad), str(a), str(a)]) == 2
     assert capsys.readouterr().err.startswith("invalid run configuration, nothing merged:\n")
+
+
+# --- fuzz ------------------------------------------------------------------------------------
+
+
+def test_fuzz_a_real_action_finds_nothing(proj: Path, capsys) -> None:
+    pytest.importorskip("hypothesis")
+    out = proj / "o"
+    argv = ["fuzz", "--action", "noop", "--examples", "2", "--seed", "3", "--out", str(out)]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == (
+        "prism-scenarios fuzz: seed 3, 2 examples per action (reproduce with --seed 3)\n"
+        "0 finding(s)\n"
+    )
+    assert not out.exists()
+
+
+def test_fuzz_reports_findings_and_passes_its_options(proj: Path, capsys, monkeypatch) -> None:
+    """The fuzz engine is this command's edge: a stand-in returns two findings."""
+    pytest.importorskip("hypothesis")
+    from prism_scenarios import fuzz
+
+    calls: list[tuple] = []
+
+    def engine(actions, *, examples, seed, out_dir):
+        calls.append((actions, examples, seed, out_dir))
+        return ["f1", "f2"]
+
+    monkeypatch.setattr(fuzz, "fuzz", engine)
+    assert main(["fuzz", "--examples", "4", "--seed", "9", "--out", "found"]) == 1
+    assert calls == [(None, 4, 9, Path("found"))]
+    assert capsys.readouterr().out.splitlines()[-1] == ("2 finding(s); scenarios written to found/")
+    assert main(["fuzz", "--action", "a", "--action", "b"]) == 1
+    assert calls[-1] == (["a", "b"], 25, 0, Path("reports/fuzz"))
