@@ -1089,3 +1089,83 @@ def test_load_chart_png() -> None:
 
     png = charts.latency_histogram(Metrics(), "t")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# --- load-file model details -----------------------------------------------------------------
+
+
+def test_model_override_replaces_the_schedule_it_names() -> None:
+    from prism_scenarios.load.spec import _model_override
+
+    staged = {"type": "open", "start_rate": 1, "stages": [{"duration": 1, "target": 2}], "x": 1}
+    assert _model_override(staged, {"rate": 5}) == {"type": "open", "x": 1, "rate": 5}
+    assert _model_override(staged, {"duration": "3s"}) == {
+        "type": "open",
+        "x": 1,
+        "duration": "3s",
+    }
+    constant = {"type": "open", "rate": 2, "duration": 4, "max_in_flight": 3}
+    stages = [{"duration": 1, "target": 1}]
+    assert _model_override(constant, {"stages": stages}) == {
+        "type": "open",
+        "max_in_flight": 3,
+        "stages": stages,
+    }
+    assert _model_override(constant, {"max_in_flight": 9}) == {**constant, "max_in_flight": 9}
+    assert constant == {"type": "open", "rate": 2, "duration": 4, "max_in_flight": 3}
+
+
+def test_open_model_schedules() -> None:
+    constant = OpenModel(rate=3, duration="2s")
+    assert (constant.first_rate, constant.total_duration) == (3, 2.0)
+    assert constant.stage_list() == [Stage(2.0, 3)]
+    ramp = OpenModel(
+        start_rate=1, stages=[{"duration": "1s", "target": 2}, {"duration": 2, "target": 0}]
+    )
+    assert (ramp.first_rate, ramp.total_duration) == (1, 3.0)
+    assert ramp.stage_list() == [Stage(1.0, 2), Stage(2.0, 0)]
+    assert (ramp.max_in_flight, ramp.late_after) == (32, 0.01)
+    with pytest.raises(ValueError, match="give either rate \\+ duration or stages, not both"):
+        OpenModel(rate=1, duration=1, stages=[{"duration": 1, "target": 1}])
+    with pytest.raises(ValueError, match="an open model needs rate \\+ duration, or stages"):
+        OpenModel(rate=1)
+    assert ClosedModel(type="closed", users=2, duration="1m").total_duration == 60.0
+
+
+def test_quick_of_closed_and_constant_models(tmp_path: Path) -> None:
+    path = _project(
+        tmp_path,
+        "name: l\nmix: [{scenario: noop once}]\nmodel: {type: closed, users: 2, duration: 1m}\n",
+    )
+    quick = load_plan(path, quick=True)
+    assert (quick.model.duration, quick.model.users, quick.data.volume) == (3.0, 2, "small")
+    path.write_text(
+        "name: l\nmix: [{scenario: noop once}]\nmodel: {type: open, rate: 2, duration: 30s}\n"
+        "data: {volume: xl, seed: 7}\n"
+    )
+    quick = load_plan(path, quick=True)
+    assert (quick.model.duration, quick.model.rate) == (3.0, 2.0)
+    assert (quick.data.volume, quick.data.seed) == ("small", 7)
+    path.write_text(
+        "name: l\nmix: [{scenario: noop once}]\nmodel: {type: open, rate: 2, duration: 0}\n"
+    )
+    assert load_plan(path, quick=True).model.duration == 0.0
+
+
+def test_plan_from_mapping_and_the_schema(tmp_path: Path) -> None:
+    from prism_scenarios.load.spec import json_schema, plan_from_mapping
+
+    _project(tmp_path, "name: unused\n")
+    data = {
+        "name": "m",
+        "workers": 4,
+        "mix": [{"scenario": "noop once"}],
+        "model": {"type": "closed", "users": 1, "duration": 1},
+    }
+    plan = plan_from_mapping(data, source="step", root=tmp_path)
+    assert (plan.name, plan.source, plan.profile, plan.workers) == ("m", "step", None, 1)
+    assert [t.label for t in plan.thresholds] == ["iterations: rate>=1"]
+    schema = json_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] == "prism-scenarios load file"
+    assert sorted(schema["required"]) == ["mix", "model", "name"]
