@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
+from flatfile_chat.errors import AlreadyExists, LimitExceeded, NotFound, ValidationError
 from flatfile_chat.knowledge import FFKnowledgeBaseManager
 
 
@@ -104,3 +104,31 @@ def test_sharing_flags_are_checked(kb: FFKnowledgeBaseManager) -> None:
         "access_permissions must be a list of user ids",
         "access_permissions",
     )
+
+
+def test_count_quotas_name_their_setting(make_store, store, users) -> None:
+    small = make_store(
+        root=store.root,
+        seed=5,
+        overrides={
+            "knowledge_base": {"max_knowledge_bases_per_user": 1, "max_documents_per_kb": 1}
+        },
+    )
+    manager = FFKnowledgeBaseManager(small)
+    try:
+        record = run(manager.create_knowledge_base("alice", "Only"))
+        kbs = _refusal(LimitExceeded, manager.create_knowledge_base("alice", "Second"))
+        assert str(kbs) == (
+            "user 'alice' already has 1 knowledge bases (max_knowledge_bases_per_user)"
+        )
+        assert kbs.key == "max_knowledge_bases_per_user"
+        run(manager.add_document_to_kb("alice", record.kb_id, "a.md", "first"))
+        docs = _refusal(
+            LimitExceeded, manager.add_document_to_kb("alice", record.kb_id, "b.md", "second")
+        )
+        assert str(docs) == (
+            f"knowledge base {record.kb_id!r} already holds 1 documents (max_documents_per_kb)"
+        )
+        assert docs.key == "max_documents_per_kb"
+    finally:
+        manager.close()
