@@ -599,6 +599,7 @@ def _finish(
     flaky: int = 0,
     minimum: float | None = None,
     outcome: str = "passed",
+    figures: dict[str, float] | None = None,
 ) -> int:
     from prism_scenarios.dto import FFIntegrationTestingConfigDTO
     from prism_scenarios.outcome import PROPERTY
@@ -616,9 +617,8 @@ def _finish(
             "severity": None,
         }
     }
-    sampler = SimpleNamespace(
-        elapsed=1.0, started=0.0, average_cpu_percent=None, peak_cpu_percent=None, peak_rss_mb=None
-    )
+    resources = {"average_cpu_percent": None, "peak_cpu_percent": None, "peak_rss_mb": None}
+    sampler = SimpleNamespace(elapsed=1.0, started=0.0, **{**resources, **(figures or {})})
     config = FFIntegrationTestingConfigDTO.model_validate(
         {"report_output_formats": ["json"], "minimum_readiness_score": minimum}
     )
@@ -755,3 +755,90 @@ def test_fuzz_reports_findings_and_passes_its_options(proj: Path, capsys, monkey
     assert capsys.readouterr().out.splitlines()[-1] == ("2 finding(s); scenarios written to found/")
     assert main(["fuzz", "--action", "a", "--action", "b"]) == 1
     assert calls[-1] == (["a", "b"], 25, 0, Path("reports/fuzz"))
+
+
+# --- steps --match keywords, actions of one component ----------------------------------------
+
+
+def _only(kind: str, text: str) -> Any:
+    from prism_scenarios import step_catalog
+
+    (sentence,) = [s for s in step_catalog.sentences() if s.text == text]
+    assert sentence.kinds == (kind,)
+    return sentence
+
+
+@pytest.mark.parametrize(
+    ("step", "found"),
+    [
+        ("Given the analytics system is initialised", True),
+        ("given the analytics system is initialised", True),
+        ("And the analytics system is initialised", True),  # any keyword's sentence
+        ("but the analytics system is initialised", True),
+        ("the analytics system is initialised", True),  # no keyword: the whole line
+        ("When the analytics system is initialised", False),  # a Given sentence
+        ("Then the analytics system is initialised", False),
+    ],
+)
+def test_steps_match_by_keyword(proj: Path, capsys, step: str, found: bool) -> None:
+    from prism_scenarios import step_catalog
+
+    sentence = _only("given", "the analytics system is initialised")
+    assert main(["steps", "--match", step]) == (0 if found else 1)
+    out = capsys.readouterr().out
+    if found:
+        assert out == "\n".join(step_catalog.describe(sentence)) + "\n"
+    else:
+        assert out.startswith(f"no sentence matches: {step}\n")
+
+
+def test_steps_match_when_and_then(proj: Path, capsys) -> None:
+    _only("when", "the metrics are collected")
+    assert main(["steps", "--match", "When the metrics are collected"]) == 0
+    _only("then", "the load meets its thresholds")
+    assert main(["steps", "--match", "Then the load meets its thresholds"]) == 0
+    assert main(["steps", "--match", "Given the load meets its thresholds"]) == 1
+
+
+def test_actions_of_one_component_in_markdown(proj: Path, capsys) -> None:
+    from prism_scenarios.catalog import catalog_markdown, catalog_text
+
+    assert main(["actions", "--markdown", "--component", "memory"]) == 0
+    assert capsys.readouterr().out == catalog_markdown("memory") + "\n"
+    assert main(["actions", "--component", "memory"]) == 0
+    assert capsys.readouterr().out == catalog_text("memory") + "\n"
+    assert catalog_markdown("memory") != catalog_markdown(None)
+
+
+def test_finish_reports_the_samplers_figures(proj: Path, capsys) -> None:
+    report_dir = proj / "reports"
+    figures = {"peak_rss_mb": 123.44, "peak_cpu_percent": 55.55, "average_cpu_percent": 22.22}
+    assert _finish(report_dir, reasons=["why"], figures=figures) == 0
+    written = json.loads(
+        (report_dir / "integration" / "system_integration_report.json").read_text()
+    )
+    assert (
+        written["peak_memory_usage_mb"],
+        written["peak_cpu_usage_percent"],
+        written["average_cpu_usage_percent"],
+    ) == (123.4, 55.5, 22.2)
+
+
+def test_report_merges_allure_results_without_summaries(proj: Path, capsys) -> None:
+    for name in ("a", "b"):
+        results = proj / name / "allure-results"
+        results.mkdir(parents=True)
+        test = {"uuid": name, "name": name, "status": "passed", "historyId": name}
+        (results / f"{name}-result.json").write_text(json.dumps(test))
+    out = proj / "merged"
+    argv = ["report", "--no-html", "--report-dir", str(out), str(proj / "a"), str(proj / "b")]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.endswith(
+        f"merged the Allure results of 2 folder(s) into {out / 'allure-results'} (no "
+        "summary.json among them, so no integration report)\n"
+    )
+    assert sorted(p.name for p in (out / "allure-results").glob("*-result.json")) == [
+        "a-result.json",
+        "b-result.json",
+    ]
+    assert [p.name for p in out.iterdir()] == ["allure-results"]
