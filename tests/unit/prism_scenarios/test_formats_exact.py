@@ -682,3 +682,76 @@ def test_chart_png_is_a_png() -> None:
     width, height = struct.unpack(">II", png[16:24])
     # 1 inch at 110 dpi, widened by the tight bounding box to the tick labels
     assert (width, height) == (147, 138)
+
+
+def _styled(pdf: bytes) -> list[tuple[str, str, float, tuple[float, ...] | None]]:
+    """(text, font, size, fill colour) of every text run of the PDF, in drawing order."""
+    from pypdf import PdfReader
+
+    runs: list[tuple[str, str, float, tuple[float, ...] | None]] = []
+    state: dict[str, tuple[float, ...] | None] = {"colour": None}
+
+    def before(operator: bytes, args: list[Any], cm: Any, tm: Any) -> None:
+        if operator in (b"g", b"rg"):
+            state["colour"] = tuple(round(float(a), 3) for a in args)
+
+    def text(value: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if value.strip():
+            name = str(font.get("/BaseFont", "")).split("+")[-1] if font else ""
+            runs.append((value.strip(), name, size, state["colour"]))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return runs
+
+
+def test_pdf_styles_title_headings_notes_and_banner() -> None:
+    from pypdf import PdfReader
+
+    from prism_scenarios.formats.pdf import render_pdf
+
+    report = _report(notes={"scope": "scope note"}, recommended_fixes=["fix a"])
+    pdf = render_pdf(report, charts={})
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == "System integration report r1"
+    runs = {run[0]: run[1:] for run in _styled(pdf)}
+    assert runs["System integration report"][:2] == ("DejaVuSansBold", 16.0)
+    assert runs["r1 · generated 2026-01-01T00:00:00+00:00 · full run"] == (
+        "DejaVuSansBook",
+        8.0,
+        (0.353,),  # grey 90
+    )
+    assert runs["Production readiness score 50.0%: NOT production ready"][:2] == (
+        "DejaVuSansBold",
+        11.0,
+    )
+    assert runs["Tests"] == ("DejaVuSansBold", 12.0, (0.0,))
+    assert runs["Executed"] == ("DejaVuSansBook", 8.5, (0.0,))
+    assert runs["scope note"] == ("DejaVuSansBook", 7.0, (0.353,))
+    assert runs["• fix a"] == ("DejaVuSansBook", 9.0, (0.0,))
+    assert runs["page 1"][:2] == ("DejaVuSansBook", 8.0)
+    # the banner's fill: not ready is (255, 235, 238)
+    streams = b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert b"1 0.9216 0.9333 rg" in streams
+    ready = render_pdf(_report(production_readiness_score=1.0, production_ready=True), charts={})
+    streams = b"".join(p.get_contents().get_data() for p in PdfReader(io.BytesIO(ready)).pages)
+    assert b"0.9098 0.9608 0.9137 rg" in streams and b"1 0.9216 0.9333 rg" not in streams
+
+
+def test_verdict_follows_production_ready_over_the_score() -> None:
+    full_but_not_ready = _report(production_readiness_score=1.0, production_ready=False)
+    assert c.verdict(full_but_not_ready).headline == (
+        "Production readiness score 100.0%: NOT production ready"
+    )
+    assert c.verdict(_report(production_readiness_score=0.5, production_ready=True)).tone == "ready"
+
+
+def test_sections_without_notes_have_empty_notes() -> None:
+    assert [s.note for s in c.sections(_report())] == ["", "", "", "", ""]
+
+
+def test_html_shows_the_readiness_criteria() -> None:
+    criteria = [{"criterion": "crit_x", "met": False, "measured": "m-7", "required": "r-9"}]
+    page = render_html(_report(readiness_criteria=criteria))
+    for text in ("crit_x", "m-7", "r-9", "NOT MET"):
+        assert text in page
+    assert "crit_x" not in render_html(_report())
