@@ -12,6 +12,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 # Aggregations over a latency metric (values in milliseconds), and the success ratio.
@@ -103,15 +104,23 @@ def parse(
     )
 
 
+def _plain(value: float, per: int = 1) -> str:
+    """``value / per`` as the expression grammar reads it: every digit, no exponent (``:g``
+    wrote 1e+06 for a million, which the grammar refuses, and rounded to six digits). Decimal
+    arithmetic, so 99.9 percent is 0.999, not 0.9990000000000001."""
+    text = format(Decimal(repr(float(value))) / per, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def from_performance_config(config: Any) -> list[Threshold]:
     """The run configuration's performance limits (``FFPerformanceTestConfigDTO``) as
     thresholds judged on every load file of the performance family, beside the file's own."""
     origin = "performance_config"
     written = [
-        ("iterations", f"max<={config.max_response_time_ms:g}"),
-        ("iterations", f"rate>={config.min_success_rate_percent / 100:g}"),
-        ("run", f"peak_rss_mb<={config.max_memory_usage_mb:g}"),
-        ("run", f"cpu_percent<={config.max_cpu_usage_percent:g}"),
+        ("iterations", f"max<={_plain(config.max_response_time_ms)}"),
+        ("iterations", f"rate>={_plain(config.min_success_rate_percent, per=100)}"),
+        ("run", f"peak_rss_mb<={_plain(config.max_memory_usage_mb)}"),
+        ("run", f"cpu_percent<={_plain(config.max_cpu_usage_percent)}"),
     ]
     return [replace(parse(metric, expression), origin=origin) for metric, expression in written]
 

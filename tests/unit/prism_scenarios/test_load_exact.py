@@ -146,6 +146,26 @@ def test_performance_config_thresholds_and_labels() -> None:
     assert thr.parse("run", "late<3").label == "run: late<3"
 
 
+def test_performance_config_limits_of_any_size_parse() -> None:
+    """Regression: the limits were written with ``:g``, so a million became '1e+06' (refused
+    by the grammar: the performance family crashed) and 1234567 became 1.23457e+06."""
+    config = SimpleNamespace(
+        max_response_time_ms=1234567.0,
+        min_success_rate_percent=99.9,
+        max_memory_usage_mb=1e6,
+        max_cpu_usage_percent=0.00001,
+    )
+    made = thr.from_performance_config(config)
+    assert [t.expression for t in made] == [
+        "max<=1234567",
+        "rate>=0.999",
+        "peak_rss_mb<=1000000",
+        "cpu_percent<=0.00001",
+    ]
+    assert [t.value for t in made] == [1234567.0, 0.999, 1e6, 0.00001]
+    assert made[1].passes(999 / 1000)  # 99.9 percent of 1000 iterations
+
+
 def test_verdict_descriptions() -> None:
     t = thr.parse("iterations", "avg<2")
     assert thr.Verdict(t, 1.23456789).describe() == "iterations: avg<2 → measured 1.23457: ok"
@@ -643,8 +663,8 @@ def test_failure_message_lists_breaches_abort_and_changed_data() -> None:
 
 def test_write_json_names_the_file_after_the_plan(tmp_path: Path) -> None:
     result = _result()
-    path = report.write_json(result, tmp_path / "out")
-    assert path == tmp_path / "out" / "tiny.load_report.json"
+    path = report.write_json(result, tmp_path / "new" / "out")
+    assert path == tmp_path / "new" / "out" / "tiny.load_report.json"
     assert json.loads(path.read_text()) == json.loads(json.dumps(summary(result)))
 
 
@@ -833,6 +853,10 @@ def test_load_command_refuses_an_invalid_file_before_running(tmp_path: Path, cap
     assert capsys.readouterr().err == (f"invalid load file, nothing ran:\n{problem}\n{problem}\n")
     assert not (tmp_path / "reports").exists()
     assert THRESHOLD_EXIT == 99
+    from prism_scenarios.cli import main
+
+    assert main(["load", str(path), "--report-dir", str(tmp_path / "reports")]) == 2
+    assert capsys.readouterr().err == f"invalid load file, nothing ran:\n{problem}\n"
 
 
 # --- test data -------------------------------------------------------------------------------
@@ -912,7 +936,9 @@ def test_a_load_run_writes_its_reports_and_passes(tmp_path: Path, capsys, no_cha
     integration_report.parent.mkdir(parents=True)
     integration_report.write_text('{"notes": {}}')
     assert load_command.run(_run_args(path, report_dir)) == 0
-    out = capsys.readouterr().out.splitlines()
+    captured = capsys.readouterr()
+    assert captured.err == ""  # --no-progress
+    out = captured.out.splitlines()
     # elapsed, the achieved rate and lateness depend on the machine's load
     assert re.fullmatch(
         r"load tiny \[default, inline\]: 4 iterations in \d+\.\ds = \d+\.\d/s "
@@ -968,6 +994,7 @@ def test_a_load_run_writes_its_reports_and_passes(tmp_path: Path, capsys, no_cha
     ]
     assert steps[2][0].startswith("scenario:noop once: 4 iterations, p95 ")
     assert steps[2][0].endswith(" ms, success 1.0") and steps[2][1] == "passed"
+    assert result["start"] <= result["stop"]
     assert [a["name"] for a in result["attachments"]] == [
         "latency over time",
         "latency histogram",
@@ -981,22 +1008,39 @@ def test_a_load_run_writes_its_reports_and_passes(tmp_path: Path, capsys, no_cha
 
 
 def test_a_breached_load_run_exits_99(tmp_path: Path, capsys, no_charts) -> None:
-    from prism_scenarios.cli import main
-
     path = _project(tmp_path, TINY.replace("COUNT", "5"))
     report_dir = tmp_path / "reports"
-    argv = ["load", str(path), "--workers", "1", "--no-html", "--no-progress"]
-    assert main([*argv, "--report-dir", str(report_dir)]) == THRESHOLD_EXIT
-    out = capsys.readouterr().out.splitlines()
+    args = _run_args(path, report_dir)
+    args.no_progress = False
+    args.performance_config = SimpleNamespace(  # the performance family's limits
+        max_response_time_ms=60_000.0,
+        min_success_rate_percent=99.5,
+        max_memory_usage_mb=1e6,
+        max_cpu_usage_percent=1e6,
+    )
+    assert load_command.run(args) == THRESHOLD_EXIT
+    captured = capsys.readouterr()
+    assert captured.err.startswith("load tiny: ")  # the progress line
+    out = captured.out.splitlines()
+    thresholds = json.loads((report_dir / "load" / "tiny.load_report.json").read_text())
+    assert [t["threshold"] for t in thresholds["thresholds"]] == [
+        "count>=5",
+        "rate>=1",
+        "max<=60000",
+        "rate>=0.995",
+        "peak_rss_mb<=1000000",
+        "cpu_percent<=1000000",
+    ]
     assert "  FAIL iterations: count>=5 → measured 4: threshold breached" in out
     assert out[-1] == "threshold breached in 1 of 1 load test(s) (exit 99)"
     result = _allure_result(report_dir / "load" / "allure-results")
     assert result["status"] == "failed"
-    assert result["statusDetails"]["message"] == (
+    assert result["statusDetails"]["message"].startswith(
         "ThresholdBreach: threshold breached in load test 'tiny':\n"
         "  iterations: count>=5 → measured 4: threshold breached"
     )
-    (failed,) = [s for s in result["steps"] if s["status"] == "failed"]
+    (failed,) = [s for s in result["steps"] if s["name"].startswith("threshold iterations: count")]
+    assert failed["status"] == "failed"
     assert failed["statusDetails"]["message"] == (
         "ThresholdBreach: threshold breached: iterations: count>=5 → measured 4: threshold breached"
     )
