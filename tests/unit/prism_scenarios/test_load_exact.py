@@ -1213,3 +1213,77 @@ def test_plan_from_mapping_and_the_schema(tmp_path: Path) -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["title"] == "prism-scenarios load file"
     assert sorted(schema["required"]) == ["mix", "model", "name"]
+
+
+# --- run_plan, failing iterations, the live stream, test data ---------------------------------
+
+
+def test_run_plan_counts_failed_iterations_and_shows_progress(tmp_path: Path) -> None:
+    from prism_scenarios.load import run_plan
+
+    scenarios = (
+        "scenarios:\n  - name: fails\n    steps:\n      - noop: {}\n        expect: [{equals: 5}]\n"
+    )
+    path = _project(tmp_path, TINY.replace("noop once", "fails").replace("COUNT", "1"))
+    (tmp_path / "scenarios" / "basic.yaml").write_text(scenarios)
+    plan = load_plan(path)
+    shown = io.StringIO()
+    result = run_plan(plan, workers=1, stream=shown)
+    assert shown.getvalue().startswith("load tiny: ")
+    assert shown.getvalue().endswith("\n")
+    assert (result.executor, result.started, result.passed) == ("inline", 4, False)
+    (kind,) = result.errors
+    assert kind.startswith("fails: ") and result.errors[kind] == 4
+    assert len(result.samples) == 4
+    sample = result.samples[0]
+    assert sorted(sample) == ["error", "message", "scenario", "source"]
+    assert (sample["scenario"], sample["source"]) == ("fails", "scenarios/basic.yaml")
+    assert sample["error"] == kind.removeprefix("fails: ")
+    assert result.metrics.metric("iterations").failed == 4
+    quiet = io.StringIO()
+    run_plan(plan, workers=1, stream=quiet, progress=False)
+    assert quiet.getvalue() == ""
+
+
+def test_live_on_a_stream_without_isatty() -> None:
+    class Sink:
+        def __init__(self) -> None:
+            self.parts: list[str] = []
+
+        def write(self, text: str) -> None:
+            self.parts.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    sink = Sink()
+    live = Live(_plan(), stream=sink)
+    assert live.tty is False
+    live.show(force=True)
+    assert sink.parts == [live.line() + "\n"]
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_template_data_is_deterministic_per_seed(tmp_path: Path) -> None:
+    made = []
+    for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        (tmp_path / name).mkdir()
+        made.append(load_data.build_template(tmp_path / name, {}, "small", seed))
+    assert made[0] == tmp_path / "a" / "store"
+    first, again, other = (_tree(root) for root in made)
+    assert first == again
+    assert first != other
+    users = sorted(p.name for p in (made[0] / "users").iterdir() if p.is_dir())
+    assert users == ["load-user-0000", "load-user-0001", "load-user-0002", "load-user-0003"]
+    logs = sorted((made[0] / "users").rglob("messages.jsonl"))
+    assert len(logs) == 8  # 4 users x 2 sessions
+    lines = [json.loads(line) for line in logs[0].read_text().splitlines()]
+    assert len(lines) == 25
+    assert [m["role"] for m in lines[:3]] == ["user", "assistant", "user"]
+    assert all(len(m["content"].split()) == 12 for m in lines)
+    assert set(lines[0]["content"].split()) <= set(load_data._WORDS)
+    session = json.loads(next((made[0] / "users").rglob("session.json")).read_text())
+    assert session["title"].startswith("load data load-user-000")
