@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from flatfile_chat.errors import NotFound, ValidationError
+from flatfile_chat.errors import AlreadyExists, NotFound, ValidationError
 from flatfile_chat.panel import FFPanelSessionManager
 
 THREE = [{"participant_id": "ann"}, {"participant_id": "ben"}, {"participant_id": "generalist"}]
@@ -130,3 +130,16 @@ def test_an_ended_panel_names_itself(panels: FFPanelSessionManager) -> None:
     run(panels.end_panel_session("p1"))
     ended = _refusal(ValidationError, panels.route_panel_message("p1", "q"))
     assert (ended.key, ended.value) == ("panel_id", "p1")
+
+
+def test_an_id_that_cannot_be_allocated_is_refused_naming_its_kind(
+    panels: FFPanelSessionManager, store, monkeypatch
+) -> None:
+    _panel(panels)
+    monkeypatch.setattr(store.ctx.ids, "prefixed", lambda prefix, length=12: f"{prefix}_same")
+    first = run(panels.add_panel_message("p1", "ann", "one"))
+    assert first.message_id == "msg_same"
+    refused = _refusal(AlreadyExists, panels.add_panel_message("p1", "ben", "two"))
+    assert str(refused) == "could not allocate a fresh msg id"
+    assert refused.key == "msg_id"
+    assert [m.message_id for m in run(panels.get_panel_messages("p1"))] == ["msg_same"]
