@@ -114,6 +114,9 @@ def _with_suite_config(text: str, suite: Suite) -> str:
     if suite.only_files:
         config["only_mutate"] = list(suite.only_files)
     config["pytest_add_cli_args_test_selection"] = list(suite.selection)
+    # every run is a fresh copy: the callers of each function (for incremental reruns) are
+    # never used, and recording them costs a stack lookup per call in the stats pass
+    config["track_dependencies"] = False
     # sources that are not mutated must still be importable from the copy
     unmutated = [s for s in SUITES["all"].sources if s not in suite.sources]
     config["also_copy"] = [*config["also_copy"], *unmutated]
@@ -238,7 +241,7 @@ def restrict_workdir(workdir: Path, names: list[str], sources: dict[str, str]) -
 def run_mutmut(workdir: Path, names: list[str], jobs: int, log) -> int:
     """Run mutmut on the named mutants; its phases go to the log with elapsed seconds."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
-    cmd = [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children", str(jobs)]
+    cmd = [sys.executable, str(REPO / "tools" / "mutmut_xdist.py"), "--jobs", str(jobs)]
     started = time.monotonic()
     with subprocess.Popen(
         [*cmd, *names], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
