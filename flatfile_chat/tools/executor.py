@@ -541,30 +541,22 @@ class FFToolExecutionManager:
     def _audit_violations(self, attempt: _Attempt, result: FFToolExecutionResultDTO) -> None:
         if self.audit is None or not self._policy(attempt).log_security_events:
             return
-        if result.resource_violations:
-            self.audit.record(
-                "tool_resource_violation",
-                component=COMPONENT,
-                actor=attempt.user_id,
-                outcome="failure",
-                details={
-                    "tool_id": result.tool_id,
-                    "execution_id": result.execution_id,
-                    "violations": result.resource_violations,
-                },
-            )
-        if result.sandbox_breaches:
-            self.audit.record(
-                "tool_sandbox_breach",
-                component=COMPONENT,
-                actor=attempt.user_id,
-                outcome="failure",
-                details={
-                    "tool_id": result.tool_id,
-                    "execution_id": result.execution_id,
-                    "breaches": result.sandbox_breaches,
-                },
-            )
+        for event, key, found in (
+            ("tool_resource_violation", "violations", result.resource_violations),
+            ("tool_sandbox_breach", "breaches", result.sandbox_breaches),
+        ):
+            if found:
+                self.audit.record(
+                    event,
+                    component=COMPONENT,
+                    actor=attempt.user_id,
+                    outcome="failure",
+                    details={
+                        "tool_id": result.tool_id,
+                        "execution_id": result.execution_id,
+                        key: found,
+                    },
+                )
 
     def _record(
         self, attempt: _Attempt, result: FFToolExecutionResultDTO

@@ -115,6 +115,14 @@ def test_process_that_leaves_the_group_is_still_killed(
     assert watcher.alive() == []
     if layer == "plain" and result.debug_information["sandbox_uid"] is not None:
         assert result.sandbox_breaches, "the uid sweep reports what it had to kill"
+        breaches = tools.audit.entries(event_type="tool_sandbox_breach")
+        assert [e["details"] for e in breaches] == [
+            {
+                "tool_id": result.tool_id,
+                "execution_id": result.execution_id,
+                "breaches": result.sandbox_breaches,
+            }
+        ]
 
 
 def test_environment_is_scrubbed(box: Any, layer: str, monkeypatch: pytest.MonkeyPatch) -> None:
