@@ -689,6 +689,10 @@ def _json_only_config(proj: Path) -> Path:
 def test_report_merges_two_runs(proj: Path, capsys) -> None:
     a = _run_folder(proj / "a", "scenarios/a.yaml::one")
     b = _run_folder(proj / "b", "scenarios/b.yaml::two", "failed")
+    for folder, rss in ((a, 77.7), (b, 33.3)):
+        data = json.loads((folder / "summary.json").read_text())
+        data["resources"] = {"peak_rss_mb": rss}
+        (folder / "summary.json").write_text(json.dumps(data))
     out = proj / "merged"
     conf = _json_only_config(proj)
     argv = ["report", "--no-html", "--config", str(conf), "--report-dir", str(out)]
@@ -705,7 +709,8 @@ def test_report_merges_two_runs(proj: Path, capsys) -> None:
         "scenarios/a.yaml::one",
         "scenarios/b.yaml::two",
     ]
-    assert (out / "integration" / "system_integration_report.json").is_file()
+    written = json.loads((out / "integration" / "system_integration_report.json").read_text())
+    assert written["peak_memory_usage_mb"] == 77.7  # the inputs' highest peak
     (b / "summary.json").write_text(
         json.dumps({"tests": [{"nodeid": "x::y", "outcome": "passed", "duration": 1.0}]})
     )
@@ -842,3 +847,13 @@ def test_report_merges_allure_results_without_summaries(proj: Path, capsys) -> N
         "b-result.json",
     ]
     assert [p.name for p in out.iterdir()] == ["allure-results"]
+
+
+def test_fuzz_without_its_extra(proj: Path, capsys, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "prism_scenarios.fuzz", None)  # as if not installed
+    assert main(["fuzz"]) == 2
+    assert capsys.readouterr().err == (
+        "fuzz needs prism_scenarios.fuzz (pip install 'prism-scenarios[fuzz]')\n"
+    )

@@ -102,6 +102,7 @@ def test_a_usage_error_publishes_nothing(proj: Path, capsys) -> None:
         "run ended with exit 4 (usage error): nothing was published; what reports held "
         "before is unchanged\n"
     ) in out
+    assert "prism-scenarios: nothing ran in " in out and "s (exit 4)\n" in out
     assert (proj / "reports" / "summary.json").read_text() == before
 
 
