@@ -182,3 +182,22 @@ def test_long_values_are_clipped_to_eighty_characters_in_findings() -> None:
     assert len(clipped) == 80
     assert finding.detail.endswith(f"(value {clipped} not carried over)")
     assert migrate_config_data({"colour_scheme": "x" * 200}).findings[0].detail == UNKNOWN
+
+
+def test_a_yaml_file_starting_with_a_brace_is_still_yaml(tmp_path: Path) -> None:
+    # a YAML flow mapping is not JSON: read by its suffix, it migrates
+    path = _write(tmp_path, "flow.yaml", "{storage_base_path: ./w}\n")
+    assert _lines(path) == [("storage_base_path", "renamed", 1)]
+    assert migrate_config_file(path).config.storage.base_path == "./w"
+
+
+def test_an_unknown_preset_value_is_invalid_naming_the_allowed_ones() -> None:
+    migration = migrate_config_data({"preset": "staging"})
+    assert [(f.key, f.kind, f.detail) for f in migration.findings] == [
+        (
+            "preset",
+            "invalid",
+            "preset: expected one of development, test, production (got 'staging'); not applied",
+        )
+    ]
+    assert migration.base == "defaults"
