@@ -22,6 +22,14 @@ _hits: dict[str, list[str]] = {}
 _durations: dict[str, float] = {}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # mutmut reads its config from the working directory the first time a trampoline runs;
+    # a test may have changed directory by then (monkeypatch.chdir), so read it now.
+    from mutmut.configuration import config as mutmut_config
+
+    mutmut_config()
+
+
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
     _durations[nodeid] = 0.0
 

@@ -29,6 +29,11 @@ def test_calls_two(tidy):
 def test_calls_none():
     pass
 
+def test_moves_elsewhere_first(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # mutmut's config must already be read by now
+    from mutmut.stats import record_trampoline_hit
+    record_trampoline_hit("pkg.mod.x_g")
+
 @pytest.mark.parametrize("n", [1, 2, 3, 4])
 def test_calls_f(n):
     state()._stats.add("pkg.mod.x_f")
@@ -49,6 +54,7 @@ def _stats_pass(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, hits: Path, *args: str
 ) -> tuple[int, Path]:
     pytester.makepyfile(test_hits=HITTING_TESTS)
+    pytester.makepyprojecttoml('[tool.mutmut]\nsource_paths = ["pkg"]\n')
     hits.mkdir()
     monkeypatch.setenv("MUTATION_HITS_DIR", str(hits))
     monkeypatch.setenv("PYTHONPATH", str(REPO / "tools"))
@@ -75,10 +81,17 @@ def test_each_test_gets_the_functions_it_ran_including_its_teardown(
         "pkg.mod.x_f": {"test_hits.py::test_calls_two", *params},
         "pkg.mod.xǁCǁm": {"test_hits.py::test_calls_two"},
         "pkg.mod.x_cleanup": {"test_hits.py::test_calls_two"},
+        "pkg.mod.x_g": {"test_hits.py::test_moves_elsewhere_first"},
     }
     # every test has a duration, the one that hit nothing too (mutmut lists the tests by it)
     assert (
-        set(durations) == {"test_hits.py::test_calls_two", "test_hits.py::test_calls_none"} | params
+        set(durations)
+        == {
+            "test_hits.py::test_calls_two",
+            "test_hits.py::test_calls_none",
+            "test_hits.py::test_moves_elsewhere_first",
+        }
+        | params
     )
     assert all(seconds > 0 for seconds in durations.values())
 
