@@ -53,6 +53,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return  # the xdist controller: it sees the workers' reports, not their hits
     directory = Path(os.environ["MUTATION_HITS_DIR"])
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # from xdist's own config, not the environment: a pytest run inside an xdist worker
+    # inherits PYTEST_XDIST_WORKER without being one
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
     payload = {"hits": _hits, "durations": _durations}
     (directory / f"{worker}.json").write_text(json.dumps(payload))
