@@ -597,6 +597,93 @@ async def migration_delete_store(world, p: StoreRef) -> Deleted:
     return {"deleted": _shown(world, base), "files": files}
 
 
+# -- the command line, in-process -----------------------------------------------------------
+class Cli(Params):
+    command: Literal[
+        "detect",
+        "plan",
+        "apply",
+        "status",
+        "verify",
+        "validate",
+        "baseline",
+        "rollback",
+        "recover",
+        "unlock",
+        "config",
+    ]
+    store: StoreName = "old"
+    args: list[str] = Field(
+        default_factory=list,
+        description="further arguments, after BASE (config: the source and options); one "
+        "starting with root: is a path under the store root (root:legacy/new)",
+    )
+
+
+@closed
+class CliRun(TypedDict):
+    """What ``flatfile-chat migrate`` printed and returned."""
+
+    exit_code: Annotated[
+        int, Field(description="0 done, 1 failed check or run, 2 bad usage or input, 3 locked")
+    ]
+    stdout: Annotated[str, Field(description="with the store root's path left out")]
+    stderr: Annotated[str, Field(description="with the store root's path left out")]
+    json: Annotated[JSONValue, FreeForm("stdout parsed as JSON, or null when it is not JSON")]
+
+
+@action("migration.cli", component=Component.MIGRATION)
+async def migration_cli(world, p: Cli) -> CliRun:
+    """Run ``flatfile-chat migrate COMMAND legacy/{store} ARGS`` in this process (its
+    ``main``), so the command line's own code is under test: exit code, output, JSON."""
+    import contextlib
+    import io
+    import json
+
+    from flatfile_chat.migration import cli
+
+    base = legacy_path(world, p.store)
+    args = [
+        str(world.store.fs.path(*a[5:].split("/"))) if a.startswith("root:") else a for a in p.args
+    ]
+    argv = [p.command, *args] if p.command == "config" else [p.command, str(base), *args]
+
+    def run() -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(argv)
+            except SystemExit as exc:  # argparse: bad usage
+                code = exc.code if isinstance(exc.code, int) else 2
+        return code, out.getvalue(), err.getvalue()
+
+    # verify reads back with its own event loop: run it off this one
+    try:
+        code, out, err = await asyncio.to_thread(run)
+    finally:
+        _track(world, base)
+    try:
+        parsed = json.loads(out)
+    except ValueError:
+        parsed = None
+    return {
+        "exit_code": code,
+        "stdout": _relative_text(world, out),
+        "stderr": _relative_text(world, err),
+        "json": _relative_json(world, parsed),
+    }
+
+
+def _relative_json(world, value: Any) -> Any:
+    if isinstance(value, str):
+        return _relative_text(world, value)
+    if isinstance(value, list):
+        return [_relative_json(world, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _relative_json(world, v) for k, v in value.items()}
+    return value
+
+
 # -- bytes --------------------------------------------------------------------------------
 class FileHash(BaseModel):
     model_config = ConfigDict(extra="forbid")
