@@ -48,12 +48,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Mutation testing, a seeded sample (docs/mutation.md): the whole in-process suite against the
-# store and the runner, then the scenario suites alone against the store. Every mutant:
+# Mutation testing, a seeded sample (docs/mutation.md): one run scores the whole in-process
+# suite against the store and the runner, and the scenario suites alone (each mutant's scenario
+# tests run first) against the store. Every mutant:
 # `make mutate MUTATE_ARGS="--sample 0"` (hours). Figures: reports/mutation/*.json.
 mutate: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python tools/mutation.py --suite all $(MUTATE_ARGS)
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python tools/mutation.py --suite scenarios $(MUTATE_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_store.py

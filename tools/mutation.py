@@ -165,7 +165,9 @@ def all_mutants(workdir: Path) -> dict[str, str]:
 
 
 def sample(mutants: dict[str, str], size: int | None, seed: int) -> list[str]:
-    """A seeded sample, stratified by file so every file keeps its share (at least one)."""
+    """A seeded sample, stratified by file: each file gets its share of the size, the fraction
+    rounded up or down at random so every mutant has the same chance (no file is forced in:
+    forcing one mutant from each small file would overweight small files)."""
     if size is None or size >= len(mutants):
         return sorted(mutants)
     by_file: dict[str, list[str]] = defaultdict(list)
@@ -176,71 +178,34 @@ def sample(mutants: dict[str, str], size: int | None, seed: int) -> list[str]:
     chosen: list[str] = []
     for source in sorted(by_file):
         names = sorted(by_file[source])
-        take = max(1, math.floor(len(names) * fraction + rng.random()))
+        take = math.floor(len(names) * fraction + rng.random())
         chosen.extend(rng.sample(names, min(take, len(names))))
     return sorted(chosen)
 
 
-PRAGMA = "# pragma: no mutate block"
+def function_of(name: str) -> str:
+    """`flatfile_chat.store.x_f__mutmut_3` -> `flatfile_chat.store.x_f`: mutmut's name for the
+    function, as its trampolines record it (tools/mutation_keep.py)."""
+    return name[: name.rindex("__mutmut_")]
 
 
-def mangled_function(name: str) -> str:
-    """`flatfile_chat.store.x_f__mutmut_3` -> `x_f`; methods are `xǁClassǁmethod`."""
-    last = name.rpartition(".")[2]
-    return last[: last.rindex("__mutmut_")]
-
-
-def restrict_to_functions(path: Path, keep: set[str]) -> int:
-    """Mark every function and method mutmut would wrap, but whose mutants are not in the
-    sample, `# pragma: no mutate block`: it gets no trampoline, so the run pays the tracing
-    and switching cost only where a sampled mutant lives. The kept functions are untouched,
-    so their mutants keep their numbers. Returns how many were marked."""
-    import libcst as cst
-
-    def marked(function: cst.FunctionDef) -> cst.FunctionDef:
-        body = function.body
-        if not isinstance(body, cst.IndentedBlock):
-            return function
-        header = body.header.with_changes(
-            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(PRAGMA)
-        )
-        return function.with_changes(body=body.with_changes(header=header))
-
-    count = 0
-    module = cst.parse_module(path.read_text())
-    statements = []
-    for statement in module.body:
-        if isinstance(statement, cst.FunctionDef) and f"x_{statement.name.value}" not in keep:
-            statement = marked(statement)
-            count += 1
-        elif isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
-            methods = []
-            for method in statement.body.body:
-                if (
-                    isinstance(method, cst.FunctionDef)
-                    and f"xǁ{statement.name.value}ǁ{method.name.value}" not in keep
-                ):
-                    method = marked(method)
-                    count += 1
-                methods.append(method)
-            statement = statement.with_changes(body=statement.body.with_changes(body=methods))
-        statements.append(statement)
-    path.write_text(module.with_changes(body=statements).code)
-    return count
-
-
-def restrict_workdir(workdir: Path, names: list[str], sources: dict[str, str]) -> None:
-    keep: dict[str, set[str]] = defaultdict(set)
-    for name in names:
-        source = sources[name]
-        keep[source].add(mangled_function(name))
-    for source in {*sources.values()}:
-        restrict_to_functions(workdir / source, keep.get(source, set()))
-
-
-def run_mutmut(workdir: Path, names: list[str], jobs: int, log) -> int:
-    """Run mutmut on the named mutants; its phases go to the log with elapsed seconds."""
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+def run_mutmut(workdir: Path, names: list[str], jobs: int, budget: float, log) -> int:
+    """Run mutmut on the named mutants; its phases go to the log with elapsed seconds. Only the
+    named mutants' functions get trampolines (tools/mutation_keep.py); each mutant's tests run
+    the scenario suites first and record each phase (tools/mutmut_xdist.py)."""
+    phases = workdir / "phases"
+    shutil.rmtree(phases, ignore_errors=True)
+    phases.mkdir()
+    keep = workdir / "sampled-functions.txt"
+    keep.write_text("".join(f"{f}\n" for f in sorted({function_of(n) for n in names})))
+    env = {
+        **os.environ,
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "MUTATION_PHASES_DIR": str(phases),
+        "MUTATION_KEEP_FILE": str(keep),
+        "MUTATION_TEST_BUDGET": str(budget),
+    }
     cmd = [sys.executable, str(REPO / "tools" / "mutmut_xdist.py"), "--jobs", str(jobs)]
     started = time.monotonic()
     with subprocess.Popen(
@@ -280,6 +245,44 @@ def _status(code: int | None) -> str:
     if code is None:
         return "not checked"
     return f"other ({code})"
+
+
+def phase_records(workdir: Path) -> dict[str, dict]:
+    """Mutant -> what each phase of its tests ran and how it ended (tools/mutmut_xdist.py)."""
+    return {
+        path.name.removesuffix(".json"): json.loads(path.read_text())
+        for path in (workdir / "phases").glob("*.json")
+    }
+
+
+def scenario_statuses(
+    result: dict[str, str], records: dict[str, dict], sources: dict[str, str]
+) -> dict[str, str]:
+    """The scenario suites alone, over the store's mutants: what their phase decided. A mutant
+    whose scenario phase did not finish (its time limit stopped it there) keeps the run's
+    status, as mutmut counts it; one that no scenario test reaches is "no tests"."""
+    decided: dict[str, str] = {}
+    for name, status in result.items():
+        if not sources[name].startswith("flatfile_chat/"):
+            continue
+        record = records.get(name)
+        if status == "no tests" or (record is not None and "scenarios" not in record):
+            decided[name] = "no tests"
+        elif record is None or "code" not in record["scenarios"]:
+            decided[name] = status
+        else:
+            decided[name] = _status(record["scenarios"]["code"])
+    return decided
+
+
+def budget_cut(statuses: dict[str, str], records: dict[str, dict], phases: tuple[str, ...]) -> int:
+    """Survivors for which the test budget left tests of the deciding phases unrun."""
+    return sum(
+        1
+        for name, status in statuses.items()
+        if status == "survived"
+        and any(records.get(name, {}).get(phase, {}).get("cut", 0) for phase in phases)
+    )
 
 
 def equivalent_mutants() -> dict[str, str]:
@@ -351,6 +354,12 @@ def print_table(summary: dict, out=sys.stdout) -> None:
         f"{'met' if summary['goal_met'] else 'not met'}); {dict(counts)}",
         file=out,
     )
+    if summary.get("survived_with_tests_cut"):
+        print(
+            f"{summary['survived_with_tests_cut']} survivors had tests left out by the "
+            f"{summary['test_budget']:g} s test budget: the score is a lower bound",
+            file=out,
+        )
     if summary["suite"].startswith("all"):
         below = summary["modules_below_goal"]
         print(
@@ -370,6 +379,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", nargs="+", default=[], help="mutate only these files (globs)")
     parser.add_argument(
         "--tests", nargs="+", help="replace the suite's test selection (a quick local look)"
+    )
+    parser.add_argument(
+        "--test-budget",
+        type=float,
+        default=0.0,
+        help="seconds of measured test time per phase and mutant, fastest tests first (0: all)",
     )
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "mutation")
     parser.add_argument("--gate", action="store_true", help="exit 1 when a goal is missed")
@@ -398,17 +413,11 @@ def main(argv: list[str] | None = None) -> int:
             pool = {n: s for n, s in sources.items() if fnmatch.fnmatch(n, args.only)}
         names = sample(pool, args.sample or None, args.seed)
         print(f"{len(names)} of {len(pool)} mutants, seed {args.seed}; log {log_path}", flush=True)
-        # 2. a fresh copy where only the sampled mutants' functions are mutated
-        workdir = population_dir
-        if len(names) < len(sources):
-            workdir = REPO / "build" / "mutation" / suite.name
-            if workdir.exists():
-                shutil.rmtree(workdir)
-            prepare_workdir(suite, workdir)
-            restrict_workdir(workdir, names, sources)
         log.write(f"[{time.monotonic() - started:7.1f}s] sample of {len(names)} ready\n")
         log.flush()
-        code = run_mutmut(workdir, names, args.jobs, log)
+        # 2. mutmut in the same copy: only the sampled mutants' functions get trampolines
+        workdir = population_dir
+        code = run_mutmut(workdir, names, args.jobs, args.test_budget, log)
     if code != 0:
         print(f"mutmut exited {code}; see {log_path}", file=sys.stderr)
         return 2
@@ -418,21 +427,36 @@ def main(argv: list[str] | None = None) -> int:
         # the restricted copy must hold exactly the sampled mutants under the same names
         print(f"{len(lost)} sampled mutants were not run, e.g. {lost[:3]}", file=sys.stderr)
         return 2
-    summary = summarise(suite, result, sources)
-    summary.update(
-        seed=args.seed,
-        sample=len(names),
-        population=len(pool),
-        seconds=round(time.monotonic() - started),
-        generation_seconds=round(generated - started),
-    )
-    (args.out / f"{suite.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print_table(summary)
+    records = phase_records(workdir)
+    reports = [(suite, result, ("scenarios", "rest"))]
+    if suite.name.startswith("all"):
+        # the scenario suites alone: the first phase of the same run, over the store's mutants
+        alone = SUITES["scenarios"]
+        name = suite.name.replace("all", "scenarios", 1)
+        chosen = tuple(t for t in suite.selection if t.startswith(("scenarios", "features")))
+        derived = Suite(name, alone.sources, chosen, alone.goal)
+        reports.append((derived, scenario_statuses(result, records, sources), ("scenarios",)))
+    missed = False
+    for scored, decided, phases in reports:
+        summary = summarise(scored, decided, sources)
+        summary.update(
+            seed=args.seed,
+            sample=len(decided),
+            population=sum(1 for s in pool.values() if s.startswith(scored.sources)),
+            test_budget=args.test_budget,
+            survived_with_tests_cut=budget_cut(decided, records, phases),
+            seconds=round(time.monotonic() - started),
+            generation_seconds=round(generated - started),
+        )
+        path = args.out / f"{scored.name}.json"
+        path.write_text(json.dumps(summary, indent=2) + "\n")
+        print_table(summary)
+        print(f"{path}\n")
+        missed = missed or not summary["goal_met"] or bool(summary["modules_below_goal"])
     print(
-        f"{summary['seconds']} s ({summary['generation_seconds']} s generating mutants); "
-        f"{args.out / (suite.name + '.json')}"
+        f"{round(time.monotonic() - started)} s in all "
+        f"({round(generated - started)} s generating the population)"
     )
-    missed = not summary["goal_met"] or summary["modules_below_goal"]
     return 1 if args.gate and missed else 0
 
 

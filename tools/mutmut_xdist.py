@@ -7,7 +7,15 @@ runs as `pytest -n <jobs>`; each worker records mutmut's own trampoline hits per
 (tools/mutation_hits.py) and the parent merges them into mutmut's state, as mutmut's
 collector would have. The clean check is that same pass when it ran in this invocation (the
 original code of every function ran and every test passed); when the stats came from an
-earlier run, the clean check runs under xdist too. Everything else is mutmut's own code.
+earlier run, the clean check runs under xdist too.
+
+With MUTATION_PHASES_DIR set, each mutant's tests run in two phases in its forked child: the
+scenario suites' tests (scenarios/, features/) first, then the rest, each fastest first and
+stopping at the first failure. The child writes what each phase ran and how it ended to
+$MUTATION_PHASES_DIR/<mutant>.json, so one run scores the scenario suites alone and the whole
+selection. MUTATION_TEST_BUDGET (seconds, 0: none) keeps, per phase, the fastest tests whose
+measured times add up to at most that much (always at least one); the record counts the tests
+it left out. Everything else is mutmut's own code.
 
 Usage (in a mutmut work directory): python tools/mutmut_xdist.py --jobs 2 [mutant names...]
 """
@@ -19,10 +27,11 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent
+SCENARIO_ROOTS = ("scenarios/", "features/")
 _STATS_PASSED: set[str] | None = None  # tests of a stats pass that passed in this invocation
 
 
@@ -95,8 +104,62 @@ def run_clean(jobs: int, tests: Iterable[str]) -> int:
         return subprocess.run(_pytest_command(jobs, tests), env=_env("")).returncode
 
 
+def plan_phases(
+    tests: Iterable[str], durations: Mapping[str, float], budget: float
+) -> list[tuple[str, list[str], int]]:
+    """(phase, tests to run fastest first, tests left out by the budget), scenarios first."""
+    ordered = sorted(tests, key=lambda test: (durations.get(test, 0.0), test))
+    groups = {
+        "scenarios": [t for t in ordered if t.startswith(SCENARIO_ROOTS)],
+        "rest": [t for t in ordered if not t.startswith(SCENARIO_ROOTS)],
+    }
+    plan = []
+    for phase, group in groups.items():
+        if not group:
+            continue
+        chosen, spent = [], 0.0
+        for test in group:
+            spent += durations.get(test, 0.0)
+            if budget and chosen and spent > budget:
+                break
+            chosen.append(test)
+        plan.append((phase, chosen, len(group) - len(chosen)))
+    return plan
+
+
+def run_in_phases(
+    run: Callable[[list[str]], int],
+    record_path: Path,
+    tests: Iterable[str],
+    durations: Mapping[str, float],
+    budget: float,
+) -> int:
+    """Run each phase until one fails; the record is rewritten before and after each phase,
+    so a child stopped by its time limit still says which phase it was in."""
+    plan = plan_phases(tests, durations, budget)
+    record = {phase: {"tests": len(chosen), "cut": cut} for phase, chosen, cut in plan}
+
+    def write() -> None:
+        partial = record_path.with_suffix(".part")
+        partial.write_text(json.dumps(record))
+        partial.replace(record_path)
+
+    write()
+    code = 0
+    for phase, chosen, _cut in plan:
+        code = run(chosen)
+        record[phase]["code"] = code
+        write()
+        if code not in (0, 5):  # 5: nothing collected, which kills nothing
+            return code
+    return 0 if code == 5 else code
+
+
 def install(jobs: int) -> None:
     """Point mutmut's two whole-selection passes at the xdist versions above."""
+    from mutation_keep import install_from_env
+
+    install_from_env()  # the mutant runs are forks of this process
     from mutmut.runners.harness import PytestRunner
     from mutmut.workers.isolation import ForkRunner, ForkServerRunner
 
@@ -107,6 +170,23 @@ def install(jobs: int) -> None:
         return run_clean(jobs, tests)
 
     PytestRunner.run_stats = stats  # type: ignore[method-assign]
+    phases_dir = os.environ.get("MUTATION_PHASES_DIR")
+    if phases_dir:
+        from mutmut.state import state
+
+        budget = float(os.environ.get("MUTATION_TEST_BUDGET") or 0)
+        run_tests = PytestRunner.run_tests
+
+        def phased(self: PytestRunner, *, mutant_name: str | None, tests: Iterable[str]) -> int:
+            def run(chosen: list[str]) -> int:
+                return run_tests(self, mutant_name=mutant_name, tests=chosen)
+
+            if mutant_name is None:
+                return run(list(tests))
+            record = Path(phases_dir) / f"{mutant_name}.json"
+            return run_in_phases(run, record, tests, state().duration_by_test, budget)
+
+        PytestRunner.run_tests = phased  # type: ignore[method-assign]
     ForkRunner.run_clean_tests = clean  # type: ignore[method-assign,assignment]
     ForkServerRunner.run_clean_tests = clean  # type: ignore[method-assign,assignment]
 

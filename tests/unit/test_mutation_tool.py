@@ -29,17 +29,24 @@ def _population() -> dict[str, str]:
     return population
 
 
-def test_the_sample_is_seeded_and_keeps_every_file(mutation) -> None:
+def test_the_sample_is_seeded_and_gives_each_file_its_share(mutation) -> None:
     population = _population()
     first = mutation.sample(population, 20, seed=15)
     assert first == mutation.sample(population, 20, seed=15)
     assert first != mutation.sample(population, 20, seed=16)
-    files = {population[name] for name in first}
-    assert files == {"pkg/a.py", "pkg/b.py", "pkg/c.py"}  # the one-mutant file too
-    assert 18 <= len(first) <= 23
+    assert 18 <= len(first) <= 22
     assert len(set(first)) == len(first)
     share_a = sum(population[n] == "pkg/a.py" for n in first)
     assert 17 <= share_a <= 19  # 90 of 100 mutants -> about 18 of 20
+
+
+def test_a_small_file_is_drawn_as_often_as_its_size_says(mutation) -> None:
+    # one mutant of 100 at a 20% sample: drawn in about a fifth of the seeds, not always
+    population = _population()
+    drawn = sum(
+        "pkg.c.x_h__mutmut_1" in mutation.sample(population, 20, seed) for seed in range(400)
+    )
+    assert 50 <= drawn <= 110
 
 
 def test_no_size_means_every_mutant(mutation) -> None:
@@ -163,29 +170,113 @@ class Box:
 """
 
 
-def _mutant_names(path: Path) -> list[str]:
+@pytest.fixture
+def keep_tool(monkeypatch: pytest.MonkeyPatch):
+    """tools/mutation_keep.py, with mutmut's decorator restored after the test."""
+    import mutmut.mutation.trampoline as trampoline
+
+    monkeypatch.setattr(trampoline, "wrap_in_trampoline", trampoline.wrap_in_trampoline)
+    monkeypatch.syspath_prepend(str(REPO / "tools"))
+    monkeypatch.delitem(sys.modules, "mutation_keep", raising=False)
+    import mutation_keep
+
+    return mutation_keep
+
+
+def _import_mutated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """SOURCE as mutmut writes it, imported as module `boxmod`."""
     from mutmut.mutation.file_mutation import mutate_file_contents
 
-    return sorted(mutate_file_contents(str(path), path.read_text()).mutant_names)
+    mutated = mutate_file_contents("boxmod.py", SOURCE)
+    (tmp_path / "boxmod.py").write_text(mutated.code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "boxmod", raising=False)
+    import boxmod
+
+    return boxmod, sorted(mutated.mutant_names)
 
 
-def test_restricting_keeps_only_the_sampled_functions_mutants_with_their_numbers(
-    mutation, tmp_path
-) -> None:
-    pytest.importorskip("mutmut")
-    path = tmp_path / "box.py"
-    path.write_text(SOURCE)
-    every = _mutant_names(path)
-    assert any(n.startswith("x_dropped__") for n in every)
-    marked = mutation.restrict_to_functions(path, {"x_kept", "xǁBoxǁkept_method"})
-    assert marked == 2
-    assert "def dropped(a):  # pragma: no mutate block" in path.read_text()
-    assert "def dropped_method(self, x):  # pragma: no mutate block" in path.read_text()
-    restricted = _mutant_names(path)
-    assert restricted == [n for n in every if n.startswith(("x_kept__", "xǁBoxǁkept_method__"))]
-    assert restricted  # the kept functions still have their mutants
+def test_only_the_sampled_functions_get_trampolines(keep_tool, tmp_path, monkeypatch) -> None:
+    keep_tool.install(frozenset({"boxmod.x_kept", "boxmod.xǁBoxǁkept_method"}))
+    boxmod, names = _import_mutated(tmp_path, monkeypatch)
+    assert "x_dropped__mutmut_1" in names and "xǁBoxǁdropped_method__mutmut_1" in names
+    assert hasattr(boxmod.kept, "__wrapped__") and hasattr(boxmod.Box.kept_method, "__wrapped__")
+    assert not hasattr(boxmod.dropped, "__wrapped__")
+    assert not hasattr(boxmod.Box.dropped_method, "__wrapped__")
+    # a sampled mutant is switched on by name; an unsampled one never runs
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "boxmod.x_kept__mutmut_1")
+    assert boxmod.kept(2, 3) == -1  # mutmut's first mutant of `a + b` is `a - b`
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "boxmod.xǁBoxǁkept_method__mutmut_1")
+    assert boxmod.Box().kept_method(5) != 4
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "boxmod.x_dropped__mutmut_1")
+    assert boxmod.dropped(2) == 4 and boxmod.kept(2, 3) == 5
+    # the stats pass records hits of the sampled functions only
+    from mutmut.state import state
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    state()._stats.clear()
+    boxmod.dropped(2)
+    boxmod.kept(1, 1)
+    assert state()._stats == {"boxmod.x_kept"}
+    state()._stats.clear()
+
+
+def test_a_mangled_name_is_mutmuts(keep_tool) -> None:
+    def f() -> None: ...
+
+    class C:
+        def m(self) -> None: ...
+
+    assert keep_tool.mangled_name(C.m) is None  # nested in a test: not mutmut's to wrap
+    f.__qualname__, C.m.__qualname__ = "f", "C.m"
+    assert keep_tool.mangled_name(f) == f"{__name__}.x_f"
+    assert keep_tool.mangled_name(C.m) == f"{__name__}.xǁCǁm"
 
 
 def test_a_mutant_name_gives_its_function(mutation) -> None:
-    assert mutation.mangled_function("flatfile_chat.store.x_f__mutmut_3") == "x_f"
-    assert mutation.mangled_function("a.b.xǁC__dǁm__init____mutmut_12") == "xǁC__dǁm__init__"
+    assert mutation.function_of("flatfile_chat.store.x_f__mutmut_3") == "flatfile_chat.store.x_f"
+    assert mutation.function_of("a.b.xǁC__dǁm__init____mutmut_12") == "a.b.xǁC__dǁm__init__"
+
+
+def test_the_scenario_score_comes_from_the_scenario_phase_of_the_same_run(mutation) -> None:
+    sources = {
+        "flatfile_chat.a.x_f__mutmut_1": "flatfile_chat/a.py",
+        "flatfile_chat.a.x_f__mutmut_2": "flatfile_chat/a.py",
+        "flatfile_chat.a.x_f__mutmut_3": "flatfile_chat/a.py",
+        "flatfile_chat.a.x_f__mutmut_4": "flatfile_chat/a.py",
+        "flatfile_chat.a.x_f__mutmut_5": "flatfile_chat/a.py",
+        "prism_scenarios.b.x_g__mutmut_1": "prism_scenarios/b.py",
+    }
+    result = dict.fromkeys(sources, "killed")
+    result["flatfile_chat.a.x_f__mutmut_5"] = "no tests"
+    records = {
+        # killed by a scenario
+        "flatfile_chat.a.x_f__mutmut_1": {"scenarios": {"tests": 2, "cut": 0, "code": 1}},
+        # missed by the scenarios, killed by a unit test
+        "flatfile_chat.a.x_f__mutmut_2": {
+            "scenarios": {"tests": 2, "cut": 1, "code": 0},
+            "rest": {"tests": 1, "cut": 0, "code": 1},
+        },
+        # reached by unit tests only
+        "flatfile_chat.a.x_f__mutmut_3": {"rest": {"tests": 1, "cut": 0, "code": 1}},
+        # stopped by its time limit inside the scenario phase: the run's status stands
+        "flatfile_chat.a.x_f__mutmut_4": {"scenarios": {"tests": 9, "cut": 0}},
+    }
+    decided = mutation.scenario_statuses(result, records, sources)
+    assert decided == {
+        "flatfile_chat.a.x_f__mutmut_1": "killed",
+        "flatfile_chat.a.x_f__mutmut_2": "survived",
+        "flatfile_chat.a.x_f__mutmut_3": "no tests",
+        "flatfile_chat.a.x_f__mutmut_4": "killed",
+        "flatfile_chat.a.x_f__mutmut_5": "no tests",
+    }  # the runner's own mutant is not scored against the scenarios
+    assert mutation.budget_cut(decided, records, ("scenarios",)) == 1
+    assert mutation.budget_cut(result, records, ("scenarios", "rest")) == 0
+
+
+def test_phase_records_are_read_by_mutant_name(mutation, tmp_path: Path) -> None:
+    (tmp_path / "phases").mkdir()
+    name = "flatfile_chat.a.xǁCǁm__mutmut_2"
+    (tmp_path / "phases" / f"{name}.json").write_text('{"rest": {"tests": 1, "cut": 0}}')
+    (tmp_path / "phases" / f"{name}.part").write_text("{")  # a write in progress
+    assert mutation.phase_records(tmp_path) == {name: {"rest": {"tests": 1, "cut": 0}}}

@@ -151,3 +151,76 @@ def test_mutmut_is_pointed_at_the_xdist_passes(xdist_tool, monkeypatch: pytest.M
     ForkServerRunner.__new__(ForkServerRunner).run_clean_tests([])
     assert seen == [("s", 3), ("c", 3), ("c", 3)]
     assert sys.modules.get("mutmut_xdist") is None  # loaded from its file, not installed
+
+
+DURATIONS = {
+    "tests/unit/t.py::slow": 3.0,
+    "tests/unit/t.py::fast": 0.1,
+    "scenarios/c/a.yaml::one": 0.5,
+    "features/x.feature::two": 0.2,
+    "scenarios/c/b.yaml::slow": 4.0,
+}
+
+
+def test_scenario_tests_run_first_each_phase_fastest_first(xdist_tool) -> None:
+    plan = xdist_tool.plan_phases(DURATIONS, DURATIONS, budget=0)
+    assert plan == [
+        (
+            "scenarios",
+            ["features/x.feature::two", "scenarios/c/a.yaml::one", "scenarios/c/b.yaml::slow"],
+            0,
+        ),
+        ("rest", ["tests/unit/t.py::fast", "tests/unit/t.py::slow"], 0),
+    ]
+
+
+def test_the_budget_keeps_the_fastest_tests_within_it_and_counts_the_rest(xdist_tool) -> None:
+    plan = xdist_tool.plan_phases(DURATIONS, DURATIONS, budget=1.0)
+    assert plan == [
+        ("scenarios", ["features/x.feature::two", "scenarios/c/a.yaml::one"], 1),
+        ("rest", ["tests/unit/t.py::fast"], 1),
+    ]
+    # a phase whose fastest test is over the budget still runs that one test
+    assert xdist_tool.plan_phases(["tests/unit/t.py::slow"], DURATIONS, budget=1.0) == [
+        ("rest", ["tests/unit/t.py::slow"], 0)
+    ]
+
+
+def _phased(xdist_tool, tmp_path: Path, codes: dict[str, int], tests=DURATIONS):
+    ran: list[list[str]] = []
+
+    def run(chosen: list[str]) -> int:
+        ran.append(chosen)
+        return codes["scenarios" if chosen[0].startswith(("scenarios/", "features/")) else "rest"]
+
+    record = tmp_path / "m.x_f__mutmut_1.json"
+    code = xdist_tool.run_in_phases(run, record, tests, DURATIONS, 0)
+    return code, ran, json.loads(record.read_text())
+
+
+def test_a_mutant_killed_by_a_scenario_does_not_run_the_rest(xdist_tool, tmp_path: Path) -> None:
+    code, ran, record = _phased(xdist_tool, tmp_path, {"scenarios": 1, "rest": 0})
+    assert code == 1 and len(ran) == 1
+    assert record == {
+        "scenarios": {"tests": 3, "cut": 0, "code": 1},
+        "rest": {"tests": 2, "cut": 0},
+    }
+
+
+def test_a_mutant_the_scenarios_miss_runs_the_rest_and_both_codes_are_kept(
+    xdist_tool, tmp_path: Path
+) -> None:
+    code, ran, record = _phased(xdist_tool, tmp_path, {"scenarios": 0, "rest": 1})
+    assert code == 1 and len(ran) == 2
+    assert record["scenarios"]["code"] == 0 and record["rest"]["code"] == 1
+    code, _, record = _phased(xdist_tool, tmp_path, {"scenarios": 0, "rest": 0})
+    assert code == 0 and record["rest"]["code"] == 0
+    # nothing collected in a phase kills nothing
+    code, _, _ = _phased(xdist_tool, tmp_path, {"scenarios": 5, "rest": 0})
+    assert code == 0
+
+
+def test_a_mutant_without_scenario_tests_has_no_scenario_phase(xdist_tool, tmp_path: Path) -> None:
+    code, ran, record = _phased(xdist_tool, tmp_path, {"rest": 0}, ["tests/unit/t.py::fast"])
+    assert code == 0 and ran == [["tests/unit/t.py::fast"]]
+    assert record == {"rest": {"tests": 1, "cut": 0, "code": 0}}
