@@ -1,0 +1,17 @@
+@component:tool_execution
+Feature: Tool errors name the field at fault
+  A refusal raised by the tool registry carries the key of the field it is about, so a caller
+  can point at the field without parsing the message.
+
+  Background:
+    Given user "alice" exists
+
+  Scenario: An unknown tool is refused with the key tool_id and the id as given
+    When I try to call "tools.get" with:
+      """
+      user_id: alice
+      tool_id: nope
+      """
+    Then it fails with NotFound mentioning "Tool nope not found or not available"
+    And the result at "key" equals tool_id
+    And the result at "value" equals nope
