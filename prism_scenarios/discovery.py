@@ -137,7 +137,7 @@ def explain_empty(paths: Sequence[str | Path], found: Found) -> str:
     for raw in found.missing:
         lines.append(f"{raw}: no such file or folder")
     given = [str(p) for p in paths if str(p) not in found.missing]
-    if given:
+    if given and found.empty:  # a missing path beside found files: only it is the problem
         lines.append(
             f"no scenario file (.yaml with a top-level 'scenarios:' key) or .feature "
             f"file under: {', '.join(given)}"
