@@ -58,7 +58,7 @@ def test_the_use_case_table_column_for_column() -> None:
         "aliases: keeping -> storing, both -> storing/remembering",
     ]
     assert lines[0] == (
-        "use case               category           required components" + " " * 37 + " scenarios"
+        "use case               category           required components" + " " * 36 + " scenarios"
     )
 
 
