@@ -58,3 +58,13 @@ Feature: Knowledge-base errors name the field at fault
     Then it fails with NotFound mentioning "message 'm9' has no contexts in RAG session 'r1'"
     And the result at "key" equals message_id
     And the result at "value" equals m9
+
+  Scenario: A malformed knowledge base id is refused with the key kb_id
+    When I try to call "kb.get" with:
+      """
+      user_id: alice
+      kb_id: kb_NOPE
+      """
+    Then it fails with ValidationError mentioning "invalid kb_id 'kb_NOPE': expected kb_ followed by 12 lowercase hex digits"
+    And the result at "key" equals kb_id
+    And the result at "value" equals kb_NOPE

@@ -15,3 +15,17 @@ Feature: Tool errors name the field at fault
     Then it fails with NotFound mentioning "Tool nope not found or not available"
     And the result at "key" equals tool_id
     And the result at "value" equals nope
+
+  Scenario: A command tool on a command outside the allowed list is refused with the key command
+    When I try to call "tools.register" with:
+      """
+      user_id: alice
+      tool:
+        tool_id: sorter
+        name: Sorter
+        category: file_system
+        implementation: {kind: command, command: sort, fixed_args: [x]}
+      """
+    Then it fails with SecurityError mentioning "Command sort is not in the allowed command list"
+    And the result at "key" equals command
+    And the result at "value" equals sort
