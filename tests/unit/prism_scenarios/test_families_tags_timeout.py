@@ -236,7 +236,9 @@ def test_a_step_past_its_deadline_is_interrupted_with_the_limit_named() -> None:
     with pytest.raises(StepTimeout) as caught, deadline(0.05):
         while time.perf_counter() - started < 5:
             pass
-    assert time.perf_counter() - started < 1
+    assert (
+        time.perf_counter() - started < 4
+    )  # far below the 5 s the loop would run; slack for a busy machine
     assert str(caught.value) == "step exceeded its timeout of 0.05s"
     assert isinstance(caught.value, TimeoutError)
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # the timer is off again
@@ -257,7 +259,7 @@ def test_the_timer_fires_again_if_the_first_interruption_is_swallowed() -> None:
                     raise
                 seen.append(time.perf_counter() - started)  # swallowed once
     assert len(seen) == 1
-    assert 0.3 < time.perf_counter() - started < 2
+    assert 0.3 < time.perf_counter() - started < 4  # the repeat, not the 5 s loop end
 
 
 def test_a_step_within_its_deadline_leaves_the_timer_and_handler_as_they_were() -> None:
