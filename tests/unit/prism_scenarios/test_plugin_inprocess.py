@@ -242,3 +242,66 @@ def test_non_yaml_files_are_not_the_plugins() -> None:
     assert pytest_plugin.pytest_collect_file(Path("x.yaml.txt"), None) is None  # type: ignore[arg-type]
     assert OUTCOME_KEY is not None
     assert allure_bridge.AllureReporter and loader.load_file  # imported above on purpose
+
+
+EXAMPLES = """\
+use_case: basic_chat
+severity: critical
+tags: [smoke, "asvs:5.3.2"]
+scenarios:
+  - name: one user
+    description: Counts what a user stored.
+    examples:
+      - {who: alice}
+      - {who: bob}
+    steps:
+      - user.create: {user_id: "${who}"}
+"""
+
+
+def test_allure_results_of_yaml_items_in_process(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "chat.yaml").write_text(EXAMPLES)
+    results = project.path / "allure-results"
+    project.runpytest_inprocess(f"--alluredir={results}").assert_outcomes(passed=2)
+    tests = sorted(
+        (json.loads(p.read_text()) for p in results.glob("*-result.json")),
+        key=lambda t: t["name"],
+    )
+    assert len(tests) == 2
+    for test in tests:
+        labels = {(label["name"], label["value"]) for label in test["labels"]}
+        assert {
+            ("parentSuite", "YAML scenarios"),
+            ("suite", "scenarios"),
+            ("feature", "basic_chat"),
+            ("story", "basic_chat"),
+            ("use_case", "basic_chat"),
+            ("component", "storage"),
+            ("tag", "smoke"),
+            ("asvs", "5.3.2"),
+            ("severity", "critical"),
+        } <= labels
+        assert test["description"] == "Counts what a user stored."
+        [step] = test["steps"]
+        assert step["status"] == "passed"
+        assert step["attachments"][0]["name"] == "result"
+    examples = [[p["value"] for p in t["parameters"] if p["name"] == "example"] for t in tests]
+    assert len({e[0] for e in examples}) == 2  # each example row is its own test
+    assert [t["steps"][0]["name"] for t in tests] == [
+        "user.create(user_id=alice)",
+        "user.create(user_id=bob)",
+    ]
+
+
+def test_a_yaml_item_without_a_use_case_is_labelled_by_its_file(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "chat.yaml").write_text(
+        "scenarios:\n  - name: plain\n    steps:\n      - noop: {}\n"
+    )
+    results = project.path / "allure-results"
+    project.runpytest_inprocess(f"--alluredir={results}").assert_outcomes(passed=1)
+    [test] = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
+    labels = {(label["name"], label["value"]) for label in test["labels"]}
+    assert ("feature", "chat") in labels
+    assert not any(name in ("use_case", "story") for name, _ in labels)
+    assert "description" not in test or not test["description"]
+    assert not [p for p in test.get("parameters", []) if p["name"] == "example"]
