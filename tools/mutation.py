@@ -26,7 +26,7 @@ import sys
 import time
 import tomllib
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,28 +127,19 @@ def _with_suite_config(text: str, suite: Suite) -> str:
     return text[:start] + "\n".join(lines) + "\n\n" + text[end:]
 
 
-GENERATE = """
-from mutmut.__main__ import (copy_src_dir, copy_also_copy_files, setup_source_paths,
-    create_mutants, set_mutant_under_test)
-from pathlib import Path
-import os
-set_mutant_under_test("mutant_generation")
-os.makedirs("mutants", exist_ok=True)
-copy_src_dir(); copy_also_copy_files(); setup_source_paths()
-stats = create_mutants({jobs})
-print("generated", stats.mutated, "files mutated")
-"""
-
-
-def generate(workdir: Path, jobs: int, log) -> None:
-    """Write mutmut's mutants and their .meta files (mutmut's own first phase, nothing run)."""
-    subprocess.run(
-        [sys.executable, "-c", GENERATE.format(jobs=jobs)],
-        cwd=workdir,
-        check=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def generate(workdir: Path, jobs: int, log, sample: dict[str, str] | None = None) -> None:
+    """mutmut's generation in `workdir` (tools/mutation_generate.py): without a sample, every
+    mutant's name and nothing rendered; with one (mutant -> source file), the sampled mutants'
+    code only."""
+    command = [sys.executable, str(REPO / "tools" / "mutation_generate.py"), "--jobs", str(jobs)]
+    if sample is not None:
+        by_file: dict[str, list[str]] = defaultdict(list)
+        for name, source in sorted(sample.items()):
+            by_file[source].append(name)
+        listing = workdir / "sample.json"
+        listing.write_text(json.dumps(by_file, indent=1))
+        command += ["--sample", str(listing)]
+    subprocess.run(command, cwd=workdir, check=True, stdout=log, stderr=subprocess.STDOUT)
 
 
 def all_mutants(workdir: Path) -> dict[str, str]:
@@ -183,27 +174,17 @@ def sample(mutants: dict[str, str], size: int | None, seed: int) -> list[str]:
     return sorted(chosen)
 
 
-def function_of(name: str) -> str:
-    """`flatfile_chat.store.x_f__mutmut_3` -> `flatfile_chat.store.x_f`: mutmut's name for the
-    function, as its trampolines record it (tools/mutation_keep.py)."""
-    return name[: name.rindex("__mutmut_")]
-
-
 def run_mutmut(workdir: Path, names: list[str], jobs: int, budget: float, log) -> int:
-    """Run mutmut on the named mutants; its phases go to the log with elapsed seconds. Only the
-    named mutants' functions get trampolines (tools/mutation_keep.py); each mutant's tests run
-    the scenario suites first and record each phase (tools/mutmut_xdist.py)."""
+    """Run mutmut on the named mutants; its phases go to the log with elapsed seconds. Each
+    mutant's tests run the scenario suites first and record each phase (tools/mutmut_xdist.py)."""
     phases = workdir / "phases"
     shutil.rmtree(phases, ignore_errors=True)
     phases.mkdir()
-    keep = workdir / "sampled-functions.txt"
-    keep.write_text("".join(f"{f}\n" for f in sorted({function_of(n) for n in names})))
     env = {
         **os.environ,
         "OPENBLAS_NUM_THREADS": "1",
         "PYTHONHASHSEED": "0",
         "MUTATION_PHASES_DIR": str(phases),
-        "MUTATION_KEEP_FILE": str(keep),
         "MUTATION_TEST_BUDGET": str(budget),
     }
     cmd = [sys.executable, str(REPO / "tools" / "mutmut_xdist.py"), "--jobs", str(jobs)]
@@ -415,8 +396,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(names)} of {len(pool)} mutants, seed {args.seed}; log {log_path}", flush=True)
         log.write(f"[{time.monotonic() - started:7.1f}s] sample of {len(names)} ready\n")
         log.flush()
-        # 2. mutmut in the same copy: only the sampled mutants' functions get trampolines
-        workdir = population_dir
+        # 2. a fresh copy holding the sampled mutants only (functions without one run as written)
+        workdir = REPO / "build" / "mutation" / suite.name
+        if workdir.exists():
+            shutil.rmtree(workdir)
+        sampled = {name: sources[name] for name in names}
+        prepare_workdir(replace(suite, only_files=tuple(sorted({*sampled.values()}))), workdir)
+        generate(workdir, args.jobs, log, sampled)
+        log.write(f"[{time.monotonic() - started:7.1f}s] sampled mutants written\n")
+        log.flush()
         code = run_mutmut(workdir, names, args.jobs, args.test_budget, log)
     if code != 0:
         print(f"mutmut exited {code}; see {log_path}", file=sys.stderr)
@@ -424,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     result = statuses(workdir, names)
     lost = sorted(n for n, status in result.items() if status == "not checked")
     if lost:
-        # the restricted copy must hold exactly the sampled mutants under the same names
+        # the sample's copy must hold exactly the sampled mutants under the same names
         print(f"{len(lost)} sampled mutants were not run, e.g. {lost[:3]}", file=sys.stderr)
         return 2
     records = phase_records(workdir)

@@ -16,11 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mutation_keep import install_from_env
 from mutmut.state import state
-
-# before any test imports the mutated code: only the sampled functions get trampolines
-install_from_env()
 
 _hits: dict[str, list[str]] = {}
 _durations: dict[str, float] = {}

@@ -157,9 +157,6 @@ def run_in_phases(
 
 def install(jobs: int) -> None:
     """Point mutmut's two whole-selection passes at the xdist versions above."""
-    from mutation_keep import install_from_env
-
-    install_from_env()  # the mutant runs are forks of this process
     from mutmut.runners.harness import PytestRunner
     from mutmut.workers.isolation import ForkRunner, ForkServerRunner
 

@@ -171,71 +171,101 @@ class Box:
 
 
 @pytest.fixture
-def keep_tool(monkeypatch: pytest.MonkeyPatch):
-    """tools/mutation_keep.py, with mutmut's decorator restored after the test."""
-    import mutmut.mutation.trampoline as trampoline
+def generator(monkeypatch: pytest.MonkeyPatch):
+    """tools/mutation_generate.py, with mutmut's generation restored after the test."""
+    import mutmut.__main__ as mutmut_main
+    import mutmut.mutation.file_mutation as file_mutation
 
-    monkeypatch.setattr(trampoline, "wrap_in_trampoline", trampoline.wrap_in_trampoline)
-    monkeypatch.syspath_prepend(str(REPO / "tools"))
-    monkeypatch.delitem(sys.modules, "mutation_keep", raising=False)
-    import mutation_keep
+    monkeypatch.setattr(
+        file_mutation,
+        "function_trampoline_arrangement",
+        file_mutation.function_trampoline_arrangement,
+    )
+    monkeypatch.setattr(mutmut_main, "create_file_mutants", mutmut_main.create_file_mutants)
+    spec = importlib.util.spec_from_file_location(
+        "mutation_generate", REPO / "tools" / "mutation_generate.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    return mutation_keep
 
-
-def _import_mutated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """SOURCE as mutmut writes it, imported as module `boxmod`."""
+def _mutate(generator, wanted: set[str] | None, monkeypatch: pytest.MonkeyPatch):
+    """SOURCE through mutmut's file mutation with the generator's per-function step."""
     from mutmut.mutation.file_mutation import mutate_file_contents
 
-    mutated = mutate_file_contents("boxmod.py", SOURCE)
-    (tmp_path / "boxmod.py").write_text(mutated.code)
+    generator.install(None)
+    monkeypatch.setattr(generator, "_wanted", wanted)
+    return mutate_file_contents("boxmod.py", SOURCE)
+
+
+def _functions(code: str) -> dict[str, str]:
+    import ast
+
+    found = {}
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.FunctionDef):
+            found[node.name] = ast.unparse(node)
+    return found
+
+
+def test_naming_gives_mutmuts_names_and_renders_nothing(generator, monkeypatch) -> None:
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    every = mutate_file_contents("boxmod.py", SOURCE)  # mutmut's own generation
+    named = _mutate(generator, None, monkeypatch)
+    assert sorted(named.mutant_names) == sorted(every.mutant_names)
+    assert len(every.mutant_names) == 10
+    assert "__mutmut" not in named.code.split("MutantDict", 1)[1]  # no function copies
+
+
+def test_a_sample_writes_only_its_mutants_as_mutmut_writes_them(
+    generator, tmp_path, monkeypatch
+) -> None:
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    every = mutate_file_contents("boxmod.py", SOURCE)
+    wanted = {"x_kept__mutmut_1", "xǁBoxǁkept_method__mutmut_2"}
+    sampled = _mutate(generator, wanted, monkeypatch)
+    assert sorted(sampled.mutant_names) == sorted(wanted)
+    mine, theirs = _functions(sampled.code), _functions(every.code)
+    for name in [*wanted, "x_kept__mutmut_orig", "xǁBoxǁkept_method__mutmut_orig"]:
+        assert mine[name] == theirs[name]  # same code under the same number
+    assert not any(n.startswith(("x_dropped", "xǁBoxǁdropped")) for n in mine)
+    # imported: the sampled mutants switch on by name; the other functions run as written
+    (tmp_path / "boxmod.py").write_text(sampled.code)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "boxmod", raising=False)
     import boxmod
 
-    return boxmod, sorted(mutated.mutant_names)
-
-
-def test_only_the_sampled_functions_get_trampolines(keep_tool, tmp_path, monkeypatch) -> None:
-    keep_tool.install(frozenset({"boxmod.x_kept", "boxmod.xǁBoxǁkept_method"}))
-    boxmod, names = _import_mutated(tmp_path, monkeypatch)
-    assert "x_dropped__mutmut_1" in names and "xǁBoxǁdropped_method__mutmut_1" in names
-    assert hasattr(boxmod.kept, "__wrapped__") and hasattr(boxmod.Box.kept_method, "__wrapped__")
-    assert not hasattr(boxmod.dropped, "__wrapped__")
+    assert hasattr(boxmod.kept, "__wrapped__") and not hasattr(boxmod.dropped, "__wrapped__")
     assert not hasattr(boxmod.Box.dropped_method, "__wrapped__")
-    # a sampled mutant is switched on by name; an unsampled one never runs
     monkeypatch.setenv("MUTANT_UNDER_TEST", "boxmod.x_kept__mutmut_1")
     assert boxmod.kept(2, 3) == -1  # mutmut's first mutant of `a + b` is `a - b`
-    monkeypatch.setenv("MUTANT_UNDER_TEST", "boxmod.xǁBoxǁkept_method__mutmut_1")
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "boxmod.xǁBoxǁkept_method__mutmut_2")
     assert boxmod.Box().kept_method(5) != 4
-    monkeypatch.setenv("MUTANT_UNDER_TEST", "boxmod.x_dropped__mutmut_1")
-    assert boxmod.dropped(2) == 4 and boxmod.kept(2, 3) == 5
-    # the stats pass records hits of the sampled functions only
     from mutmut.state import state
 
     monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
     state()._stats.clear()
     boxmod.dropped(2)
     boxmod.kept(1, 1)
-    assert state()._stats == {"boxmod.x_kept"}
+    assert state()._stats == {"boxmod.x_kept"}  # the test map sees sampled functions only
     state()._stats.clear()
 
 
-def test_a_mangled_name_is_mutmuts(keep_tool) -> None:
-    def f() -> None: ...
-
-    class C:
-        def m(self) -> None: ...
-
-    assert keep_tool.mangled_name(C.m) is None  # nested in a test: not mutmut's to wrap
-    f.__qualname__, C.m.__qualname__ = "f", "C.m"
-    assert keep_tool.mangled_name(f) == f"{__name__}.x_f"
-    assert keep_tool.mangled_name(C.m) == f"{__name__}.xǁCǁm"
-
-
-def test_a_mutant_name_gives_its_function(mutation) -> None:
-    assert mutation.function_of("flatfile_chat.store.x_f__mutmut_3") == "flatfile_chat.store.x_f"
-    assert mutation.function_of("a.b.xǁC__dǁm__init____mutmut_12") == "a.b.xǁC__dǁm__init__"
+def test_the_generator_is_told_each_files_sample(generator, monkeypatch) -> None:
+    seen = []
+    generator.install({"pkg/a.py": {"x_f__mutmut_1"}})
+    monkeypatch.setattr(
+        generator,
+        "_original_create_file_mutants",
+        lambda p: seen.append((p.as_posix(), generator._wanted)),
+    )
+    generator.create_file_mutants(Path("pkg/a.py"))
+    generator.create_file_mutants(Path("pkg/b.py"))
+    assert seen == [("pkg/a.py", {"x_f__mutmut_1"}), ("pkg/b.py", set())]
+    assert generator.local_name("a.b.xǁCǁm__mutmut_3") == "xǁCǁm__mutmut_3"
 
 
 def test_the_scenario_score_comes_from_the_scenario_phase_of_the_same_run(mutation) -> None:
