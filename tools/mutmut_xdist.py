@@ -157,6 +157,11 @@ def run_in_phases(
 
 def install(jobs: int) -> None:
     """Point mutmut's two whole-selection passes at the xdist versions above."""
+    if str(TOOLS) not in sys.path:
+        sys.path.insert(0, str(TOOLS))
+    from mutation_trampolines import install as install_trampolines
+
+    install_trampolines()  # each mutant's run is a fork of this process
     from mutmut.runners.harness import PytestRunner
     from mutmut.workers.isolation import ForkRunner, ForkServerRunner
 

@@ -254,6 +254,79 @@ def test_a_sample_writes_only_its_mutants_as_mutmut_writes_them(
     state()._stats.clear()
 
 
+@pytest.fixture
+def trampolines(monkeypatch: pytest.MonkeyPatch):
+    """tools/mutation_trampolines.py, with mutmut's decorator restored after the test."""
+    import mutmut.mutation.trampoline as trampoline
+
+    monkeypatch.setattr(trampoline, "wrap_in_trampoline", trampoline.wrap_in_trampoline)
+    spec = importlib.util.spec_from_file_location(
+        "mutation_trampolines", REPO / "tools" / "mutation_trampolines.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.install()
+    return module
+
+
+def _import_every_mutant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, active: str):
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", active)
+    (tmp_path / "boxmod.py").write_text(mutate_file_contents("boxmod.py", SOURCE).code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "boxmod", raising=False)
+    import boxmod
+
+    return boxmod
+
+
+def test_the_stats_pass_records_hits_without_mutmuts_trampolines(
+    trampolines, tmp_path, monkeypatch
+) -> None:
+    from mutmut.state import state
+
+    boxmod = _import_every_mutant(tmp_path, monkeypatch, "stats")
+    assert boxmod.kept.__code__.co_name == "recorder"  # not mutmut's per-call dispatch
+    state()._stats.clear()
+    assert boxmod.kept(2, 3) == 5 and boxmod.Box().kept_method(5) == 4
+    # the names mutmut's own trampolines record
+    assert state()._stats == {"boxmod.x_kept", "boxmod.xǁBoxǁkept_method"}
+    state()._stats.clear()
+
+
+def test_a_mutants_run_keeps_only_its_functions_trampoline(
+    trampolines, tmp_path, monkeypatch
+) -> None:
+    boxmod = _import_every_mutant(tmp_path, monkeypatch, "boxmod.x_kept__mutmut_1")
+    assert boxmod.kept(2, 3) == -1  # the mutant runs
+    assert hasattr(boxmod.kept, "__wrapped__")
+    assert not hasattr(boxmod.dropped, "__wrapped__")  # the rest runs as written
+    assert not hasattr(boxmod.Box.kept_method, "__wrapped__")
+    assert boxmod.Box().kept_method(5) == 4
+
+
+def test_the_forced_fail_check_keeps_every_trampoline(trampolines, tmp_path, monkeypatch) -> None:
+    from mutmut.core import MutmutProgrammaticFailException
+
+    boxmod = _import_every_mutant(tmp_path, monkeypatch, "fail")
+    for call in (lambda: boxmod.kept(1, 1), lambda: boxmod.Box().dropped_method(1)):
+        with pytest.raises(MutmutProgrammaticFailException):
+            call()
+
+
+def test_a_mangled_name_is_mutmuts(trampolines) -> None:
+    def f() -> None: ...
+
+    class C:
+        def m(self) -> None: ...
+
+    assert trampolines.mangled_name(C.m) is None  # nested in a test: not mutmut's to wrap
+    f.__qualname__, C.m.__qualname__ = "f", "C.m"
+    assert trampolines.mangled_name(f) == f"{__name__}.x_f"
+    assert trampolines.mangled_name(C.m) == f"{__name__}.xǁCǁm"
+
+
 def test_the_generator_is_told_each_files_sample(generator, monkeypatch) -> None:
     seen = []
     generator.install({"pkg/a.py": {"x_f__mutmut_1"}})

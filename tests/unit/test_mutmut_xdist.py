@@ -133,9 +133,12 @@ def test_the_clean_check_reuses_only_a_passing_full_stats_pass_of_this_run(
 
 
 def test_mutmut_is_pointed_at_the_xdist_passes(xdist_tool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mutmut.mutation.trampoline as trampoline
     from mutmut.runners.harness import PytestRunner
     from mutmut.workers.isolation import ForkRunner, ForkServerRunner
 
+    monkeypatch.setattr(trampoline, "wrap_in_trampoline", trampoline.wrap_in_trampoline)
+    monkeypatch.setattr(sys, "path", list(sys.path))
     for cls, name in [
         (PytestRunner, "run_stats"),
         (ForkRunner, "run_clean_tests"),
@@ -150,6 +153,7 @@ def test_mutmut_is_pointed_at_the_xdist_passes(xdist_tool, monkeypatch: pytest.M
     ForkRunner.__new__(ForkRunner).run_clean_tests([])
     ForkServerRunner.__new__(ForkServerRunner).run_clean_tests([])
     assert seen == [("s", 3), ("c", 3), ("c", 3)]
+    assert getattr(trampoline.wrap_in_trampoline, "chooses", False)  # tools/mutation_trampolines
     assert sys.modules.get("mutmut_xdist") is None  # loaded from its file, not installed
 
 
