@@ -305,3 +305,23 @@ def test_a_yaml_item_without_a_use_case_is_labelled_by_its_file(project: pytest.
     assert not any(name in ("use_case", "story") for name, _ in labels)
     assert "description" not in test or not test["description"]
     assert not [p for p in test.get("parameters", []) if p["name"] == "example"]
+
+
+ATTACK = """\
+scenarios:
+  - name: a payload must be refused
+    attack: {payload: [xss]}
+    steps:
+      - expect.value: {value: "${payload}"}
+        attack_outcome: refused
+"""
+
+
+def test_an_items_attack_outcome_is_held(project: pytest.Pytester, monkeypatch) -> None:
+    monkeypatch.setenv("PRISM_SCAN_DEPTH", "basic")
+    (project.path / "scenarios" / "chat.yaml").write_text(ATTACK)
+    result = project.runpytest_inprocess("scenarios/chat.yaml")
+    result.assert_outcomes(failed=5)  # the basic depth: five payloads, each accepted
+    assert "[outcome] expected the payload to be refused with a domain error" in (
+        result.stdout.str()
+    )

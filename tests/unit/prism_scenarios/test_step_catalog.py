@@ -16,6 +16,9 @@ from prism_scenarios.step_catalog import Sentence, describe, readable
         (r"(?P<n>\d+) messages?", "<n> message[s]", {"n": "a number"}),
         (r"(?P<v>[0-9.]+) s", "<v> s", {"v": "a number"}),
         (r"(?P<v>[.0-9]+)", "<v>", {"v": "a number"}),
+        # a letter range is no number (shown as it is: a character class, repeated)
+        (r"(?P<h>[0-9a-f]+)", "<h>", {"h": "……"}),
+        (r"(?P<k>[a-z]+) x", "<k> x", {"k": "……"}),
         (
             r"(?P<n>\d+(?:\.\d+)?) hours pass",
             "<n> hours pass",
