@@ -4,6 +4,7 @@ them, the strategies' shapes, a finding written as a scenario, and what fuzz() p
 from __future__ import annotations
 
 import enum
+from collections import abc
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -142,6 +143,9 @@ def test_optional_fields_are_sometimes_left_out_and_sometimes_given() -> None:
         (frozenset[str], lambda v: isinstance(v, list) and len(v) <= 4),
         (list[int], lambda v: isinstance(v, list) and len(v) <= 4),
         (dict[str, int], lambda v: isinstance(v, dict) and len(v) <= 4),
+        # the abstract containers too: a Mapping is a dict, a Sequence a list
+        (abc.Mapping[str, int], lambda v: isinstance(v, dict) and len(v) <= 4),
+        (abc.Sequence[int], lambda v: isinstance(v, list) and len(v) <= 4),
         (Colour, lambda v: v == "red"),
         (Any, lambda v: v is None or isinstance(v, bool | int | float | str | list | dict)),
     ],
