@@ -29,3 +29,26 @@ Feature: Tool errors name the field at fault
     Then it fails with SecurityError mentioning "Command sort is not in the allowed command list"
     And the result at "key" equals command
     And the result at "value" equals sort
+
+  Scenario: An empty policy change is refused with the key changes
+    When I try to call "tools.update_policy" with:
+      """
+      user_id: alice
+      changes: {}
+      """
+    Then it fails with ValidationError mentioning "policy changes must be a non-empty mapping"
+    And the result at "key" equals changes
+
+  Scenario: A schema requiring an undeclared parameter is refused with the key parameters_schema
+    When I try to call "tools.register" with:
+      """
+      user_id: alice
+      tool:
+        tool_id: odd
+        name: Odd
+        category: computation
+        parameters_schema: {type: object, properties: {text: {type: string}}, required: [text, mood]}
+        implementation: {kind: builtin, handler: text_utils}
+      """
+    Then it fails with ValidationError mentioning "parameters_schema requires undeclared ['mood']"
+    And the result at "key" equals parameters_schema
