@@ -29,6 +29,7 @@ ACTIONS = {
     "migration.rollback",
     "migration.recover",
     "migration.status",
+    "migration.cli",
     "migration.snapshot",
     "migration.compare",
     "migration.read_back",
