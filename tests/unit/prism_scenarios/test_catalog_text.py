@@ -10,7 +10,12 @@ import pytest
 from pydantic import BaseModel, Field
 
 from prism_scenarios import catalog
-from prism_scenarios.actions.registry import ActionRegistry, Params, action
+from prism_scenarios.actions.registry import ActionRegistry, Params, action, load_actions
+
+# The built-in actions load while this module is collected, before any in-process pytester
+# run: a module first imported inside one is dropped from sys.modules when it ends, and the
+# output models' type hints (read from their module) would then no longer resolve.
+load_actions()
 
 
 class Shout(Params):
