@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from prism_scenarios import readiness
+from prism_scenarios.actions.registry import load_actions
 from prism_scenarios.outcome import (
     ABSENT_IN_OLDER_FILES,
     OUTCOME_KEY,
@@ -31,6 +32,12 @@ from prism_scenarios.use_cases import (
 )
 from prism_scenarios.use_cases.migration import migration_suite, migration_verdicts
 from prism_scenarios.use_cases.security import allure_severity, security_findings, security_suite
+
+# The built-in actions load while this module is collected, before the pytester fixture takes
+# its sys.modules snapshot: a module first imported inside an in-process run is dropped from
+# sys.modules when it ends, and later tests could no longer resolve the output models' type
+# hints (test_catalog failed after this module's in-process run with NameError 'Annotated').
+load_actions()
 
 PACKAGE = Path(__file__).resolve().parents[3] / "prism_scenarios"
 

@@ -15,7 +15,14 @@ import pytest
 
 from flatfile_chat.config.yaml_lines import load_yaml
 from prism_scenarios import loader
+from prism_scenarios.actions.registry import load_actions
 from prism_scenarios.schema import build_schema, structural_schema
+
+# The built-in actions load while this module is collected, before the pytester fixture takes
+# its sys.modules snapshot: a module first imported inside an in-process run is dropped from
+# sys.modules when it ends, and later tests could no longer resolve the output models' type
+# hints (test_catalog failed after this module's in-process run with NameError 'Annotated').
+load_actions()
 
 FEATURE = """\
 Feature: same sentence, two bindings
