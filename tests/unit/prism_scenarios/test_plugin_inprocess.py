@@ -16,6 +16,11 @@ from prism_scenarios import allure_bridge, engine, loader, pytest_plugin, settin
 from prism_scenarios.actions.registry import load_actions
 from prism_scenarios.outcome import OUTCOME_KEY
 
+# The built-in actions load while this module is collected, before any pytester fixture takes
+# its sys.modules snapshot (a module first imported inside an in-process run is dropped when it
+# ends, and later tests could no longer resolve the output models' type hints).
+load_actions()
+
 OPT_IN = """\
 import json
 import pytest
@@ -65,7 +70,6 @@ steps_only: true
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    load_actions()  # the action modules (and what they import) load once, outside the run
     settings.load.cache_clear()
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:randomly\n")
     pytester.makeconftest(OPT_IN)
