@@ -111,6 +111,7 @@ def prepare_workdir(suite: Suite, workdir: Path) -> None:
 def _with_suite_config(text: str, suite: Suite) -> str:
     config = tomllib.loads(text)["tool"]["mutmut"]
     config["source_paths"] = list(suite.sources)
+    config.pop("only_mutate", None)  # a copy's pyproject may carry its own
     if suite.only_files:
         config["only_mutate"] = list(suite.only_files)
     config["pytest_add_cli_args_test_selection"] = list(suite.selection)

@@ -136,12 +136,13 @@ def test_a_local_look_mutates_only_the_named_files(mutation) -> None:
     config = tomllib.loads(mutation._with_suite_config(text, suite))["tool"]["mutmut"]
     assert config["only_mutate"] == ["a/*"]
     assert config["pytest_add_cli_args_test_selection"] == ["tests/unit/store"]
-    assert (
-        "only_mutate"
-        not in tomllib.loads(mutation._with_suite_config(text, mutation.SUITES["all"]))["tool"][
-            "mutmut"
-        ]
+    whole = mutation._with_suite_config(text, mutation.SUITES["all"])
+    assert "only_mutate" not in tomllib.loads(whole)["tool"]["mutmut"]
+    # a copy made from a sampled copy's pyproject mutates everything again
+    again = mutation._with_suite_config(
+        mutation._with_suite_config(text, suite), mutation.SUITES["all"]
     )
+    assert "only_mutate" not in tomllib.loads(again)["tool"]["mutmut"]
 
 
 def test_spinner_redraws_stay_out_of_the_log_and_phases_stay_in(mutation) -> None:
