@@ -170,3 +170,23 @@ def sandbox_root() -> Iterator[Path]:
     path.chmod(0o711)
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def load_args():
+    """The `load` command's arguments as its own parser makes them (no HTML, no progress line),
+    so a test that calls the command in-process sees the defaults a user gets."""
+
+    def make(*files: Path, report_dir: Path, workers: int | None = None, **extra: Any):
+        from prism_scenarios.cli import build_parser
+
+        argv = ["load", *map(str, files), "--report-dir", str(report_dir)]
+        argv += ["--no-html", "--no-progress"]
+        if workers is not None:
+            argv += ["--workers", str(workers)]
+        args = build_parser()[0].parse_args(argv)
+        for name, value in extra.items():
+            setattr(args, name, value)
+        return args
+
+    return make

@@ -304,11 +304,10 @@ def test_the_run_configurations_performance_limits_judge_every_load_file(
     capsys: pytest.CaptureFixture,
     limit: float,
     code: int,
+    load_args,
 ) -> None:
     """`run`'s performance family passes performance_config (FFPerformanceTestConfigDTO):
     max_response_time_ms and the other limits are judged beside the file's own thresholds."""
-    import argparse
-
     from prism_scenarios.dto import FFPerformanceTestConfigDTO
     from prism_scenarios.load import command
 
@@ -320,15 +319,9 @@ def test_the_run_configurations_performance_limits_judge_every_load_file(
     )
     monkeypatch.chdir(tmp_path)
     done = command.run(
-        argparse.Namespace(
-            files=[str(folder / "ok.yaml")],
-            quick=False,
-            profile=None,
-            workers=None,
-            dask=None,
-            report_dir=str(tmp_path / "reports"),
-            no_html=True,
-            no_progress=True,
+        load_args(
+            folder / "ok.yaml",
+            report_dir=tmp_path / "reports",
             performance_config=FFPerformanceTestConfigDTO(max_response_time_ms=limit),
         )
     )

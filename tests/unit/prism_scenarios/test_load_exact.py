@@ -5,7 +5,6 @@ command's refusal of an invalid file."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import math
@@ -833,21 +832,14 @@ def test_unreadable_and_non_mapping_files(tmp_path: Path) -> None:
     ]
 
 
-def test_load_command_refuses_an_invalid_file_before_running(tmp_path: Path, capsys) -> None:
+def test_load_command_refuses_an_invalid_file_before_running(
+    tmp_path: Path, capsys, load_args
+) -> None:
     path = _project(
         tmp_path,
         "name: l\nmix: [{scenario: nope}]\nmodel: {type: closed, users: 1, duration: 1s}\n",
     )
-    args = argparse.Namespace(
-        files=[str(path), str(path)],
-        profile=None,
-        quick=False,
-        workers=None,
-        dask=None,
-        report_dir=str(tmp_path / "reports"),
-        no_html=True,
-        no_progress=True,
-    )
+    args = load_args(path, path, report_dir=tmp_path / "reports")
     assert load_command.run(args) == load_command.USAGE_EXIT == 2
     problem = f"{path}:2: mix[0]: no scenario named 'nope'"
     assert capsys.readouterr().err == (f"invalid load file, nothing ran:\n{problem}\n{problem}\n")
@@ -901,19 +893,6 @@ TINY = (
 )
 
 
-def _run_args(path: Path, report_dir: Path) -> argparse.Namespace:
-    return argparse.Namespace(
-        files=[str(path)],
-        profile=None,
-        quick=False,
-        workers=1,
-        dask=None,
-        report_dir=str(report_dir),
-        no_html=True,
-        no_progress=True,
-    )
-
-
 @pytest.fixture
 def no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """The load charts (matplotlib, a second each) are drawn elsewhere
@@ -929,13 +908,15 @@ def _allure_result(folder: Path) -> dict[str, Any]:
     return json.loads(result.read_text())
 
 
-def test_a_load_run_writes_its_reports_and_passes(tmp_path: Path, capsys, no_charts) -> None:
+def test_a_load_run_writes_its_reports_and_passes(
+    tmp_path: Path, capsys, no_charts, load_args
+) -> None:
     path = _project(tmp_path, TINY.replace("COUNT", "4"))
     report_dir = tmp_path / "reports"
     integration_report = report_dir / "integration" / "system_integration_report.json"
     integration_report.parent.mkdir(parents=True)
     integration_report.write_text('{"notes": {}}')
-    assert load_command.run(_run_args(path, report_dir)) == 0
+    assert load_command.run(load_args(path, report_dir=report_dir, workers=1)) == 0
     captured = capsys.readouterr()
     assert captured.err == ""  # --no-progress
     out = captured.out.splitlines()
@@ -1007,10 +988,10 @@ def test_a_load_run_writes_its_reports_and_passes(tmp_path: Path, capsys, no_cha
     assert json.loads((folder / "allure-results" / sources[2]).read_text()) == data
 
 
-def test_a_breached_load_run_exits_99(tmp_path: Path, capsys, no_charts) -> None:
+def test_a_breached_load_run_exits_99(tmp_path: Path, capsys, no_charts, load_args) -> None:
     path = _project(tmp_path, TINY.replace("COUNT", "5"))
     report_dir = tmp_path / "reports"
-    args = _run_args(path, report_dir)
+    args = load_args(path, report_dir=report_dir, workers=1)
     args.no_progress = False
     args.performance_config = SimpleNamespace(  # the performance family's limits
         max_response_time_ms=60_000.0,
