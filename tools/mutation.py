@@ -354,7 +354,7 @@ def print_table(summary: dict, out=sys.stdout) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", choices=sorted(SUITES), default="all")
-    parser.add_argument("--sample", type=int, default=600, help="mutants to run (0: all)")
+    parser.add_argument("--sample", type=int, default=300, help="mutants to run (0: all)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--only", default="", help="a glob of mutant names (e.g. one function)")
@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--test-budget",
         type=float,
-        default=0.0,
+        default=10.0,
         help="seconds of measured test time per phase and mutant, fastest tests first (0: all)",
     )
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "mutation")
