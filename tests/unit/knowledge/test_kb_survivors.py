@@ -1,0 +1,37 @@
+"""Knowledge paths left by surviving mutants: the key an embedder mismatch names, and the
+message when no fresh kb_id can be allocated."""
+
+from __future__ import annotations
+
+from asyncio import run
+
+import pytest
+
+from flatfile_chat.errors import AlreadyExists, ValidationError
+from flatfile_chat.knowledge import FFKnowledgeBaseManager
+
+
+def test_a_kb_embedded_by_another_model_is_refused_under_key_embedding_model(
+    store, kb, blind_embedder, corpus
+) -> None:
+    record = run(kb.create_knowledge_base("alice", "Biology"))
+    other = FFKnowledgeBaseManager(store, embedder=blind_embedder)
+    try:
+        with pytest.raises(ValidationError) as caught:
+            run(other.add_document_to_kb("alice", record.kb_id, "bio.txt", corpus.biology))
+    finally:
+        other.close()
+    assert caught.value.key == "embedding_model"
+    assert "run_kb_maintenance re-embeds it" in str(caught.value)
+
+
+def test_no_fresh_kb_id_left_is_refused_with_its_message(store, kb, monkeypatch) -> None:
+    monkeypatch.setattr(
+        store.ctx.ids, "prefixed", lambda prefix, length=12: f"{prefix}_" + "0" * 12
+    )
+    first = run(kb.create_knowledge_base("alice", "One"))
+    assert first.kb_id == "kb_000000000000"
+    with pytest.raises(AlreadyExists) as caught:
+        run(kb.create_knowledge_base("alice", "Two"))
+    assert str(caught.value) == "could not allocate a fresh kb_id"
+    assert caught.value.key == "kb_id"
