@@ -35,3 +35,19 @@ def test_no_fresh_kb_id_left_is_refused_with_its_message(store, kb, monkeypatch)
         run(kb.create_knowledge_base("alice", "Two"))
     assert str(caught.value) == "could not allocate a fresh kb_id"
     assert caught.value.key == "kb_id"
+
+
+def test_integrity_names_a_stored_context_scoring_under_the_threshold(rag, store, bio_kb) -> None:
+    run(rag.initialize_rag_session("alice", "chat1", [bio_kb]))
+    contexts = run(rag.get_rag_context_for_message("alice", "chat1", "chlorophyll", "msg_a1"))
+    assert contexts
+    assert store.check_integrity() == []
+    (config_path,) = [p for p in store.root.rglob("session_config.json") if "chat1" in p.as_posix()]
+    session = store.fs.read_json(config_path)
+    session["config"]["context_quality_threshold"] = 1.5  # every stored score is now under it
+    store.fs.write_json(config_path, session)
+
+    issues = [i for i in store.check_integrity() if i.kind == "counter_mismatch"]
+    assert [i.detail for i in issues] == [
+        f"context {c.context_id} scores {c.relevance_score}, under the threshold" for c in contexts
+    ]
