@@ -61,3 +61,38 @@ def test_a_routing_id_carries_the_route_prefix(panels) -> None:
     decision = run(panels.route_panel_message("r", "A SQL question"))
     assert decision.routing_id.startswith("route_")
     assert len(decision.routing_id) == len("route_") + 12
+
+
+def test_participant_credits_are_written_as_derived_files_never_fsynced(
+    make_store, debaters, monkeypatch
+) -> None:
+    from flatfile_chat.panel import FFPanelSessionManager
+    from flatfile_chat.storage import filestore
+
+    store = make_store(durability="fsync")
+    run(store.create_user("owner"))
+    panels = FFPanelSessionManager(store, memory=None)
+    run(panels.create_panel_session("c", "decision_making", debaters(2)))
+    said = run(panels.add_panel_message("c", "d1", "Ship it."))
+    writes: list[tuple[str, bool]] = []
+    real = filestore.atomic_write_bytes
+
+    def spy(path, payload, **kwargs):
+        writes.append((path.name, kwargs.get("fsync")))
+        return real(path, payload, **kwargs)
+
+    monkeypatch.setattr(filestore, "atomic_write_bytes", spy)
+    run(
+        panels.capture_panel_insight(
+            "c",
+            "Ship on Friday.",
+            "decision",
+            [said.message_id],
+            {"d1": "ship", "d2": "ship"},
+        )
+    )
+    credited = [w for w in writes if w[0].endswith("_context.json")]
+    assert credited and all(fsync is False for _name, fsync in credited), writes
+    (d1_context,) = store.root.rglob("d1_context.json")
+    metrics = store.fs.read_json(d1_context)["performance_metrics"]
+    assert (metrics["insights_generated"], metrics["decisions_influenced"]) == (1, 1)
