@@ -1,0 +1,97 @@
+"""cli behaviour that a mutation run showed was not yet checked."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from prism_scenarios import cli, project
+
+LOAD_SUMMARY = {
+    "generated": 1_800_000_000.0,
+    "tests": [
+        {
+            "name": "basic_chat",
+            "profile": "quick",
+            "passed": True,
+            "started": 30,
+            "elapsed_seconds": 3.0,
+            "cpu_percent_one_core": 40.0,
+            "peak_rss_mb": 120.0,
+            "metrics": {"iterations": {"avg_ms": 12.0, "count": 30}},
+        }
+    ],
+}
+
+
+@pytest.fixture
+def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(project, "_root", None)
+    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
+    return tmp_path
+
+
+def _finish(report_dir: Path, load_code: int | None) -> int:
+    from prism_scenarios.dto import FFIntegrationTestingConfigDTO
+    from prism_scenarios.outcome import PROPERTY
+    from prism_scenarios.summary import SummaryPlugin
+
+    summary = SummaryPlugin(report_dir)
+    node = "scenarios/a.yaml::one"
+    summary.tests = {
+        node: {
+            "nodeid": node,
+            "outcome": "passed",
+            "duration": 0.1,
+            "message": "",
+            PROPERTY: None,
+            "severity": None,
+        }
+    }
+    sampler = SimpleNamespace(
+        elapsed=1.0,
+        started=0.0,
+        average_cpu_percent=None,
+        peak_cpu_percent=None,
+        peak_rss_mb=None,
+    )
+    config = FFIntegrationTestingConfigDTO.model_validate({"report_output_formats": ["json"]})
+    return cli._finish_run(
+        argparse.Namespace(vulnerability_threshold=None, no_html=True),
+        report_dir,
+        report_dir / "allure-results",
+        summary,
+        sampler,
+        ["why"],
+        0,
+        config=config,
+        source="conf.yaml",
+        families_run=None,
+        load_code=load_code,
+        flaky=0,
+    )
+
+
+def _performance_note(report_dir: Path) -> str:
+    written = json.loads(
+        (report_dir / "integration" / "system_integration_report.json").read_text()
+    )
+    return written["notes"]["performance"]
+
+
+@pytest.mark.parametrize("load_code", [0, None])
+def test_finish_applies_a_load_summary_only_after_a_load_run(
+    proj: Path, load_code: int | None
+) -> None:
+    report_dir = proj / "reports"
+    (report_dir / "load").mkdir(parents=True)
+    (report_dir / "load" / "load_summary.json").write_text(json.dumps(LOAD_SUMMARY))
+    assert _finish(report_dir, load_code) == 0
+    from_load = "basic_chat [quick]" in _performance_note(report_dir)
+    assert from_load is (load_code is not None)
