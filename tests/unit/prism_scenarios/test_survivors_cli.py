@@ -95,3 +95,22 @@ def test_finish_applies_a_load_summary_only_after_a_load_run(
     assert _finish(report_dir, load_code) == 0
     from_load = "basic_chat [quick]" in _performance_note(report_dir)
     assert from_load is (load_code is not None)
+
+
+def test_a_shard_without_its_record_still_publishes(
+    proj: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (proj / "scenarios").mkdir()
+    (proj / "scenarios" / "a.yaml").write_text(
+        "scenarios:\n  - name: one\n    steps:\n      - noop: {}\n"
+    )
+    (proj / "prism-scenarios.yaml").write_text("report_output_formats: [json]\n")
+    real = cli._read_json
+    monkeypatch.setattr(
+        cli, "_read_json", lambda path: None if path.name == "shard.json" else real(path)
+    )
+    assert cli.main(["run", "--no-html", "-n", "0", "--shard", "1/1"]) == 0
+    report = json.loads(
+        (proj / "reports" / "integration" / "system_integration_report.json").read_text()
+    )
+    assert "; shard 1/1)" in report["notes"]["scope"]
