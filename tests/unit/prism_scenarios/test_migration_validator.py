@@ -142,17 +142,24 @@ def test_every_switch_off_is_said_and_the_run_still_succeeds(tmp_path: Path) -> 
     assert result["migration_statistics"]["migration_duration_seconds"] > 0
 
 
-def test_a_migration_over_its_time_limit_is_not_acceptable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ticks = iter([1000.0, 1090.5])
+def _timed_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ticks: list[float], *, minutes: float
+) -> dict:
+    """A G1 store validated with the clock reading `ticks` at the start and the end."""
+    readings = iter(ticks)
     monkeypatch.setattr(
-        migration_validator, "time", SimpleNamespace(perf_counter=lambda: next(ticks))
+        migration_validator, "time", SimpleNamespace(perf_counter=lambda: next(readings))
     )
     base = tmp_path / "data"
     generate("G1", base)
-    config = FFMigrationTestConfigDTO(migration_timeout_minutes=1.5)
-    result = _run(FFMigrationValidator(config, base))
+    config = FFMigrationTestConfigDTO(migration_timeout_minutes=minutes)
+    return _run(FFMigrationValidator(config, base))
+
+
+def test_a_migration_over_its_time_limit_is_not_acceptable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _timed_run(tmp_path, monkeypatch, [1000.0, 1090.5], minutes=1.5)
     assert result["performance_acceptable"] is False
     assert result["migration_statistics"]["performance_score"] == 0.0
     assert result["migration_statistics"]["migration_duration_seconds"] == 90.5
@@ -166,13 +173,7 @@ def test_a_migration_over_its_time_limit_is_not_acceptable(
 def test_a_migration_just_under_its_limit_is_acceptable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ticks = iter([0.0, 59.9994])
-    monkeypatch.setattr(
-        migration_validator, "time", SimpleNamespace(perf_counter=lambda: next(ticks))
-    )
-    base = tmp_path / "data"
-    generate("G1", base)
-    result = _run(FFMigrationValidator(FFMigrationTestConfigDTO(migration_timeout_minutes=1), base))
+    result = _timed_run(tmp_path, monkeypatch, [0.0, 59.9994], minutes=1)
     assert result["performance_acceptable"] is True
     assert result["migration_statistics"]["migration_duration_seconds"] == 59.999
     assert result["migration_successful"] is True
