@@ -71,8 +71,10 @@ class FFMigrationTestConfigDTO(_Config):
     test_backup_procedures: bool = True
     test_recovery_procedures: bool = True
     test_disaster_recovery: bool = True
-    migration_batch_size: int = 1000
-    migration_timeout_minutes: float = 60
+    # the same bounds the store's MigrationOptions enforces, so a bad value is a config error
+    # naming its key, not an exception from the middle of a run
+    migration_batch_size: int = Field(1000, ge=1)
+    migration_timeout_minutes: float = Field(60, gt=0)
     preserve_original_data: bool = True
     create_migration_logs: bool = True
 

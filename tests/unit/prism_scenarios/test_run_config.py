@@ -86,3 +86,17 @@ def test_both_sources_at_once_is_an_error(tmp_path: Path) -> None:
     (root / "prism-scenarios.yaml").write_text("max_parallel_tests: 2\n")
     with pytest.raises(RunConfigError, match="both configure the run"):
         load_run_config(root)
+
+
+def test_migration_bounds_are_config_errors_not_mid_run_exceptions(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "prism-scenarios.yaml").write_text(
+        "migration_config:\n  migration_batch_size: 0\n  migration_timeout_minutes: 0\n"
+    )
+    with pytest.raises(RunConfigError) as caught:
+        load_run_config(root)
+    problems = "\n".join(caught.value.problems)
+    assert f"{root / 'prism-scenarios.yaml'}:2: migration_config.migration_batch_size:" in problems
+    assert f"{root / 'prism-scenarios.yaml'}:3: migration_config.migration_timeout_minutes:" in (
+        problems
+    )
