@@ -51,9 +51,6 @@ class Census:
     duplicate_ids: int = 0
     duplicate_examples: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"counts": self.counts, "sessions": len(self.sessions), "bad_lines": self.bad_lines}
-
     def compare(self, after: Census, *, quarantined: int = 0) -> list[str]:
         """Everything that differs, in words; ``quarantined`` lines are expected to leave."""
         problems = []
