@@ -52,3 +52,17 @@ Feature: Tool errors name the field at fault
       """
     Then it fails with ValidationError mentioning "parameters_schema requires undeclared ['mood']"
     And the result at "key" equals parameters_schema
+
+  Scenario: An unknown risk level is refused with the key security_risk_level
+    When I try to call "tools.register" with:
+      """
+      user_id: alice
+      tool:
+        tool_id: risky
+        name: Risky
+        category: computation
+        security_risk_level: extreme
+        implementation: {kind: builtin, handler: text_utils}
+      """
+    Then it fails with ValidationError mentioning "security_risk_level 'extreme' must be one of low, medium, high, critical"
+    And the result at "key" equals security_risk_level
