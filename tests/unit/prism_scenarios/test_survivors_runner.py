@@ -396,10 +396,10 @@ def test_a_segment_honours_raises_and_marks_only_its_last_snapshot_final(
     )
     load = proj / "l.yaml"
     load.write_text(
-        "name: l\nmix: [{scenario: refused}]\nmodel: {type: open, rate: 10, duration: 0.6s}\n"
+        "name: l\nmix: [{scenario: refused}]\nmodel: {type: open, rate: 10, duration: 1s}\n"
     )
     plan = load_plan(load)
-    monkeypatch.setattr(segment, "SNAPSHOT_SECONDS", 0.1)
+    monkeypatch.setattr(segment, "SNAPSHOT_SECONDS", 0.05)
     snapshots: list[dict] = []
     result = segment.run_segment(plan, 0, 1, segment.SoloChannel(snapshots.append))
     assert result["started"] > 0
