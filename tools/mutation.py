@@ -355,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", choices=sorted(SUITES), default="all")
     parser.add_argument("--sample", type=int, default=300, help="mutants to run (0: all)")
-    parser.add_argument("--seed", type=int, default=15)
+    # A sample no test was written against (docs/mutation.md): to measure the suites fairly,
+    # don't aim tests at this seed's survivors; use another seed for that work.
+    parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--only", default="", help="a glob of mutant names (e.g. one function)")
     parser.add_argument("--files", nargs="+", default=[], help="mutate only these files (globs)")
