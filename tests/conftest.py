@@ -124,6 +124,27 @@ class StoreFactory:
             assert committer is None or committer._thread is None, store.root
 
 
+# The conftest of a recording project (the recording_project fixture).
+OUTCOME_RECORDER = """\
+import json
+import pytest
+from prism_scenarios.outcome import OUTCOME_KEY
+
+pytest_plugins = ["prism_scenarios.pytest_plugin"]
+SEEN = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    if OUTCOME_KEY in item.stash:
+        SEEN[item.nodeid] = item.stash[OUTCOME_KEY].to_dict()
+
+
+def pytest_sessionfinish(session):
+    (session.config.rootpath / "seen.json").write_text(json.dumps(SEEN))
+"""
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
@@ -190,3 +211,17 @@ def load_args():
         return args
 
     return make
+
+
+@pytest.fixture
+def recording_project(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
+    """An in-process pytest project that opts in to the plugin and writes each item's typed
+    outcome record to seen.json when its session ends (OUTCOME_RECORDER)."""
+    from prism_scenarios import settings
+
+    settings.load.cache_clear()
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:randomly\n")
+    pytester.makeconftest(OUTCOME_RECORDER)
+    (pytester.path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    yield pytester
+    settings.load.cache_clear()

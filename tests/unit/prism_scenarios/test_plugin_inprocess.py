@@ -21,25 +21,6 @@ from prism_scenarios.outcome import OUTCOME_KEY
 # ends, and later tests could no longer resolve the output models' type hints).
 load_actions()
 
-OPT_IN = """\
-import json
-import pytest
-from prism_scenarios.outcome import OUTCOME_KEY
-
-pytest_plugins = ["prism_scenarios.pytest_plugin"]
-SEEN = {}
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item):
-    if OUTCOME_KEY in item.stash:
-        SEEN[item.nodeid] = item.stash[OUTCOME_KEY].to_dict()
-
-
-def pytest_sessionfinish(session):
-    (session.config.rootpath / "seen.json").write_text(json.dumps(SEEN))
-"""
-
 SCENARIOS = """\
 use_case: basic_chat
 tags: [smoke, memory]
@@ -69,11 +50,8 @@ steps_only: true
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    settings.load.cache_clear()
-    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:randomly\n")
-    pytester.makeconftest(OPT_IN)
-    (pytester.path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+def project(recording_project: pytest.Pytester) -> pytest.Pytester:
+    pytester = recording_project
     (pytester.path / "scenarios").mkdir()
     (pytester.path / "scenarios" / "chat.yaml").write_text(SCENARIOS)
     (pytester.path / "scenarios" / "notes.yml").write_text(NO_KEY)

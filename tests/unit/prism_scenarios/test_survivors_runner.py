@@ -486,25 +486,6 @@ def test_configured_action_modules_import_from_the_project_root(
 
 # --- Gherkin scenarios: adopted with their use case and Allure's parent suite ---------------
 
-RECORDING_CONFTEST = """\
-import json
-import pytest
-from prism_scenarios.outcome import OUTCOME_KEY
-
-pytest_plugins = ["prism_scenarios.pytest_plugin"]
-SEEN = {}
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item):
-    if OUTCOME_KEY in item.stash:
-        SEEN[item.nodeid] = item.stash[OUTCOME_KEY].to_dict()
-
-
-def pytest_sessionfinish(session):
-    (session.config.rootpath / "seen.json").write_text(json.dumps(SEEN))
-"""
-
 TAGGED_FEATURE = """\
 @use_case:basic_chat @component:storage
 Feature: Tagged
@@ -514,25 +495,17 @@ Feature: Tagged
 
 
 def test_a_gherkin_scenario_carries_its_use_case_and_parent_suite(
-    pytester: pytest.Pytester,
+    recording_project: pytest.Pytester,
 ) -> None:
-    from prism_scenarios import settings
-
-    settings.load.cache_clear()
-    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:randomly\n")
-    pytester.makeconftest(RECORDING_CONFTEST)
-    (pytester.path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    pytester = recording_project
     suite = pytester.path / "features" / "chat"
     suite.mkdir(parents=True)
     (suite / "tagged.feature").write_text(TAGGED_FEATURE)
     (suite / "test_chat_features.py").write_text(
         'from pytest_bdd import scenarios\n\nscenarios(".")\n'
     )
-    try:
-        result = pytester.runpytest_inprocess("--alluredir", "allure", "features")
-        result.assert_outcomes(passed=1)
-    finally:
-        settings.load.cache_clear()
+    result = pytester.runpytest_inprocess("--alluredir", "allure", "features")
+    result.assert_outcomes(passed=1)
     seen = json.loads((pytester.path / "seen.json").read_text())
     [record] = seen.values()
     assert (record["use_case"], record["name"]) == ("basic_chat", "a user exists")
