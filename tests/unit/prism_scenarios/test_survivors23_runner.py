@@ -90,3 +90,81 @@ scenarios:
     assert spec.scenarios
     for scenario in spec.scenarios:
         assert scenario.example_id == f"size=1-{scenario.attack.payload.id}"
+
+
+def test_load_actions_imports_the_action_modules_only_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prism_scenarios.actions import registry
+
+    imported: list[str] = []
+    real = registry.importlib.import_module
+
+    def counting(name: str, *args, **kwargs):
+        imported.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry.importlib, "import_module", counting)
+    registry.load_actions()
+    assert imported  # the first call imports the built-in action modules
+    imported.clear()
+    assert registry.load_actions() is registry.REGISTRY
+    assert imported == []  # the second does not import them again
+
+
+def test_a_callable_without_a_module_is_not_ours() -> None:
+    from prism_scenarios.bdd.hooks import _is_ours
+
+    step = (1).__add__  # a method-wrapper: no __module__ attribute at all
+    assert not hasattr(step, "__module__")
+    assert _is_ours(step) is False
+
+
+def test_static_coverage_goes_on_after_a_broken_feature_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prism_scenarios import project
+    from prism_scenarios.validate import static_coverage
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(project, "_root", None)
+    features = tmp_path / "features"
+    features.mkdir()
+    (features / "a_broken.feature").write_text("this is not gherkin\n  Scenario\n")
+    (features / "b_good.feature").write_text(
+        "@use_case:basic_chat\nFeature: good\n\n  Scenario: works\n    Given nothing\n"
+    )
+    found = static_coverage([str(features)])
+    assert [ref.split(" ", 1)[1] for ref, _components in found["basic_chat"]] == ["works"]
+
+
+def test_report_merge_keeps_the_families_the_inputs_agree_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from prism_scenarios import project
+    from prism_scenarios.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(project, "_root", None)
+    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
+    folders = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        (folder / "allure-results").mkdir(parents=True)
+        test = {"nodeid": f"scenarios/{name}.yaml::one", "outcome": "passed", "duration": 0.5}
+        (folder / "summary.json").write_text(
+            json.dumps({"elapsed_seconds": 1.0, "tests": [test], "families": ["component"]})
+        )
+        folders.append(str(folder))
+    conf = tmp_path / "conf.yaml"
+    conf.write_text("report_output_formats: [json]\n")
+    out = tmp_path / "merged"
+    argv = ["report", "--no-html", "--config", str(conf), "--report-dir", str(out)]
+    assert main([*argv, *folders]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["families"] == ["component"]
