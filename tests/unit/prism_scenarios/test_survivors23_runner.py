@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from prism_scenarios import matchers
+from prism_scenarios import matchers, pytest_plugin  # noqa: F401 (loaded before pytester runs)
+from prism_scenarios.actions.registry import load_actions
 from prism_scenarios.errors import ScenarioError
 from prism_scenarios.fuzz import Finding, write_scenario
 from prism_scenarios.interpolate import lookup
 from prism_scenarios.loader import load_file
 from prism_scenarios.tags import severity_tag
+
+load_actions()  # before any pytester snapshot of sys.modules (see test_plugin_inprocess)
 
 
 def _load(tmp_path: Path, text: str):
@@ -168,3 +171,20 @@ def test_report_merge_keeps_the_families_the_inputs_agree_on(
     assert main([*argv, *folders]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["families"] == ["component"]
+
+
+def test_a_yaml_step_past_its_timeout_fails_the_scenario(
+    recording_project: pytest.Pytester,
+) -> None:
+    (recording_project.path / "scenarios").mkdir()
+    (recording_project.path / "scenarios" / "slow.yaml").write_text(
+        "use_case: basic_chat\n"
+        "scenarios:\n"
+        "  - name: slow\n"
+        "    steps:\n"
+        "      - wall.sleep: {ms: 3000}\n"
+        "        timeout: 0.2\n"
+    )
+    result = recording_project.runpytest_inprocess("-rA")
+    result.assert_outcomes(failed=1)
+    assert "timeout of 0.2s" in result.stdout.str()
