@@ -188,3 +188,25 @@ def test_a_yaml_step_past_its_timeout_fails_the_scenario(
     result = recording_project.runpytest_inprocess("-rA")
     result.assert_outcomes(failed=1)
     assert "timeout of 0.2s" in result.stdout.str()
+
+
+def test_a_load_scenario_leaving_the_shared_data_alone_is_not_blamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prism_scenarios import project
+    from prism_scenarios.load import load_plan, run_plan
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(project, "_root", None)
+    folder = tmp_path / "scenarios" / "load"
+    folder.mkdir(parents=True)
+    (tmp_path / "scenarios" / "s.yaml").write_text(
+        "scenarios:\n  - name: tidy\n    steps:\n      - user.create: {user_id: ann}\n"
+    )
+    (folder / "tidy.yaml").write_text(
+        "name: tidy\nmix: [{scenario: tidy}]\n"
+        "data: {volume: small}\nmodel: {type: open, rate: 5, duration: 1s}\n"
+    )
+    result = run_plan(load_plan(folder / "tidy.yaml"), progress=False)
+    assert result.template_changed_by == []
