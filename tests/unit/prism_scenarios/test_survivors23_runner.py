@@ -210,3 +210,39 @@ def test_a_load_scenario_leaving_the_shared_data_alone_is_not_blamed(
     )
     result = run_plan(load_plan(folder / "tidy.yaml"), progress=False)
     assert result.template_changed_by == []
+
+
+def test_merging_results_only_renders_the_html_into_the_report_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from prism_scenarios import project
+    from prism_scenarios import report as report_mod
+    from prism_scenarios.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(project, "_root", None)
+    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
+    calls: list[tuple[Path, Path]] = []
+
+    def render_html(results: Path, report_dir: Path, **_kw) -> Path:
+        calls.append((results, report_dir))
+        return report_dir / "allure-report" / "index.html"
+
+    monkeypatch.setattr(report_mod, "render_html", render_html)
+    folders = []
+    for name in ("a", "b"):
+        results = tmp_path / name / "allure-results"
+        results.mkdir(parents=True)
+        (results / f"{name}-result.json").write_text(
+            json.dumps({"uuid": name, "name": name, "status": "passed"})
+        )
+        folders.append(str(tmp_path / name))
+    conf = tmp_path / "conf.yaml"
+    conf.write_text("report_output_formats: [json]\n")
+    out = tmp_path / "merged"
+    argv = ["report", "--config", str(conf), "--report-dir", str(out)]
+    assert main([*argv, *folders]) == 0
+    assert calls == [(out / "allure-results", out)]
