@@ -246,3 +246,16 @@ def test_merging_results_only_renders_the_html_into_the_report_dir(
     argv = ["report", "--config", str(conf), "--report-dir", str(out)]
     assert main([*argv, *folders]) == 0
     assert calls == [(out / "allure-results", out)]
+
+
+def test_pdf_paragraph_lines_use_the_tables_line_height() -> None:
+    from prism_scenarios.formats.pdf import _Page
+
+    page = _Page()
+    top = page.get_y()
+    page.paragraph("one short line")
+    assert page.get_y() - top == pytest.approx(4.6)  # the grid's line_height: one leading
+    top = page.get_y()
+    page.paragraph("word " * 200)  # wraps onto several lines, each 4.6 mm
+    lines = (page.get_y() - top) / 4.6
+    assert lines > 2 and lines == pytest.approx(round(lines))
