@@ -259,3 +259,22 @@ def test_pdf_paragraph_lines_use_the_tables_line_height() -> None:
     page.paragraph("word " * 200)  # wraps onto several lines, each 4.6 mm
     lines = (page.get_y() - top) / 4.6
     assert lines > 2 and lines == pytest.approx(round(lines))
+
+
+@pytest.mark.parametrize(("profile", "quick", "named"), [("quick", True, None), ("soak", False, "soak")])
+def test_the_performance_family_runs_the_load_files_under_the_chosen_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str, quick: bool, named: str | None
+) -> None:
+    import argparse
+
+    from prism_scenarios import cli
+    from prism_scenarios.load import command as load_command
+
+    load_file_path = tmp_path / "scenarios" / "load" / "one.yaml"
+    monkeypatch.setattr(cli.families, "load_files", lambda _root: [load_file_path])
+    seen: list[argparse.Namespace] = []
+    monkeypatch.setattr(load_command, "run", lambda ns: seen.append(ns) or 0)
+    args = argparse.Namespace(load_profile=profile, no_html=True)
+    assert cli._run_load_family(args, tmp_path / "reports", None) == 0
+    [ns] = seen
+    assert (ns.files, ns.quick, ns.profile) == ([str(load_file_path)], quick, named)
