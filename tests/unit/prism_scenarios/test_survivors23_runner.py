@@ -261,7 +261,9 @@ def test_pdf_paragraph_lines_use_the_tables_line_height() -> None:
     assert lines > 2 and lines == pytest.approx(round(lines))
 
 
-@pytest.mark.parametrize(("profile", "quick", "named"), [("quick", True, None), ("soak", False, "soak")])
+@pytest.mark.parametrize(
+    ("profile", "quick", "named"), [("quick", True, None), ("soak", False, "soak")]
+)
 def test_the_performance_family_runs_the_load_files_under_the_chosen_profile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str, quick: bool, named: str | None
 ) -> None:
@@ -278,3 +280,28 @@ def test_the_performance_family_runs_the_load_files_under_the_chosen_profile(
     assert cli._run_load_family(args, tmp_path / "reports", None) == 0
     [ns] = seen
     assert (ns.files, ns.quick, ns.profile) == ([str(load_file_path)], quick, named)
+
+
+def test_dask_connects_to_the_given_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    from prism_scenarios.load.executors import LoadRunError, run_dask
+
+    addresses: list[object] = []
+
+    class FakeClient:
+        def __init__(self, address, **_kw) -> None:
+            addresses.append(address)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+        def scheduler_info(self) -> dict:
+            return {"workers": {}}
+
+    monkeypatch.setattr(distributed, "Client", FakeClient)
+    with pytest.raises(LoadRunError, match="tcp://sched:8786 has no workers"):
+        run_dask(None, "tcp://sched:8786", None, None)  # type: ignore[arg-type]
+    assert addresses == ["tcp://sched:8786"]
