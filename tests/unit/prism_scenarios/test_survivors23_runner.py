@@ -305,3 +305,25 @@ def test_dask_connects_to_the_given_scheduler(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(LoadRunError, match="tcp://sched:8786 has no workers"):
         run_dask(None, "tcp://sched:8786", None, None)  # type: ignore[arg-type]
     assert addresses == ["tcp://sched:8786"]
+
+
+def test_a_load_plan_runs_across_two_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prism_scenarios import project
+    from prism_scenarios.load import load_plan, run_plan
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(project, "_root", None)
+    folder = tmp_path / "scenarios" / "load"
+    folder.mkdir(parents=True)
+    (tmp_path / "scenarios" / "s.yaml").write_text(
+        "scenarios:\n  - name: tidy\n    steps:\n      - noop: {}\n"
+    )
+    (folder / "two.yaml").write_text(
+        "name: two\nmix: [{scenario: tidy}]\nmodel: {type: open, rate: 4, duration: 1s}\n"
+    )
+    result = run_plan(load_plan(folder / "two.yaml"), workers=2, progress=False)
+    assert not result.aborted and result.executor == "processes x2"
+    assert result.metrics.metric("iterations").passed == result.started
