@@ -307,6 +307,7 @@ def test_dask_connects_to_the_given_scheduler(monkeypatch: pytest.MonkeyPatch) -
     assert addresses == ["tcp://sched:8786"]
 
 
+@pytest.mark.slow  # worker processes: make mutate leaves it out (a mutant lives in this process)
 def test_a_load_plan_runs_across_two_worker_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
