@@ -124,15 +124,23 @@ def test_a_callable_without_a_module_is_not_ours() -> None:
     assert _is_ours(step) is False
 
 
-def test_static_coverage_goes_on_after_a_broken_feature_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp_path as the project root and working directory (no scan-depth override)."""
     from prism_scenarios import project
-    from prism_scenarios.validate import static_coverage
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(project, "_root", None)
+    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
+    return tmp_path
+
+
+def test_static_coverage_goes_on_after_a_broken_feature_file(
+    project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prism_scenarios.validate import static_coverage
+
     features = tmp_path / "features"
     features.mkdir()
     (features / "a_broken.feature").write_text("this is not gherkin\n  Scenario\n")
@@ -144,17 +152,12 @@ def test_static_coverage_goes_on_after_a_broken_feature_file(
 
 
 def test_report_merge_keeps_the_families_the_inputs_agree_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
 
-    from prism_scenarios import project
     from prism_scenarios.cli import main
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
-    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
     folders = []
     for name in ("a", "b"):
         folder = tmp_path / name
@@ -191,14 +194,10 @@ def test_a_yaml_step_past_its_timeout_fails_the_scenario(
 
 
 def test_a_load_scenario_leaving_the_shared_data_alone_is_not_blamed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from prism_scenarios import project
     from prism_scenarios.load import load_plan, run_plan
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
     folder = tmp_path / "scenarios" / "load"
     folder.mkdir(parents=True)
     (tmp_path / "scenarios" / "s.yaml").write_text(
@@ -213,18 +212,13 @@ def test_a_load_scenario_leaving_the_shared_data_alone_is_not_blamed(
 
 
 def test_merging_results_only_renders_the_html_into_the_report_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
 
-    from prism_scenarios import project
     from prism_scenarios import report as report_mod
     from prism_scenarios.cli import main
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
-    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
     calls: list[tuple[Path, Path]] = []
 
     def render_html(results: Path, report_dir: Path, **_kw) -> Path:
@@ -309,14 +303,10 @@ def test_dask_connects_to_the_given_scheduler(monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.mark.slow  # worker processes: make mutate leaves it out (a mutant lives in this process)
 def test_a_load_plan_runs_across_two_worker_processes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from prism_scenarios import project
     from prism_scenarios.load import load_plan, run_plan
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
     folder = tmp_path / "scenarios" / "load"
     folder.mkdir(parents=True)
     (tmp_path / "scenarios" / "s.yaml").write_text(
