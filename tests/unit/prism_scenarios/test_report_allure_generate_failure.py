@@ -1,4 +1,4 @@
-"""report behaviour that a mutation run showed was not yet checked."""
+"""The HTML report: an allure generate that fails before writing anything reports the failure."""
 
 from __future__ import annotations
 

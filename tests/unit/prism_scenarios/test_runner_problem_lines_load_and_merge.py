@@ -1,4 +1,4 @@
-"""Runner behaviours pinned exactly, in-process (mutation survivors of the runner group):
+"""Runner behaviours pinned exactly, in-process:
 loader problem locations, threshold percentiles, load-summary choice, world managers, the
 CLI's smoke profile and report merging, item locations, Gherkin adoption, validate's bound
 features, the load command, segments and process channel, action loading, telemetry and

@@ -1,4 +1,4 @@
-"""Situational context paths left by surviving mutants: a caller's own timestamp is kept."""
+"""Situational context: a caller's own timestamp is kept, a missing one is filled in."""
 
 from __future__ import annotations
 

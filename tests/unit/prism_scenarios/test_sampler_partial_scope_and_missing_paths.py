@@ -1,4 +1,5 @@
-"""More tests pinning behaviour that a mutation run showed was not yet checked."""
+"""The resource sampler's RSS in megabytes, a partial run judging only the use cases it ran,
+and discovery refusing missing paths beside a load file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""cli behaviour that a mutation run showed was not yet checked."""
+"""The CLI's end of run: a load summary is applied only after a load run, and a shard whose
+record is missing still publishes its report."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Knowledge paths left by surviving mutants: the key an embedder mismatch names, and the
-message when no fresh kb_id can be allocated."""
+"""Knowledge bases: the key an embedder mismatch names, the message when no fresh kb_id can
+be allocated, and the integrity issue for a stored context scoring under the threshold."""
 
 from __future__ import annotations
 

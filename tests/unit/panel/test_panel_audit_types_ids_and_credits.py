@@ -1,5 +1,5 @@
-"""Panel paths left by surviving mutants: the audit line of a turn, the default message type
-in analytics, the JSON form of a DTO and the prefix of a routing id."""
+"""Panels: the audit line of a turn, the default message type in analytics, the JSON form of
+a DTO, the prefix of a routing id and participant credits written as derived files."""
 
 from __future__ import annotations
 

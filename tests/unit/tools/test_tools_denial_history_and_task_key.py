@@ -1,5 +1,4 @@
-"""Tool paths left by surviving mutants: a history made only of denials, and the key a
-missing task is refused under."""
+"""Tools: a history made only of denials, and the key a missing task is refused under."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Memory paths left by surviving mutants: the key a layer clash names, and maintenance of a
-user whose layer_metadata.json carries no compression_history."""
+"""Memory: the key a layer clash names, and maintenance of a user whose layer_metadata.json
+carries no compression_history."""
 
 from __future__ import annotations
 

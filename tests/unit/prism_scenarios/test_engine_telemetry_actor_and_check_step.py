@@ -1,4 +1,4 @@
-"""Engine behaviour that a mutation run showed was not yet checked."""
+"""Engine: telemetry audits the acting user, and a check step is the runner's own."""
 
 from __future__ import annotations
 

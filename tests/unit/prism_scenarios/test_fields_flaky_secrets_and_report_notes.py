@@ -1,4 +1,5 @@
-"""Tests pinning behaviour that a mutation run showed was not yet checked."""
+"""Small helpers: annotated dataclass field descriptions, flaky marking after a middle
+failure, the quoted forms of secrets, partial-run reasons and the throughput note."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Behaviour left unchecked by mutation run 23 (runner group)."""
+"""Runner details: unknown-variable and subset-miss messages, severity tags, fuzz file names,
+file-level settings, attack run ids, action loading, static coverage, report merging, step
+timeouts, load plans (shared data, profiles, Dask, worker processes) and PDF line height."""
 
 from __future__ import annotations
 

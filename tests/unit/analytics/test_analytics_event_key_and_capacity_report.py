@@ -1,5 +1,5 @@
-"""Analytics paths left by surviving mutants: the key a refusal names and the keys of the
-capacity-planning report."""
+"""Analytics: the key an event-data refusal names, and the keys of the capacity-planning
+report."""
 
 from __future__ import annotations
 

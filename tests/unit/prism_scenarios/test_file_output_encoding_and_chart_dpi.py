@@ -1,4 +1,5 @@
-"""File output that a mutation run showed was not yet checked: encodings and image size."""
+"""File output: scaffolded files are UTF-8 whatever the locale, and chart images keep their
+size whatever the savefig.dpi setting."""
 
 from __future__ import annotations
 
