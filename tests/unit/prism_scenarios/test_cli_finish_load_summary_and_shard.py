@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from prism_scenarios import cli, project
+from prism_scenarios import cli
 
 LOAD_SUMMARY = {
     "generated": 1_800_000_000.0,
@@ -27,15 +27,6 @@ LOAD_SUMMARY = {
         }
     ],
 }
-
-
-@pytest.fixture
-def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
-    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
-    return tmp_path
 
 
 def _finish(report_dir: Path, load_code: int | None) -> int:
@@ -88,9 +79,9 @@ def _performance_note(report_dir: Path) -> str:
 
 @pytest.mark.parametrize("load_code", [0, None])
 def test_finish_applies_a_load_summary_only_after_a_load_run(
-    proj: Path, load_code: int | None
+    project_dir: Path, load_code: int | None
 ) -> None:
-    report_dir = proj / "reports"
+    report_dir = project_dir / "reports"
     (report_dir / "load").mkdir(parents=True)
     (report_dir / "load" / "load_summary.json").write_text(json.dumps(LOAD_SUMMARY))
     assert _finish(report_dir, load_code) == 0
@@ -99,19 +90,19 @@ def test_finish_applies_a_load_summary_only_after_a_load_run(
 
 
 def test_a_shard_without_its_record_still_publishes(
-    proj: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (proj / "scenarios").mkdir()
-    (proj / "scenarios" / "a.yaml").write_text(
+    (project_dir / "scenarios").mkdir()
+    (project_dir / "scenarios" / "a.yaml").write_text(
         "scenarios:\n  - name: one\n    steps:\n      - noop: {}\n"
     )
-    (proj / "prism-scenarios.yaml").write_text("report_output_formats: [json]\n")
+    (project_dir / "prism-scenarios.yaml").write_text("report_output_formats: [json]\n")
     real = cli._read_json
     monkeypatch.setattr(
         cli, "_read_json", lambda path: None if path.name == "shard.json" else real(path)
     )
     assert cli.main(["run", "--no-html", "-n", "0", "--shard", "1/1"]) == 0
     report = json.loads(
-        (proj / "reports" / "integration" / "system_integration_report.json").read_text()
+        (project_dir / "reports" / "integration" / "system_integration_report.json").read_text()
     )
     assert "; shard 1/1)" in report["notes"]["scope"]

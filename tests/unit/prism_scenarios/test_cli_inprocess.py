@@ -17,14 +17,9 @@ from prism_scenarios.cli import main, parse
 
 
 @pytest.fixture
-def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty project (a pyproject.toml) as the working directory; the project root that
-    main() resets is restored afterwards."""
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
-    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
-    return tmp_path
+def proj(project_dir: Path) -> Path:
+    """An empty project (a pyproject.toml) as the working directory."""
+    return project_dir
 
 
 def _scenario_file(path: Path) -> Path:

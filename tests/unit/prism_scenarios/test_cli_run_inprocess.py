@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from prism_scenarios import project
 from prism_scenarios.cli import main
 
 NOOP = "scenarios:\n  - name: {name}\n    steps:\n      - noop: {{}}\n"
@@ -25,17 +24,13 @@ NO_CATALOG = (
 
 
 @pytest.fixture
-def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def proj(project_dir: Path) -> Path:
     """A project with scenarios/a.yaml (one passing scenario) and a run configuration
     asking for the JSON report only, as the working directory."""
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    (tmp_path / "scenarios").mkdir()
-    (tmp_path / "scenarios" / "a.yaml").write_text(NOOP.format(name="one"))
-    (tmp_path / "prism-scenarios.yaml").write_text("report_output_formats: [json]\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
-    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
-    return tmp_path
+    (project_dir / "scenarios").mkdir()
+    (project_dir / "scenarios" / "a.yaml").write_text(NOOP.format(name="one"))
+    (project_dir / "prism-scenarios.yaml").write_text("report_output_formats: [json]\n")
+    return project_dir
 
 
 def _run(*argv: str) -> int:

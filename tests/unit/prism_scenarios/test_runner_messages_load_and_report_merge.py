@@ -126,18 +126,6 @@ def test_a_callable_without_a_module_is_not_ours() -> None:
     assert _is_ours(step) is False
 
 
-@pytest.fixture
-def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """tmp_path as the project root and working directory (no scan-depth override)."""
-    from prism_scenarios import project
-
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
-    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
-    return tmp_path
-
-
 def test_static_coverage_goes_on_after_a_broken_feature_file(
     project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

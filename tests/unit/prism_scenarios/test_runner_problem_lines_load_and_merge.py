@@ -114,14 +114,10 @@ def test_an_unknown_component_manager_lists_the_known_factories() -> None:
 
 
 @pytest.fixture
-def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def proj(project_dir: Path) -> Path:
     """A project asking for the JSON report only, as the working directory."""
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    (tmp_path / "prism-scenarios.yaml").write_text("report_output_formats: [json]\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(project, "_root", None)
-    monkeypatch.delenv("PRISM_SCAN_DEPTH", raising=False)
-    return tmp_path
+    (project_dir / "prism-scenarios.yaml").write_text("report_output_formats: [json]\n")
+    return project_dir
 
 
 def test_the_smoke_profile_runs_only_the_smoke_tagged_scenarios(proj: Path, capsys) -> None:
