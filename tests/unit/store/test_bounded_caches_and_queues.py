@@ -60,4 +60,3 @@ def test_a_sync_leader_interrupted_mid_sync_covers_no_write() -> None:
         groups.wait(3, key, first)
     groups.wait(4, key, second)  # its write was never synced: it leads a sync of its own
     assert calls == [3, 4]
-
