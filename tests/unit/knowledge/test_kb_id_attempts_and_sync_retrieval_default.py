@@ -29,9 +29,7 @@ def test_a_fresh_kb_id_is_tried_one_hundred_times_and_no_more(store, kb, monkeyp
     assert len(calls) == 100
 
 
-def test_sync_retrieval_defaults_to_ten_results_within_a_cap_of_ten(
-    make_store, corpus
-) -> None:
+def test_sync_retrieval_defaults_to_ten_results_within_a_cap_of_ten(make_store, corpus) -> None:
     store = make_store(overrides={"knowledge_base": {"max_retrieval_results": 10}})
     run(store.create_user("alice"))
     manager = FFKnowledgeBaseManager(store)

@@ -84,8 +84,11 @@ def test_compress_layer_leaves_a_layer_under_its_threshold_alone_unless_forced(
     mem_factory, mh
 ) -> None:
     store, manager = mem_factory(
-        {"compression_strategy": "importance", "compression_keep_recent": 0,
-         "compression_min_group_size": 2}
+        {
+            "compression_strategy": "importance",
+            "compression_keep_recent": 0,
+            "compression_min_group_size": 2,
+        }
     )
     for text in ("The train leaves at nine.", "The hotel is near the station."):
         run(manager.add_memory_context("alice", {"content": text, "importance_score": 0.1}))
