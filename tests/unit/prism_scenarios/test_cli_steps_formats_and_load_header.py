@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from prism_scenarios import cli, formats, families
+from prism_scenarios import cli, families, formats
 from prism_scenarios.load import command as load_command
 
 

@@ -39,6 +39,12 @@ class _Channel:
         self.stopped = stop
         self.published: list[dict[str, Any]] = []
 
+    def ready(self, index: int) -> None:
+        pass
+
+    def start_at(self) -> float:
+        return 0.0
+
     def stop_requested(self) -> bool:
         return self.stopped
 
@@ -82,7 +88,7 @@ def test_a_snapshot_before_the_start_counts_from_zero(
 
 
 class _Live:
-    abort_reason = None
+    abort_reason: str | None = None
 
     def show(self, force: bool = False) -> None:
         pass
@@ -92,6 +98,11 @@ class _Live:
 
     def done(self) -> None:
         pass
+
+
+def _live() -> Any:
+    """A Live stand-in that shows nothing."""
+    return _Live()
 
 
 def test_a_failed_worker_stops_the_run_with_its_message() -> None:
@@ -108,7 +119,7 @@ def test_a_failed_worker_stops_the_run_with_its_message() -> None:
         executors._coordinate(
             1,
             get,
-            _Live(),
+            _live(),
             go=lambda at: None,
             stop=lambda: stops.append(True),
             alive=lambda: False,
@@ -150,13 +161,13 @@ class _ThreadProcess(threading.Thread):
 class _Context:
     Process = _ThreadProcess
 
-    def Queue(self) -> queue.Queue:  # noqa: N802 - multiprocessing's context names
+    def Queue(self) -> queue.Queue:
         return queue.Queue()
 
-    def Event(self) -> threading.Event:  # noqa: N802
+    def Event(self) -> threading.Event:
         return threading.Event()
 
-    def Value(self, kind: str, value: float) -> SimpleNamespace:  # noqa: N802
+    def Value(self, kind: str, value: float) -> SimpleNamespace:
         return SimpleNamespace(value=value)
 
 
@@ -169,7 +180,8 @@ def test_every_worker_starts_at_the_common_start(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(executors.multiprocessing, "get_context", lambda kind: _Context())
     monkeypatch.setattr(executors, "merge", lambda plan, results, label, abort: (results, label))
     monkeypatch.setattr(executors, "time", SimpleNamespace(time=lambda: 1000.0))
-    results, label = executors.run_processes(object(), 2, _Live())  # type: ignore[arg-type]
+    outcome: Any = executors.run_processes(object(), 2, _live())  # type: ignore[arg-type]
+    results, label = outcome
     assert label == "processes x2"
     assert results == [
         {"index": 0, "start": 1000.0 + executors.START_MARGIN},

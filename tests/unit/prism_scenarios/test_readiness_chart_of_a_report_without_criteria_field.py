@@ -15,7 +15,12 @@ def test_a_report_without_the_criteria_field_charts_its_headline_figures(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     captured: list[Any] = []
-    monkeypatch.setattr(charts, "_png", lambda figure: captured.append(figure) or b"png")
+
+    def png(figure: Any) -> bytes:
+        captured.append(figure)
+        return b"png"
+
+    monkeypatch.setattr(charts, "_png", png)
     report = SimpleNamespace(
         overall_success_rate=100.0,
         use_case_success_rate=50.0,
