@@ -112,13 +112,6 @@ def test_iter_files_lists_every_file_with_the_suffix_but_no_link(fs: FileStore) 
     assert found == ["a/b/two.jsonl", "a/one.jsonl"]
 
 
-@pytest.fixture
-def umask_022():
-    old = os.umask(0o022)  # the modes below are the store's, not a strict umask's
-    yield
-    os.umask(old)
-
-
 @pytest.mark.usefixtures("umask_022")
 def test_a_shared_store_writes_group_readable_files_and_private_ones_on_request(
     tmp_path: Path,

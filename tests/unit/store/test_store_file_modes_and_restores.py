@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from flatfile_chat.storage.filestore import FileStore
-
-
-@pytest.fixture
-def umask_022() -> Iterator[None]:
-    old = os.umask(0o022)  # the modes below are the store's, not a strict umask's
-    yield
-    os.umask(old)
 
 
 @pytest.mark.usefixtures("umask_022")
