@@ -76,17 +76,6 @@ def test_an_iteration_exactly_late_after_behind_is_not_late(
     assert seg.counters.late == 1
 
 
-def test_a_snapshot_before_the_start_counts_from_zero(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    channel = _Channel()
-    seg = segment._Segment(_plan(OpenModel(rate=4, duration=2)), 0, 1, channel, tmp_path)
-    monkeypatch.setattr(segment, "time", SimpleNamespace(perf_counter=lambda: 12.5))
-    snapshot = seg._snapshot()
-    assert snapshot["elapsed"] == 12.5
-    assert channel.published == [snapshot]
-
-
 class _Live:
     abort_reason: str | None = None
 
