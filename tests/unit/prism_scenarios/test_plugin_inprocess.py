@@ -112,7 +112,11 @@ def test_a_file_without_the_key_is_collected_only_when_named(project: pytest.Pyt
     named = project.runpytest_inprocess("scenarios/named.yaml")
     named.assert_outcomes(failed=1)
     out = named.stdout.str()
-    assert "invalid scenario file, nothing in it ran" in out
+    assert (
+        "_\n"  # the end of the section header
+        "scenario error: invalid scenario file, nothing in it ran:\n"
+        "scenarios/named.yaml:1: a scenario file is a mapping with a 'scenarios' list\n"
+    ) in out  # the failure shows the error's text and nothing else
     assert "scenarios/named.yaml::<invalid scenario file>" in out
     absolute = project.runpytest_inprocess(str(project.path / "scenarios" / "named.yaml"))
     absolute.assert_outcomes(failed=1)
