@@ -20,21 +20,26 @@ def _fake_time(perf_counter: Any) -> SimpleNamespace:
     return SimpleNamespace(perf_counter=perf_counter, time=time.time, monotonic=time.monotonic)
 
 
-def test_the_sample_is_the_first_2000_message_lines(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    base = tmp_path / "store"
+def _one_session_store(base: Path, messages: int) -> Path:
+    """A G0 store of one user with one session of ``messages`` messages and nothing else."""
     generate(
         "G0",
         base,
         users=1,
         sessions_per_user=1,
-        messages_per_session=2100,
+        messages_per_session=messages,
         seed=3,
         documents=False,
         vectors=False,
         traps=False,
     )
+    return base
+
+
+def test_the_sample_is_the_first_2000_message_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = _one_session_store(tmp_path / "store", messages=2100)
     ticks = iter([10.0, 11.0])  # the sample takes exactly one second
     monkeypatch.setattr(engine, "time", _fake_time(lambda: next(ticks)))
     plan = Migrator(base).plan()
@@ -47,18 +52,7 @@ def test_the_sample_is_the_first_2000_message_lines(
 def test_a_line_that_is_not_json_is_skipped_and_the_lines_after_it_are_timed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = tmp_path / "store"
-    generate(
-        "G0",
-        base,
-        users=1,
-        sessions_per_user=1,
-        messages_per_session=4,
-        seed=3,
-        documents=False,
-        vectors=False,
-        traps=False,
-    )
+    base = _one_session_store(tmp_path / "store", messages=4)
     (log,) = base.rglob("messages.jsonl")
     log.write_bytes(b"{not json\n" + log.read_bytes())
     clock = [0.0]
